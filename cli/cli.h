@@ -1,0 +1,78 @@
+/*
+ * cli.h - what ledgerctl's commands share
+ */
+#ifndef LEDGERCTL_CLI_H
+#define LEDGERCTL_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "ledger/error.h"
+
+/* Exit statuses: 0 yes/intact, 1 the answer is no, 2 could not check. */
+#define EXIT_YES 0
+#define EXIT_NO 1
+#define EXIT_TROUBLE 2
+
+/* Options every command understands. */
+struct cli {
+	const char *dir;	/* -d, --dir, or $LEDGER_DIR */
+	const char *url;	/* --url, or $LEDGER_URL */
+	const char *token;	/* --token, or $LEDGER_TOKEN */
+	bool json;		/* --json */
+	bool csv;		/* --csv */
+	const char *progname;
+};
+
+struct command {
+	const char *name;
+	int (*fn)(struct cli *cli, int argc, char **argv);
+	const char *usage;	/* "[-d DIR] [FILE|-]" */
+	const char *summary;
+};
+
+/* "ledgerctl: fmt" on stderr; returns EXIT_TROUBLE. */
+int fail(const char *fmt, ...) LEDGER_PRINTF(1, 2);
+/* "ledgerctl: what: err->msg" on stderr; returns EXIT_TROUBLE. */
+int fail_err(const char *what, const struct ledger_error *err);
+/* Print "usage: ledgerctl NAME USAGE" to stderr; returns EXIT_TROUBLE. */
+int usage_error(const struct command *cmd, const char *fmt, ...)
+    LEDGER_PRINTF(2, 3);
+
+/*
+ * Parse options for a command: the common ones (-d/--dir, --url, --token,
+ * --json, --csv, -h/--help) plus the command's own, given as a
+ * getopt_long table and a callback for each of its options.  Returns -1 on
+ * success with *optind_out set to the first operand; otherwise an exit
+ * status (0 after --help, 2 on misuse).
+ */
+struct option;
+int parse_options(struct cli *cli, const struct command *cmd, int argc,
+    char **argv, const struct option *extra, const char *extra_short,
+    int (*on_opt)(void *ctx, int c, const char *arg), void *ctx,
+    int *optind_out);
+
+/* Require the data directory option; message and EXIT_TROUBLE if absent. */
+int need_dir(const struct cli *cli, const struct command *cmd);
+
+/* Parse a non-negative decimal integer (no sign, no junk). */
+bool parse_u64(const char *s, unsigned long long *ret);
+
+/* Flush stdout and turn a write error into an exit status. */
+int finish(int status);
+
+/* Print s as a JSON string (with quotes) to f. */
+void json_print_string(FILE *f, const char *s);
+
+/* The commands, one per cmd-NAME.c. */
+int cmd_append(struct cli *, int, char **);
+int cmd_canonicalize(struct cli *, int, char **);
+int cmd_events(struct cli *, int, char **);
+int cmd_init(struct cli *, int, char **);
+int cmd_show(struct cli *, int, char **);
+int cmd_verify(struct cli *, int, char **);
+
+extern const struct command commands[];
+const struct command *find_command(const char *name);
+
+#endif

@@ -1,0 +1,100 @@
+/* cmd-show.c - ledgerctl show: one entry, its signature and payload */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger/entry.h"
+#include "ledger/store.h"
+#include "cli.h"
+
+static int
+on_opt(void *ctx, int c, const char *arg)
+{
+	(void)arg;
+	if (c == 'p')
+		*(int *)ctx = 1;
+	return -1;
+}
+
+int
+cmd_show(struct cli *cli, int argc, char **argv)
+{
+	static const struct option extra[] = {
+		{ "payload", no_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct command *cmd = find_command("show");
+	struct ledger_store *s = NULL;
+	struct ledger_row row;
+	struct ledger_error err;
+	unsigned long long seq;
+	char leaf_hex[65], sig_hex[129], sha_hex[65];
+	uint8_t leaf[LEDGER_HASH_BYTES], *payload = NULL;
+	size_t plen = 0;
+	int r, first, want_payload = 0, status;
+	enum ledger_status st;
+
+	if ((r = parse_options(cli, cmd, argc, argv, extra, "", on_opt,
+	    &want_payload, &first)) >= 0)
+		return r;
+	if ((r = need_dir(cli, cmd)) >= 0)
+		return r;
+	if (argc - first != 1)
+		return usage_error(cmd, "want exactly one SEQ");
+	if (!parse_u64(argv[first], &seq))
+		return usage_error(cmd, "bad SEQ '%s'", argv[first]);
+	if (ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s, &err))
+		return fail("open '%s': %s", cli->dir, err.msg);
+	if ((st = ledger_store_get(s, seq, &row, &err)) != LEDGER_OK) {
+		ledger_store_close(s);
+		fail("show %llu: %s", seq, err.msg);
+		return st == LEDGER_ENOTFOUND ? EXIT_NO : EXIT_TROUBLE;
+	}
+	st = ledger_store_get_payload(s, seq, &payload, &plen, &err);
+	if (st != LEDGER_OK && (want_payload || st != LEDGER_ENOTFOUND)) {
+		status = fail("payload of %llu: %s", seq, err.msg);
+		goto out;
+	}
+	if (want_payload) {
+		fwrite(payload, 1, plen, stdout);
+		status = finish(EXIT_YES);
+		goto out;
+	}
+	ledger_leaf_hash(row.entry, row.entry_len, leaf);
+	ledger_hex(leaf, LEDGER_HASH_BYTES, leaf_hex);
+	ledger_hex(row.sig, LEDGER_SIG_BYTES, sig_hex);
+	ledger_hex(row.e.payload_sha256, LEDGER_HASH_BYTES, sha_hex);
+	if (cli->json) {
+		printf("{\"seq\":%llu,\"entry\":", seq);
+		fwrite(row.entry, 1, row.entry_len, stdout);
+		printf(",\"leaf_hash\":\"%s\",\"signature\":\"%s\","
+		    "\"key_id\":\"%08x\",\"payload\":{\"sha256\":\"%s\","
+		    "\"size\":%" PRIu64 ",\"type\":", leaf_hex, sig_hex,
+		    row.e.key_id, sha_hex, row.e.payload_size);
+		json_print_string(stdout, row.e.payload_type);
+		printf(",\"stored\":%s}}\n", payload ? "true" : "false");
+	} else {
+		printf("entry:      ");
+		fwrite(row.entry, 1, row.entry_len, stdout);
+		printf("\nleaf_hash:  %s\nsignature:  %s\nkey_id:     %08x\n"
+		    "payload:    %" PRIu64 " bytes, %s, sha256 %s%s\n",
+		    leaf_hex, sig_hex, row.e.key_id, row.e.payload_size,
+		    row.e.payload_type, sha_hex,
+		    payload ? "" : " (not stored)");
+		if (payload != NULL && plen <= 64 * 1024) {
+			printf("\n");
+			fwrite(payload, 1, plen, stdout);
+			if (plen > 0 && payload[plen - 1] != '\n')
+				printf("\n");
+		} else if (payload != NULL)
+			printf("(payload larger than 64 KiB: use --payload)\n");
+	}
+	status = finish(EXIT_YES);
+out:
+	free(payload);
+	ledger_row_release(&row);
+	ledger_store_close(s);
+	return status;
+}

@@ -1,0 +1,171 @@
+/*
+ * ledger/store.h - the data directory and its append-only log
+ *
+ * A data directory holds:
+ *	ledger.db	SQLite database (WAL, synchronous=FULL)
+ *	ledger.key	the signing key (0600; see ledger/keys.h)
+ *	ledger.pub	its verifier key line
+ *
+ * A store is opened by one thread at a time: the daemon gives its writer
+ * (the sequencer) one handle and each reader thread its own.  Readers see a
+ * consistent snapshot per call (WAL); they never block the writer.
+ */
+#ifndef LEDGER_STORE_H
+#define LEDGER_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ledger/entry.h"
+#include "ledger/error.h"
+#include "ledger/keys.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LEDGER_DB_FILE "ledger.db"
+#define LEDGER_KEY_FILE "ledger.key"
+#define LEDGER_PUB_FILE "ledger.pub"
+
+/* Most events ledger_store_append takes at once. */
+#define LEDGER_BATCH_MAX 4096
+
+/* Open flags. */
+#define LEDGER_STORE_READONLY	0x1	/* no key, no writes, no migrations */
+#define LEDGER_STORE_MANUAL_WAL	0x2	/* writer: no inline WAL checkpoints;
+					   call ledger_store_wal_checkpoint */
+
+struct ledger_store;
+
+/*
+ * Create a data directory: dir itself (mode 0700; an existing empty
+ * directory is fine), a new key named origin, its verifier key line, and
+ * an empty database at the newest schema.  Refuses to touch a directory
+ * that already holds a key or database (LEDGER_EEXIST): it never
+ * overwrites a key.  origin must be a valid signed-note key name (non-empty,
+ * printable, no spaces or '+').
+ * Errors: LEDGER_EINVAL, LEDGER_EEXIST, LEDGER_EIO, LEDGER_EDB.
+ */
+enum ledger_status ledger_store_init(const char *dir, const char *origin,
+    struct ledger_error *err) LEDGER_WUR;
+
+/* Write the default origin, "<hostname>/ledgerd" (the host name reduced
+ * to letters, digits, '.' and '-'), into out. */
+#define LEDGER_ORIGIN_MAX 256
+void ledger_default_origin(char out[LEDGER_ORIGIN_MAX]);
+
+/*
+ * Open the store in dir.  Read-write opens load the signing key (whose
+ * name and id must match the database) and apply pending migrations;
+ * read-only opens need only the database.  Loading costs O(log n) reads,
+ * never a scan.  Stores a new handle in *ret; close it with
+ * ledger_store_close.
+ * Errors: LEDGER_ENOTFOUND (no data directory), LEDGER_EPERM (key file
+ * readable by others), LEDGER_EINVAL (newer schema, mismatched key),
+ * LEDGER_EDB, LEDGER_EIO.
+ */
+enum ledger_status ledger_store_open(const char *dir, unsigned flags,
+    struct ledger_store **ret, struct ledger_error *err) LEDGER_WUR;
+
+/* Close and free; the signing key is wiped.  NULL-safe. */
+void ledger_store_close(struct ledger_store *s);
+
+/* The log's origin and key id, as recorded in the database.  The string
+ * is owned by s. */
+const char *ledger_store_origin(const struct ledger_store *s);
+uint32_t ledger_store_key_id(const struct ledger_store *s);
+
+/* The verifier key of the data directory (ledger.pub), loaded on open.
+ * NULL if ledger.pub is missing.  Owned by s. */
+const struct ledger_vkey *ledger_store_vkey(const struct ledger_store *s);
+
+/* What a sender gets back for an appended (or already present) event. */
+struct ledger_receipt {
+	uint64_t seq;
+	int64_t time_ms;
+	uint8_t leaf[LEDGER_HASH_BYTES];
+	uint8_t sig[LEDGER_SIG_BYTES];
+	uint32_t key_id;
+	bool duplicate;		/* the delivery was already in the log */
+};
+
+/*
+ * Append n (1..LEDGER_BATCH_MAX) events in one transaction: for each, in
+ * order, find an earlier entry with the same (source name, delivery id)
+ * and return its receipt, or else assign seq and time, fill log, key and
+ * prev, encode, hash, sign, and insert the entry, its payload and its
+ * Merkle tree hashes.  The head row is updated and the transaction
+ * committed before this returns LEDGER_OK: every receipt is then durable.
+ * On any failure nothing of the batch is visible and the store's state is
+ * as before the call (retry later).  Events are not modified.
+ * Errors: LEDGER_EINVAL (an event lacks source name/type or payload),
+ * LEDGER_EDB (database error or busy past the timeout; the message says
+ * which), LEDGER_EIO (disk full or I/O error), LEDGER_ENOMEM.
+ */
+enum ledger_status ledger_store_append(struct ledger_store *s,
+    struct ledger_event *const *evs, size_t n, struct ledger_receipt *ret,
+    struct ledger_error *err) LEDGER_WUR;
+
+/* The number of entries (committed), read from the head row. */
+enum ledger_status ledger_store_size(struct ledger_store *s, uint64_t *ret,
+    struct ledger_error *err) LEDGER_WUR;
+
+/* One stored entry: its exact bytes, signature and decoded columns. */
+struct ledger_row {
+	struct ledger_entry e;		/* from the indexed columns */
+	uint8_t *entry;			/* the canonical bytes, malloc'd */
+	size_t entry_len;
+	uint8_t sig[LEDGER_SIG_BYTES];
+};
+
+/* Free the row's memory and zero it.  NULL-safe. */
+void ledger_row_release(struct ledger_row *r);
+
+/* Read entry seq into *ret (caller-allocated; ledger_row_release).
+ * Errors: LEDGER_ENOTFOUND, LEDGER_EDB, LEDGER_ENOMEM. */
+enum ledger_status ledger_store_get(struct ledger_store *s, uint64_t seq,
+    struct ledger_row *ret, struct ledger_error *err) LEDGER_WUR;
+
+/* The raw payload bytes of entry seq, decompressed (at most
+ * LEDGER_PAYLOAD_MAX bytes).  *ret is malloc'd (free(3)).
+ * Errors: LEDGER_ENOTFOUND, LEDGER_EINVAL (corrupt), LEDGER_EDB. */
+#define LEDGER_PAYLOAD_MAX (64u << 20)
+enum ledger_status ledger_store_get_payload(struct ledger_store *s,
+    uint64_t seq, uint8_t **ret, size_t *ret_len, struct ledger_error *err)
+    LEDGER_WUR;
+
+/* A listing filter; zero-initialize, then set what you need. */
+struct ledger_query {
+	int kind;			/* -1 for any (default after init) */
+	const char *subject[LEDGER_SUBJ_COUNT];	/* exact match, NULL any */
+	const char *source;		/* source name, NULL any */
+	int64_t since_ms;		/* time >= since, 0 for any */
+	int64_t until_ms;		/* time < until, 0 for any */
+	int64_t after_seq;		/* seq > after_seq; -1 for any */
+	uint64_t limit;			/* at most this many rows; 0 = all */
+};
+
+/* Set q to match everything. */
+void ledger_query_init(struct ledger_query *q);
+
+/*
+ * Call fn for each matching row, in seq order, within one read snapshot.
+ * The row is valid only during the call.  fn returns 0 to go on, non-zero
+ * to stop (then ledger_store_query returns LEDGER_OK).
+ * Errors: LEDGER_EINVAL, LEDGER_EDB, LEDGER_ENOMEM.
+ */
+enum ledger_status ledger_store_query(struct ledger_store *s,
+    const struct ledger_query *q,
+    int (*fn)(void *ctx, const struct ledger_row *row), void *ctx,
+    struct ledger_error *err) LEDGER_WUR;
+
+/* Run a passive WAL checkpoint (for writers opened with
+ * LEDGER_STORE_MANUAL_WAL; safe from another thread's own handle). */
+enum ledger_status ledger_store_wal_checkpoint(struct ledger_store *s,
+    struct ledger_error *err) LEDGER_WUR;
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LEDGER_STORE_H */

@@ -1,0 +1,84 @@
+/*
+ * ledger/verify.h - prove, or disprove, that a stored log is intact
+ *
+ * ledger_verify_store recomputes everything from the stored entry bytes and
+ * trusts no stored hash: every leaf hash, every prev link, every signature
+ * (spread over all cores), seq continuity, each payload against its hash,
+ * and that every indexed column equals the value inside the entry bytes
+ * (otherwise editing a column would hide an event from queries while the
+ * chain still verifies).  It reads one consistent snapshot, so a database
+ * in use by a writer can be verified while it grows.
+ *
+ * What a hash chain alone cannot show: that the newest entries were not
+ * dropped.  The head row records the log's size and is checked, but whoever
+ * can edit the database can edit it too; signed checkpoints held elsewhere
+ * close that gap (docs/FORMAT.md).
+ */
+#ifndef LEDGER_VERIFY_H
+#define LEDGER_VERIFY_H
+
+#include <stdint.h>
+
+#include "ledger/error.h"
+#include "ledger/keys.h"
+#include "ledger/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum ledger_problem {
+	LEDGER_PROB_MODIFIED,		/* entry bytes changed */
+	LEDGER_PROB_MISSING,		/* a seq is absent (deleted) */
+	LEDGER_PROB_REORDERED,		/* an authentic entry at the wrong seq */
+	LEDGER_PROB_INSERTED,		/* a row the log never appended */
+	LEDGER_PROB_BAD_SIGNATURE,	/* authentic bytes, signature invalid */
+	LEDGER_PROB_UNKNOWN_KEY,	/* signed by a key not in the keyring */
+	LEDGER_PROB_PAYLOAD_MISMATCH,	/* payload missing or not its hash */
+	LEDGER_PROB_INDEX_MISMATCH,	/* an indexed column differs */
+	LEDGER_PROB_COUNT
+};
+
+/* "modified", "missing", ...; NULL for an out-of-range value. */
+const char *ledger_problem_name(enum ledger_problem p);
+
+struct ledger_verify_opts {
+	const struct ledger_vkey *keys;	/* the keyring; see below */
+	size_t nkeys;
+	int threads;			/* 0: one per online core */
+};
+
+struct ledger_verify_report {
+	uint64_t entries;		/* rows examined */
+	uint64_t head_size;		/* the size the head row records */
+	uint64_t problems;		/* problems reported */
+	uint64_t count[LEDGER_PROB_COUNT];
+	bool has_first_bad;
+	uint64_t first_bad_seq;		/* lowest seq with a problem */
+};
+
+/*
+ * Called once per problem, in seq order (a run of missing entries is one
+ * call naming the first seq and "N entries" in detail).  detail is a short
+ * message valid during the call.
+ */
+typedef void (*ledger_verify_fn)(void *ctx, uint64_t seq,
+    enum ledger_problem p, const char *detail);
+
+/*
+ * Verify the whole log of s against the keyring in opts (when nkeys is 0,
+ * the data directory's own ledger.pub; an auditor should pass a key held
+ * elsewhere).  Problems go to fn (may be NULL) and are counted in *report.
+ * Returns LEDGER_OK when the check ran to the end, whatever it found; look
+ * at report->problems.  Returns an error only when it could not check.
+ * Errors: LEDGER_EINVAL (no key), LEDGER_EDB, LEDGER_ENOMEM.
+ */
+enum ledger_status ledger_verify_store(struct ledger_store *s,
+    const struct ledger_verify_opts *opts, ledger_verify_fn fn, void *ctx,
+    struct ledger_verify_report *report, struct ledger_error *err)
+    LEDGER_WUR;
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LEDGER_VERIFY_H */

@@ -1,0 +1,106 @@
+/* buf.c - growable byte buffer */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger/buf.h"
+
+void
+ledger_buf_init(struct ledger_buf *b)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+void
+ledger_buf_release(struct ledger_buf *b)
+{
+	if (b == NULL)
+		return;
+	free(b->data);
+	ledger_buf_init(b);
+}
+
+void
+ledger_buf_reset(struct ledger_buf *b)
+{
+	b->len = 0;
+	if (b->data != NULL)
+		b->data[0] = '\0';
+}
+
+enum ledger_status
+ledger_buf_reserve(struct ledger_buf *b, size_t n)
+{
+	size_t need, cap;
+	char *p;
+
+	if (n > SIZE_MAX - b->len - 1)
+		return LEDGER_ENOMEM;
+	need = b->len + n + 1;
+	if (need <= b->cap)
+		return LEDGER_OK;
+	cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	if ((p = realloc(b->data, cap)) == NULL)
+		return LEDGER_ENOMEM;
+	b->data = p;
+	b->cap = cap;
+	return LEDGER_OK;
+}
+
+enum ledger_status
+ledger_buf_add(struct ledger_buf *b, const void *p, size_t n)
+{
+	if (ledger_buf_reserve(b, n) != LEDGER_OK)
+		return LEDGER_ENOMEM;
+	if (n > 0)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return LEDGER_OK;
+}
+
+enum ledger_status
+ledger_buf_adds(struct ledger_buf *b, const char *s)
+{
+	return ledger_buf_add(b, s, strlen(s));
+}
+
+enum ledger_status
+ledger_buf_addc(struct ledger_buf *b, char c)
+{
+	return ledger_buf_add(b, &c, 1);
+}
+
+enum ledger_status
+ledger_buf_addf(struct ledger_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || ledger_buf_reserve(b, (size_t)n) != LEDGER_OK)
+		return LEDGER_ENOMEM;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return LEDGER_OK;
+}
+
+char *
+ledger_buf_steal(struct ledger_buf *b, size_t *ret_len)
+{
+	char *p = b->data;
+
+	if (ret_len != NULL)
+		*ret_len = b->len;
+	ledger_buf_init(b);
+	return p;
+}

@@ -1,0 +1,47 @@
+/*
+ * ledger-int.h - declarations shared inside lib/ only
+ */
+#ifndef LEDGER_INT_H
+#define LEDGER_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ledger/error.h"
+
+/* Embedded migrations (generated from schema/ by schema/embed.py). */
+struct ledger_migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+extern const struct ledger_migration ledger_migrations[];
+extern const int ledger_migration_count;
+
+/* True if the n bytes at s are valid UTF-8 (no overlongs, no surrogates,
+ * nothing above U+10FFFF). */
+bool ledger_utf8_valid(const char *s, size_t n);
+
+/* True if s (n bytes, valid UTF-8) holds a C0 control character or DEL. */
+bool ledger_has_control(const char *s, size_t n);
+
+/* Read a whole file (at most max bytes, else LEDGER_EINVAL) opened with
+ * O_NOFOLLOW | O_CLOEXEC.  *ret is malloc'd and NUL-terminated. */
+enum ledger_status ledger_read_file(const char *path, size_t max,
+    char **ret, size_t *ret_len, struct ledger_error *err);
+
+/* Read from a file descriptor until EOF, at most max bytes. */
+enum ledger_status ledger_read_fd(int fd, size_t max, char **ret,
+    size_t *ret_len, struct ledger_error *err);
+
+/* Write all of buf to a new file created with O_EXCL and the given mode,
+ * fsync it and its directory.  Errors: LEDGER_EEXIST, LEDGER_EIO. */
+enum ledger_status ledger_write_new_file(const char *path, int mode,
+    const void *buf, size_t len, struct ledger_error *err);
+
+/* strdup that reports LEDGER_ENOMEM.  NULL in gives NULL out and OK. */
+enum ledger_status ledger_strdup(const char *s, char **ret,
+    struct ledger_error *err);
+
+#endif /* LEDGER_INT_H */

@@ -1,0 +1,57 @@
+/*
+ * store-int.h - the store's insides, shared with verify.c and proof code
+ */
+#ifndef LEDGER_STORE_INT_H
+#define LEDGER_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "ledger/merkle.h"
+#include "ledger/store.h"
+
+struct ledger_store {
+	sqlite3 *db;
+	char *dir;
+	unsigned flags;
+	char *origin;
+	uint32_t key_id;
+	struct ledger_key *key;		/* NULL when read-only */
+	struct ledger_vkey vkey;
+	bool have_vkey;
+
+	/* Writer state, loaded on open and advanced by each commit. */
+	uint64_t size;
+	uint8_t last_leaf[LEDGER_HASH_BYTES];
+	int64_t last_time_ms;
+	struct ledger_merkle_frontier frontier;
+
+	/* Prepared once, reused. */
+	sqlite3_stmt *st_find_delivery;
+	sqlite3_stmt *st_insert_entry;
+	sqlite3_stmt *st_insert_payload;
+	sqlite3_stmt *st_insert_tree;
+	sqlite3_stmt *st_update_head;
+	sqlite3_stmt *st_get_tree;
+	struct ledger_buf enc;		/* reused encoding buffer */
+};
+
+/* Map an SQLite result code to a status, with a message "what: why". */
+enum ledger_status ledger_store_dberr(struct ledger_store *s, int rc,
+    struct ledger_error *err, const char *what);
+
+/* The Merkle reader over the tree table (ctx is the store). */
+enum ledger_status ledger_store_read_hashes(void *ctx,
+    const uint64_t *indexes, size_t count, uint8_t (*out)[LEDGER_HASH_BYTES],
+    struct ledger_error *err);
+
+/* Fill r->e from the current row of a statement whose columns are
+ * ENTRY_COLUMNS, starting at column 0. */
+#define ENTRY_COLUMNS "seq, entry, sig, key_id, prev, time_ms, kind, " \
+	"source_name, source_type, source_event, delivery, auth, actor, " \
+	"artifact, commit_id, environment, pipeline, run, service, status, " \
+	"ticket, url, payload_sha256, payload_size, payload_type"
+#define ENTRY_NCOLUMNS 25
+enum ledger_status ledger_row_from_stmt(struct ledger_store *s,
+    sqlite3_stmt *st, struct ledger_row *r, struct ledger_error *err);
+
+#endif

@@ -1,0 +1,1014 @@
+/*
+ * store.c - the data directory, the SQLite schema and the append path
+ *
+ * The append path, used by ledgerctl and by the daemon's sequencer alike:
+ *
+ *	BEGIN IMMEDIATE
+ *	for each event: look up (source, delivery) -> duplicate receipt, or
+ *	    seq = size, time = max(now, last time), prev = last leaf,
+ *	    encode -> leaf hash -> sign -> INSERT entry, payload, tree hashes
+ *	UPDATE head
+ *	COMMIT				(WAL + synchronous=FULL: durable here)
+ *
+ * Any failure rolls the whole batch back and restores the in-memory head,
+ * so a caller that retries starts from exactly the committed state.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ledger/keys.h"
+#include "ledger/merkle.h"
+#include "ledger/store.h"
+#include "ledger-int.h"
+#include "store-int.h"
+
+#define BUSY_TIMEOUT_MS 5000
+
+static const char sql_find_delivery[] =
+	"SELECT seq, entry, sig, key_id, time_ms FROM entries"
+	" WHERE source_name = ?1 AND delivery = ?2";
+static const char sql_insert_entry[] =
+	"INSERT INTO entries (" ENTRY_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5,"
+	" ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
+	" ?20, ?21, ?22, ?23, ?24, ?25)";
+static const char sql_insert_payload[] =
+	"INSERT INTO payloads (seq, data) VALUES (?1, ?2)";
+static const char sql_insert_tree[] =
+	"INSERT INTO tree (id, hash) VALUES (?1, ?2)";
+static const char sql_update_head[] =
+	"UPDATE head SET size = ?1, last_leaf = ?2, last_time_ms = ?3"
+	" WHERE id = 0";
+static const char sql_get_tree[] =
+	"SELECT hash FROM tree WHERE id = ?1";
+
+enum ledger_status
+ledger_store_dberr(struct ledger_store *s, int rc, struct ledger_error *err,
+    const char *what)
+{
+	const char *msg = s && s->db ? sqlite3_errmsg(s->db) :
+	    sqlite3_errstr(rc);
+	int prim = rc & 0xff;
+
+	if (prim == SQLITE_FULL)
+		return ledger_errorf_errno(err, LEDGER_EIO, ENOSPC, "%s: %s",
+		    what, msg);
+	if (prim == SQLITE_IOERR || prim == SQLITE_CANTOPEN)
+		return ledger_errorf(err, LEDGER_EIO, "%s: %s", what, msg);
+	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
+		return ledger_errorf(err, LEDGER_EDB,
+		    "%s: database is locked (busy past %d ms)", what,
+		    BUSY_TIMEOUT_MS);
+	return ledger_errorf(err, LEDGER_EDB, "%s: %s", what, msg);
+}
+
+static char *
+path_join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+
+	if (p != NULL)
+		snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
+static enum ledger_status
+exec(struct ledger_store *s, const char *sql, struct ledger_error *err)
+{
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		return ledger_store_dberr(s, rc, err, sql);
+	return LEDGER_OK;
+}
+
+static enum ledger_status
+meta_get(struct ledger_store *s, const char *name, char **ret,
+    struct ledger_error *err)
+{
+	static const char sql[] = "SELECT value FROM meta WHERE name = ?1";
+	enum ledger_status st = LEDGER_OK;
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	*ret = NULL;
+	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
+		return ledger_store_dberr(s, rc, err, "read meta");
+	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		st = ledger_strdup((const char *)sqlite3_column_text(q, 0), ret,
+		    err);
+	else if (rc == SQLITE_DONE)
+		st = ledger_errorf(err, LEDGER_EINVAL,
+		    "database has no '%s' (not a ledger database?)", name);
+	else
+		st = ledger_store_dberr(s, rc, err, "read meta");
+	sqlite3_finalize(q);
+	return st;
+}
+
+static enum ledger_status
+meta_set(struct ledger_store *s, const char *name, const char *value,
+    struct ledger_error *err)
+{
+	static const char sql[] =
+	    "INSERT INTO meta (name, value) VALUES (?1, ?2)";
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
+		return ledger_store_dberr(s, rc, err, "write meta");
+	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return ledger_store_dberr(s, rc, err, "write meta");
+	return LEDGER_OK;
+}
+
+/* Apply every embedded migration newer than the database, forward only,
+ * each in its own transaction. */
+static enum ledger_status
+migrate(struct ledger_store *s, struct ledger_error *err)
+{
+	enum ledger_status st;
+	sqlite3_stmt *q = NULL;
+	int rc, version, i;
+
+	if ((rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q,
+	    NULL)) != SQLITE_OK)
+		return ledger_store_dberr(s, rc, err, "read schema version");
+	if (sqlite3_step(q) != SQLITE_ROW) {
+		sqlite3_finalize(q);
+		return ledger_store_dberr(s, rc, err, "read schema version");
+	}
+	version = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	if (version > ledger_migration_count)
+		return ledger_errorf(err, LEDGER_EINVAL,
+		    "database schema version %d is newer than this program's %d",
+		    version, ledger_migration_count);
+	if (s->flags & LEDGER_STORE_READONLY) {
+		if (version < ledger_migration_count && version < 1)
+			return ledger_errorf(err, LEDGER_EINVAL,
+			    "database is empty (not initialized)");
+		return LEDGER_OK;
+	}
+	for (i = version; i < ledger_migration_count; i++) {
+		if ((st = exec(s, "BEGIN IMMEDIATE", err)) != LEDGER_OK)
+			return st;
+		rc = sqlite3_exec(s->db, ledger_migrations[i].sql, NULL, NULL,
+		    NULL);
+		if (rc != SQLITE_OK) {
+			st = ledger_store_dberr(s, rc, err,
+			    ledger_migrations[i].name);
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return st;
+		}
+		if ((st = exec(s, "COMMIT", err)) != LEDGER_OK) {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return st;
+		}
+	}
+	return LEDGER_OK;
+}
+
+static enum ledger_status
+prepare(struct ledger_store *s, const char *sql, sqlite3_stmt **st,
+    struct ledger_error *err)
+{
+	int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    st, NULL);
+
+	if (rc != SQLITE_OK)
+		return ledger_store_dberr(s, rc, err, "prepare");
+	return LEDGER_OK;
+}
+
+enum ledger_status
+ledger_store_read_hashes(void *ctx, const uint64_t *indexes, size_t count,
+    uint8_t (*out)[LEDGER_HASH_BYTES], struct ledger_error *err)
+{
+	struct ledger_store *s = ctx;
+	sqlite3_stmt *q = s->st_get_tree;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < count; i++) {
+		if (indexes[i] > INT64_MAX)
+			return ledger_errorf(err, LEDGER_EINVAL,
+			    "tree index out of range");
+		sqlite3_bind_int64(q, 1, (sqlite3_int64)indexes[i]);
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW && sqlite3_column_bytes(q, 0) ==
+		    LEDGER_HASH_BYTES) {
+			memcpy(out[i], sqlite3_column_blob(q, 0),
+			    LEDGER_HASH_BYTES);
+			sqlite3_reset(q);
+			continue;
+		}
+		sqlite3_reset(q);
+		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+			return ledger_errorf(err, LEDGER_ECHAIN,
+			    "tree hash %" PRIu64 " is missing or malformed",
+			    indexes[i]);
+		return ledger_store_dberr(s, rc, err, "read tree");
+	}
+	return LEDGER_OK;
+}
+
+static enum ledger_status
+load_head(struct ledger_store *s, struct ledger_error *err)
+{
+	static const char sql[] =
+	    "SELECT size, last_leaf, last_time_ms FROM head WHERE id = 0";
+	enum ledger_status st;
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
+		return ledger_store_dberr(s, rc, err, "read head");
+	rc = sqlite3_step(q);
+	if (rc != SQLITE_ROW || sqlite3_column_bytes(q, 1) != LEDGER_HASH_BYTES ||
+	    sqlite3_column_int64(q, 0) < 0) {
+		st = rc == SQLITE_ROW || rc == SQLITE_DONE ?
+		    ledger_errorf(err, LEDGER_ECHAIN, "head row is missing or "
+		    "malformed") : ledger_store_dberr(s, rc, err, "read head");
+		sqlite3_finalize(q);
+		return st;
+	}
+	s->size = (uint64_t)sqlite3_column_int64(q, 0);
+	memcpy(s->last_leaf, sqlite3_column_blob(q, 1), LEDGER_HASH_BYTES);
+	s->last_time_ms = sqlite3_column_int64(q, 2);
+	sqlite3_finalize(q);
+	return LEDGER_OK;
+}
+
+static enum ledger_status
+open_db(struct ledger_store *s, bool create, struct ledger_error *err)
+{
+	enum ledger_status st;
+	char *path;
+	int rc, fl;
+
+	if ((path = path_join(s->dir, LEDGER_DB_FILE)) == NULL)
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	if (!create && access(path, F_OK) != 0) {
+		st = ledger_errorf_errno(err, LEDGER_ENOTFOUND, errno,
+		    "open '%s'", path);
+		free(path);
+		return st;
+	}
+	fl = (s->flags & LEDGER_STORE_READONLY) ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+	fl |= SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
+	rc = sqlite3_open_v2(path, &s->db, fl, NULL);
+	if (rc != SQLITE_OK) {
+		st = ledger_errorf(err, rc == SQLITE_CANTOPEN ? LEDGER_EIO :
+		    LEDGER_EDB, "open '%s': %s", path,
+		    s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		free(path);
+		return st;
+	}
+	free(path);
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	if (!(s->flags & LEDGER_STORE_READONLY)) {
+		if ((st = exec(s, "PRAGMA journal_mode = WAL", err)) ||
+		    (st = exec(s, "PRAGMA synchronous = FULL", err)))
+			return st;
+		if ((s->flags & LEDGER_STORE_MANUAL_WAL) &&
+		    (st = exec(s, "PRAGMA wal_autocheckpoint = 0", err)))
+			return st;
+	}
+	if ((st = exec(s, "PRAGMA foreign_keys = ON", err)) ||
+	    (st = exec(s, "PRAGMA cache_size = -65536", err)) ||
+	    (st = exec(s, "PRAGMA trusted_schema = OFF", err)))
+		return st;
+	/* Check this is a database at all before anything else. */
+	rc = sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_schema", NULL,
+	    NULL, NULL);
+	if (rc != SQLITE_OK)
+		return ledger_store_dberr(s, rc, err, "read database");
+	return LEDGER_OK;
+}
+
+static enum ledger_status
+load_vkey(struct ledger_store *s, struct ledger_error *err)
+{
+	struct ledger_vkey *keys = NULL;
+	enum ledger_status st;
+	size_t n = 0;
+	char *path;
+
+	if ((path = path_join(s->dir, LEDGER_PUB_FILE)) == NULL)
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	st = ledger_vkey_load_file(path, &keys, &n, err);
+	free(path);
+	if (st == LEDGER_ENOTFOUND)
+		return LEDGER_OK;
+	if (st != LEDGER_OK)
+		return st;
+	if (n > 0) {
+		s->vkey = keys[0];
+		s->have_vkey = true;
+	}
+	free(keys);
+	return LEDGER_OK;
+}
+
+enum ledger_status
+ledger_store_open(const char *dir, unsigned flags, struct ledger_store **ret,
+    struct ledger_error *err)
+{
+	struct ledger_store *s;
+	enum ledger_status st;
+	char *kid = NULL, *path = NULL, *end;
+	unsigned long v;
+
+	if (dir == NULL || ret == NULL)
+		return ledger_errorf(err, LEDGER_EINVAL, "no data directory");
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	s->flags = flags;
+	if ((st = ledger_strdup(dir, &s->dir, err)) != LEDGER_OK)
+		goto fail;
+	if ((st = open_db(s, false, err)) || (st = migrate(s, err)))
+		goto fail;
+	if ((st = meta_get(s, "origin", &s->origin, err)) ||
+	    (st = meta_get(s, "key_id", &kid, err)))
+		goto fail;
+	errno = 0;
+	v = strtoul(kid, &end, 16);
+	if (errno != 0 || *end != '\0' || strlen(kid) != 8) {
+		st = ledger_errorf(err, LEDGER_EINVAL, "bad key id '%s' in "
+		    "database", kid);
+		goto fail;
+	}
+	s->key_id = (uint32_t)v;
+	if ((st = load_vkey(s, err)) != LEDGER_OK)
+		goto fail;
+	if ((st = prepare(s, sql_get_tree, &s->st_get_tree, err)))
+		goto fail;
+	if ((st = load_head(s, err)) != LEDGER_OK)
+		goto fail;
+	if (!(flags & LEDGER_STORE_READONLY)) {
+		if ((path = path_join(dir, LEDGER_KEY_FILE)) == NULL) {
+			st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+			goto fail;
+		}
+		if ((st = ledger_key_load(path, &s->key, err)) != LEDGER_OK)
+			goto fail;
+		if (ledger_key_vkey(s->key)->id != s->key_id ||
+		    strcmp(ledger_key_vkey(s->key)->name, s->origin) != 0) {
+			st = ledger_errorf(err, LEDGER_EINVAL,
+			    "key '%s' is not this log's key (log '%s' key %08x)",
+			    path, s->origin, s->key_id);
+			goto fail;
+		}
+		if ((st = prepare(s, sql_find_delivery, &s->st_find_delivery,
+		    err)) ||
+		    (st = prepare(s, sql_insert_entry, &s->st_insert_entry,
+		    err)) ||
+		    (st = prepare(s, sql_insert_payload, &s->st_insert_payload,
+		    err)) ||
+		    (st = prepare(s, sql_insert_tree, &s->st_insert_tree,
+		    err)) ||
+		    (st = prepare(s, sql_update_head, &s->st_update_head, err)))
+			goto fail;
+		st = ledger_merkle_frontier_load(&s->frontier, s->size,
+		    ledger_store_read_hashes, s, err);
+		if (st != LEDGER_OK)
+			goto fail;
+	}
+	free(kid);
+	free(path);
+	*ret = s;
+	return LEDGER_OK;
+fail:
+	free(kid);
+	free(path);
+	ledger_store_close(s);
+	return st;
+}
+
+void
+ledger_store_close(struct ledger_store *s)
+{
+	if (s == NULL)
+		return;
+	sqlite3_finalize(s->st_find_delivery);
+	sqlite3_finalize(s->st_insert_entry);
+	sqlite3_finalize(s->st_insert_payload);
+	sqlite3_finalize(s->st_insert_tree);
+	sqlite3_finalize(s->st_update_head);
+	sqlite3_finalize(s->st_get_tree);
+	sqlite3_close(s->db);
+	ledger_key_free(s->key);
+	ledger_buf_release(&s->enc);
+	free(s->origin);
+	free(s->dir);
+	free(s);
+}
+
+const char *
+ledger_store_origin(const struct ledger_store *s)
+{
+	return s->origin;
+}
+
+uint32_t
+ledger_store_key_id(const struct ledger_store *s)
+{
+	return s->key_id;
+}
+
+const struct ledger_vkey *
+ledger_store_vkey(const struct ledger_store *s)
+{
+	return s->have_vkey ? &s->vkey : NULL;
+}
+
+void
+ledger_default_origin(char out[LEDGER_ORIGIN_MAX])
+{
+	char host[200];
+	size_t i, j = 0;
+
+	if (gethostname(host, sizeof(host)) != 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	for (i = 0; host[i] != '\0'; i++)
+		if ((host[i] >= 'a' && host[i] <= 'z') ||
+		    (host[i] >= 'A' && host[i] <= 'Z') ||
+		    (host[i] >= '0' && host[i] <= '9') ||
+		    host[i] == '.' || host[i] == '-')
+			host[j++] = host[i];
+	host[j] = '\0';
+	snprintf(out, LEDGER_ORIGIN_MAX, "%s/ledgerd",
+	    j > 0 ? host : "localhost");
+}
+
+/* A signed-note key name: non-empty, printable ASCII or UTF-8, no space,
+ * no '+'. */
+static bool
+valid_origin(const char *o)
+{
+	size_t i, n = strlen(o);
+
+	if (n == 0 || n >= LEDGER_KEYNAME_MAX || !ledger_utf8_valid(o, n))
+		return false;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)o[i] <= ' ' || o[i] == '+' || o[i] == 0x7f)
+			return false;
+	return true;
+}
+
+enum ledger_status
+ledger_store_init(const char *dir, const char *origin,
+    struct ledger_error *err)
+{
+	struct ledger_store *s = NULL;
+	struct ledger_key *key = NULL;
+	enum ledger_status st;
+	char *kpath = NULL, *ppath = NULL, *dbpath = NULL, kid[9];
+	struct stat sb;
+	bool made_key = false;
+
+	if (dir == NULL || origin == NULL || !valid_origin(origin))
+		return ledger_errorf(err, LEDGER_EINVAL,
+		    "bad origin '%.64s': want a non-empty name without spaces "
+		    "or '+'", origin ? origin : "");
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return ledger_errorf_errno(err, LEDGER_EIO, errno,
+		    "create directory '%s'", dir);
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return ledger_errorf(err, LEDGER_EIO, "'%s' is not a directory",
+		    dir);
+	kpath = path_join(dir, LEDGER_KEY_FILE);
+	ppath = path_join(dir, LEDGER_PUB_FILE);
+	dbpath = path_join(dir, LEDGER_DB_FILE);
+	if (kpath == NULL || ppath == NULL || dbpath == NULL) {
+		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (access(dbpath, F_OK) == 0 || access(kpath, F_OK) == 0) {
+		st = ledger_errorf(err, LEDGER_EEXIST,
+		    "'%s' already holds a ledger (refusing to overwrite its "
+		    "key or database)", dir);
+		goto done;
+	}
+	if ((st = ledger_key_generate(kpath, ppath, origin, err)) != LEDGER_OK)
+		goto done;
+	made_key = true;
+	if ((st = ledger_key_load(kpath, &key, err)) != LEDGER_OK)
+		goto done;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+		goto done;
+	}
+	s->dir = strdup(dir);
+	if (s->dir == NULL) {
+		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((st = open_db(s, true, err)) || (st = migrate(s, err)))
+		goto done;
+	snprintf(kid, sizeof(kid), "%08x", ledger_key_vkey(key)->id);
+	if ((st = exec(s, "BEGIN IMMEDIATE", err)))
+		goto done;
+	if ((st = meta_set(s, "origin", origin, err)) ||
+	    (st = meta_set(s, "key_id", kid, err)) ||
+	    (st = exec(s, "COMMIT", err))) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		goto done;
+	}
+	made_key = false;	/* success: keep everything */
+done:
+	ledger_store_close(s);
+	ledger_key_free(key);
+	if (made_key) {
+		/* Leave nothing half-made behind: a later init must work. */
+		unlink(kpath);
+		unlink(ppath);
+		if (dbpath != NULL) {
+			char wal[4096];
+
+			unlink(dbpath);
+			snprintf(wal, sizeof(wal), "%s-wal", dbpath);
+			unlink(wal);
+			snprintf(wal, sizeof(wal), "%s-shm", dbpath);
+			unlink(wal);
+		}
+	}
+	free(kpath);
+	free(ppath);
+	free(dbpath);
+	return st;
+}
+
+/* ---- append ---- */
+
+static void
+bind_text_or_null(sqlite3_stmt *q, int i, const char *s)
+{
+	if (s != NULL)
+		sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+static enum ledger_status
+step_done(struct ledger_store *s, sqlite3_stmt *q, struct ledger_error *err,
+    const char *what)
+{
+	int rc = sqlite3_step(q);
+
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if (rc != SQLITE_DONE)
+		return ledger_store_dberr(s, rc, err, what);
+	return LEDGER_OK;
+}
+
+/* An earlier entry with the same (source, delivery)?  Fills r and sets
+ * *found. */
+static enum ledger_status
+find_delivery(struct ledger_store *s, const struct ledger_event *ev,
+    struct ledger_receipt *r, bool *found, struct ledger_error *err)
+{
+	sqlite3_stmt *q = s->st_find_delivery;
+	int rc;
+
+	*found = false;
+	if (ev->e.source[LEDGER_SRC_DELIVERY] == NULL)
+		return LEDGER_OK;
+	sqlite3_bind_text(q, 1, ev->e.source[LEDGER_SRC_NAME], -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, ev->e.source[LEDGER_SRC_DELIVERY], -1,
+	    SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		r->seq = (uint64_t)sqlite3_column_int64(q, 0);
+		ledger_leaf_hash(sqlite3_column_blob(q, 1),
+		    (size_t)sqlite3_column_bytes(q, 1), r->leaf);
+		if (sqlite3_column_bytes(q, 2) == LEDGER_SIG_BYTES)
+			memcpy(r->sig, sqlite3_column_blob(q, 2),
+			    LEDGER_SIG_BYTES);
+		r->key_id = (uint32_t)sqlite3_column_int64(q, 3);
+		r->time_ms = sqlite3_column_int64(q, 4);
+		r->duplicate = true;
+		*found = true;
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if (rc != SQLITE_DONE)
+		return ledger_store_dberr(s, rc, err, "look up delivery");
+	return LEDGER_OK;
+}
+
+static enum ledger_status
+append_one(struct ledger_store *s, const struct ledger_event *ev,
+    int64_t now, struct ledger_receipt *r, struct ledger_error *err)
+{
+	struct ledger_entry e = ev->e;	/* shallow: borrows ev's strings */
+	uint8_t hashes[LEDGER_MERKLE_MAX_STORED][LEDGER_HASH_BYTES];
+	uint64_t idx[LEDGER_MERKLE_MAX_STORED];
+	sqlite3_stmt *q = s->st_insert_entry;
+	enum ledger_status st;
+	size_t i, nh;
+	int c;
+
+	e.log = s->origin;
+	e.seq = s->size;
+	e.time_ms = now > s->last_time_ms ? now : s->last_time_ms;
+	e.key_id = s->key_id;
+	memcpy(e.prev, s->last_leaf, LEDGER_HASH_BYTES);
+
+	ledger_buf_reset(&s->enc);
+	if ((st = ledger_entry_encode(&e, &s->enc, err)) != LEDGER_OK)
+		return st;
+	ledger_leaf_hash(s->enc.data, s->enc.len, r->leaf);
+	ledger_key_sign_leaf(s->key, r->leaf, r->sig);
+	r->seq = e.seq;
+	r->time_ms = e.time_ms;
+	r->key_id = e.key_id;
+	r->duplicate = false;
+
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)e.seq);
+	sqlite3_bind_blob(q, 2, s->enc.data, (int)s->enc.len, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 3, r->sig, LEDGER_SIG_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, e.key_id);
+	sqlite3_bind_blob(q, 5, e.prev, LEDGER_HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 6, e.time_ms);
+	sqlite3_bind_text(q, 7, ledger_kind_name(e.kind), -1, SQLITE_STATIC);
+	bind_text_or_null(q, 8, e.source[LEDGER_SRC_NAME]);
+	bind_text_or_null(q, 9, e.source[LEDGER_SRC_TYPE]);
+	bind_text_or_null(q, 10, e.source[LEDGER_SRC_EVENT]);
+	bind_text_or_null(q, 11, e.source[LEDGER_SRC_DELIVERY]);
+	bind_text_or_null(q, 12, e.source[LEDGER_SRC_AUTH]);
+	for (c = 0; c < LEDGER_SUBJ_COUNT; c++)
+		bind_text_or_null(q, 13 + c, e.subject[c]);
+	sqlite3_bind_blob(q, 23, e.payload_sha256, LEDGER_HASH_BYTES,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(q, 24, (sqlite3_int64)e.payload_size);
+	bind_text_or_null(q, 25, e.payload_type);
+	if ((st = step_done(s, q, err, "insert entry")) != LEDGER_OK)
+		return st;
+
+	q = s->st_insert_payload;
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)e.seq);
+	sqlite3_bind_blob(q, 2, ev->payload_z, (int)ev->payload_zlen,
+	    SQLITE_STATIC);
+	if ((st = step_done(s, q, err, "insert payload")) != LEDGER_OK)
+		return st;
+
+	st = ledger_merkle_frontier_append(&s->frontier, r->leaf, hashes, idx,
+	    &nh, err);
+	if (st != LEDGER_OK)
+		return st;
+	q = s->st_insert_tree;
+	for (i = 0; i < nh; i++) {
+		sqlite3_bind_int64(q, 1, (sqlite3_int64)idx[i]);
+		sqlite3_bind_blob(q, 2, hashes[i], LEDGER_HASH_BYTES,
+		    SQLITE_STATIC);
+		if ((st = step_done(s, q, err, "insert tree hash")))
+			return st;
+	}
+	s->size++;
+	memcpy(s->last_leaf, r->leaf, LEDGER_HASH_BYTES);
+	s->last_time_ms = e.time_ms;
+	return LEDGER_OK;
+}
+
+static enum ledger_status
+check_event(const struct ledger_event *ev, struct ledger_error *err)
+{
+	if (ev == NULL || ev->e.source[LEDGER_SRC_NAME] == NULL ||
+	    ev->e.source[LEDGER_SRC_TYPE] == NULL ||
+	    ev->e.payload_type == NULL || ev->payload_z == NULL ||
+	    ledger_kind_name(ev->e.kind) == NULL)
+		return ledger_errorf(err, LEDGER_EINVAL,
+		    "event lacks a source name, source type, kind or payload");
+	if (ev->payload_zlen > INT32_MAX)
+		return ledger_errorf(err, LEDGER_EINVAL, "payload too large");
+	return LEDGER_OK;
+}
+
+enum ledger_status
+ledger_store_append(struct ledger_store *s, struct ledger_event *const *evs,
+    size_t n, struct ledger_receipt *ret, struct ledger_error *err)
+{
+	struct ledger_merkle_frontier saved_frontier;
+	uint8_t saved_leaf[LEDGER_HASH_BYTES];
+	uint64_t saved_size;
+	int64_t saved_time, now;
+	enum ledger_status st;
+	sqlite3_stmt *q;
+	bool dup;
+	size_t i;
+	int rc;
+
+	if (s == NULL || s->key == NULL)
+		return ledger_errorf(err, LEDGER_EINVAL,
+		    "store is not open for writing");
+	if (n == 0 || n > LEDGER_BATCH_MAX || evs == NULL || ret == NULL)
+		return ledger_errorf(err, LEDGER_EINVAL,
+		    "batch must hold 1 to %d events", LEDGER_BATCH_MAX);
+	for (i = 0; i < n; i++)
+		if ((st = check_event(evs[i], err)) != LEDGER_OK)
+			return st;
+
+	saved_frontier = s->frontier;
+	saved_size = s->size;
+	saved_time = s->last_time_ms;
+	memcpy(saved_leaf, s->last_leaf, LEDGER_HASH_BYTES);
+
+	if ((rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)))
+		return ledger_store_dberr(s, rc, err, "begin");
+	now = ledger_now_ms();
+	for (i = 0; i < n; i++) {
+		if ((st = find_delivery(s, evs[i], &ret[i], &dup, err)))
+			goto rollback;
+		if (dup)
+			continue;
+		if ((st = append_one(s, evs[i], now, &ret[i], err)))
+			goto rollback;
+	}
+	q = s->st_update_head;
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)s->size);
+	sqlite3_bind_blob(q, 2, s->last_leaf, LEDGER_HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, s->last_time_ms);
+	if ((st = step_done(s, q, err, "update head")) != LEDGER_OK)
+		goto rollback;
+	if ((rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL))) {
+		st = ledger_store_dberr(s, rc, err, "commit");
+		goto rollback;
+	}
+	return LEDGER_OK;
+rollback:
+	/* After a failed COMMIT SQLite may have rolled back already. */
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->frontier = saved_frontier;
+	s->size = saved_size;
+	s->last_time_ms = saved_time;
+	memcpy(s->last_leaf, saved_leaf, LEDGER_HASH_BYTES);
+	return st;
+}
+
+enum ledger_status
+ledger_store_size(struct ledger_store *s, uint64_t *ret,
+    struct ledger_error *err)
+{
+	enum ledger_status st;
+
+	if (s->key != NULL) {	/* the writer knows */
+		*ret = s->size;
+		return LEDGER_OK;
+	}
+	if ((st = load_head(s, err)) != LEDGER_OK)
+		return st;
+	*ret = s->size;
+	return LEDGER_OK;
+}
+
+/* ---- reading ---- */
+
+void
+ledger_row_release(struct ledger_row *r)
+{
+	if (r == NULL)
+		return;
+	ledger_entry_release(&r->e);
+	free(r->entry);
+	memset(r, 0, sizeof(*r));
+}
+
+static enum ledger_status
+col_text(sqlite3_stmt *q, int c, char **ret, struct ledger_error *err)
+{
+	const unsigned char *t = sqlite3_column_text(q, c);
+
+	*ret = NULL;
+	if (t == NULL)
+		return LEDGER_OK;
+	return ledger_strdup((const char *)t, ret, err);
+}
+
+enum ledger_status
+ledger_row_from_stmt(struct ledger_store *s, sqlite3_stmt *q,
+    struct ledger_row *r, struct ledger_error *err)
+{
+	enum ledger_status st;
+	const char *kind;
+	int i, n;
+
+	memset(r, 0, sizeof(*r));
+	r->e.seq = (uint64_t)sqlite3_column_int64(q, 0);
+	n = sqlite3_column_bytes(q, 1);
+	if ((r->entry = malloc((size_t)n + 1)) == NULL)
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	if (n > 0)
+		memcpy(r->entry, sqlite3_column_blob(q, 1), (size_t)n);
+	r->entry[n] = '\0';
+	r->entry_len = (size_t)n;
+	if (sqlite3_column_bytes(q, 2) == LEDGER_SIG_BYTES)
+		memcpy(r->sig, sqlite3_column_blob(q, 2), LEDGER_SIG_BYTES);
+	r->e.key_id = (uint32_t)sqlite3_column_int64(q, 3);
+	if (sqlite3_column_bytes(q, 4) == LEDGER_HASH_BYTES)
+		memcpy(r->e.prev, sqlite3_column_blob(q, 4), LEDGER_HASH_BYTES);
+	r->e.time_ms = sqlite3_column_int64(q, 5);
+	kind = (const char *)sqlite3_column_text(q, 6);
+	if (ledger_kind_parse(kind, &r->e.kind, NULL) != LEDGER_OK)
+		r->e.kind = LEDGER_KIND_COUNT;	/* verify reports it */
+	if ((st = col_text(q, 7, &r->e.source[LEDGER_SRC_NAME], err)) ||
+	    (st = col_text(q, 8, &r->e.source[LEDGER_SRC_TYPE], err)) ||
+	    (st = col_text(q, 9, &r->e.source[LEDGER_SRC_EVENT], err)) ||
+	    (st = col_text(q, 10, &r->e.source[LEDGER_SRC_DELIVERY], err)) ||
+	    (st = col_text(q, 11, &r->e.source[LEDGER_SRC_AUTH], err)))
+		goto fail;
+	for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
+		if ((st = col_text(q, 12 + i, &r->e.subject[i], err)))
+			goto fail;
+	if (sqlite3_column_bytes(q, 22) == LEDGER_HASH_BYTES)
+		memcpy(r->e.payload_sha256, sqlite3_column_blob(q, 22),
+		    LEDGER_HASH_BYTES);
+	r->e.payload_size = (uint64_t)sqlite3_column_int64(q, 23);
+	if ((st = col_text(q, 24, &r->e.payload_type, err)))
+		goto fail;
+	if ((st = ledger_strdup(s->origin, &r->e.log, err)))
+		goto fail;
+	return LEDGER_OK;
+fail:
+	ledger_row_release(r);
+	return st;
+}
+
+enum ledger_status
+ledger_store_get(struct ledger_store *s, uint64_t seq, struct ledger_row *ret,
+    struct ledger_error *err)
+{
+	static const char sql[] =
+	    "SELECT " ENTRY_COLUMNS " FROM entries WHERE seq = ?1";
+	enum ledger_status st;
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	memset(ret, 0, sizeof(*ret));
+	if (seq > INT64_MAX)
+		return ledger_errorf(err, LEDGER_ENOTFOUND,
+		    "no entry %" PRIu64, seq);
+	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
+		return ledger_store_dberr(s, rc, err, "read entry");
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)seq);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		st = ledger_row_from_stmt(s, q, ret, err);
+	else if (rc == SQLITE_DONE)
+		st = ledger_errorf(err, LEDGER_ENOTFOUND,
+		    "no entry %" PRIu64, seq);
+	else
+		st = ledger_store_dberr(s, rc, err, "read entry");
+	sqlite3_finalize(q);
+	return st;
+}
+
+enum ledger_status
+ledger_store_get_payload(struct ledger_store *s, uint64_t seq, uint8_t **ret,
+    size_t *ret_len, struct ledger_error *err)
+{
+	static const char sql[] = "SELECT data FROM payloads WHERE seq = ?1";
+	enum ledger_status st;
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if (seq > INT64_MAX)
+		return ledger_errorf(err, LEDGER_ENOTFOUND,
+		    "no payload for entry %" PRIu64, seq);
+	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
+		return ledger_store_dberr(s, rc, err, "read payload");
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)seq);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		st = ledger_payload_inflate(sqlite3_column_blob(q, 0),
+		    (size_t)sqlite3_column_bytes(q, 0), LEDGER_PAYLOAD_MAX, ret,
+		    ret_len, err);
+	else if (rc == SQLITE_DONE)
+		st = ledger_errorf(err, LEDGER_ENOTFOUND,
+		    "no payload for entry %" PRIu64, seq);
+	else
+		st = ledger_store_dberr(s, rc, err, "read payload");
+	sqlite3_finalize(q);
+	return st;
+}
+
+void
+ledger_query_init(struct ledger_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->kind = -1;
+	q->after_seq = -1;
+}
+
+/*
+ * The listing's SQL is assembled from the constant fragments below only,
+ * never from client data: every value is bound.  The parameter number of a
+ * filter is fixed (kind ?1, subjects ?2.., source ?12, ...) so the text
+ * depends only on which filters are set.
+ */
+enum ledger_status
+ledger_store_query(struct ledger_store *s, const struct ledger_query *q,
+    int (*fn)(void *ctx, const struct ledger_row *row), void *ctx,
+    struct ledger_error *err)
+{
+	static const char *const subj_where[LEDGER_SUBJ_COUNT] = {
+		" AND actor = ?2", " AND artifact = ?3", " AND commit_id = ?4",
+		" AND environment = ?5", " AND pipeline = ?6", " AND run = ?7",
+		" AND service = ?8", " AND status = ?9", " AND ticket = ?10",
+		" AND url = ?11",
+	};
+	struct ledger_buf sql = LEDGER_BUF_INIT;
+	struct ledger_row row;
+	enum ledger_status st = LEDGER_OK;
+	sqlite3_stmt *stmt = NULL;
+	int i, rc;
+
+	if (q->kind >= LEDGER_KIND_COUNT)
+		return ledger_errorf(err, LEDGER_EINVAL, "bad kind filter");
+	if (ledger_buf_adds(&sql, "SELECT " ENTRY_COLUMNS
+	    " FROM entries WHERE seq > ?15"))
+		goto nomem;
+	if (q->kind >= 0 && ledger_buf_adds(&sql, " AND kind = ?1"))
+		goto nomem;
+	for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
+		if (q->subject[i] != NULL &&
+		    ledger_buf_adds(&sql, subj_where[i]))
+			goto nomem;
+	if (q->source != NULL && ledger_buf_adds(&sql,
+	    " AND source_name = ?12"))
+		goto nomem;
+	if (q->since_ms > 0 && ledger_buf_adds(&sql, " AND time_ms >= ?13"))
+		goto nomem;
+	if (q->until_ms > 0 && ledger_buf_adds(&sql, " AND time_ms < ?14"))
+		goto nomem;
+	if (ledger_buf_adds(&sql, " ORDER BY seq LIMIT ?16"))
+		goto nomem;
+	if ((rc = sqlite3_prepare_v2(s->db, sql.data, -1, &stmt, NULL))) {
+		st = ledger_store_dberr(s, rc, err, "query");
+		goto done;
+	}
+	if (q->kind >= 0)
+		sqlite3_bind_text(stmt, 1, ledger_kind_name(q->kind), -1,
+		    SQLITE_STATIC);
+	for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
+		if (q->subject[i] != NULL)
+			sqlite3_bind_text(stmt, 2 + i, q->subject[i], -1,
+			    SQLITE_STATIC);
+	if (q->source != NULL)
+		sqlite3_bind_text(stmt, 12, q->source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 13, q->since_ms);
+	sqlite3_bind_int64(stmt, 14, q->until_ms);
+	sqlite3_bind_int64(stmt, 15, q->after_seq);
+	sqlite3_bind_int64(stmt, 16, q->limit > 0 && q->limit < INT64_MAX ?
+	    (sqlite3_int64)q->limit : -1);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if ((st = ledger_row_from_stmt(s, stmt, &row, err)))
+			goto done;
+		i = fn(ctx, &row);
+		ledger_row_release(&row);
+		if (i != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		st = ledger_store_dberr(s, rc, err, "query");
+	goto done;
+nomem:
+	st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+done:
+	sqlite3_finalize(stmt);
+	ledger_buf_release(&sql);
+	return st;
+}
+
+enum ledger_status
+ledger_store_wal_checkpoint(struct ledger_store *s, struct ledger_error *err)
+{
+	int rc = sqlite3_wal_checkpoint_v2(s->db, NULL,
+	    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		return ledger_store_dberr(s, rc, err, "wal checkpoint");
+	return LEDGER_OK;
+}

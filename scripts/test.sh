@@ -1,0 +1,52 @@
+#!/bin/bash
+# test.sh - install what is missing, build, and run every test twice:
+# a normal build, then under AddressSanitizer + UndefinedBehaviorSanitizer,
+# then the unit suites under valgrind.  Prints each suite's check summary
+# ("N%: Checks: N, Failures: N, Errors: N") and a final "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/deps.sh --test || exit 1
+
+passed=0
+failed=0
+status=0
+
+# run_suite NAME BUILDDIR [meson setup options...] -- [meson test options...]
+run_suite() {
+	local name=$1 dir=$2
+	shift 2
+	local setup=() tst=()
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do setup+=("$1"); shift; done
+	[ $# -gt 0 ] && shift
+	tst=("$@")
+	echo "=== $name ($dir) ==="
+	if [ ! -d "$dir" ]; then
+		meson setup "$dir" "${setup[@]}" >"$dir.setup.log" 2>&1 || {
+			cat "$dir.setup.log"; failed=$((failed + 1)); status=1; return; }
+	fi
+	if ! meson compile -C "$dir" >"$dir.compile.log" 2>&1; then
+		cat "$dir.compile.log"
+		failed=$((failed + 1)); status=1; return
+	fi
+	local log
+	log=$(mktemp)
+	meson test -C "$dir" --print-errorlogs -v "${tst[@]}" 2>&1 | tee "$log"
+	local ok fail
+	ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$log" | tail -1)
+	fail=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$log" | tail -1)
+	timeout=$(sed -n 's/^Timeout: *\([0-9]*\).*/\1/p' "$log" | tail -1)
+	passed=$((passed + ${ok:-0}))
+	failed=$((failed + ${fail:-0} + ${timeout:-0}))
+	[ "${fail:-0}" = 0 ] && [ "${timeout:-0}" = 0 ] && [ -n "$ok" ] || status=1
+	rm -f "$log"
+}
+
+run_suite "build and test" build --
+run_suite "sanitizers (ASan+UBSan)" build-asan \
+    -Db_sanitize=address,undefined -Db_lundef=false --
+run_suite "valgrind" build --setup valgrind --suite unit
+
+echo
+echo "test suites: $passed passed, $failed failed"
+exit $status

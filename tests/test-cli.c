@@ -1,0 +1,495 @@
+/*
+ * test-cli.c - ledgerctl end to end: the tamper matrix and bad input
+ *
+ * Each tamper test builds a real ledger with the real ledgerctl, edits the
+ * database behind the library's back with the sqlite3 command (dropping
+ * the append-only triggers first, as an attacker with file access would),
+ * and checks that `ledgerctl verify` exits 1 and names the exact seq and
+ * category of the first problem.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "testutil.h"
+
+#define NEVENTS 10
+
+static const char *ctl;
+static char dir[4096], data[4200];
+
+static void
+setup(void)
+{
+	int i, r;
+
+	snprintf(dir, sizeof(dir), "%s", tu_mkdtemp());
+	snprintf(data, sizeof(data), "%s/data", dir);
+	r = tu_run(NULL, "'%s' init --origin test.example/log '%s' >/dev/null",
+	    ctl, data);
+	ck_assert_int_eq(r, 0);
+	for (i = 0; i < NEVENTS; i++) {
+		r = tu_run(NULL, "printf '{\"kind\":\"deployment\",\"delivery\":"
+		    "\"d-%d\",\"subject\":{\"environment\":\"production\","
+		    "\"service\":\"pay\",\"commit\":\"%040d\"},\"payload\":{\"n\":"
+		    "%d}}' | '%s' append -d '%s' - >/dev/null", i, i, i, ctl,
+		    data);
+		ck_assert_int_eq(r, 0);
+	}
+}
+
+static void
+teardown(void)
+{
+	tu_rmtree(dir);
+}
+
+static int
+sql(const char *stmts)
+{
+	return tu_run(NULL, "sqlite3 '%s/ledger.db' 'DROP TRIGGER IF EXISTS "
+	    "entries_no_update; DROP TRIGGER IF EXISTS entries_no_delete; "
+	    "DROP TRIGGER IF EXISTS payloads_no_update; DROP TRIGGER IF "
+	    "EXISTS payloads_no_delete; DROP TRIGGER IF EXISTS head_no_shrink;"
+	    " %s'", data, stmts);
+}
+
+/* Run verify --json; return its exit status and the output. */
+static int
+verify(char **out, const char *extra)
+{
+	return tu_run(out, "'%s' verify -d '%s' --json %s", ctl, data,
+	    extra ? extra : "");
+}
+
+static void
+expect_first(const char *out, long seq, const char *category)
+{
+	char want[128];
+
+	snprintf(want, sizeof(want), "\"first_bad_seq\":%ld,", seq);
+	ck_assert_msg(strstr(out, want) != NULL, "want %s in %s", want, out);
+	snprintf(want, sizeof(want), "{\"seq\":%ld,\"category\":\"%s\"", seq,
+	    category);
+	ck_assert_msg(strstr(out, want) != NULL, "want %s in %s", want, out);
+	ck_assert_ptr_nonnull(strstr(out, "\"intact\":false"));
+}
+
+START_TEST(test_cli_verify_intact)
+{
+	char *out;
+
+	ck_assert_int_eq(verify(&out, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"intact\":true"));
+	ck_assert_ptr_nonnull(strstr(out, "\"entries\":10,"));
+	free(out);
+	ck_assert_int_eq(tu_run(&out, "'%s' verify -d '%s'", ctl, data), 0);
+	ck_assert_ptr_nonnull(strstr(out, "intact: 10 entries"));
+	free(out);
+}
+END_TEST
+
+/* The tamper matrix: SQL, the seq and category verify must name first. */
+static const struct tamper {
+	const char *name;
+	const char *sql;
+	long seq;
+	const char *category;
+} tampers[] = {
+	{ "modify entry bytes",
+	  "UPDATE entries SET entry = CAST(replace(CAST(entry AS TEXT), "
+	  "\"production\", \"prodution!\") AS BLOB) WHERE seq = 4;",
+	  4, "modified" },
+	{ "modify entry bytes and its columns alike",
+	  "UPDATE entries SET entry = CAST(replace(CAST(entry AS TEXT), "
+	  "\"production\", \"staging\") AS BLOB), environment = \"staging\" "
+	  "WHERE seq = 6;",
+	  6, "modified" },
+	{ "modify a signature",
+	  "UPDATE entries SET sig = randomblob(64) WHERE seq = 3;",
+	  3, "bad signature" },
+	{ "modify a payload",
+	  "UPDATE payloads SET data = (SELECT data FROM payloads WHERE "
+	  "seq = 5) WHERE seq = 2;",
+	  2, "payload mismatch" },
+	{ "corrupt a payload",
+	  "UPDATE payloads SET data = zeroblob(12) WHERE seq = 7;",
+	  7, "payload mismatch" },
+	{ "delete a payload",
+	  "DELETE FROM payloads WHERE seq = 1;",
+	  1, "payload mismatch" },
+	{ "modify only an indexed column",
+	  "UPDATE entries SET environment = \"staging\" WHERE seq = 5;",
+	  5, "index mismatch" },
+	{ "null an indexed column (hide from queries)",
+	  "UPDATE entries SET commit_id = NULL WHERE seq = 8;",
+	  8, "index mismatch" },
+	{ "delete a middle row",
+	  "DELETE FROM payloads WHERE seq = 4; DELETE FROM entries WHERE "
+	  "seq = 4;",
+	  4, "missing" },
+	{ "swap two rows",
+	  "UPDATE entries SET seq = seq + 1000000 WHERE seq IN (3, 4); "
+	  "UPDATE entries SET seq = 4 WHERE seq = 1000003; "
+	  "UPDATE entries SET seq = 3 WHERE seq = 1000004;",
+	  3, "reordered" },
+	{ "insert a forged row at the end",
+	  "CREATE TEMP TABLE t AS SELECT * FROM entries WHERE seq = 3; "
+	  "UPDATE t SET seq = 10, delivery = NULL; INSERT INTO entries SELECT * FROM t; "
+	  "INSERT INTO payloads SELECT 10, data FROM payloads WHERE seq = 3;",
+	  10, "inserted" },
+	{ "truncate the newest rows",
+	  "DELETE FROM payloads WHERE seq >= 8; DELETE FROM entries WHERE "
+	  "seq >= 8;",
+	  8, "missing" },
+	{ "replace the first entry",
+	  "UPDATE entries SET entry = (SELECT entry FROM entries WHERE "
+	  "seq = 1) WHERE seq = 0;",
+	  0, "modified" },
+	{ "move an authentic entry to another seq",
+	  "UPDATE entries SET seq = 1000000 WHERE seq = 9; "
+	  "UPDATE payloads SET seq = 1000000 WHERE seq = 9; "
+	  "UPDATE entries SET seq = 9 WHERE seq = 8; "
+	  "UPDATE payloads SET seq = 9 WHERE seq = 8;",
+	  8, "missing" },
+};
+
+START_TEST(test_cli_verify_detects_tamper)
+{
+	const struct tamper *t = &tampers[_i];
+	char *out;
+
+	ck_assert_int_eq(sql(t->sql), 0);
+	ck_assert_msg(verify(&out, NULL) == 1, "%s: verify did not fail: %s",
+	    t->name, out);
+	expect_first(out, t->seq, t->category);
+	free(out);
+	/* The human output names the seq too. */
+	ck_assert_int_eq(tu_run(&out, "'%s' verify -d '%s'", ctl, data), 1);
+	ck_assert_ptr_nonnull(strstr(out, "TAMPERED"));
+	free(out);
+}
+END_TEST
+
+/* Re-sign the whole history with a different key (same origin): an
+ * attacker who rebuilds the log.  Detected against the auditor's copy of
+ * the public key, even when ledger.pub in the data directory is replaced. */
+START_TEST(test_cli_verify_detects_resigned_history)
+{
+	char other[4300], *out;
+	int i;
+
+	snprintf(other, sizeof(other), "%s/other", dir);
+	ck_assert_int_eq(tu_run(NULL, "cp '%s/ledger.pub' '%s/auditor.pub'",
+	    data, dir), 0);
+	ck_assert_int_eq(tu_run(NULL, "'%s' init --origin test.example/log "
+	    "'%s' >/dev/null", ctl, other), 0);
+	for (i = 0; i < NEVENTS; i++)
+		ck_assert_int_eq(tu_run(NULL, "printf '{\"kind\":\"deployment\","
+		    "\"subject\":{\"environment\":\"production\"}}' | '%s' "
+		    "append -d '%s' - >/dev/null", ctl, other), 0);
+	ck_assert_int_eq(tu_run(NULL, "sqlite3 '%s/ledger.db' \"ATTACH '%s/"
+	    "ledger.db' AS o; DROP TRIGGER entries_no_delete; DROP TRIGGER "
+	    "payloads_no_delete; DELETE FROM payloads; DELETE FROM entries; "
+	    "INSERT INTO entries SELECT * FROM o.entries; INSERT INTO payloads"
+	    " SELECT * FROM o.payloads;\"", data, other), 0);
+	ck_assert_int_eq(verify(&out, NULL), 1);
+	expect_first(out, 0, "unknown key");
+	free(out);
+	/* The attacker also replaces the public key in the data directory:
+	 * the log is then self-consistent, and only a key held elsewhere
+	 * catches it (docs/FORMAT.md says so). */
+	ck_assert_int_eq(tu_run(NULL, "cp '%s/ledger.pub' '%s/ledger.pub'",
+	    other, data), 0);
+	ck_assert_int_eq(verify(NULL, NULL), 0);
+	ck_assert_int_eq(tu_run(&out, "'%s' verify -d '%s' --json --key "
+	    "'%s/auditor.pub'", ctl, data, dir), 1);
+	expect_first(out, 0, "unknown key");
+	free(out);
+}
+END_TEST
+
+/* Swapping a signature for the other key's signature of another entry. */
+START_TEST(test_cli_verify_detects_foreign_signature)
+{
+	char *out;
+
+	ck_assert_int_eq(sql("UPDATE entries SET sig = (SELECT sig FROM "
+	    "entries WHERE seq = 6) WHERE seq = 2;"), 0);
+	ck_assert_int_eq(verify(&out, NULL), 1);
+	expect_first(out, 2, "bad signature");
+	free(out);
+}
+END_TEST
+
+/* ---- bad input to append: a clear error and nothing written ---- */
+
+static const struct bad {
+	const char *name;
+	const char *printf_input;	/* printf(1) format of the body */
+	const char *want;		/* in stderr */
+} bad_inputs[] = {
+	{ "invalid json", "{\"kind\":\"build\"", "invalid json" },
+	{ "duplicate keys", "{\"kind\":\"build\",\"kind\":\"test\"}",
+	  "duplicate" },
+	{ "not an object", "[1,2,3]", "must be a JSON object" },
+	{ "unknown kind", "{\"kind\":\"bild\"}", "unknown kind 'bild'" },
+	{ "missing kind", "{\"subject\":{}}", "missing 'kind'" },
+	{ "unknown member", "{\"kind\":\"build\",\"colour\":1}",
+	  "unknown member 'colour'" },
+	{ "unknown subject field",
+	  "{\"kind\":\"build\",\"subject\":{\"enviroment\":\"x\"}}",
+	  "unknown subject field 'enviroment'" },
+	{ "subject not a string",
+	  "{\"kind\":\"build\",\"subject\":{\"run\":5}}", "must be a string" },
+	{ "invalid utf-8", "{\"kind\":\"build\",\"event\":\"\\377\"}",
+	  "invalid utf-8" },
+	{ "lone surrogate", "{\"kind\":\"build\",\"event\":\"\\\\ud800\"}",
+	  "surrogate" },
+	{ "control character in a field",
+	  "{\"kind\":\"build\",\"event\":\"a\\\\u0001b\"}", "control" },
+	{ "empty input", "", "invalid json" },
+	{ "trailing garbage", "{\"kind\":\"build\"} x", "invalid json" },
+};
+
+static int
+count_events(void)
+{
+	char *out;
+	int n = 0;
+	char *p;
+
+	ck_assert_int_eq(tu_run(&out, "'%s' events -d '%s' --json", ctl,
+	    data), 0);
+	for (p = out; *p; p++)
+		n += *p == '\n';
+	free(out);
+	return n;
+}
+
+START_TEST(test_cli_append_rejects_bad_input)
+{
+	const struct bad *b = &bad_inputs[_i];
+	char *err;
+	int r;
+
+	r = tu_run(&err, "printf '%s' | '%s' append -d '%s' - 2>&1 >/dev/null",
+	    b->printf_input, ctl, data);
+	ck_assert_msg(r == 2, "%s: exit %d (%s)", b->name, r, err);
+	ck_assert_msg(strncmp(err, "ledgerctl: ", 11) == 0, "%s: %s", b->name,
+	    err);
+	ck_assert_msg(strstr(err, b->want) != NULL, "%s: want '%s' in '%s'",
+	    b->name, b->want, err);
+	free(err);
+	ck_assert_int_eq(count_events(), NEVENTS);
+	ck_assert_int_eq(verify(NULL, NULL), 0);
+}
+END_TEST
+
+START_TEST(test_cli_append_rejects_oversized_body)
+{
+	char *err;
+	int r;
+
+	r = tu_run(&err, "head -c 2000000 /dev/zero | tr '\\0' ' ' | '%s' "
+	    "append -d '%s' - 2>&1 >/dev/null", ctl, data);
+	ck_assert_int_eq(r, 2);
+	ck_assert_ptr_nonnull(strstr(err, "larger than the limit"));
+	free(err);
+	r = tu_run(&err, "printf '{\"kind\":\"build\",\"payload\":\"%0200d\"}'"
+	    " | '%s' append --max-bytes 100 -d '%s' - 2>&1 >/dev/null", 0, ctl,
+	    data);
+	ck_assert_int_eq(r, 2);
+	free(err);
+	ck_assert_int_eq(count_events(), NEVENTS);
+}
+END_TEST
+
+START_TEST(test_cli_append_duplicate_delivery_returns_original)
+{
+	char *a, *b;
+
+	ck_assert_int_eq(tu_run(&a, "'%s' show -d '%s' --json 3 | head -c 0;"
+	    " printf '{\"kind\":\"deployment\",\"delivery\":\"d-3\"}' | '%s' "
+	    "append -d '%s' --json -", ctl, data, ctl, data), 0);
+	ck_assert_ptr_nonnull(strstr(a, "\"seq\":3,"));
+	ck_assert_ptr_nonnull(strstr(a, "\"duplicate\":true"));
+	ck_assert_int_eq(tu_run(&b, "'%s' show -d '%s' --json 3", ctl, data),
+	    0);
+	free(a);
+	free(b);
+	ck_assert_int_eq(count_events(), NEVENTS);
+}
+END_TEST
+
+START_TEST(test_cli_append_flags_and_receipt)
+{
+	char *out;
+
+	ck_assert_int_eq(tu_run(&out, "printf '{\"payload\":{\"x\":1}}' | "
+	    "'%s' append -d '%s' --kind approval --source cab --subject "
+	    "actor=alice --subject environment=PRODUCTION --json -", ctl,
+	    data), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"seq\":10,"));
+	ck_assert_ptr_nonnull(strstr(out, "\"leaf_hash\":\""));
+	free(out);
+	ck_assert_int_eq(tu_run(&out, "'%s' show -d '%s' 10", ctl, data), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"kind\":\"approval\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"environment\":\"production\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"name\":\"cab\""));
+	ck_assert_ptr_nonnull(strstr(out, "{\"payload\":{\"x\":1}}"));
+	free(out);
+	ck_assert_int_eq(tu_run(&out, "'%s' events -d '%s' --actor alice "
+	    "--csv", ctl, data), 0);
+	ck_assert_ptr_nonnull(strstr(out, "10,"));
+	ck_assert_ptr_null(strstr(out, "\n9,"));
+	free(out);
+	ck_assert_int_eq(verify(NULL, NULL), 0);
+}
+END_TEST
+
+START_TEST(test_cli_misuse_exits_2)
+{
+	char *err;
+
+	ck_assert_int_eq(tu_run(&err, "'%s' 2>&1", ctl), 2);
+	free(err);
+	ck_assert_int_eq(tu_run(&err, "'%s' frobnicate 2>&1", ctl), 2);
+	ck_assert_ptr_nonnull(strstr(err, "'frobnicate' is not a command"));
+	free(err);
+	ck_assert_int_eq(tu_run(&err, "'%s' verify --bogus 2>&1", ctl), 2);
+	ck_assert_ptr_nonnull(strstr(err, "usage: ledgerctl verify"));
+	free(err);
+	ck_assert_int_eq(tu_run(&err, "'%s' show -d '%s' abc 2>&1", ctl, data),
+	    2);
+	free(err);
+	ck_assert_int_eq(tu_run(&err, "'%s' show -d '%s' 999 2>&1", ctl, data),
+	    1);
+	ck_assert_ptr_nonnull(strstr(err, "no entry 999"));
+	free(err);
+	ck_assert_int_eq(tu_run(&err, "'%s' verify -d /nonexistent 2>&1",
+	    ctl), 2);
+	free(err);
+	ck_assert_int_eq(tu_run(&err, "'%s' --help", ctl), 0);
+	ck_assert_ptr_nonnull(strstr(err, "verify"));
+	free(err);
+}
+END_TEST
+
+START_TEST(test_cli_init_refuses_to_overwrite)
+{
+	char *err;
+	struct stat sb;
+	char path[4400];
+
+	ck_assert_int_eq(tu_run(&err, "'%s' init '%s' 2>&1", ctl, data), 2);
+	ck_assert_ptr_nonnull(strstr(err, "refusing to overwrite"));
+	free(err);
+	snprintf(path, sizeof(path), "%s/ledger.key", data);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0600);
+	/* A key readable by others is refused. */
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	ck_assert_int_eq(tu_run(&err, "printf '{\"kind\":\"build\"}' | '%s' "
+	    "append -d '%s' - 2>&1", ctl, data), 2);
+	ck_assert_ptr_nonnull(strstr(err, "readable"));
+	free(err);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	ck_assert_int_eq(tu_run(&err, "'%s' init --origin 'bad origin' "
+	    "'%s/x' 2>&1", ctl, dir), 2);
+	ck_assert_ptr_nonnull(strstr(err, "bad origin"));
+	free(err);
+}
+END_TEST
+
+START_TEST(test_cli_canonicalize)
+{
+	char *out;
+
+	ck_assert_int_eq(tu_run(&out, "printf '{\"b\":1.0,\"a\":[1e21,"
+	    "\"\\\\u00e9\"]}' | '%s' canonicalize", ctl), 0);
+	ck_assert_str_eq(out, "{\"a\":[1e+21,\"\xc3\xa9\"],\"b\":1}");
+	free(out);
+	ck_assert_int_eq(tu_run(&out, "printf '{\"a\":1,\"a\":2}' | '%s' "
+	    "canonicalize 2>&1", ctl), 2);
+	ck_assert_ptr_nonnull(strstr(out, "duplicate"));
+	free(out);
+}
+END_TEST
+
+START_TEST(test_cli_canonicalize_vectors)
+{
+	static const char *const names[] = { "arrays", "french", "structures",
+	    "unicode", "values", "weird" };
+	const char *vec = tu_env_dir("LEDGER_VECTORS");
+	char path[4096], *out, *want;
+	size_t i, wlen;
+
+	if (vec == NULL)
+		return;
+	for (i = 0; i < 6; i++) {
+		ck_assert_int_eq(tu_run(&out, "'%s' canonicalize '%s/jcs/input/"
+		    "%s.json'", ctl, vec, names[i]), 0);
+		snprintf(path, sizeof(path), "%s/jcs/output/%s.json", vec,
+		    names[i]);
+		want = tu_slurp(path, &wlen);
+		ck_assert_msg(strlen(out) == wlen && memcmp(out, want, wlen) ==
+		    0, "%s: got %s", names[i], out);
+		free(out);
+		free(want);
+	}
+}
+END_TEST
+
+static Suite *
+cli_suite(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *tc;
+
+	tc = tcase_create("tamper");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_cli_verify_intact);
+	tcase_add_loop_test(tc, test_cli_verify_detects_tamper, 0,
+	    (int)(sizeof(tampers) / sizeof(*tampers)));
+	tcase_add_test(tc, test_cli_verify_detects_resigned_history);
+	tcase_add_test(tc, test_cli_verify_detects_foreign_signature);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("append");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_cli_append_rejects_bad_input, 0,
+	    (int)(sizeof(bad_inputs) / sizeof(*bad_inputs)));
+	tcase_add_test(tc, test_cli_append_rejects_oversized_body);
+	tcase_add_test(tc, test_cli_append_duplicate_delivery_returns_original);
+	tcase_add_test(tc, test_cli_append_flags_and_receipt);
+	tcase_add_test(tc, test_cli_misuse_exits_2);
+	tcase_add_test(tc, test_cli_init_refuses_to_overwrite);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("canonicalize");
+	tcase_add_test(tc, test_cli_canonicalize);
+	tcase_add_test(tc, test_cli_canonicalize_vectors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	if ((ctl = getenv("LEDGERCTL")) == NULL) {
+		fprintf(stderr, "LEDGERCTL is not set\n");
+		return 77;
+	}
+	if (tu_run(NULL, "command -v sqlite3 >/dev/null") != 0) {
+		fprintf(stderr, "sqlite3 command not found\n");
+		return 77;
+	}
+	return tu_run_suite(cli_suite());
+}

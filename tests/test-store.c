@@ -1,0 +1,634 @@
+/* test-store.c - data directory, append path, idempotency, durability */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "ledger/entry.h"
+#include "ledger/keys.h"
+#include "ledger/store.h"
+#include "ledger/verify.h"
+#include "testutil.h"
+
+static char dir[4096], data[4400];
+
+static void
+setup(void)
+{
+	snprintf(dir, sizeof(dir), "%s", tu_mkdtemp());
+	snprintf(data, sizeof(data), "%s/data", dir);
+	ck_assert_int_eq(ledger_store_init(data, "test.example/log", NULL),
+	    LEDGER_OK);
+}
+
+static void
+teardown(void)
+{
+	tu_rmtree(dir);
+}
+
+static struct ledger_event *
+make_event(int i, const char *delivery, size_t payload_size)
+{
+	struct ledger_event *ev;
+	char *body = malloc(payload_size + 1), run[32];
+
+	ck_assert_ptr_nonnull(body);
+	ck_assert_int_eq(ledger_event_new(&ev, NULL), LEDGER_OK);
+	ev->e.kind = LEDGER_KIND_BUILD;
+	snprintf(run, sizeof(run), "run-%d", i);
+	ck_assert_int_eq(ledger_event_set_source(ev, LEDGER_SRC_NAME, "ci",
+	    NULL), LEDGER_OK);
+	ck_assert_int_eq(ledger_event_set_source(ev, LEDGER_SRC_TYPE,
+	    "generic", NULL), LEDGER_OK);
+	if (delivery != NULL)
+		ck_assert_int_eq(ledger_event_set_source(ev,
+		    LEDGER_SRC_DELIVERY, delivery, NULL), LEDGER_OK);
+	ck_assert_int_eq(ledger_event_set_subject(ev, LEDGER_SUBJ_RUN, run,
+	    NULL), LEDGER_OK);
+	ck_assert_int_eq(ledger_event_set_subject(ev,
+	    LEDGER_SUBJ_ENVIRONMENT, i % 2 ? "production" : "staging", NULL),
+	    LEDGER_OK);
+	randombytes_buf(body, payload_size);
+	ck_assert_int_eq(ledger_event_set_payload(ev, body, payload_size,
+	    "application/octet-stream", NULL), LEDGER_OK);
+	free(body);
+	return ev;
+}
+
+static uint64_t
+append_n(struct ledger_store *s, int n, int start)
+{
+	struct ledger_event *evs[256];
+	struct ledger_receipt r[256];
+	int i;
+
+	ck_assert_int_le(n, 256);
+	for (i = 0; i < n; i++)
+		evs[i] = make_event(start + i, NULL, 100);
+	ck_assert_int_eq(ledger_store_append(s, evs, (size_t)n, r, NULL),
+	    LEDGER_OK);
+	for (i = 0; i < n; i++)
+		ledger_event_free(evs[i]);
+	return r[n - 1].seq;
+}
+
+static uint64_t
+verify_ok(const char *d)
+{
+	struct ledger_store *s;
+	struct ledger_verify_report rep;
+
+	ck_assert_int_eq(ledger_store_open(d, LEDGER_STORE_READONLY, &s, NULL),
+	    LEDGER_OK);
+	ck_assert_int_eq(ledger_verify_store(s, NULL, NULL, NULL, &rep, NULL),
+	    LEDGER_OK);
+	ck_assert_uint_eq(rep.problems, 0);
+	ledger_store_close(s);
+	return rep.entries;
+}
+
+START_TEST(test_store_init_layout)
+{
+	struct ledger_store *s;
+	struct stat sb;
+	char path[4300];
+	uint64_t n;
+
+	snprintf(path, sizeof(path), "%s/ledger.key", data);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_uint_eq(sb.st_mode & 0777, 0600);
+	ck_assert_int_eq(stat(data, &sb), 0);
+	ck_assert_uint_eq(sb.st_mode & 0777, 0700);
+	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
+	ck_assert_str_eq(ledger_store_origin(s), "test.example/log");
+	ck_assert_ptr_nonnull(ledger_store_vkey(s));
+	ck_assert_uint_eq(ledger_store_vkey(s)->id, ledger_store_key_id(s));
+	ck_assert_int_eq(ledger_store_size(s, &n, NULL), LEDGER_OK);
+	ck_assert_uint_eq(n, 0);
+	ledger_store_close(s);
+}
+END_TEST
+
+START_TEST(test_store_init_refuses_existing)
+{
+	struct ledger_error err;
+
+	ck_assert_int_eq(ledger_store_init(data, "other", &err),
+	    LEDGER_EEXIST);
+	ck_assert_int_eq(ledger_store_init(data, "bad name", &err),
+	    LEDGER_EINVAL);
+}
+END_TEST
+
+START_TEST(test_store_append_batch_receipts)
+{
+	struct ledger_store *s;
+	struct ledger_event *evs[256];
+	struct ledger_receipt r[256];
+	struct ledger_row row;
+	uint8_t leaf[32], *p;
+	size_t plen;
+	int i;
+
+	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
+	for (i = 0; i < 256; i++)
+		evs[i] = make_event(i, NULL, 1000);
+	ck_assert_int_eq(ledger_store_append(s, evs, 256, r, NULL), LEDGER_OK);
+	for (i = 0; i < 256; i++) {
+		ck_assert_uint_eq(r[i].seq, (uint64_t)i);
+		ck_assert(!r[i].duplicate);
+		ck_assert_uint_eq(r[i].key_id, ledger_store_key_id(s));
+		if (i > 0)
+			ck_assert_int_ge(r[i].time_ms, r[i - 1].time_ms);
+		ck_assert(ledger_vkey_verify_leaf(ledger_store_vkey(s),
+		    r[i].leaf, r[i].sig));
+		ck_assert_int_eq(ledger_store_get(s, (uint64_t)i, &row, NULL),
+		    LEDGER_OK);
+		ledger_leaf_hash(row.entry, row.entry_len, leaf);
+		ck_assert_mem_eq(leaf, r[i].leaf, 32);
+		ck_assert_mem_eq(row.sig, r[i].sig, 64);
+		if (i > 0)
+			ck_assert_mem_eq(row.e.prev, r[i - 1].leaf, 32);
+		else
+			ck_assert(sodium_is_zero(row.e.prev, 32));
+		ledger_row_release(&row);
+		/* Raw payload bytes come back exactly. */
+		ck_assert_int_eq(ledger_store_get_payload(s, (uint64_t)i, &p,
+		    &plen, NULL), LEDGER_OK);
+		ck_assert_uint_eq(plen, 1000);
+		{
+			uint8_t h[32];
+
+			crypto_hash_sha256(h, p, plen);
+			ck_assert_mem_eq(h, evs[i]->e.payload_sha256, 32);
+		}
+		free(p);
+	}
+	for (i = 0; i < 256; i++)
+		ledger_event_free(evs[i]);
+	ledger_store_close(s);
+	ck_assert_uint_eq(verify_ok(data), 256);
+}
+END_TEST
+
+START_TEST(test_store_duplicate_delivery_returns_original)
+{
+	struct ledger_store *s;
+	struct ledger_event *evs[3];
+	struct ledger_receipt r[3], again;
+	uint64_t n;
+
+	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
+	evs[0] = make_event(0, "delivery-a", 10);
+	evs[1] = make_event(1, "delivery-a", 20);	/* same batch */
+	evs[2] = make_event(2, "delivery-b", 10);
+	ck_assert_int_eq(ledger_store_append(s, evs, 3, r, NULL), LEDGER_OK);
+	ck_assert_uint_eq(r[0].seq, 0);
+	ck_assert(r[1].duplicate);
+	ck_assert_uint_eq(r[1].seq, 0);
+	ck_assert_mem_eq(r[1].leaf, r[0].leaf, 32);
+	ck_assert_mem_eq(r[1].sig, r[0].sig, 64);
+	ck_assert_uint_eq(r[2].seq, 1);
+	/* a later batch */
+	ck_assert_int_eq(ledger_store_append(s, &evs[2], 1, &again, NULL),
+	    LEDGER_OK);
+	ck_assert(again.duplicate);
+	ck_assert_uint_eq(again.seq, 1);
+	ck_assert_int_eq(again.time_ms, r[2].time_ms);
+	ck_assert_int_eq(ledger_store_size(s, &n, NULL), LEDGER_OK);
+	ck_assert_uint_eq(n, 2);
+	ledger_event_free(evs[0]);
+	ledger_event_free(evs[1]);
+	ledger_event_free(evs[2]);
+	ledger_store_close(s);
+	/* after reopening too */
+	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
+	evs[0] = make_event(9, "delivery-b", 10);
+	ck_assert_int_eq(ledger_store_append(s, evs, 1, &again, NULL),
+	    LEDGER_OK);
+	ck_assert(again.duplicate);
+	ck_assert_uint_eq(again.seq, 1);
+	ledger_event_free(evs[0]);
+	ledger_store_close(s);
+	ck_assert_uint_eq(verify_ok(data), 2);
+}
+END_TEST
+
+START_TEST(test_store_reopen_continues_chain)
+{
+	struct ledger_store *s;
+
+	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
+	ck_assert_uint_eq(append_n(s, 10, 0), 9);
+	ledger_store_close(s);
+	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
+	ck_assert_uint_eq(append_n(s, 5, 10), 14);
+	ledger_store_close(s);
+	ck_assert_uint_eq(verify_ok(data), 15);
+}
+END_TEST
+
+START_TEST(test_store_rejects_bad_batches)
+{
+	struct ledger_store *s, *ro;
+	struct ledger_event *ev, *bare;
+	struct ledger_receipt r;
+	struct ledger_error err;
+
+	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
+	ev = make_event(0, NULL, 10);
+	ck_assert_int_eq(ledger_store_append(s, &ev, 0, &r, &err),
+	    LEDGER_EINVAL);
+	ck_assert_int_eq(ledger_store_append(s, &ev, LEDGER_BATCH_MAX + 1, &r,
+	    &err), LEDGER_EINVAL);
+	ck_assert_int_eq(ledger_event_new(&bare, NULL), LEDGER_OK);
+	ck_assert_int_eq(ledger_store_append(s, &bare, 1, &r, &err),
+	    LEDGER_EINVAL);
+	ledger_event_free(bare);
+	ck_assert_int_eq(ledger_store_open(data, LEDGER_STORE_READONLY, &ro,
+	    NULL), LEDGER_OK);
+	ck_assert_int_eq(ledger_store_append(ro, &ev, 1, &r, &err),
+	    LEDGER_EINVAL);
+	ledger_store_close(ro);
+	ledger_event_free(ev);
+	ledger_store_close(s);
+	ck_assert_uint_eq(verify_ok(data), 0);
+}
+END_TEST
+
+static int
+db_exec(const char *sql, char **errmsg)
+{
+	char path[4300];
+	sqlite3 *db;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/ledger.db", data);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	rc = sqlite3_exec(db, sql, NULL, NULL, errmsg);
+	sqlite3_close(db);
+	return rc;
+}
+
+START_TEST(test_store_triggers_refuse_update_and_delete)
+{
+	static const char *const stmts[] = {
+		"UPDATE entries SET environment = 'x' WHERE seq = 0",
+		"DELETE FROM entries WHERE seq = 0",
+		"UPDATE payloads SET data = x'00' WHERE seq = 0",
+		"DELETE FROM payloads",
+		"UPDATE tree SET hash = zeroblob(32)",
+		"DELETE FROM tree",
+		"DELETE FROM head",
+		"UPDATE head SET size = 0",
+	};
+	struct ledger_store *s;
+	char *msg = NULL;
+	size_t i;
+
+	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
+	append_n(s, 3, 0);
+	ledger_store_close(s);
+	for (i = 0; i < sizeof(stmts) / sizeof(*stmts); i++) {
+		ck_assert_msg(db_exec(stmts[i], &msg) != SQLITE_OK, "%s",
+		    stmts[i]);
+		sqlite3_free(msg);
+		msg = NULL;
+	}
+	ck_assert_uint_eq(verify_ok(data), 3);
+}
+END_TEST
+
+START_TEST(test_store_check_constraints)
+{
+	static const char *const stmts[] = {
+		"INSERT INTO entries (seq, entry, sig, key_id, prev, time_ms, "
+		"kind, source_name, source_type, payload_sha256, payload_size, "
+		"payload_type) VALUES (99, x'7b7d', zeroblob(63), 0, "
+		"zeroblob(32), 0, 'build', 'a', 'b', zeroblob(32), 0, 't')",
+		"INSERT INTO entries (seq, entry, sig, key_id, prev, time_ms, "
+		"kind, source_name, source_type, payload_sha256, payload_size, "
+		"payload_type) VALUES (99, x'7b7d', zeroblob(64), 0, "
+		"zeroblob(32), 0, 'bogus', 'a', 'b', zeroblob(32), 0, 't')",
+		"INSERT INTO entries (seq, entry, sig, key_id, prev, time_ms, "
+		"kind, source_name, source_type, payload_sha256, payload_size, "
+		"payload_type) VALUES (99, 'text', zeroblob(64), 0, "
+		"zeroblob(32), 0, 'build', 'a', 'b', zeroblob(32), 0, 't')",
+		"INSERT INTO tree (id, hash) VALUES (99, zeroblob(31))",
+	};
+	char *msg = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(stmts) / sizeof(*stmts); i++) {
+		ck_assert_msg(db_exec(stmts[i], &msg) != SQLITE_OK, "%s",
+		    stmts[i]);
+		sqlite3_free(msg);
+		msg = NULL;
+	}
+}
+END_TEST
+
+START_TEST(test_store_refuses_newer_schema)
+{
+	struct ledger_store *s = NULL;
+	struct ledger_error err;
+
+	ck_assert_int_eq(db_exec("PRAGMA user_version = 999", NULL), SQLITE_OK);
+	ck_assert_int_eq(ledger_store_open(data, 0, &s, &err), LEDGER_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "newer"));
+	ck_assert_ptr_null(s);
+}
+END_TEST
+
+START_TEST(test_store_refuses_corrupt_and_missing)
+{
+	struct ledger_store *s = NULL;
+	struct ledger_error err;
+	char path[4300];
+	int fd;
+
+	ck_assert_int_eq(ledger_store_open("/nonexistent/dir", 0, &s, &err),
+	    LEDGER_ENOTFOUND);
+	snprintf(path, sizeof(path), "%s/ledger.db", data);
+	/* Garbage where the database should be. */
+	ck_assert_int_eq(unlink(path), 0);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_eq(write(fd, "this is not a database, not at all......"
+	    "........................................................", 96),
+	    96);
+	close(fd);
+	ck_assert_int_ne(ledger_store_open(data, LEDGER_STORE_READONLY, &s,
+	    &err), LEDGER_OK);
+	ck_assert_ptr_nonnull(strstr(err.msg, "not a database"));
+	ck_assert_ptr_null(s);
+}
+END_TEST
+
+START_TEST(test_store_refuses_truncated_database)
+{
+	struct ledger_store *s = NULL;
+	struct ledger_error err;
+	char path[4300];
+	struct stat sb;
+
+	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
+	append_n(s, 200, 0);
+	ck_assert_int_eq(ledger_store_wal_checkpoint(s, NULL), LEDGER_OK);
+	ledger_store_close(s);
+	snprintf(path, sizeof(path), "%s/ledger.db", data);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(truncate(path, sb.st_size / 2), 0);
+	/* Either open fails or verify reports; never a silent pass. */
+	if (ledger_store_open(data, LEDGER_STORE_READONLY, &s, &err) ==
+	    LEDGER_OK) {
+		struct ledger_verify_report rep;
+		enum ledger_status st;
+
+		st = ledger_verify_store(s, NULL, NULL, NULL, &rep, &err);
+		ck_assert(st != LEDGER_OK || rep.problems > 0);
+		ledger_store_close(s);
+	}
+}
+END_TEST
+
+START_TEST(test_store_refuses_key_of_another_log)
+{
+	struct ledger_store *s = NULL;
+	struct ledger_error err;
+	char other[4300], cmd[9000];
+
+	snprintf(other, sizeof(other), "%s/other", dir);
+	ck_assert_int_eq(ledger_store_init(other, "test.example/log", NULL),
+	    LEDGER_OK);
+	snprintf(cmd, sizeof(cmd), "cp -p '%s/ledger.key' '%s/ledger.key'",
+	    other, data);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(ledger_store_open(data, 0, &s, &err), LEDGER_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "not this log's key"));
+}
+END_TEST
+
+static int
+count_row(void *ctx, const struct ledger_row *r)
+{
+	(void)r;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+START_TEST(test_store_query_filters)
+{
+	struct ledger_store *s;
+	struct ledger_query q;
+	int n;
+
+	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
+	append_n(s, 20, 0);
+	ledger_query_init(&q);
+	n = 0;
+	ck_assert_int_eq(ledger_store_query(s, &q, count_row, &n, NULL),
+	    LEDGER_OK);
+	ck_assert_int_eq(n, 20);
+	q.subject[LEDGER_SUBJ_ENVIRONMENT] = "production";
+	n = 0;
+	ck_assert_int_eq(ledger_store_query(s, &q, count_row, &n, NULL),
+	    LEDGER_OK);
+	ck_assert_int_eq(n, 10);
+	q.subject[LEDGER_SUBJ_RUN] = "run-3";
+	n = 0;
+	ck_assert_int_eq(ledger_store_query(s, &q, count_row, &n, NULL),
+	    LEDGER_OK);
+	ck_assert_int_eq(n, 1);
+	ledger_query_init(&q);
+	q.after_seq = 14;
+	q.limit = 3;
+	n = 0;
+	ck_assert_int_eq(ledger_store_query(s, &q, count_row, &n, NULL),
+	    LEDGER_OK);
+	ck_assert_int_eq(n, 3);
+	ledger_query_init(&q);
+	q.kind = LEDGER_KIND_TEST;
+	n = 0;
+	ck_assert_int_eq(ledger_store_query(s, &q, count_row, &n, NULL),
+	    LEDGER_OK);
+	ck_assert_int_eq(n, 0);
+	ledger_query_init(&q);
+	q.since_ms = ledger_now_ms() + 60000;
+	n = 0;
+	ck_assert_int_eq(ledger_store_query(s, &q, count_row, &n, NULL),
+	    LEDGER_OK);
+	ck_assert_int_eq(n, 0);
+	ledger_store_close(s);
+}
+END_TEST
+
+/* Verify while a writer appends: every verify sees a consistent snapshot
+ * and finds it intact. */
+struct writer_ctx {
+	atomic_int stop;
+	int batches;
+};
+
+static void *
+writer(void *arg)
+{
+	struct writer_ctx *w = arg;
+	struct ledger_store *s;
+	int i = 0;
+
+	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
+	while (!atomic_load(&w->stop) && i < 200) {
+		append_n(s, 50, i * 50);
+		i++;
+	}
+	w->batches = i;
+	ledger_store_close(s);
+	return NULL;
+}
+
+START_TEST(test_store_verify_snapshot_while_writing)
+{
+	struct writer_ctx w = { 0, 0 };
+	pthread_t t;
+	uint64_t last = 0, n;
+	int i;
+
+	ck_assert_int_eq(pthread_create(&t, NULL, writer, &w), 0);
+	for (i = 0; i < 10; i++) {
+		n = verify_ok(data);
+		ck_assert_uint_ge(n, last);
+		last = n;
+	}
+	atomic_store(&w.stop, 1);
+	pthread_join(t, NULL);
+	ck_assert_uint_eq(verify_ok(data), (uint64_t)w.batches * 50);
+}
+END_TEST
+
+/* ---- a real full disk: a small tmpfs (needs root; skipped otherwise) ---- */
+
+static char mnt[4200];
+static bool mounted;
+
+static void
+setup_full(void)
+{
+	snprintf(dir, sizeof(dir), "%s", tu_mkdtemp());
+	snprintf(mnt, sizeof(mnt), "%s/mnt", dir);
+	ck_assert_int_eq(mkdir(mnt, 0700), 0);
+	mounted = mount("tmpfs", mnt, "tmpfs", 0, "size=1m") == 0;
+	snprintf(data, sizeof(data), "%s/data", mnt);
+}
+
+static void
+teardown_full(void)
+{
+	if (mounted)
+		umount(mnt);
+	tu_rmtree(dir);
+}
+
+START_TEST(test_store_full_disk_loses_nothing)
+{
+	struct ledger_store *s;
+	struct ledger_event *evs[8];
+	struct ledger_receipt r[8];
+	struct ledger_error err;
+	enum ledger_status st = LEDGER_OK;
+	uint64_t before = 0, after;
+	char filler[4400];
+	int i, fd, batches = 0;
+
+	if (!mounted) {
+		fprintf(stderr, "full-disk test skipped: cannot mount tmpfs "
+		    "(not root?)\n");
+		return;
+	}
+	ck_assert_int_eq(ledger_store_init(data, "full.example/log", NULL),
+	    LEDGER_OK);
+	/* Reserve some space that we can free later. */
+	snprintf(filler, sizeof(filler), "%s/filler", mnt);
+	fd = open(filler, O_WRONLY | O_CREAT, 0600);
+	ck_assert_int_ge(fd, 0);
+	{
+		char block[4096];
+
+		memset(block, 0, sizeof(block));
+		for (i = 0; i < 64; i++)
+			ck_assert_int_eq(write(fd, block, sizeof(block)),
+			    (ssize_t)sizeof(block));
+	}
+	close(fd);
+	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
+	while (batches < 1000) {
+		for (i = 0; i < 8; i++)
+			evs[i] = make_event(batches * 8 + i, NULL, 16000);
+		st = ledger_store_append(s, evs, 8, r, &err);
+		for (i = 0; i < 8; i++)
+			ledger_event_free(evs[i]);
+		if (st != LEDGER_OK)
+			break;
+		before = r[7].seq + 1;
+		batches++;
+	}
+	ck_assert_int_eq(st, LEDGER_EIO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "full"));
+	ck_assert_int_gt(batches, 0);
+	ck_assert_int_eq(ledger_store_size(s, &after, NULL), LEDGER_OK);
+	ck_assert_uint_eq(after, before);
+	/* Make room: the same handle keeps working, at the next seq. */
+	ck_assert_int_eq(unlink(filler), 0);
+	evs[0] = make_event(0, NULL, 100);
+	ck_assert_int_eq(ledger_store_append(s, evs, 1, r, &err), LEDGER_OK);
+	ck_assert_uint_eq(r[0].seq, before);
+	ledger_event_free(evs[0]);
+	ledger_store_close(s);
+	ck_assert_uint_eq(verify_ok(data), before + 1);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc;
+
+	if (sodium_init() < 0)
+		return EXIT_FAILURE;
+	tc = tcase_create("store");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_store_init_layout);
+	tcase_add_test(tc, test_store_init_refuses_existing);
+	tcase_add_test(tc, test_store_append_batch_receipts);
+	tcase_add_test(tc, test_store_duplicate_delivery_returns_original);
+	tcase_add_test(tc, test_store_reopen_continues_chain);
+	tcase_add_test(tc, test_store_rejects_bad_batches);
+	tcase_add_test(tc, test_store_triggers_refuse_update_and_delete);
+	tcase_add_test(tc, test_store_check_constraints);
+	tcase_add_test(tc, test_store_refuses_newer_schema);
+	tcase_add_test(tc, test_store_refuses_corrupt_and_missing);
+	tcase_add_test(tc, test_store_refuses_truncated_database);
+	tcase_add_test(tc, test_store_refuses_key_of_another_log);
+	tcase_add_test(tc, test_store_query_filters);
+	tcase_add_test(tc, test_store_verify_snapshot_while_writing);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("full-disk");
+	tcase_add_checked_fixture(tc, setup_full, teardown_full);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_store_full_disk_loses_nothing);
+	suite_add_tcase(s, tc);
+	return tu_run_suite(s);
+}
