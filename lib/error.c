@@ -6,6 +6,9 @@
 
 #include "ledger/error.h"
 
+static void vfill(struct ledger_error *, enum ledger_status, int,
+    const char *, va_list) __attribute__((format(printf, 4, 0)));
+
 static void
 vfill(struct ledger_error *err, enum ledger_status code, int errnum,
     const char *fmt, va_list ap)
