@@ -19,142 +19,54 @@
 #include <sodium.h>
 
 #include "ledger/keys.h"
+#include "ledger/note.h"
 #include "ledger-int.h"
 
-#define ALG_ED25519 0x01
-#define KEY_LINE_MAX 1024
+#define KEY_LINE_MAX LEDGER_NOTE_SKEY_SIZE
 
 struct ledger_key {
 	struct ledger_vkey vk;
 	uint8_t *sk;		/* sodium_malloc'd, crypto_sign_SECRETKEYBYTES */
 };
 
-static bool
-valid_name(const char *name)
+static void
+to_vkey(const struct ledger_note_key *nk, struct ledger_vkey *vk)
 {
-	size_t i, n = strlen(name);
-
-	if (n == 0 || n >= LEDGER_KEYNAME_MAX || !ledger_utf8_valid(name, n))
-		return false;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)name[i] <= ' ' || name[i] == '+' ||
-		    name[i] == 0x7f)
-			return false;
-	return true;
+	memset(vk, 0, sizeof(*vk));
+	snprintf(vk->name, sizeof(vk->name), "%s", nk->name);
+	vk->id = nk->id;
+	memcpy(vk->pub, nk->pub, sizeof(vk->pub));
 }
 
-static uint32_t
-key_id(const char *name, const uint8_t pub[LEDGER_PUBKEY_BYTES])
+static void
+to_note_key(const struct ledger_vkey *vk, struct ledger_note_key *nk)
 {
-	crypto_hash_sha256_state st;
-	uint8_t h[crypto_hash_sha256_BYTES], alg = ALG_ED25519;
-
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, (const uint8_t *)name, strlen(name));
-	crypto_hash_sha256_update(&st, (const uint8_t *)"\n", 1);
-	crypto_hash_sha256_update(&st, &alg, 1);
-	crypto_hash_sha256_update(&st, pub, LEDGER_PUBKEY_BYTES);
-	crypto_hash_sha256_final(&st, h);
-	return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 |
-	    (uint32_t)h[2] << 8 | h[3];
-}
-
-/* Split "name+hex8+base64" and decode; out gets the 32 key bytes. */
-static enum ledger_status
-parse_line(const char *line, const char *what, char *name, uint32_t *id,
-    uint8_t out[32], struct ledger_error *err)
-{
-	const char *p1, *p2;
-	uint8_t raw[33], hid[4];
-	char hex[9], b64[128];
-	size_t n, rawlen;
-
-	n = strlen(line);
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' ||
-	    line[n - 1] == ' ' || line[n - 1] == '\t'))
-		n--;
-	/* name cannot contain '+'; base64 can: split from the left. */
-	p1 = memchr(line, '+', n);
-	if (p1 == NULL || (size_t)(line + n - p1) < 10 || p1[9] != '+')
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "malformed %s: want name+hex8+base64", what);
-	p2 = p1 + 9;
-	if ((size_t)(p1 - line) >= LEDGER_KEYNAME_MAX ||
-	    (size_t)(line + n - p2 - 1) >= sizeof(b64))
-		return ledger_errorf(err, LEDGER_EINVAL, "%s too long", what);
-	memcpy(name, line, (size_t)(p1 - line));
-	name[p1 - line] = '\0';
-	memcpy(hex, p1 + 1, 8);
-	hex[8] = '\0';
-	memcpy(b64, p2 + 1, (size_t)(line + n - p2 - 1));
-	b64[line + n - p2 - 1] = '\0';
-	if (!valid_name(name))
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "%s has a bad key name", what);
-	if (hex[0] == '\0' || strspn(hex, "0123456789abcdef") != 8 ||
-	    ledger_unhex(hex, hid, 4, NULL) != LEDGER_OK)
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "%s has a bad key id '%s'", what, hex);
-	*id = (uint32_t)hid[0] << 24 | (uint32_t)hid[1] << 16 |
-	    (uint32_t)hid[2] << 8 | hid[3];
-	if (sodium_base642bin(raw, sizeof(raw), b64, strlen(b64), NULL,
-	    &rawlen, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    rawlen != 33)
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "%s: key is not base64 of 33 bytes", what);
-	if (raw[0] != ALG_ED25519) {
-		sodium_memzero(raw, sizeof(raw));
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "%s: unknown key algorithm %d (want 1, Ed25519)", what,
-		    raw[0]);
-	}
-	memcpy(out, raw + 1, 32);
-	sodium_memzero(raw, sizeof(raw));
-	return LEDGER_OK;
+	memset(nk, 0, sizeof(*nk));
+	snprintf(nk->name, sizeof(nk->name), "%s", vk->name);
+	nk->id = vk->id;
+	memcpy(nk->pub, vk->pub, sizeof(nk->pub));
 }
 
 enum ledger_status
 ledger_vkey_parse(const char *line, struct ledger_vkey *ret,
     struct ledger_error *err)
 {
-	struct ledger_vkey vk;
+	struct ledger_note_key nk;
 	enum ledger_status st;
+	size_t n;
 
-	memset(&vk, 0, sizeof(vk));
 	if (line == NULL)
 		return ledger_errorf(err, LEDGER_EINVAL, "no verifier key");
-	st = parse_line(line, "verifier key", vk.name, &vk.id, vk.pub, err);
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' ||
+	    line[n - 1] == ' ' || line[n - 1] == '\t'))
+		n--;
+	st = ledger_note_vkey_parse(line, n, &nk, err);
+	if (st == LEDGER_ECRYPTO)
+		st = LEDGER_EINVAL;	/* a key id that does not match */
 	if (st != LEDGER_OK)
 		return st;
-	if (key_id(vk.name, vk.pub) != vk.id)
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "verifier key id %08x does not match its key", vk.id);
-	*ret = vk;
-	return LEDGER_OK;
-}
-
-static enum ledger_status
-b64_line(const char *prefix, const char *name, uint32_t id,
-    const uint8_t key[32], char **ret, struct ledger_error *err)
-{
-	uint8_t raw[33];
-	char b64[sodium_base64_ENCODED_LEN(33, sodium_base64_VARIANT_ORIGINAL)];
-	size_t n;
-	char *s;
-
-	raw[0] = ALG_ED25519;
-	memcpy(raw + 1, key, 32);
-	sodium_bin2base64(b64, sizeof(b64), raw, sizeof(raw),
-	    sodium_base64_VARIANT_ORIGINAL);
-	sodium_memzero(raw, sizeof(raw));
-	n = strlen(prefix) + strlen(name) + 1 + 8 + 1 + strlen(b64) + 1;
-	if ((s = malloc(n)) == NULL) {
-		sodium_memzero(b64, sizeof(b64));
-		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-	}
-	snprintf(s, n, "%s%s+%08x+%s", prefix, name, id, b64);
-	sodium_memzero(b64, sizeof(b64));
-	*ret = s;
+	to_vkey(&nk, ret);
 	return LEDGER_OK;
 }
 
@@ -162,7 +74,14 @@ enum ledger_status
 ledger_vkey_format(const struct ledger_vkey *vk, char **ret,
     struct ledger_error *err)
 {
-	return b64_line("", vk->name, vk->id, vk->pub, ret, err);
+	struct ledger_note_key nk;
+	char line[LEDGER_NOTE_VKEY_SIZE];
+	enum ledger_status st;
+
+	to_note_key(vk, &nk);
+	if ((st = ledger_note_vkey_format(&nk, line, err)) != LEDGER_OK)
+		return st;
+	return ledger_strdup(line, ret, err);
 }
 
 enum ledger_status
@@ -224,55 +143,44 @@ enum ledger_status
 ledger_key_generate(const char *key_path, const char *pub_path,
     const char *name, struct ledger_error *err)
 {
-	uint8_t pk[crypto_sign_PUBLICKEYBYTES], *sk = NULL, *seed = NULL;
-	char *skline = NULL, *vkline = NULL, *pubtext = NULL;
+	struct ledger_note_key nk;
+	uint8_t *sk = NULL;
+	char *skline = NULL, vkline[LEDGER_NOTE_VKEY_SIZE + 1];
 	enum ledger_status st;
-	uint32_t id;
 	size_t n;
 
-	if (name == NULL || !valid_name(name))
+	if (name == NULL || ledger_note_name_check(name, strlen(name),
+	    NULL) != LEDGER_OK || strlen(name) >= LEDGER_KEYNAME_MAX)
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "bad key name '%.64s': want a non-empty name without "
 		    "spaces or '+'", name ? name : "");
 	if (sodium_init() < 0)
 		return ledger_errorf(err, LEDGER_ECRYPTO, "libsodium init");
-	sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
-	seed = sodium_malloc(crypto_sign_SEEDBYTES);
-	if (sk == NULL || seed == NULL) {
+	sk = sodium_malloc(LEDGER_NOTE_SECRET_BYTES);
+	skline = sodium_malloc(LEDGER_NOTE_SKEY_SIZE + 1);
+	if (sk == NULL || skline == NULL) {
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 		goto out;
 	}
-	randombytes_buf(seed, crypto_sign_SEEDBYTES);
-	crypto_sign_seed_keypair(pk, sk, seed);
-	id = key_id(name, pk);
-	if ((st = b64_line("PRIVATE+KEY+", name, id, seed, &skline, err)) ||
-	    (st = b64_line("", name, id, pk, &vkline, err)))
+	if ((st = ledger_note_key_generate(name, &nk, sk, err)) ||
+	    (st = ledger_note_skey_format(&nk, sk, skline, err)) ||
+	    (st = ledger_note_vkey_format(&nk, vkline, err)))
 		goto out;
-	n = strlen(vkline) + 2;
-	if ((pubtext = malloc(n)) == NULL) {
-		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-		goto out;
-	}
-	snprintf(pubtext, n, "%s\n", vkline);
 	/* The public file first: if the key cannot be written, remove it. */
-	if ((st = ledger_write_new_file(pub_path, 0644, pubtext,
-	    strlen(pubtext), err)) != LEDGER_OK)
+	n = strlen(vkline);
+	vkline[n] = '\n';
+	if ((st = ledger_write_new_file(pub_path, 0644, vkline, n + 1, err)))
 		goto out;
 	n = strlen(skline);
-	skline[n] = '\n';	/* overwrite the NUL; written with length */
+	skline[n] = '\n';
 	st = ledger_write_new_file(key_path, 0600, skline, n + 1, err);
-	skline[n] = '\0';
 	if (st != LEDGER_OK)
 		unlink(pub_path);
 out:
-	if (skline != NULL) {
-		sodium_memzero(skline, strlen(skline));
-		free(skline);
-	}
-	free(vkline);
-	free(pubtext);
-	sodium_free(sk);
-	sodium_free(seed);
+	if (sk != NULL)
+		sodium_free(sk);	/* sodium_free wipes */
+	if (skline != NULL)
+		sodium_free(skline);
 	return st;
 }
 
@@ -280,10 +188,9 @@ enum ledger_status
 ledger_key_load(const char *key_path, struct ledger_key **ret,
     struct ledger_error *err)
 {
-	static const char prefix[] = "PRIVATE+KEY+";
 	struct ledger_key *k = NULL;
+	struct ledger_note_key nk;
 	enum ledger_status st;
-	uint8_t *seed = NULL, pk[crypto_sign_PUBLICKEYBYTES];
 	char *buf = NULL;
 	struct stat sb;
 	size_t len;
@@ -314,42 +221,32 @@ ledger_key_load(const char *key_path, struct ledger_key **ret,
 		    (unsigned)(sb.st_mode & 07777), key_path);
 		goto out;
 	}
-	if ((buf = sodium_malloc(KEY_LINE_MAX + 1)) == NULL ||
-	    (seed = sodium_malloc(32)) == NULL) {
+	if ((buf = sodium_malloc(KEY_LINE_MAX + 1)) == NULL) {
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 		goto out;
 	}
 	len = 0;
-	while ((n = read(fd, buf + len, KEY_LINE_MAX - len)) > 0)
+	while (len < KEY_LINE_MAX &&
+	    (n = read(fd, buf + len, KEY_LINE_MAX - len)) > 0)
 		len += (size_t)n;
-	if (n < 0) {
-		st = ledger_errorf_errno(err, LEDGER_EIO, errno, "read '%s'",
-		    key_path);
-		goto out;
-	}
-	buf[len] = '\0';
-	if (len == KEY_LINE_MAX || strncmp(buf, prefix, sizeof(prefix) - 1)) {
+	if (len == KEY_LINE_MAX || (len == 0 && n < 0)) {
 		st = ledger_errorf(err, LEDGER_EINVAL,
 		    "key '%s' is not a PRIVATE+KEY line", key_path);
 		goto out;
 	}
+	buf[len] = '\0';
 	if ((k = calloc(1, sizeof(*k))) == NULL ||
 	    (k->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES)) == NULL) {
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 		goto out;
 	}
-	st = parse_line(buf + sizeof(prefix) - 1, "signing key", k->vk.name,
-	    &k->vk.id, seed, err);
-	if (st != LEDGER_OK)
-		goto out;
-	crypto_sign_seed_keypair(pk, k->sk, seed);
-	memcpy(k->vk.pub, pk, sizeof(pk));
-	if (key_id(k->vk.name, pk) != k->vk.id) {
+	if (ledger_note_skey_parse(buf, len, &nk, k->sk, err) != LEDGER_OK) {
 		st = ledger_errorf(err, LEDGER_EINVAL,
-		    "key '%s': key id %08x does not match the key", key_path,
-		    k->vk.id);
+		    "key '%s' is not a valid PRIVATE+KEY line: %s", key_path,
+		    err ? err->msg : "malformed");
 		goto out;
 	}
+	to_vkey(&nk, &k->vk);
 	*ret = k;
 	k = NULL;
 	st = LEDGER_OK;
@@ -357,8 +254,6 @@ out:
 	close(fd);
 	if (buf != NULL)
 		sodium_free(buf);	/* sodium_free wipes */
-	if (seed != NULL)
-		sodium_free(seed);
 	ledger_key_free(k);
 	return st;
 }

@@ -93,6 +93,10 @@ START_TEST(test_keys_vkey_parse_vectors)
 	char *line;
 	size_t i;
 
+	/* Upper-case hex key ids are accepted, as Go's note package does. */
+	ck_assert_int_eq(ledger_vkey_parse("PeterNeumann+C74F20A3+ARpc2QcUPDhMQ"
+	    "egwxbzhKqiBfsVkmqq/LDE4izWy10TW", &vk, NULL), LEDGER_OK);
+	ck_assert_uint_eq(vk.id, 0xc74f20a3);
 	for (i = 0; i < sizeof(v) / sizeof(*v); i++) {
 		ck_assert_int_eq(ledger_vkey_parse(v[i].line, &vk, NULL),
 		    LEDGER_OK);
@@ -114,8 +118,6 @@ static const char *const bad_vkeys[] = {
 	"PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
 	/* wrong name for the key id */
 	"PeterNeumanm+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-	/* upper-case hex */
-	"PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
 	/* algorithm 2 */
 	"PeterNeumann+c74f20a3+Ahpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
 	/* truncated key */
