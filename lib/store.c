@@ -361,7 +361,7 @@ ledger_store_open(const char *dir, unsigned flags, struct ledger_store **ret,
 		goto fail;
 	if ((st = load_head(s, err)) != LEDGER_OK)
 		goto fail;
-	if (!(flags & LEDGER_STORE_READONLY)) {
+	if (!(flags & (LEDGER_STORE_READONLY | LEDGER_STORE_NOKEY))) {
 		if ((path = path_join(dir, LEDGER_KEY_FILE)) == NULL) {
 			st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 			goto fail;
@@ -692,6 +692,22 @@ append_one(struct ledger_store *s, const struct ledger_event *ev,
 	return LEDGER_OK;
 }
 
+/* Inside the write transaction: reload head and frontier if another
+ * writer moved the head. */
+static enum ledger_status
+sync_head(struct ledger_store *s, struct ledger_error *err)
+{
+	uint64_t size = s->size;
+	enum ledger_status st;
+
+	if ((st = load_head(s, err)) != LEDGER_OK)
+		return st;
+	if (s->size == size)
+		return LEDGER_OK;
+	return ledger_merkle_frontier_load(&s->frontier, s->size,
+	    ledger_store_read_hashes, s, err);
+}
+
 static enum ledger_status
 check_event(const struct ledger_event *ev, struct ledger_error *err)
 {
@@ -737,6 +753,11 @@ ledger_store_append(struct ledger_store *s, struct ledger_event *const *evs,
 
 	if ((rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)))
 		return ledger_store_dberr(s, rc, err, "begin");
+	/* Another process (ledgerctl beside the daemon) may have appended
+	 * since our last commit: the head row, read under the write lock,
+	 * is the truth.  One point read per batch. */
+	if ((st = sync_head(s, err)) != LEDGER_OK)
+		goto rollback;
 	now = ledger_now_ms();
 	for (i = 0; i < n; i++) {
 		if ((st = find_delivery(s, evs[i], &ret[i], &dup, err)))

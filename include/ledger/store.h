@@ -35,6 +35,8 @@ extern "C" {
 #define LEDGER_STORE_READONLY	0x1	/* no key, no writes, no migrations */
 #define LEDGER_STORE_MANUAL_WAL	0x2	/* writer: no inline WAL checkpoints;
 					   call ledger_store_wal_checkpoint */
+#define LEDGER_STORE_NOKEY	0x4	/* read-write without the key: for
+					   tokens and WAL checkpoints only */
 
 struct ledger_store;
 
