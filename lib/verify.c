@@ -44,11 +44,9 @@ ledger_problem_name(enum ledger_problem p)
 	return (unsigned)p < LEDGER_PROB_COUNT ? problem_names[p] : NULL;
 }
 
-/* One row and what the workers found out about it. */
+/* One entry and what the workers found out about it. */
 struct item {
-	struct ledger_row row;
-	uint8_t *payload_z;		/* NULL: no payload row */
-	size_t payload_zlen;
+	const struct ledger_verify_input *in;
 	/* results */
 	uint8_t leaf[LEDGER_HASH_BYTES];
 	bool decoded;			/* bytes are a valid entry */
@@ -56,7 +54,8 @@ struct item {
 	uint8_t prev[LEDGER_HASH_BYTES];/* from the bytes */
 	bool key_known, sig_ok, cols_ok;
 	char cols_detail[96];
-	int payload;			/* 0 ok, 1 missing, 2 corrupt, 3 wrong */
+	int payload;			/* 0 ok, 1 missing, 2 corrupt, 3 wrong,
+					   -1 not checked */
 };
 
 struct job {
@@ -122,25 +121,37 @@ check_sig(const struct job *j, struct item *it, uint32_t key_id)
 
 	it->key_known = vk != NULL;
 	return vk != NULL &&
-	    ledger_vkey_verify_leaf(vk, it->leaf, it->row.sig);
+	    ledger_vkey_verify_leaf(vk, it->leaf, it->in->sig);
 }
 
 static void
 check_payload(struct item *it, const struct ledger_entry *e)
 {
+	const struct ledger_verify_input *in = it->in;
 	uint8_t *p = NULL, h[LEDGER_HASH_BYTES];
+	const uint8_t *data;
 	size_t len;
 
-	if (it->payload_z == NULL) {
+	if (in->skip_payload) {
+		it->payload = -1;
+		return;
+	}
+	if (in->payload == NULL) {
 		it->payload = 1;
 		return;
 	}
-	if (ledger_payload_inflate(it->payload_z, it->payload_zlen,
-	    LEDGER_PAYLOAD_MAX, &p, &len, NULL) != LEDGER_OK) {
-		it->payload = 2;
-		return;
+	if (in->payload_compressed) {
+		if (ledger_payload_inflate(in->payload, in->payload_len,
+		    LEDGER_PAYLOAD_MAX, &p, &len, NULL) != LEDGER_OK) {
+			it->payload = 2;
+			return;
+		}
+		data = p;
+	} else {
+		data = in->payload;
+		len = in->payload_len;
 	}
-	crypto_hash_sha256(h, p, len);
+	crypto_hash_sha256(h, data, len);
 	free(p);
 	it->payload = (len == e->payload_size &&
 	    sodium_memcmp(h, e->payload_sha256, LEDGER_HASH_BYTES) == 0) ? 0 : 3;
@@ -149,39 +160,44 @@ check_payload(struct item *it, const struct ledger_entry *e)
 static void
 check_item(const struct job *j, struct item *it, struct ledger_buf *enc)
 {
+	const struct ledger_verify_input *in = it->in;
 	struct ledger_entry dec;
 
-	ledger_leaf_hash(it->row.entry, it->row.entry_len, it->leaf);
+	ledger_leaf_hash(in->entry, in->entry_len, it->leaf);
 	ledger_buf_reset(enc);
-	if (it->row.e.kind < LEDGER_KIND_COUNT &&
-	    ledger_entry_encode(&it->row.e, enc, NULL) == LEDGER_OK &&
-	    enc->len == it->row.entry_len &&
-	    memcmp(enc->data, it->row.entry, enc->len) == 0) {
+	if (in->columns != NULL && in->columns->kind < LEDGER_KIND_COUNT &&
+	    ledger_entry_encode(in->columns, enc, NULL) == LEDGER_OK &&
+	    enc->len == in->entry_len &&
+	    memcmp(enc->data, in->entry, enc->len) == 0) {
 		/* Columns and bytes agree: take the fields from the columns. */
 		it->decoded = true;
 		it->cols_ok = true;
-		it->seq = it->row.e.seq;
-		memcpy(it->prev, it->row.e.prev, LEDGER_HASH_BYTES);
-		it->sig_ok = check_sig(j, it, it->row.e.key_id);
-		check_payload(it, &it->row.e);
+		it->seq = in->columns->seq;
+		memcpy(it->prev, in->columns->prev, LEDGER_HASH_BYTES);
+		it->sig_ok = check_sig(j, it, in->columns->key_id);
+		check_payload(it, in->columns);
 		return;
 	}
-	/* Slow path: what do the bytes themselves say? */
-	it->cols_ok = false;
-	if (ledger_entry_decode(it->row.entry, it->row.entry_len, &dec,
-	    NULL) != LEDGER_OK) {
+	/* Slow path (or no columns): what do the bytes themselves say? */
+	it->cols_ok = in->columns == NULL;
+	if (ledger_entry_decode(in->entry, in->entry_len, &dec, NULL) !=
+	    LEDGER_OK) {
 		it->decoded = false;
-		it->sig_ok = check_sig(j, it, it->row.e.key_id);
+		it->sig_ok = in->columns != NULL &&
+		    check_sig(j, it, in->columns->key_id);
 		return;
 	}
 	it->decoded = true;
 	it->seq = dec.seq;
 	memcpy(it->prev, dec.prev, LEDGER_HASH_BYTES);
 	it->sig_ok = check_sig(j, it, dec.key_id);
-	if (dec.seq == it->row.e.seq && strcmp(dec.log, it->row.e.log) == 0)
-		diff_columns(&it->row.e, &dec, it->cols_detail,
+	if (in->columns == NULL)
+		;
+	else if (dec.seq == in->columns->seq && in->columns->log != NULL &&
+	    strcmp(dec.log, in->columns->log) == 0)
+		diff_columns(in->columns, &dec, it->cols_detail,
 		    sizeof(it->cols_detail));
-	else if (dec.seq == it->row.e.seq)
+	else if (dec.seq == in->columns->seq)
 		snprintf(it->cols_detail, sizeof(it->cols_detail),
 		    "entry names log '%.40s'", dec.log);
 	check_payload(it, &dec);
@@ -208,6 +224,8 @@ run_workers(struct job *j, int nthreads)
 	int i, started = 0;
 
 	atomic_store(&j->next, 0);
+	if (j->n < 64)
+		nthreads = 1;	/* not worth a thread */
 	for (i = 1; i < nthreads; i++)
 		if (pthread_create(&tid[started], NULL, worker, j) == 0)
 			started++;
@@ -276,7 +294,7 @@ settle(struct walk *w, const uint8_t *next_prev)
 static void
 walk_item(struct walk *w, struct item *it)
 {
-	uint64_t seq = it->row.e.seq;
+	uint64_t seq = it->in->seq;
 	bool authentic = false;
 
 	if (seq > w->expected) {
@@ -325,7 +343,7 @@ walk_item(struct walk *w, struct item *it)
 			    it->cols_detail[0] ? it->cols_detail :
 			    "columns differ from the entry");
 	}
-	if (it->decoded && it->payload != 0)
+	if (it->decoded && it->payload > 0)
 		report(w, seq, LEDGER_PROB_PAYLOAD_MISMATCH, "%s",
 		    it->payload == 1 ? "payload is missing" :
 		    it->payload == 2 ? "stored payload is corrupt" :
@@ -335,15 +353,112 @@ walk_item(struct walk *w, struct item *it)
 	memcpy(w->prev_leaf, it->leaf, LEDGER_HASH_BYTES);
 }
 
+struct ledger_verifier {
+	struct job job;
+	struct walk w;
+	struct ledger_verify_report rep;
+	struct item *items;
+	int nthreads;
+};
+
+enum ledger_status
+ledger_verifier_new(const struct ledger_verify_opts *opts, uint64_t head_size,
+    ledger_verify_fn fn, void *ctx, struct ledger_verifier **ret,
+    struct ledger_error *err)
+{
+	struct ledger_verifier *v;
+
+	if (opts == NULL || opts->nkeys == 0 || opts->keys == NULL)
+		return ledger_errorf(err, LEDGER_EINVAL, "no verifier key");
+	if ((v = calloc(1, sizeof(*v))) == NULL ||
+	    (v->items = calloc(CHUNK, sizeof(*v->items))) == NULL) {
+		free(v);
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	}
+	v->job.keys = opts->keys;
+	v->job.nkeys = opts->nkeys;
+	v->nthreads = opts->threads > 0 ? opts->threads :
+	    (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (v->nthreads < 1)
+		v->nthreads = 1;
+	if (v->nthreads > MAX_THREADS)
+		v->nthreads = MAX_THREADS;
+	v->rep.head_size = head_size;
+	v->w.fn = fn;
+	v->w.ctx = ctx;
+	v->w.rep = &v->rep;
+	*ret = v;
+	return LEDGER_OK;
+}
+
+enum ledger_status
+ledger_verifier_add(struct ledger_verifier *v,
+    const struct ledger_verify_input *in, size_t n, struct ledger_error *err)
+{
+	size_t i, k;
+
+	(void)err;
+	while (n > 0) {
+		k = n < CHUNK ? n : CHUNK;
+		memset(v->items, 0, k * sizeof(*v->items));
+		for (i = 0; i < k; i++)
+			v->items[i].in = &in[i];
+		v->job.items = v->items;
+		v->job.n = k;
+		run_workers(&v->job, v->nthreads);
+		for (i = 0; i < k; i++)
+			walk_item(&v->w, &v->items[i]);
+		v->rep.entries += k;
+		in += k;
+		n -= k;
+	}
+	return LEDGER_OK;
+}
+
+void
+ledger_verifier_finish(struct ledger_verifier *v,
+    struct ledger_verify_report *out)
+{
+	struct walk *w = &v->w;
+
+	settle(w, NULL);
+	if (v->rep.head_size > w->expected)
+		report(w, w->expected, LEDGER_PROB_MISSING,
+		    "%" PRIu64 " entr%s missing at the end (%" PRIu64 "..%"
+		    PRIu64 "): the log's recorded size is %" PRIu64,
+		    v->rep.head_size - w->expected,
+		    v->rep.head_size - w->expected == 1 ? "y" : "ies",
+		    w->expected, v->rep.head_size - 1, v->rep.head_size);
+	if (out != NULL)
+		*out = v->rep;
+}
+
+void
+ledger_verifier_free(struct ledger_verifier *v)
+{
+	if (v == NULL)
+		return;
+	free(v->items);
+	free(v);
+}
+
+/* The store as a source: rows, their columns and compressed payloads. */
+struct row_in {
+	struct ledger_row row;
+	uint8_t *payload_z;
+	size_t payload_zlen;
+};
+
 static void
-free_items(struct item *items, size_t n)
+free_rows(struct row_in *rows, struct ledger_verify_input *in, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		ledger_row_release(&items[i].row);
-		free(items[i].payload_z);
-		memset(&items[i], 0, sizeof(items[i]));
+		ledger_row_release(&rows[i].row);
+		free(rows[i].payload_z);
+		memset(&rows[i], 0, sizeof(rows[i]));
+		memset(&in[i], 0, sizeof(in[i]));
 	}
 }
 
@@ -357,38 +472,37 @@ ledger_verify_store(struct ledger_store *s,
 	    " WHERE p.seq = entries.seq) FROM entries ORDER BY seq";
 	static const char sql_head[] = "SELECT size FROM head WHERE id = 0";
 	struct ledger_verify_report dummy;
-	struct item *items = NULL;
-	struct job job;
-	struct walk w;
+	struct ledger_verify_opts o;
+	struct ledger_verifier *v = NULL;
+	struct ledger_verify_input *in = NULL;
+	struct row_in *rows = NULL;
 	enum ledger_status st = LEDGER_OK;
 	sqlite3_stmt *q = NULL;
-	size_t n;
-	int rc, nthreads;
+	uint64_t head_size;
+	size_t n = 0;
+	int rc;
 	bool done = false;
 
 	if (rep == NULL)
 		rep = &dummy;
 	memset(rep, 0, sizeof(*rep));
-	memset(&job, 0, sizeof(job));
-	if (opts != NULL && opts->nkeys > 0) {
-		job.keys = opts->keys;
-		job.nkeys = opts->nkeys;
-	} else if (ledger_store_vkey(s) != NULL) {
-		job.keys = ledger_store_vkey(s);
-		job.nkeys = 1;
-	} else
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "no verifier key: '%s' is missing and none was given",
-		    LEDGER_PUB_FILE);
-	nthreads = opts != NULL && opts->threads > 0 ? opts->threads :
-	    (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (nthreads < 1)
-		nthreads = 1;
-	if (nthreads > MAX_THREADS)
-		nthreads = MAX_THREADS;
-	if ((items = calloc(CHUNK, sizeof(*items))) == NULL)
-		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-
+	memset(&o, 0, sizeof(o));
+	if (opts != NULL)
+		o = *opts;
+	if (o.nkeys == 0) {
+		if (ledger_store_vkey(s) == NULL)
+			return ledger_errorf(err, LEDGER_EINVAL,
+			    "no verifier key: '%s' is missing and none was "
+			    "given", LEDGER_PUB_FILE);
+		o.keys = ledger_store_vkey(s);
+		o.nkeys = 1;
+	}
+	rows = calloc(CHUNK, sizeof(*rows));
+	in = calloc(CHUNK, sizeof(*in));
+	if (rows == NULL || in == NULL) {
+		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+		goto out;
+	}
 	/* One read transaction: every SELECT below sees the same snapshot. */
 	if ((rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL)) != SQLITE_OK) {
 		st = ledger_store_dberr(s, rc, err, "begin read");
@@ -401,19 +515,19 @@ ledger_verify_store(struct ledger_store *s,
 		    ledger_store_dberr(s, rc, err, "read head");
 		goto out;
 	}
-	rep->head_size = (uint64_t)sqlite3_column_int64(q, 0);
+	head_size = (uint64_t)sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
 	q = NULL;
+	if ((st = ledger_verifier_new(&o, head_size, fn, ctx, &v, err)))
+		goto out;
 	if ((rc = sqlite3_prepare_v2(s->db, sql_rows, -1, &q, NULL))) {
 		st = ledger_store_dberr(s, rc, err, "read entries");
 		goto out;
 	}
-	memset(&w, 0, sizeof(w));
-	w.fn = fn;
-	w.ctx = ctx;
-	w.rep = rep;
 	while (!done) {
 		for (n = 0; n < CHUNK; n++) {
+			struct row_in *r = &rows[n];
+
 			rc = sqlite3_step(q);
 			if (rc == SQLITE_DONE) {
 				done = true;
@@ -424,47 +538,45 @@ ledger_verify_store(struct ledger_store *s,
 				    "read entries");
 				goto out;
 			}
-			if ((st = ledger_row_from_stmt(s, q, &items[n].row,
-			    err)) != LEDGER_OK)
+			if ((st = ledger_row_from_stmt(s, q, &r->row, err)))
 				goto out;
 			if (sqlite3_column_type(q, ENTRY_NCOLUMNS) ==
 			    SQLITE_BLOB) {
 				size_t zl = (size_t)sqlite3_column_bytes(q,
 				    ENTRY_NCOLUMNS);
 
-				if ((items[n].payload_z = malloc(zl + 1)) ==
-				    NULL) {
+				if ((r->payload_z = malloc(zl + 1)) == NULL) {
 					st = ledger_errorf(err, LEDGER_ENOMEM,
 					    "out of memory");
 					goto out;
 				}
-				memcpy(items[n].payload_z, sqlite3_column_blob(
-				    q, ENTRY_NCOLUMNS), zl);
-				items[n].payload_zlen = zl;
+				memcpy(r->payload_z, sqlite3_column_blob(q,
+				    ENTRY_NCOLUMNS), zl);
+				r->payload_zlen = zl;
 			}
+			in[n].seq = r->row.e.seq;
+			in[n].entry = r->row.entry;
+			in[n].entry_len = r->row.entry_len;
+			memcpy(in[n].sig, r->row.sig, LEDGER_SIG_BYTES);
+			in[n].columns = &r->row.e;
+			in[n].payload = r->payload_z;
+			in[n].payload_len = r->payload_zlen;
+			in[n].payload_compressed = true;
 		}
-		job.items = items;
-		job.n = n;
-		run_workers(&job, nthreads);
-		for (size_t i = 0; i < n; i++)
-			walk_item(&w, &items[i]);
-		rep->entries += n;
-		free_items(items, n);
+		if ((st = ledger_verifier_add(v, in, n, err)) != LEDGER_OK)
+			goto out;
+		free_rows(rows, in, n);
+		n = 0;
 	}
-	settle(&w, NULL);
-	if (rep->head_size > w.expected)
-		report(&w, w.expected, LEDGER_PROB_MISSING,
-		    "%" PRIu64 " entr%s missing at the end (%" PRIu64 "..%"
-		    PRIu64 "): the log's recorded size is %" PRIu64,
-		    rep->head_size - w.expected,
-		    rep->head_size - w.expected == 1 ? "y" : "ies",
-		    w.expected, rep->head_size - 1, rep->head_size);
+	ledger_verifier_finish(v, rep);
 out:
 	sqlite3_finalize(q);
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
-	if (items != NULL)
-		free_items(items, CHUNK);
-	free(items);
+	if (rows != NULL)
+		free_rows(rows, in, n);
+	free(rows);
+	free(in);
+	ledger_verifier_free(v);
 	return st;
 }

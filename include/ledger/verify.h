@@ -78,6 +78,43 @@ enum ledger_status ledger_verify_store(struct ledger_store *s,
     struct ledger_verify_report *report, struct ledger_error *err)
     LEDGER_WUR;
 
+/*
+ * A streaming verifier, for logs that do not come from a local store: a
+ * running daemon's API pages, an evidence bundle.  Feed entries in seq
+ * order with ledger_verifier_add, then ledger_verifier_finish.  The same
+ * checks and categories as ledger_verify_store, except the index check,
+ * which needs the store's columns (pass them in columns when you have
+ * them).
+ */
+struct ledger_verify_input {
+	uint64_t seq;			/* the position the source claims */
+	const uint8_t *entry;		/* the entry bytes */
+	size_t entry_len;
+	uint8_t sig[LEDGER_SIG_BYTES];
+	const struct ledger_entry *columns;	/* NULL: no separate index */
+	const uint8_t *payload;		/* NULL: not available */
+	size_t payload_len;
+	bool payload_compressed;	/* zlib, as the store keeps it */
+	bool skip_payload;		/* do not check (caller chose not to) */
+};
+
+struct ledger_verifier;
+
+/* head_size: how many entries the source says the log holds.  Stores a
+ * new verifier in *ret (ledger_verifier_free). */
+enum ledger_status ledger_verifier_new(const struct ledger_verify_opts *opts,
+    uint64_t head_size, ledger_verify_fn fn, void *ctx,
+    struct ledger_verifier **ret, struct ledger_error *err) LEDGER_WUR;
+/* Check n entries (any n; the next seq expected follows the last one).
+ * The inputs may be freed when this returns. */
+enum ledger_status ledger_verifier_add(struct ledger_verifier *v,
+    const struct ledger_verify_input *in, size_t n,
+    struct ledger_error *err) LEDGER_WUR;
+/* Settle what is pending, check the end against head_size, fill *report. */
+void ledger_verifier_finish(struct ledger_verifier *v,
+    struct ledger_verify_report *report);
+void ledger_verifier_free(struct ledger_verifier *v);
+
 #ifdef __cplusplus
 }
 #endif
