@@ -70,6 +70,7 @@ int cmd_canonicalize(struct cli *, int, char **);
 int cmd_events(struct cli *, int, char **);
 int cmd_init(struct cli *, int, char **);
 int cmd_show(struct cli *, int, char **);
+int cmd_token(struct cli *, int, char **);
 int cmd_verify(struct cli *, int, char **);
 
 extern const struct command commands[];

@@ -8,6 +8,7 @@
 #include "ledger/entry.h"
 #include "ledger/store.h"
 #include "cli.h"
+#include "remote.h"
 
 enum { OPT_SUBJ = 2000, OPT_SOURCE = 2100, OPT_SINCE, OPT_UNTIL, OPT_AFTER,
     OPT_LIMIT };
@@ -159,7 +160,7 @@ cmd_events(struct cli *cli, int argc, char **argv)
 	if ((r = parse_options(cli, cmd, argc, argv, extra, "k:", on_opt, &o,
 	    &first)) >= 0)
 		return r;
-	if ((r = need_dir(cli, cmd)) >= 0)
+	if (cli->url == NULL && (r = need_dir(cli, cmd)) >= 0)
 		return r;
 	if (argc - first != 0)
 		return usage_error(cmd, "unexpected argument '%s'",
@@ -169,7 +170,8 @@ cmd_events(struct cli *cli, int argc, char **argv)
 			return usage_error(cmd, "%s", err.msg);
 		o.q.kind = (int)kind;
 	}
-	if (ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s, &err))
+	if (cli->url == NULL &&
+	    ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s, &err))
 		return fail("open '%s': %s", cli->dir, err.msg);
 	if (cli->csv) {
 		printf("seq,time,kind,source_auth,source_delivery,source_event,"
@@ -177,6 +179,11 @@ cmd_events(struct cli *cli, int argc, char **argv)
 		for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
 			printf(",%s", ledger_subject_name(i));
 		putchar('\n');
+	}
+	if (cli->url != NULL) {
+		if ((r = remote_events(cli, &o.q, print_row, &p)) >= 0)
+			return r;
+		return finish(EXIT_YES);
 	}
 	if (ledger_store_query(s, &o.q, print_row, &p, &err) != LEDGER_OK) {
 		ledger_store_close(s);

@@ -8,6 +8,7 @@
 #include "ledger/entry.h"
 #include "ledger/store.h"
 #include "cli.h"
+#include "remote.h"
 
 static int
 on_opt(void *ctx, int c, const char *arg)
@@ -39,23 +40,30 @@ cmd_show(struct cli *cli, int argc, char **argv)
 	if ((r = parse_options(cli, cmd, argc, argv, extra, "", on_opt,
 	    &want_payload, &first)) >= 0)
 		return r;
-	if ((r = need_dir(cli, cmd)) >= 0)
+	if (cli->url == NULL && (r = need_dir(cli, cmd)) >= 0)
 		return r;
 	if (argc - first != 1)
 		return usage_error(cmd, "want exactly one SEQ");
 	if (!parse_u64(argv[first], &seq))
 		return usage_error(cmd, "bad SEQ '%s'", argv[first]);
-	if (ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s, &err))
-		return fail("open '%s': %s", cli->dir, err.msg);
-	if ((st = ledger_store_get(s, seq, &row, &err)) != LEDGER_OK) {
-		ledger_store_close(s);
-		fail("show %llu: %s", seq, err.msg);
-		return st == LEDGER_ENOTFOUND ? EXIT_NO : EXIT_TROUBLE;
-	}
-	st = ledger_store_get_payload(s, seq, &payload, &plen, &err);
-	if (st != LEDGER_OK && (want_payload || st != LEDGER_ENOTFOUND)) {
-		status = fail("payload of %llu: %s", seq, err.msg);
-		goto out;
+	if (cli->url != NULL) {
+		if ((r = remote_get(cli, seq, &row, &payload, &plen, true)) >= 0)
+			return r;
+	} else {
+		if (ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s,
+		    &err))
+			return fail("open '%s': %s", cli->dir, err.msg);
+		if ((st = ledger_store_get(s, seq, &row, &err)) != LEDGER_OK) {
+			ledger_store_close(s);
+			fail("show %llu: %s", seq, err.msg);
+			return st == LEDGER_ENOTFOUND ? EXIT_NO : EXIT_TROUBLE;
+		}
+		st = ledger_store_get_payload(s, seq, &payload, &plen, &err);
+		if (st != LEDGER_OK && (want_payload ||
+		    st != LEDGER_ENOTFOUND)) {
+			status = fail("payload of %llu: %s", seq, err.msg);
+			goto out;
+		}
 	}
 	if (want_payload) {
 		fwrite(payload, 1, plen, stdout);

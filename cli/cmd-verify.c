@@ -9,6 +9,7 @@
 #include "ledger/store.h"
 #include "ledger/verify.h"
 #include "cli.h"
+#include "remote.h"
 
 #define MAX_KEYFILES 16
 /* Problems kept for --json; the count is always complete. */
@@ -18,6 +19,7 @@ struct verify_opts {
 	const char *keyfile[MAX_KEYFILES];
 	int nkeyfiles;
 	unsigned long long threads;
+	bool no_payloads;
 };
 
 struct found {
@@ -41,6 +43,8 @@ on_opt(void *ctx, int c, const char *arg)
 		if (o->nkeyfiles == MAX_KEYFILES)
 			return fail("too many --key options");
 		o->keyfile[o->nkeyfiles++] = arg;
+	} else if (c == 'P') {
+		o->no_payloads = true;
 	} else if (c == 'T') {
 		if (!parse_u64(arg, &o->threads) || o->threads == 0 ||
 		    o->threads > 64)
@@ -73,6 +77,7 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 	static const struct option extra[] = {
 		{ "key", required_argument, NULL, 'k' },
 		{ "threads", required_argument, NULL, 'T' },
+		{ "no-payloads", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct command *cmd = find_command("verify");
@@ -84,6 +89,7 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 	struct collector col;
 	struct ledger_error err;
 	size_t nkeys = 0, k, i;
+	const char *origin = "";
 	int r, first, status = EXIT_TROUBLE;
 
 	memset(&o, 0, sizeof(o));
@@ -92,8 +98,11 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 	if ((r = parse_options(cli, cmd, argc, argv, extra, "k:", on_opt, &o,
 	    &first)) >= 0)
 		return r;
-	if ((r = need_dir(cli, cmd)) >= 0)
+	if (cli->url == NULL && (r = need_dir(cli, cmd)) >= 0)
 		return r;
+	if (cli->url != NULL && o.nkeyfiles == 0)
+		return usage_error(cmd, "verify --url needs --key FILE: the "
+		    "log's public key, from a copy you trust");
 	if (argc - first != 0)
 		return usage_error(cmd, "unexpected argument '%s'",
 		    argv[first]);
@@ -112,7 +121,8 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 		nkeys += k;
 		free(more);
 	}
-	if (ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s, &err)) {
+	if (cli->url == NULL &&
+	    ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s, &err)) {
 		fail("open '%s': %s", cli->dir, err.msg);
 		goto out;
 	}
@@ -125,15 +135,23 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 	vo.keys = keys;
 	vo.nkeys = nkeys;
 	vo.threads = (int)o.threads;
-	if (ledger_verify_store(s, &vo, on_problem, &col, &rep, &err)) {
+	if (cli->url != NULL) {
+		if ((r = remote_verify(cli, &vo, o.no_payloads, on_problem,
+		    &col, &rep)) >= 0) {
+			status = r;
+			goto out;
+		}
+		origin = keys[0].name;
+	} else if (ledger_verify_store(s, &vo, on_problem, &col, &rep, &err)) {
 		fail("verify '%s': %s", cli->dir, err.msg);
 		goto out;
-	}
+	} else
+		origin = ledger_store_origin(s);
 	status = rep.problems == 0 ? EXIT_YES : EXIT_NO;
 	if (cli->json) {
 		printf("{\"intact\":%s,\"log\":", status == 0 ? "true" :
 		    "false");
-		json_print_string(stdout, ledger_store_origin(s));
+		json_print_string(stdout, origin);
 		printf(",\"entries\":%" PRIu64 ",\"head_size\":%" PRIu64
 		    ",\"problem_count\":%" PRIu64 ",\"first_bad_seq\":",
 		    rep.entries, rep.head_size, rep.problems);
@@ -158,13 +176,14 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 		printf("]}\n");
 	} else if (status == EXIT_YES) {
 		printf("intact: %" PRIu64 " entries of log '%s' verified "
-		    "(every hash, link, signature, payload and index)\n",
-		    rep.entries, ledger_store_origin(s));
+		    "(every hash, link, signature%s)\n", rep.entries, origin,
+		    cli->url == NULL ? ", payload and index" :
+		    o.no_payloads ? "; payloads not checked" : " and payload");
 	} else {
 		printf("TAMPERED: %" PRIu64 " problem%s in %" PRIu64
 		    " entries of log '%s'; first bad entry: seq %" PRIu64 "\n",
 		    rep.problems, rep.problems == 1 ? "" : "s", rep.entries,
-		    ledger_store_origin(s), rep.first_bad_seq);
+		    origin, rep.first_bad_seq);
 	}
 	status = finish(status);
 out:

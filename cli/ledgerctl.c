@@ -25,15 +25,23 @@ const struct command commands[] = {
 	{ "canonicalize", cmd_canonicalize, "[FILE|-]",
 	  "print the RFC 8785 canonical form of a JSON document" },
 	{ "events", cmd_events,
-	  "-d DIR [--kind K] [--FIELD VALUE ...] [--source NAME]\n"
+	  "-d DIR|--url URL [--kind K] [--FIELD VALUE ...] [--source NAME]\n"
 	  "       [--since TIME] [--until TIME] [--after SEQ] [--limit N]"
 	  " [--json|--csv]",
 	  "list entries, filtered" },
 	{ "init", cmd_init, "[--origin NAME] DIR",
 	  "create a data directory with a new key and database" },
-	{ "show", cmd_show, "-d DIR [--payload] [--json] SEQ",
+	{ "show", cmd_show, "-d DIR|--url URL [--payload] [--json] SEQ",
 	  "show one entry, its signature and payload" },
-	{ "verify", cmd_verify, "-d DIR [--key FILE ...] [--json]",
+	{ "token", cmd_token,
+	  "create --scope read|write [--label TEXT] -d DIR\n"
+	  "       ledgerctl token revoke -d DIR ID\n"
+	  "       ledgerctl token list -d DIR [--json]",
+	  "create, revoke and list API tokens" },
+	{ "verify", cmd_verify,
+	  "-d DIR [--key FILE ...] [--json]\n"
+	  "       ledgerctl verify --url URL [--token T] --key FILE "
+	  "[--no-payloads] [--json]",
 	  "check every entry, link, signature, payload and index" },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -1,0 +1,37 @@
+/* http.h - a minimal HTTP/1.1 client for ledgerctl --url */
+#ifndef LEDGERCTL_HTTP_H
+#define LEDGERCTL_HTTP_H
+
+#include <stddef.h>
+
+#include "ledger/error.h"
+
+/* Largest response body accepted. */
+#define HTTP_BODY_MAX (80u << 20)
+
+struct http_resp {
+	int status;
+	char *body;		/* malloc'd, NUL-terminated */
+	size_t len;
+	char content_type[128];
+};
+
+/*
+ * GET base_url + path ("http://host:port" + "/v1/events?..."), sending
+ * "Authorization: Bearer token" when token is not NULL.  Fills *r (release
+ * with http_resp_release).  Any status is a success here; the caller looks
+ * at r->status.  Errors: LEDGER_EINVAL (bad URL: only http:// is
+ * supported), LEDGER_EIO (connect, send, receive, malformed response).
+ */
+enum ledger_status http_get(const char *base_url, const char *path,
+    const char *token, struct http_resp *r, struct ledger_error *err);
+void http_resp_release(struct http_resp *r);
+
+/* The "message" of a JSON error body, or the status line's meaning. */
+const char *http_error_message(const struct http_resp *r, char *buf,
+    size_t n);
+
+/* Percent-encode s for a query string into buf. */
+const char *http_escape(const char *s, char *buf, size_t n);
+
+#endif

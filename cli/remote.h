@@ -1,0 +1,30 @@
+/* remote.h - ledgerctl commands against a running ledgerd (--url) */
+#ifndef LEDGERCTL_REMOTE_H
+#define LEDGERCTL_REMOTE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ledger/store.h"
+#include "ledger/verify.h"
+#include "cli.h"
+
+/* List entries matching q through GET /v1/events, page by page, calling
+ * fn with each row (entry bytes, signature, fields decoded from the
+ * bytes).  Returns an exit status. */
+int remote_events(const struct cli *cli, const struct ledger_query *q,
+    int (*fn)(void *ctx, const struct ledger_row *row), void *ctx);
+
+/* Fetch one entry (and its payload when want_payload) into *row and
+ * *payload.  Returns an exit status (1: not found). */
+int remote_get(const struct cli *cli, uint64_t seq, struct ledger_row *row,
+    uint8_t **payload, size_t *plen, bool want_payload);
+
+/* Verify the log served at cli->url: every entry up to the size the
+ * server reports at the start, its signature against opts' keys, the
+ * chain, and (unless skip_payloads) each payload against its hash. */
+int remote_verify(const struct cli *cli, const struct ledger_verify_opts *o,
+    bool skip_payloads, ledger_verify_fn fn, void *ctx,
+    struct ledger_verify_report *rep);
+
+#endif

@@ -1,0 +1,290 @@
+/*
+ * config.c - strict JSON configuration
+ *
+ * Every key is documented in docs/ledgerd.md.  Unknown keys, wrong types
+ * and out-of-range values are errors, each reported with its line and
+ * column, so that a typo never silently leaves a default in force.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "ledger/jcs.h"
+#include "ledger-int.h"
+#include "ledgerd.h"
+
+#define CONFIG_MAX_BYTES (1u << 20)
+
+void
+config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->listen_host = strdup("127.0.0.1");
+	c->listen_port = 8420;
+	c->data_dir = strdup("./var");
+	c->max_body_bytes = 1u << 20;
+	c->max_connections = 256;
+	c->request_timeout_s = 30;
+	c->idle_timeout_s = 60;
+	c->batch_max = 256;
+	c->batch_delay_ms = 0;
+	c->queue_max = 8192;
+	c->log_level = LOG_LVL_INFO;
+	c->anonymous_read = false;
+}
+
+void
+config_free(struct config *c)
+{
+	if (c == NULL)
+		return;
+	free(c->listen_host);
+	free(c->data_dir);
+	free(c->origin);
+	free(c->path);
+	memset(c, 0, sizeof(*c));
+}
+
+struct loader {
+	const char *text;
+	size_t len;
+	int problems;
+	void (*report)(void *ctx, const char *msg);
+	void *ctx;
+	const char *path;
+};
+
+/* Where does the member "key" appear in the text?  (The tree keeps no
+ * positions; a key of the top-level object is found by its first quoted
+ * occurrence followed by a colon.) */
+static void
+position(const struct loader *L, const char *key, int *line, int *col)
+{
+	size_t klen = strlen(key), i;
+	int l = 1, c = 1;
+
+	*line = 0;
+	*col = 0;
+	for (i = 0; i + klen + 2 <= L->len; i++) {
+		if (L->text[i] == '"' && memcmp(L->text + i + 1, key, klen) == 0
+		    && L->text[i + 1 + klen] == '"') {
+			size_t j = i + klen + 2;
+
+			while (j < L->len && strchr(" \t\r\n", L->text[j]))
+				j++;
+			if (j < L->len && L->text[j] == ':') {
+				*line = l;
+				*col = c;
+				return;
+			}
+		}
+		if (L->text[i] == '\n') {
+			l++;
+			c = 1;
+		} else
+			c++;
+	}
+}
+
+static void
+problem(struct loader *L, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+problem(struct loader *L, const char *key, const char *fmt, ...)
+{
+	char msg[512], what[400];
+	va_list ap;
+	int line = 0, col = 0;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (key != NULL)
+		position(L, key, &line, &col);
+	if (line > 0)
+		snprintf(msg, sizeof(msg), "%s:%d:%d: %s", L->path, line, col,
+		    what);
+	else
+		snprintf(msg, sizeof(msg), "%s: %s", L->path, what);
+	L->problems++;
+	if (L->report != NULL)
+		L->report(L->ctx, msg);
+}
+
+static bool
+get_uint(struct loader *L, const char *key, json_t *v, double min, double max,
+    unsigned long long *out)
+{
+	double d;
+
+	d = json_is_real(v) ? json_real_value(v) : -1;
+	if (!json_is_real(v) || d < min || d > max ||
+	    d != (double)(unsigned long long)d) {
+		problem(L, key, "'%s' must be a whole number from %.0f to %.0f",
+		    key, min, max);
+		return false;
+	}
+	*out = (unsigned long long)d;
+	return true;
+}
+
+static bool
+get_str(struct loader *L, const char *key, json_t *v, char **out)
+{
+	char *s;
+
+	if (!json_is_string(v) || json_string_length(v) == 0 ||
+	    strlen(json_string_value(v)) != json_string_length(v)) {
+		problem(L, key, "'%s' must be a non-empty string", key);
+		return false;
+	}
+	if ((s = strdup(json_string_value(v))) == NULL) {
+		problem(L, key, "out of memory");
+		return false;
+	}
+	free(*out);
+	*out = s;
+	return true;
+}
+
+/* "HOST:PORT" or "[v6]:PORT"; port 0 picks a free one. */
+static void
+parse_listen(struct loader *L, json_t *v, struct config *c)
+{
+	const char *s, *colon;
+	char *host, *end;
+	unsigned long port;
+	size_t hl;
+
+	if (!json_is_string(v)) {
+		problem(L, "listen", "'listen' must be a string \"HOST:PORT\"");
+		return;
+	}
+	s = json_string_value(v);
+	colon = strrchr(s, ':');
+	if (colon == NULL || colon == s || colon[1] == '\0') {
+		problem(L, "listen", "'listen' must be \"HOST:PORT\", not '%.64s'",
+		    s);
+		return;
+	}
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || *end || port > 65535 || colon[1] < '0' || colon[1] > '9') {
+		problem(L, "listen", "'listen' has a bad port '%.16s'",
+		    colon + 1);
+		return;
+	}
+	hl = (size_t)(colon - s);
+	if (s[0] == '[') {
+		if (hl < 3 || s[hl - 1] != ']') {
+			problem(L, "listen", "'listen': bad IPv6 address");
+			return;
+		}
+		s++;
+		hl -= 2;
+	}
+	if ((host = strndup(s, hl)) == NULL) {
+		problem(L, "listen", "out of memory");
+		return;
+	}
+	free(c->listen_host);
+	c->listen_host = host;
+	c->listen_port = (unsigned)port;
+}
+
+static void
+apply(struct loader *L, json_t *root, struct config *c)
+{
+	static const char *const levels[] = { "error", "warn", "info",
+	    "debug" };
+	unsigned long long v;
+	const char *key;
+	json_t *val;
+	size_t i;
+
+	json_object_foreach(root, key, val) {
+		if (strcmp(key, "listen") == 0)
+			parse_listen(L, val, c);
+		else if (strcmp(key, "data_dir") == 0)
+			get_str(L, key, val, &c->data_dir);
+		else if (strcmp(key, "origin") == 0)
+			get_str(L, key, val, &c->origin);
+		else if (strcmp(key, "max_body_bytes") == 0) {
+			if (get_uint(L, key, val, 1024, 64.0 * 1024 * 1024, &v))
+				c->max_body_bytes = (size_t)v;
+		} else if (strcmp(key, "max_connections") == 0) {
+			if (get_uint(L, key, val, 1, 10000, &v))
+				c->max_connections = (unsigned)v;
+		} else if (strcmp(key, "request_timeout_s") == 0) {
+			if (get_uint(L, key, val, 1, 3600, &v))
+				c->request_timeout_s = (unsigned)v;
+		} else if (strcmp(key, "idle_timeout_s") == 0) {
+			if (get_uint(L, key, val, 1, 3600, &v))
+				c->idle_timeout_s = (unsigned)v;
+		} else if (strcmp(key, "batch_max") == 0) {
+			if (get_uint(L, key, val, 1, LEDGER_BATCH_MAX, &v))
+				c->batch_max = (unsigned)v;
+		} else if (strcmp(key, "batch_delay_ms") == 0) {
+			if (get_uint(L, key, val, 0, 1000, &v))
+				c->batch_delay_ms = (unsigned)v;
+		} else if (strcmp(key, "queue_max") == 0) {
+			if (get_uint(L, key, val, 1, 1000000, &v))
+				c->queue_max = (unsigned)v;
+		} else if (strcmp(key, "log_level") == 0) {
+			for (i = 0; i < 4; i++)
+				if (json_is_string(val) && strcmp(
+				    json_string_value(val), levels[i]) == 0)
+					break;
+			if (i == 4)
+				problem(L, key, "'log_level' must be error, "
+				    "warn, info or debug");
+			else
+				c->log_level = (enum log_level)i;
+		} else if (strcmp(key, "anonymous_read") == 0) {
+			if (!json_is_boolean(val))
+				problem(L, key, "'anonymous_read' must be true "
+				    "or false");
+			else
+				c->anonymous_read = json_is_true(val);
+		} else
+			problem(L, key, "unknown key '%.64s'", key);
+	}
+}
+
+int
+config_load(const char *path, struct config *c,
+    void (*report)(void *ctx, const char *msg), void *ctx)
+{
+	struct ledger_error err;
+	struct loader L;
+	json_t *root = NULL;
+	char *text = NULL;
+	size_t len;
+
+	memset(&L, 0, sizeof(L));
+	L.report = report;
+	L.ctx = ctx;
+	L.path = path;
+	if (ledger_read_file(path, CONFIG_MAX_BYTES, &text, &len, &err)) {
+		problem(&L, NULL, "%s", err.msg);
+		return L.problems;
+	}
+	L.text = text;
+	L.len = len;
+	crypto_hash_sha256(c->digest, (const uint8_t *)text, len);
+	if (ledger_json_parse(text, len, &root, &err) != LEDGER_OK)
+		problem(&L, NULL, "%s", err.msg);
+	else if (!json_is_object(root))
+		problem(&L, NULL, "the configuration must be a JSON object");
+	else
+		apply(&L, root, c);
+	free(c->path);
+	c->path = strdup(path);
+	json_decref(root);
+	free(text);
+	return L.problems;
+}

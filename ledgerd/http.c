@@ -1,0 +1,1094 @@
+/*
+ * http.c - the HTTP API on libmicrohttpd
+ *
+ * Threading: MHD's internal epoll thread pool (one thread per core) runs
+ * every handler.  A write request, once its body is read and checked, is
+ * queued for the sequencer and its connection suspended; the sequencer
+ * resumes it after COMMIT, and the handler then sends the receipt.  So
+ * two threads serve any number of clients waiting on group commits.
+ *
+ * Limits on everything a client controls: connections (503 past
+ * max_connections), header memory (MHD), body size (413, checked against
+ * Content-Length before reading and while streaming; never buffered past
+ * the limit), time to send a request (408), idle time (MHD), queue depth
+ * (503 with Retry-After).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "ledger/jcs.h"
+#include "ledgerd.h"
+
+#define READ_POOL_MAX 16
+#define LIST_LIMIT_DEFAULT 100
+#define LIST_LIMIT_MAX 1000
+#define MIN_FREE_BYTES (1u << 20)
+
+static struct {
+	struct MHD_Daemon *d;
+	int listen_fd;
+	char *data_dir;
+	pthread_mutex_t mu;
+	struct ledger_store *pool[READ_POOL_MAX];
+	int npool;
+	pthread_rwlock_t tok_lock;
+	struct ledger_tokenset *tokens;
+	_Atomic size_t max_body;
+	_Atomic unsigned max_connections;
+	_Atomic unsigned request_timeout_s;
+	atomic_bool anonymous_read;
+	atomic_uint connections;
+	atomic_uint inflight;
+} H = {
+	.mu = PTHREAD_MUTEX_INITIALIZER,
+	.tok_lock = PTHREAD_RWLOCK_INITIALIZER,
+	.listen_fd = -1,
+};
+
+enum state { ST_NEW, ST_READING, ST_WAITING, ST_DONE };
+
+struct req {
+	enum route route;
+	enum state state;
+	unsigned status;
+	struct timespec start;
+	struct ledger_buf body;
+	bool too_large;
+	char auth[48];			/* source.auth for the entry */
+	struct pending p;
+	atomic_bool finished;
+	struct MHD_Connection *conn;
+};
+
+static double
+elapsed(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) +
+	    (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* ---- read handles: a small pool, one per concurrent reader ---- */
+
+static struct ledger_store *
+pool_get(struct ledger_error *err)
+{
+	struct ledger_store *s = NULL;
+
+	pthread_mutex_lock(&H.mu);
+	if (H.npool > 0)
+		s = H.pool[--H.npool];
+	pthread_mutex_unlock(&H.mu);
+	if (s == NULL && ledger_store_open(H.data_dir, LEDGER_STORE_READONLY,
+	    &s, err) != LEDGER_OK)
+		return NULL;
+	return s;
+}
+
+static void
+pool_put(struct ledger_store *s)
+{
+	pthread_mutex_lock(&H.mu);
+	if (H.npool < READ_POOL_MAX) {
+		H.pool[H.npool++] = s;
+		s = NULL;
+	}
+	pthread_mutex_unlock(&H.mu);
+	ledger_store_close(s);
+}
+
+/* ---- responses ---- */
+
+static enum MHD_Result
+send_buf(struct req *r, unsigned status, const char *type, void *buf,
+    size_t len, enum MHD_ResponseMemoryMode mode, const char *const *hdrs)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(len, buf, mode);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+	    "no-store");
+	for (; hdrs != NULL && hdrs[0] != NULL; hdrs += 2)
+		MHD_add_response_header(resp, hdrs[0], hdrs[1]);
+	r->status = status;
+	r->state = ST_DONE;
+	ret = MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result
+send_json(struct req *r, unsigned status, struct ledger_buf *b,
+    const char *const *hdrs)
+{
+	size_t len;
+	char *p;
+
+	if (ledger_buf_addc(b, '\n') != LEDGER_OK) {
+		ledger_buf_release(b);
+		return MHD_NO;
+	}
+	p = ledger_buf_steal(b, &len);
+	return send_buf(r, status, "application/json", p, len,
+	    MHD_RESPMEM_MUST_FREE, hdrs);
+}
+
+/* Append s as a JSON string. */
+static int
+add_jstr(struct ledger_buf *b, const char *s)
+{
+	struct ledger_error err;
+	char safe[512];
+
+	if (ledger_jcs_append_string(b, s, strlen(s), &err) == LEDGER_OK)
+		return 0;
+	/* Not valid UTF-8 (client text in a message): escape it. */
+	log_safe(s, safe, sizeof(safe));
+	return ledger_jcs_append_string(b, safe, strlen(safe), NULL);
+}
+
+static enum MHD_Result
+send_error(struct req *r, unsigned status, const char *code,
+    const char *const *hdrs, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static enum MHD_Result
+send_error(struct req *r, unsigned status, const char *code,
+    const char *const *hdrs, const char *fmt, ...)
+{
+	struct ledger_buf b = LEDGER_BUF_INIT;
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ledger_buf_adds(&b, "{\"error\":\"") || ledger_buf_adds(&b, code) ||
+	    ledger_buf_adds(&b, "\",\"message\":") || add_jstr(&b, msg) ||
+	    ledger_buf_addc(&b, '}')) {
+		ledger_buf_release(&b);
+		return MHD_NO;
+	}
+	return send_json(r, status, &b, hdrs);
+}
+
+static const char *const retry_after[] = { "Retry-After", "1", NULL };
+static const char *const www_auth[] = { "WWW-Authenticate",
+    "Bearer realm=\"ledgerd\"", NULL };
+
+/* ---- authentication ---- */
+
+static void
+tokens_swap(struct ledger_tokenset *ts)
+{
+	struct ledger_tokenset *old;
+
+	pthread_rwlock_wrlock(&H.tok_lock);
+	old = H.tokens;
+	H.tokens = ts;
+	pthread_rwlock_unlock(&H.tok_lock);
+	ledger_tokenset_free(old);
+}
+
+void
+http_reload_tokens(void)
+{
+	struct ledger_tokenset *ts;
+	struct ledger_store *s;
+	struct ledger_error err;
+
+	if ((s = pool_get(&err)) == NULL) {
+		log_error("reload tokens: %s", err.msg);
+		return;
+	}
+	if (ledger_tokenset_load(s, &ts, &err) != LEDGER_OK)
+		log_error("reload tokens: %s", err.msg);
+	else
+		tokens_swap(ts);
+	pool_put(s);
+}
+
+/*
+ * 0 if the request may go on; else a response was queued.  The message
+ * never says whether the token was missing, malformed or unknown.
+ */
+static int
+check_auth(struct req *r, enum ledger_scope need, enum MHD_Result *ret)
+{
+	const char *h;
+	enum ledger_scope scope = 0;
+	int64_t id = 0;
+	bool ok = false;
+
+	if (need == LEDGER_SCOPE_READ && atomic_load(&H.anonymous_read)) {
+		snprintf(r->auth, sizeof(r->auth), "anonymous");
+		return 0;
+	}
+	h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_AUTHORIZATION);
+	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0) {
+		h += 7;
+		while (*h == ' ')
+			h++;
+		pthread_rwlock_rdlock(&H.tok_lock);
+		ok = ledger_tokenset_check(H.tokens, h, strlen(h), &scope, &id);
+		pthread_rwlock_unlock(&H.tok_lock);
+	}
+	if (!ok) {
+		metrics_reject(REJECT_AUTH);
+		*ret = send_error(r, 401, "unauthorized", www_auth,
+		    "missing or invalid bearer token");
+		return -1;
+	}
+	if (scope != need) {
+		metrics_reject(REJECT_SCOPE);
+		*ret = send_error(r, 403, "forbidden", NULL,
+		    "this token has %s scope; this request needs %s scope",
+		    ledger_scope_name(scope), ledger_scope_name(need));
+		return -1;
+	}
+	snprintf(r->auth, sizeof(r->auth), "bearer-token:%" PRId64, id);
+	return 0;
+}
+
+/* ---- request bodies ---- */
+
+static bool
+is_json_type(const char *ct)
+{
+	size_t n;
+
+	if (ct == NULL)
+		return false;
+	while (*ct == ' ')
+		ct++;
+	n = strcspn(ct, "; ");
+	return n == 16 && strncasecmp(ct, "application/json", 16) == 0;
+}
+
+/* Check what can be checked before reading a body: connections, auth,
+ * content type, declared length.  0 = go on. */
+static int
+begin_body(struct req *r, enum MHD_Result *ret)
+{
+	const char *cl, *te;
+	unsigned long long n;
+	char *end;
+
+	cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	te = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	if (cl == NULL && (te == NULL || strcasestr(te, "chunked") == NULL)) {
+		metrics_reject(REJECT_LENGTH);
+		*ret = send_error(r, 411, "length_required", NULL,
+		    "a request body with Content-Length is required");
+		return -1;
+	}
+	if (cl != NULL) {
+		errno = 0;
+		n = strtoull(cl, &end, 10);
+		if (errno == 0 && *end == '\0' && n > atomic_load(&H.max_body)) {
+			metrics_reject(REJECT_TOO_LARGE);
+			*ret = send_error(r, 413, "payload_too_large", NULL,
+			    "body of %llu bytes is over the limit of %zu", n,
+			    atomic_load(&H.max_body));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Take a chunk of body.  0 = go on. */
+static int
+read_body(struct req *r, const char *data, size_t *size, enum MHD_Result *ret)
+{
+	size_t max = atomic_load(&H.max_body);
+
+	if (elapsed(&r->start) > atomic_load(&H.request_timeout_s)) {
+		metrics_reject(REJECT_TIMEOUT);
+		*ret = send_error(r, 408, "timeout", NULL,
+		    "request not received within %u s",
+		    atomic_load(&H.request_timeout_s));
+		return -1;
+	}
+	if (r->body.len + *size > max) {
+		metrics_reject(REJECT_TOO_LARGE);
+		*ret = send_error(r, 413, "payload_too_large", NULL,
+		    "body is over the limit of %zu bytes", max);
+		return -1;
+	}
+	if (ledger_buf_add(&r->body, data, *size) != LEDGER_OK) {
+		*ret = send_error(r, 503, "unavailable", retry_after,
+		    "out of memory");
+		return -1;
+	}
+	*size = 0;
+	return 0;
+}
+
+/* ---- write path ---- */
+
+static void
+pending_done(struct pending *p)
+{
+	struct req *r = p->ctx;
+
+	atomic_store(&r->finished, true);
+	MHD_resume_connection(r->conn);
+}
+
+static void
+receipt_json(struct ledger_buf *b, const struct ledger_receipt *rc,
+    const char *origin)
+{
+	char leaf[65], sig[129], t[LEDGER_TIME_MAX];
+	int e;
+
+	ledger_hex(rc->leaf, LEDGER_HASH_BYTES, leaf);
+	ledger_hex(rc->sig, LEDGER_SIG_BYTES, sig);
+	ledger_time_format(rc->time_ms, t);
+	e = ledger_buf_addf(b, "{\"seq\":%" PRIu64 ",\"time\":\"%s\","
+	    "\"leaf_hash\":\"%s\",\"signature\":\"%s\",\"key_id\":\"%08x\","
+	    "\"log\":", rc->seq, t, leaf, sig, rc->key_id);
+	e |= add_jstr(b, origin);
+	e |= ledger_buf_addf(b, ",\"duplicate\":%s}",
+	    rc->duplicate ? "true" : "false");
+	(void)e;
+}
+
+static const char *origin_name;
+
+static enum MHD_Result
+finish_write(struct req *r)
+{
+	struct ledger_buf b = LEDGER_BUF_INIT;
+	enum ledger_status st = r->p.st;
+
+	ledger_event_free(r->p.ev);
+	r->p.ev = NULL;
+	if (st == LEDGER_OK) {
+		receipt_json(&b, &r->p.receipt, origin_name);
+		return send_json(r, r->p.receipt.duplicate ? 200 : 201, &b,
+		    NULL);
+	}
+	if (st == LEDGER_EINVAL) {
+		metrics_reject(REJECT_BAD_FIELDS);
+		return send_error(r, 400, "bad_request", NULL, "%s", r->p.msg);
+	}
+	metrics_reject(REJECT_STORAGE);
+	return send_error(r, 503, "unavailable", retry_after,
+	    "storage failure, nothing was written; retry later");
+}
+
+static enum MHD_Result
+submit(struct req *r, struct ledger_event *ev)
+{
+	memset(&r->p, 0, sizeof(r->p));
+	r->p.ev = ev;
+	r->p.ctx = r;
+	r->p.done = pending_done;
+	r->state = ST_WAITING;
+	/* Suspend first: the sequencer may finish before we return. */
+	MHD_suspend_connection(r->conn);
+	if (!seq_submit(&r->p)) {
+		MHD_resume_connection(r->conn);
+		r->p.ev = NULL;
+		ledger_event_free(ev);
+		metrics_reject(REJECT_QUEUE);
+		return send_error(r, 503, "unavailable", retry_after,
+		    "the queue is full or the server is stopping; retry later");
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result
+route_events_post(struct req *r)
+{
+	struct ledger_event *ev = NULL;
+	struct ledger_error err;
+	const char *idem;
+
+	if (ledger_event_from_json(r->body.data ? r->body.data : "",
+	    r->body.len, -1, &ev, &err) != LEDGER_OK) {
+		metrics_reject(strstr(err.msg, "invalid json") ?
+		    REJECT_BAD_JSON : REJECT_BAD_FIELDS);
+		return send_error(r, 400, "bad_request", NULL, "%s", err.msg);
+	}
+	idem = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	    "Idempotency-Key");
+	if (idem != NULL) {
+		const char *d = ev->e.source[LEDGER_SRC_DELIVERY];
+
+		if (d != NULL && strcmp(d, idem) != 0) {
+			ledger_event_free(ev);
+			metrics_reject(REJECT_BAD_FIELDS);
+			return send_error(r, 400, "bad_request", NULL,
+			    "Idempotency-Key and the body's 'delivery' differ");
+		}
+		if (ledger_event_set_source(ev, LEDGER_SRC_DELIVERY, idem,
+		    &err) != LEDGER_OK) {
+			ledger_event_free(ev);
+			metrics_reject(REJECT_BAD_FIELDS);
+			return send_error(r, 400, "bad_request", NULL,
+			    "bad Idempotency-Key: %s", err.msg);
+		}
+	}
+	if (ledger_event_set_source(ev, LEDGER_SRC_NAME, "api", &err) ||
+	    ledger_event_set_source(ev, LEDGER_SRC_TYPE, "generic", &err) ||
+	    ledger_event_set_source(ev, LEDGER_SRC_AUTH, r->auth, &err)) {
+		ledger_event_free(ev);
+		return send_error(r, 500, "internal", NULL, "%s", err.msg);
+	}
+	return submit(r, ev);
+}
+
+/* ---- read path ---- */
+
+static bool
+parse_seq(const char *s, size_t n, uint64_t *ret)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (n == 0 || n > 19 || (n > 1 && s[0] == '0'))
+		return false;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*ret = v;
+	return true;
+}
+
+struct list_ctx {
+	struct ledger_buf *b;
+	uint64_t n, last;
+	int err;
+};
+
+static int
+list_row(void *ctx, const struct ledger_row *row)
+{
+	struct list_ctx *L = ctx;
+	char leaf_hex[65], sig_hex[129];
+	uint8_t leaf[LEDGER_HASH_BYTES];
+
+	ledger_leaf_hash(row->entry, row->entry_len, leaf);
+	ledger_hex(leaf, sizeof(leaf), leaf_hex);
+	ledger_hex(row->sig, sizeof(row->sig), sig_hex);
+	L->err |= ledger_buf_addf(L->b, "%s{\"seq\":%" PRIu64 ",\"entry\":",
+	    L->n ? "," : "", row->e.seq);
+	L->err |= ledger_buf_add(L->b, row->entry, row->entry_len);
+	L->err |= ledger_buf_addf(L->b, ",\"leaf_hash\":\"%s\",\"signature\":"
+	    "\"%s\",\"key_id\":\"%08x\"}", leaf_hex, sig_hex, row->e.key_id);
+	L->n++;
+	L->last = row->e.seq;
+	return L->err;
+}
+
+struct argcheck {
+	const char *bad;
+};
+
+static enum MHD_Result
+check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	static const char *const known[] = { "kind", "source", "since",
+	    "until", "after_seq", "limit", "env", NULL };
+	struct argcheck *a = cls;
+	size_t i;
+
+	(void)kind;
+	(void)value;
+	if (ledger_subject_lookup(key) >= 0)
+		return MHD_YES;
+	for (i = 0; known[i] != NULL; i++)
+		if (strcmp(key, known[i]) == 0)
+			return MHD_YES;
+	a->bad = key;
+	return MHD_NO;
+}
+
+static enum MHD_Result
+route_events_list(struct req *r)
+{
+	struct ledger_buf b = LEDGER_BUF_INIT;
+	struct ledger_query q;
+	struct list_ctx L;
+	struct ledger_store *s;
+	struct ledger_error err;
+	struct argcheck a = { NULL };
+	enum ledger_kind kind;
+	unsigned long long v;
+	const char *val;
+	char *end;
+	int i;
+
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_arg,
+	    &a);
+	if (a.bad != NULL)
+		return send_error(r, 400, "bad_request", NULL,
+		    "unknown parameter '%.64s'", a.bad);
+	ledger_query_init(&q);
+	q.limit = LIST_LIMIT_DEFAULT;
+	for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
+		q.subject[i] = MHD_lookup_connection_value(r->conn,
+		    MHD_GET_ARGUMENT_KIND, ledger_subject_name(i));
+	if (q.subject[LEDGER_SUBJ_ENVIRONMENT] == NULL)
+		q.subject[LEDGER_SUBJ_ENVIRONMENT] =
+		    MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+		    "env");
+	q.source = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+	    "source");
+	if ((val = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+	    "kind")) != NULL) {
+		if (ledger_kind_parse(val, &kind, &err) != LEDGER_OK)
+			return send_error(r, 400, "bad_request", NULL, "%s",
+			    err.msg);
+		q.kind = (int)kind;
+	}
+	if ((val = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+	    "since")) != NULL && ledger_time_parse_any(val, &q.since_ms, &err))
+		return send_error(r, 400, "bad_request", NULL, "since: %s",
+		    err.msg);
+	if ((val = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+	    "until")) != NULL && ledger_time_parse_any(val, &q.until_ms, &err))
+		return send_error(r, 400, "bad_request", NULL, "until: %s",
+		    err.msg);
+	if ((val = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+	    "after_seq")) != NULL) {
+		errno = 0;
+		v = strtoull(val, &end, 10);
+		if (errno || *end || *val < '0' || *val > '9' || v > INT64_MAX)
+			return send_error(r, 400, "bad_request", NULL,
+			    "after_seq must be a non-negative integer");
+		q.after_seq = (int64_t)v;
+	}
+	if ((val = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+	    "limit")) != NULL) {
+		errno = 0;
+		v = strtoull(val, &end, 10);
+		if (errno || *end || *val < '0' || *val > '9' || v == 0 ||
+		    v > LIST_LIMIT_MAX)
+			return send_error(r, 400, "bad_request", NULL,
+			    "limit must be from 1 to %d", LIST_LIMIT_MAX);
+		q.limit = v;
+	}
+	if ((s = pool_get(&err)) == NULL)
+		return send_error(r, 503, "unavailable", retry_after, "%s",
+		    err.msg);
+	memset(&L, 0, sizeof(L));
+	L.b = &b;
+	L.err = ledger_buf_adds(&b, "{\"events\":[");
+	if (ledger_store_query(s, &q, list_row, &L, &err) != LEDGER_OK) {
+		pool_put(s);
+		ledger_buf_release(&b);
+		return send_error(r, 503, "unavailable", retry_after, "%s",
+		    err.msg);
+	}
+	pool_put(s);
+	if (L.n == q.limit)
+		L.err |= ledger_buf_addf(&b, "],\"next_after_seq\":%" PRIu64 "}",
+		    L.last);
+	else
+		L.err |= ledger_buf_adds(&b, "],\"next_after_seq\":null}");
+	if (L.err) {
+		ledger_buf_release(&b);
+		return send_error(r, 503, "unavailable", retry_after,
+		    "out of memory");
+	}
+	return send_json(r, 200, &b, NULL);
+}
+
+/* Only a plain media type is echoed back as Content-Type. */
+static const char *
+safe_type(const char *t)
+{
+	size_t i;
+
+	if (t == NULL || *t == '\0' || strlen(t) > 100)
+		return "application/octet-stream";
+	for (i = 0; t[i]; i++)
+		if (!(t[i] >= 'a' && t[i] <= 'z') && !(t[i] >= 'A' &&
+		    t[i] <= 'Z') && !(t[i] >= '0' && t[i] <= '9') &&
+		    !strchr("/+.-_=; ", t[i]))
+			return "application/octet-stream";
+	return t;
+}
+
+static enum MHD_Result
+route_event(struct req *r, uint64_t seq, const char *what)
+{
+	struct ledger_buf b = LEDGER_BUF_INIT;
+	struct ledger_store *s;
+	struct ledger_row row;
+	struct ledger_error err;
+	enum ledger_status st;
+	enum MHD_Result ret;
+	uint8_t leaf[LEDGER_HASH_BYTES], *payload;
+	char leaf_hex[65], sig_hex[129], sha_hex[65];
+	size_t plen;
+	int e = 0;
+
+	if ((s = pool_get(&err)) == NULL)
+		return send_error(r, 503, "unavailable", retry_after, "%s",
+		    err.msg);
+	if ((st = ledger_store_get(s, seq, &row, &err)) != LEDGER_OK) {
+		pool_put(s);
+		if (st == LEDGER_ENOTFOUND)
+			return send_error(r, 404, "not_found", NULL,
+			    "no entry %" PRIu64, seq);
+		return send_error(r, 503, "unavailable", retry_after, "%s",
+		    err.msg);
+	}
+	if (strcmp(what, "payload") == 0) {
+		st = ledger_store_get_payload(s, seq, &payload, &plen, &err);
+		pool_put(s);
+		if (st != LEDGER_OK) {
+			ledger_row_release(&row);
+			if (st == LEDGER_ENOTFOUND)
+				return send_error(r, 404, "not_found", NULL,
+				    "payload of entry %" PRIu64 " is not stored",
+				    seq);
+			return send_error(r, 500, "internal", NULL, "%s",
+			    err.msg);
+		}
+		ret = send_buf(r, 200, safe_type(row.e.payload_type), payload,
+		    plen, MHD_RESPMEM_MUST_FREE, NULL);
+		ledger_row_release(&row);
+		return ret;
+	}
+	pool_put(s);
+	if (strcmp(what, "entry") == 0) {
+		size_t n = row.entry_len;
+		void *p = row.entry;
+
+		row.entry = NULL;
+		ledger_row_release(&row);
+		return send_buf(r, 200, "application/json", p, n,
+		    MHD_RESPMEM_MUST_FREE, NULL);
+	}
+	ledger_leaf_hash(row.entry, row.entry_len, leaf);
+	ledger_hex(leaf, sizeof(leaf), leaf_hex);
+	ledger_hex(row.sig, sizeof(row.sig), sig_hex);
+	ledger_hex(row.e.payload_sha256, 32, sha_hex);
+	e |= ledger_buf_addf(&b, "{\"seq\":%" PRIu64 ",\"entry\":", seq);
+	e |= ledger_buf_add(&b, row.entry, row.entry_len);
+	e |= ledger_buf_addf(&b, ",\"leaf_hash\":\"%s\",\"signature\":\"%s\","
+	    "\"key_id\":\"%08x\",\"payload\":{\"sha256\":\"%s\",\"size\":%"
+	    PRIu64 ",\"type\":", leaf_hex, sig_hex, row.e.key_id, sha_hex,
+	    row.e.payload_size);
+	e |= add_jstr(&b, row.e.payload_type);
+	e |= ledger_buf_adds(&b, "}}");
+	ledger_row_release(&row);
+	if (e != 0) {
+		ledger_buf_release(&b);
+		return send_error(r, 503, "unavailable", retry_after,
+		    "out of memory");
+	}
+	return send_json(r, 200, &b, NULL);
+}
+
+static enum MHD_Result
+route_healthz(struct req *r)
+{
+	struct ledger_buf b = LEDGER_BUF_INIT;
+	struct statvfs vfs;
+	const char *why = NULL;
+
+	if (!seq_healthy())
+		why = "the last write to the store failed";
+	else if (statvfs(H.data_dir, &vfs) == 0 &&
+	    (unsigned long long)vfs.f_bavail * vfs.f_frsize < MIN_FREE_BYTES)
+		why = "the data directory's file system is full";
+	if (why != NULL) {
+		if (ledger_buf_adds(&b, "{\"status\":\"unavailable\","
+		    "\"reason\":") || add_jstr(&b, why) ||
+		    ledger_buf_addc(&b, '}')) {
+			ledger_buf_release(&b);
+			return MHD_NO;
+		}
+		return send_json(r, 503, &b, retry_after);
+	}
+	if (ledger_buf_addf(&b, "{\"status\":\"ok\",\"log_size\":%" PRIu64
+	    "}", seq_log_size())) {
+		ledger_buf_release(&b);
+		return MHD_NO;
+	}
+	return send_json(r, 200, &b, NULL);
+}
+
+static enum MHD_Result
+route_metrics(struct req *r)
+{
+	size_t len;
+	char *text = metrics_render(&len);
+
+	if (text == NULL)
+		return send_error(r, 503, "unavailable", retry_after,
+		    "out of memory");
+	return send_buf(r, 200, "text/plain; version=0.0.4", text, len,
+	    MHD_RESPMEM_MUST_FREE, NULL);
+}
+
+/* ---- routing ---- */
+
+static enum MHD_Result
+method_not_allowed(struct req *r, const char *allow)
+{
+	const char *hdrs[] = { "Allow", allow, NULL };
+
+	return send_error(r, 405, "method_not_allowed", hdrs,
+	    "method not allowed; use %s", allow);
+}
+
+/* Classify the request on its first call.  Returns the route, and the
+ * allowed method(s) for a known path. */
+static enum route
+classify(const char *url, const char **allow, uint64_t *seq,
+    const char **what)
+{
+	size_t n;
+
+	*what = "";
+	if (strcmp(url, "/v1/events") == 0) {
+		*allow = "GET, POST";
+		return ROUTE_EVENTS_POST;	/* or LIST, by method */
+	}
+	if (strncmp(url, "/v1/events/", 11) == 0) {
+		url += 11;
+		n = strcspn(url, "/");
+		if (!parse_seq(url, n, seq))
+			return ROUTE_OTHER;
+		*allow = "GET";
+		if (url[n] == '\0')
+			return ROUTE_EVENT_GET;
+		if (strcmp(url + n, "/entry") == 0) {
+			*what = "entry";
+			return ROUTE_EVENT_ENTRY;
+		}
+		if (strcmp(url + n, "/payload") == 0) {
+			*what = "payload";
+			return ROUTE_EVENT_PAYLOAD;
+		}
+		return ROUTE_OTHER;
+	}
+	if (strcmp(url, "/healthz") == 0) {
+		*allow = "GET";
+		return ROUTE_HEALTHZ;
+	}
+	if (strcmp(url, "/metrics") == 0) {
+		*allow = "GET";
+		return ROUTE_METRICS;
+	}
+	return ROUTE_OTHER;
+}
+
+static enum MHD_Result
+handle_first(struct req *r, const char *url, const char *method)
+{
+	const char *allow = NULL, *what;
+	enum MHD_Result ret = MHD_YES;
+	uint64_t seq = 0;
+	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	bool post = strcmp(method, "POST") == 0;
+
+	r->route = classify(url, &allow, &seq, &what);
+	if (atomic_load(&H.connections) > atomic_load(&H.max_connections)) {
+		metrics_reject(REJECT_CONNECTIONS);
+		return send_error(r, 503, "unavailable", retry_after,
+		    "too many connections; retry later");
+	}
+	if (r->route == ROUTE_OTHER)
+		return send_error(r, 404, "not_found", NULL,
+		    "no such resource");
+	if (r->route == ROUTE_EVENTS_POST && get)
+		r->route = ROUTE_EVENTS_LIST;
+	else if (r->route == ROUTE_EVENTS_POST && !post)
+		return method_not_allowed(r, allow);
+	else if (r->route != ROUTE_EVENTS_POST && !get)
+		return method_not_allowed(r, allow);
+
+	switch (r->route) {
+	case ROUTE_EVENTS_POST:
+		if (check_auth(r, LEDGER_SCOPE_WRITE, &ret) != 0)
+			return ret;
+		if (!is_json_type(MHD_lookup_connection_value(r->conn,
+		    MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+			metrics_reject(REJECT_CONTENT_TYPE);
+			return send_error(r, 415, "unsupported_media_type",
+			    NULL, "Content-Type must be application/json");
+		}
+		if (begin_body(r, &ret) != 0)
+			return ret;
+		r->state = ST_READING;
+		return MHD_YES;
+	case ROUTE_HEALTHZ:
+		return route_healthz(r);
+	default:
+		break;
+	}
+	if (check_auth(r, LEDGER_SCOPE_READ, &ret) != 0)
+		return ret;
+	switch (r->route) {
+	case ROUTE_EVENTS_LIST:
+		return route_events_list(r);
+	case ROUTE_EVENT_GET:
+	case ROUTE_EVENT_ENTRY:
+	case ROUTE_EVENT_PAYLOAD:
+		return route_event(r, seq, what);
+	case ROUTE_METRICS:
+		return route_metrics(r);
+	default:
+		return send_error(r, 404, "not_found", NULL,
+		    "no such resource");
+	}
+}
+
+static enum MHD_Result
+handler(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct req *r = *con_cls;
+	enum MHD_Result ret = MHD_YES;
+
+	(void)cls;
+	(void)version;
+	if (r == NULL) {
+		if ((r = calloc(1, sizeof(*r))) == NULL)
+			return MHD_NO;
+		clock_gettime(CLOCK_MONOTONIC, &r->start);
+		r->conn = conn;
+		r->route = ROUTE_OTHER;
+		*con_cls = r;
+		atomic_fetch_add(&H.inflight, 1);
+		return handle_first(r, url, method);
+	}
+	switch (r->state) {
+	case ST_READING:
+		if (*upload_data_size > 0) {
+			if (read_body(r, upload_data, upload_data_size,
+			    &ret) != 0)
+				*upload_data_size = 0;
+			return ret;
+		}
+		return route_events_post(r);
+	case ST_WAITING:
+		if (!atomic_load(&r->finished))
+			return MHD_YES;	/* spurious: still suspended */
+		return finish_write(r);
+	case ST_DONE:
+	default:
+		/* A response is queued; discard any further upload. */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+}
+
+static void
+completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct req *r = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (r == NULL)
+		return;
+	metrics_request(r->route, r->status, elapsed(&r->start));
+	if (r->state == ST_WAITING && !atomic_load(&r->finished)) {
+		/* Cannot happen while suspended; never free a queued item. */
+		log_error("request completed while queued route=%s",
+		    route_name(r->route));
+		return;
+	}
+	ledger_event_free(r->p.ev);
+	ledger_buf_release(&r->body);
+	free(r);
+	*con_cls = NULL;
+	atomic_fetch_sub(&H.inflight, 1);
+}
+
+static void
+notify_conn(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)socket_context;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		atomic_fetch_add(&H.connections, 1);
+	else
+		atomic_fetch_sub(&H.connections, 1);
+	metrics_set_connections(atomic_load(&H.connections));
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512], safe[600];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_debug("mhd message=\"%s\"", log_safe(msg, safe, sizeof(safe)));
+}
+
+static int
+bind_socket(const char *host, unsigned port, char *shown, size_t shown_len)
+{
+	struct addrinfo hints, *ai = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char portstr[16], addr[INET6_ADDRSTRLEN];
+	int fd, one = 1, rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(portstr, sizeof(portstr), "%u", port);
+	if ((rc = getaddrinfo(host, portstr, &hints, &ai)) != 0) {
+		log_error("listen: resolve host='%s' error=\"%s\"", host,
+		    gai_strerror(rc));
+		return -1;
+	}
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, ai->ai_protocol);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof(one)) != 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
+	    listen(fd, 1024) != 0) {
+		log_error("listen: host=%s port=%u error=\"%s\"", host, port,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(ai);
+		return -1;
+	}
+	freeaddrinfo(ai);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
+		close(fd);
+		return -1;
+	}
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, addr, sizeof(addr));
+		snprintf(shown, shown_len, "[%s]:%u", addr,
+		    ntohs(s6->sin6_port));
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, addr, sizeof(addr));
+		snprintf(shown, shown_len, "%s:%u", addr, ntohs(s4->sin_port));
+	}
+	return fd;
+}
+
+void
+http_set_config(const struct config *c)
+{
+	atomic_store(&H.max_body, c->max_body_bytes);
+	atomic_store(&H.max_connections, c->max_connections);
+	atomic_store(&H.request_timeout_s, c->request_timeout_s);
+	atomic_store(&H.anonymous_read, c->anonymous_read);
+}
+
+int
+http_start(const struct config *c, const char *data_dir)
+{
+	struct ledger_store *s;
+	struct ledger_error err;
+	char shown[INET6_ADDRSTRLEN + 16];
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if ((H.data_dir = strdup(data_dir)) == NULL)
+		return -1;
+	http_set_config(c);
+	if ((s = pool_get(&err)) == NULL) {
+		log_error("open read handle: %s", err.msg);
+		return -1;
+	}
+	origin_name = strdup(ledger_store_origin(s));
+	pool_put(s);
+	http_reload_tokens();
+	if ((H.listen_fd = bind_socket(c->listen_host, c->listen_port, shown,
+	    sizeof(shown))) < 0)
+		return -1;
+	H.d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
+	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+	    handler, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, H.listen_fd,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(ncpu > 0 ? ncpu : 2),
+	    MHD_OPTION_CONNECTION_LIMIT, c->max_connections + 64,
+	    MHD_OPTION_CONNECTION_TIMEOUT, c->idle_timeout_s,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, notify_conn, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_END);
+	if (H.d == NULL) {
+		log_error("start http server on %s failed", shown);
+		close(H.listen_fd);
+		return -1;
+	}
+	log_info("listening on http://%s", shown);
+	return 0;
+}
+
+void
+http_drain_and_stop(void)
+{
+	int fd, waited = 0;
+	int limit = (int)atomic_load(&H.request_timeout_s) * 10 + 20;
+
+	if (H.d == NULL)
+		return;
+	fd = MHD_quiesce_daemon(H.d);	/* stop accepting connections */
+	while (atomic_load(&H.inflight) > 0 && waited < limit) {
+		usleep(100 * 1000);
+		waited++;
+	}
+	if (atomic_load(&H.inflight) > 0)
+		log_warn("stopping with requests in flight count=%u",
+		    atomic_load(&H.inflight));
+	MHD_stop_daemon(H.d);
+	H.d = NULL;
+	if (fd >= 0)
+		close(fd);
+	pthread_mutex_lock(&H.mu);
+	while (H.npool > 0)
+		ledger_store_close(H.pool[--H.npool]);
+	pthread_mutex_unlock(&H.mu);
+	tokens_swap(NULL);
+}

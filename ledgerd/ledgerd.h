@@ -1,0 +1,130 @@
+/*
+ * ledgerd.h - what the daemon's files share
+ */
+#ifndef LEDGERD_H
+#define LEDGERD_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "ledger/entry.h"
+#include "ledger/error.h"
+#include "ledger/store.h"
+#include "ledger/token.h"
+
+/* ---- log.c ---- */
+enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
+
+void log_init(bool foreground, enum log_level level);
+void log_set_level(enum log_level level);
+bool log_enabled(enum log_level level);
+/* "<time> <level> <verb> key=value ..."; never pass payloads or secrets. */
+void log_msg(enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+#define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
+#define log_debug(...) do { if (log_enabled(LOG_LVL_DEBUG)) \
+	log_msg(LOG_LVL_DEBUG, __VA_ARGS__); } while (0)
+/* Copy s into out (n bytes) with anything but printable ASCII escaped, so
+ * client-controlled text cannot forge log lines. */
+const char *log_safe(const char *s, char *out, size_t n);
+
+/* ---- config.c ---- */
+struct config {
+	char *listen_host;
+	unsigned listen_port;
+	char *data_dir;
+	char *origin;			/* NULL: the default */
+	size_t max_body_bytes;
+	unsigned max_connections;
+	unsigned request_timeout_s;
+	unsigned idle_timeout_s;
+	unsigned batch_max;
+	unsigned batch_delay_ms;
+	unsigned queue_max;
+	enum log_level log_level;
+	bool anonymous_read;
+	char *path;			/* the file it came from, or NULL */
+	uint8_t digest[32];		/* SHA-256 of the file's bytes */
+};
+
+/* Fill c with the defaults. */
+void config_defaults(struct config *c);
+/* Load and check a config file over the defaults.  Every problem is
+ * reported through report (one line each, with line and column); returns
+ * the number of problems (0 = valid).  Free with config_free. */
+int config_load(const char *path, struct config *c,
+    void (*report)(void *ctx, const char *msg), void *ctx);
+void config_free(struct config *c);
+
+/* ---- metrics.c ---- */
+enum route {
+	ROUTE_EVENTS_POST, ROUTE_EVENTS_LIST, ROUTE_EVENT_GET,
+	ROUTE_EVENT_ENTRY, ROUTE_EVENT_PAYLOAD, ROUTE_HOOKS, ROUTE_CHECKPOINT,
+	ROUTE_PROOF, ROUTE_HEALTHZ, ROUTE_METRICS, ROUTE_OTHER, ROUTE_COUNT
+};
+enum reject {
+	REJECT_BAD_JSON, REJECT_BAD_FIELDS, REJECT_AUTH, REJECT_SCOPE,
+	REJECT_TOO_LARGE, REJECT_CONTENT_TYPE, REJECT_CONNECTIONS,
+	REJECT_QUEUE, REJECT_TIMEOUT, REJECT_STORAGE, REJECT_LENGTH,
+	REJECT_COUNT
+};
+const char *route_name(enum route r);
+void metrics_request(enum route r, unsigned status, double seconds);
+void metrics_reject(enum reject why);
+void metrics_batch(size_t events, size_t appended);
+void metrics_storage_failure(void);
+void metrics_set_log_size(uint64_t n);
+void metrics_set_queue(size_t n);
+void metrics_set_connections(unsigned n);
+/* The Prometheus text exposition, malloc'd. */
+char *metrics_render(size_t *len);
+
+/* ---- sequencer.c ---- */
+struct pending {
+	struct ledger_event *ev;	/* owned by the submitter */
+	struct ledger_receipt receipt;
+	enum ledger_status st;
+	char msg[256];
+	void (*done)(struct pending *p);	/* called by the sequencer */
+	void *ctx;
+	struct pending *next;
+	/* for seq_submit_wait */
+	bool finished;
+};
+
+/* Start the sequencer on the writer store w (owned by the sequencer). */
+int seq_start(struct ledger_store *w, const struct config *c);
+/* Queue p; returns false when the queue is full or stopping. */
+bool seq_submit(struct pending *p);
+/* Submit and wait for the result (for the daemon's own entries). */
+enum ledger_status seq_submit_wait(struct ledger_event *ev,
+    struct ledger_receipt *r, struct ledger_error *err);
+void seq_set_config(const struct config *c);
+/* Drain the queue, stop the thread. */
+void seq_stop(void);
+/* The last append's outcome: true after success. */
+bool seq_healthy(void);
+uint64_t seq_log_size(void);
+
+/* ---- http.c ---- */
+struct http_ctx;
+/* Bind, start serving; prints "listening on http://HOST:PORT".
+ * Returns 0 or -1 (logged). */
+int http_start(const struct config *c, const char *data_dir);
+void http_set_config(const struct config *c);
+/* Stop accepting, answer every request in flight, then return. */
+void http_drain_and_stop(void);
+/* Reload API tokens from the store. */
+void http_reload_tokens(void);
+
+/* ---- main.c ---- */
+/* Build a `ledger` kind event about the daemon itself.  detail is a JSON
+ * object (reference stolen). */
+struct ledger_event *daemon_event(const char *what, json_t *detail);
+
+#endif

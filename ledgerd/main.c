@@ -1,0 +1,383 @@
+/*
+ * ledgerd - receive delivery events, append them to a tamper-evident log
+ *
+ *	ledgerd [-dnv] [-f config]
+ *
+ * Order of start: parse config -> create the data directory on first run
+ * (key, database, first tokens) -> open the store and key -> bind -> serve.
+ * SIGTERM/SIGINT drain in-flight requests, commit, record "stopping" and
+ * close the store; SIGHUP reloads the configuration (keeping the old one if
+ * the new one is invalid).  The log records the daemon's own life as
+ * `ledger` kind entries.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ledger-config.h"
+#include "ledger/jcs.h"
+#include "ledger/store.h"
+#include "ledger/token.h"
+#include "ledgerd.h"
+
+static struct config cfg;
+static char *config_path;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: ledgerd [-dnv] [-f config]\n"
+	    "  -d  stay in the foreground, log to stderr\n"
+	    "  -n  check the configuration and exit (0 valid, 1 invalid)\n"
+	    "  -v  more detail in the log\n"
+	    "  -f  configuration file (strict JSON; see docs/ledgerd.md)\n");
+	exit(2);
+}
+
+static void
+print_problem(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "ledgerd: %s\n", msg);
+}
+
+static void
+log_problem(void *ctx, const char *msg)
+{
+	(void)ctx;
+	log_error("config %s", msg);
+}
+
+struct ledger_event *
+daemon_event(const char *what, json_t *detail)
+{
+	struct ledger_event *ev = NULL;
+	struct ledger_error err;
+	size_t len;
+	char *body = NULL;
+
+	if (detail == NULL)
+		detail = json_object();
+	json_object_set_new(detail, "event", json_string(what));
+	json_object_set_new(detail, "version", json_string(LEDGER_VERSION));
+	json_object_set_new(detail, "pid", json_real((double)getpid()));
+	if (ledger_jcs_encode(detail, &body, &len, &err) != LEDGER_OK ||
+	    ledger_event_new(&ev, &err) != LEDGER_OK)
+		goto fail;
+	ev->e.kind = LEDGER_KIND_LEDGER;
+	if (ledger_event_set_source(ev, LEDGER_SRC_NAME, "ledgerd", &err) ||
+	    ledger_event_set_source(ev, LEDGER_SRC_TYPE, "ledger", &err) ||
+	    ledger_event_set_source(ev, LEDGER_SRC_EVENT, what, &err) ||
+	    ledger_event_set_source(ev, LEDGER_SRC_AUTH, "internal", &err) ||
+	    ledger_event_set_payload(ev, body, len, "application/json", &err))
+		goto fail;
+	free(body);
+	json_decref(detail);
+	return ev;
+fail:
+	log_error("build '%s' entry: %s", what, err.msg);
+	ledger_event_free(ev);
+	free(body);
+	json_decref(detail);
+	return NULL;
+}
+
+static void
+record(const char *what, json_t *detail)
+{
+	struct ledger_event *ev = daemon_event(what, detail);
+	struct ledger_receipt r;
+	struct ledger_error err;
+
+	if (ev == NULL)
+		return;
+	if (seq_submit_wait(ev, &r, &err) != LEDGER_OK)
+		log_error("record '%s': %s", what, err.msg);
+	else
+		log_info("recorded %s seq=%llu", what,
+		    (unsigned long long)r.seq);
+	ledger_event_free(ev);
+}
+
+static char *
+hexdigest(const uint8_t d[32])
+{
+	static char out[65];
+
+	ledger_hex(d, 32, out);
+	return out;
+}
+
+/* First start: create the data directory, key and database. */
+static int
+ensure_data_dir(const struct config *c)
+{
+	struct ledger_error err;
+	char origin[LEDGER_ORIGIN_MAX], path[4096];
+	struct ledger_store *s;
+
+	snprintf(path, sizeof(path), "%s/%s", c->data_dir, LEDGER_DB_FILE);
+	if (access(path, F_OK) == 0)
+		return 0;
+	if (c->origin == NULL)
+		ledger_default_origin(origin);
+	else
+		snprintf(origin, sizeof(origin), "%s", c->origin);
+	if (ledger_store_init(c->data_dir, origin, &err) != LEDGER_OK) {
+		fprintf(stderr, "ledgerd: create data directory '%s': %s\n",
+		    c->data_dir, err.msg);
+		return -1;
+	}
+	if (ledger_store_open(c->data_dir, LEDGER_STORE_READONLY, &s, &err)) {
+		fprintf(stderr, "ledgerd: open '%s': %s\n", c->data_dir,
+		    err.msg);
+		return -1;
+	}
+	fprintf(stderr, "ledgerd: created data directory %s\n"
+	    "ledgerd: log origin '%s', key id %08x; public key in %s/%s\n",
+	    c->data_dir, ledger_store_origin(s), ledger_store_key_id(s),
+	    c->data_dir, LEDGER_PUB_FILE);
+	ledger_store_close(s);
+	return 0;
+}
+
+/* No live token yet: make a write and a read token, shown once. */
+static int
+ensure_tokens(const struct config *c)
+{
+	struct ledger_store *s;
+	struct ledger_error err;
+	char wtok[LEDGER_TOKEN_MAX], rtok[LEDGER_TOKEN_MAX];
+	int64_t n, wid, rid;
+	const char *host = c->listen_host;
+	char port[32];
+
+	if (ledger_store_open(c->data_dir, 0, &s, &err) != LEDGER_OK) {
+		fprintf(stderr, "ledgerd: open '%s': %s\n", c->data_dir,
+		    err.msg);
+		return -1;
+	}
+	if (ledger_token_count(s, &n, &err) != LEDGER_OK) {
+		fprintf(stderr, "ledgerd: read tokens: %s\n", err.msg);
+		ledger_store_close(s);
+		return -1;
+	}
+	if (n > 0) {
+		ledger_store_close(s);
+		return 0;
+	}
+	if (ledger_token_create(s, LEDGER_SCOPE_WRITE, "first write token",
+	    wtok, &wid, &err) != LEDGER_OK ||
+	    ledger_token_create(s, LEDGER_SCOPE_READ, "first read token",
+	    rtok, &rid, &err) != LEDGER_OK) {
+		fprintf(stderr, "ledgerd: create tokens: %s\n", err.msg);
+		ledger_store_close(s);
+		return -1;
+	}
+	ledger_store_close(s);
+	if (strchr(host, ':') != NULL)
+		host = "[::1]";
+	if (c->listen_port == 0)
+		snprintf(port, sizeof(port), "PORT");	/* see "listening on" */
+	else
+		snprintf(port, sizeof(port), "%u", c->listen_port);
+	fprintf(stderr,
+	    "ledgerd: created the first API tokens. They are shown once, here, "
+	    "and only their hashes are stored:\n"
+	    "  write token (id %lld): %s\n"
+	    "  read token  (id %lld): %s\n"
+	    "ledgerd: post an event and read it back:\n"
+	    "  curl -sS -H 'Authorization: Bearer %s' -H 'Content-Type: "
+	    "application/json' \\\n"
+	    "    -d '{\"kind\":\"deployment\",\"subject\":{\"environment\":"
+	    "\"production\",\"service\":\"pay\"}}' \\\n"
+	    "    http://%s:%s/v1/events\n"
+	    "  curl -sS -H 'Authorization: Bearer %s' "
+	    "http://%s:%s/v1/events\n"
+	    "ledgerd: more tokens: ledgerctl token create --scope "
+	    "read|write -d %s\n",
+	    (long long)wid, wtok, (long long)rid, rtok, wtok, host, port,
+	    rtok, host, port, c->data_dir);
+	sodium_memzero(wtok, sizeof(wtok));
+	sodium_memzero(rtok, sizeof(rtok));
+	return 0;
+}
+
+static void
+reload(void)
+{
+	struct config next;
+	int problems;
+
+	config_defaults(&next);
+	if (config_path == NULL) {
+		log_info("reload requested; no configuration file, nothing to "
+		    "reload");
+		config_free(&next);
+		return;
+	}
+	problems = config_load(config_path, &next, log_problem, NULL);
+	if (problems > 0) {
+		log_error("reload refused: %d problem%s in %s; keeping the "
+		    "running configuration", problems, problems == 1 ? "" : "s",
+		    config_path);
+		config_free(&next);
+		return;
+	}
+	if (strcmp(next.listen_host, cfg.listen_host) != 0 ||
+	    next.listen_port != cfg.listen_port ||
+	    strcmp(next.data_dir, cfg.data_dir) != 0 ||
+	    (next.origin != NULL) != (cfg.origin != NULL) ||
+	    (next.origin && strcmp(next.origin, cfg.origin) != 0) ||
+	    next.max_connections != cfg.max_connections ||
+	    next.idle_timeout_s != cfg.idle_timeout_s)
+		log_warn("reload: listen, data_dir, origin, max_connections and "
+		    "idle_timeout_s take effect only after a restart");
+	/* Keep what needs a restart; take the rest. */
+	free(next.listen_host);
+	next.listen_host = strdup(cfg.listen_host);
+	next.listen_port = cfg.listen_port;
+	free(next.data_dir);
+	next.data_dir = strdup(cfg.data_dir);
+	free(next.origin);
+	next.origin = cfg.origin ? strdup(cfg.origin) : NULL;
+	next.max_connections = cfg.max_connections;
+	next.idle_timeout_s = cfg.idle_timeout_s;
+	config_free(&cfg);
+	cfg = next;
+	log_set_level(cfg.log_level);
+	http_set_config(&cfg);
+	seq_set_config(&cfg);
+	http_reload_tokens();
+	record("config-reloaded", json_pack("{s:s}", "config_sha256",
+	    hexdigest(cfg.digest)));
+	log_info("configuration reloaded from %s", config_path);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ledger_store *writer = NULL, *maint = NULL;
+	struct ledger_error err;
+	sigset_t sigs;
+	siginfo_t si;
+	struct timespec tick = { 1, 0 };
+	bool foreground = false, check_only = false, verbose = false;
+	int c, problems, sig, ticks = 0;
+
+	while ((c = getopt(argc, argv, "dnvf:h")) != -1) {
+		switch (c) {
+		case 'd': foreground = true; break;
+		case 'n': check_only = true; break;
+		case 'v': verbose = true; break;
+		case 'f': config_path = optarg; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (sodium_init() < 0) {
+		fprintf(stderr, "ledgerd: libsodium failed to initialize\n");
+		return 1;
+	}
+	config_defaults(&cfg);
+	if (config_path != NULL) {
+		problems = config_load(config_path, &cfg, print_problem, NULL);
+		if (problems > 0) {
+			fprintf(stderr, "ledgerd: %d problem%s in %s\n",
+			    problems, problems == 1 ? "" : "s", config_path);
+			return 1;
+		}
+	}
+	if (check_only) {
+		fprintf(stderr, "ledgerd: configuration %s is valid\n",
+		    config_path ? config_path : "(defaults)");
+		return 0;
+	}
+	if (verbose)
+		cfg.log_level = LOG_LVL_DEBUG;
+	if (ensure_data_dir(&cfg) != 0 || ensure_tokens(&cfg) != 0)
+		return 1;
+	if (!foreground && daemon(1, 0) != 0) {
+		fprintf(stderr, "ledgerd: daemon: %s\n", strerror(errno));
+		return 1;
+	}
+	log_init(foreground, cfg.log_level);
+
+	/* Signals are taken synchronously by the main thread only. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (ledger_store_open(cfg.data_dir, LEDGER_STORE_MANUAL_WAL, &writer,
+	    &err) != LEDGER_OK) {
+		log_error("open store dir=%s error=\"%s\"", cfg.data_dir,
+		    err.msg);
+		return 1;
+	}
+	if (ledger_store_open(cfg.data_dir, LEDGER_STORE_NOKEY, &maint,
+	    &err) != LEDGER_OK) {
+		log_error("open store dir=%s error=\"%s\"", cfg.data_dir,
+		    err.msg);
+		ledger_store_close(writer);
+		return 1;
+	}
+	log_info("store open dir=%s origin=%s key_id=%08x", cfg.data_dir,
+	    ledger_store_origin(writer), ledger_store_key_id(writer));
+	if (seq_start(writer, &cfg) != 0)
+		return 1;
+	{
+		char kid[9];
+
+		snprintf(kid, sizeof(kid), "%08x", ledger_store_key_id(writer));
+		record("started", json_pack("{s:s,s:s,s:s}", "key_id", kid,
+		    "origin", ledger_store_origin(writer), "config_sha256",
+		    config_path ? hexdigest(cfg.digest) : "defaults"));
+	}
+	if (http_start(&cfg, cfg.data_dir) != 0) {
+		seq_stop();
+		ledger_store_close(maint);
+		ledger_store_close(writer);
+		return 1;
+	}
+
+	for (;;) {
+		sig = sigtimedwait(&sigs, &si, &tick);
+		if (sig == SIGTERM || sig == SIGINT) {
+			log_info("stopping signal=%s", sig == SIGTERM ?
+			    "TERM" : "INT");
+			break;
+		}
+		if (sig == SIGHUP) {
+			reload();
+			continue;
+		}
+		/* Housekeeping, once a second. */
+		ticks++;
+		if (ledger_store_wal_checkpoint(maint, &err) != LEDGER_OK)
+			log_warn("wal checkpoint: %s", err.msg);
+		if (ticks % 2 == 0)
+			http_reload_tokens();
+	}
+	http_drain_and_stop();
+	record("stopping", NULL);
+	seq_stop();
+	if (ledger_store_wal_checkpoint(maint, &err) != LEDGER_OK)
+		log_warn("wal checkpoint: %s", err.msg);
+	ledger_store_close(maint);
+	ledger_store_close(writer);
+	log_info("stopped");
+	config_free(&cfg);
+	return 0;
+}

@@ -1,0 +1,215 @@
+/*
+ * metrics.c - counters and histograms, rendered in the Prometheus text
+ * format.  Lock-free: relaxed atomics updated from any thread.
+ */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger/buf.h"
+#include "ledgerd.h"
+
+static const char *const routes[ROUTE_COUNT] = {
+	"events_post", "events_list", "event_get", "event_entry",
+	"event_payload", "hooks", "checkpoint", "proof", "healthz", "metrics",
+	"other",
+};
+
+static const char *const rejects[REJECT_COUNT] = {
+	"bad_json", "bad_fields", "auth", "scope", "too_large",
+	"content_type", "connections", "queue", "timeout", "storage",
+	"length_required",
+};
+
+static const unsigned statuses[] = { 200, 201, 202, 400, 401, 403, 404, 405,
+    408, 411, 413, 415, 429, 500, 503 };
+#define NSTATUS (sizeof(statuses) / sizeof(*statuses))
+
+static const double dur_buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01,
+    0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
+#define NDUR (sizeof(dur_buckets) / sizeof(*dur_buckets))
+
+static const unsigned batch_buckets[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256,
+    512, 1024, 4096 };
+#define NBATCH (sizeof(batch_buckets) / sizeof(*batch_buckets))
+
+static atomic_uint_fast64_t requests[ROUTE_COUNT][NSTATUS + 1];
+static atomic_uint_fast64_t dur_count[ROUTE_COUNT][NDUR + 1];
+static atomic_uint_fast64_t dur_sum_us[ROUTE_COUNT];
+static atomic_uint_fast64_t rejected[REJECT_COUNT];
+static atomic_uint_fast64_t batch_count[NBATCH + 1];
+static atomic_uint_fast64_t batches, batch_events, appended;
+static atomic_uint_fast64_t storage_failures;
+static atomic_uint_fast64_t log_size, queue_depth, connections;
+
+const char *
+route_name(enum route r)
+{
+	return (unsigned)r < ROUTE_COUNT ? routes[r] : "other";
+}
+
+void
+metrics_request(enum route r, unsigned status, double seconds)
+{
+	size_t i;
+
+	if ((unsigned)r >= ROUTE_COUNT)
+		r = ROUTE_OTHER;
+	for (i = 0; i < NSTATUS && statuses[i] != status; i++)
+		;
+	atomic_fetch_add_explicit(&requests[r][i], 1, memory_order_relaxed);
+	for (i = 0; i < NDUR && seconds > dur_buckets[i]; i++)
+		;
+	atomic_fetch_add_explicit(&dur_count[r][i], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&dur_sum_us[r],
+	    (uint_fast64_t)(seconds * 1e6), memory_order_relaxed);
+}
+
+void
+metrics_reject(enum reject why)
+{
+	if ((unsigned)why < REJECT_COUNT)
+		atomic_fetch_add_explicit(&rejected[why], 1,
+		    memory_order_relaxed);
+}
+
+void
+metrics_batch(size_t events, size_t n_appended)
+{
+	size_t i;
+
+	atomic_fetch_add_explicit(&batches, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&batch_events, events, memory_order_relaxed);
+	atomic_fetch_add_explicit(&appended, n_appended, memory_order_relaxed);
+	for (i = 0; i < NBATCH && events > batch_buckets[i]; i++)
+		;
+	atomic_fetch_add_explicit(&batch_count[i], 1, memory_order_relaxed);
+}
+
+void
+metrics_storage_failure(void)
+{
+	atomic_fetch_add_explicit(&storage_failures, 1, memory_order_relaxed);
+}
+
+void
+metrics_set_log_size(uint64_t n)
+{
+	atomic_store_explicit(&log_size, n, memory_order_relaxed);
+}
+
+void
+metrics_set_queue(size_t n)
+{
+	atomic_store_explicit(&queue_depth, n, memory_order_relaxed);
+}
+
+void
+metrics_set_connections(unsigned n)
+{
+	atomic_store_explicit(&connections, n, memory_order_relaxed);
+}
+
+#define LOAD(x) ((unsigned long long)atomic_load_explicit(&(x), \
+	memory_order_relaxed))
+
+char *
+metrics_render(size_t *len)
+{
+	struct ledger_buf b = LEDGER_BUF_INIT;
+	unsigned long long cum;
+	size_t r, i;
+	int e = 0;
+
+	e |= ledger_buf_adds(&b,
+	    "# HELP ledgerd_events_appended_total Entries appended to the log.\n"
+	    "# TYPE ledgerd_events_appended_total counter\n");
+	e |= ledger_buf_addf(&b, "ledgerd_events_appended_total %llu\n",
+	    LOAD(appended));
+	e |= ledger_buf_adds(&b,
+	    "# HELP ledgerd_batches_total Group commits (one transaction each).\n"
+	    "# TYPE ledgerd_batches_total counter\n");
+	e |= ledger_buf_addf(&b, "ledgerd_batches_total %llu\n", LOAD(batches));
+	e |= ledger_buf_adds(&b,
+	    "# HELP ledgerd_batch_size Events per group commit.\n"
+	    "# TYPE ledgerd_batch_size histogram\n");
+	for (i = 0, cum = 0; i < NBATCH; i++) {
+		cum += LOAD(batch_count[i]);
+		e |= ledger_buf_addf(&b, "ledgerd_batch_size_bucket{le=\"%u\"} "
+		    "%llu\n", batch_buckets[i], cum);
+	}
+	cum += LOAD(batch_count[NBATCH]);
+	e |= ledger_buf_addf(&b, "ledgerd_batch_size_bucket{le=\"+Inf\"} %llu\n"
+	    "ledgerd_batch_size_sum %llu\nledgerd_batch_size_count %llu\n",
+	    cum, LOAD(batch_events), LOAD(batches));
+	e |= ledger_buf_adds(&b,
+	    "# HELP ledgerd_http_requests_total HTTP requests by route and "
+	    "status.\n# TYPE ledgerd_http_requests_total counter\n");
+	for (r = 0; r < ROUTE_COUNT; r++)
+		for (i = 0; i <= NSTATUS; i++) {
+			unsigned long long n = LOAD(requests[r][i]);
+
+			if (n == 0)
+				continue;
+			if (i < NSTATUS)
+				e |= ledger_buf_addf(&b,
+				    "ledgerd_http_requests_total{route=\"%s\","
+				    "status=\"%u\"} %llu\n", routes[r],
+				    statuses[i], n);
+			else
+				e |= ledger_buf_addf(&b,
+				    "ledgerd_http_requests_total{route=\"%s\","
+				    "status=\"other\"} %llu\n", routes[r], n);
+		}
+	e |= ledger_buf_adds(&b,
+	    "# HELP ledgerd_http_request_duration_seconds Time from first byte "
+	    "to response, by route.\n"
+	    "# TYPE ledgerd_http_request_duration_seconds histogram\n");
+	for (r = 0; r < ROUTE_COUNT; r++) {
+		unsigned long long total = 0;
+
+		for (i = 0; i <= NDUR; i++)
+			total += LOAD(dur_count[r][i]);
+		if (total == 0)
+			continue;
+		for (i = 0, cum = 0; i < NDUR; i++) {
+			cum += LOAD(dur_count[r][i]);
+			e |= ledger_buf_addf(&b,
+			    "ledgerd_http_request_duration_seconds_bucket{route="
+			    "\"%s\",le=\"%g\"} %llu\n", routes[r],
+			    dur_buckets[i], cum);
+		}
+		e |= ledger_buf_addf(&b,
+		    "ledgerd_http_request_duration_seconds_bucket{route=\"%s\","
+		    "le=\"+Inf\"} %llu\n"
+		    "ledgerd_http_request_duration_seconds_sum{route=\"%s\"} "
+		    "%.6f\nledgerd_http_request_duration_seconds_count{route="
+		    "\"%s\"} %llu\n", routes[r], total, routes[r],
+		    (double)LOAD(dur_sum_us[r]) / 1e6, routes[r], total);
+	}
+	e |= ledger_buf_adds(&b,
+	    "# HELP ledgerd_rejected_requests_total Requests refused, by "
+	    "reason.\n# TYPE ledgerd_rejected_requests_total counter\n");
+	for (i = 0; i < REJECT_COUNT; i++)
+		e |= ledger_buf_addf(&b, "ledgerd_rejected_requests_total{reason="
+		    "\"%s\"} %llu\n", rejects[i], LOAD(rejected[i]));
+	e |= ledger_buf_addf(&b,
+	    "# HELP ledgerd_storage_failures_total Batches that failed to commit "
+	    "(disk full, I/O error, busy).\n"
+	    "# TYPE ledgerd_storage_failures_total counter\n"
+	    "ledgerd_storage_failures_total %llu\n"
+	    "# HELP ledgerd_log_size Entries in the log.\n"
+	    "# TYPE ledgerd_log_size gauge\nledgerd_log_size %llu\n"
+	    "# HELP ledgerd_queue_depth Events waiting for the sequencer.\n"
+	    "# TYPE ledgerd_queue_depth gauge\nledgerd_queue_depth %llu\n"
+	    "# HELP ledgerd_connections Open HTTP connections.\n"
+	    "# TYPE ledgerd_connections gauge\nledgerd_connections %llu\n",
+	    LOAD(storage_failures), LOAD(log_size), LOAD(queue_depth),
+	    LOAD(connections));
+	if (e != 0) {
+		ledger_buf_release(&b);
+		return NULL;
+	}
+	return ledger_buf_steal(&b, len);
+}
