@@ -321,32 +321,35 @@ begin_body(struct req *r, enum MHD_Result *ret)
 	return 0;
 }
 
-/* Take a chunk of body.  0 = go on. */
-static int
-read_body(struct req *r, const char *data, size_t *size, enum MHD_Result *ret)
+/*
+ * Take a chunk of body.  Past the limit the rest is read and thrown away,
+ * never buffered, and the 413 is sent when the upload ends (MHD cannot
+ * answer in the middle of an upload).  Returns false to close the
+ * connection: the client took longer than request_timeout_s.
+ */
+static bool
+read_body(struct req *r, const char *data, size_t *size)
 {
 	size_t max = atomic_load(&H.max_body);
 
 	if (elapsed(&r->start) > atomic_load(&H.request_timeout_s)) {
 		metrics_reject(REJECT_TIMEOUT);
-		*ret = send_error(r, 408, "timeout", NULL,
-		    "request not received within %u s",
-		    atomic_load(&H.request_timeout_s));
-		return -1;
+		log_info("request timeout route=%s after=%us",
+		    route_name(r->route), atomic_load(&H.request_timeout_s));
+		r->status = 408;
+		return false;
 	}
-	if (r->body.len + *size > max) {
-		metrics_reject(REJECT_TOO_LARGE);
-		*ret = send_error(r, 413, "payload_too_large", NULL,
-		    "body is over the limit of %zu bytes", max);
-		return -1;
+	if (!r->too_large && r->body.len + *size > max) {
+		r->too_large = true;
+		ledger_buf_release(&r->body);
 	}
-	if (ledger_buf_add(&r->body, data, *size) != LEDGER_OK) {
-		*ret = send_error(r, 503, "unavailable", retry_after,
-		    "out of memory");
-		return -1;
+	if (!r->too_large && ledger_buf_add(&r->body, data, *size) !=
+	    LEDGER_OK) {
+		r->too_large = true;	/* out of memory: refuse it too */
+		ledger_buf_release(&r->body);
 	}
 	*size = 0;
-	return 0;
+	return true;
 }
 
 /* ---- write path ---- */
@@ -876,7 +879,6 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
     size_t *upload_data_size, void **con_cls)
 {
 	struct req *r = *con_cls;
-	enum MHD_Result ret = MHD_YES;
 
 	(void)cls;
 	(void)version;
@@ -892,11 +894,14 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	switch (r->state) {
 	case ST_READING:
-		if (*upload_data_size > 0) {
-			if (read_body(r, upload_data, upload_data_size,
-			    &ret) != 0)
-				*upload_data_size = 0;
-			return ret;
+		if (*upload_data_size > 0)
+			return read_body(r, upload_data, upload_data_size) ?
+			    MHD_YES : MHD_NO;
+		if (r->too_large) {
+			metrics_reject(REJECT_TOO_LARGE);
+			return send_error(r, 413, "payload_too_large", NULL,
+			    "body is over the limit of %zu bytes",
+			    atomic_load(&H.max_body));
 		}
 		return route_events_post(r);
 	case ST_WAITING:
