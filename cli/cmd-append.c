@@ -7,6 +7,7 @@
 
 #include "ledger/entry.h"
 #include "ledger/store.h"
+#include "ledger/tree.h"
 #include "cli.h"
 #include "input.h"
 
@@ -153,6 +154,10 @@ cmd_append(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	print_receipt(cli, &rc);
+	/* Commit to the new size in a signed checkpoint. */
+	if (ledger_store_checkpoint(s, NULL, NULL, &err) != LEDGER_OK)
+		fprintf(stderr, "ledgerctl: appended, but could not sign a "
+		    "checkpoint: %s\n", err.msg);
 	status = finish(EXIT_YES);
 out:
 	ledger_store_close(s);

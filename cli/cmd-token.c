@@ -18,6 +18,7 @@
 #include "ledger/jcs.h"
 #include "ledger/store.h"
 #include "ledger/token.h"
+#include "ledger/tree.h"
 #include "cli.h"
 
 struct token_opts {
@@ -63,6 +64,9 @@ record(struct ledger_store *s, const char *what, json_t *detail)
 		fail("record %s: %s", what, err.msg);
 		goto out;
 	}
+	if (ledger_store_checkpoint(s, NULL, NULL, &err) != LEDGER_OK)
+		fprintf(stderr, "ledgerctl: recorded, but could not sign a "
+		    "checkpoint: %s\n", err.msg);
 	status = EXIT_YES;
 out:
 	json_decref(detail);

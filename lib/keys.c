@@ -190,6 +190,7 @@ ledger_key_load(const char *key_path, struct ledger_key **ret,
 {
 	struct ledger_key *k = NULL;
 	struct ledger_note_key nk;
+	struct ledger_error perr;
 	enum ledger_status st;
 	char *buf = NULL;
 	struct stat sb;
@@ -240,10 +241,10 @@ ledger_key_load(const char *key_path, struct ledger_key **ret,
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (ledger_note_skey_parse(buf, len, &nk, k->sk, err) != LEDGER_OK) {
+	if (ledger_note_skey_parse(buf, len, &nk, k->sk, &perr) != LEDGER_OK) {
 		st = ledger_errorf(err, LEDGER_EINVAL,
 		    "key '%s' is not a valid PRIVATE+KEY line: %s", key_path,
-		    err ? err->msg : "malformed");
+		    perr.msg);
 		goto out;
 	}
 	to_vkey(&nk, &k->vk);
@@ -292,4 +293,14 @@ ledger_key_sign_leaf(const struct ledger_key *k,
 	memcpy(msg + sizeof(LEDGER_ENTRY_SIG_PREFIX) - 1, leaf,
 	    LEDGER_HASH_BYTES);
 	crypto_sign_detached(sig, NULL, msg, sizeof(msg), k->sk);
+}
+
+enum ledger_status
+ledger_key_sign_note(const struct ledger_key *k, const char *text, size_t len,
+    struct ledger_buf *out, struct ledger_error *err)
+{
+	struct ledger_note_key nk;
+
+	to_note_key(&k->vk, &nk);
+	return ledger_note_sign(text, len, &nk, k->sk, out, err);
 }

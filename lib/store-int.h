@@ -54,4 +54,13 @@ enum ledger_status ledger_store_read_hashes(void *ctx,
 enum ledger_status ledger_row_from_stmt(struct ledger_store *s,
     sqlite3_stmt *st, struct ledger_row *r, struct ledger_error *err);
 
+/* Inside a write transaction: reload head and frontier if another writer
+ * moved the head. */
+enum ledger_status ledger_store_sync_head(struct ledger_store *s,
+    struct ledger_error *err);
+
+/* The writer's open check: the stored tree extends the last checkpoint. */
+enum ledger_status ledger_store_check_last_checkpoint(struct ledger_store *s,
+    struct ledger_error *err);
+
 #endif

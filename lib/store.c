@@ -389,6 +389,9 @@ ledger_store_open(const char *dir, unsigned flags, struct ledger_store **ret,
 		    ledger_store_read_hashes, s, err);
 		if (st != LEDGER_OK)
 			goto fail;
+		/* Never extend a log that contradicts what it signed. */
+		if ((st = ledger_store_check_last_checkpoint(s, err)))
+			goto fail;
 	}
 	free(kid);
 	free(path);
@@ -694,8 +697,8 @@ append_one(struct ledger_store *s, const struct ledger_event *ev,
 
 /* Inside the write transaction: reload head and frontier if another
  * writer moved the head. */
-static enum ledger_status
-sync_head(struct ledger_store *s, struct ledger_error *err)
+enum ledger_status
+ledger_store_sync_head(struct ledger_store *s, struct ledger_error *err)
 {
 	uint64_t size = s->size;
 	enum ledger_status st;
@@ -756,7 +759,7 @@ ledger_store_append(struct ledger_store *s, struct ledger_event *const *evs,
 	/* Another process (ledgerctl beside the daemon) may have appended
 	 * since our last commit: the head row, read under the write lock,
 	 * is the truth.  One point read per batch. */
-	if ((st = sync_head(s, err)) != LEDGER_OK)
+	if ((st = ledger_store_sync_head(s, err)) != LEDGER_OK)
 		goto rollback;
 	now = ledger_now_ms();
 	for (i = 0; i < n; i++) {

@@ -26,6 +26,7 @@
 
 #include <sodium.h>
 
+#include "ledger/tree.h"
 #include "ledger/verify.h"
 #include "ledger-int.h"
 #include "store-int.h"
@@ -35,7 +36,8 @@
 
 static const char *const problem_names[LEDGER_PROB_COUNT] = {
 	"modified", "missing", "reordered", "inserted", "bad signature",
-	"unknown key", "payload mismatch", "index mismatch",
+	"unknown key", "payload mismatch", "index mismatch", "tree mismatch",
+	"bad checkpoint",
 };
 
 const char *
@@ -247,6 +249,11 @@ struct walk {
 	bool pending;
 	uint64_t pending_seq;
 	uint8_t pending_leaf[LEDGER_HASH_BYTES];
+	/* checks that build on an intact chain */
+	void (*on_leaf)(void *ctx, struct ledger_verifier *v, uint64_t seq,
+	    const uint8_t leaf[LEDGER_HASH_BYTES]);
+	void *leaf_ctx;
+	struct ledger_verifier *v;
 };
 
 static void
@@ -351,6 +358,9 @@ walk_item(struct walk *w, struct item *it)
 	w->have_prev = true;
 	w->prev_ok = authentic;
 	memcpy(w->prev_leaf, it->leaf, LEDGER_HASH_BYTES);
+	/* A pending entry may still turn out bad: feed only clean ones. */
+	if (w->on_leaf != NULL && w->rep->problems == 0 && !w->pending)
+		w->on_leaf(w->leaf_ctx, w->v, seq, it->leaf);
 }
 
 struct ledger_verifier {
@@ -384,6 +394,7 @@ ledger_verifier_new(const struct ledger_verify_opts *opts, uint64_t head_size,
 	if (v->nthreads > MAX_THREADS)
 		v->nthreads = MAX_THREADS;
 	v->rep.head_size = head_size;
+	v->w.v = v;
 	v->w.fn = fn;
 	v->w.ctx = ctx;
 	v->w.rep = &v->rep;
@@ -434,12 +445,154 @@ ledger_verifier_finish(struct ledger_verifier *v,
 }
 
 void
+ledger_verifier_on_leaf(struct ledger_verifier *v,
+    void (*fn)(void *ctx, struct ledger_verifier *v, uint64_t seq,
+    const uint8_t leaf[LEDGER_HASH_BYTES]), void *ctx)
+{
+	v->w.on_leaf = fn;
+	v->w.leaf_ctx = ctx;
+}
+
+void
+ledger_verifier_report(struct ledger_verifier *v, uint64_t seq,
+    enum ledger_problem p, const char *fmt, ...)
+{
+	char detail[192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	report(&v->w, seq, p, "%s", detail);
+}
+
+uint64_t
+ledger_verifier_count(const struct ledger_verifier *v)
+{
+	return v->rep.entries;
+}
+
+void
 ledger_verifier_free(struct ledger_verifier *v)
 {
 	if (v == NULL)
 		return;
 	free(v->items);
 	free(v);
+}
+
+/*
+ * Store mode: the stored Merkle tree and every stored checkpoint, checked
+ * against the leaves as they are recomputed.  Two cursors walk the tree
+ * table (its ids come in append order) and the checkpoints (by size) in the
+ * same read snapshot.
+ */
+struct treecheck {
+	struct ledger_store *s;
+	const struct ledger_verify_opts *o;
+	sqlite3_stmt *tree_q, *cp_q;
+	struct ledger_merkle_frontier f;
+	bool tree_bad, tree_end;
+	bool have_cp;			/* cp_* holds the next checkpoint */
+	uint64_t cp_size;
+	uint8_t cp_root[LEDGER_HASH_BYTES];
+	char *cp_note;
+	size_t cp_len;
+	enum ledger_status st;
+	char msg[256];
+};
+
+static void
+next_checkpoint(struct treecheck *t)
+{
+	int rc;
+
+	free(t->cp_note);
+	t->cp_note = NULL;
+	t->have_cp = false;
+	rc = sqlite3_step(t->cp_q);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(t->cp_q, 1) ==
+	    LEDGER_HASH_BYTES) {
+		t->cp_size = (uint64_t)sqlite3_column_int64(t->cp_q, 0);
+		memcpy(t->cp_root, sqlite3_column_blob(t->cp_q, 1),
+		    LEDGER_HASH_BYTES);
+		t->cp_len = (size_t)sqlite3_column_bytes(t->cp_q, 2);
+		t->cp_note = malloc(t->cp_len + 1);
+		if (t->cp_note != NULL) {
+			memcpy(t->cp_note, sqlite3_column_text(t->cp_q, 2),
+			    t->cp_len);
+			t->cp_note[t->cp_len] = '\0';
+			t->have_cp = true;
+		}
+	}
+}
+
+/* Check the checkpoint of the current frontier size. */
+static void
+check_checkpoint(struct treecheck *t, struct ledger_verifier *v)
+{
+	uint8_t root[LEDGER_HASH_BYTES], sroot[LEDGER_HASH_BYTES];
+	uint64_t size, at;
+	size_t i;
+	bool signed_ok = false;
+
+	ledger_merkle_frontier_root(&t->f, root);
+	at = t->cp_size > 0 ? t->cp_size - 1 : 0;
+	for (i = 0; i < t->o->nkeys && !signed_ok; i++)
+		signed_ok = ledger_checkpoint_verify(t->cp_note, t->cp_len,
+		    &t->o->keys[i], &size, sroot, NULL) == LEDGER_OK;
+	if (!signed_ok)
+		ledger_verifier_report(v, at, LEDGER_PROB_BAD_CHECKPOINT,
+		    "checkpoint of size %" PRIu64 " is not signed by a key in "
+		    "the keyring", t->cp_size);
+	else if (size != t->cp_size || memcmp(sroot, t->cp_root,
+	    LEDGER_HASH_BYTES) != 0)
+		ledger_verifier_report(v, at, LEDGER_PROB_BAD_CHECKPOINT,
+		    "checkpoint row of size %" PRIu64 " does not match its "
+		    "signed text", t->cp_size);
+	else if (memcmp(root, sroot, LEDGER_HASH_BYTES) != 0)
+		ledger_verifier_report(v, at, LEDGER_PROB_BAD_CHECKPOINT,
+		    "checkpoint of size %" PRIu64 " signs a root that the "
+		    "entries do not produce", t->cp_size);
+}
+
+static void
+tree_leaf(void *ctx, struct ledger_verifier *v, uint64_t seq,
+    const uint8_t leaf[LEDGER_HASH_BYTES])
+{
+	struct treecheck *t = ctx;
+	uint8_t hashes[LEDGER_MERKLE_MAX_STORED][LEDGER_HASH_BYTES];
+	uint64_t idx[LEDGER_MERKLE_MAX_STORED];
+	size_t n, i;
+	int rc;
+
+	if (ledger_merkle_frontier_size(&t->f) != seq)
+		return;		/* out of step: a problem was reported */
+	if (ledger_merkle_frontier_append(&t->f, leaf, hashes, idx, &n,
+	    NULL) != LEDGER_OK)
+		return;
+	for (i = 0; i < n && !t->tree_bad; i++) {
+		rc = t->tree_end ? SQLITE_DONE : sqlite3_step(t->tree_q);
+		if (rc != SQLITE_ROW) {
+			t->tree_end = true;
+			t->tree_bad = true;
+			ledger_verifier_report(v, seq, LEDGER_PROB_TREE_MISMATCH,
+			    "stored tree hash %" PRIu64 " is missing", idx[i]);
+		} else if ((uint64_t)sqlite3_column_int64(t->tree_q, 0) !=
+		    idx[i] || sqlite3_column_bytes(t->tree_q, 1) !=
+		    LEDGER_HASH_BYTES || memcmp(sqlite3_column_blob(t->tree_q,
+		    1), hashes[i], LEDGER_HASH_BYTES) != 0) {
+			t->tree_bad = true;
+			ledger_verifier_report(v, seq, LEDGER_PROB_TREE_MISMATCH,
+			    "stored tree hash %" PRIu64 " does not match the "
+			    "entries", idx[i]);
+		}
+	}
+	while (t->have_cp && t->cp_size <= seq + 1) {
+		if (t->cp_size == seq + 1)
+			check_checkpoint(t, v);
+		next_checkpoint(t);
+	}
 }
 
 /* The store as a source: rows, their columns and compressed payloads. */
@@ -476,6 +629,7 @@ ledger_verify_store(struct ledger_store *s,
 	struct ledger_verifier *v = NULL;
 	struct ledger_verify_input *in = NULL;
 	struct row_in *rows = NULL;
+	struct treecheck tc;
 	enum ledger_status st = LEDGER_OK;
 	sqlite3_stmt *q = NULL;
 	uint64_t head_size;
@@ -486,6 +640,7 @@ ledger_verify_store(struct ledger_store *s,
 	if (rep == NULL)
 		rep = &dummy;
 	memset(rep, 0, sizeof(*rep));
+	memset(&tc, 0, sizeof(tc));
 	memset(&o, 0, sizeof(o));
 	if (opts != NULL)
 		o = *opts;
@@ -520,6 +675,23 @@ ledger_verify_store(struct ledger_store *s,
 	q = NULL;
 	if ((st = ledger_verifier_new(&o, head_size, fn, ctx, &v, err)))
 		goto out;
+	memset(&tc, 0, sizeof(tc));
+	tc.s = s;
+	tc.o = &o;
+	if ((rc = sqlite3_prepare_v2(s->db, "SELECT id, hash FROM tree ORDER BY"
+	    " id", -1, &tc.tree_q, NULL)) ||
+	    (rc = sqlite3_prepare_v2(s->db, "SELECT size, root, note FROM"
+	    " checkpoints ORDER BY size", -1, &tc.cp_q, NULL))) {
+		st = ledger_store_dberr(s, rc, err, "read tree");
+		goto out;
+	}
+	ledger_merkle_frontier_init(&tc.f);
+	next_checkpoint(&tc);
+	while (tc.have_cp && tc.cp_size == 0) {
+		check_checkpoint(&tc, v);
+		next_checkpoint(&tc);
+	}
+	ledger_verifier_on_leaf(v, tree_leaf, &tc);
 	if ((rc = sqlite3_prepare_v2(s->db, sql_rows, -1, &q, NULL))) {
 		st = ledger_store_dberr(s, rc, err, "read entries");
 		goto out;
@@ -568,9 +740,17 @@ ledger_verify_store(struct ledger_store *s,
 		free_rows(rows, in, n);
 		n = 0;
 	}
+	/* A checkpoint beyond the entries: the log signed more than it has. */
+	if (tc.have_cp && v->rep.problems == 0)
+		ledger_verifier_report(v, v->w.expected, LEDGER_PROB_MISSING,
+		    "the log signed a checkpoint of size %" PRIu64 " but holds "
+		    "%" PRIu64 " entries", tc.cp_size, v->w.expected);
 	ledger_verifier_finish(v, rep);
 out:
 	sqlite3_finalize(q);
+	sqlite3_finalize(tc.tree_q);
+	sqlite3_finalize(tc.cp_q);
+	free(tc.cp_note);
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 	if (rows != NULL)

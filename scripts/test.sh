@@ -45,7 +45,7 @@ run_suite() {
 run_suite "build and test" build --
 run_suite "sanitizers (ASan+UBSan)" build-asan \
     -Db_sanitize=address,undefined -Db_lundef=false --
-run_suite "valgrind" build --setup valgrind --suite unit
+run_suite "valgrind" build -- --setup valgrind --suite unit
 
 echo
 echo "test suites: $passed passed, $failed failed"

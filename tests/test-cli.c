@@ -150,6 +150,24 @@ static const struct tamper {
 	  "UPDATE entries SET entry = (SELECT entry FROM entries WHERE "
 	  "seq = 1) WHERE seq = 0;",
 	  0, "modified" },
+	{ "modify a stored tree hash",
+	  "DROP TRIGGER tree_no_update; UPDATE tree SET hash = zeroblob(32) "
+	  "WHERE id = 6;",
+	  3, "tree mismatch" },	/* id 6: the level-2 node leaf 3 completes */
+	{ "delete stored tree hashes",
+	  "DROP TRIGGER tree_no_delete; DELETE FROM tree WHERE id >= 10;",
+	  6, "tree mismatch" },
+	{ "forge a checkpoint root",
+	  "DROP TRIGGER checkpoints_no_update; UPDATE checkpoints SET note = "
+	  "replace(note, (SELECT substr(note, instr(note, char(10)) + 1, 2) "
+	  "FROM checkpoints WHERE size = 5), \"99\") WHERE size = 5;",
+	  4, "bad checkpoint" },
+	{ "truncate entries and their tree and head together",
+	  "DROP TRIGGER tree_no_delete; DELETE FROM payloads WHERE seq >= 7; "
+	  "DELETE FROM entries WHERE seq >= 7; DELETE FROM tree WHERE id >= "
+	  "(SELECT min(id) FROM tree WHERE id >= 11); UPDATE head SET size = "
+	  "7;",
+	  7, "missing" },
 	{ "move an authentic entry to another seq",
 	  "UPDATE entries SET seq = 1000000 WHERE seq = 9; "
 	  "UPDATE payloads SET seq = 1000000 WHERE seq = 9; "
@@ -192,11 +210,19 @@ START_TEST(test_cli_verify_detects_resigned_history)
 		ck_assert_int_eq(tu_run(NULL, "printf '{\"kind\":\"deployment\","
 		    "\"subject\":{\"environment\":\"production\"}}' | '%s' "
 		    "append -d '%s' - >/dev/null", ctl, other), 0);
+	/* The attacker replaces everything: entries, payloads, tree, head
+	 * and checkpoints. */
 	ck_assert_int_eq(tu_run(NULL, "sqlite3 '%s/ledger.db' \"ATTACH '%s/"
 	    "ledger.db' AS o; DROP TRIGGER entries_no_delete; DROP TRIGGER "
-	    "payloads_no_delete; DELETE FROM payloads; DELETE FROM entries; "
+	    "payloads_no_delete; DROP TRIGGER tree_no_delete; DROP TRIGGER "
+	    "checkpoints_no_delete; DROP TRIGGER head_no_shrink; "
+	    "DELETE FROM payloads; DELETE FROM entries; DELETE FROM tree; "
+	    "DELETE FROM checkpoints; "
 	    "INSERT INTO entries SELECT * FROM o.entries; INSERT INTO payloads"
-	    " SELECT * FROM o.payloads;\"", data, other), 0);
+	    " SELECT * FROM o.payloads; INSERT INTO tree SELECT * FROM o.tree;"
+	    " INSERT INTO checkpoints SELECT * FROM o.checkpoints; "
+	    "UPDATE head SET size = (SELECT size FROM o.head), last_leaf = "
+	    "(SELECT last_leaf FROM o.head);\"", data, other), 0);
 	ck_assert_int_eq(verify(&out, NULL), 1);
 	expect_first(out, 0, "unknown key");
 	free(out);

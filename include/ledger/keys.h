@@ -72,6 +72,15 @@ void ledger_key_sign_leaf(const struct ledger_key *k,
     const uint8_t leaf[LEDGER_HASH_BYTES], uint8_t sig[LEDGER_SIG_BYTES]);
 
 /*
+ * Sign note text (a C2SP signed note: text must end in a newline) with k,
+ * appending the signed note to out.  Errors: LEDGER_EINVAL (text not
+ * signable), LEDGER_ENOMEM.
+ */
+enum ledger_status ledger_key_sign_note(const struct ledger_key *k,
+    const char *text, size_t len, struct ledger_buf *out,
+    struct ledger_error *err) LEDGER_WUR;
+
+/*
  * Parse a verifier key line (trailing white space allowed).
  * Errors: LEDGER_EINVAL with what is wrong (name, key id that does not
  * match the key, algorithm, length, base64).

@@ -36,6 +36,9 @@ enum ledger_problem {
 	LEDGER_PROB_UNKNOWN_KEY,	/* signed by a key not in the keyring */
 	LEDGER_PROB_PAYLOAD_MISMATCH,	/* payload missing or not its hash */
 	LEDGER_PROB_INDEX_MISMATCH,	/* an indexed column differs */
+	LEDGER_PROB_TREE_MISMATCH,	/* a stored Merkle hash is wrong */
+	LEDGER_PROB_BAD_CHECKPOINT,	/* a checkpoint's signature or root
+					   does not match the entries */
 	LEDGER_PROB_COUNT
 };
 
@@ -114,6 +117,20 @@ enum ledger_status ledger_verifier_add(struct ledger_verifier *v,
 void ledger_verifier_finish(struct ledger_verifier *v,
     struct ledger_verify_report *report);
 void ledger_verifier_free(struct ledger_verifier *v);
+
+/*
+ * Call fn(ctx, seq, leaf hash) for every entry, in order, as long as no
+ * problem has been found: for checks that build on an intact chain (the
+ * Merkle tree, checkpoints).  fn may report problems with
+ * ledger_verifier_report.
+ */
+void ledger_verifier_on_leaf(struct ledger_verifier *v,
+    void (*fn)(void *ctx, struct ledger_verifier *v, uint64_t seq,
+    const uint8_t leaf[LEDGER_HASH_BYTES]), void *ctx);
+void ledger_verifier_report(struct ledger_verifier *v, uint64_t seq,
+    enum ledger_problem p, const char *fmt, ...) LEDGER_PRINTF(4, 5);
+/* Entries checked so far. */
+uint64_t ledger_verifier_count(const struct ledger_verifier *v);
 
 #ifdef __cplusplus
 }

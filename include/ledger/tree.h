@@ -1,0 +1,96 @@
+/*
+ * ledger/tree.h - the stored Merkle tree, proofs and signed checkpoints
+ *
+ * Every entry is a leaf of an RFC 6962 Merkle tree whose node hashes are
+ * stored in the same transaction as the entry (ledger/merkle.h), so the
+ * root of any size and any proof cost O(log n) reads.  A checkpoint is the
+ * C2SP tlog-checkpoint "origin\nsize\nbase64(root)\n" signed as a C2SP
+ * signed note with the log's key; ledger/note.h parses and verifies them.
+ */
+#ifndef LEDGER_TREE_H
+#define LEDGER_TREE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ledger/error.h"
+#include "ledger/merkle.h"
+#include "ledger/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * The root of the tree of the first n entries (n <= the log's size).
+ * Errors: LEDGER_EINVAL (n beyond the log), LEDGER_ECHAIN (a stored hash is
+ * missing or malformed), LEDGER_EDB.
+ */
+enum ledger_status ledger_store_tree_root(struct ledger_store *s, uint64_t n,
+    uint8_t root[LEDGER_HASH_BYTES], struct ledger_error *err) LEDGER_WUR;
+
+/*
+ * The inclusion proof of entry index in the tree of size entries, and the
+ * consistency proof from size m to size n, in RFC 6962 order, into proof
+ * (at most LEDGER_MERKLE_MAX_PROOF hashes) and *ret_count.
+ * Errors: LEDGER_EINVAL (index >= size, m > n, a size beyond the log, with
+ * a message saying which), LEDGER_ECHAIN, LEDGER_EDB.
+ */
+enum ledger_status ledger_store_prove_inclusion(struct ledger_store *s,
+    uint64_t index, uint64_t size,
+    uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES],
+    size_t *ret_count, struct ledger_error *err) LEDGER_WUR;
+enum ledger_status ledger_store_prove_consistency(struct ledger_store *s,
+    uint64_t m, uint64_t n,
+    uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES],
+    size_t *ret_count, struct ledger_error *err) LEDGER_WUR;
+
+/* A stored, signed checkpoint.  note is malloc'd, NUL-terminated. */
+struct ledger_signed_checkpoint {
+	uint64_t size;
+	int64_t time_ms;
+	uint8_t root[LEDGER_HASH_BYTES];
+	char *note;
+	size_t note_len;
+};
+
+/* Free the note and zero the struct.  NULL-safe. */
+void ledger_signed_checkpoint_release(struct ledger_signed_checkpoint *c);
+
+/*
+ * Writer only: sign a checkpoint of the log's current size, unless one
+ * exists for that size, and store it.  Before signing, the new tree is
+ * proven consistent with the previous checkpoint from the stored hashes;
+ * the log never signs two inconsistent checkpoints.  *ret (may be NULL)
+ * gets the newest checkpoint; *ret_new (may be NULL) whether it was made
+ * now.  Errors: LEDGER_EINVAL (not a writer), LEDGER_ECHAIN (the stored
+ * tree contradicts the last checkpoint), LEDGER_EDB, LEDGER_EIO.
+ */
+enum ledger_status ledger_store_checkpoint(struct ledger_store *s,
+    struct ledger_signed_checkpoint *ret, bool *ret_new,
+    struct ledger_error *err) LEDGER_WUR;
+
+/* The newest checkpoint, or the one for exactly size.
+ * Errors: LEDGER_ENOTFOUND, LEDGER_EDB. */
+enum ledger_status ledger_store_checkpoint_latest(struct ledger_store *s,
+    struct ledger_signed_checkpoint *ret, struct ledger_error *err)
+    LEDGER_WUR;
+enum ledger_status ledger_store_checkpoint_get(struct ledger_store *s,
+    uint64_t size, struct ledger_signed_checkpoint *ret,
+    struct ledger_error *err) LEDGER_WUR;
+
+/*
+ * Check a signed checkpoint note against a verifier key: the signature by
+ * vk, the origin equal to vk's name.  Fills *ret_size and ret_root.
+ * Errors: LEDGER_EINVAL (malformed), LEDGER_ECRYPTO (not signed by vk, or
+ * the origin is not vk's name).
+ */
+enum ledger_status ledger_checkpoint_verify(const char *note, size_t len,
+    const struct ledger_vkey *vk, uint64_t *ret_size,
+    uint8_t ret_root[LEDGER_HASH_BYTES], struct ledger_error *err)
+    LEDGER_WUR;
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LEDGER_TREE_H */

@@ -1,0 +1,345 @@
+/*
+ * tree.c - roots, proofs and signed checkpoints over the stored tree
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "ledger/keys.h"
+#include "ledger/note.h"
+#include "ledger/tree.h"
+#include "ledger-int.h"
+#include "store-int.h"
+
+/* The committed size, read fresh (readers) or known (the writer). */
+static enum ledger_status
+log_size(struct ledger_store *s, uint64_t *ret, struct ledger_error *err)
+{
+	return ledger_store_size(s, ret, err);
+}
+
+enum ledger_status
+ledger_store_tree_root(struct ledger_store *s, uint64_t n,
+    uint8_t root[LEDGER_HASH_BYTES], struct ledger_error *err)
+{
+	enum ledger_status st;
+	uint64_t size;
+
+	if ((st = log_size(s, &size, err)) != LEDGER_OK)
+		return st;
+	if (n > size)
+		return ledger_errorf(err, LEDGER_EINVAL,
+		    "tree size %" PRIu64 " is beyond the log's %" PRIu64, n,
+		    size);
+	return ledger_merkle_root(n, ledger_store_read_hashes, s, root, err);
+}
+
+enum ledger_status
+ledger_store_prove_inclusion(struct ledger_store *s, uint64_t index,
+    uint64_t size, uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES],
+    size_t *ret_count, struct ledger_error *err)
+{
+	enum ledger_status st;
+	uint64_t n;
+
+	if ((st = log_size(s, &n, err)) != LEDGER_OK)
+		return st;
+	if (size > n)
+		return ledger_errorf(err, LEDGER_EINVAL,
+		    "tree size %" PRIu64 " is beyond the log's %" PRIu64, size,
+		    n);
+	if (index >= size)
+		return ledger_errorf(err, LEDGER_EINVAL,
+		    "entry %" PRIu64 " is not in a tree of size %" PRIu64,
+		    index, size);
+	return ledger_merkle_prove_inclusion(index, size,
+	    ledger_store_read_hashes, s, proof, ret_count, err);
+}
+
+enum ledger_status
+ledger_store_prove_consistency(struct ledger_store *s, uint64_t m,
+    uint64_t n, uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES],
+    size_t *ret_count, struct ledger_error *err)
+{
+	enum ledger_status st;
+	uint64_t size;
+
+	if ((st = log_size(s, &size, err)) != LEDGER_OK)
+		return st;
+	if (m > n)
+		return ledger_errorf(err, LEDGER_EINVAL,
+		    "first size %" PRIu64 " is larger than second %" PRIu64, m,
+		    n);
+	if (n > size)
+		return ledger_errorf(err, LEDGER_EINVAL,
+		    "tree size %" PRIu64 " is beyond the log's %" PRIu64, n,
+		    size);
+	return ledger_merkle_prove_consistency(m, n, ledger_store_read_hashes,
+	    s, proof, ret_count, err);
+}
+
+void
+ledger_signed_checkpoint_release(struct ledger_signed_checkpoint *c)
+{
+	if (c == NULL)
+		return;
+	free(c->note);
+	memset(c, 0, sizeof(*c));
+}
+
+static enum ledger_status
+read_checkpoint(struct ledger_store *s, const char *sql, bool bind,
+    uint64_t size, struct ledger_signed_checkpoint *ret,
+    struct ledger_error *err)
+{
+	enum ledger_status st;
+	sqlite3_stmt *q = NULL;
+	int rc, n;
+
+	memset(ret, 0, sizeof(*ret));
+	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
+		return ledger_store_dberr(s, rc, err, "read checkpoint");
+	if (bind)
+		sqlite3_bind_int64(q, 1, (sqlite3_int64)size);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(q, 1) ==
+	    LEDGER_HASH_BYTES) {
+		ret->size = (uint64_t)sqlite3_column_int64(q, 0);
+		memcpy(ret->root, sqlite3_column_blob(q, 1), LEDGER_HASH_BYTES);
+		ret->time_ms = sqlite3_column_int64(q, 2);
+		n = sqlite3_column_bytes(q, 3);
+		if ((ret->note = malloc((size_t)n + 1)) == NULL)
+			st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+		else {
+			memcpy(ret->note, sqlite3_column_text(q, 3), (size_t)n);
+			ret->note[n] = '\0';
+			ret->note_len = (size_t)n;
+			st = LEDGER_OK;
+		}
+	} else if (rc == SQLITE_DONE)
+		st = bind ? ledger_errorf(err, LEDGER_ENOTFOUND,
+		    "no checkpoint of size %" PRIu64, size) :
+		    ledger_errorf(err, LEDGER_ENOTFOUND,
+		    "the log has no checkpoint yet");
+	else if (rc == SQLITE_ROW)
+		st = ledger_errorf(err, LEDGER_ECHAIN,
+		    "stored checkpoint is malformed");
+	else
+		st = ledger_store_dberr(s, rc, err, "read checkpoint");
+	sqlite3_finalize(q);
+	return st;
+}
+
+enum ledger_status
+ledger_store_checkpoint_latest(struct ledger_store *s,
+    struct ledger_signed_checkpoint *ret, struct ledger_error *err)
+{
+	return read_checkpoint(s, "SELECT size, root, time_ms, note FROM "
+	    "checkpoints ORDER BY size DESC LIMIT 1", false, 0, ret, err);
+}
+
+enum ledger_status
+ledger_store_checkpoint_get(struct ledger_store *s, uint64_t size,
+    struct ledger_signed_checkpoint *ret, struct ledger_error *err)
+{
+	if (size > INT64_MAX)
+		return ledger_errorf(err, LEDGER_ENOTFOUND,
+		    "no checkpoint of size %" PRIu64, size);
+	return read_checkpoint(s, "SELECT size, root, time_ms, note FROM "
+	    "checkpoints WHERE size = ?1", true, size, ret, err);
+}
+
+enum ledger_status
+ledger_checkpoint_verify(const char *note, size_t len,
+    const struct ledger_vkey *vk, uint64_t *ret_size,
+    uint8_t ret_root[LEDGER_HASH_BYTES], struct ledger_error *err)
+{
+	struct ledger_note_key nk;
+	struct ledger_checkpoint cp;
+	enum ledger_status st;
+	bool ok = false;
+
+	memset(&nk, 0, sizeof(nk));
+	snprintf(nk.name, sizeof(nk.name), "%s", vk->name);
+	nk.id = vk->id;
+	memcpy(nk.pub, vk->pub, sizeof(nk.pub));
+	st = ledger_checkpoint_open(note, len, &nk, 1, &cp, &ok, err);
+	if (st != LEDGER_OK)
+		return st;
+	if (!ok)
+		return ledger_errorf(err, LEDGER_ECRYPTO,
+		    "checkpoint is not signed by key %08x", vk->id);
+	if (cp.origin_len != strlen(vk->name) ||
+	    memcmp(cp.origin, vk->name, cp.origin_len) != 0)
+		return ledger_errorf(err, LEDGER_ECRYPTO,
+		    "checkpoint is for log '%.*s', not '%s'",
+		    (int)(cp.origin_len > 80 ? 80 : cp.origin_len), cp.origin,
+		    vk->name);
+	*ret_size = cp.size;
+	memcpy(ret_root, cp.root, LEDGER_HASH_BYTES);
+	return LEDGER_OK;
+}
+
+/*
+ * Check that the stored tree extends the newest checkpoint: its signature,
+ * its size within the log, and its root equal to the stored tree's root
+ * at that size.  The writer refuses to open when this fails.
+ */
+enum ledger_status
+ledger_store_check_last_checkpoint(struct ledger_store *s,
+    struct ledger_error *err)
+{
+	struct ledger_signed_checkpoint cp;
+	struct ledger_error verr;
+	enum ledger_status st;
+	uint8_t root[LEDGER_HASH_BYTES], croot[LEDGER_HASH_BYTES];
+	uint64_t csize;
+
+	st = ledger_store_checkpoint_latest(s, &cp, err);
+	if (st == LEDGER_ENOTFOUND)
+		return LEDGER_OK;
+	if (st != LEDGER_OK)
+		return st;
+	st = ledger_checkpoint_verify(cp.note, cp.note_len,
+	    ledger_key_vkey(s->key), &csize, croot, &verr);
+	if (st != LEDGER_OK) {
+		st = ledger_errorf(err, LEDGER_ECHAIN, "the last checkpoint "
+		    "(size %" PRIu64 ") does not verify with this log's key: %s",
+		    cp.size, verr.msg);
+		goto out;
+	}
+	if (csize != cp.size || memcmp(croot, cp.root, sizeof(croot)) != 0) {
+		st = ledger_errorf(err, LEDGER_ECHAIN, "the last checkpoint's "
+		    "row does not match its signed text (size %" PRIu64 ")",
+		    cp.size);
+		goto out;
+	}
+	if (cp.size > s->size) {
+		st = ledger_errorf(err, LEDGER_ECHAIN, "the log holds %" PRIu64
+		    " entries but it signed a checkpoint of size %" PRIu64
+		    ": entries were removed", s->size, cp.size);
+		goto out;
+	}
+	st = ledger_merkle_root(cp.size, ledger_store_read_hashes, s, root,
+	    err);
+	if (st != LEDGER_OK)
+		goto out;
+	if (memcmp(root, cp.root, sizeof(root)) != 0)
+		st = ledger_errorf(err, LEDGER_ECHAIN, "the stored tree does "
+		    "not extend the last checkpoint (size %" PRIu64 "): the "
+		    "log was rewritten", cp.size);
+out:
+	ledger_signed_checkpoint_release(&cp);
+	return st;
+}
+
+enum ledger_status
+ledger_store_checkpoint(struct ledger_store *s,
+    struct ledger_signed_checkpoint *ret, bool *ret_new,
+    struct ledger_error *err)
+{
+	static const char sql[] = "INSERT INTO checkpoints (size, root,"
+	    " time_ms, note) VALUES (?1, ?2, ?3, ?4)";
+	struct ledger_signed_checkpoint last, made;
+	struct ledger_checkpoint cp;
+	struct ledger_buf text = LEDGER_BUF_INIT, note = LEDGER_BUF_INIT;
+	uint8_t root[LEDGER_HASH_BYTES];
+	uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES];
+	enum ledger_status st;
+	sqlite3_stmt *q = NULL;
+	size_t np;
+	int rc;
+	bool have_last;
+
+	memset(&made, 0, sizeof(made));
+	if (ret_new != NULL)
+		*ret_new = false;
+	if (s == NULL || s->key == NULL)
+		return ledger_errorf(err, LEDGER_EINVAL,
+		    "store is not open for writing");
+	if ((rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)))
+		return ledger_store_dberr(s, rc, err, "begin");
+	if ((st = ledger_store_sync_head(s, err)) != LEDGER_OK)
+		goto rollback;
+	st = ledger_store_checkpoint_latest(s, &last, err);
+	if (st != LEDGER_OK && st != LEDGER_ENOTFOUND)
+		goto rollback;
+	have_last = st == LEDGER_OK;
+	if (have_last && last.size >= s->size) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		if (last.size > s->size) {
+			ledger_signed_checkpoint_release(&last);
+			return ledger_errorf(err, LEDGER_ECHAIN, "the log holds "
+			    "%" PRIu64 " entries but signed a checkpoint of "
+			    "size %" PRIu64, s->size, last.size);
+		}
+		if (ret != NULL)
+			*ret = last;
+		else
+			ledger_signed_checkpoint_release(&last);
+		return LEDGER_OK;
+	}
+	ledger_merkle_frontier_root(&s->frontier, root);
+	/* Never sign a tree that does not extend the last checkpoint. */
+	if (have_last) {
+		st = ledger_merkle_prove_consistency(last.size, s->size,
+		    ledger_store_read_hashes, s, proof, &np, err);
+		if (st == LEDGER_OK)
+			st = ledger_merkle_verify_consistency(last.size,
+			    s->size, last.root, root, &proof[0][0], np, err);
+		ledger_signed_checkpoint_release(&last);
+		if (st != LEDGER_OK) {
+			st = ledger_errorf(err, LEDGER_ECHAIN, "refusing to sign:"
+			    " the tree of size %" PRIu64 " is not consistent "
+			    "with the last checkpoint", s->size);
+			goto rollback;
+		}
+	}
+	memset(&cp, 0, sizeof(cp));
+	cp.origin = s->origin;
+	cp.origin_len = strlen(s->origin);
+	cp.size = s->size;
+	memcpy(cp.root, root, sizeof(root));
+	if ((st = ledger_checkpoint_format(&cp, &text, err)) ||
+	    (st = ledger_key_sign_note(s->key, text.data, text.len, &note,
+	    err)))
+		goto rollback;
+	made.size = s->size;
+	made.time_ms = ledger_now_ms();
+	memcpy(made.root, root, sizeof(root));
+	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK) {
+		st = ledger_store_dberr(s, rc, err, "store checkpoint");
+		goto rollback;
+	}
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)made.size);
+	sqlite3_bind_blob(q, 2, root, sizeof(root), SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, made.time_ms);
+	sqlite3_bind_text(q, 4, note.data, (int)note.len, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE) {
+		st = ledger_store_dberr(s, rc, err, "store checkpoint");
+		goto rollback;
+	}
+	if ((rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL))) {
+		st = ledger_store_dberr(s, rc, err, "commit checkpoint");
+		goto rollback;
+	}
+	made.note = ledger_buf_steal(&note, &made.note_len);
+	if (ret_new != NULL)
+		*ret_new = true;
+	if (ret != NULL)
+		*ret = made;
+	else
+		ledger_signed_checkpoint_release(&made);
+	ledger_buf_release(&text);
+	return LEDGER_OK;
+rollback:
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	ledger_buf_release(&text);
+	ledger_buf_release(&note);
+	return st;
+}
