@@ -34,6 +34,8 @@ config_defaults(struct config *c)
 	c->queue_max = 8192;
 	c->log_level = LOG_LVL_INFO;
 	c->anonymous_read = false;
+	c->checkpoint_interval_ms = 1000;
+	c->heartbeat_interval_s = 600;
 }
 
 void
@@ -44,6 +46,8 @@ config_free(struct config *c)
 	free(c->listen_host);
 	free(c->data_dir);
 	free(c->origin);
+	free(c->export_file);
+	free(c->export_dir);
 	free(c->path);
 	memset(c, 0, sizeof(*c));
 }
@@ -196,6 +200,29 @@ parse_listen(struct loader *L, json_t *v, struct config *c)
 	c->listen_port = (unsigned)port;
 }
 
+/* {"file": PATH} or {"dir": PATH} */
+static void
+parse_export(struct loader *L, json_t *v, struct config *c)
+{
+	const char *key;
+	json_t *val;
+
+	if (!json_is_object(v) || json_object_size(v) != 1) {
+		problem(L, "checkpoint_export", "'checkpoint_export' must be "
+		    "{\"file\": PATH} or {\"dir\": PATH}");
+		return;
+	}
+	json_object_foreach(v, key, val) {
+		if (strcmp(key, "file") == 0)
+			get_str(L, "checkpoint_export", val, &c->export_file);
+		else if (strcmp(key, "dir") == 0)
+			get_str(L, "checkpoint_export", val, &c->export_dir);
+		else
+			problem(L, key, "unknown key '%.64s' in "
+			    "'checkpoint_export' (want file or dir)", key);
+	}
+}
+
 static void
 apply(struct loader *L, json_t *root, struct config *c)
 {
@@ -244,6 +271,14 @@ apply(struct loader *L, json_t *root, struct config *c)
 				    "warn, info or debug");
 			else
 				c->log_level = (enum log_level)i;
+		} else if (strcmp(key, "checkpoint_interval_ms") == 0) {
+			if (get_uint(L, key, val, 10, 3600000, &v))
+				c->checkpoint_interval_ms = (unsigned)v;
+		} else if (strcmp(key, "heartbeat_interval_s") == 0) {
+			if (get_uint(L, key, val, 0, 86400 * 7, &v))
+				c->heartbeat_interval_s = (unsigned)v;
+		} else if (strcmp(key, "checkpoint_export") == 0) {
+			parse_export(L, val, c);
 		} else if (strcmp(key, "anonymous_read") == 0) {
 			if (!json_is_boolean(val))
 				problem(L, key, "'anonymous_read' must be true "

@@ -32,6 +32,8 @@
 #include <microhttpd.h>
 
 #include "ledger/jcs.h"
+#include "ledger/tree.h"
+#include <sodium.h>
 #include "ledgerd.h"
 
 #define READ_POOL_MAX 16
@@ -421,6 +423,9 @@ submit(struct req *r, struct ledger_event *ev)
 		r->p.ev = NULL;
 		ledger_event_free(ev);
 		metrics_reject(REJECT_QUEUE);
+		if (seq_refusal() != NULL)
+			return send_error(r, 503, "unavailable", NULL, "%s",
+			    seq_refusal());
 		return send_error(r, 503, "unavailable", retry_after,
 		    "the queue is full or the server is stopping; retry later");
 	}
@@ -724,7 +729,9 @@ route_healthz(struct req *r)
 	struct statvfs vfs;
 	const char *why = NULL;
 
-	if (!seq_healthy())
+	if (seq_refusal() != NULL)
+		why = seq_refusal();
+	else if (!seq_healthy())
 		why = "the last write to the store failed";
 	else if (statvfs(H.data_dir, &vfs) == 0 &&
 	    (unsigned long long)vfs.f_bavail * vfs.f_frsize < MIN_FREE_BYTES)
@@ -742,6 +749,167 @@ route_healthz(struct req *r)
 	    "}", seq_log_size())) {
 		ledger_buf_release(&b);
 		return MHD_NO;
+	}
+	return send_json(r, 200, &b, NULL);
+}
+
+/* ---- checkpoints and proofs (public) ---- */
+
+static enum MHD_Result
+route_checkpoint(struct req *r, bool latest, uint64_t size)
+{
+	struct ledger_signed_checkpoint cp;
+	struct ledger_store *s;
+	struct ledger_error err;
+	enum ledger_status st;
+	size_t len;
+	char *note;
+
+	if ((s = pool_get(&err)) == NULL)
+		return send_error(r, 503, "unavailable", retry_after, "%s",
+		    err.msg);
+	st = latest ? ledger_store_checkpoint_latest(s, &cp, &err) :
+	    ledger_store_checkpoint_get(s, size, &cp, &err);
+	pool_put(s);
+	if (st == LEDGER_ENOTFOUND)
+		return send_error(r, 404, "not_found", NULL, "%s", err.msg);
+	if (st != LEDGER_OK)
+		return send_error(r, 503, "unavailable", retry_after, "%s",
+		    err.msg);
+	note = cp.note;
+	len = cp.note_len;
+	cp.note = NULL;
+	return send_buf(r, 200, "text/plain; charset=utf-8", note, len,
+	    MHD_RESPMEM_MUST_FREE, NULL);
+}
+
+/* A query parameter that must be a decimal uint64: 1 ok, 0 absent,
+ * -1 malformed. */
+static int
+query_u64(struct req *r, const char *name, uint64_t *ret)
+{
+	const char *v = MHD_lookup_connection_value(r->conn,
+	    MHD_GET_ARGUMENT_KIND, name);
+
+	if (v == NULL)
+		return 0;
+	return parse_seq(v, strlen(v), ret) ? 1 : -1;
+}
+
+static int
+add_b64(struct ledger_buf *b, const uint8_t *h)
+{
+	char out[sodium_base64_ENCODED_LEN(LEDGER_HASH_BYTES,
+	    sodium_base64_VARIANT_ORIGINAL)];
+
+	sodium_bin2base64(out, sizeof(out), h, LEDGER_HASH_BYTES,
+	    sodium_base64_VARIANT_ORIGINAL);
+	return ledger_buf_addc(b, '"') | ledger_buf_adds(b, out) |
+	    ledger_buf_addc(b, '"');
+}
+
+struct known_args {
+	const char *const *names;
+	const char *bad;
+};
+
+static enum MHD_Result
+check_known(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct known_args *a = cls;
+	size_t i;
+
+	(void)kind;
+	(void)value;
+	for (i = 0; a->names[i] != NULL; i++)
+		if (strcmp(key, a->names[i]) == 0)
+			return MHD_YES;
+	a->bad = key;
+	return MHD_NO;
+}
+
+static enum MHD_Result
+route_proof(struct req *r, bool inclusion)
+{
+	static const char *const inc_args[] = { "seq", "size", NULL };
+	static const char *const con_args[] = { "first", "second", NULL };
+	struct known_args a = { inclusion ? inc_args : con_args, NULL };
+	uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES];
+	uint8_t leaf[LEDGER_HASH_BYTES];
+	struct ledger_buf b = LEDGER_BUF_INIT;
+	struct ledger_signed_checkpoint cp;
+	struct ledger_store *s;
+	struct ledger_row row;
+	struct ledger_error err;
+	enum ledger_status st;
+	uint64_t x = 0, y = 0;
+	size_t n, i;
+	int hx, hy, e = 0;
+
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_known,
+	    &a);
+	if (a.bad != NULL)
+		return send_error(r, 400, "bad_request", NULL,
+		    "unknown parameter '%.64s'", a.bad);
+	hx = query_u64(r, inclusion ? "seq" : "first", &x);
+	hy = query_u64(r, inclusion ? "size" : "second", &y);
+	if (hx <= 0)
+		return send_error(r, 400, "bad_request", NULL,
+		    "'%s' is required and must be a non-negative integer",
+		    inclusion ? "seq" : "first");
+	if (hy < 0)
+		return send_error(r, 400, "bad_request", NULL,
+		    "'%s' must be a non-negative integer",
+		    inclusion ? "size" : "second");
+	if ((s = pool_get(&err)) == NULL)
+		return send_error(r, 503, "unavailable", retry_after, "%s",
+		    err.msg);
+	if (hy == 0) {	/* default: the newest checkpoint's size */
+		if ((st = ledger_store_checkpoint_latest(s, &cp, &err))) {
+			pool_put(s);
+			return send_error(r, st == LEDGER_ENOTFOUND ? 404 : 503,
+			    st == LEDGER_ENOTFOUND ? "not_found" :
+			    "unavailable", NULL, "%s", err.msg);
+		}
+		y = cp.size;
+		ledger_signed_checkpoint_release(&cp);
+	}
+	if (inclusion)
+		st = ledger_store_prove_inclusion(s, x, y, proof, &n, &err);
+	else
+		st = ledger_store_prove_consistency(s, x, y, proof, &n, &err);
+	if (st == LEDGER_OK && inclusion) {
+		st = ledger_store_get(s, x, &row, &err);
+		if (st == LEDGER_OK) {
+			ledger_leaf_hash(row.entry, row.entry_len, leaf);
+			ledger_row_release(&row);
+		}
+	}
+	pool_put(s);
+	if (st == LEDGER_EINVAL)
+		return send_error(r, 400, "bad_request", NULL, "%s", err.msg);
+	if (st != LEDGER_OK)
+		return send_error(r, 503, "unavailable", retry_after, "%s",
+		    err.msg);
+	if (inclusion) {
+		e |= ledger_buf_addf(&b, "{\"leaf_index\":%" PRIu64 ","
+		    "\"tree_size\":%" PRIu64 ",\"leaf_hash\":", x, y);
+		e |= add_b64(&b, leaf);
+		e |= ledger_buf_adds(&b, ",\"audit_path\":[");
+	} else
+		e |= ledger_buf_addf(&b, "{\"first\":%" PRIu64 ",\"second\":%"
+		    PRIu64 ",\"consistency\":[", x, y);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			e |= ledger_buf_addc(&b, ',');
+		e |= add_b64(&b, proof[i]);
+	}
+	e |= ledger_buf_adds(&b, "]}");
+	if (e != 0) {
+		ledger_buf_release(&b);
+		return send_error(r, 503, "unavailable", retry_after,
+		    "out of memory");
 	}
 	return send_json(r, 200, &b, NULL);
 }
@@ -805,6 +973,27 @@ classify(const char *url, const char **allow, uint64_t *seq,
 		*allow = "GET";
 		return ROUTE_HEALTHZ;
 	}
+	if (strcmp(url, "/v1/checkpoint") == 0) {
+		*allow = "GET";
+		*what = "latest";
+		return ROUTE_CHECKPOINT;
+	}
+	if (strncmp(url, "/v1/checkpoint/", 15) == 0) {
+		if (!parse_seq(url + 15, strlen(url + 15), seq))
+			return ROUTE_OTHER;
+		*allow = "GET";
+		return ROUTE_CHECKPOINT;
+	}
+	if (strcmp(url, "/v1/proof/inclusion") == 0) {
+		*allow = "GET";
+		*what = "inclusion";
+		return ROUTE_PROOF;
+	}
+	if (strcmp(url, "/v1/proof/consistency") == 0) {
+		*allow = "GET";
+		*what = "consistency";
+		return ROUTE_PROOF;
+	}
 	if (strcmp(url, "/metrics") == 0) {
 		*allow = "GET";
 		return ROUTE_METRICS;
@@ -853,6 +1042,10 @@ handle_first(struct req *r, const char *url, const char *method)
 		return MHD_YES;
 	case ROUTE_HEALTHZ:
 		return route_healthz(r);
+	case ROUTE_CHECKPOINT:
+		return route_checkpoint(r, strcmp(what, "latest") == 0, seq);
+	case ROUTE_PROOF:
+		return route_proof(r, strcmp(what, "inclusion") == 0);
 	default:
 		break;
 	}

@@ -48,6 +48,10 @@ struct config {
 	unsigned queue_max;
 	enum log_level log_level;
 	bool anonymous_read;
+	unsigned checkpoint_interval_ms;
+	unsigned heartbeat_interval_s;	/* 0: no heartbeats */
+	char *export_file;		/* append each checkpoint here */
+	char *export_dir;		/* or write DIR/<size> */
 	char *path;			/* the file it came from, or NULL */
 	uint8_t digest[32];		/* SHA-256 of the file's bytes */
 };
@@ -81,6 +85,7 @@ void metrics_storage_failure(void);
 void metrics_set_log_size(uint64_t n);
 void metrics_set_queue(size_t n);
 void metrics_set_connections(unsigned n);
+void metrics_checkpoint(uint64_t size, bool exported_ok);
 /* The Prometheus text exposition, malloc'd. */
 char *metrics_render(size_t *len);
 
@@ -99,6 +104,10 @@ struct pending {
 
 /* Start the sequencer on the writer store w (owned by the sequencer). */
 int seq_start(struct ledger_store *w, const struct config *c);
+/* Refuse writes (the log contradicts its last checkpoint): every write
+ * gets 503 with this reason, reads go on. */
+void seq_refuse_writes(const char *reason);
+const char *seq_refusal(void);
 /* Queue p; returns false when the queue is full or stopping. */
 bool seq_submit(struct pending *p);
 /* Submit and wait for the result (for the daemon's own entries). */
@@ -121,6 +130,12 @@ void http_set_config(const struct config *c);
 void http_drain_and_stop(void);
 /* Reload API tokens from the store. */
 void http_reload_tokens(void);
+
+/* ---- export.c ---- */
+/* Copy a newly signed checkpoint off the box as configured; logs and
+ * returns false on failure (never fatal). */
+bool export_checkpoint(const struct config *c, uint64_t size,
+    const char *note, size_t len);
 
 /* ---- main.c ---- */
 /* Build a `ledger` kind event about the daemon itself.  detail is a JSON

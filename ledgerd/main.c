@@ -322,9 +322,22 @@ main(int argc, char **argv)
 
 	if (ledger_store_open(cfg.data_dir, LEDGER_STORE_MANUAL_WAL, &writer,
 	    &err) != LEDGER_OK) {
-		log_error("open store dir=%s error=\"%s\"", cfg.data_dir,
-		    err.msg);
-		return 1;
+		if (err.code != LEDGER_ECHAIN) {
+			log_error("open store dir=%s error=\"%s\"", cfg.data_dir,
+			    err.msg);
+			return 1;
+		}
+		/* The log contradicts what it signed: serve reads so it can
+		 * be examined, refuse every write, say why. */
+		log_error("refusing writes: %s", err.msg);
+		{
+			char reason[400];
+
+			snprintf(reason, sizeof(reason), "refusing writes: %s",
+			    err.msg);
+			seq_refuse_writes(reason);
+		}
+		writer = NULL;
 	}
 	if (ledger_store_open(cfg.data_dir, LEDGER_STORE_NOKEY, &maint,
 	    &err) != LEDGER_OK) {
@@ -334,12 +347,12 @@ main(int argc, char **argv)
 		return 1;
 	}
 	log_info("store open dir=%s origin=%s key_id=%08x", cfg.data_dir,
-	    ledger_store_origin(writer), ledger_store_key_id(writer));
-	if (seq_start(writer, &cfg) != 0)
-		return 1;
-	{
+	    ledger_store_origin(maint), ledger_store_key_id(maint));
+	if (writer != NULL) {
 		char kid[9];
 
+		if (seq_start(writer, &cfg) != 0)
+			return 1;
 		snprintf(kid, sizeof(kid), "%08x", ledger_store_key_id(writer));
 		record("started", json_pack("{s:s,s:s,s:s}", "key_id", kid,
 		    "origin", ledger_store_origin(writer), "config_sha256",
@@ -371,7 +384,8 @@ main(int argc, char **argv)
 			http_reload_tokens();
 	}
 	http_drain_and_stop();
-	record("stopping", NULL);
+	if (writer != NULL)
+		record("stopping", NULL);
 	seq_stop();
 	if (ledger_store_wal_checkpoint(maint, &err) != LEDGER_OK)
 		log_warn("wal checkpoint: %s", err.msg);

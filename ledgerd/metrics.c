@@ -42,6 +42,7 @@ static atomic_uint_fast64_t batch_count[NBATCH + 1];
 static atomic_uint_fast64_t batches, batch_events, appended;
 static atomic_uint_fast64_t storage_failures;
 static atomic_uint_fast64_t log_size, queue_depth, connections;
+static atomic_uint_fast64_t checkpoints, checkpoint_size, export_failures;
 
 const char *
 route_name(enum route r)
@@ -103,6 +104,16 @@ void
 metrics_set_queue(size_t n)
 {
 	atomic_store_explicit(&queue_depth, n, memory_order_relaxed);
+}
+
+void
+metrics_checkpoint(uint64_t size, bool exported_ok)
+{
+	atomic_fetch_add_explicit(&checkpoints, 1, memory_order_relaxed);
+	atomic_store_explicit(&checkpoint_size, size, memory_order_relaxed);
+	if (!exported_ok)
+		atomic_fetch_add_explicit(&export_failures, 1,
+		    memory_order_relaxed);
 }
 
 void
@@ -204,9 +215,20 @@ metrics_render(size_t *len)
 	    "# HELP ledgerd_queue_depth Events waiting for the sequencer.\n"
 	    "# TYPE ledgerd_queue_depth gauge\nledgerd_queue_depth %llu\n"
 	    "# HELP ledgerd_connections Open HTTP connections.\n"
-	    "# TYPE ledgerd_connections gauge\nledgerd_connections %llu\n",
+	    "# TYPE ledgerd_connections gauge\nledgerd_connections %llu\n"
+	    "# HELP ledgerd_checkpoints_total Checkpoints signed.\n"
+	    "# TYPE ledgerd_checkpoints_total counter\n"
+	    "ledgerd_checkpoints_total %llu\n"
+	    "# HELP ledgerd_checkpoint_size Size of the newest checkpoint.\n"
+	    "# TYPE ledgerd_checkpoint_size gauge\n"
+	    "ledgerd_checkpoint_size %llu\n"
+	    "# HELP ledgerd_checkpoint_export_failures_total Checkpoints that "
+	    "could not be exported.\n"
+	    "# TYPE ledgerd_checkpoint_export_failures_total counter\n"
+	    "ledgerd_checkpoint_export_failures_total %llu\n",
 	    LOAD(storage_failures), LOAD(log_size), LOAD(queue_depth),
-	    LOAD(connections));
+	    LOAD(connections), LOAD(checkpoints), LOAD(checkpoint_size),
+	    LOAD(export_failures));
 	if (e != 0) {
 		ledger_buf_release(&b);
 		return NULL;

@@ -7,6 +7,11 @@
  * completes each request: a 2xx is never sent before COMMIT returned.
  * While one batch commits (an fsync), the next one accumulates, so the
  * batch size follows the load without any delay by default.
+ *
+ * The sequencer also signs checkpoints (after committed batches, at most
+ * one per checkpoint_interval_ms) and, when the log has been idle for
+ * heartbeat_interval_s, appends a `ledger` heartbeat entry, so that "no
+ * events happened" can be told apart from "events were deleted".
  */
 #include <errno.h>
 #include <pthread.h>
@@ -14,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ledger/tree.h"
 #include "ledgerd.h"
 
 static struct {
@@ -29,6 +35,12 @@ static struct {
 	pthread_t thread;
 	atomic_bool healthy;
 	_Atomic uint64_t size;
+	/* checkpoints and heartbeats */
+	struct config cfg;		/* the parts we use, copied */
+	bool dirty;			/* appended since the last checkpoint */
+	int64_t last_cp_ms, last_append_ms;
+	char refusal[512];
+	atomic_bool refusing;
 } S = {
 	.mu = PTHREAD_MUTEX_INITIALIZER,
 	.cv = PTHREAD_COND_INITIALIZER,
@@ -54,14 +66,37 @@ seq_set_config(const struct config *c)
 	S.batch_max = c->batch_max;
 	S.batch_delay_ms = c->batch_delay_ms;
 	S.queue_max = c->queue_max;
+	S.cfg.checkpoint_interval_ms = c->checkpoint_interval_ms;
+	S.cfg.heartbeat_interval_s = c->heartbeat_interval_s;
+	free(S.cfg.export_file);
+	free(S.cfg.export_dir);
+	S.cfg.export_file = c->export_file ? strdup(c->export_file) : NULL;
+	S.cfg.export_dir = c->export_dir ? strdup(c->export_dir) : NULL;
+	pthread_cond_signal(&S.cv);
 	pthread_mutex_unlock(&S.mu);
+}
+
+void
+seq_refuse_writes(const char *reason)
+{
+	pthread_mutex_lock(&S.mu);
+	snprintf(S.refusal, sizeof(S.refusal), "%s", reason);
+	atomic_store(&S.refusing, true);
+	pthread_mutex_unlock(&S.mu);
+}
+
+const char *
+seq_refusal(void)
+{
+	return atomic_load(&S.refusing) ? S.refusal : NULL;
 }
 
 bool
 seq_submit(struct pending *p)
 {
 	pthread_mutex_lock(&S.mu);
-	if (S.stop || !S.running || S.len >= S.queue_max) {
+	if (S.stop || !S.running || S.len >= S.queue_max ||
+	    atomic_load(&S.refusing)) {
 		pthread_mutex_unlock(&S.mu);
 		return false;
 	}
@@ -148,6 +183,10 @@ commit(struct pending **batch, size_t n)
 			if (!rs[i].duplicate)
 				atomic_store(&S.size, rs[i].seq + 1);
 		}
+		if (fresh > 0) {
+			S.dirty = true;
+			S.last_append_ms = ledger_now_ms();
+		}
 		if (!atomic_exchange(&S.healthy, true))
 			log_info("storage recovered size=%llu",
 			    (unsigned long long)atomic_load(&S.size));
@@ -168,6 +207,90 @@ commit(struct pending **batch, size_t n)
 	}
 }
 
+/* Sign a checkpoint of the current size and copy it off the box.  A
+ * tree that contradicts the last checkpoint stops all writes. */
+static void
+checkpoint(void)
+{
+	struct ledger_signed_checkpoint cp;
+	struct ledger_error err;
+	bool made = false, ok;
+
+	S.last_cp_ms = ledger_now_ms();
+	if (ledger_store_checkpoint(S.w, &cp, &made, &err) != LEDGER_OK) {
+		log_error("checkpoint failed error=\"%s\"", err.msg);
+		if (err.code == LEDGER_ECHAIN) {
+			char reason[300];
+
+			snprintf(reason, sizeof(reason), "refusing writes: %s",
+			    err.msg);
+			seq_refuse_writes(reason);
+		} else
+			metrics_storage_failure();
+		return;
+	}
+	S.dirty = false;
+	if (made) {
+		ok = export_checkpoint(&S.cfg, cp.size, cp.note, cp.note_len);
+		metrics_checkpoint(cp.size, ok);
+		log_debug("checkpoint size=%llu", (unsigned long long)cp.size);
+	}
+	ledger_signed_checkpoint_release(&cp);
+}
+
+/* The log has been idle: record that in the log itself. */
+static void
+heartbeat(void)
+{
+	struct ledger_event *ev = daemon_event("heartbeat", NULL);
+	struct ledger_receipt r;
+	struct ledger_error err;
+
+	S.last_append_ms = ledger_now_ms();
+	if (ev == NULL)
+		return;
+	if (ledger_store_append(S.w, &ev, 1, &r, &err) != LEDGER_OK) {
+		log_error("heartbeat failed error=\"%s\"", err.msg);
+		metrics_storage_failure();
+	} else {
+		S.dirty = true;
+		atomic_store(&S.size, r.seq + 1);
+		metrics_batch(1, 1);
+		metrics_set_log_size(r.seq + 1);
+	}
+	ledger_event_free(ev);
+}
+
+/* Called without the lock held.  Returns ms until something is due. */
+static int64_t
+maintain(void)
+{
+	int64_t now = ledger_now_ms(), due = 60000, t;
+
+	if (atomic_load(&S.refusing))
+		return due;
+	if (S.cfg.heartbeat_interval_s > 0) {
+		t = S.last_append_ms + (int64_t)S.cfg.heartbeat_interval_s *
+		    1000 - now;
+		if (t <= 0) {
+			heartbeat();
+			t = (int64_t)S.cfg.heartbeat_interval_s * 1000;
+		}
+		if (t < due)
+			due = t;
+	}
+	if (S.dirty) {
+		t = S.last_cp_ms + S.cfg.checkpoint_interval_ms - now;
+		if (t <= 0) {
+			checkpoint();
+			t = S.dirty ? S.cfg.checkpoint_interval_ms : due;
+		}
+		if (t < due)
+			due = t;
+	}
+	return due > 0 ? due : 1;
+}
+
 static void *
 run(void *arg)
 {
@@ -178,8 +301,18 @@ run(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&S.mu);
 	for (;;) {
-		while (S.head == NULL && !S.stop)
-			pthread_cond_wait(&S.cv, &S.mu);
+		while (S.head == NULL && !S.stop) {
+			int64_t due;
+
+			pthread_mutex_unlock(&S.mu);
+			due = maintain();
+			pthread_mutex_lock(&S.mu);
+			if (S.head != NULL || S.stop)
+				break;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			add_ms(&ts, (unsigned)due);
+			pthread_cond_timedwait(&S.cv, &S.mu, &ts);
+		}
 		if (S.head == NULL && S.stop)
 			break;
 		if (S.batch_delay_ms > 0 && S.len < S.batch_max && !S.stop) {
@@ -201,9 +334,15 @@ run(void *arg)
 		metrics_set_queue(S.len);
 		pthread_mutex_unlock(&S.mu);
 		commit(batch, n);
+		if (S.dirty && ledger_now_ms() - S.last_cp_ms >=
+		    S.cfg.checkpoint_interval_ms)
+			checkpoint();
 		pthread_mutex_lock(&S.mu);
 	}
 	pthread_mutex_unlock(&S.mu);
+	/* The last word: a checkpoint of everything committed. */
+	if (S.dirty && !atomic_load(&S.refusing))
+		checkpoint();
 	return NULL;
 }
 
@@ -215,6 +354,9 @@ seq_start(struct ledger_store *w, const struct config *c)
 	S.w = w;
 	S.stop = false;
 	seq_set_config(c);
+	S.last_append_ms = ledger_now_ms();
+	S.last_cp_ms = 0;
+	S.dirty = true;		/* sign the size we start at, if unsigned */
 	if (ledger_store_size(w, &size, NULL) != LEDGER_OK)
 		size = 0;
 	atomic_store(&S.size, size);
