@@ -1,0 +1,98 @@
+#!/bin/sh
+# seed.sh - build the seed corpora of fuzz-hook and fuzz-cloudevents from
+# the stored deliveries in ../shared/payloads (or $LEDGER_PAYLOADS).
+#
+#	fuzz/seed.sh [OUTDIR]      default: build-fuzz/corpus (git-ignored)
+#
+# Writes OUTDIR/hook/ and OUTDIR/cloudevents/, one file per seed, in the
+# input formats described at the top of fuzz-hook.c and fuzz-cloudevents.c.
+# Needs python3 (for wrapping CDEvents in CloudEvents envelopes).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+payloads=${LEDGER_PAYLOADS:-$here/../../shared/payloads}
+out=${1:-$here/../build-fuzz/corpus}
+[ -d "$payloads" ] || { echo "seed.sh: no payloads in $payloads" >&2; exit 1; }
+mkdir -p "$out/hook" "$out/cloudevents"
+
+python3 - "$payloads" "$out" <<'EOF'
+import hashlib, json, os, sys
+
+payloads, out = sys.argv[1], sys.argv[2]
+hook, ce = os.path.join(out, "hook"), os.path.join(out, "cloudevents")
+
+def put(d, data):
+    name = hashlib.sha1(data).hexdigest()
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+def hook_seed(t, line, body):
+    put(hook, bytes([t]) + line.encode() + b"\n" + body)
+    put(hook, bytes([t | 4]) + line.encode() + b"\n" + body)
+
+def ce_seed(headers, body):
+    head = "".join("%s: %s\n" % h for h in headers)
+    put(ce, head.encode() + b"\n" + body)
+
+gitlab_events = {"build": "Job Hook", "deployment": "Deployment Hook",
+                 "merge_request": "Merge Request Hook",
+                 "pipeline": "Pipeline Hook", "push": "Push Hook",
+                 "release": "Release Hook", "tag_push": "Tag Push Hook"}
+batch = []
+for root, dirs, files in os.walk(payloads):
+    dirs.sort()
+    for f in sorted(files):
+        path = os.path.join(root, f)
+        rel = os.path.relpath(path, payloads)
+        with open(path, "rb") as fh:
+            raw = fh.read()
+        if rel.endswith(".http"):
+            # the binding's own (broken) example: headers, blank, body
+            put(ce, raw.replace(b"\r\n", b"\n"))
+            continue
+        if not (rel.endswith(".json") or rel.endswith(".jsonc")):
+            continue
+        top = rel.split(os.sep)[0]
+        try:
+            doc = json.loads(raw)
+        except ValueError:
+            doc = None
+        if top == "github":
+            hook_seed(0, rel.split(os.sep)[1], raw)
+        elif top == "gitlab":
+            kind = doc.get("object_kind") if isinstance(doc, dict) else None
+            hook_seed(1, gitlab_events.get(kind, "System Hook"), raw)
+        elif isinstance(doc, dict) and isinstance(doc.get("context"), dict):
+            ctx = doc["context"]
+            hook_seed(2, "application/json", raw)
+            ce_seed([("Content-Type", "application/json"),
+                     ("ce-specversion", "1.0"),
+                     ("ce-id", str(ctx.get("id", ""))),
+                     ("ce-source", str(ctx.get("source", ""))),
+                     ("ce-type", str(ctx.get("type", "")))], raw)
+            env = {"specversion": "1.0", "id": ctx.get("id"),
+                   "source": ctx.get("source"), "type": ctx.get("type"),
+                   "datacontenttype": "application/json", "data": doc}
+            body = json.dumps(env, separators=(",", ":")).encode()
+            ce_seed([("Content-Type", "application/cloudevents+json")], body)
+            hook_seed(2, "application/cloudevents+json", body)
+            if len(batch) < 5:
+                batch.append(env)
+        elif top == "others" and "jenkins/cdevents" in rel:
+            hook_seed(2, "application/cloudevents+json", raw)
+            ce_seed([("Content-Type", "application/cloudevents+json")], raw)
+        elif top == "others" and "tekton" in rel:
+            hdrs = [("Content-Type", "application/json")]
+            with open(os.path.join(root, "taskrun.unknown.docs-example."
+                                   "headers.txt")) as fh:
+                for line in fh:
+                    if line.lower().startswith("ce-"):
+                        k, v = line.rstrip("\n").split(": ", 1)
+                        hdrs.append((k, v))
+            ce_seed(hdrs, raw)
+        else:
+            hook_seed(3, "repo:push", raw)
+body = json.dumps(batch, separators=(",", ":")).encode()
+ce_seed([("Content-Type", "application/cloudevents-batch+json")], body)
+hook_seed(2, "application/cloudevents-batch+json", body)
+EOF
+echo "seed.sh: $(ls "$out/hook" | wc -l) hook seeds, $(ls "$out/cloudevents" | wc -l) cloudevents seeds in $out"

@@ -1,0 +1,239 @@
+/*
+ * source-int.h - what lib/source*.c share: the mapping-table types, the
+ * table interpreter and the helpers every adapter uses
+ *
+ * A mapping table is data: an ordered list of rules, each matching an event
+ * name, an optional action and an optional condition on the body, and
+ * giving a kind and a field set.  A field set says, for every subject field,
+ * which JSON paths to try, in order; the first that yields a value that
+ * ledger_subject_normalize accepts wins, and a field nothing yields stays
+ * absent.  The last rule of every table is the catch-all for events the
+ * table does not know (kind "other", dropped when the source says so).
+ */
+#ifndef LEDGER_SOURCE_INT_H
+#define LEDGER_SOURCE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "ledger/entry.h"
+#include "ledger/error.h"
+#include "ledger/source.h"
+
+/* How one alternative for a subject field gets its value. */
+enum pick_op {
+	PICK_NONE = 0,	/* end of the alternatives */
+	PICK_PATH,	/* the string or number at path */
+	PICK_URL,	/* same, when it is an http(s) URL */
+	PICK_DIGEST,	/* a digest at path: "alg:hex", 64 bare hex digits, a
+			 * purl whose version or digest/checksum qualifier is
+			 * one; written "sha256:<hex>" */
+	PICK_ARTIFACT,	/* PICK_DIGEST, else the identifier as sent */
+	PICK_URL_PATH,	/* the path of the URL at path, without the slashes
+			 * at its ends, a ".git" suffix or an "@ref":
+			 * "https://host/group/project.git" -> "group/project" */
+	PICK_LAST_SEGMENT, /* what follows the last '/' of the string */
+	PICK_AFTER_SEGMENT, /* the '/'-separated segment that follows the
+			 * segment equal to value: ".../runs/42/..." -> "42" */
+	PICK_ACTION,	/* the event's action ("completed", "finished") */
+	PICK_CONST,	/* value */
+	PICK_IF_TRUE,	/* value, when path holds JSON true */
+	PICK_IF_ZERO,	/* value, when path holds an all-zero commit id (the
+			 * "no commit" of a created or deleted ref) */
+};
+
+/*
+ * A path is a dot-separated list of object member names.  A segment of
+ * digits indexes an array; "*" tries each element of an array in turn.  A
+ * path that starts with '@' is looked up in the envelope document (the
+ * CloudEvent around its data) instead of the body.  commit: the value must
+ * also look like a commit id (7 to 64 hex digits, not all zero).
+ */
+struct pick {
+	enum pick_op op;
+	const char *path;
+	const char *value;
+	bool commit;
+};
+
+/* Shorthands for the tables. */
+#define P(path)			{ PICK_PATH, (path), NULL, false }
+#define URL(path)		{ PICK_URL, (path), NULL, false }
+#define SHA(path)		{ PICK_PATH, (path), NULL, true }
+#define SHA_LAST(path)		{ PICK_LAST_SEGMENT, (path), NULL, true }
+#define DIGEST(path)		{ PICK_DIGEST, (path), NULL, false }
+#define ARTIFACT(path)		{ PICK_ARTIFACT, (path), NULL, false }
+#define URL_PATH(path)		{ PICK_URL_PATH, (path), NULL, false }
+#define AFTER(path, seg)	{ PICK_AFTER_SEGMENT, (path), (seg), false }
+#define ACTION			{ PICK_ACTION, NULL, NULL, false }
+#define CONST(v)		{ PICK_CONST, NULL, (v), false }
+#define IF_TRUE(path, v)	{ PICK_IF_TRUE, (path), (v), false }
+#define IF_ZERO(path, v)	{ PICK_IF_ZERO, (path), (v), false }
+
+#define PICKS_MAX 5
+
+struct fieldset {
+	struct pick f[LEDGER_SUBJ_COUNT][PICKS_MAX];
+};
+
+enum cond_op {
+	COND_NONE = 0,
+	COND_EQUALS,	/* the string at path equals value (ASCII case
+			 * insensitively) */
+	COND_CONTAINS,	/* the string at path contains value (same) */
+};
+
+struct cond {
+	enum cond_op op;
+	const char *path;
+	const char *value;
+};
+
+/* One row of a mapping table. */
+struct rule {
+	const char *event;	/* event name; NULL matches any (catch-all) */
+	const char *action;	/* action; NULL matches any */
+	struct cond when;	/* an extra condition, or COND_NONE */
+	enum ledger_kind kind;
+	bool unknown;		/* the catch-all: "other", subject to drop */
+	const struct fieldset *fields;	/* NULL: no subject fields */
+};
+
+/* Where an event family keeps its action: NULL event matches any. */
+struct action_path {
+	const char *event;
+	const char *path;
+};
+
+/* What the table interpreter looks at. */
+struct doc {
+	json_t *body;		/* the parsed body (or the CDEvent) */
+	json_t *envelope;	/* the CloudEvent envelope, or NULL */
+	const char *action;	/* the action, or NULL */
+};
+
+/* A configured source (the opaque struct ledger_source). */
+struct ledger_source {
+	char name[LEDGER_SOURCE_NAME_MAX + 1];
+	enum ledger_source_type type;
+	uint8_t *secret;	/* sodium_malloc: HMAC key or GitLab token */
+	size_t secret_len;
+	uint8_t *token_hash;	/* sodium_malloc: SHA-256 of the bearer token */
+	uint8_t *signing_key;	/* sodium_malloc: decoded Standard Webhooks key */
+	size_t signing_key_len;
+	int64_t tolerance_s;
+	bool drop_unknown;
+	size_t max_events;
+};
+
+/* The events a delivery produces, as they are built. */
+struct evlist {
+	struct ledger_event **v;
+	size_t n, cap;
+	size_t dropped;		/* unknown events the source drops */
+};
+
+/* ---- source.c: shared helpers ---- */
+
+/* The JSON value at path under d (see struct pick), or NULL. */
+json_t *src_path_get(const struct doc *d, const char *path);
+
+/* The string at path under d when it is a string without NUL, else
+ * NULL. */
+const char *src_path_string(const struct doc *d, const char *path);
+
+/* The rule of table (ended by a catch-all) that matches. */
+const struct rule *src_match(const struct rule *table, const char *event,
+    const struct doc *d);
+
+/* The action of event under the first matching action path, or NULL. */
+const char *src_action(const struct action_path *paths, const char *event,
+    json_t *body);
+
+/*
+ * Build one event of kind rule->kind (LEDGER_KIND_OTHER for the catch-all)
+ * with source name, type, event, delivery (NULL: none) and auth, fill its
+ * subject fields from rule->fields, and append it to out; or, for an
+ * unknown event of a source that drops them, count it in out->dropped.
+ * ledger_source_normalize sets the payload of every event at the end.
+ * Errors: LEDGER_EINVAL (event or delivery not a valid field value),
+ * LEDGER_ENOMEM.
+ */
+enum ledger_status src_emit(const struct ledger_source *src,
+    const struct rule *rule, const char *event, const char *delivery,
+    const char *auth, const struct doc *d, struct evlist *out,
+    struct ledger_error *err);
+
+/* Fill e's subject fields from a field set (only fields still unset). */
+enum ledger_status src_fill(struct ledger_event *ev,
+    const struct fieldset *fs, const struct doc *d,
+    struct ledger_error *err);
+
+/* Append ev to out (which then owns it; freed on failure). */
+enum ledger_status src_push(struct evlist *out, struct ledger_event *ev,
+    struct ledger_error *err);
+
+/* A copy of ev (fields and payload). */
+enum ledger_status src_clone(const struct ledger_event *ev,
+    struct ledger_event **ret, struct ledger_error *err);
+
+/* Free the events of out and reset it. */
+void src_evlist_release(struct evlist *out);
+
+/* Parse the body as JSON (ledger_json_parse) and check it is of the given
+ * type (JSON_OBJECT, JSON_ARRAY).  Errors: LEDGER_EINVAL, LEDGER_ENOMEM. */
+enum ledger_status src_parse_body(const struct ledger_hook_request *req,
+    json_type want, json_t **ret, struct ledger_error *err);
+
+/* Put prefix before err->msg (truncating its end).  NULL-safe. */
+void src_error_prefix(struct ledger_error *err, const char *prefix);
+
+/* A request header, or NULL. */
+const char *src_header(const struct ledger_hook_request *req,
+    const char *name);
+
+/* The media type of content_type, lower case, without parameters, in out
+ * (of size n).  Errors: LEDGER_EINVAL when absent, malformed or too long. */
+enum ledger_status src_media_type(const char *content_type, char *out,
+    size_t n, struct ledger_error *err);
+
+/* A digest "alg:hex" from s (see PICK_DIGEST), malloc'd, or NULL when s
+ * has none.  *nomem is set when allocation failed. */
+char *src_digest(const char *s, size_t len, bool *nomem);
+
+/* Percent-decode n bytes of s into out (of size at least n + 1, NUL
+ * terminated); false if malformed. */
+bool src_pct_decode(const char *s, size_t n, char *out, size_t *ret_len);
+
+/* Decode base64 into out; -1 if malformed or longer than max.  strict:
+ * only the standard alphabet with padding (signatures, CloudEvents
+ * data_base64); else also URL-safe and unpadded (secrets, DSSE). */
+long src_base64_decode(const char *s, size_t len, uint8_t *out, size_t max,
+    bool strict);
+
+/* ---- per-type adapters (source-<type>.c) ---- */
+
+enum ledger_status github_media_type(const char *mt,
+    const struct ledger_hook_request *req, struct ledger_error *err);
+enum ledger_status github_normalize(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char *auth,
+    struct evlist *out, struct ledger_error *err);
+enum ledger_status gitlab_media_type(const char *mt,
+    const struct ledger_hook_request *req, struct ledger_error *err);
+enum ledger_status gitlab_normalize(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char *auth,
+    struct evlist *out, struct ledger_error *err);
+enum ledger_status cdevents_media_type(const char *mt,
+    const struct ledger_hook_request *req, struct ledger_error *err);
+enum ledger_status cdevents_normalize(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char *auth,
+    struct evlist *out, struct ledger_error *err);
+enum ledger_status generic_media_type(const char *mt,
+    const struct ledger_hook_request *req, struct ledger_error *err);
+enum ledger_status generic_normalize(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char *auth,
+    struct evlist *out, struct ledger_error *err);
+
+#endif /* LEDGER_SOURCE_INT_H */
