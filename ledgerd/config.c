@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "ledger/jcs.h"
+#include "ledger/source.h"
 #include "ledger-int.h"
 #include "ledgerd.h"
 
@@ -48,6 +49,7 @@ config_free(struct config *c)
 	free(c->origin);
 	free(c->export_file);
 	free(c->export_dir);
+	ledger_sources_free(c->sources);
 	free(c->path);
 	memset(c, 0, sizeof(*c));
 }
@@ -200,6 +202,28 @@ parse_listen(struct loader *L, json_t *v, struct config *c)
 	c->listen_port = (unsigned)port;
 }
 
+/* The webhook sources; secret files relative to the config's directory. */
+static void
+parse_sources(struct loader *L, json_t *v, struct config *c)
+{
+	struct ledger_error err;
+	char *dir, *slash;
+
+	if ((dir = strdup(L->path)) == NULL) {
+		problem(L, "sources", "out of memory");
+		return;
+	}
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	else
+		strcpy(dir, ".");
+	ledger_sources_free(c->sources);
+	c->sources = NULL;
+	if (ledger_sources_from_json(v, dir, &c->sources, &err) != LEDGER_OK)
+		problem(L, "sources", "%s", err.msg);
+	free(dir);
+}
+
 /* {"file": PATH} or {"dir": PATH} */
 static void
 parse_export(struct loader *L, json_t *v, struct config *c)
@@ -279,6 +303,8 @@ apply(struct loader *L, json_t *root, struct config *c)
 				c->heartbeat_interval_s = (unsigned)v;
 		} else if (strcmp(key, "checkpoint_export") == 0) {
 			parse_export(L, val, c);
+		} else if (strcmp(key, "sources") == 0) {
+			parse_sources(L, val, c);
 		} else if (strcmp(key, "anonymous_read") == 0) {
 			if (!json_is_boolean(val))
 				problem(L, key, "'anonymous_read' must be true "

@@ -56,6 +56,7 @@ static struct {
 	atomic_bool anonymous_read;
 	atomic_uint connections;
 	atomic_uint inflight;
+	struct srcset *sources;		/* under mu */
 } H = {
 	.mu = PTHREAD_MUTEX_INITIALIZER,
 	.tok_lock = PTHREAD_RWLOCK_INITIALIZER,
@@ -63,6 +64,11 @@ static struct {
 };
 
 enum state { ST_NEW, ST_READING, ST_WAITING, ST_DONE };
+
+struct srcset {
+	struct ledger_sources *set;
+	atomic_int refs;
+};
 
 struct req {
 	enum route route;
@@ -72,9 +78,16 @@ struct req {
 	struct ledger_buf body;
 	bool too_large;
 	char auth[48];			/* source.auth for the entry */
+	struct ledger_event **evs;	/* what this request appends */
+	size_t nev;
+	struct ledger_receipt *receipts;
 	struct pending p;
 	atomic_bool finished;
 	struct MHD_Connection *conn;
+	struct srcset *sources;		/* hooks: a reference, released at
+					   completion */
+	const struct ledger_source *src;
+	char hook[LEDGER_SOURCE_NAME_MAX + 1];
 };
 
 static double
@@ -114,6 +127,46 @@ pool_put(struct ledger_store *s)
 	}
 	pthread_mutex_unlock(&H.mu);
 	ledger_store_close(s);
+}
+
+/* ---- webhook sources: replaced whole on reload, freed when unused ---- */
+
+static struct srcset *
+sources_get(void)
+{
+	struct srcset *ss;
+
+	pthread_mutex_lock(&H.mu);
+	if ((ss = H.sources) != NULL)
+		atomic_fetch_add(&ss->refs, 1);
+	pthread_mutex_unlock(&H.mu);
+	return ss;
+}
+
+static void
+sources_put(struct srcset *ss)
+{
+	if (ss != NULL && atomic_fetch_sub(&ss->refs, 1) == 1) {
+		ledger_sources_free(ss->set);
+		free(ss);
+	}
+}
+
+void
+http_set_sources(struct config *c)
+{
+	struct srcset *ss = NULL, *old;
+
+	if (c->sources != NULL && (ss = calloc(1, sizeof(*ss))) != NULL) {
+		ss->set = c->sources;
+		atomic_store(&ss->refs, 1);
+		c->sources = NULL;
+	}
+	pthread_mutex_lock(&H.mu);
+	old = H.sources;
+	H.sources = ss;
+	pthread_mutex_unlock(&H.mu);
+	sources_put(old);
 }
 
 /* ---- responses ---- */
@@ -391,13 +444,30 @@ finish_write(struct req *r)
 {
 	struct ledger_buf b = LEDGER_BUF_INIT;
 	enum ledger_status st = r->p.st;
+	bool fresh = false;
+	size_t i;
+	int e = 0;
 
-	ledger_event_free(r->p.ev);
-	r->p.ev = NULL;
-	if (st == LEDGER_OK) {
-		receipt_json(&b, &r->p.receipt, origin_name);
-		return send_json(r, r->p.receipt.duplicate ? 200 : 201, &b,
+	if (st == LEDGER_OK && r->nev == 1) {
+		receipt_json(&b, &r->receipts[0], origin_name);
+		return send_json(r, r->receipts[0].duplicate ? 200 : 201, &b,
 		    NULL);
+	}
+	if (st == LEDGER_OK) {
+		e |= ledger_buf_adds(&b, "{\"receipts\":[");
+		for (i = 0; i < r->nev; i++) {
+			if (i > 0)
+				e |= ledger_buf_addc(&b, ',');
+			receipt_json(&b, &r->receipts[i], origin_name);
+			fresh |= !r->receipts[i].duplicate;
+		}
+		e |= ledger_buf_adds(&b, "]}");
+		if (e != 0) {
+			ledger_buf_release(&b);
+			return send_error(r, 503, "unavailable", retry_after,
+			    "out of memory");
+		}
+		return send_json(r, fresh ? 201 : 200, &b, NULL);
 	}
 	if (st == LEDGER_EINVAL) {
 		metrics_reject(REJECT_BAD_FIELDS);
@@ -408,11 +478,17 @@ finish_write(struct req *r)
 	    "storage failure, nothing was written; retry later");
 }
 
+/* Queue the request's events (owned by r) for the sequencer. */
 static enum MHD_Result
-submit(struct req *r, struct ledger_event *ev)
+submit(struct req *r)
 {
+	if ((r->receipts = calloc(r->nev, sizeof(*r->receipts))) == NULL)
+		return send_error(r, 503, "unavailable", retry_after,
+		    "out of memory");
 	memset(&r->p, 0, sizeof(r->p));
-	r->p.ev = ev;
+	r->p.evs = r->evs;
+	r->p.nev = r->nev;
+	r->p.receipts = r->receipts;
 	r->p.ctx = r;
 	r->p.done = pending_done;
 	r->state = ST_WAITING;
@@ -420,8 +496,6 @@ submit(struct req *r, struct ledger_event *ev)
 	MHD_suspend_connection(r->conn);
 	if (!seq_submit(&r->p)) {
 		MHD_resume_connection(r->conn);
-		r->p.ev = NULL;
-		ledger_event_free(ev);
 		metrics_reject(REJECT_QUEUE);
 		if (seq_refusal() != NULL)
 			return send_error(r, 503, "unavailable", NULL, "%s",
@@ -466,11 +540,81 @@ route_events_post(struct req *r)
 	}
 	if (ledger_event_set_source(ev, LEDGER_SRC_NAME, "api", &err) ||
 	    ledger_event_set_source(ev, LEDGER_SRC_TYPE, "generic", &err) ||
-	    ledger_event_set_source(ev, LEDGER_SRC_AUTH, r->auth, &err)) {
+	    ledger_event_set_source(ev, LEDGER_SRC_AUTH, r->auth, &err) ||
+	    (r->evs = malloc(sizeof(*r->evs))) == NULL) {
 		ledger_event_free(ev);
-		return send_error(r, 500, "internal", NULL, "%s", err.msg);
+		return send_error(r, 503, "unavailable", retry_after, "%s",
+		    err.msg);
 	}
-	return submit(r, ev);
+	r->evs[0] = ev;
+	r->nev = 1;
+	return submit(r);
+}
+
+/* ---- webhooks: POST /v1/hooks/{source} ---- */
+
+static const char *
+hook_header(void *ctx, const char *name)
+{
+	return MHD_lookup_connection_value(ctx, MHD_HEADER_KIND, name);
+}
+
+static enum MHD_Result
+route_hook(struct req *r)
+{
+	struct ledger_hook_request hr;
+	struct ledger_error err;
+	const char *auth = NULL;
+	char safe[300];
+	bool drop = false;
+
+	memset(&hr, 0, sizeof(hr));
+	hr.content_type = MHD_lookup_connection_value(r->conn,
+	    MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	hr.body = (const uint8_t *)r->body.data;
+	hr.body_len = r->body.len;
+	hr.header = hook_header;
+	hr.header_ctx = r->conn;
+	hr.now_ms = ledger_now_ms();
+	/* The raw body is authenticated before anything parses it. */
+	if (ledger_source_authenticate(r->src, &hr, &auth, &err) !=
+	    LEDGER_OK) {
+		if (err.code == LEDGER_ENOMEM)
+			return send_error(r, 503, "unavailable", retry_after,
+			    "out of memory");
+		metrics_reject(REJECT_AUTH);
+		log_info("hook refused source=%s reason=\"%s\"", r->hook,
+		    log_safe(err.msg, safe, sizeof(safe)));
+		return send_error(r, 401, "unauthorized", NULL,
+		    "the delivery's signature or token did not verify");
+	}
+	if (ledger_source_check_media_type(r->src, &hr, &err) != LEDGER_OK) {
+		metrics_reject(REJECT_CONTENT_TYPE);
+		return send_error(r, 415, "unsupported_media_type", NULL, "%s",
+		    err.msg);
+	}
+	if (ledger_source_normalize(r->src, &hr, auth, &r->evs, &r->nev,
+	    &drop, &err) != LEDGER_OK) {
+		if (err.code == LEDGER_ENOMEM)
+			return send_error(r, 503, "unavailable", retry_after,
+			    "out of memory");
+		metrics_reject(strstr(err.msg, "invalid json") ?
+		    REJECT_BAD_JSON : REJECT_BAD_FIELDS);
+		return send_error(r, 400, "bad_request", NULL, "%s", err.msg);
+	}
+	if (drop || r->nev == 0) {
+		struct ledger_buf b = LEDGER_BUF_INIT;
+
+		log_info("hook dropped source=%s (unknown event, "
+		    "unknown_events=drop)", r->hook);
+		if (ledger_buf_adds(&b, "{\"status\":\"dropped\",\"message\":"
+		    "\"event not recorded: unknown to this source's mapping\"}")) {
+			ledger_buf_release(&b);
+			return MHD_NO;
+		}
+		return send_json(r, 202, &b, NULL);
+	}
+	return submit(r);
 }
 
 /* ---- read path ---- */
@@ -969,6 +1113,11 @@ classify(const char *url, const char **allow, uint64_t *seq,
 		}
 		return ROUTE_OTHER;
 	}
+	if (strncmp(url, "/v1/hooks/", 10) == 0) {
+		*allow = "POST";
+		*what = url + 10;
+		return ROUTE_HOOKS;
+	}
 	if (strcmp(url, "/healthz") == 0) {
 		*allow = "GET";
 		return ROUTE_HEALTHZ;
@@ -1021,9 +1170,11 @@ handle_first(struct req *r, const char *url, const char *method)
 		    "no such resource");
 	if (r->route == ROUTE_EVENTS_POST && get)
 		r->route = ROUTE_EVENTS_LIST;
-	else if (r->route == ROUTE_EVENTS_POST && !post)
+	else if ((r->route == ROUTE_EVENTS_POST || r->route == ROUTE_HOOKS) &&
+	    !post)
 		return method_not_allowed(r, allow);
-	else if (r->route != ROUTE_EVENTS_POST && !get)
+	else if (r->route != ROUTE_EVENTS_POST && r->route != ROUTE_HOOKS &&
+	    !get)
 		return method_not_allowed(r, allow);
 
 	switch (r->route) {
@@ -1036,6 +1187,22 @@ handle_first(struct req *r, const char *url, const char *method)
 			return send_error(r, 415, "unsupported_media_type",
 			    NULL, "Content-Type must be application/json");
 		}
+		if (begin_body(r, &ret) != 0)
+			return ret;
+		r->state = ST_READING;
+		return MHD_YES;
+	case ROUTE_HOOKS:
+		if (strlen(what) > LEDGER_SOURCE_NAME_MAX ||
+		    (r->sources = sources_get()) == NULL ||
+		    (r->src = ledger_sources_find(r->sources->set, what)) ==
+		    NULL) {
+			char safe[100];
+
+			return send_error(r, 404, "not_found", NULL,
+			    "no source '%s' is configured",
+			    log_safe(what, safe, sizeof(safe)));
+		}
+		snprintf(r->hook, sizeof(r->hook), "%s", what);
 		if (begin_body(r, &ret) != 0)
 			return ret;
 		r->state = ST_READING;
@@ -1096,7 +1263,8 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 			    "body is over the limit of %zu bytes",
 			    atomic_load(&H.max_body));
 		}
-		return route_events_post(r);
+		return r->route == ROUTE_HOOKS ? route_hook(r) :
+		    route_events_post(r);
 	case ST_WAITING:
 		if (!atomic_load(&r->finished))
 			return MHD_YES;	/* spurious: still suspended */
@@ -1127,7 +1295,9 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		    route_name(r->route));
 		return;
 	}
-	ledger_event_free(r->p.ev);
+	ledger_source_events_free(r->evs, r->nev);
+	free(r->receipts);
+	sources_put(r->sources);
 	ledger_buf_release(&r->body);
 	free(r);
 	*con_cls = NULL;
@@ -1147,6 +1317,9 @@ notify_conn(void *cls, struct MHD_Connection *conn, void **socket_context,
 		atomic_fetch_sub(&H.connections, 1);
 	metrics_set_connections(atomic_load(&H.connections));
 }
+
+static void mhd_log(void *, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
 
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
@@ -1289,4 +1462,6 @@ http_drain_and_stop(void)
 		ledger_store_close(H.pool[--H.npool]);
 	pthread_mutex_unlock(&H.mu);
 	tokens_swap(NULL);
+	sources_put(H.sources);
+	H.sources = NULL;
 }

@@ -14,6 +14,7 @@
 #include "ledger/error.h"
 #include "ledger/store.h"
 #include "ledger/token.h"
+#include "ledger/source.h"
 
 /* ---- log.c ---- */
 enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
@@ -52,6 +53,7 @@ struct config {
 	unsigned heartbeat_interval_s;	/* 0: no heartbeats */
 	char *export_file;		/* append each checkpoint here */
 	char *export_dir;		/* or write DIR/<size> */
+	struct ledger_sources *sources;	/* webhook sources, may be NULL */
 	char *path;			/* the file it came from, or NULL */
 	uint8_t digest[32];		/* SHA-256 of the file's bytes */
 };
@@ -91,8 +93,9 @@ char *metrics_render(size_t *len);
 
 /* ---- sequencer.c ---- */
 struct pending {
-	struct ledger_event *ev;	/* owned by the submitter */
-	struct ledger_receipt receipt;
+	struct ledger_event **evs;	/* owned by the submitter; appended */
+	size_t nev;			/* together, all or nothing */
+	struct ledger_receipt *receipts;	/* nev of them */
 	enum ledger_status st;
 	char msg[256];
 	void (*done)(struct pending *p);	/* called by the sequencer */
@@ -110,7 +113,7 @@ void seq_refuse_writes(const char *reason);
 const char *seq_refusal(void);
 /* Queue p; returns false when the queue is full or stopping. */
 bool seq_submit(struct pending *p);
-/* Submit and wait for the result (for the daemon's own entries). */
+/* Submit one event and wait for the result (the daemon's own entries). */
 enum ledger_status seq_submit_wait(struct ledger_event *ev,
     struct ledger_receipt *r, struct ledger_error *err);
 void seq_set_config(const struct config *c);
@@ -126,6 +129,8 @@ struct http_ctx;
  * Returns 0 or -1 (logged). */
 int http_start(const struct config *c, const char *data_dir);
 void http_set_config(const struct config *c);
+/* Take over c->sources (c->sources becomes NULL). */
+void http_set_sources(struct config *c);
 /* Stop accepting, answer every request in flight, then return. */
 void http_drain_and_stop(void);
 /* Reload API tokens from the store. */

@@ -61,7 +61,7 @@ log_safe(const char *s, char *out, size_t n)
 	for (; *s != '\0' && i + 5 < n; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (c >= 0x21 && c < 0x7f && c != '"' && c != '\\')
+		if (c >= 0x20 && c < 0x7f && c != 0x22 && c != 0x5c)
 			out[i++] = (char)c;
 		else
 			i += (size_t)snprintf(out + i, n - i, "\\x%02x", c);

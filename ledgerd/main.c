@@ -255,6 +255,7 @@ reload(void)
 	cfg = next;
 	log_set_level(cfg.log_level);
 	http_set_config(&cfg);
+	http_set_sources(&cfg);
 	seq_set_config(&cfg);
 	http_reload_tokens();
 	record("config-reloaded", json_pack("{s:s}", "config_sha256",
@@ -358,6 +359,7 @@ main(int argc, char **argv)
 		    "origin", ledger_store_origin(writer), "config_sha256",
 		    config_path ? hexdigest(cfg.digest) : "defaults"));
 	}
+	http_set_sources(&cfg);
 	if (http_start(&cfg, cfg.data_dir) != 0) {
 		seq_stop();
 		ledger_store_close(maint);

@@ -129,7 +129,9 @@ seq_submit_wait(struct ledger_event *ev, struct ledger_receipt *r,
 	struct pending p;
 
 	memset(&p, 0, sizeof(p));
-	p.ev = ev;
+	p.evs = &ev;
+	p.nev = 1;
+	p.receipts = r;
 	p.done = wake_waiter;
 	if (!seq_submit(&p))
 		return ledger_errorf(err, LEDGER_EDB, "sequencer is not "
@@ -140,7 +142,6 @@ seq_submit_wait(struct ledger_event *ev, struct ledger_receipt *r,
 	pthread_mutex_unlock(&S.mu);
 	if (p.st != LEDGER_OK)
 		return ledger_errorf(err, p.st, "%s", p.msg);
-	*r = p.receipt;
 	return LEDGER_OK;
 }
 
@@ -155,34 +156,38 @@ add_ms(struct timespec *ts, unsigned ms)
 	}
 }
 
-/* Append one batch; on EINVAL (one bad event spoils the batch) retry each
- * event alone so the others are not refused with it. */
+/* Append one batch (the events of n pendings, in order, one transaction);
+ * on EINVAL (one bad event spoils the batch) retry each pending alone so
+ * the others are not refused with it.  A pending's own events stay
+ * together: all or nothing. */
 static void
 commit(struct pending **batch, size_t n)
 {
-	struct ledger_event *evs[LEDGER_BATCH_MAX];
-	struct ledger_receipt rs[LEDGER_BATCH_MAX];
+	static struct ledger_event *evs[LEDGER_BATCH_MAX];
+	static struct ledger_receipt rs[LEDGER_BATCH_MAX];
 	struct ledger_error err;
 	enum ledger_status st;
-	size_t i, fresh = 0;
+	size_t i, k, total = 0, fresh = 0;
 
 	if (n == 0)
 		return;
 	for (i = 0; i < n; i++)
-		evs[i] = batch[i]->ev;
-	st = ledger_store_append(S.w, evs, n, rs, &err);
+		for (k = 0; k < batch[i]->nev; k++)
+			evs[total++] = batch[i]->evs[k];
+	st = ledger_store_append(S.w, evs, total, rs, &err);
 	if (st == LEDGER_EINVAL && n > 1) {
 		for (i = 0; i < n; i++)
 			commit(&batch[i], 1);
 		return;
 	}
 	if (st == LEDGER_OK) {
-		for (i = 0; i < n; i++) {
-			batch[i]->receipt = rs[i];
-			fresh += !rs[i].duplicate;
-			if (!rs[i].duplicate)
-				atomic_store(&S.size, rs[i].seq + 1);
-		}
+		for (i = 0, total = 0; i < n; i++)
+			for (k = 0; k < batch[i]->nev; k++, total++) {
+				batch[i]->receipts[k] = rs[total];
+				fresh += !rs[total].duplicate;
+				if (!rs[total].duplicate)
+					atomic_store(&S.size, rs[total].seq + 1);
+			}
 		if (fresh > 0) {
 			S.dirty = true;
 			S.last_append_ms = ledger_now_ms();
@@ -190,13 +195,14 @@ commit(struct pending **batch, size_t n)
 		if (!atomic_exchange(&S.healthy, true))
 			log_info("storage recovered size=%llu",
 			    (unsigned long long)atomic_load(&S.size));
-		metrics_batch(n, fresh);
+		metrics_batch(total, fresh);
 		metrics_set_log_size(atomic_load(&S.size));
 	} else {
 		metrics_storage_failure();
 		if (st != LEDGER_EINVAL)
 			atomic_store(&S.healthy, false);
-		log_error("append failed events=%zu error=\"%s\"", n, err.msg);
+		log_error("append failed events=%zu error=\"%s\"", total,
+		    err.msg);
 	}
 	for (i = 0; i < n; i++) {
 		batch[i]->st = st;
@@ -296,7 +302,7 @@ run(void *arg)
 {
 	struct pending *batch[LEDGER_BATCH_MAX], *p;
 	struct timespec ts;
-	size_t n;
+	size_t n, nev;
 
 	(void)arg;
 	pthread_mutex_lock(&S.mu);
@@ -323,13 +329,16 @@ run(void *arg)
 			    ETIMEDOUT)
 				;
 		}
-		for (n = 0; n < S.batch_max && n < LEDGER_BATCH_MAX &&
-		    (p = S.head) != NULL; n++) {
+		/* Take pendings while their events fit in one batch. */
+		for (n = 0, nev = 0; (p = S.head) != NULL && (n == 0 ||
+		    (nev + p->nev <= S.batch_max &&
+		    nev + p->nev <= LEDGER_BATCH_MAX)); n++) {
 			S.head = p->next;
 			if (S.head == NULL)
 				S.tail = NULL;
 			S.len--;
 			batch[n] = p;
+			nev += p->nev;
 		}
 		metrics_set_queue(S.len);
 		pthread_mutex_unlock(&S.mu);

@@ -46,6 +46,11 @@ run_suite "build and test" build --
 run_suite "sanitizers (ASan+UBSan)" build-asan \
     -Db_sanitize=address,undefined -Db_lundef=false --
 run_suite "valgrind" build -- --setup valgrind --suite unit
+# The webhook parsers under libFuzzer (clang), seeded from ../shared/payloads.
+CC=clang run_suite "fuzz (libFuzzer, ${LEDGER_FUZZ_SECONDS:-30} s each)" \
+    build-fuzz -Dfuzz=true -Dtests=false -Db_sanitize=address,undefined \
+    -Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link \
+    -Dfuzz_seconds="${LEDGER_FUZZ_SECONDS:-30}" -- --suite fuzz
 
 echo
 echo "test suites: $passed passed, $failed failed"

@@ -3,73 +3,7 @@
 # port 0, driven with curl, checked with ledgerctl.  Prints one line per
 # check and "N passed, N failed" at the end; exits 1 if anything failed.
 set -u
-LEDGERD=${LEDGERD:?LEDGERD is not set}
-LEDGERCTL=${LEDGERCTL:?LEDGERCTL is not set}
-command -v curl >/dev/null || { echo "curl not found"; exit 77; }
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/ledger-e2e-XXXXXX")
-SLOW=()
-PASS=0
-FAIL=0
-PIDS=()
-MOUNTS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	for m in "${MOUNTS[@]}"; do umount "$m" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-ok() { PASS=$((PASS + 1)); echo "ok   - $*"; }
-bad() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
-check() { # check NAME COMMAND...
-	local name=$1; shift
-	if "$@"; then ok "$name"; else bad "$name"; fi
-}
-
-# start DIR [EXTRA_JSON_MEMBERS]: run ledgerd -d on port 0 in DIR; sets
-# PORT, URL, PID, WTOK, RTOK (tokens only on the first start of a DIR).
-start() {
-	local dir=$1 extra=${2:-}
-	mkdir -p "$dir"
-	printf '{"listen":"127.0.0.1:0","data_dir":"%s/var"%s}\n' "$dir" \
-	    "${extra:+,$extra}" > "$dir/config.json"
-	"$LEDGERD" -d -f "$dir/config.json" >>"$dir/log" 2>&1 &
-	PID=$!
-	PIDS+=("$PID")
-	local i
-	for i in $(seq 1 100); do
-		PORT=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$dir/log" |
-		    tail -1 | sed 's/.*://')
-		[ -n "$PORT" ] && [ "$(grep -c 'listening on' "$dir/log")" -ge \
-		    "${STARTS:-1}" ] && break
-		sleep 0.05
-	done
-	URL=http://127.0.0.1:$PORT
-	local w r
-	w=$(grep -o 'write token (id [0-9]*): [^ ]*' "$dir/log" | head -1 |
-	    awk '{print $5}')
-	r=$(grep -o 'read token  (id [0-9]*): [^ ]*' "$dir/log" | head -1 |
-	    awk '{print $5}')
-	[ -n "$w" ] && WTOK=$w
-	[ -n "$r" ] && RTOK=$r
-}
-
-stop() { kill -TERM "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
-
-# post BODY [curl args...]: prints "STATUS" and leaves the body in $T/body.
-# AUTH and CT override the Authorization and Content-Type headers.
-post() {
-	local body=$1; shift
-	curl -sS -o "$T/body" -w '%{http_code}' -X POST "$URL/v1/events" \
-	    -H "${AUTH:-Authorization: Bearer $WTOK}" \
-	    -H "${CT:-Content-Type: application/json}" -H 'Expect:' \
-	    --data-binary "$body" "$@"
-}
-
-count() { "$LEDGERCTL" events -d "$1/var" --json | wc -l; }
-verify() { "$LEDGERCTL" verify -d "$1/var" >/dev/null 2>&1; }
-jerr() { grep -q "\"error\":\"$1\"" "$T/body"; }
+. "$(dirname "$0")/e2e-lib.sh"
 
 # ---------------------------------------------------------------------
 D=$T/main
@@ -334,6 +268,4 @@ else
 	echo "skip - full disk tests: cannot mount a tmpfs here (not root)"
 fi
 
-echo
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+summary

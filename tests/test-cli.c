@@ -29,6 +29,13 @@ setup(void)
 
 	snprintf(dir, sizeof(dir), "%s", tu_mkdtemp());
 	snprintf(data, sizeof(data), "%s/data", dir);
+	/* ledgerctl pins checkpoints per user; each test is its own user. */
+	{
+		char state[4200];
+
+		snprintf(state, sizeof(state), "%s/state", dir);
+		setenv("XDG_STATE_HOME", state, 1);
+	}
 	r = tu_run(NULL, "'%s' init --origin test.example/log '%s' >/dev/null",
 	    ctl, data);
 	ck_assert_int_eq(r, 0);

@@ -1,0 +1,172 @@
+#!/bin/bash
+# e2e-hooks.sh - webhooks through the real daemon: GitHub, GitLab and
+# CDEvents deliveries signed as their senders sign them, every way of
+# getting it wrong, and the log unchanged by each refusal.
+set -u
+. "$(dirname "$0")/e2e-lib.sh"
+P=${LEDGER_PAYLOADS:-$(dirname "$0")/../../shared/payloads}
+[ -d "$P/github" ] || { echo "payloads not found"; exit 77; }
+
+D=$T/hooks
+mkdir -p "$D"
+printf 'gh-secret-for-tests' > "$D/gh.secret"
+printf 'gl-token-for-tests' > "$D/gl.token"
+printf 'cd-secret-for-tests' > "$D/cd.secret"
+chmod 600 "$D"/*.secret "$D"/*.token
+start "$D" '"max_body_bytes":65536,"sources":[
+ {"name":"gh-main","type":"github","secret_file":"gh.secret"},
+ {"name":"gl","type":"gitlab","secret_file":"gl.token"},
+ {"name":"cd","type":"cdevents","secret_file":"cd.secret"},
+ {"name":"cd-drop","type":"cdevents","secret_file":"cd.secret",
+  "unknown_events":"drop"}]'
+
+hmac() { openssl dgst -sha256 -hmac "$1" < "$2" | awk '{print $NF}'; }
+count() { "$LEDGERCTL" events -d "$D/var" --json | wc -l; }
+
+# gh FILE EVENT DELIVERY [curl args...]: a GitHub delivery, signed
+gh() {
+	local f=$1 ev=$2 id=$3; shift 3
+	curl -sS -o "$T/body" -w '%{http_code}' -X POST "$URL/v1/hooks/gh-main" \
+	    -H "X-GitHub-Event: $ev" -H "X-GitHub-Delivery: $id" \
+	    -H "X-Hub-Signature-256: sha256=$(hmac gh-secret-for-tests "$f")" \
+	    -H "${CT:-Content-Type: application/json}" --data-binary @"$f" "$@"
+}
+
+WR=$P/github/workflow_run/$(ls "$P/github/workflow_run" | head -1)
+st=$(gh "$WR" workflow_run d-001)
+check "GitHub workflow_run with a valid signature -> 201" test "$st" = 201
+seq=$(sed 's/.*"seq":\([0-9]*\).*/\1/' "$T/body")
+check "recorded as a build from gh-main with github-hmac-sha256" bash -c \
+    "'$LEDGERCTL' show -d '$D/var' $seq | grep -q '\"auth\":\"github-hmac-sha256\",\"delivery\":\"d-001\",\"event\":\"workflow_run' && '$LEDGERCTL' show -d '$D/var' $seq | grep -q '\"kind\":\"build\"'"
+curl -sS -H "Authorization: Bearer $RTOK" "$URL/v1/events/$seq/payload" > "$T/stored"
+check "the stored payload is byte for byte the delivery" cmp -s "$T/stored" "$WR"
+check "the stored payload re-verifies against X-Hub-Signature-256" \
+    test "$(hmac gh-secret-for-tests "$T/stored")" = "$(hmac gh-secret-for-tests "$WR")"
+st=$(gh "$WR" workflow_run d-001)
+r2=$(sed 's/.*"seq":\([0-9]*\).*/\1/' "$T/body")
+check "a redelivery answers 200 with the original receipt" test "$st/$r2" = "200/$seq"
+
+DS=$P/github/deployment_status/$(ls "$P/github/deployment_status" | head -1)
+st=$(gh "$DS" deployment_status d-002)
+check "GitHub deployment_status -> deployment" bash -c "[ $st = 201 ] && '$LEDGERCTL' events -d '$D/var' --kind deployment --source gh-main --json | grep -q d-002"
+PING=$P/github/ping/payload.json
+st=$(gh "$PING" ping d-003)
+check "GitHub ping -> a ledger entry noting the connection" bash -c "[ $st = 201 ] && '$LEDGERCTL' events -d '$D/var' --kind ledger --source gh-main --json | grep -q d-003"
+
+# ---- every way of getting a GitHub delivery wrong: log unchanged ----
+n0=$(count)
+refused() { # NAME WANT_STATUS STATUS
+	if [ "$3" = "$2" ] && [ "$(count)" = "$n0" ]; then
+		ok "$1 -> $2, log unchanged"
+	else
+		bad "$1 -> want $2, got $3: $(head -c 200 "$T/body")"
+	fi
+}
+refused "bad signature" 401 "$(curl -sS -o "$T/body" -w '%{http_code}' \
+    -X POST "$URL/v1/hooks/gh-main" -H 'X-GitHub-Event: workflow_run' \
+    -H 'X-GitHub-Delivery: x1' -H "X-Hub-Signature-256: sha256=$(printf '%064d' 0)" \
+    -H 'Content-Type: application/json' --data-binary @"$WR")"
+refused "missing signature" 401 "$(curl -sS -o "$T/body" -w '%{http_code}' \
+    -X POST "$URL/v1/hooks/gh-main" -H 'X-GitHub-Event: workflow_run' \
+    -H 'X-GitHub-Delivery: x2' -H 'Content-Type: application/json' \
+    --data-binary @"$WR")"
+refused "legacy X-Hub-Signature only" 401 "$(curl -sS -o "$T/body" -w '%{http_code}' \
+    -X POST "$URL/v1/hooks/gh-main" -H 'X-GitHub-Event: workflow_run' \
+    -H 'X-GitHub-Delivery: x3' -H "X-Hub-Signature: sha1=$(openssl dgst -sha1 -hmac gh-secret-for-tests < "$WR" | awk '{print $NF}')" \
+    -H 'Content-Type: application/json' --data-binary @"$WR")"
+refused "wrong secret" 401 "$(curl -sS -o "$T/body" -w '%{http_code}' \
+    -X POST "$URL/v1/hooks/gh-main" -H 'X-GitHub-Event: workflow_run' \
+    -H 'X-GitHub-Delivery: x4' -H "X-Hub-Signature-256: sha256=$(hmac not-the-secret "$WR")" \
+    -H 'Content-Type: application/json' --data-binary @"$WR")"
+sed '0,/"/s//"X/' "$WR" > "$T/altered"
+check "(the altered body differs by one byte)" test "$(cmp -l "$T/altered" "$WR" 2>/dev/null | wc -l)" -ge 1
+refused "body altered after signing" 401 "$(curl -sS -o "$T/body" -w '%{http_code}' \
+    -X POST "$URL/v1/hooks/gh-main" -H 'X-GitHub-Event: workflow_run' \
+    -H 'X-GitHub-Delivery: x5' -H "X-Hub-Signature-256: sha256=$(hmac gh-secret-for-tests "$WR")" \
+    -H 'Content-Type: application/json' --data-binary @"$T/altered")"
+refused "wrong content type" 415 "$(CT='Content-Type: application/x-www-form-urlencoded' gh "$WR" workflow_run x6)"
+refused "unknown source" 404 "$(curl -sS -o "$T/body" -w '%{http_code}' \
+    -X POST "$URL/v1/hooks/nobody" -H 'Content-Type: application/json' -d '{}')"
+head -c 70000 /dev/zero | tr '\0' ' ' > "$T/big"
+refused "oversized body" 413 "$(gh "$T/big" workflow_run x7)"
+printf '{"action":"completed","workflow_run":' > "$T/broken"
+refused "malformed JSON, correctly signed" 400 "$(gh "$T/broken" workflow_run x8)"
+printf '{"a":1,"a":2}' > "$T/dup"
+refused "duplicate keys, correctly signed" 400 "$(gh "$T/dup" workflow_run x9)"
+check "refusals are counted in metrics" bash -c "curl -s -H 'Authorization: Bearer $RTOK' '$URL/metrics' | grep -q 'ledgerd_rejected_requests_total{reason=\"auth\"} [4-9]'"
+check "refusals are logged with source and reason" grep -q 'hook refused source=gh-main reason=' "$D/log"
+check "secrets never reach the log" bash -c "! grep -q 'gh-secret-for-tests\|gl-token-for-tests' '$D/log'"
+
+# ---- GitLab: X-Gitlab-Token ----
+GLP=$P/gitlab/go-gitlab-testdata/pipeline.json
+st=$(curl -sS -o "$T/body" -w '%{http_code}' -X POST "$URL/v1/hooks/gl" \
+    -H 'X-Gitlab-Event: Pipeline Hook' -H 'X-Gitlab-Token: gl-token-for-tests' \
+    -H 'X-Gitlab-Event-UUID: gl-1' -H 'Content-Type: application/json' \
+    --data-binary @"$GLP")
+check "GitLab Pipeline Hook with its token -> 201 build" bash -c "[ $st = 201 ] && '$LEDGERCTL' events -d '$D/var' --source gl --kind build --json | grep -q '\"auth\":\"gitlab-token\"'"
+n0=$(count)
+refused "GitLab wrong token" 401 "$(curl -sS -o "$T/body" -w '%{http_code}' \
+    -X POST "$URL/v1/hooks/gl" -H 'X-Gitlab-Event: Pipeline Hook' \
+    -H 'X-Gitlab-Token: nope' -H 'Content-Type: application/json' \
+    --data-binary @"$GLP")"
+
+# ---- CDEvents: structured, binary, batch (all or nothing), drop ----
+CDE=$P/cdevents/v0.4.1/conformance/service_deployed.json
+st=$(curl -sS -o "$T/body" -w '%{http_code}' -X POST "$URL/v1/hooks/cd" \
+    -H "X-Ledger-Signature: sha256=$(hmac cd-secret-for-tests "$CDE")" \
+    -H 'Content-Type: application/json' --data-binary @"$CDE")
+check "CDEvent service.deployed -> 201 deployment" bash -c "[ $st = 201 ] && grep -q '\"seq\"' '$T/body'"
+a=$P/cdevents/v0.4.1/conformance/pipelinerun_finished.json
+b=$P/cdevents/v0.4.1/conformance/service_rolledback.json
+# mkbatch SPECVERSION_OF_THE_SECOND: a batch of two CloudEvents
+mkbatch() {
+	local f spec=1.0
+	printf '['
+	for f in "$a" "$b"; do
+		printf '{"specversion":"%s","id":"%s","source":"/e2e","type":"%s","datacontenttype":"application/json","data":' \
+		    "$spec" "$(basename "$f")" \
+		    "$(sed -n 's/.*"type": *"\(dev\.cdevents[^"]*\)".*/\1/p' "$f" | head -1)"
+		cat "$f"
+		[ "$f" = "$a" ] && printf '},' || printf '}'
+		spec=$1
+	done
+	printf ']'
+}
+mkbatch 1.0 > "$T/batch"
+mkbatch 0.1 > "$T/badbatch"
+n1=$(count)
+st=$(curl -sS -o "$T/body" -w '%{http_code}' -X POST "$URL/v1/hooks/cd" \
+    -H "X-Ledger-Signature: sha256=$(hmac cd-secret-for-tests "$T/batch")" \
+    -H 'Content-Type: application/cloudevents-batch+json' --data-binary @"$T/batch")
+check "a CloudEvents batch -> one entry each, one receipt each" bash -c \
+    "[ $st = 201 ] && [ \$(grep -o '\"seq\"' '$T/body' | wc -l) = 2 ] && [ \$('$LEDGERCTL' events -d '$D/var' --json | wc -l) = $((n1 + 2)) ]"
+check "the batch's entries are a build and a rollback" bash -c \
+    "'$LEDGERCTL' events -d '$D/var' --source cd --kind rollback --json | grep -q rollback"
+n1=$(count)
+st=$(curl -sS -o "$T/body" -w '%{http_code}' -X POST "$URL/v1/hooks/cd" \
+    -H "X-Ledger-Signature: sha256=$(hmac cd-secret-for-tests "$T/badbatch")" \
+    -H 'Content-Type: application/cloudevents-batch+json' --data-binary @"$T/badbatch")
+c=$(count)
+check "a batch with one bad event is refused whole (400, nothing written)" \
+    test "$st/$c" = "400/$n1"
+printf '{"specversion":"1.0","id":"u1","source":"/e2e","type":"com.example.unknown","data":{}}' > "$T/unknown"
+st=$(curl -sS -o "$T/body" -w '%{http_code}' -X POST "$URL/v1/hooks/cd-drop" \
+    -H "X-Ledger-Signature: sha256=$(hmac cd-secret-for-tests "$T/unknown")" \
+    -H 'Content-Type: application/cloudevents+json' --data-binary @"$T/unknown")
+c=$(count)
+check "an unknown event on a dropping source -> 202, nothing written" \
+    test "$st/$c" = "202/$n1"
+st=$(curl -sS -o "$T/body" -w '%{http_code}' -X POST "$URL/v1/hooks/cd" \
+    -H "X-Ledger-Signature: sha256=$(hmac cd-secret-for-tests "$T/unknown")" \
+    -H 'Content-Type: application/cloudevents+json' --data-binary @"$T/unknown")
+check "an unknown event on a recording source -> kind other" bash -c \
+    "[ $st = 201 ] && '$LEDGERCTL' events -d '$D/var' --kind other --json | grep -q com.example.unknown"
+check "verify passes after all of it" "$LEDGERCTL" verify -d "$D/var"
+stop "$PID"
+
+# ---- config: a secret file readable by others is refused ----
+chmod 644 "$D/gh.secret"
+"$LEDGERD" -n -f "$D/config.json" 2> "$T/nerr"; rc=$?
+check "ledgerd -n refuses a group/other-readable secret file" \
+    bash -c "[ $rc = 1 ] && grep -q 'gh.secret' '$T/nerr' && ! grep -q gh-secret-for-tests '$T/nerr'"
+summary
