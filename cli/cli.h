@@ -67,8 +67,11 @@ void json_print_string(FILE *f, const char *s);
 /* The commands, one per cmd-NAME.c. */
 int cmd_append(struct cli *, int, char **);
 int cmd_canonicalize(struct cli *, int, char **);
+int cmd_checkpoint(struct cli *, int, char **);
+int cmd_consistency(struct cli *, int, char **);
 int cmd_events(struct cli *, int, char **);
 int cmd_init(struct cli *, int, char **);
+int cmd_prove(struct cli *, int, char **);
 int cmd_show(struct cli *, int, char **);
 int cmd_token(struct cli *, int, char **);
 int cmd_verify(struct cli *, int, char **);

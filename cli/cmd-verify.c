@@ -1,4 +1,12 @@
-/* cmd-verify.c - ledgerctl verify: check the whole log */
+/*
+ * cmd-verify.c - ledgerctl verify: check the whole log
+ *
+ * Every entry, link, signature, payload and index (ledger/verify.h); for a
+ * data directory also the stored tree and every stored checkpoint, for a
+ * daemon the newest checkpoint's root against the entries listed.  Then
+ * the newest checkpoint must be consistent with the pin, which moves to it
+ * only when everything is intact.
+ */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,14 +18,13 @@
 #include "ledger/verify.h"
 #include "cli.h"
 #include "remote.h"
+#include "trust.h"
 
-#define MAX_KEYFILES 16
 /* Problems kept for --json; the count is always complete. */
 #define MAX_LISTED 10000
 
 struct verify_opts {
-	const char *keyfile[MAX_KEYFILES];
-	int nkeyfiles;
+	struct trust_opts t;
 	unsigned long long threads;
 	bool no_payloads;
 };
@@ -38,12 +45,11 @@ static int
 on_opt(void *ctx, int c, const char *arg)
 {
 	struct verify_opts *o = ctx;
+	int r;
 
-	if (c == 'k') {
-		if (o->nkeyfiles == MAX_KEYFILES)
-			return fail("too many --key options");
-		o->keyfile[o->nkeyfiles++] = arg;
-	} else if (c == 'P') {
+	if (trust_on_opt(&o->t, c, arg, &r))
+		return r;
+	if (c == 'P') {
 		o->no_payloads = true;
 	} else if (c == 'T') {
 		if (!parse_u64(arg, &o->threads) || o->threads == 0 ||
@@ -71,11 +77,33 @@ on_problem(void *ctx, uint64_t seq, enum ledger_problem p, const char *detail)
 	}
 }
 
+/* The pin step: the newest checkpoint must be consistent with the pin,
+ * which moves to it only when the log is intact.  Returns the new exit
+ * status. */
+static int
+check_pin(const struct verify_opts *o, struct tlog_src *src,
+    const struct ledger_vkey *keys, size_t nkeys,
+    struct tlog_checkpoint *c, struct trust_pin *pin, int status)
+{
+	int r;
+
+	if (src->url == NULL && (r = trust_checkpoint(&o->t, src, true, 0,
+	    keys, nkeys, true, c)) >= 0)
+		return r > status ? r : status;
+	if (c->note == NULL)
+		return status;
+	if ((r = trust_pin(&o->t, src, keys, nkeys, c, true, pin)) >= 0)
+		return r > status ? r : status;
+	if (status == EXIT_YES && (r = trust_pin_commit(pin, c)) >= 0)
+		return r;
+	return status;
+}
+
 int
 cmd_verify(struct cli *cli, int argc, char **argv)
 {
 	static const struct option extra[] = {
-		{ "key", required_argument, NULL, 'k' },
+		TRUST_LONG_OPTIONS,
 		{ "threads", required_argument, NULL, 'T' },
 		{ "no-payloads", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
@@ -84,46 +112,41 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 	struct verify_opts o;
 	struct ledger_verify_opts vo;
 	struct ledger_verify_report rep;
-	struct ledger_store *s = NULL;
-	struct ledger_vkey *keys = NULL, *more;
+	struct tlog_src src;
+	struct tlog_checkpoint c;
+	struct trust_pin pin;
+	struct ledger_vkey *keys = NULL;
 	struct collector col;
 	struct ledger_error err;
-	size_t nkeys = 0, k, i;
+	char b64[TLOG_B64_SIZE];
+	size_t nkeys = 0, i;
 	const char *origin = "";
 	int r, first, status = EXIT_TROUBLE;
 
 	memset(&o, 0, sizeof(o));
 	memset(&col, 0, sizeof(col));
+	memset(&src, 0, sizeof(src));
+	memset(&c, 0, sizeof(c));
+	memset(&pin, 0, sizeof(pin));
+	pin.p.dirfd = -1;
 	col.cli = cli;
 	if ((r = parse_options(cli, cmd, argc, argv, extra, "k:", on_opt, &o,
 	    &first)) >= 0)
 		return r;
 	if (cli->url == NULL && (r = need_dir(cli, cmd)) >= 0)
 		return r;
-	if (cli->url != NULL && o.nkeyfiles == 0)
+	if (cli->url != NULL && o.t.nkeyfiles == 0)
 		return usage_error(cmd, "verify --url needs --key FILE: the "
 		    "log's public key, from a copy you trust");
 	if (argc - first != 0)
 		return usage_error(cmd, "unexpected argument '%s'",
 		    argv[first]);
-	for (i = 0; i < (size_t)o.nkeyfiles; i++) {
-		if (ledger_vkey_load_file(o.keyfile[i], &more, &k, &err)) {
-			fail("key '%s': %s", o.keyfile[i], err.msg);
-			goto out;
-		}
-		keys = realloc(keys, (nkeys + k) * sizeof(*keys) + 1);
-		if (keys == NULL) {
-			free(more);
-			fail("out of memory");
-			goto out;
-		}
-		memcpy(keys + nkeys, more, k * sizeof(*keys));
-		nkeys += k;
-		free(more);
-	}
-	if (cli->url == NULL &&
-	    ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s, &err)) {
+	if (tlog_src_open(&src, cli->dir, cli->url, cli->token, &err)) {
 		fail("open '%s': %s", cli->dir, err.msg);
+		goto out;
+	}
+	if ((r = trust_keys(&o.t, &src, &keys, &nkeys)) >= 0) {
+		status = r;
 		goto out;
 	}
 	if (cli->json && (col.list = calloc(MAX_LISTED,
@@ -136,18 +159,24 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 	vo.nkeys = nkeys;
 	vo.threads = (int)o.threads;
 	if (cli->url != NULL) {
-		if ((r = remote_verify(cli, &vo, o.no_payloads, on_problem,
-		    &col, &rep)) >= 0) {
+		/* The newest checkpoint first: its root is then recomputed
+		 * from the entries listed. */
+		if ((r = trust_checkpoint(&o.t, &src, true, 0, keys, nkeys,
+		    true, &c)) >= 0 ||
+		    (r = remote_verify(cli, &vo, o.no_payloads, c.note ? &c :
+		    NULL, on_problem, &col, &rep)) >= 0) {
 			status = r;
 			goto out;
 		}
-		origin = keys[0].name;
-	} else if (ledger_verify_store(s, &vo, on_problem, &col, &rep, &err)) {
+		origin = c.note ? c.origin : keys[0].name;
+	} else if (ledger_verify_store(src.store, &vo, on_problem, &col, &rep,
+	    &err)) {
 		fail("verify '%s': %s", cli->dir, err.msg);
 		goto out;
 	} else
-		origin = ledger_store_origin(s);
+		origin = ledger_store_origin(src.store);
 	status = rep.problems == 0 ? EXIT_YES : EXIT_NO;
+	status = check_pin(&o, &src, keys, nkeys, &c, &pin, status);
 	if (cli->json) {
 		printf("{\"intact\":%s,\"log\":", status == 0 ? "true" :
 		    "false");
@@ -173,17 +202,40 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 			    col.list[i].detail : "");
 			printf("}");
 		}
-		printf("]}\n");
-	} else if (status == EXIT_YES) {
-		printf("intact: %" PRIu64 " entries of log '%s' verified "
-		    "(every hash, link, signature%s)\n", rep.entries, origin,
-		    cli->url == NULL ? ", payload and index" :
-		    o.no_payloads ? "; payloads not checked" : " and payload");
+		printf("],\"checkpoint\":");
+		if (c.note != NULL) {
+			tlog_b64(c.root, b64);
+			printf("{\"size\":%" PRIu64 ",\"root_hash\":\"%s\","
+			    "\"key_id\":\"%08x\"}", c.size, b64, c.key_id);
+		} else
+			printf("null");
+		trust_pin_json(stdout, &pin);
+		printf("}\n");
 	} else {
-		printf("TAMPERED: %" PRIu64 " problem%s in %" PRIu64
-		    " entries of log '%s'; first bad entry: seq %" PRIu64 "\n",
-		    rep.problems, rep.problems == 1 ? "" : "s", rep.entries,
-		    origin, rep.first_bad_seq);
+		if (rep.problems == 0 && status == EXIT_YES)
+			printf("intact: %" PRIu64 " entries of log '%s' "
+			    "verified (every hash, link, signature%s)\n",
+			    rep.entries, origin, cli->url == NULL ?
+			    ", payload and index" : o.no_payloads ?
+			    "; payloads not checked" : " and payload");
+		else if (rep.problems == 0)
+			printf("TAMPERED: the %" PRIu64 " entries of log '%s' "
+			    "verify, but the log contradicts its pinned "
+			    "checkpoint\n", rep.entries, origin);
+		else
+			printf("TAMPERED: %" PRIu64 " problem%s in %" PRIu64
+			    " entries of log '%s'; first bad entry: seq %"
+			    PRIu64 "\n", rep.problems, rep.problems == 1 ? "" :
+			    "s", rep.entries, origin, rep.first_bad_seq);
+		if (c.note != NULL) {
+			tlog_b64(c.root, b64);
+			printf("checkpoint:   size %" PRIu64 " root_hash %s "
+			    "(signed by key %08x%s)\n", c.size, b64, c.key_id,
+			    cli->url == NULL ? "" :
+			    "; root recomputed from the entries");
+		}
+		if (c.note != NULL && pin.enabled)
+			trust_pin_text(stdout, &pin);
 	}
 	status = finish(status);
 out:
@@ -191,6 +243,8 @@ out:
 		free(col.list[i].detail);
 	free(col.list);
 	free(keys);
-	ledger_store_close(s);
+	trust_pin_release(&pin);
+	tlog_checkpoint_release(&c);
+	tlog_src_close(&src);
 	return status;
 }

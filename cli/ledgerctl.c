@@ -24,6 +24,13 @@ const struct command commands[] = {
 	  "append an event and print its receipt" },
 	{ "canonicalize", cmd_canonicalize, "[FILE|-]",
 	  "print the RFC 8785 canonical form of a JSON document" },
+	{ "checkpoint", cmd_checkpoint,
+	  "-d DIR|--url URL [--key FILE ...] [--pin FILE|--no-pin] [--json]",
+	  "verify the newest signed checkpoint and move the pin to it" },
+	{ "consistency", cmd_consistency,
+	  "-d DIR|--url URL [--key FILE ...] [--pin FILE|--no-pin] [--json]"
+	  "\n       OLD NEW",
+	  "prove the signed tree of size OLD is a prefix of size NEW" },
 	{ "events", cmd_events,
 	  "-d DIR|--url URL [--kind K] [--FIELD VALUE ...] [--source NAME]\n"
 	  "       [--since TIME] [--until TIME] [--after SEQ] [--limit N]"
@@ -31,6 +38,10 @@ const struct command commands[] = {
 	  "list entries, filtered" },
 	{ "init", cmd_init, "[--origin NAME] DIR",
 	  "create a data directory with a new key and database" },
+	{ "prove", cmd_prove,
+	  "-d DIR|--url URL [--token T] [--size M] [--key FILE ...]\n"
+	  "       [--pin FILE|--no-pin] [--json] SEQ",
+	  "prove an entry is in the log's signed tree" },
 	{ "show", cmd_show, "-d DIR|--url URL [--payload] [--json] SEQ",
 	  "show one entry, its signature and payload" },
 	{ "token", cmd_token,
@@ -39,9 +50,10 @@ const struct command commands[] = {
 	  "       ledgerctl token list -d DIR [--json]",
 	  "create, revoke and list API tokens" },
 	{ "verify", cmd_verify,
-	  "-d DIR [--key FILE ...] [--json]\n"
+	  "-d DIR [--key FILE ...] [--pin FILE|--no-pin] [--json]\n"
 	  "       ledgerctl verify --url URL [--token T] --key FILE "
-	  "[--no-payloads] [--json]",
+	  "[--no-payloads]\n"
+	  "       [--pin FILE|--no-pin] [--json]",
 	  "check every entry, link, signature, payload and index" },
 	{ NULL, NULL, NULL, NULL },
 };

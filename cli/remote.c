@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "ledger/jcs.h"
 #include "http.h"
@@ -195,11 +196,58 @@ remote_get(const struct cli *cli, uint64_t seq, struct ledger_row *row,
 	return -1;
 }
 
+/*
+ * The newest checkpoint against the entries: a frontier grows by each
+ * leaf the verifier finds intact (it stops calling at the first problem),
+ * and when it reaches the checkpoint's size its root must be the signed
+ * one.  A server that signs one tree and lists another is caught here.
+ */
+struct rootcheck {
+	const struct tlog_checkpoint *cp;
+	struct ledger_merkle_frontier f;
+	bool done;
+};
+
+static void
+rootcheck_compare(struct rootcheck *rc, struct ledger_verifier *v,
+    uint64_t seq)
+{
+	uint8_t root[LEDGER_HASH_BYTES];
+	char got[TLOG_B64_SIZE], want[TLOG_B64_SIZE];
+
+	rc->done = true;
+	ledger_merkle_frontier_root(&rc->f, root);
+	if (sodium_memcmp(root, rc->cp->root, sizeof(root)) == 0)
+		return;
+	tlog_b64(rc->cp->root, want);
+	tlog_b64(root, got);
+	ledger_verifier_report(v, seq, LEDGER_PROB_BAD_CHECKPOINT,
+	    "the checkpoint of size %" PRIu64 " signs root_hash %s, but the "
+	    "entries give %s", rc->cp->size, want, got);
+}
+
+static void
+rootcheck_leaf(void *ctx, struct ledger_verifier *v, uint64_t seq,
+    const uint8_t leaf[LEDGER_HASH_BYTES])
+{
+	struct rootcheck *rc = ctx;
+
+	if (rc->done || ledger_merkle_frontier_size(&rc->f) != seq ||
+	    ledger_merkle_frontier_append(&rc->f, leaf, NULL, NULL, NULL,
+	    NULL) != LEDGER_OK) {
+		rc->done = true;
+		return;
+	}
+	if (ledger_merkle_frontier_size(&rc->f) == rc->cp->size)
+		rootcheck_compare(rc, v, seq);
+}
+
 int
 remote_verify(const struct cli *cli, const struct ledger_verify_opts *o,
-    bool skip_payloads, ledger_verify_fn fn, void *ctx,
-    struct ledger_verify_report *rep)
+    bool skip_payloads, const struct tlog_checkpoint *cp,
+    ledger_verify_fn fn, void *ctx, struct ledger_verify_report *rep)
 {
+	struct rootcheck rc;
 	struct ledger_verifier *v = NULL;
 	struct ledger_verify_input *in = NULL;
 	struct ledger_row *rows = NULL;
@@ -233,6 +281,19 @@ remote_verify(const struct cli *cli, const struct ledger_verify_opts *o,
 		st = fail("verify: %s", err.msg);
 		goto out;
 	}
+	memset(&rc, 0, sizeof(rc));
+	rc.cp = cp;
+	rc.done = cp == NULL;
+	ledger_merkle_frontier_init(&rc.f);
+	if (cp != NULL && cp->size > head) {
+		rc.done = true;
+		ledger_verifier_report(v, head, LEDGER_PROB_BAD_CHECKPOINT,
+		    "the log signed a checkpoint of size %" PRIu64 " but "
+		    "reports %" PRIu64 " entries", cp->size, head);
+	} else if (cp != NULL && cp->size == 0)
+		rootcheck_compare(&rc, v, 0);
+	else if (cp != NULL)
+		ledger_verifier_on_leaf(v, rootcheck_leaf, &rc);
 	while (after + 1 < (int64_t)head) {
 		if (after < 0)
 			snprintf(path, sizeof(path), "/v1/events?limit=%d", PAGE);

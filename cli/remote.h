@@ -8,6 +8,7 @@
 #include "ledger/store.h"
 #include "ledger/verify.h"
 #include "cli.h"
+#include "tlog.h"
 
 /* List entries matching q through GET /v1/events, page by page, calling
  * fn with each row (entry bytes, signature, fields decoded from the
@@ -22,9 +23,12 @@ int remote_get(const struct cli *cli, uint64_t seq, struct ledger_row *row,
 
 /* Verify the log served at cli->url: every entry up to the size the
  * server reports at the start, its signature against opts' keys, the
- * chain, and (unless skip_payloads) each payload against its hash. */
+ * chain, and (unless skip_payloads) each payload against its hash.  When
+ * cp is not NULL (a verified checkpoint, fetched before), the root of the
+ * tree of its size, recomputed from the entries, must be its root: a
+ * mismatch, or a checkpoint larger than the log, is a bad checkpoint. */
 int remote_verify(const struct cli *cli, const struct ledger_verify_opts *o,
-    bool skip_payloads, ledger_verify_fn fn, void *ctx,
-    struct ledger_verify_report *rep);
+    bool skip_payloads, const struct tlog_checkpoint *cp,
+    ledger_verify_fn fn, void *ctx, struct ledger_verify_report *rep);
 
 #endif

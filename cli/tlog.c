@@ -1,0 +1,443 @@
+/*
+ * tlog.c - signed checkpoints and proofs from a data directory or a
+ * daemon, and their checks (see tlog.h)
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "ledger/entry.h"
+#include "ledger/tree.h"
+#include "cli.h"
+#include "http.h"
+#include "tlog.h"
+
+void
+tlog_checkpoint_release(struct tlog_checkpoint *c)
+{
+	if (c == NULL)
+		return;
+	free(c->note);
+	memset(c, 0, sizeof(*c));
+}
+
+void
+tlog_b64(const uint8_t h[LEDGER_HASH_BYTES], char out[TLOG_B64_SIZE])
+{
+	sodium_bin2base64(out, TLOG_B64_SIZE, h, LEDGER_HASH_BYTES,
+	    sodium_base64_VARIANT_ORIGINAL);
+}
+
+bool
+tlog_unb64(const char *s, uint8_t out[LEDGER_HASH_BYTES])
+{
+	char again[TLOG_B64_SIZE];
+	size_t n;
+
+	if (s == NULL || strlen(s) != TLOG_B64_SIZE - 1 ||
+	    sodium_base642bin(out, LEDGER_HASH_BYTES, s, strlen(s), NULL, &n,
+	    NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    n != LEDGER_HASH_BYTES)
+		return false;
+	/* Canonical only: unused bits zero, so one hash has one spelling. */
+	tlog_b64(out, again);
+	return strcmp(again, s) == 0;
+}
+
+int
+tlog_exit_status(enum ledger_status st)
+{
+	switch (st) {
+	case LEDGER_OK:
+		return EXIT_YES;
+	case LEDGER_ECRYPTO:
+	case LEDGER_ECHAIN:
+	case LEDGER_EINVAL:
+	case LEDGER_ENOTFOUND:
+		return EXIT_NO;
+	default:
+		return EXIT_TROUBLE;
+	}
+}
+
+enum ledger_status
+tlog_checkpoint_check(const char *note, size_t len,
+    const struct ledger_vkey *keys, size_t nkeys,
+    struct tlog_checkpoint *ret, struct ledger_error *err)
+{
+	struct ledger_note_key *known = NULL;
+	struct ledger_checkpoint cp;
+	enum ledger_status st;
+	bool *ok = NULL, signer = false;
+	size_t i;
+
+	memset(ret, 0, sizeof(*ret));
+	if (note == NULL || keys == NULL || nkeys == 0)
+		return ledger_errorf(err, LEDGER_EINVAL, "no verifier key");
+	if ((known = calloc(nkeys, sizeof(*known))) == NULL ||
+	    (ok = calloc(nkeys, sizeof(*ok))) == NULL) {
+		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < nkeys; i++) {
+		snprintf(known[i].name, sizeof(known[i].name), "%s",
+		    keys[i].name);
+		known[i].id = keys[i].id;
+		memcpy(known[i].pub, keys[i].pub, sizeof(known[i].pub));
+	}
+	if ((st = ledger_checkpoint_open(note, len, known, nkeys, &cp, ok,
+	    err)) != LEDGER_OK)
+		goto out;
+	/* The key that vouches for a checkpoint is the one named like its
+	 * origin: a key of another log signing it proves nothing. */
+	for (i = 0; i < nkeys; i++) {
+		if (!ok[i])
+			continue;
+		signer = true;
+		if (strlen(keys[i].name) == cp.origin_len &&
+		    memcmp(keys[i].name, cp.origin, cp.origin_len) == 0)
+			break;
+	}
+	if (i == nkeys) {
+		st = ledger_errorf(err, LEDGER_ECRYPTO, "checkpoint of log "
+		    "'%.*s' is %s", (int)(cp.origin_len > 200 ? 200 :
+		    cp.origin_len), cp.origin, signer ? "signed only by keys "
+		    "of other logs" : "not signed by a key of the keyring");
+		goto out;
+	}
+	if (cp.origin_len >= sizeof(ret->origin) ||
+	    (ret->note = malloc(len + 1)) == NULL) {
+		st = ledger_errorf(err, cp.origin_len >= sizeof(ret->origin) ?
+		    LEDGER_EINVAL : LEDGER_ENOMEM, "%s",
+		    cp.origin_len >= sizeof(ret->origin) ? "origin too long" :
+		    "out of memory");
+		goto out;
+	}
+	memcpy(ret->origin, cp.origin, cp.origin_len);
+	ret->origin[cp.origin_len] = '\0';
+	ret->size = cp.size;
+	memcpy(ret->root, cp.root, LEDGER_HASH_BYTES);
+	ret->key_id = keys[i].id;
+	memcpy(ret->note, note, len);
+	ret->note[len] = '\0';
+	ret->note_len = len;
+out:
+	free(known);
+	free(ok);
+	return st;
+}
+
+enum ledger_status
+tlog_inclusion_check(const struct tlog_checkpoint *c, uint64_t index,
+    const uint8_t *entry, size_t entry_len, const uint8_t *claimed_leaf,
+    const uint8_t *proof, size_t count, struct ledger_error *err)
+{
+	uint8_t leaf[LEDGER_HASH_BYTES];
+	char b64[TLOG_B64_SIZE];
+	enum ledger_status st;
+
+	if (index >= c->size)
+		return ledger_errorf(err, LEDGER_EINVAL, "entry %" PRIu64
+		    " is not in the tree of size %" PRIu64, index, c->size);
+	ledger_leaf_hash(entry, entry_len, leaf);
+	if (claimed_leaf != NULL &&
+	    sodium_memcmp(leaf, claimed_leaf, LEDGER_HASH_BYTES) != 0) {
+		tlog_b64(claimed_leaf, b64);
+		return ledger_errorf(err, LEDGER_ECRYPTO, "the proof is for "
+		    "leaf hash %s, not the entry's", b64);
+	}
+	st = ledger_merkle_verify_inclusion(index, c->size, leaf, proof,
+	    count, c->root, err);
+	if (st == LEDGER_ECRYPTO) {
+		tlog_b64(c->root, b64);
+		return ledger_errorf(err, LEDGER_ECRYPTO, "the audit path of "
+		    "entry %" PRIu64 " does not lead to root_hash %s of the "
+		    "signed tree of size %" PRIu64, index, b64, c->size);
+	}
+	return st;
+}
+
+enum ledger_status
+tlog_consistency_check(const struct tlog_checkpoint *old,
+    const struct tlog_checkpoint *new, const uint8_t *proof, size_t count,
+    struct ledger_error *err)
+{
+	enum ledger_status st;
+
+	if (strcmp(old->origin, new->origin) != 0)
+		return ledger_errorf(err, LEDGER_ECRYPTO, "checkpoints of "
+		    "different logs ('%s', '%s')", old->origin, new->origin);
+	if (old->size > new->size)
+		return ledger_errorf(err, LEDGER_EINVAL, "first size %" PRIu64
+		    " is larger than second %" PRIu64, old->size, new->size);
+	st = ledger_merkle_verify_consistency(old->size, new->size, old->root,
+	    new->root, proof, count, err);
+	if (st == LEDGER_ECRYPTO)
+		return ledger_errorf(err, LEDGER_ECRYPTO, "the tree of size %"
+		    PRIu64 " is not a prefix of the tree of size %" PRIu64
+		    " (the consistency proof does not verify)", old->size,
+		    new->size);
+	return st;
+}
+
+/* ---- sources ---- */
+
+enum ledger_status
+tlog_src_open(struct tlog_src *src, const char *dir, const char *url,
+    const char *token, struct ledger_error *err)
+{
+	memset(src, 0, sizeof(*src));
+	src->dir = dir;
+	src->url = url;
+	src->token = token;
+	if (url != NULL)
+		return LEDGER_OK;
+	return ledger_store_open(dir, LEDGER_STORE_READONLY, &src->store,
+	    err);
+}
+
+void
+tlog_src_close(struct tlog_src *src)
+{
+	if (src == NULL)
+		return;
+	ledger_store_close(src->store);
+	src->store = NULL;
+}
+
+const char *
+tlog_src_name(const struct tlog_src *src)
+{
+	return src->url != NULL ? src->url : src->dir;
+}
+
+/*
+ * GET path from the daemon; only a 200 is a success.  An HTTP error turns
+ * into a code by what it means for the caller: 404 not found, 400 refused,
+ * 401/403 no access, anything else could not check.
+ */
+static enum ledger_status
+get(const struct tlog_src *src, const char *path, bool auth,
+    struct http_resp *r, struct ledger_error *err)
+{
+	struct ledger_error herr;
+	enum ledger_status code;
+	char msg[300];
+
+	if (http_get(src->url, path, auth ? src->token : NULL, r, &herr) !=
+	    LEDGER_OK)
+		return ledger_errorf(err, LEDGER_EIO, "%s: %s", src->url,
+		    herr.msg);
+	if (r->status == 200)
+		return LEDGER_OK;
+	http_error_message(r, msg, sizeof(msg));
+	code = r->status == 404 ? LEDGER_ENOTFOUND : r->status == 400 ?
+	    LEDGER_EINVAL : r->status == 401 || r->status == 403 ?
+	    LEDGER_EPERM : LEDGER_EIO;
+	http_resp_release(r);
+	return ledger_errorf(err, code, "GET %s: %s", path, msg);
+}
+
+static enum ledger_status
+get_json(const struct tlog_src *src, const char *path, json_t **ret,
+    struct ledger_error *err)
+{
+	struct http_resp r;
+	enum ledger_status st;
+	json_error_t je;
+
+	if ((st = get(src, path, false, &r, err)) != LEDGER_OK)
+		return st;
+	*ret = json_loadb(r.body, r.len, JSON_REJECT_DUPLICATES, &je);
+	http_resp_release(&r);
+	if (*ret == NULL || !json_is_object(*ret)) {
+		json_decref(*ret);
+		*ret = NULL;
+		return ledger_errorf(err, LEDGER_EIO, "GET %s: the answer is "
+		    "not a JSON object", path);
+	}
+	return LEDGER_OK;
+}
+
+/* The store's code for a refused size is LEDGER_EINVAL, like a 400. */
+enum ledger_status
+tlog_get_checkpoint(struct tlog_src *src, bool latest, uint64_t size,
+    char **ret_note, size_t *ret_len, struct ledger_error *err)
+{
+	struct ledger_signed_checkpoint sc;
+	struct http_resp r;
+	enum ledger_status st;
+	char path[64];
+
+	*ret_note = NULL;
+	*ret_len = 0;
+	if (src->url == NULL) {
+		st = latest ? ledger_store_checkpoint_latest(src->store, &sc,
+		    err) : ledger_store_checkpoint_get(src->store, size, &sc,
+		    err);
+		if (st != LEDGER_OK)
+			return st;
+		*ret_note = sc.note;
+		*ret_len = sc.note_len;
+		return LEDGER_OK;
+	}
+	if (latest)
+		snprintf(path, sizeof(path), "/v1/checkpoint");
+	else
+		snprintf(path, sizeof(path), "/v1/checkpoint/%" PRIu64, size);
+	if ((st = get(src, path, false, &r, err)) != LEDGER_OK)
+		return st;
+	if (r.len > LEDGER_NOTE_MAX_BYTES || memchr(r.body, '\0', r.len)) {
+		http_resp_release(&r);
+		return ledger_errorf(err, LEDGER_EINVAL, "GET %s: the answer "
+		    "is not a signed note", path);
+	}
+	*ret_note = r.body;
+	*ret_len = r.len;
+	return LEDGER_OK;
+}
+
+/* An array of hashes in base64 from a proof answer. */
+static enum ledger_status
+json_hashes(const json_t *a, const char *path, const char *what,
+    uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES],
+    size_t *ret_count, struct ledger_error *err)
+{
+	size_t i;
+
+	if (!json_is_array(a) || json_array_size(a) > LEDGER_MERKLE_MAX_PROOF)
+		return ledger_errorf(err, LEDGER_EINVAL, "GET %s: '%s' is not "
+		    "an array of at most %d hashes", path, what,
+		    LEDGER_MERKLE_MAX_PROOF);
+	for (i = 0; i < json_array_size(a); i++)
+		if (!tlog_unb64(json_string_value(json_array_get(a, i)),
+		    proof[i]))
+			return ledger_errorf(err, LEDGER_EINVAL, "GET %s: '%s' "
+			    "hash %zu is not a base64 SHA-256 hash", path, what,
+			    i);
+	*ret_count = i;
+	return LEDGER_OK;
+}
+
+/* The answer must be about exactly what was asked. */
+static bool
+json_u64_is(const json_t *doc, const char *name, uint64_t want)
+{
+	const json_t *v = json_object_get(doc, name);
+
+	return json_is_integer(v) && json_integer_value(v) >= 0 &&
+	    (uint64_t)json_integer_value(v) == want;
+}
+
+enum ledger_status
+tlog_get_consistency(struct tlog_src *src, uint64_t m, uint64_t n,
+    uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES],
+    size_t *ret_count, struct ledger_error *err)
+{
+	enum ledger_status st;
+	char path[96];
+	json_t *doc;
+
+	*ret_count = 0;
+	if (src->url == NULL)
+		return ledger_store_prove_consistency(src->store, m, n, proof,
+		    ret_count, err);
+	snprintf(path, sizeof(path), "/v1/proof/consistency?first=%" PRIu64
+	    "&second=%" PRIu64, m, n);
+	if ((st = get_json(src, path, &doc, err)) != LEDGER_OK)
+		return st;
+	if (!json_u64_is(doc, "first", m) || !json_u64_is(doc, "second", n))
+		st = ledger_errorf(err, LEDGER_EINVAL, "GET %s: the answer is "
+		    "not about sizes %" PRIu64 " and %" PRIu64, path, m, n);
+	else
+		st = json_hashes(json_object_get(doc, "consistency"), path,
+		    "consistency", proof, ret_count, err);
+	json_decref(doc);
+	return st;
+}
+
+enum ledger_status
+tlog_get_inclusion(struct tlog_src *src, uint64_t index, uint64_t size,
+    uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES],
+    size_t *ret_count, uint8_t ret_leaf[LEDGER_HASH_BYTES],
+    bool *ret_has_leaf, struct ledger_error *err)
+{
+	uint8_t leaf[LEDGER_HASH_BYTES];
+	enum ledger_status st;
+	char path[96];
+	json_t *doc;
+
+	*ret_count = 0;
+	*ret_has_leaf = false;
+	if (src->url == NULL)
+		return ledger_store_prove_inclusion(src->store, index, size,
+		    proof, ret_count, err);
+	snprintf(path, sizeof(path), "/v1/proof/inclusion?seq=%" PRIu64
+	    "&size=%" PRIu64, index, size);
+	if ((st = get_json(src, path, &doc, err)) != LEDGER_OK)
+		return st;
+	if (!json_u64_is(doc, "leaf_index", index) ||
+	    !json_u64_is(doc, "tree_size", size))
+		st = ledger_errorf(err, LEDGER_EINVAL, "GET %s: the answer is "
+		    "not about entry %" PRIu64 " in size %" PRIu64, path, index,
+		    size);
+	else if (!tlog_unb64(json_string_value(json_object_get(doc,
+	    "leaf_hash")), leaf))
+		st = ledger_errorf(err, LEDGER_EINVAL, "GET %s: 'leaf_hash' "
+		    "is not a base64 SHA-256 hash", path);
+	else
+		st = json_hashes(json_object_get(doc, "audit_path"), path,
+		    "audit_path", proof, ret_count, err);
+	json_decref(doc);
+	if (st == LEDGER_OK) {
+		if (ret_leaf != NULL)
+			memcpy(ret_leaf, leaf, LEDGER_HASH_BYTES);
+		*ret_has_leaf = true;
+	}
+	return st;
+}
+
+enum ledger_status
+tlog_get_entry(struct tlog_src *src, uint64_t seq, struct ledger_row *row,
+    struct ledger_error *err)
+{
+	struct http_resp r;
+	enum ledger_status st;
+	const char *sig;
+	char path[64];
+	json_t *doc = NULL;
+	json_error_t je;
+
+	memset(row, 0, sizeof(*row));
+	if (src->url == NULL)
+		return ledger_store_get(src->store, seq, row, err);
+	/* The exact bytes, as signed and hashed... */
+	snprintf(path, sizeof(path), "/v1/events/%" PRIu64 "/entry", seq);
+	if ((st = get(src, path, true, &r, err)) != LEDGER_OK)
+		return st;
+	row->entry = (uint8_t *)r.body;
+	row->entry_len = r.len;
+	/* ...and the signature, from the entry's JSON. */
+	snprintf(path, sizeof(path), "/v1/events/%" PRIu64, seq);
+	if ((st = get(src, path, true, &r, err)) != LEDGER_OK)
+		goto fail;
+	doc = json_loadb(r.body, r.len, 0, &je);
+	http_resp_release(&r);
+	sig = json_string_value(json_object_get(doc, "signature"));
+	if (sig == NULL || ledger_unhex(sig, row->sig, LEDGER_SIG_BYTES,
+	    NULL) != LEDGER_OK) {
+		st = ledger_errorf(err, LEDGER_EINVAL, "GET %s: no valid "
+		    "'signature' in the answer", path);
+		goto fail;
+	}
+	json_decref(doc);
+	return LEDGER_OK;
+fail:
+	json_decref(doc);
+	ledger_row_release(row);
+	return st;
+}

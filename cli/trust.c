@@ -1,0 +1,290 @@
+/*
+ * trust.c - the keyring, verified checkpoints and the pin, with their
+ * messages, for checkpoint, prove, consistency and verify (see trust.h)
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trust.h"
+
+int
+trust_on_opt(struct trust_opts *t, int c, const char *arg, int *ret)
+{
+	*ret = -1;
+	switch (c) {
+	case TRUST_OPT_KEY:
+		if (t->nkeyfiles == TRUST_MAX_KEYFILES)
+			*ret = fail("too many --key options");
+		else
+			t->keyfile[t->nkeyfiles++] = arg;
+		return 1;
+	case TRUST_OPT_PIN:
+		t->pin_file = arg;
+		return 1;
+	case TRUST_OPT_NO_PIN:
+		t->no_pin = true;
+		return 1;
+	}
+	return 0;
+}
+
+int
+trust_keys(const struct trust_opts *t, const struct tlog_src *src,
+    struct ledger_vkey **ret, size_t *ret_n)
+{
+	struct ledger_vkey *keys = NULL, *more, *grown;
+	const struct ledger_vkey *own;
+	struct ledger_error err;
+	size_t n = 0, k;
+	int i;
+
+	*ret = NULL;
+	*ret_n = 0;
+	for (i = 0; i < t->nkeyfiles; i++) {
+		if (ledger_vkey_load_file(t->keyfile[i], &more, &k, &err)) {
+			free(keys);
+			return fail("key '%s': %s", t->keyfile[i], err.msg);
+		}
+		if ((grown = realloc(keys, (n + k) * sizeof(*keys))) == NULL) {
+			free(more);
+			free(keys);
+			return fail("out of memory");
+		}
+		keys = grown;
+		memcpy(keys + n, more, k * sizeof(*keys));
+		n += k;
+		free(more);
+	}
+	if (n == 0 && src->store != NULL) {
+		if ((own = ledger_store_vkey(src->store)) == NULL)
+			return fail("'%s' has no %s: give --key FILE", src->dir,
+			    LEDGER_PUB_FILE);
+		if ((keys = malloc(sizeof(*keys))) == NULL)
+			return fail("out of memory");
+		keys[0] = *own;
+		n = 1;
+	}
+	if (n == 0)
+		return fail("no verifier key: --url needs --key FILE, the "
+		    "log's public key from a copy you trust");
+	*ret = keys;
+	*ret_n = n;
+	return -1;
+}
+
+/* The log has no checkpoint: a "no" if we pinned one of it before. */
+static int
+no_checkpoint(const struct trust_opts *t, struct tlog_src *src,
+    const struct ledger_vkey *keys, size_t nkeys, bool optional,
+    const char *why)
+{
+	struct ledger_error err;
+	struct pin p;
+	char b64[TLOG_B64_SIZE];
+	size_t i;
+
+	for (i = 0; i < nkeys && !t->no_pin; i++) {
+		if (src->store != NULL &&
+		    strcmp(keys[i].name, ledger_store_origin(src->store)) != 0)
+			continue;
+		if (pin_open(&p, t->pin_file, keys[i].name, keys, nkeys,
+		    &err) != LEDGER_OK) {
+			if (err.code == LEDGER_EEXIST)
+				continue;
+			fail("log '%s': %s", keys[i].name, err.msg);
+			return tlog_exit_status(err.code);
+		}
+		if (p.have) {
+			tlog_b64(p.cp.root, b64);
+			fail("log '%s' contradicts the pin '%s': it has no "
+			    "checkpoint, but the pinned checkpoint (size %"
+			    PRIu64 ", root_hash %s) was signed by it: its "
+			    "checkpoints were removed", keys[i].name, p.path,
+			    p.cp.size, b64);
+			pin_close(&p);
+			return EXIT_NO;
+		}
+		pin_close(&p);
+	}
+	if (optional)
+		return -1;
+	fail("%s: %s", tlog_src_name(src), why);
+	return EXIT_TROUBLE;
+}
+
+int
+trust_checkpoint(const struct trust_opts *t, struct tlog_src *src,
+    bool latest, uint64_t size, const struct ledger_vkey *keys,
+    size_t nkeys, bool optional, struct tlog_checkpoint *ret)
+{
+	struct ledger_error err;
+	enum ledger_status st;
+	char *note = NULL, what[64];
+	size_t len;
+
+	memset(ret, 0, sizeof(*ret));
+	if (latest)
+		snprintf(what, sizeof(what), "newest checkpoint");
+	else
+		snprintf(what, sizeof(what), "checkpoint of size %" PRIu64,
+		    size);
+	st = tlog_get_checkpoint(src, latest, size, &note, &len, &err);
+	if (st == LEDGER_ENOTFOUND && latest)
+		return no_checkpoint(t, src, keys, nkeys, optional, err.msg);
+	if (st != LEDGER_OK) {
+		fail("%s of %s: %s", what, tlog_src_name(src), err.msg);
+		return tlog_exit_status(st);
+	}
+	st = tlog_checkpoint_check(note, len, keys, nkeys, ret, &err);
+	free(note);
+	if (st != LEDGER_OK) {
+		fail("%s of %s: %s", what, tlog_src_name(src), err.msg);
+		return tlog_exit_status(st);
+	}
+	if (!latest && ret->size != size) {
+		fail("%s of %s: the source sent the checkpoint of size %"
+		    PRIu64, what, tlog_src_name(src), ret->size);
+		tlog_checkpoint_release(ret);
+		return EXIT_NO;
+	}
+	if (src->store != NULL &&
+	    strcmp(ret->origin, ledger_store_origin(src->store)) != 0) {
+		fail("%s of %s: it is a checkpoint of log '%s', not '%s'",
+		    what, tlog_src_name(src), ret->origin,
+		    ledger_store_origin(src->store));
+		tlog_checkpoint_release(ret);
+		return EXIT_NO;
+	}
+	return -1;
+}
+
+int
+trust_pin(const struct trust_opts *t, struct tlog_src *src,
+    const struct ledger_vkey *keys, size_t nkeys,
+    const struct tlog_checkpoint *c, bool newest, struct trust_pin *out)
+{
+	struct ledger_error err;
+	enum ledger_status st;
+
+	memset(out, 0, sizeof(*out));
+	out->p.dirfd = -1;
+	if (t->no_pin)
+		return -1;
+	out->enabled = true;
+	if (pin_open(&out->p, t->pin_file, c->origin, keys, nkeys, &err)) {
+		fail("log '%s': %s", c->origin, err.msg);
+		return tlog_exit_status(err.code);
+	}
+	snprintf(out->path, sizeof(out->path), "%s", out->p.path);
+	if ((out->had = out->p.have)) {
+		out->prev_size = out->p.cp.size;
+		memcpy(out->prev_root, out->p.cp.root, LEDGER_HASH_BYTES);
+	}
+	st = pin_check(&out->p, src, c, newest, &out->result, NULL, NULL,
+	    &err);
+	if (st == LEDGER_ECHAIN) {
+		out->contradicted = true;
+		snprintf(out->detail, sizeof(out->detail), "%s", err.msg);
+		fail("log '%s' contradicts the pin '%s': %s", c->origin,
+		    out->path, err.msg);
+		return EXIT_NO;
+	}
+	if (st != LEDGER_OK) {
+		fail("log '%s': pin '%s': %s", c->origin, out->path, err.msg);
+		return tlog_exit_status(st);
+	}
+	return -1;
+}
+
+int
+trust_pin_commit(struct trust_pin *p, const struct tlog_checkpoint *c)
+{
+	struct ledger_error err;
+	char b64[TLOG_B64_SIZE];
+
+	if (!p->enabled || p->contradicted || p->p.dirfd < 0)
+		return -1;
+	if (pin_update(&p->p, c, &p->moved, &err) != LEDGER_OK)
+		return fail("log '%s': update the pin: %s", c->origin,
+		    err.msg);
+	if (!p->had && p->moved) {
+		tlog_b64(c->root, b64);
+		fprintf(stderr, "ledgerctl: no pinned checkpoint of log '%s': "
+		    "trusting checkpoint size %" PRIu64 " root_hash %s on "
+		    "first use; pinned in '%s'\n", c->origin, c->size, b64,
+		    p->path);
+	}
+	return -1;
+}
+
+void
+trust_pin_release(struct trust_pin *p)
+{
+	if (p != NULL)
+		pin_close(&p->p);
+}
+
+void
+trust_json_hashes(FILE *f, const uint8_t *hashes, size_t count)
+{
+	char b64[TLOG_B64_SIZE];
+	size_t i;
+
+	fputc('[', f);
+	for (i = 0; i < count; i++) {
+		tlog_b64(hashes + i * LEDGER_HASH_BYTES, b64);
+		fprintf(f, "%s\"%s\"", i ? "," : "", b64);
+	}
+	fputc(']', f);
+}
+
+void
+trust_pin_json(FILE *f, const struct trust_pin *p)
+{
+	char b64[TLOG_B64_SIZE];
+
+	fputs(",\"pin\":", f);
+	if (!p->enabled) {
+		fputs("null", f);
+		return;
+	}
+	fputs("{\"path\":", f);
+	json_print_string(f, p->path);
+	fprintf(f, ",\"status\":\"%s\",\"updated\":%s",
+	    p->contradicted ? "contradicted" : pin_result_name(p->result),
+	    p->moved ? "true" : "false");
+	if (p->had) {
+		tlog_b64(p->prev_root, b64);
+		fprintf(f, ",\"pinned_size\":%" PRIu64 ",\"pinned_root_hash\":"
+		    "\"%s\"", p->prev_size, b64);
+	} else
+		fputs(",\"pinned_size\":null,\"pinned_root_hash\":null", f);
+	if (p->contradicted) {
+		fputs(",\"detail\":", f);
+		json_print_string(f, p->detail);
+	}
+	fputc('}', f);
+}
+
+void
+trust_pin_text(FILE *f, const struct trust_pin *p)
+{
+	if (!p->enabled) {
+		fprintf(f, "pin:          not checked (--no-pin)\n");
+		return;
+	}
+	if (p->contradicted)
+		fprintf(f, "pin:          CONTRADICTED: %s\n", p->detail);
+	else if (!p->had)
+		fprintf(f, "pin:          %s (first use)\n", p->moved ?
+		    "pinned" : "none, not pinned");
+	else if (p->moved)
+		fprintf(f, "pin:          consistent; advanced from size %"
+		    PRIu64 "\n", p->prev_size);
+	else
+		fprintf(f, "pin:          consistent with size %" PRIu64 "\n",
+		    p->prev_size);
+	fprintf(f, "pin_file:     %s\n", p->path);
+}
