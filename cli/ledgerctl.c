@@ -186,7 +186,8 @@ parse_options(struct cli *cli, const struct command *cmd, int argc,
 	for (i = 0; extra != NULL && extra[i].name != NULL && n < 63; i++)
 		opts[n++] = extra[i];
 	memset(&opts[n], 0, sizeof(opts[n]));
-	snprintf(shortopts, sizeof(shortopts), "+d:h%s",
+	/* Options may follow operands ("prove 2 --size 8"); "--" ends them. */
+	snprintf(shortopts, sizeof(shortopts), "d:h%s",
 	    extra_short ? extra_short : "");
 	optind = 1;
 	opterr = 0;

@@ -866,6 +866,22 @@ route_event(struct req *r, uint64_t seq, const char *what)
 	return send_json(r, 200, &b, NULL);
 }
 
+/* The committed size: the sequencer's, or the store's when no sequencer
+ * runs (writes refused). */
+static uint64_t
+healthz_size(void)
+{
+	struct ledger_store *s;
+	uint64_t n = seq_log_size();
+
+	if (seq_refusal() != NULL && (s = pool_get(NULL)) != NULL) {
+		if (ledger_store_size(s, &n, NULL) != LEDGER_OK)
+			n = 0;
+		pool_put(s);
+	}
+	return n;
+}
+
 static enum MHD_Result
 route_healthz(struct req *r)
 {
@@ -883,14 +899,15 @@ route_healthz(struct req *r)
 	if (why != NULL) {
 		if (ledger_buf_adds(&b, "{\"status\":\"unavailable\","
 		    "\"reason\":") || add_jstr(&b, why) ||
-		    ledger_buf_addc(&b, '}')) {
+		    ledger_buf_addf(&b, ",\"log_size\":%" PRIu64 "}",
+		    healthz_size())) {
 			ledger_buf_release(&b);
 			return MHD_NO;
 		}
 		return send_json(r, 503, &b, retry_after);
 	}
 	if (ledger_buf_addf(&b, "{\"status\":\"ok\",\"log_size\":%" PRIu64
-	    "}", seq_log_size())) {
+	    "}", healthz_size())) {
 		ledger_buf_release(&b);
 		return MHD_NO;
 	}
@@ -1128,9 +1145,9 @@ classify(const char *url, const char **allow, uint64_t *seq,
 		return ROUTE_CHECKPOINT;
 	}
 	if (strncmp(url, "/v1/checkpoint/", 15) == 0) {
-		if (!parse_seq(url + 15, strlen(url + 15), seq))
-			return ROUTE_OTHER;
 		*allow = "GET";
+		*what = parse_seq(url + 15, strlen(url + 15), seq) ? "size" :
+		    "malformed";
 		return ROUTE_CHECKPOINT;
 	}
 	if (strcmp(url, "/v1/proof/inclusion") == 0) {
@@ -1210,6 +1227,9 @@ handle_first(struct req *r, const char *url, const char *method)
 	case ROUTE_HEALTHZ:
 		return route_healthz(r);
 	case ROUTE_CHECKPOINT:
+		if (strcmp(what, "malformed") == 0)
+			return send_error(r, 400, "bad_request", NULL,
+			    "the checkpoint size must be a non-negative integer");
 		return route_checkpoint(r, strcmp(what, "latest") == 0, seq);
 	case ROUTE_PROOF:
 		return route_proof(r, strcmp(what, "inclusion") == 0);

@@ -160,7 +160,10 @@ ensure_tokens(const struct config *c)
 	const char *host = c->listen_host;
 	char port[32];
 
-	if (ledger_store_open(c->data_dir, 0, &s, &err) != LEDGER_OK) {
+	/* Tokens need no key: a log that contradicts its checkpoint still
+	 * opens here, and is then served read-only. */
+	if (ledger_store_open(c->data_dir, LEDGER_STORE_NOKEY, &s, &err) !=
+	    LEDGER_OK) {
 		fprintf(stderr, "ledgerd: open '%s': %s\n", c->data_dir,
 		    err.msg);
 		return -1;
