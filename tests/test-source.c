@@ -2499,6 +2499,8 @@ START_TEST(test_source_cdevents_structured_data_base64)
 	sodium_bin2base64(b64, b64len, (uint8_t *)cdev, len,
 	    sodium_base64_VARIANT_ORIGINAL);
 	ce = malloc(b64len + 512);
+	ck_assert_ptr_nonnull(b64);
+	ck_assert_ptr_nonnull(ce);
 	sprintf(ce, "{\"specversion\":\"1.0\",\"id\":\"%s\",\"source\":"
 	    "\"/event/source/123\",\"type\":\"dev.cdevents.artifact.signed.0.3.0\","
 	    "\"datacontenttype\":\"application/json\",\"data_base64\":\"%s\"}",
@@ -2664,6 +2666,8 @@ START_TEST(test_source_intoto_dsse_bundle_and_document)
 	sodium_bin2base64(b64, b64len, (uint8_t *)prov, len,
 	    sodium_base64_VARIANT_ORIGINAL);
 	body = malloc(b64len + len + 512);
+	ck_assert_ptr_nonnull(b64);
+	ck_assert_ptr_nonnull(body);
 	for (way = 0; way < 3; way++) {
 		struct res res;
 		struct rq q;
