@@ -16,11 +16,26 @@
  *  3. verify: ledger_verify_store on that ledger with every signature,
  *     payload and index checked, once on all cores and once on one.
  *
+ *	-n events	how many to append (200000)
+ *	-b batch	events per ledger_store_append call (256)
+ *	-D kind		delivery ids: uuid (random, as webhooks send), seq
+ *			(time-ordered) or none (uuid)
+ *	-d dir		create the ledger in dir and keep it (default: a
+ *			temporary directory, removed at exit)
+ *	-k		skip the append: verify the existing ledger in -d dir
+ *	-P, -V		skip the primitives, the verify (to profile one phase)
+ *	-W		open the writer as ledgerd does
+ *			(LEDGER_STORE_MANUAL_WAL) with a passive checkpoint
+ *			once a second from a second handle, instead of the
+ *			store's inline checkpoints
+ *
+ * The fdatasync probe creates and removes a temporary file in the data
+ * directory.  Each phase reports how much CPU other processes took while it
+ * ran: the machine must be otherwise idle for the numbers to mean anything.
  * Not a test: numbers vary 10-30% run to run (docs/performance.md).  For
  * repeatable comparisons count instructions with valgrind --tool=callgrind.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -78,6 +93,20 @@ usage(void)
 	fprintf(stderr, "usage: %s [-kPVW] [-b batch] [-D none|seq|uuid] "
 	    "[-d dir] [-n events]\n", progname);
 	exit(2);
+}
+
+/* Misuse: say what is wrong, then the usage; exit 2. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage();
 }
 
 static double
@@ -538,7 +567,7 @@ bench_primitives(const char *dir, double *out_sign, double *out_verify)
 	uint64_t rs = 0x9e3779b97f4a7c15ULL;
 	char path[4096], a[32];
 	size_t i;
-	double s;
+	double s, t0, u0, s0, u1, s1, mb0;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		die("out of memory");
@@ -556,6 +585,9 @@ bench_primitives(const char *dir, double *out_sign, double *out_verify)
 
 	printf("\n1. primitives (median of %d timed runs each)\n\n", TRIALS);
 	printf("  %-42s %12s %10s\n", "operation", "ops/s", "us/op");
+	cpu_seconds(&u0, &s0);
+	mb0 = machine_busy_seconds();
+	t0 = now();
 	for (i = 0; i < sizeof(prims) / sizeof(*prims); i++) {
 		if (prims[i].fn == op_verify)	/* a valid signature */
 			crypto_sign_detached(c->sig, NULL, c->msg,
@@ -570,6 +602,9 @@ bench_primitives(const char *dir, double *out_sign, double *out_verify)
 		if (prims[i].fn == op_verify)
 			*out_verify = s;
 	}
+	cpu_seconds(&u1, &s1);
+	print_others(mb0, machine_busy_seconds(), (u1 - u0) + (s1 - s0),
+	    now() - t0);
 	close(c->fd);
 	sodium_memzero(c->sk, sizeof(c->sk));
 	free(c);
@@ -896,8 +931,8 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'b':
 			if (!parse_count(optarg, 1, LEDGER_BATCH_MAX, &batch))
-				die("bad batch size '%s' (1..%d)", optarg,
-				    LEDGER_BATCH_MAX);
+				usage_error("bad batch size '%s' (1..%d)",
+				    optarg, LEDGER_BATCH_MAX);
 			break;
 		case 'D':
 			if (strcmp(optarg, "none") == 0)
@@ -907,8 +942,8 @@ main(int argc, char **argv)
 			else if (strcmp(optarg, "uuid") == 0)
 				d = DELIVERY_UUID;
 			else
-				die("bad delivery kind '%s' (none, seq, uuid)",
-				    optarg);
+				usage_error("bad delivery kind '%s' "
+				    "(none, seq, uuid)", optarg);
 			break;
 		case 'd':
 			dir = optarg;
@@ -918,7 +953,7 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			if (!parse_count(optarg, 1, UINT64_C(1) << 40, &n))
-				die("bad event count '%s'", optarg);
+				usage_error("bad event count '%s'", optarg);
 			break;
 		case 'P':
 			skip_prims = true;
@@ -936,7 +971,7 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	if (skip_append && dir == NULL)
-		die("-k verifies an existing ledger: name it with -d");
+		usage_error("-k verifies an existing ledger: name it with -d");
 	if (sodium_init() < 0)
 		die("libsodium failed to initialize");
 	keep = dir != NULL;

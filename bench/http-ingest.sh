@@ -55,6 +55,7 @@ usage() {
     exit 2
 }
 die() { echo "$prog: $*" >&2; exit 1; }
+misuse() { echo "$prog: $*" >&2; usage; }
 is_uint() { case $1 in ''|*[!0-9]*) return 1;; esac; }
 
 while getopts "c:d:D:kn:pt:x:" opt; do
@@ -73,12 +74,17 @@ done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || usage
 for v in "$CONNS" "$DURATION" "$WRK_THREADS" "$APPEND_N"; do
-    is_uint "$v" || die "'$v' is not a count"
+    is_uint "$v" || misuse "'$v' is not a count"
 done
-[ "$CONNS" -ge 1 ] && [ "$DURATION" -ge 2 ] && [ "$WRK_THREADS" -ge 1 ] ||
-    die "need at least 1 connection, 1 thread and 2 seconds"
+if [ "$CONNS" -lt 1 ] || [ "$DURATION" -lt 2 ] || [ "$WRK_THREADS" -lt 1 ]
+then
+    misuse "need at least 1 connection, 1 thread and 2 seconds"
+fi
 [ "$WRK_THREADS" -le "$CONNS" ] || WRK_THREADS=$CONNS
-case $DELIVERY in uuid|none) ;; *) die "bad -D '$DELIVERY' (uuid, none)" ;; esac
+case $DELIVERY in
+uuid|none) ;;
+*) misuse "bad -D '$DELIVERY' (uuid, none)" ;;
+esac
 command -v wrk >/dev/null || die "wrk not found (apt-get install wrk)"
 command -v curl >/dev/null || die "curl not found (apt-get install curl)"
 for b in "$LEDGERD" "$LEDGERCTL"; do
@@ -95,7 +101,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/http-ingest-XXXXXX") ||
 # ledgerctl pins each log's checkpoints under $XDG_STATE_HOME; keep this
 # run's throw-away logs out of the user's state.
 export XDG_STATE_HOME=$T/state
-DPID= WPID= SPID= PPID_PERF=
+DPID='' WPID='' SPID='' PPID_PERF=
 cleanup() {
     # Only what this script started, by process id.
     [ -n "$PPID_PERF" ] && kill -INT "$PPID_PERF" 2>/dev/null
@@ -150,7 +156,7 @@ appended_now() { curl -s -m 2 -H "Authorization: Bearer $RTOK" \
 # Process figures are % of one core; busy and iowait are % of the whole
 # machine (NCPU cores).
 sample() {
-    local dpid=$1 wpid=$2 out=$3 hz t0 now el rss
+    local dpid=$1 wpid=$2 out=$3 hz t0 now rss
     local d0 d1 w0 w1 tot0 idle0 iow0 tot1 idle1 iow1 wal prev a0 a1
     hz=$(getconf CLK_TCK)
     t0=$(ms)

@@ -7,7 +7,9 @@
 -- artifact digest and, with DELIVERY=uuid, a random Idempotency-Key, as a
 -- webhook sender would use), padded with a log tail to exactly EVENT_BYTES.
 -- Responses are counted by status; done() prints one "RESULT key=value ..."
--- line that bench/http-ingest.sh parses, after wrk's own report.
+-- line that bench/http-ingest.sh parses, after wrk's own report, and a
+-- "FIRST_ERROR" line per thread with the first non-2xx answer it got.
+-- DUMP_BODY=FILE writes one generated body to FILE (to check its shape).
 
 local token = os.getenv("TOKEN") or error("TOKEN is not set")
 local delivery = os.getenv("DELIVERY") or "uuid"
