@@ -687,23 +687,50 @@ fail:
 
 /* ---- payload compression ---- */
 
+/*
+ * compress2() allocates zlib's full state (a 32 KB window and 128 KB hash,
+ * some 270 KB) for every call; glibc hands it back to the kernel at free
+ * and the next call pays the page faults again, which made compression
+ * most of the append path's CPU.  The window never needs to be larger than
+ * the input, so size the state to the payload: a 1 KB body then costs a
+ * few KB of state instead.  The output is an ordinary zlib stream; inflate
+ * reads any window size from its header.
+ */
 enum ledger_status
 ledger_payload_deflate(const void *data, size_t len, uint8_t **ret,
     size_t *ret_len, struct ledger_error *err)
 {
-	uLongf zlen = compressBound((uLong)len);
+	z_stream s;
 	uint8_t *z;
+	uLong bound;
+	int wbits = 9, mem, zr;
 
 	if ((uint64_t)len > UINT32_MAX)
 		return ledger_errorf(err, LEDGER_EINVAL, "payload too large");
-	if ((z = malloc(zlen ? zlen : 1)) == NULL)
+	while (wbits < 15 && ((size_t)1 << wbits) < len)
+		wbits++;
+	mem = wbits <= 10 ? 5 : wbits <= 12 ? 6 : 8;
+	memset(&s, 0, sizeof(s));
+	if (deflateInit2(&s, Z_BEST_SPEED, Z_DEFLATED, wbits, mem,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		return ledger_errorf(err, LEDGER_ENOMEM, "compress payload");
+	bound = deflateBound(&s, (uLong)len);
+	if ((z = malloc(bound ? bound : 1)) == NULL) {
+		deflateEnd(&s);
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-	if (compress2(z, &zlen, data, (uLong)len, Z_BEST_SPEED) != Z_OK) {
+	}
+	s.next_in = (Bytef *)(uintptr_t)data;
+	s.avail_in = (uInt)len;
+	s.next_out = z;
+	s.avail_out = (uInt)bound;
+	zr = deflate(&s, Z_FINISH);
+	*ret_len = s.total_out;
+	deflateEnd(&s);
+	if (zr != Z_STREAM_END) {
 		free(z);
 		return ledger_errorf(err, LEDGER_ENOMEM, "compress payload");
 	}
 	*ret = z;
-	*ret_len = zlen;
 	return LEDGER_OK;
 }
 

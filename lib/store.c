@@ -30,6 +30,9 @@
 #include "store-int.h"
 
 #define BUSY_TIMEOUT_MS 5000
+/* The daemon's writer checkpoints inline past this many WAL frames (64 MiB
+ * of 4 KiB pages); see ledger_store_wal_checkpoint. */
+#define WAL_WRITER_FRAMES (64 * 1024 * 1024 / 4096)
 
 static const char sql_find_delivery[] =
 	"SELECT seq, entry, sig, key_id, time_ms FROM entries"
@@ -232,24 +235,27 @@ load_head(struct ledger_store *s, struct ledger_error *err)
 	static const char sql[] =
 	    "SELECT size, last_leaf, last_time_ms FROM head WHERE id = 0";
 	enum ledger_status st;
-	sqlite3_stmt *q = NULL;
+	sqlite3_stmt *q;
 	int rc;
 
-	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
+	/* Read at every open and every batch: prepared once. */
+	if (s->st_head == NULL && (rc = sqlite3_prepare_v3(s->db, sql, -1,
+	    SQLITE_PREPARE_PERSISTENT, &s->st_head, NULL)) != SQLITE_OK)
 		return ledger_store_dberr(s, rc, err, "read head");
+	q = s->st_head;
 	rc = sqlite3_step(q);
 	if (rc != SQLITE_ROW || sqlite3_column_bytes(q, 1) != LEDGER_HASH_BYTES ||
 	    sqlite3_column_int64(q, 0) < 0) {
 		st = rc == SQLITE_ROW || rc == SQLITE_DONE ?
 		    ledger_errorf(err, LEDGER_ECHAIN, "head row is missing or "
 		    "malformed") : ledger_store_dberr(s, rc, err, "read head");
-		sqlite3_finalize(q);
+		sqlite3_reset(q);
 		return st;
 	}
 	s->size = (uint64_t)sqlite3_column_int64(q, 0);
 	memcpy(s->last_leaf, sqlite3_column_blob(q, 1), LEDGER_HASH_BYTES);
 	s->last_time_ms = sqlite3_column_int64(q, 2);
-	sqlite3_finalize(q);
+	sqlite3_reset(q);
 	return LEDGER_OK;
 }
 
@@ -284,11 +290,14 @@ open_db(struct ledger_store *s, bool create, struct ledger_error *err)
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	if (!(s->flags & LEDGER_STORE_READONLY)) {
 		if ((st = exec(s, "PRAGMA journal_mode = WAL", err)) ||
-		    (st = exec(s, "PRAGMA synchronous = FULL", err)))
+		    (st = exec(s, "PRAGMA synchronous = FULL", err)) ||
+		    (st = exec(s, "PRAGMA journal_size_limit = 67108864", err)))
 			return st;
 		if ((s->flags & LEDGER_STORE_MANUAL_WAL) &&
-		    (st = exec(s, "PRAGMA wal_autocheckpoint = 0", err)))
-			return st;
+		    sqlite3_wal_autocheckpoint(s->db, WAL_WRITER_FRAMES) !=
+		    SQLITE_OK)
+			return ledger_store_dberr(s, SQLITE_ERROR, err,
+			    "wal_autocheckpoint");
 	}
 	if ((st = exec(s, "PRAGMA foreign_keys = ON", err)) ||
 	    (st = exec(s, "PRAGMA cache_size = -65536", err)) ||
@@ -415,6 +424,7 @@ ledger_store_close(struct ledger_store *s)
 	sqlite3_finalize(s->st_insert_tree);
 	sqlite3_finalize(s->st_update_head);
 	sqlite3_finalize(s->st_get_tree);
+	sqlite3_finalize(s->st_head);
 	sqlite3_close(s->db);
 	ledger_key_free(s->key);
 	ledger_buf_release(&s->enc);
@@ -1026,6 +1036,19 @@ done:
 	return st;
 }
 
+/*
+ * A passive checkpoint copies WAL frames into the database without ever
+ * blocking the writer, and the daemon runs one every second from its own
+ * connection.  But a WAL only starts over when the writer, beginning a
+ * transaction, finds every frame copied, which never happens while the
+ * sequencer commits back to back: the WAL would grow without bound
+ * (gigabytes a minute under load).  So the writer itself, right after a
+ * commit that leaves more than WAL_WRITER_FRAMES in the WAL, runs a passive
+ * checkpoint inline (SQLite's auto-checkpoint, with a larger threshold):
+ * between its own commits nobody else writes, so that one completes, and
+ * the next commit starts the WAL over.  The background passes have copied
+ * most frames by then, so the inline one is short.
+ */
 enum ledger_status
 ledger_store_wal_checkpoint(struct ledger_store *s, struct ledger_error *err)
 {

@@ -33,8 +33,10 @@ extern "C" {
 
 /* Open flags. */
 #define LEDGER_STORE_READONLY	0x1	/* no key, no writes, no migrations */
-#define LEDGER_STORE_MANUAL_WAL	0x2	/* writer: no inline WAL checkpoints;
-					   call ledger_store_wal_checkpoint */
+#define LEDGER_STORE_MANUAL_WAL	0x2	/* writer: checkpoint inline only past
+					   64 MiB of WAL; call
+					   ledger_store_wal_checkpoint from
+					   another handle to keep it short */
 #define LEDGER_STORE_NOKEY	0x4	/* read-write without the key: for
 					   tokens and WAL checkpoints only */
 
