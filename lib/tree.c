@@ -80,6 +80,23 @@ ledger_store_prove_consistency(struct ledger_store *s, uint64_t m,
 	    s, proof, ret_count, err);
 }
 
+enum ledger_status
+ledger_store_leaf_hash(struct ledger_store *s, uint64_t seq,
+    uint8_t leaf[LEDGER_HASH_BYTES], struct ledger_error *err)
+{
+	enum ledger_status st;
+	uint64_t n, idx;
+
+	if ((st = log_size(s, &n, err)) != LEDGER_OK)
+		return st;
+	if (seq >= n)
+		return ledger_errorf(err, LEDGER_EINVAL,
+		    "entry %" PRIu64 " is beyond the log's %" PRIu64, seq, n);
+	idx = ledger_merkle_stored_index(0, seq);
+	return ledger_store_read_hashes(s, &idx, 1,
+	    (uint8_t (*)[LEDGER_HASH_BYTES])leaf, err);
+}
+
 void
 ledger_signed_checkpoint_release(struct ledger_signed_checkpoint *c)
 {

@@ -45,6 +45,15 @@ enum ledger_status ledger_store_prove_consistency(struct ledger_store *s,
     uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES],
     size_t *ret_count, struct ledger_error *err) LEDGER_WUR;
 
+/*
+ * The leaf hash of entry seq as the tree stores it (one point read; a
+ * verifier recomputes it from the entry bytes).
+ * Errors: LEDGER_EINVAL (seq beyond the log), LEDGER_ECHAIN, LEDGER_EDB.
+ */
+enum ledger_status ledger_store_leaf_hash(struct ledger_store *s,
+    uint64_t seq, uint8_t leaf[LEDGER_HASH_BYTES], struct ledger_error *err)
+    LEDGER_WUR;
+
 /* A stored, signed checkpoint.  note is malloc'd, NUL-terminated. */
 struct ledger_signed_checkpoint {
 	uint64_t size;
