@@ -34,7 +34,7 @@ extern "C" {
 /* Open flags. */
 #define LEDGER_STORE_READONLY	0x1	/* no key, no writes, no migrations */
 #define LEDGER_STORE_MANUAL_WAL	0x2	/* writer: checkpoint inline only past
-					   64 MiB of WAL; call
+					   4 MiB of WAL; call
 					   ledger_store_wal_checkpoint from
 					   another handle to keep it short */
 #define LEDGER_STORE_NOKEY	0x4	/* read-write without the key: for
