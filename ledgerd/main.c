@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,6 +295,16 @@ main(int argc, char **argv)
 		fprintf(stderr, "ledgerd: libsodium failed to initialize\n");
 		return 1;
 	}
+	/*
+	 * Every request allocates and frees zlib's state (up to ~270 KB for
+	 * a large webhook body) and the body itself.  By default glibc
+	 * returns such blocks to the kernel at once, and the next request
+	 * pays the page faults again: measured as a fifth of a webhook's
+	 * CPU.  Keep them: serve allocations up to 4 MiB from the heap and
+	 * trim it only past 64 MiB free.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
 	config_defaults(&cfg);
 	if (config_path != NULL) {
 		problems = config_load(config_path, &cfg, print_problem, NULL);
