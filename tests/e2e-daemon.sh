@@ -260,8 +260,9 @@ if mount -t tmpfs -o size=3m tmpfs "$F/mnt" 2>/dev/null; then
 	n=$(grep -c '"seq"' "$F/acks")
 	check "full disk: every acknowledged event survived ($n)" \
 	    bash -c "[ \$('$LEDGERCTL' events -d '$F/mnt/var' --kind artifact --json | wc -l) = $n ]"
-	check "full disk: writes work again once there is room" \
-	    test "$(post '{"kind":"build"}')" = 201
+	st=$(post '{"kind":"build"}')
+	check "full disk: writes work again once there is room ($st)" \
+	    test "$st" = 201
 	check "full disk: the chain verifies" verify "$F/mnt"
 	stop "$PID"
 else

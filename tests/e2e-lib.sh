@@ -40,11 +40,18 @@ start() {
 	PID=$!
 	PIDS+=("$PID")
 	local i
+	local lines
+	PORT=
 	for i in $(seq 1 100); do
-		PORT=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$dir/log" |
-		    tail -1 | sed 's/.*://')
-		[ -n "$PORT" ] && [ "$(grep -c 'listening on' "$dir/log")" -ge \
-		    "${STARTS:-1}" ] && break
+		# one snapshot of the log: the count and the port must agree
+		lines=$(grep -o 'listening on http://127.0.0.1:[0-9]*' \
+		    "$dir/log" 2>/dev/null)
+		if [ -n "$lines" ] && [ "$(echo "$lines" | wc -l)" -ge \
+		    "${STARTS:-1}" ]; then
+			PORT=$(echo "$lines" | sed -n "${STARTS:-1}p" |
+			    sed 's/.*://')
+			break
+		fi
 		sleep 0.05
 	done
 	URL=http://127.0.0.1:$PORT
