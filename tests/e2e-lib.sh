@@ -15,7 +15,7 @@ PIDS=()
 MOUNTS=()
 cleanup() {
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	for m in "${MOUNTS[@]}"; do umount "$m" 2>/dev/null; done
+	for m in "${MOUNTS[@]}"; do umount -l "$m" 2>/dev/null; done
 	rm -rf "$T"
 }
 trap cleanup EXIT

@@ -535,7 +535,7 @@ static void
 teardown_full(void)
 {
 	if (mounted)
-		umount(mnt);
+		umount2(mnt, MNT_DETACH);	/* even if a failed test left files open */
 	tu_rmtree(dir);
 }
 
