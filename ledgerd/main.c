@@ -122,7 +122,7 @@ static int
 ensure_data_dir(const struct config *c)
 {
 	struct ledger_error err;
-	char origin[LEDGER_ORIGIN_MAX], path[4096];
+	char origin[LEDGER_ORIGIN_MAX], path[4096], *vkey = NULL;
 	struct ledger_store *s;
 
 	snprintf(path, sizeof(path), "%s/%s", c->data_dir, LEDGER_DB_FILE);
@@ -146,6 +146,13 @@ ensure_data_dir(const struct config *c)
 	    "ledgerd: log origin '%s', key id %08x; public key in %s/%s\n",
 	    c->data_dir, ledger_store_origin(s), ledger_store_key_id(s),
 	    c->data_dir, LEDGER_PUB_FILE);
+	if (ledger_store_vkey(s) != NULL &&
+	    ledger_vkey_format(ledger_store_vkey(s), &vkey, NULL) == LEDGER_OK) {
+		fprintf(stderr, "ledgerd: verifier key (give it to auditors; "
+		    "checkpoints verify with it, e.g. Go's note.Open):\n  %s\n",
+		    vkey);
+		free(vkey);
+	}
 	ledger_store_close(s);
 	return 0;
 }
@@ -363,8 +370,17 @@ main(int argc, char **argv)
 		ledger_store_close(writer);
 		return 1;
 	}
-	log_info("store open dir=%s origin=%s key_id=%08x", cfg.data_dir,
-	    ledger_store_origin(maint), ledger_store_key_id(maint));
+	{
+		char *vkey = NULL;
+
+		if (ledger_store_vkey(maint) != NULL)
+			(void)!ledger_vkey_format(ledger_store_vkey(maint),
+			    &vkey, NULL);
+		log_info("store open dir=%s origin=%s key_id=%08x vkey=%s",
+		    cfg.data_dir, ledger_store_origin(maint),
+		    ledger_store_key_id(maint), vkey ? vkey : "-");
+		free(vkey);
+	}
 	if (writer != NULL) {
 		char kid[9];
 
