@@ -56,6 +56,7 @@
 #include <zlib.h>
 
 #include "ledger-config.h"
+#include "bench-util.h"
 #include "ledger/entry.h"
 #include "ledger/keys.h"
 #include "ledger/store.h"
@@ -72,20 +73,8 @@
 
 enum delivery { DELIVERY_NONE, DELIVERY_SEQ, DELIVERY_UUID };
 
-static const char *progname = "bench-append";
+const char *progname = "bench-append";
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
 
 static void __attribute__((noreturn))
 usage(void)
@@ -109,14 +98,6 @@ usage_error(const char *fmt, ...)
 	usage();
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* CPU seconds used by this process so far (all threads), user and sys. */
 static void
@@ -147,29 +128,6 @@ grouped(double v, char *out, size_t n)
 	return out;
 }
 
-/*
- * CPU seconds the whole machine has spent busy so far (every core; from
- * /proc/stat), or -1.  Minus our own CPU time over the same interval, it
- * shows whether other processes competed with the benchmark.
- */
-static double
-machine_busy_seconds(void)
-{
-	unsigned long long v[8] = { 0 };
-	double hz = (double)sysconf(_SC_CLK_TCK);
-	FILE *f;
-	int n;
-
-	if ((f = fopen("/proc/stat", "r")) == NULL)
-		return -1;
-	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
-	    &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
-	fclose(f);
-	if (n != 8 || hz <= 0)
-		return -1;
-	/* user nice system [idle iowait] irq softirq steal */
-	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / hz;
-}
 
 /* A line saying how much CPU other processes took during a phase. */
 static void
@@ -205,42 +163,10 @@ io_write_bytes(void)
 	return v;
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
 
-	return (x > y) - (x < y);
-}
-
-/* The p-th percentile (nearest rank) of n sorted values. */
-static double
-percentile(const double *sorted, size_t n, double p)
-{
-	size_t rank;
-
-	if (n == 0)
-		return 0;
-	rank = (size_t)(p / 100.0 * (double)n + 0.999999);
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	return sorted[rank - 1];
-}
 
 /* ---- realistic events ---- */
 
-/* xorshift64*: cheap, deterministic "random" hex for commits and digests,
- * so payloads compress like real ones rather than like repeated text. */
-static uint64_t
-rnd(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 0x2545F4914F6CDD1DULL;
-}
 
 static void
 rnd_hex(uint64_t *s, char *out, size_t nhex)
@@ -858,18 +784,6 @@ bench_verify(const char *dir, int ncores, double *all, double *one)
 
 /* ---- main ---- */
 
-static void
-print_loadavg(const char *when)
-{
-	char line[128];
-	FILE *f;
-
-	if ((f = fopen("/proc/loadavg", "r")) == NULL)
-		return;
-	if (fgets(line, sizeof(line), f) != NULL)
-		printf("load average %s: %s", when, line);
-	fclose(f);
-}
 
 static void
 remove_tree(const char *dir)
@@ -898,19 +812,6 @@ cleanup(void)
 		remove_tree(tmpdir);
 }
 
-static bool
-parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-		return false;
-	*ret = v;
-	return true;
-}
 
 int
 main(int argc, char **argv)

@@ -56,6 +56,7 @@
 #include <sqlite3.h>
 
 #include "ledger-config.h"
+#include "bench-util.h"
 #include "ledger/entry.h"
 #include "ledger/merkle.h"
 #include "ledger/store.h"
@@ -66,20 +67,8 @@
 #define VERIFY_EVERY	50
 #define SEQS_FILE	"proof-seqs.txt"
 
-static const char *progname = "bench-proofs";
+const char *progname = "bench-proofs";
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
 
 static void __attribute__((noreturn))
 usage(void)
@@ -89,14 +78,6 @@ usage(void)
 	exit(2);
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static double
 cpu_now(void)
@@ -108,24 +89,6 @@ cpu_now(void)
 	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
-/* CPU seconds the whole machine has been busy (all cores), or -1. */
-static double
-machine_busy_seconds(void)
-{
-	unsigned long long v[8] = { 0 };
-	double hz = (double)sysconf(_SC_CLK_TCK);
-	FILE *f;
-	int n;
-
-	if ((f = fopen("/proc/stat", "r")) == NULL)
-		return -1;
-	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
-	    &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
-	fclose(f);
-	if (n != 8 || hz <= 0)
-		return -1;
-	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / hz;
-}
 
 /* A phase: wall, own CPU and the machine's busy time at its start. */
 struct phase {
@@ -164,50 +127,9 @@ print_others(const struct phase *p)
 		    " (NOT an idle machine: numbers are high)" : "");
 }
 
-static void
-print_loadavg(const char *when)
-{
-	char line[128];
-	FILE *f;
 
-	if ((f = fopen("/proc/loadavg", "r")) == NULL)
-		return;
-	if (fgets(line, sizeof(line), f) != NULL)
-		printf("load average %s: %s", when, line);
-	fclose(f);
-}
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
 
-	return (x > y) - (x < y);
-}
-
-static double
-percentile(const double *sorted, size_t n, double p)
-{
-	size_t rank;
-
-	if (n == 0)
-		return 0;
-	rank = (size_t)(p / 100.0 * (double)n + 0.999999);
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	return sorted[rank - 1];
-}
-
-static uint64_t
-rnd(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 0x2545F4914F6CDD1DULL;
-}
 
 /* Uniform in [lo, hi] (hi - lo far below 2^64: the bias is negligible). */
 static uint64_t
@@ -228,19 +150,6 @@ synth_leaf(uint64_t i, uint8_t out[LEDGER_HASH_BYTES])
 	ledger_merkle_leaf_hash(b, sizeof(b), out);
 }
 
-static bool
-parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-		return false;
-	*ret = v;
-	return true;
-}
 
 /* dir/name into out (4096 bytes), or die. */
 static char *
