@@ -18,6 +18,7 @@ struct ledger_store {
 	struct ledger_key *key;		/* NULL when read-only */
 	struct ledger_vkey vkey;
 	bool have_vkey;
+	int schema_version;		/* PRAGMA user_version after open */
 
 	/* Writer state, loaded on open and advanced by each commit. */
 	uint64_t size;
@@ -25,8 +26,23 @@ struct ledger_store {
 	int64_t last_time_ms;
 	struct ledger_merkle_frontier frontier;
 
+	/*
+	 * The writer's delivery filter: a Bloom filter over the lookup keys
+	 * of every (source, delivery) in the log, so that a new delivery id,
+	 * nearly always absent, costs no lookup.  Built from entry_keys under
+	 * the write lock once a writer has appended DFILTER_AFTER events
+	 * (ledgerctl append never pays for it), kept current by each append
+	 * and by ledger_store_sync_head for other writers' appends.  Only
+	 * "absent" answers are trusted; "maybe" does the exact lookup.
+	 */
+	uint64_t *dfilter;		/* NULL: not built */
+	uint64_t dfilter_bits;		/* a power of two */
+	uint64_t dfilter_keys;		/* keys added */
+	uint64_t appended;		/* events offered since open */
+
 	/* Prepared once, reused. */
 	sqlite3_stmt *st_find_delivery;
+	sqlite3_stmt *st_insert_keys;
 	sqlite3_stmt *st_insert_entry;
 	sqlite3_stmt *st_insert_payload;
 	sqlite3_stmt *st_insert_tree;

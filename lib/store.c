@@ -27,6 +27,7 @@
 #include "ledger/merkle.h"
 #include "ledger/store.h"
 #include "ledger-int.h"
+#include "lookup.h"
 #include "store-int.h"
 
 #define BUSY_TIMEOUT_MS 5000
@@ -40,9 +41,14 @@
  */
 #define WAL_WRITER_FRAMES (4 * 1024 * 1024 / 4096)
 
+/* The key finds candidates; the columns decide (lib/lookup.h). */
 static const char sql_find_delivery[] =
 	"SELECT seq, entry, sig, key_id, time_ms FROM entries"
-	" WHERE source_name = ?1 AND delivery = ?2";
+	" WHERE seq IN (SELECT rowid FROM entry_keys WHERE entry_keys"
+	" MATCH ?3) AND source_name = ?1 AND delivery = ?2"
+	" ORDER BY seq LIMIT 1";
+static const char sql_insert_keys[] =
+	"INSERT INTO entry_keys (rowid, k) VALUES (?1, ?2)";
 static const char sql_insert_entry[] =
 	"INSERT INTO entries (" ENTRY_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5,"
 	" ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
@@ -162,6 +168,7 @@ migrate(struct ledger_store *s, struct ledger_error *err)
 	}
 	version = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
+	s->schema_version = version;
 	if (version > ledger_migration_count)
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "database schema version %d is newer than this program's %d",
@@ -187,6 +194,7 @@ migrate(struct ledger_store *s, struct ledger_error *err)
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 			return st;
 		}
+		s->schema_version = i + 1;
 	}
 	return LEDGER_OK;
 }
@@ -265,6 +273,28 @@ load_head(struct ledger_store *s, struct ledger_error *err)
 	return LEDGER_OK;
 }
 
+/* ledger_lookup_terms(commit, artifact, run, source_name, delivery): an
+ * entry's lookup terms (lib/lookup.h), or NULL if it has none.  Migration
+ * 004 fills entry_keys with it. */
+static void
+sql_lookup_terms(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	char out[LEDGER_LOOKUP_TERMS];
+	struct ledger_entry e;
+
+	(void)argc;
+	memset(&e, 0, sizeof(e));
+	e.subject[LEDGER_SUBJ_COMMIT] = (char *)sqlite3_value_text(argv[0]);
+	e.subject[LEDGER_SUBJ_ARTIFACT] = (char *)sqlite3_value_text(argv[1]);
+	e.subject[LEDGER_SUBJ_RUN] = (char *)sqlite3_value_text(argv[2]);
+	e.source[LEDGER_SRC_NAME] = (char *)sqlite3_value_text(argv[3]);
+	e.source[LEDGER_SRC_DELIVERY] = (char *)sqlite3_value_text(argv[4]);
+	if (ledger_lookup_terms(&e, out, NULL, NULL) == 0)
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
+}
+
 static enum ledger_status
 open_db(struct ledger_store *s, bool create, struct ledger_error *err)
 {
@@ -294,6 +324,11 @@ open_db(struct ledger_store *s, bool create, struct ledger_error *err)
 	free(path);
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	/* Direct only: no trigger or view in a database file can call it. */
+	if ((rc = sqlite3_create_function_v2(s->db, "ledger_lookup_terms", 5,
+	    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL,
+	    sql_lookup_terms, NULL, NULL, NULL)) != SQLITE_OK)
+		return ledger_store_dberr(s, rc, err, "register functions");
 	if (!(s->flags & LEDGER_STORE_READONLY)) {
 		if ((st = exec(s, "PRAGMA journal_mode = WAL", err)) ||
 		    (st = exec(s, "PRAGMA synchronous = FULL", err)) ||
@@ -392,6 +427,8 @@ ledger_store_open(const char *dir, unsigned flags, struct ledger_store **ret,
 		}
 		if ((st = prepare(s, sql_find_delivery, &s->st_find_delivery,
 		    err)) ||
+		    (st = prepare(s, sql_insert_keys, &s->st_insert_keys,
+		    err)) ||
 		    (st = prepare(s, sql_insert_entry, &s->st_insert_entry,
 		    err)) ||
 		    (st = prepare(s, sql_insert_payload, &s->st_insert_payload,
@@ -427,6 +464,8 @@ ledger_store_close(struct ledger_store *s)
 	sqlite3_finalize(s->st_find_delivery);
 	sqlite3_finalize(s->st_insert_entry);
 	sqlite3_finalize(s->st_insert_payload);
+	sqlite3_finalize(s->st_insert_keys);
+	free(s->dfilter);
 	sqlite3_finalize(s->st_insert_tree);
 	sqlite3_finalize(s->st_update_head);
 	sqlite3_finalize(s->st_get_tree);
@@ -600,22 +639,150 @@ step_done(struct ledger_store *s, sqlite3_stmt *q, struct ledger_error *err,
 	return LEDGER_OK;
 }
 
+/* ---- the delivery filter (store-int.h) ---- */
+
+/* Build it once a writer has been offered this many events. */
+#define DFILTER_AFTER		512
+/* 16 bits and 4 probes per key: 0.24% false "maybe"s at capacity. */
+#define DFILTER_BITS_PER_KEY	16
+#define DFILTER_MIN_BITS	((uint64_t)1 << 20)	/* 128 KiB */
+#define DFILTER_MAX_BITS	((uint64_t)1 << 28)	/* 32 MiB */
+/* Another writer appended more than this since our last batch: drop the
+ * filter (and rebuild it) rather than read all their rows. */
+#define DFILTER_CATCH_UP_MAX	65536
+
+static void
+dfilter_add(struct ledger_store *s, uint64_t k)
+{
+	uint64_t h2 = (k >> 32 | k << 32) | 1, m = s->dfilter_bits - 1;
+	int i;
+
+	for (i = 0; i < 4; i++, k += h2)
+		s->dfilter[(k & m) >> 6] |= (uint64_t)1 << (k & 63);
+	s->dfilter_keys++;
+}
+
+static bool
+dfilter_maybe(const struct ledger_store *s, uint64_t k)
+{
+	uint64_t h2 = (k >> 32 | k << 32) | 1, m = s->dfilter_bits - 1;
+	int i;
+
+	for (i = 0; i < 4; i++, k += h2)
+		if (!(s->dfilter[(k & m) >> 6] & (uint64_t)1 << (k & 63)))
+			return false;
+	return true;
+}
+
+static void
+dfilter_drop(struct ledger_store *s)
+{
+	free(s->dfilter);
+	s->dfilter = NULL;
+	s->dfilter_bits = 0;
+	s->dfilter_keys = 0;
+}
+
+/*
+ * Inside the write transaction: (re)build the filter from every delivery
+ * term in entry_keys, sized for twice the log.  Out of memory or a failed
+ * read only leaves the store without a filter (exact lookups), never
+ * wrong.
+ */
+static enum ledger_status
+dfilter_build(struct ledger_store *s, struct ledger_error *err)
+{
+	static const char sql[] = "SELECT term FROM temp.entry_keys_terms"
+	    " WHERE term >= 'd' AND term < 'e'";
+	uint64_t bits = DFILTER_MIN_BITS, k;
+	enum ledger_lookup_field f;
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	dfilter_drop(s);
+	while (bits < DFILTER_MAX_BITS &&
+	    bits / DFILTER_BITS_PER_KEY < 2 * s->size)
+		bits <<= 1;
+	if ((rc = sqlite3_exec(s->db, "CREATE VIRTUAL TABLE IF NOT EXISTS"
+	    " temp.entry_keys_terms USING fts5vocab(main, entry_keys, row)",
+	    NULL, NULL, NULL)) != SQLITE_OK)
+		return ledger_store_dberr(s, rc, err, "delivery filter");
+	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
+		return ledger_store_dberr(s, rc, err, "delivery filter");
+	if ((s->dfilter = calloc(bits / 64, sizeof(uint64_t))) == NULL) {
+		sqlite3_finalize(q);
+		return LEDGER_OK;
+	}
+	s->dfilter_bits = bits;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		if (ledger_lookup_parse_term((const char *)sqlite3_column_text(q,
+		    0), (size_t)sqlite3_column_bytes(q, 0), &f, &k) &&
+		    f == LEDGER_LOOKUP_DELIVERY)
+			dfilter_add(s, k);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE) {
+		dfilter_drop(s);
+		return ledger_store_dberr(s, rc, err, "delivery filter");
+	}
+	return LEDGER_OK;
+}
+
+/* Another writer appended seqs [from, to): add their deliveries. */
+static enum ledger_status
+dfilter_catch_up(struct ledger_store *s, uint64_t from, uint64_t to,
+    struct ledger_error *err)
+{
+	static const char sql[] = "SELECT source_name, delivery FROM entries"
+	    " WHERE seq >= ?1 AND seq < ?2 AND delivery IS NOT NULL";
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if (s->dfilter == NULL)
+		return LEDGER_OK;
+	if (to - from > DFILTER_CATCH_UP_MAX) {
+		dfilter_drop(s);
+		return LEDGER_OK;
+	}
+	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
+		return ledger_store_dberr(s, rc, err, "read deliveries");
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)from);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)to);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		dfilter_add(s, ledger_lookup_key(LEDGER_LOOKUP_DELIVERY,
+		    (const char *)sqlite3_column_text(q, 0),
+		    (const char *)sqlite3_column_text(q, 1)));
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE) {
+		dfilter_drop(s);
+		return ledger_store_dberr(s, rc, err, "read deliveries");
+	}
+	return LEDGER_OK;
+}
+
 /* An earlier entry with the same (source, delivery)?  Fills r and sets
- * *found. */
+ * *found; *key receives the pair's lookup key. */
 static enum ledger_status
 find_delivery(struct ledger_store *s, const struct ledger_event *ev,
-    struct ledger_receipt *r, bool *found, struct ledger_error *err)
+    struct ledger_receipt *r, bool *found, uint64_t *key,
+    struct ledger_error *err)
 {
 	sqlite3_stmt *q = s->st_find_delivery;
+	char term[LEDGER_LOOKUP_TERM];
 	int rc;
 
 	*found = false;
 	if (ev->e.source[LEDGER_SRC_DELIVERY] == NULL)
 		return LEDGER_OK;
+	*key = ledger_lookup_key(LEDGER_LOOKUP_DELIVERY,
+	    ev->e.source[LEDGER_SRC_NAME], ev->e.source[LEDGER_SRC_DELIVERY]);
+	if (s->dfilter != NULL && !dfilter_maybe(s, *key))
+		return LEDGER_OK;
+	ledger_lookup_term(LEDGER_LOOKUP_DELIVERY, *key, term);
 	sqlite3_bind_text(q, 1, ev->e.source[LEDGER_SRC_NAME], -1,
 	    SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, ev->e.source[LEDGER_SRC_DELIVERY], -1,
 	    SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, term, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		r->seq = (uint64_t)sqlite3_column_int64(q, 0);
@@ -644,6 +811,7 @@ append_one(struct ledger_store *s, const struct ledger_event *ev,
 	struct ledger_entry e = ev->e;	/* shallow: borrows ev's strings */
 	uint8_t hashes[LEDGER_MERKLE_MAX_STORED][LEDGER_HASH_BYTES];
 	uint64_t idx[LEDGER_MERKLE_MAX_STORED];
+	char terms[LEDGER_LOOKUP_TERMS];
 	sqlite3_stmt *q = s->st_insert_entry;
 	enum ledger_status st;
 	size_t i, nh;
@@ -693,6 +861,14 @@ append_one(struct ledger_store *s, const struct ledger_event *ev,
 	if ((st = step_done(s, q, err, "insert payload")) != LEDGER_OK)
 		return st;
 
+	if (ledger_lookup_terms(&e, terms, NULL, NULL) > 0) {
+		q = s->st_insert_keys;
+		sqlite3_bind_int64(q, 1, (sqlite3_int64)e.seq);
+		sqlite3_bind_text(q, 2, terms, -1, SQLITE_STATIC);
+		if ((st = step_done(s, q, err, "insert lookup keys")))
+			return st;
+	}
+
 	st = ledger_merkle_frontier_append(&s->frontier, r->leaf, hashes, idx,
 	    &nh, err);
 	if (st != LEDGER_OK)
@@ -723,6 +899,11 @@ ledger_store_sync_head(struct ledger_store *s, struct ledger_error *err)
 		return st;
 	if (s->size == size)
 		return LEDGER_OK;
+	if (s->size > size &&
+	    (st = dfilter_catch_up(s, size, s->size, err)) != LEDGER_OK)
+		return st;
+	if (s->size < size)	/* cannot happen to an append-only log */
+		dfilter_drop(s);
 	return ledger_merkle_frontier_load(&s->frontier, s->size,
 	    ledger_store_read_hashes, s, err);
 }
@@ -777,15 +958,28 @@ ledger_store_append(struct ledger_store *s, struct ledger_event *const *evs,
 	 * is the truth.  One point read per batch. */
 	if ((st = ledger_store_sync_head(s, err)) != LEDGER_OK)
 		goto rollback;
+	s->appended += n;
+	if (s->dfilter == NULL && s->appended >= DFILTER_AFTER &&
+	    (st = dfilter_build(s, err)) != LEDGER_OK)
+		goto rollback;
 	now = ledger_now_ms();
 	for (i = 0; i < n; i++) {
-		if ((st = find_delivery(s, evs[i], &ret[i], &dup, err)))
+		uint64_t key = 0;
+
+		if ((st = find_delivery(s, evs[i], &ret[i], &dup, &key, err)))
 			goto rollback;
 		if (dup)
 			continue;
 		if ((st = append_one(s, evs[i], now, &ret[i], err)))
 			goto rollback;
+		/* Before COMMIT: a later event of this batch must find it.
+		 * If the batch rolls back the bit stays, a harmless "maybe". */
+		if (s->dfilter != NULL && evs[i]->e.source[LEDGER_SRC_DELIVERY])
+			dfilter_add(s, key);
 	}
+	if (s->dfilter != NULL && s->dfilter_bits < DFILTER_MAX_BITS &&
+	    s->dfilter_keys > s->dfilter_bits / DFILTER_BITS_PER_KEY)
+		dfilter_drop(s);	/* full: rebuilt larger next batch */
 	q = s->st_update_head;
 	sqlite3_bind_int64(q, 1, (sqlite3_int64)s->size);
 	sqlite3_bind_blob(q, 2, s->last_leaf, LEDGER_HASH_BYTES, SQLITE_STATIC);
@@ -963,45 +1157,72 @@ ledger_query_init(struct ledger_query *q)
 }
 
 /*
- * The listing's SQL is assembled from the constant fragments below only,
- * never from client data: every value is bound.  The parameter number of a
- * filter is fixed (kind ?1, subjects ?2.., source ?12, ...) so the text
- * depends only on which filters are set.
+ * The listing's SQL is assembled from constant fragments and the schema's
+ * own column names only, never from client data: every value is bound.
+ * The parameter number of a filter is fixed (kind ?1, subjects ?2..,
+ * source ?12, ..., lookup terms ?17) so the text depends only on which
+ * filters are set.
  */
 enum ledger_status
 ledger_store_query(struct ledger_store *s, const struct ledger_query *q,
     int (*fn)(void *ctx, const struct ledger_row *row), void *ctx,
     struct ledger_error *err)
 {
-	static const char *const subj_where[LEDGER_SUBJ_COUNT] = {
-		" AND actor = ?2", " AND artifact = ?3", " AND commit_id = ?4",
-		" AND environment = ?5", " AND pipeline = ?6", " AND run = ?7",
-		" AND service = ?8", " AND status = ?9", " AND ticket = ?10",
-		" AND url = ?11",
+	static const struct {
+		enum ledger_subject subj;
+		enum ledger_lookup_field f;
+	} looked_up[] = {
+		{ LEDGER_SUBJ_COMMIT, LEDGER_LOOKUP_COMMIT },
+		{ LEDGER_SUBJ_ARTIFACT, LEDGER_LOOKUP_ARTIFACT },
+		{ LEDGER_SUBJ_RUN, LEDGER_LOOKUP_RUN },
 	};
 	struct ledger_buf sql = LEDGER_BUF_INIT;
+	char terms[LEDGER_LOOKUP_TERMS];
 	struct ledger_row row;
 	enum ledger_status st = LEDGER_OK;
 	sqlite3_stmt *stmt = NULL;
+	const char *pfx;
+	size_t tlen = 0, j;
 	int i, rc;
 
 	if (q->kind >= LEDGER_KIND_COUNT)
 		return ledger_errorf(err, LEDGER_EINVAL, "bad kind filter");
+	/* Random values are found through their lookup keys (schema 004);
+	 * the column comparisons below still decide. */
+	for (j = 0; s->schema_version >= 4 &&
+	    j < sizeof(looked_up) / sizeof(*looked_up); j++) {
+		if (q->subject[looked_up[j].subj] == NULL)
+			continue;
+		if (tlen > 0)
+			terms[tlen++] = ' ';
+		ledger_lookup_term(looked_up[j].f, ledger_lookup_key(
+		    looked_up[j].f, q->subject[looked_up[j].subj], NULL),
+		    terms + tlen);
+		tlen += LEDGER_LOOKUP_TERM - 1;
+	}
 	if (ledger_buf_adds(&sql, "SELECT " ENTRY_COLUMNS
 	    " FROM entries WHERE seq > ?15"))
 		goto nomem;
-	if (q->kind >= 0 && ledger_buf_adds(&sql, " AND kind = ?1"))
+	/* With lookup keys, the rowids they give are the plan: "+" keeps the
+	 * planner from scanning an index on another filter instead. */
+	pfx = tlen > 0 ? "+" : "";
+	if (tlen > 0 && ledger_buf_adds(&sql, " AND seq IN (SELECT rowid FROM"
+	    " entry_keys WHERE entry_keys MATCH ?17)"))
+		goto nomem;
+	if (q->kind >= 0 && ledger_buf_addf(&sql, " AND %skind = ?1", pfx))
 		goto nomem;
 	for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
-		if (q->subject[i] != NULL &&
-		    ledger_buf_adds(&sql, subj_where[i]))
+		if (q->subject[i] != NULL && ledger_buf_addf(&sql,
+		    " AND %s%s = ?%d", pfx, ledger_subject_column(i), 2 + i))
 			goto nomem;
-	if (q->source != NULL && ledger_buf_adds(&sql,
-	    " AND source_name = ?12"))
+	if (q->source != NULL && ledger_buf_addf(&sql,
+	    " AND %ssource_name = ?12", pfx))
 		goto nomem;
-	if (q->since_ms > 0 && ledger_buf_adds(&sql, " AND time_ms >= ?13"))
+	if (q->since_ms > 0 && ledger_buf_addf(&sql, " AND %stime_ms >= ?13",
+	    pfx))
 		goto nomem;
-	if (q->until_ms > 0 && ledger_buf_adds(&sql, " AND time_ms < ?14"))
+	if (q->until_ms > 0 && ledger_buf_addf(&sql, " AND %stime_ms < ?14",
+	    pfx))
 		goto nomem;
 	if (ledger_buf_adds(&sql, " ORDER BY seq LIMIT ?16"))
 		goto nomem;
@@ -1023,6 +1244,8 @@ ledger_store_query(struct ledger_store *s, const struct ledger_query *q,
 	sqlite3_bind_int64(stmt, 15, q->after_seq);
 	sqlite3_bind_int64(stmt, 16, q->limit > 0 && q->limit < INT64_MAX ?
 	    (sqlite3_int64)q->limit : -1);
+	if (tlen > 0)
+		sqlite3_bind_text(stmt, 17, terms, (int)tlen, SQLITE_STATIC);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if ((st = ledger_row_from_stmt(s, stmt, &row, err)))
 			goto done;

@@ -10,6 +10,13 @@
  * prev names this entry's hash, its bytes are authentic and only the
  * signature was changed; so each entry is judged one step late.
  *
+ * The lookup-key table (lib/lookup.h) is derived data that queries and
+ * idempotency trust, so it is checked too, both ways: every key an entry's
+ * columns give must be there under its seq, and nothing else may be.  The
+ * expected (key, seq) pairs are collected while reading (16 bytes each,
+ * about 3 per entry), sorted, and merged against the table's own listing
+ * (fts5vocab "instance": term order, then rowid).
+ *
  * Fast path: an entry's indexed columns re-encoded must give its stored
  * bytes exactly.  That one comparison shows that the columns are faithful
  * (and yields seq, key and prev without parsing JSON).  Only when it fails
@@ -29,6 +36,7 @@
 #include "ledger/tree.h"
 #include "ledger/verify.h"
 #include "ledger-int.h"
+#include "lookup.h"
 #include "store-int.h"
 
 #define CHUNK 4096
@@ -595,6 +603,165 @@ tree_leaf(void *ctx, struct ledger_verifier *v, uint64_t seq,
 	}
 }
 
+/* ---- the lookup-key table ---- */
+
+/* One expected (term, seq): sorted by field letter, key, seq = the order
+ * of the terms' text and then rowid in the table's listing. */
+struct keypair {
+	uint64_t key;
+	uint64_t seq;
+	char letter;
+};
+
+struct keycheck {
+	struct keypair *p;
+	size_t n, cap;
+	bool nomem;
+};
+
+static int
+keypair_cmp(const void *a, const void *b)
+{
+	const struct keypair *x = a, *y = b;
+
+	if (x->letter != y->letter)
+		return x->letter < y->letter ? -1 : 1;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return 0;
+}
+
+static void
+keycheck_add(struct keycheck *kc, const struct ledger_entry *e)
+{
+	static const char letters[LEDGER_LOOKUP_COUNT] = { 'c', 'a', 'r', 'd' };
+	char terms[LEDGER_LOOKUP_TERMS];
+	uint64_t keys[LEDGER_LOOKUP_COUNT];
+	int present[LEDGER_LOOKUP_COUNT], f;
+
+	if (kc->nomem)
+		return;
+	ledger_lookup_terms(e, terms, keys, present);
+	for (f = 0; f < LEDGER_LOOKUP_COUNT; f++) {
+		if (!present[f])
+			continue;
+		if (kc->n == kc->cap) {
+			size_t cap = kc->cap ? kc->cap * 2 : 4096;
+			struct keypair *np = realloc(kc->p, cap * sizeof(*np));
+
+			if (np == NULL) {
+				kc->nomem = true;
+				return;
+			}
+			kc->p = np;
+			kc->cap = cap;
+		}
+		kc->p[kc->n].key = keys[f];
+		kc->p[kc->n].seq = e->seq;
+		kc->p[kc->n].letter = letters[f];
+		kc->n++;
+	}
+}
+
+static const char *
+lookup_what(char letter)
+{
+	switch (letter) {
+	case 'c': return "commit";
+	case 'a': return "artifact";
+	case 'r': return "run";
+	default: return "delivery id";
+	}
+}
+
+/*
+ * Merge the sorted expectation against the table.  A missing pair hides
+ * the entry from queries by that value (and, for a delivery, would let a
+ * retry append it twice); an extra pair names an entry under a value it
+ * does not have.  Each is an index mismatch at the entry's seq, one report
+ * per entry.
+ */
+static enum ledger_status
+check_lookup_keys(struct ledger_store *s, struct keycheck *kc,
+    struct ledger_verifier *v, struct ledger_error *err)
+{
+	static const char sql[] = "SELECT term, doc FROM"
+	    " temp.ledger_verify_keys";
+	sqlite3_stmt *q = NULL;
+	size_t i = 0;
+	uint64_t last_seq = UINT64_MAX;
+	int rc;
+
+	if (kc->nomem)
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory for "
+		    "the lookup-key check (%zu keys)", kc->n);
+	qsort(kc->p, kc->n, sizeof(*kc->p), keypair_cmp);
+	if ((rc = sqlite3_exec(s->db, "CREATE VIRTUAL TABLE IF NOT EXISTS"
+	    " temp.ledger_verify_keys USING fts5vocab(main, entry_keys,"
+	    " instance)", NULL, NULL, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
+		return ledger_store_dberr(s, rc, err, "read lookup keys");
+	for (;;) {
+		enum ledger_lookup_field f;
+		struct keypair got;
+		const char *term;
+		int c;
+
+		rc = sqlite3_step(q);
+		if (rc != SQLITE_ROW)
+			break;
+		term = (const char *)sqlite3_column_text(q, 0);
+		got.seq = (uint64_t)sqlite3_column_int64(q, 1);
+		if (term == NULL || !ledger_lookup_parse_term(term,
+		    (size_t)sqlite3_column_bytes(q, 0), &f, &got.key)) {
+			ledger_verifier_report(v, got.seq,
+			    LEDGER_PROB_INDEX_MISMATCH, "the lookup-key table "
+			    "lists entry %" PRIu64 " under a term that is no "
+			    "lookup key", got.seq);
+			continue;
+		}
+		got.letter = term[0];
+		while (i < kc->n && (c = keypair_cmp(&kc->p[i], &got)) < 0) {
+			if (kc->p[i].seq != last_seq)
+				ledger_verifier_report(v, kc->p[i].seq,
+				    LEDGER_PROB_INDEX_MISMATCH, "entry %" PRIu64
+				    " is missing from the lookup-key table "
+				    "under its %s: queries by it do not find "
+				    "it", kc->p[i].seq,
+				    lookup_what(kc->p[i].letter));
+			last_seq = kc->p[i].seq;
+			i++;
+		}
+		if (i < kc->n && keypair_cmp(&kc->p[i], &got) == 0) {
+			i++;
+			continue;
+		}
+		ledger_verifier_report(v, got.seq, LEDGER_PROB_INDEX_MISMATCH,
+		    "the lookup-key table lists entry %" PRIu64 " under a %s "
+		    "it does not have", got.seq, lookup_what(got.letter));
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE) {
+		/* A damaged table: report where the check stopped. */
+		ledger_verifier_report(v, i < kc->n ? kc->p[i].seq : 0,
+		    LEDGER_PROB_INDEX_MISMATCH, "the lookup-key table cannot be "
+		    "read: %s", sqlite3_errmsg(s->db));
+		return LEDGER_OK;
+	}
+	for (; i < kc->n; i++) {
+		if (kc->p[i].seq != last_seq)
+			ledger_verifier_report(v, kc->p[i].seq,
+			    LEDGER_PROB_INDEX_MISMATCH, "entry %" PRIu64 " is "
+			    "missing from the lookup-key table under its %s: "
+			    "queries by it do not find it", kc->p[i].seq,
+			    lookup_what(kc->p[i].letter));
+		last_seq = kc->p[i].seq;
+	}
+	return LEDGER_OK;
+}
+
 /* The store as a source: rows, their columns and compressed payloads. */
 struct row_in {
 	struct ledger_row row;
@@ -630,6 +797,7 @@ ledger_verify_store(struct ledger_store *s,
 	struct ledger_verify_input *in = NULL;
 	struct row_in *rows = NULL;
 	struct treecheck tc;
+	struct keycheck kc;
 	enum ledger_status st = LEDGER_OK;
 	sqlite3_stmt *q = NULL;
 	uint64_t head_size;
@@ -641,6 +809,7 @@ ledger_verify_store(struct ledger_store *s,
 		rep = &dummy;
 	memset(rep, 0, sizeof(*rep));
 	memset(&tc, 0, sizeof(tc));
+	memset(&kc, 0, sizeof(kc));
 	memset(&o, 0, sizeof(o));
 	if (opts != NULL)
 		o = *opts;
@@ -726,6 +895,8 @@ ledger_verify_store(struct ledger_store *s,
 				    ENTRY_NCOLUMNS), zl);
 				r->payload_zlen = zl;
 			}
+			if (s->schema_version >= 4)
+				keycheck_add(&kc, &r->row.e);
 			in[n].seq = r->row.e.seq;
 			in[n].entry = r->row.entry;
 			in[n].entry_len = r->row.entry_len;
@@ -745,6 +916,9 @@ ledger_verify_store(struct ledger_store *s,
 		ledger_verifier_report(v, v->w.expected, LEDGER_PROB_MISSING,
 		    "the log signed a checkpoint of size %" PRIu64 " but holds "
 		    "%" PRIu64 " entries", tc.cp_size, v->w.expected);
+	if (s->schema_version >= 4 &&
+	    (st = check_lookup_keys(s, &kc, v, err)) != LEDGER_OK)
+		goto out;
 	ledger_verifier_finish(v, rep);
 out:
 	sqlite3_finalize(q);
@@ -757,6 +931,7 @@ out:
 		free_rows(rows, in, n);
 	free(rows);
 	free(in);
+	free(kc.p);
 	ledger_verifier_free(v);
 	return st;
 }

@@ -84,6 +84,10 @@ truncate_db() {
 	    DROP TRIGGER head_no_shrink;
 	    DELETE FROM payloads WHERE seq >= $k;
 	    DELETE FROM entries WHERE seq >= $k;
+	    CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, entry_keys, instance);
+	    CREATE TEMP TABLE gone AS SELECT doc, term FROM temp.v WHERE doc >= $k;
+	    INSERT INTO entry_keys (entry_keys, rowid, k)
+	        SELECT 'delete', doc, term FROM gone;
 	    DELETE FROM tree WHERE id >= $(stored_count "$k");
 	    $cps
 	    UPDATE head SET size = $k,

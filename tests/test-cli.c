@@ -175,6 +175,31 @@ static const struct tamper {
 	  "(SELECT min(id) FROM tree WHERE id >= 11); UPDATE head SET size = "
 	  "7;",
 	  7, "missing" },
+	/* The lookup-key table (FTS5) is plain SQL to an attacker: hide an
+	 * entry from queries by its commit, or a delivery so that a retry
+	 * would append it twice, or list an entry under a foreign commit. */
+	{ "remove an entry's commit from the lookup keys",
+	  "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, entry_keys, "
+	  "instance); CREATE TEMP TABLE t AS SELECT doc, term FROM temp.v "
+	  "WHERE doc = 6 AND term LIKE \"c%\"; INSERT INTO entry_keys "
+	  "(entry_keys, rowid, k) SELECT \"delete\", doc, term FROM t;",
+	  6, "index mismatch" },
+	{ "remove a delivery id from the lookup keys",
+	  "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, entry_keys, "
+	  "instance); CREATE TEMP TABLE t AS SELECT doc, term FROM temp.v "
+	  "WHERE doc = 2 AND term LIKE \"d%\"; INSERT INTO entry_keys "
+	  "(entry_keys, rowid, k) SELECT \"delete\", doc, term FROM t;",
+	  2, "index mismatch" },
+	{ "list an entry under another entry's commit",
+	  "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, entry_keys, "
+	  "instance); CREATE TEMP TABLE t AS SELECT term FROM temp.v "
+	  "WHERE doc = 7 AND term LIKE \"c%\"; INSERT INTO entry_keys "
+	  "(rowid, k) SELECT 3, term FROM t;",
+	  3, "index mismatch" },
+	{ "corrupt the lookup-key table",
+	  "UPDATE entry_keys_data SET block = zeroblob(length(block)) "
+	  "WHERE id > 10;",
+	  0, "index mismatch" },
 	{ "move an authentic entry to another seq",
 	  "UPDATE entries SET seq = 1000000 WHERE seq = 9; "
 	  "UPDATE payloads SET seq = 1000000 WHERE seq = 9; "
@@ -217,14 +242,15 @@ START_TEST(test_cli_verify_detects_resigned_history)
 		ck_assert_int_eq(tu_run(NULL, "printf '{\"kind\":\"deployment\","
 		    "\"subject\":{\"environment\":\"production\"}}' | '%s' "
 		    "append -d '%s' - >/dev/null", ctl, other), 0);
-	/* The attacker replaces everything: entries, payloads, tree, head
-	 * and checkpoints. */
+	/* The attacker replaces everything: entries, payloads, tree, head,
+	 * checkpoints and lookup keys (the other log has none). */
 	ck_assert_int_eq(tu_run(NULL, "sqlite3 '%s/ledger.db' \"ATTACH '%s/"
 	    "ledger.db' AS o; DROP TRIGGER entries_no_delete; DROP TRIGGER "
 	    "payloads_no_delete; DROP TRIGGER tree_no_delete; DROP TRIGGER "
 	    "checkpoints_no_delete; DROP TRIGGER head_no_shrink; "
 	    "DELETE FROM payloads; DELETE FROM entries; DELETE FROM tree; "
-	    "DELETE FROM checkpoints; "
+	    "DELETE FROM checkpoints; INSERT INTO entry_keys (entry_keys) "
+	    "VALUES ('delete-all'); "
 	    "INSERT INTO entries SELECT * FROM o.entries; INSERT INTO payloads"
 	    " SELECT * FROM o.payloads; INSERT INTO tree SELECT * FROM o.tree;"
 	    " INSERT INTO checkpoints SELECT * FROM o.checkpoints; "

@@ -473,6 +473,219 @@ START_TEST(test_store_query_filters)
 }
 END_TEST
 
+/* A writer that has appended more than a few hundred events keeps a
+ * filter of delivery ids: duplicates must still be found wherever the
+ * original is (before the filter, in the same batch, after it, appended by
+ * another writer). */
+static void
+append_deliveries(struct ledger_store *s, const char *prefix, int from,
+    int n, struct ledger_receipt *r)
+{
+	struct ledger_event *evs[256];
+	char d[64];
+	int i;
+
+	ck_assert_int_le(n, 256);
+	for (i = 0; i < n; i++) {
+		snprintf(d, sizeof(d), "%s-%d", prefix, from + i);
+		evs[i] = make_event(from + i, d, 16);
+	}
+	ck_assert_int_eq(ledger_store_append(s, evs, (size_t)n, r, NULL),
+	    LEDGER_OK);
+	for (i = 0; i < n; i++)
+		ledger_event_free(evs[i]);
+}
+
+START_TEST(test_store_duplicates_found_with_delivery_filter)
+{
+	struct ledger_store *s, *other;
+	struct ledger_receipt r[256], orig[256];
+	struct ledger_event *evs[3];
+	uint64_t n;
+	int i;
+
+	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
+	append_deliveries(s, "u", 0, 200, orig);	/* before any filter */
+	for (i = 1; i < 4; i++)
+		append_deliveries(s, "u", 200 * i, 200, r);	/* 800 */
+	/* Retries of the first batch, now that the filter exists. */
+	append_deliveries(s, "u", 0, 200, r);
+	for (i = 0; i < 200; i++) {
+		ck_assert(r[i].duplicate);
+		ck_assert_uint_eq(r[i].seq, orig[i].seq);
+		ck_assert_mem_eq(r[i].leaf, orig[i].leaf, 32);
+	}
+	ck_assert_int_eq(ledger_store_size(s, &n, NULL), LEDGER_OK);
+	ck_assert_uint_eq(n, 800);
+	/* New ones, with a duplicate inside the batch. */
+	evs[0] = make_event(1, "new-a", 8);
+	evs[1] = make_event(2, "new-b", 8);
+	evs[2] = make_event(3, "new-a", 8);
+	ck_assert_int_eq(ledger_store_append(s, evs, 3, r, NULL), LEDGER_OK);
+	ck_assert(!r[0].duplicate);
+	ck_assert(!r[1].duplicate);
+	ck_assert(r[2].duplicate);
+	ck_assert_uint_eq(r[2].seq, r[0].seq);
+	for (i = 0; i < 3; i++)
+		ledger_event_free(evs[i]);
+	/* Another writer appends a delivery behind this one's back. */
+	ck_assert_int_eq(ledger_store_open(data, 0, &other, NULL), LEDGER_OK);
+	evs[0] = make_event(4, "from-the-other-writer", 8);
+	ck_assert_int_eq(ledger_store_append(other, evs, 1, orig, NULL),
+	    LEDGER_OK);
+	ledger_store_close(other);
+	ck_assert_int_eq(ledger_store_append(s, evs, 1, r, NULL), LEDGER_OK);
+	ck_assert(r[0].duplicate);
+	ck_assert_uint_eq(r[0].seq, orig[0].seq);
+	ledger_event_free(evs[0]);
+	ledger_store_close(s);
+	ck_assert_uint_eq(verify_ok(data), 803);
+}
+END_TEST
+
+static struct ledger_event *
+make_traced(int i, const char *commit, const char *artifact)
+{
+	struct ledger_event *ev = make_event(i, NULL, 8);
+
+	if (commit != NULL)
+		ck_assert_int_eq(ledger_event_set_subject(ev,
+		    LEDGER_SUBJ_COMMIT, commit, NULL), LEDGER_OK);
+	if (artifact != NULL)
+		ck_assert_int_eq(ledger_event_set_subject(ev,
+		    LEDGER_SUBJ_ARTIFACT, artifact, NULL), LEDGER_OK);
+	return ev;
+}
+
+static int
+query_count(struct ledger_store *s, const struct ledger_query *q)
+{
+	int n = 0;
+
+	ck_assert_int_eq(ledger_store_query(s, q, count_row, &n, NULL),
+	    LEDGER_OK);
+	return n;
+}
+
+/* Commits, artifacts and runs are found through lookup keys; the answers
+ * must be exactly those of a column comparison. */
+START_TEST(test_store_query_by_lookup_keys)
+{
+	static const char *const commits[] = { "aaaa", "bbbb", "cccc" };
+	struct ledger_event *evs[30];
+	struct ledger_receipt r[30];
+	struct ledger_store *s;
+	struct ledger_query q;
+	char art[80];
+	int i;
+
+	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
+	for (i = 0; i < 30; i++) {
+		snprintf(art, sizeof(art), "sha256:%064d", i % 5);
+		evs[i] = make_traced(i, i % 7 == 6 ? NULL : commits[i % 3],
+		    art);
+	}
+	ck_assert_int_eq(ledger_store_append(s, evs, 30, r, NULL), LEDGER_OK);
+	for (i = 0; i < 30; i++)
+		ledger_event_free(evs[i]);
+	ledger_query_init(&q);
+	q.subject[LEDGER_SUBJ_COMMIT] = "aaaa";	/* i % 3 == 0, not i % 7 == 6 */
+	ck_assert_int_eq(query_count(s, &q), 8);
+	q.subject[LEDGER_SUBJ_COMMIT] = "AAAA";	/* exact, not case-folded */
+	ck_assert_int_eq(query_count(s, &q), 0);
+	q.subject[LEDGER_SUBJ_COMMIT] = "aaa";
+	ck_assert_int_eq(query_count(s, &q), 0);
+	q.subject[LEDGER_SUBJ_COMMIT] = "bbbb";
+	q.subject[LEDGER_SUBJ_ARTIFACT] = "sha256:"
+	    "0000000000000000000000000000000000000000000000000000000000000001";
+	ck_assert_int_eq(query_count(s, &q), 2);	/* i = 1, 16 */
+	q.subject[LEDGER_SUBJ_ENVIRONMENT] = "staging";	/* even i */
+	ck_assert_int_eq(query_count(s, &q), 1);	/* 16 */
+	q.subject[LEDGER_SUBJ_ENVIRONMENT] = NULL;
+	q.subject[LEDGER_SUBJ_COMMIT] = NULL;
+	q.after_seq = 6;
+	ck_assert_int_eq(query_count(s, &q), 4);	/* 11, 16, 21, 26 */
+	q.limit = 2;
+	ck_assert_int_eq(query_count(s, &q), 2);
+	ledger_query_init(&q);
+	q.subject[LEDGER_SUBJ_RUN] = "run-17";
+	q.kind = LEDGER_KIND_BUILD;
+	ck_assert_int_eq(query_count(s, &q), 1);
+	q.kind = LEDGER_KIND_TEST;
+	ck_assert_int_eq(query_count(s, &q), 0);
+	ledger_store_close(s);
+	ck_assert_uint_eq(verify_ok(data), 30);
+}
+END_TEST
+
+/* A database written before schema 004 (B-tree indexes on the random
+ * columns, no entry_keys): readers still answer from it, and the first
+ * writer migrates it with every existing entry findable and every
+ * delivery still idempotent. */
+static void
+downgrade_to_v3(void)
+{
+	char path[4500], *msg = NULL;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/ledger.db", data);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(db, "BEGIN; DROP TABLE entry_keys; "
+	    "CREATE UNIQUE INDEX entries_delivery ON entries (source_name, "
+	    "delivery) WHERE delivery IS NOT NULL; CREATE INDEX "
+	    "entries_commit ON entries (commit_id) WHERE commit_id IS NOT "
+	    "NULL; CREATE INDEX entries_artifact ON entries (artifact) WHERE "
+	    "artifact IS NOT NULL; CREATE INDEX entries_run ON entries (run) "
+	    "WHERE run IS NOT NULL; PRAGMA user_version = 3; COMMIT;", NULL,
+	    NULL, &msg) == SQLITE_OK, "%s", msg);
+	sqlite3_close(db);
+}
+
+START_TEST(test_store_migrates_to_lookup_keys)
+{
+	struct ledger_event *evs[12];
+	struct ledger_receipt r[12], again;
+	struct ledger_store *s;
+	struct ledger_query q;
+	char d[32];
+	int i;
+
+	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
+	for (i = 0; i < 12; i++) {
+		evs[i] = make_traced(i, i % 2 ? "odd" : "even", NULL);
+		snprintf(d, sizeof(d), "d-%d", i);
+		ck_assert_int_eq(ledger_event_set_source(evs[i],
+		    LEDGER_SRC_DELIVERY, d, NULL), LEDGER_OK);
+	}
+	ck_assert_int_eq(ledger_store_append(s, evs, 12, r, NULL), LEDGER_OK);
+	ledger_store_close(s);
+	downgrade_to_v3();
+
+	/* A reader of the old schema: no migration, same answers. */
+	ck_assert_int_eq(ledger_store_open(data, LEDGER_STORE_READONLY, &s,
+	    NULL), LEDGER_OK);
+	ledger_query_init(&q);
+	q.subject[LEDGER_SUBJ_COMMIT] = "odd";
+	ck_assert_int_eq(query_count(s, &q), 6);
+	ledger_store_close(s);
+	ck_assert_uint_eq(verify_ok(data), 12);
+
+	/* The writer migrates. */
+	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
+	ck_assert_int_eq(query_count(s, &q), 6);
+	q.subject[LEDGER_SUBJ_RUN] = "run-5";
+	ck_assert_int_eq(query_count(s, &q), 1);
+	ck_assert_int_eq(ledger_store_append(s, &evs[7], 1, &again, NULL),
+	    LEDGER_OK);
+	ck_assert(again.duplicate);
+	ck_assert_uint_eq(again.seq, r[7].seq);
+	ledger_store_close(s);
+	for (i = 0; i < 12; i++)
+		ledger_event_free(evs[i]);
+	ck_assert_uint_eq(verify_ok(data), 12);
+}
+END_TEST
+
 /* Verify while a writer appends: every verify sees a consistent snapshot
  * and finds it intact. */
 struct writer_ctx {
@@ -622,6 +835,9 @@ main(void)
 	tcase_add_test(tc, test_store_refuses_truncated_database);
 	tcase_add_test(tc, test_store_refuses_key_of_another_log);
 	tcase_add_test(tc, test_store_query_filters);
+	tcase_add_test(tc, test_store_duplicates_found_with_delivery_filter);
+	tcase_add_test(tc, test_store_query_by_lookup_keys);
+	tcase_add_test(tc, test_store_migrates_to_lookup_keys);
 	tcase_add_test(tc, test_store_verify_snapshot_while_writing);
 	suite_add_tcase(s, tc);
 

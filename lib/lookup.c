@@ -1,0 +1,123 @@
+/*
+ * lookup.c - lookup keys (see lookup.h)
+ *
+ * key = the first 8 bytes (big-endian) of BLAKE2b-64 over
+ *	"ledgerd/lookup/v1\n" || letter || value [|| 0x00 || value2]
+ * The letter separates the fields, the 0x00 the source name from the
+ * delivery id (neither holds a NUL).  The keys are not secret and need
+ * not resist crafted collisions: a collision costs one extra candidate
+ * row, which the column comparison then drops.
+ */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "lookup.h"
+
+static const char letters[LEDGER_LOOKUP_COUNT] = { 'c', 'a', 'r', 'd' };
+
+uint64_t
+ledger_lookup_key(enum ledger_lookup_field f, const char *v, const char *v2)
+{
+	static const char domain[] = "ledgerd/lookup/v1\n";
+	crypto_generichash_state st;
+	uint8_t h[8];
+	uint64_t k = 0;
+	size_t i;
+
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	crypto_generichash_update(&st, (const uint8_t *)domain,
+	    sizeof(domain) - 1);
+	crypto_generichash_update(&st, (const uint8_t *)&letters[f], 1);
+	crypto_generichash_update(&st, (const uint8_t *)v, strlen(v));
+	if (v2 != NULL) {
+		crypto_generichash_update(&st, (const uint8_t *)"", 1);
+		crypto_generichash_update(&st, (const uint8_t *)v2,
+		    strlen(v2));
+	}
+	crypto_generichash_final(&st, h, sizeof(h));
+	for (i = 0; i < sizeof(h); i++)
+		k = k << 8 | h[i];
+	return k;
+}
+
+void
+ledger_lookup_term(enum ledger_lookup_field f, uint64_t key,
+    char out[LEDGER_LOOKUP_TERM])
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	out[0] = letters[f];
+	for (i = 0; i < 16; i++)
+		out[1 + i] = hex[(key >> (60 - 4 * i)) & 0xf];
+	out[17] = '\0';
+}
+
+int
+ledger_lookup_parse_term(const char *term, size_t len,
+    enum ledger_lookup_field *f, uint64_t *key)
+{
+	uint64_t k = 0;
+	size_t i;
+	int fi;
+
+	if (len != LEDGER_LOOKUP_TERM - 1)
+		return 0;
+	for (fi = 0; fi < LEDGER_LOOKUP_COUNT; fi++)
+		if (term[0] == letters[fi])
+			break;
+	if (fi == LEDGER_LOOKUP_COUNT)
+		return 0;
+	for (i = 1; i < len; i++) {
+		char c = term[i];
+
+		if (c >= '0' && c <= '9')
+			k = k << 4 | (uint64_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			k = k << 4 | (uint64_t)(c - 'a' + 10);
+		else
+			return 0;
+	}
+	*f = (enum ledger_lookup_field)fi;
+	*key = k;
+	return 1;
+}
+
+int
+ledger_lookup_terms(const struct ledger_entry *e,
+    char out[LEDGER_LOOKUP_TERMS], uint64_t keys[LEDGER_LOOKUP_COUNT],
+    int present[LEDGER_LOOKUP_COUNT])
+{
+	const char *v[LEDGER_LOOKUP_COUNT], *v2[LEDGER_LOOKUP_COUNT] = { 0 };
+	size_t len = 0;
+	int f, n = 0;
+
+	v[LEDGER_LOOKUP_COMMIT] = e->subject[LEDGER_SUBJ_COMMIT];
+	v[LEDGER_LOOKUP_ARTIFACT] = e->subject[LEDGER_SUBJ_ARTIFACT];
+	v[LEDGER_LOOKUP_RUN] = e->subject[LEDGER_SUBJ_RUN];
+	v[LEDGER_LOOKUP_DELIVERY] = e->source[LEDGER_SRC_NAME];
+	v2[LEDGER_LOOKUP_DELIVERY] = e->source[LEDGER_SRC_DELIVERY];
+	out[0] = '\0';
+	for (f = 0; f < LEDGER_LOOKUP_COUNT; f++) {
+		int has = v[f] != NULL &&
+		    (f != LEDGER_LOOKUP_DELIVERY || v2[f] != NULL);
+		uint64_t k = 0;
+
+		if (has) {
+			k = ledger_lookup_key((enum ledger_lookup_field)f,
+			    v[f], v2[f]);
+			if (n > 0)
+				out[len++] = ' ';
+			ledger_lookup_term((enum ledger_lookup_field)f, k,
+			    out + len);
+			len += LEDGER_LOOKUP_TERM - 1;
+			n++;
+		}
+		if (keys != NULL)
+			keys[f] = k;
+		if (present != NULL)
+			present[f] = has;
+	}
+	return n;
+}
