@@ -1,7 +1,7 @@
 /*
  * bench-append.c - what appending and verifying cost on this machine
  *
- *	bench-append [-kPVW] [-b batch] [-D none|seq|uuid] [-d dir] [-n events]
+ *	bench-append [-1kPVW] [-b batch] [-D none|seq|uuid] [-d dir] [-n events]
  *
  * One run measures, on the machine it runs on:
  *
@@ -12,10 +12,14 @@
  *  2. the durable append path: a fresh ledger (ledger_store_init), N events
  *     with a 1 KiB JSON payload built inside the timed loop, appended in
  *     batches through ledger_store_append (WAL, synchronous=FULL, exactly as
- *     the store opens its database);
+ *     the store opens its database).  A producer thread builds the next
+ *     batch while the current one is appended, as ledgerd's request threads
+ *     build events while its sequencer appends; -1 builds and appends on
+ *     one thread, one after the other;
  *  3. verify: ledger_verify_store on that ledger with every signature,
  *     payload and index checked, once on all cores and once on one.
  *
+ *	-1		build and append on one thread (no producer)
  *	-n events	how many to append (200000)
  *	-b batch	events per ledger_store_append call (256)
  *	-D kind		delivery ids: uuid (random, as webhooks send), seq
@@ -79,7 +83,7 @@ const char *progname = "bench-append";
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-kPVW] [-b batch] [-D none|seq|uuid] "
+	fprintf(stderr, "usage: %s [-1kPVW] [-b batch] [-D none|seq|uuid] "
 	    "[-d dir] [-n events]\n", progname);
 	exit(2);
 }
@@ -580,9 +584,88 @@ file_size(const char *dir, const char *name)
 	return stat(path, &sb) == 0 ? sb.st_size : 0;
 }
 
+/*
+ * The producer (default): a second thread builds batch k+1 while the
+ * caller appends batch k, as ledgerd's request threads build events while
+ * its sequencer appends.  Two slots, each a batch, handed back and forth.
+ * With -1 the caller builds and appends alone.
+ */
+struct producer {
+	pthread_t tid;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct ledger_event **slot[2];
+	size_t count[2];
+	bool full[2];
+	uint64_t n, next;		/* events to build, built so far */
+	size_t batch;
+	enum delivery d;
+	uint64_t rs;
+	double build;			/* seconds spent building */
+};
+
+static void *
+producer_main(void *arg)
+{
+	struct producer *p = arg;
+	double t0;
+	size_t i, k;
+	int sl = 0;
+
+	while (p->next < p->n) {
+		pthread_mutex_lock(&p->mu);
+		while (p->full[sl])
+			pthread_cond_wait(&p->cv, &p->mu);
+		pthread_mutex_unlock(&p->mu);
+		/* the slot's previous batch was appended: free it here */
+		for (i = 0; i < p->count[sl]; i++)
+			ledger_event_free(p->slot[sl][i]);
+		k = p->n - p->next < p->batch ? (size_t)(p->n - p->next) :
+		    p->batch;
+		t0 = now();
+		for (i = 0; i < k; i++)
+			p->slot[sl][i] = build_event(p->next + i, &p->rs, p->d);
+		t0 = now() - t0;
+		p->next += k;
+		pthread_mutex_lock(&p->mu);
+		p->build += t0;
+		p->count[sl] = k;
+		p->full[sl] = true;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		sl ^= 1;
+	}
+	return NULL;
+}
+
+/* The next built batch (slot sl), waiting for it; *build receives the
+ * producer's building time so far. */
+static size_t
+producer_take(struct producer *p, int sl, double *build)
+{
+	size_t k;
+
+	pthread_mutex_lock(&p->mu);
+	while (!p->full[sl])
+		pthread_cond_wait(&p->cv, &p->mu);
+	k = p->count[sl];
+	*build = p->build;
+	pthread_mutex_unlock(&p->mu);
+	return k;
+}
+
+static void
+producer_give_back(struct producer *p, int sl)
+{
+	pthread_mutex_lock(&p->mu);
+	p->full[sl] = false;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
 static double
 bench_append(const char *dir, uint64_t n, size_t batch, enum delivery d,
-    bool daemon_wal)
+    bool daemon_wal, bool alone)
 {
 	static const char *const dnames[] = { "none", "sequential",
 	    "random UUID" };
@@ -593,16 +676,23 @@ bench_append(const char *dir, uint64_t n, size_t batch, enum delivery d,
 	uint64_t done = 0, rs = 0x243f6a8885a308d3ULL;
 	size_t nb = 0, i, k, maxb = (size_t)((n + batch - 1) / batch);
 	double *lat, t0, t1, t2, t3, start, wall, build = 0, app = 0, frees = 0;
-	double u0, s0, u1, s1, eps, tick, tb = 0, ta = 0;
+	double u0, s0, u1, s1, eps, tick, tb = 0, ta = 0, pb_last = 0;
 	double mb0, mb1;
 	long long wb0, wb1;
 	uint64_t tk = 0;
 	char a[32], b[32];
 
+	struct producer prod;
+	int sl = 0;
+
 	evs = calloc(batch, sizeof(*evs));
 	rc = calloc(batch, sizeof(*rc));
 	lat = calloc(maxb, sizeof(*lat));
-	if (evs == NULL || rc == NULL || lat == NULL)
+	memset(&prod, 0, sizeof(prod));
+	prod.slot[0] = calloc(batch, sizeof(*evs));
+	prod.slot[1] = calloc(batch, sizeof(*evs));
+	if (evs == NULL || rc == NULL || lat == NULL || prod.slot[0] == NULL ||
+	    prod.slot[1] == NULL)
 		die("out of memory");
 	if (ledger_store_open(dir, daemon_wal ? LEDGER_STORE_MANUAL_WAL : 0, &s,
 	    &err) != LEDGER_OK)
@@ -616,10 +706,13 @@ bench_append(const char *dir, uint64_t n, size_t batch, enum delivery d,
 
 	printf("\n2. durable append: %" PRIu64 " events, %d B JSON payload, "
 	    "batches of %zu,\n   ledger_store_append, WAL synchronous=FULL, "
-	    "delivery ids: %s,\n   %s\n\n", n, PAYLOAD_BYTES, batch,
+	    "delivery ids: %s,\n   %s,\n   %s\n\n", n, PAYLOAD_BYTES, batch,
 	    dnames[d], daemon_wal ? "daemon WAL mode (a passive checkpoint "
 	    "once a second from another handle)" :
-	    "inline WAL checkpoints (the store's default)");
+	    "inline WAL checkpoints (the store's default)", alone ?
+	    "one thread builds each batch, then appends it (-1)" :
+	    "a producer thread builds the next batch while this one appends\n"
+	    "   (as ledgerd's request threads do while its sequencer appends)");
 	printf("  %-14s %12s %12s %12s\n", "progress", "events/s",
 	    "build us/ev", "append us/ev");
 	fflush(stdout);
@@ -628,13 +721,31 @@ bench_append(const char *dir, uint64_t n, size_t batch, enum delivery d,
 	wb0 = io_write_bytes();
 	start = now();
 	tick = start;
+	if (!alone) {
+		prod.n = n;
+		prod.batch = batch;
+		prod.d = d;
+		prod.rs = rs;
+		if (pthread_mutex_init(&prod.mu, NULL) != 0 ||
+		    pthread_cond_init(&prod.cv, NULL) != 0 ||
+		    pthread_create(&prod.tid, NULL, producer_main, &prod) != 0)
+			die("cannot start the producer thread");
+	}
 	while (done < n) {
-		k = n - done < batch ? (size_t)(n - done) : batch;
+		struct ledger_event **bevs = evs;
+		double pb_now = 0;
+
 		t0 = now();
-		for (i = 0; i < k; i++)
-			evs[i] = build_event(done + i, &rs, d);
+		if (alone) {
+			k = n - done < batch ? (size_t)(n - done) : batch;
+			for (i = 0; i < k; i++)
+				evs[i] = build_event(done + i, &rs, d);
+		} else {
+			k = producer_take(&prod, sl, &pb_now);
+			bevs = prod.slot[sl];
+		}
 		t1 = now();
-		if (ledger_store_append(s, evs, k, rc, &err) != LEDGER_OK)
+		if (ledger_store_append(s, bevs, k, rc, &err) != LEDGER_OK)
 			die("append batch at %" PRIu64 ": %s", done, err.msg);
 		t2 = now();
 		for (i = 0; i < k; i++) {
@@ -642,15 +753,25 @@ bench_append(const char *dir, uint64_t n, size_t batch, enum delivery d,
 				die("receipt %zu of batch at %" PRIu64 " is "
 				    "seq %" PRIu64 "%s", i, done, rc[i].seq,
 				    rc[i].duplicate ? " (duplicate)" : "");
-			ledger_event_free(evs[i]);
+			if (alone)
+				ledger_event_free(evs[i]);
+		}
+		if (!alone) {
+			producer_give_back(&prod, sl);
+			sl ^= 1;
 		}
 		t3 = now();
-		build += t1 - t0;
+		if (alone) {
+			build += t1 - t0;
+			tb += t1 - t0;
+		} else {	/* the producer's building time */
+			tb += pb_now - pb_last;
+			pb_last = pb_now;
+		}
 		app += t2 - t1;
 		frees += t3 - t2;
 		lat[nb++] = t2 - t1;
 		done += k;
-		tb += t1 - t0;
 		ta += t2 - t1;
 		tk += k;
 		if (done * 10 / n != (done - k) * 10 / n || done == n) {
@@ -665,6 +786,17 @@ bench_append(const char *dir, uint64_t n, size_t batch, enum delivery d,
 	}
 	printf("\n");
 	wall = now() - start;
+	if (!alone) {
+		pthread_join(prod.tid, NULL);
+		for (sl = 0; sl < 2; sl++)	/* appended, not yet freed */
+			for (i = 0; i < prod.count[sl]; i++)
+				ledger_event_free(prod.slot[sl][i]);
+		build = prod.build;
+		pthread_cond_destroy(&prod.cv);
+		pthread_mutex_destroy(&prod.mu);
+	}
+	free(prod.slot[0]);
+	free(prod.slot[1]);
 	cpu_seconds(&u1, &s1);
 	mb1 = machine_busy_seconds();
 	wb1 = io_write_bytes();
@@ -823,12 +955,12 @@ main(int argc, char **argv)
 	const char *dir = NULL;
 	char tmpl[4096], cpu[128] = "unknown CPU", line[256], a[32];
 	bool skip_append = false, daemon_wal = false, keep;
-	bool skip_prims = false, skip_verify = false;
+	bool skip_prims = false, skip_verify = false, alone = false;
 	double sign = 0, ver = 0, eps = 0, v_all = 0, v_one = 0;
 	FILE *f;
 	int ch, ncores;
 
-	while ((ch = getopt(argc, argv, "b:D:d:kn:PVW")) != -1) {
+	while ((ch = getopt(argc, argv, "1b:D:d:kn:PVW")) != -1) {
 		switch (ch) {
 		case 'b':
 			if (!parse_count(optarg, 1, LEDGER_BATCH_MAX, &batch))
@@ -864,6 +996,9 @@ main(int argc, char **argv)
 			break;
 		case 'W':
 			daemon_wal = true;
+			break;
+		case '1':
+			alone = true;
 			break;
 		default:
 			usage();
@@ -918,7 +1053,8 @@ main(int argc, char **argv)
 	if (!skip_prims)
 		bench_primitives(dir, &sign, &ver);
 	if (!skip_append)
-		eps = bench_append(dir, n, (size_t)batch, d, daemon_wal);
+		eps = bench_append(dir, n, (size_t)batch, d, daemon_wal,
+		    alone);
 	if (!skip_verify)
 		bench_verify(dir, ncores, &v_all, &v_one);
 

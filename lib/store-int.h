@@ -40,6 +40,14 @@ struct ledger_store {
 	uint64_t dfilter_keys;		/* keys added */
 	uint64_t appended;		/* events offered since open */
 
+	/* The append's per-batch state (store.c), grown to the largest
+	 * batch seen, and the signer thread (NULL until a large batch). */
+	struct staged *staged;
+	uint8_t (*leaves)[LEDGER_HASH_BYTES];
+	uint8_t (*sigs)[LEDGER_SIG_BYTES];
+	size_t batch_cap;
+	struct ledger_signer *signer;
+
 	/* Prepared once, reused. */
 	sqlite3_stmt *st_find_delivery;
 	sqlite3_stmt *st_insert_keys;

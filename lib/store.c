@@ -16,6 +16,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -60,6 +63,9 @@ static const char sql_insert_tree[] =
 static const char sql_update_head[] =
 	"UPDATE head SET size = ?1, last_leaf = ?2, last_time_ms = ?3"
 	" WHERE id = 0";
+struct ledger_signer;
+static void signer_stop(struct ledger_signer *g);
+
 static const char sql_get_tree[] =
 	"SELECT hash FROM tree WHERE id = ?1";
 
@@ -465,7 +471,11 @@ ledger_store_close(struct ledger_store *s)
 	sqlite3_finalize(s->st_insert_entry);
 	sqlite3_finalize(s->st_insert_payload);
 	sqlite3_finalize(s->st_insert_keys);
+	signer_stop(s->signer);
 	free(s->dfilter);
+	free(s->staged);
+	free(s->leaves);
+	free(s->sigs);
 	sqlite3_finalize(s->st_insert_tree);
 	sqlite3_finalize(s->st_update_head);
 	sqlite3_finalize(s->st_get_tree);
@@ -804,66 +814,287 @@ find_delivery(struct ledger_store *s, const struct ledger_event *ev,
 	return LEDGER_OK;
 }
 
+/* ---- the signer: signatures on the other core ---- */
+
+/*
+ * A batch is appended in three steps: (1) under the write lock, each
+ * event is checked for a duplicate delivery, sequenced, encoded and
+ * hashed (the chain is sequential: each prev is the last leaf); (2) its
+ * leaf is signed; (3) its rows are inserted.  Signing (~15 us an event)
+ * needs nothing from SQLite, so for a batch of SIGN_THREAD_MIN events or
+ * more the store's signer thread signs leaf i while this thread inserts
+ * the rows of earlier ones; the insert of entry i waits until signed > i.
+ * The signer exists only on a machine with more than one core and only
+ * once such a batch comes (ledgerctl append never starts it).
+ */
+#define SIGN_THREAD_MIN 16
+
+struct ledger_signer {
+	pthread_t tid;
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	const struct ledger_key *key;
+	/* the current batch: set under mu, then read-only for the thread */
+	const uint8_t (*leaves)[LEDGER_HASH_BYTES];
+	uint8_t (*sigs)[LEDGER_SIG_BYTES];
+	size_t n;
+	uint64_t gen;			/* batches handed out */
+	bool busy, quit;
+	atomic_size_t signed_n;		/* sigs[0 .. signed_n) are ready */
+};
+
+static void *
+signer_main(void *arg)
+{
+	struct ledger_signer *g = arg;
+	uint64_t seen = 0;
+	size_t i;
+
+	pthread_mutex_lock(&g->mu);
+	for (;;) {
+		while (!g->quit && g->gen == seen)
+			pthread_cond_wait(&g->work, &g->mu);
+		if (g->quit)
+			break;
+		seen = g->gen;
+		pthread_mutex_unlock(&g->mu);
+		for (i = 0; i < g->n; i++) {
+			ledger_key_sign_leaf(g->key, g->leaves[i], g->sigs[i]);
+			atomic_store_explicit(&g->signed_n, i + 1,
+			    memory_order_release);
+		}
+		pthread_mutex_lock(&g->mu);
+		g->busy = false;
+		pthread_cond_broadcast(&g->done);
+	}
+	pthread_mutex_unlock(&g->mu);
+	return NULL;
+}
+
+static struct ledger_signer *
+signer_start(const struct ledger_key *key)
+{
+	struct ledger_signer *g;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
+	    (g = calloc(1, sizeof(*g))) == NULL)
+		return NULL;
+	g->key = key;
+	atomic_init(&g->signed_n, 0);
+	if (pthread_mutex_init(&g->mu, NULL) != 0) {
+		free(g);
+		return NULL;
+	}
+	if (pthread_cond_init(&g->work, NULL) != 0 ||
+	    pthread_cond_init(&g->done, NULL) != 0 ||
+	    pthread_create(&g->tid, NULL, signer_main, g) != 0) {
+		/* a cond that failed to init is never used: destroy is
+		 * harmless on the zeroed other one */
+		pthread_mutex_destroy(&g->mu);
+		free(g);
+		return NULL;
+	}
+	return g;
+}
+
+/* Hand out a batch; the caller then waits with signer_wait. */
+static void
+signer_submit(struct ledger_signer *g, const uint8_t (*leaves)[32],
+    uint8_t (*sigs)[LEDGER_SIG_BYTES], size_t n)
+{
+	pthread_mutex_lock(&g->mu);
+	g->leaves = leaves;
+	g->sigs = sigs;
+	g->n = n;
+	atomic_store_explicit(&g->signed_n, 0, memory_order_relaxed);
+	g->busy = true;
+	g->gen++;
+	pthread_cond_signal(&g->work);
+	pthread_mutex_unlock(&g->mu);
+}
+
+/* Until sigs[i] is ready: spin a little (the signer is usually ahead),
+ * then sleep on the batch's end. */
+static void
+signer_wait_for(struct ledger_signer *g, size_t i)
+{
+	int spins;
+
+	for (spins = 0; spins < 2000; spins++)
+		if (atomic_load_explicit(&g->signed_n, memory_order_acquire) >
+		    i)
+			return;
+	pthread_mutex_lock(&g->mu);
+	while (g->busy)
+		pthread_cond_wait(&g->done, &g->mu);
+	pthread_mutex_unlock(&g->mu);
+}
+
+/* The batch is over (done or abandoned): never leave the thread reading
+ * buffers the caller is about to reuse. */
+static void
+signer_finish(struct ledger_signer *g)
+{
+	pthread_mutex_lock(&g->mu);
+	while (g->busy)
+		pthread_cond_wait(&g->done, &g->mu);
+	pthread_mutex_unlock(&g->mu);
+}
+
+static void
+signer_stop(struct ledger_signer *g)
+{
+	if (g == NULL)
+		return;
+	pthread_mutex_lock(&g->mu);
+	g->quit = true;
+	pthread_cond_signal(&g->work);
+	pthread_mutex_unlock(&g->mu);
+	pthread_join(g->tid, NULL);
+	pthread_cond_destroy(&g->work);
+	pthread_cond_destroy(&g->done);
+	pthread_mutex_destroy(&g->mu);
+	free(g);
+}
+
+/* ---- the append steps ---- */
+
+/* What step 1 decided for one event of the batch. */
+struct staged {
+	int dup_of;			/* -1, or the batch index it repeats */
+	bool dup;			/* a duplicate (of the log or batch) */
+	size_t enc_off, enc_len;	/* its bytes in s->enc */
+	uint8_t prev[LEDGER_HASH_BYTES];
+	uint64_t dkey;			/* delivery lookup key */
+};
+
+/* Grow the per-batch arrays to n events. */
 static enum ledger_status
-append_one(struct ledger_store *s, const struct ledger_event *ev,
+batch_reserve(struct ledger_store *s, size_t n, struct ledger_error *err)
+{
+	void *p;
+
+	if (n <= s->batch_cap)
+		return LEDGER_OK;
+	if ((p = realloc(s->staged, n * sizeof(*s->staged))) == NULL)
+		goto nomem;
+	s->staged = p;
+	if ((p = realloc(s->leaves, n * sizeof(*s->leaves))) == NULL)
+		goto nomem;
+	s->leaves = p;
+	if ((p = realloc(s->sigs, n * sizeof(*s->sigs))) == NULL)
+		goto nomem;
+	s->sigs = p;
+	s->batch_cap = n;
+	return LEDGER_OK;
+nomem:
+	return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+}
+
+/* An earlier event of this batch with the same (source, delivery)?  A
+ * linear scan over the events that share the key, which is nearly never
+ * more than the event itself. */
+static int
+batch_dup(struct ledger_store *s, struct ledger_event *const *evs, size_t i)
+{
+	const struct ledger_event *ev = evs[i];
+	size_t j;
+
+	for (j = 0; j < i; j++) {
+		const struct ledger_event *o = evs[j];
+
+		if (s->staged[j].dup || s->staged[j].dkey != s->staged[i].dkey ||
+		    o->e.source[LEDGER_SRC_DELIVERY] == NULL)
+			continue;
+		if (strcmp(o->e.source[LEDGER_SRC_DELIVERY],
+		    ev->e.source[LEDGER_SRC_DELIVERY]) == 0 &&
+		    strcmp(o->e.source[LEDGER_SRC_NAME],
+		    ev->e.source[LEDGER_SRC_NAME]) == 0)
+			return (int)j;
+	}
+	return -1;
+}
+
+/* Step 1 for one new event: sequence, encode, hash. */
+static enum ledger_status
+stage_one(struct ledger_store *s, const struct ledger_event *ev, size_t i,
     int64_t now, struct ledger_receipt *r, struct ledger_error *err)
 {
 	struct ledger_entry e = ev->e;	/* shallow: borrows ev's strings */
-	uint8_t hashes[LEDGER_MERKLE_MAX_STORED][LEDGER_HASH_BYTES];
-	uint64_t idx[LEDGER_MERKLE_MAX_STORED];
-	char terms[LEDGER_LOOKUP_TERMS];
-	sqlite3_stmt *q = s->st_insert_entry;
+	struct staged *sg = &s->staged[i];
 	enum ledger_status st;
-	size_t i, nh;
-	int c;
 
 	e.log = s->origin;
 	e.seq = s->size;
 	e.time_ms = now > s->last_time_ms ? now : s->last_time_ms;
 	e.key_id = s->key_id;
 	memcpy(e.prev, s->last_leaf, LEDGER_HASH_BYTES);
+	memcpy(sg->prev, e.prev, LEDGER_HASH_BYTES);
 
-	ledger_buf_reset(&s->enc);
+	sg->enc_off = s->enc.len;
 	if ((st = ledger_entry_encode(&e, &s->enc, err)) != LEDGER_OK)
 		return st;
-	ledger_leaf_hash(s->enc.data, s->enc.len, r->leaf);
-	ledger_key_sign_leaf(s->key, r->leaf, r->sig);
+	sg->enc_len = s->enc.len - sg->enc_off;
+	ledger_leaf_hash(s->enc.data + sg->enc_off, sg->enc_len, r->leaf);
+	memcpy(s->leaves[i], r->leaf, LEDGER_HASH_BYTES);
 	r->seq = e.seq;
 	r->time_ms = e.time_ms;
 	r->key_id = e.key_id;
 	r->duplicate = false;
 
-	sqlite3_bind_int64(q, 1, (sqlite3_int64)e.seq);
-	sqlite3_bind_blob(q, 2, s->enc.data, (int)s->enc.len, SQLITE_STATIC);
-	sqlite3_bind_blob(q, 3, r->sig, LEDGER_SIG_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 4, e.key_id);
-	sqlite3_bind_blob(q, 5, e.prev, LEDGER_HASH_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 6, e.time_ms);
-	sqlite3_bind_text(q, 7, ledger_kind_name(e.kind), -1, SQLITE_STATIC);
-	bind_text_or_null(q, 8, e.source[LEDGER_SRC_NAME]);
-	bind_text_or_null(q, 9, e.source[LEDGER_SRC_TYPE]);
-	bind_text_or_null(q, 10, e.source[LEDGER_SRC_EVENT]);
-	bind_text_or_null(q, 11, e.source[LEDGER_SRC_DELIVERY]);
-	bind_text_or_null(q, 12, e.source[LEDGER_SRC_AUTH]);
-	for (c = 0; c < LEDGER_SUBJ_COUNT; c++)
-		bind_text_or_null(q, 13 + c, e.subject[c]);
-	sqlite3_bind_blob(q, 23, e.payload_sha256, LEDGER_HASH_BYTES,
+	s->size++;
+	memcpy(s->last_leaf, r->leaf, LEDGER_HASH_BYTES);
+	s->last_time_ms = e.time_ms;
+	return LEDGER_OK;
+}
+
+/* Step 3 for one new event: its rows. */
+static enum ledger_status
+insert_one(struct ledger_store *s, const struct ledger_event *ev, size_t i,
+    const struct ledger_receipt *r, struct ledger_error *err)
+{
+	const struct ledger_entry *e = &ev->e;
+	const struct staged *sg = &s->staged[i];
+	uint8_t hashes[LEDGER_MERKLE_MAX_STORED][LEDGER_HASH_BYTES];
+	uint64_t idx[LEDGER_MERKLE_MAX_STORED];
+	char terms[LEDGER_LOOKUP_TERMS];
+	sqlite3_stmt *q = s->st_insert_entry;
+	enum ledger_status st;
+	size_t k, nh;
+	int c;
+
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)r->seq);
+	sqlite3_bind_blob(q, 2, s->enc.data + sg->enc_off, (int)sg->enc_len,
 	    SQLITE_STATIC);
-	sqlite3_bind_int64(q, 24, (sqlite3_int64)e.payload_size);
-	bind_text_or_null(q, 25, e.payload_type);
+	sqlite3_bind_blob(q, 3, r->sig, LEDGER_SIG_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, r->key_id);
+	sqlite3_bind_blob(q, 5, sg->prev, LEDGER_HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 6, r->time_ms);
+	sqlite3_bind_text(q, 7, ledger_kind_name(e->kind), -1, SQLITE_STATIC);
+	bind_text_or_null(q, 8, e->source[LEDGER_SRC_NAME]);
+	bind_text_or_null(q, 9, e->source[LEDGER_SRC_TYPE]);
+	bind_text_or_null(q, 10, e->source[LEDGER_SRC_EVENT]);
+	bind_text_or_null(q, 11, e->source[LEDGER_SRC_DELIVERY]);
+	bind_text_or_null(q, 12, e->source[LEDGER_SRC_AUTH]);
+	for (c = 0; c < LEDGER_SUBJ_COUNT; c++)
+		bind_text_or_null(q, 13 + c, e->subject[c]);
+	sqlite3_bind_blob(q, 23, e->payload_sha256, LEDGER_HASH_BYTES,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(q, 24, (sqlite3_int64)e->payload_size);
+	bind_text_or_null(q, 25, e->payload_type);
 	if ((st = step_done(s, q, err, "insert entry")) != LEDGER_OK)
 		return st;
 
 	q = s->st_insert_payload;
-	sqlite3_bind_int64(q, 1, (sqlite3_int64)e.seq);
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)r->seq);
 	sqlite3_bind_blob(q, 2, ev->payload_z, (int)ev->payload_zlen,
 	    SQLITE_STATIC);
 	if ((st = step_done(s, q, err, "insert payload")) != LEDGER_OK)
 		return st;
 
-	if (ledger_lookup_terms(&e, terms, NULL, NULL) > 0) {
+	if (ledger_lookup_terms(e, terms, NULL, NULL) > 0) {
 		q = s->st_insert_keys;
-		sqlite3_bind_int64(q, 1, (sqlite3_int64)e.seq);
+		sqlite3_bind_int64(q, 1, (sqlite3_int64)r->seq);
 		sqlite3_bind_text(q, 2, terms, -1, SQLITE_STATIC);
 		if ((st = step_done(s, q, err, "insert lookup keys")))
 			return st;
@@ -874,16 +1105,13 @@ append_one(struct ledger_store *s, const struct ledger_event *ev,
 	if (st != LEDGER_OK)
 		return st;
 	q = s->st_insert_tree;
-	for (i = 0; i < nh; i++) {
-		sqlite3_bind_int64(q, 1, (sqlite3_int64)idx[i]);
-		sqlite3_bind_blob(q, 2, hashes[i], LEDGER_HASH_BYTES,
+	for (k = 0; k < nh; k++) {
+		sqlite3_bind_int64(q, 1, (sqlite3_int64)idx[k]);
+		sqlite3_bind_blob(q, 2, hashes[k], LEDGER_HASH_BYTES,
 		    SQLITE_STATIC);
 		if ((st = step_done(s, q, err, "insert tree hash")))
 			return st;
 	}
-	s->size++;
-	memcpy(s->last_leaf, r->leaf, LEDGER_HASH_BYTES);
-	s->last_time_ms = e.time_ms;
 	return LEDGER_OK;
 }
 
@@ -928,12 +1156,13 @@ ledger_store_append(struct ledger_store *s, struct ledger_event *const *evs,
 {
 	struct ledger_merkle_frontier saved_frontier;
 	uint8_t saved_leaf[LEDGER_HASH_BYTES];
+	struct ledger_signer *g = NULL;
 	uint64_t saved_size;
 	int64_t saved_time, now;
 	enum ledger_status st;
+	size_t i, nnew = 0;
 	sqlite3_stmt *q;
 	bool dup;
-	size_t i;
 	int rc;
 
 	if (s == NULL || s->key == NULL)
@@ -945,6 +1174,8 @@ ledger_store_append(struct ledger_store *s, struct ledger_event *const *evs,
 	for (i = 0; i < n; i++)
 		if ((st = check_event(evs[i], err)) != LEDGER_OK)
 			return st;
+	if ((st = batch_reserve(s, n, err)) != LEDGER_OK)
+		return st;
 
 	saved_frontier = s->frontier;
 	saved_size = s->size;
@@ -962,24 +1193,82 @@ ledger_store_append(struct ledger_store *s, struct ledger_event *const *evs,
 	if (s->dfilter == NULL && s->appended >= DFILTER_AFTER &&
 	    (st = dfilter_build(s, err)) != LEDGER_OK)
 		goto rollback;
+
+	/* 1. duplicates, sequence, encode, hash */
+	ledger_buf_reset(&s->enc);
 	now = ledger_now_ms();
 	for (i = 0; i < n; i++) {
-		uint64_t key = 0;
+		struct staged *sg = &s->staged[i];
 
-		if ((st = find_delivery(s, evs[i], &ret[i], &dup, &key, err)))
+		sg->dup = false;
+		sg->dup_of = -1;
+		sg->dkey = 0;
+		if ((st = find_delivery(s, evs[i], &ret[i], &dup, &sg->dkey,
+		    err)))
 			goto rollback;
-		if (dup)
+		if (!dup && evs[i]->e.source[LEDGER_SRC_DELIVERY] != NULL &&
+		    (sg->dup_of = batch_dup(s, evs, i)) >= 0)
+			dup = true;
+		if (dup) {
+			sg->dup = true;
 			continue;
-		if ((st = append_one(s, evs[i], now, &ret[i], err)))
+		}
+		if ((st = stage_one(s, evs[i], i, now, &ret[i], err)))
 			goto rollback;
-		/* Before COMMIT: a later event of this batch must find it.
-		 * If the batch rolls back the bit stays, a harmless "maybe". */
+		/* A later event of this batch must find it.  If the batch
+		 * rolls back the bit stays, a harmless "maybe". */
 		if (s->dfilter != NULL && evs[i]->e.source[LEDGER_SRC_DELIVERY])
-			dfilter_add(s, key);
+			dfilter_add(s, sg->dkey);
+		nnew++;
 	}
-	if (s->dfilter != NULL && s->dfilter_bits < DFILTER_MAX_BITS &&
-	    s->dfilter_keys > s->dfilter_bits / DFILTER_BITS_PER_KEY)
-		dfilter_drop(s);	/* full: rebuilt larger next batch */
+
+	/* 2. sign: on the signer thread while 3. runs, or here */
+	if (nnew >= SIGN_THREAD_MIN && s->signer == NULL)
+		s->signer = signer_start(s->key);
+	if (nnew >= SIGN_THREAD_MIN && s->signer != NULL) {
+		g = s->signer;
+		/* Only the new events' leaves, in order: compact them. */
+		size_t k = 0;
+
+		for (i = 0; i < n; i++)
+			if (!s->staged[i].dup) {
+				if (k != i)
+					memcpy(s->leaves[k], s->leaves[i],
+					    LEDGER_HASH_BYTES);
+				k++;
+			}
+		signer_submit(g, (const uint8_t (*)[32])s->leaves, s->sigs,
+		    nnew);
+	} else {
+		for (i = 0; i < n; i++)
+			if (!s->staged[i].dup)
+				ledger_key_sign_leaf(s->key, ret[i].leaf,
+				    ret[i].sig);
+	}
+
+	/* 3. rows */
+	for (i = 0, nnew = 0; i < n; i++) {
+		if (s->staged[i].dup)
+			continue;
+		if (g != NULL) {
+			signer_wait_for(g, nnew);
+			memcpy(ret[i].sig, s->sigs[nnew], LEDGER_SIG_BYTES);
+		}
+		nnew++;
+		if ((st = insert_one(s, evs[i], i, &ret[i], err)))
+			goto rollback;
+	}
+	if (g != NULL) {
+		signer_finish(g);
+		g = NULL;
+	}
+	/* A repeat of an event earlier in the batch gets its receipt. */
+	for (i = 0; i < n; i++)
+		if (s->staged[i].dup_of >= 0) {
+			ret[i] = ret[s->staged[i].dup_of];
+			ret[i].duplicate = true;
+		}
+
 	q = s->st_update_head;
 	sqlite3_bind_int64(q, 1, (sqlite3_int64)s->size);
 	sqlite3_bind_blob(q, 2, s->last_leaf, LEDGER_HASH_BYTES, SQLITE_STATIC);
@@ -990,8 +1279,13 @@ ledger_store_append(struct ledger_store *s, struct ledger_event *const *evs,
 		st = ledger_store_dberr(s, rc, err, "commit");
 		goto rollback;
 	}
+	if (s->dfilter != NULL && s->dfilter_bits < DFILTER_MAX_BITS &&
+	    s->dfilter_keys > s->dfilter_bits / DFILTER_BITS_PER_KEY)
+		dfilter_drop(s);	/* full: rebuilt larger next batch */
 	return LEDGER_OK;
 rollback:
+	if (g != NULL)
+		signer_finish(g);
 	/* After a failed COMMIT SQLite may have rolled back already. */
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);

@@ -755,8 +755,9 @@ teardown_full(void)
 START_TEST(test_store_full_disk_loses_nothing)
 {
 	struct ledger_store *s;
-	struct ledger_event *evs[8];
-	struct ledger_receipt r[8];
+	/* batches large enough for the signer thread (SIGN_THREAD_MIN) */
+	struct ledger_event *evs[32];
+	struct ledger_receipt r[32];
 	struct ledger_error err;
 	enum ledger_status st = LEDGER_OK;
 	uint64_t before = 0, after;
@@ -785,14 +786,14 @@ START_TEST(test_store_full_disk_loses_nothing)
 	close(fd);
 	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
 	while (batches < 1000) {
-		for (i = 0; i < 8; i++)
-			evs[i] = make_event(batches * 8 + i, NULL, 16000);
-		st = ledger_store_append(s, evs, 8, r, &err);
-		for (i = 0; i < 8; i++)
+		for (i = 0; i < 32; i++)
+			evs[i] = make_event(batches * 32 + i, NULL, 4000);
+		st = ledger_store_append(s, evs, 32, r, &err);
+		for (i = 0; i < 32; i++)
 			ledger_event_free(evs[i]);
 		if (st != LEDGER_OK)
 			break;
-		before = r[7].seq + 1;
+		before = r[31].seq + 1;
 		batches++;
 	}
 	ck_assert_int_eq(st, LEDGER_EIO);
