@@ -21,6 +21,7 @@
 #include "ledger/entry.h"
 #include "ledger/jcs.h"
 #include "ledger-int.h"
+#include "sha256.h"
 
 /* Largest integer that an IEEE double (and so RFC 8785) holds exactly. */
 #define MAX_SAFE_INT 9007199254740992.0
@@ -119,13 +120,13 @@ ledger_entry_release(struct ledger_entry *e)
 void
 ledger_leaf_hash(const void *bytes, size_t len, uint8_t out[LEDGER_HASH_BYTES])
 {
-	crypto_hash_sha256_state st;
+	struct ledger_sha256 st;
 	static const uint8_t zero = 0x00;
 
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, &zero, 1);
-	crypto_hash_sha256_update(&st, bytes, len);
-	crypto_hash_sha256_final(&st, out);
+	ledger_sha256_init(&st);
+	ledger_sha256_update(&st, &zero, 1);
+	ledger_sha256_update(&st, bytes, len);
+	ledger_sha256_final(&st, out);
 }
 
 /* A field value: valid UTF-8, no control characters, 1..max bytes. */
@@ -588,7 +589,7 @@ ledger_event_set_payload(struct ledger_event *ev, const void *data,
 		free(z);
 		return rc;
 	}
-	crypto_hash_sha256(ev->e.payload_sha256, data, len);
+	ledger_sha256(data, len, ev->e.payload_sha256);
 	ev->e.payload_size = len;
 	free(ev->e.payload_type);
 	ev->e.payload_type = t;

@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "ledger/merkle.h"
+#include "sha256.h"
 
 #define H LEDGER_HASH_BYTES
 
@@ -86,14 +87,14 @@ split(uint64_t n)
 void
 ledger_merkle_leaf_hash(const void *data, size_t len, uint8_t out[H])
 {
-	crypto_hash_sha256_state st;
+	struct ledger_sha256 st;
 	static const unsigned char prefix = 0x00;
 
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, &prefix, 1);
+	ledger_sha256_init(&st);
+	ledger_sha256_update(&st, &prefix, 1);
 	if (len > 0)
-		crypto_hash_sha256_update(&st, data, len);
-	crypto_hash_sha256_final(&st, out);
+		ledger_sha256_update(&st, data, len);
+	ledger_sha256_final(&st, out);
 }
 
 void
@@ -106,7 +107,7 @@ ledger_merkle_node_hash(const uint8_t left[H], const uint8_t right[H],
 	buf[0] = 0x01;
 	memcpy(buf + 1, left, H);
 	memcpy(buf + 1 + H, right, H);
-	crypto_hash_sha256(out, buf, sizeof(buf));
+	ledger_sha256(buf, sizeof(buf), out);
 }
 
 void

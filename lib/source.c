@@ -26,6 +26,7 @@
 #include "ledger/source.h"
 #include "ledger-int.h"
 #include "source-int.h"
+#include "sha256.h"
 
 #define HMAC_BYTES crypto_auth_hmacsha256_BYTES
 /* Standard Webhooks: "secret keys SHOULD be between 24 and 64 bytes". */
@@ -568,22 +569,20 @@ static void
 hmac_body(const uint8_t *key, size_t keylen, const char *p1, const char *p2,
     const struct ledger_hook_request *req, uint8_t out[HMAC_BYTES])
 {
-	crypto_auth_hmacsha256_state st;
+	struct ledger_hmac_sha256 st;
 
-	crypto_auth_hmacsha256_init(&st, key, keylen);
+	ledger_hmac_sha256_init(&st, key, keylen);
 	if (p1 != NULL) {
-		crypto_auth_hmacsha256_update(&st, (const uint8_t *)p1,
-		    strlen(p1));
-		crypto_auth_hmacsha256_update(&st, (const uint8_t *)".", 1);
+		ledger_hmac_sha256_update(&st, p1, strlen(p1));
+		ledger_hmac_sha256_update(&st, ".", 1);
 	}
 	if (p2 != NULL) {
-		crypto_auth_hmacsha256_update(&st, (const uint8_t *)p2,
-		    strlen(p2));
-		crypto_auth_hmacsha256_update(&st, (const uint8_t *)".", 1);
+		ledger_hmac_sha256_update(&st, p2, strlen(p2));
+		ledger_hmac_sha256_update(&st, ".", 1);
 	}
 	if (req->body_len > 0)
-		crypto_auth_hmacsha256_update(&st, req->body, req->body_len);
-	crypto_auth_hmacsha256_final(&st, out);
+		ledger_hmac_sha256_update(&st, req->body, req->body_len);
+	ledger_hmac_sha256_final(&st, out);
 	sodium_memzero(&st, sizeof(st));
 }
 

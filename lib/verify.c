@@ -37,6 +37,7 @@
 #include "ledger/verify.h"
 #include "ledger-int.h"
 #include "lookup.h"
+#include "sha256.h"
 #include "store-int.h"
 
 #define CHUNK 4096
@@ -161,7 +162,7 @@ check_payload(struct item *it, const struct ledger_entry *e)
 		data = in->payload;
 		len = in->payload_len;
 	}
-	crypto_hash_sha256(h, data, len);
+	ledger_sha256(data, len, h);
 	free(p);
 	it->payload = (len == e->payload_size &&
 	    sodium_memcmp(h, e->payload_sha256, LEDGER_HASH_BYTES) == 0) ? 0 : 3;
