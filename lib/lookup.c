@@ -14,7 +14,44 @@
 
 #include "lookup.h"
 
-static const char letters[LEDGER_LOOKUP_COUNT] = { 'c', 'a', 'r', 'd' };
+static const char letters[LEDGER_LOOKUP_COUNT] = {
+	'c', 'a', 'r', 'd', 'k', 'n', 'u', 'e', 'p', 's', 't', 'i',
+};
+
+char
+ledger_lookup_letter(enum ledger_lookup_field f)
+{
+	return letters[f];
+}
+
+const char *
+ledger_lookup_name(enum ledger_lookup_field f)
+{
+	static const char *const names[LEDGER_LOOKUP_COUNT] = {
+		"commit", "artifact", "run", "delivery id", "kind", "source",
+		"actor", "environment", "pipeline", "service", "status",
+		"ticket",
+	};
+
+	return names[f];
+}
+
+int
+ledger_lookup_subject(enum ledger_subject f)
+{
+	switch (f) {
+	case LEDGER_SUBJ_ACTOR:		return LEDGER_LOOKUP_ACTOR;
+	case LEDGER_SUBJ_ARTIFACT:	return LEDGER_LOOKUP_ARTIFACT;
+	case LEDGER_SUBJ_COMMIT:	return LEDGER_LOOKUP_COMMIT;
+	case LEDGER_SUBJ_ENVIRONMENT:	return LEDGER_LOOKUP_ENVIRONMENT;
+	case LEDGER_SUBJ_PIPELINE:	return LEDGER_LOOKUP_PIPELINE;
+	case LEDGER_SUBJ_RUN:		return LEDGER_LOOKUP_RUN;
+	case LEDGER_SUBJ_SERVICE:	return LEDGER_LOOKUP_SERVICE;
+	case LEDGER_SUBJ_STATUS:	return LEDGER_LOOKUP_STATUS;
+	case LEDGER_SUBJ_TICKET:	return LEDGER_LOOKUP_TICKET;
+	default:			return -1;
+	}
+}
 
 uint64_t
 ledger_lookup_key(enum ledger_lookup_field f, const char *v, const char *v2)
@@ -89,15 +126,21 @@ ledger_lookup_terms(const struct ledger_entry *e,
     char out[LEDGER_LOOKUP_TERMS], uint64_t keys[LEDGER_LOOKUP_COUNT],
     int present[LEDGER_LOOKUP_COUNT])
 {
-	const char *v[LEDGER_LOOKUP_COUNT], *v2[LEDGER_LOOKUP_COUNT] = { 0 };
+	const char *v[LEDGER_LOOKUP_COUNT] = { 0 };
+	const char *v2[LEDGER_LOOKUP_COUNT] = { 0 };
 	size_t len = 0;
 	int f, n = 0;
 
-	v[LEDGER_LOOKUP_COMMIT] = e->subject[LEDGER_SUBJ_COMMIT];
-	v[LEDGER_LOOKUP_ARTIFACT] = e->subject[LEDGER_SUBJ_ARTIFACT];
-	v[LEDGER_LOOKUP_RUN] = e->subject[LEDGER_SUBJ_RUN];
+	for (f = 0; f < LEDGER_SUBJ_COUNT; f++) {
+		int lf = ledger_lookup_subject((enum ledger_subject)f);
+
+		if (lf >= 0)
+			v[lf] = e->subject[f];
+	}
 	v[LEDGER_LOOKUP_DELIVERY] = e->source[LEDGER_SRC_NAME];
 	v2[LEDGER_LOOKUP_DELIVERY] = e->source[LEDGER_SRC_DELIVERY];
+	v[LEDGER_LOOKUP_KIND] = ledger_kind_name(e->kind);
+	v[LEDGER_LOOKUP_SOURCE] = e->source[LEDGER_SRC_NAME];
 	out[0] = '\0';
 	for (f = 0; f < LEDGER_LOOKUP_COUNT; f++) {
 		int has = v[f] != NULL &&

@@ -1,17 +1,20 @@
 /*
  * lookup.h - lookup keys: how the store finds entries by a random value
  *
- * Commit ids, artifact digests, run ids and (source, delivery) pairs are
- * random values.  A B-tree index on a random value dirties one page per
- * event in every commit (~4 KiB of WAL and as much again at checkpoint),
- * and the cost grows with the log.  So these four are not B-tree indexes
- * on the entries table; each entry's values are hashed to 64-bit lookup
- * keys, written as terms ("c" commit, "a" artifact, "r" run, "d" delivery,
- * then 16 hex digits) into the FTS5 table entry_keys under rowid = seq.
- * FTS5 buffers a transaction's terms and writes them as one sorted segment
- * at COMMIT, merging segments in the background of later writes: an LSM,
- * so an event costs a few bytes of sequential writes instead of a random
- * page per value.  See docs/design-notes.md "Lookup keys".
+ * A B-tree index dirties a page per distinct key in every commit: for a
+ * random value (commit id, artifact digest, delivery id) that is a page
+ * per event, and for (service, time) or (environment, time) a page per
+ * service or environment in the batch; with nine such indexes a commit of
+ * 15 events wrote ~30 pages for 8 pages of data, and random-key inserts
+ * grew costlier with the log.  So the entries table has no secondary
+ * index at all.  Each entry's filterable values are hashed to 64-bit
+ * lookup keys, written as terms (a letter for the field, 16 hex digits)
+ * into the FTS5 table entry_keys under rowid = seq.  FTS5 buffers a
+ * transaction's terms and writes them as one sorted segment at COMMIT,
+ * merging segments in the background of later writes: an LSM, so an event
+ * costs a few bytes of sequential writes.  Time ranges need no index: an
+ * entry's time never decreases with its seq, so a time is a seq found by
+ * bisection.  See docs/design-notes.md "Lookup keys".
  *
  * A key only finds candidates: every query also compares the column, so a
  * hash collision can never return a wrong entry.  ledgerctl verify checks
@@ -26,17 +29,33 @@
 #include "ledger/entry.h"
 
 enum ledger_lookup_field {
-	LEDGER_LOOKUP_COMMIT,
-	LEDGER_LOOKUP_ARTIFACT,
-	LEDGER_LOOKUP_RUN,
-	LEDGER_LOOKUP_DELIVERY,		/* source name + delivery id */
+	LEDGER_LOOKUP_COMMIT,		/* c */
+	LEDGER_LOOKUP_ARTIFACT,		/* a */
+	LEDGER_LOOKUP_RUN,		/* r */
+	LEDGER_LOOKUP_DELIVERY,		/* d: source name + delivery id */
+	LEDGER_LOOKUP_KIND,		/* k */
+	LEDGER_LOOKUP_SOURCE,		/* n: source name */
+	LEDGER_LOOKUP_ACTOR,		/* u */
+	LEDGER_LOOKUP_ENVIRONMENT,	/* e */
+	LEDGER_LOOKUP_PIPELINE,		/* p */
+	LEDGER_LOOKUP_SERVICE,		/* s */
+	LEDGER_LOOKUP_STATUS,		/* t */
+	LEDGER_LOOKUP_TICKET,		/* i */
 	LEDGER_LOOKUP_COUNT
 };
+
+/* The lookup field of a subject field; -1 for url (not looked up: long,
+ * unique values; a url filter compares the column). */
+int ledger_lookup_subject(enum ledger_subject f);
 
 /* "c0123456789abcdef": a letter, 16 hex digits, NUL. */
 #define LEDGER_LOOKUP_TERM	18
 /* Every term of one entry, space-separated, NUL-terminated. */
 #define LEDGER_LOOKUP_TERMS	(LEDGER_LOOKUP_COUNT * LEDGER_LOOKUP_TERM)
+
+/* The term letter and a name ("commit", "delivery id", ...) of a field. */
+char ledger_lookup_letter(enum ledger_lookup_field f);
+const char *ledger_lookup_name(enum ledger_lookup_field f);
 
 /* The 64-bit key of a value (v2: the delivery id, with v the source name;
  * NULL for the other fields). */

@@ -279,22 +279,34 @@ load_head(struct ledger_store *s, struct ledger_error *err)
 	return LEDGER_OK;
 }
 
-/* ledger_lookup_terms(commit, artifact, run, source_name, delivery): an
+/* ledger_lookup_terms(kind, source_name, delivery, actor, artifact,
+ * commit_id, environment, pipeline, run, service, status, ticket): an
  * entry's lookup terms (lib/lookup.h), or NULL if it has none.  Migration
  * 004 fills entry_keys with it. */
 static void
 sql_lookup_terms(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
+	static const enum ledger_subject subj[] = {
+		LEDGER_SUBJ_ACTOR, LEDGER_SUBJ_ARTIFACT, LEDGER_SUBJ_COMMIT,
+		LEDGER_SUBJ_ENVIRONMENT, LEDGER_SUBJ_PIPELINE, LEDGER_SUBJ_RUN,
+		LEDGER_SUBJ_SERVICE, LEDGER_SUBJ_STATUS, LEDGER_SUBJ_TICKET,
+	};
 	char out[LEDGER_LOOKUP_TERMS];
 	struct ledger_entry e;
+	enum ledger_kind k;
+	size_t i;
 
 	(void)argc;
 	memset(&e, 0, sizeof(e));
-	e.subject[LEDGER_SUBJ_COMMIT] = (char *)sqlite3_value_text(argv[0]);
-	e.subject[LEDGER_SUBJ_ARTIFACT] = (char *)sqlite3_value_text(argv[1]);
-	e.subject[LEDGER_SUBJ_RUN] = (char *)sqlite3_value_text(argv[2]);
-	e.source[LEDGER_SRC_NAME] = (char *)sqlite3_value_text(argv[3]);
-	e.source[LEDGER_SRC_DELIVERY] = (char *)sqlite3_value_text(argv[4]);
+	e.kind = LEDGER_KIND_COUNT;	/* no kind term unless it parses */
+	if (sqlite3_value_text(argv[0]) != NULL &&
+	    ledger_kind_parse((const char *)sqlite3_value_text(argv[0]), &k,
+	    NULL) == LEDGER_OK)
+		e.kind = k;
+	e.source[LEDGER_SRC_NAME] = (char *)sqlite3_value_text(argv[1]);
+	e.source[LEDGER_SRC_DELIVERY] = (char *)sqlite3_value_text(argv[2]);
+	for (i = 0; i < sizeof(subj) / sizeof(*subj); i++)
+		e.subject[subj[i]] = (char *)sqlite3_value_text(argv[3 + i]);
 	if (ledger_lookup_terms(&e, out, NULL, NULL) == 0)
 		sqlite3_result_null(ctx);
 	else
@@ -331,7 +343,7 @@ open_db(struct ledger_store *s, bool create, struct ledger_error *err)
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	/* Direct only: no trigger or view in a database file can call it. */
-	if ((rc = sqlite3_create_function_v2(s->db, "ledger_lookup_terms", 5,
+	if ((rc = sqlite3_create_function_v2(s->db, "ledger_lookup_terms", 12,
 	    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL,
 	    sql_lookup_terms, NULL, NULL, NULL)) != SQLITE_OK)
 		return ledger_store_dberr(s, rc, err, "register functions");
@@ -1442,6 +1454,74 @@ ledger_store_get_payload(struct ledger_store *s, uint64_t seq, uint8_t **ret,
 	return st;
 }
 
+/* Append the term of a value to a space-separated list. */
+static void
+add_term(char terms[LEDGER_LOOKUP_TERMS], size_t *len,
+    enum ledger_lookup_field f, const char *v, const char *v2)
+{
+	if (*len > 0)
+		terms[(*len)++] = ' ';
+	ledger_lookup_term(f, ledger_lookup_key(f, v, v2), terms + *len);
+	*len += LEDGER_LOOKUP_TERM - 1;
+}
+
+/* One past the highest seq stored (not the head row: a reader answers
+ * from the rows it can see). */
+static enum ledger_status
+log_end(struct ledger_store *s, uint64_t *ret, struct ledger_error *err)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(s->db, "SELECT max(seq) FROM entries", -1,
+	    &q, NULL)) != SQLITE_OK)
+		return ledger_store_dberr(s, rc, err, "query");
+	rc = sqlite3_step(q);
+	*ret = rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL ?
+	    (uint64_t)sqlite3_column_int64(q, 0) + 1 : 0;
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW)
+		return ledger_store_dberr(s, rc, err, "query");
+	return LEDGER_OK;
+}
+
+/*
+ * The first seq whose time is t or later (end if none).  Entry times never
+ * decrease with seq (the append path takes max(now, last time), and
+ * verify checks it), so this bisects with O(log n) point reads instead of
+ * keeping a time index that every commit would write.  A missing row
+ * counts as the next one present.
+ */
+static enum ledger_status
+seq_at_time(struct ledger_store *s, int64_t t, uint64_t end, uint64_t *ret,
+    struct ledger_error *err)
+{
+	sqlite3_stmt *q;
+	uint64_t lo = 0, hi = end, mid;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(s->db, "SELECT seq, time_ms FROM entries"
+	    " WHERE seq >= ?1 ORDER BY seq LIMIT 1", -1, &q, NULL)))
+		return ledger_store_dberr(s, rc, err, "query");
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		sqlite3_bind_int64(q, 1, (sqlite3_int64)mid);
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW && sqlite3_column_int64(q, 1) < t)
+			lo = (uint64_t)sqlite3_column_int64(q, 0) + 1;
+		else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+			hi = mid;
+		else {
+			sqlite3_finalize(q);
+			return ledger_store_dberr(s, rc, err, "query");
+		}
+		sqlite3_reset(q);
+	}
+	sqlite3_finalize(q);
+	*ret = lo;
+	return LEDGER_OK;
+}
+
 void
 ledger_query_init(struct ledger_query *q)
 {
@@ -1462,63 +1542,81 @@ ledger_store_query(struct ledger_store *s, const struct ledger_query *q,
     int (*fn)(void *ctx, const struct ledger_row *row), void *ctx,
     struct ledger_error *err)
 {
-	static const struct {
-		enum ledger_subject subj;
-		enum ledger_lookup_field f;
-	} looked_up[] = {
-		{ LEDGER_SUBJ_COMMIT, LEDGER_LOOKUP_COMMIT },
-		{ LEDGER_SUBJ_ARTIFACT, LEDGER_LOOKUP_ARTIFACT },
-		{ LEDGER_SUBJ_RUN, LEDGER_LOOKUP_RUN },
-	};
 	struct ledger_buf sql = LEDGER_BUF_INIT;
 	char terms[LEDGER_LOOKUP_TERMS];
 	struct ledger_row row;
 	enum ledger_status st = LEDGER_OK;
 	sqlite3_stmt *stmt = NULL;
-	const char *pfx;
-	size_t tlen = 0, j;
+	uint64_t lo = 0, hi = INT64_MAX, end = 0;
+	bool keys = s->schema_version >= 4;
+	size_t tlen = 0;
 	int i, rc;
 
 	if (q->kind >= LEDGER_KIND_COUNT)
 		return ledger_errorf(err, LEDGER_EINVAL, "bad kind filter");
-	/* Random values are found through their lookup keys (schema 004);
-	 * the column comparisons below still decide. */
-	for (j = 0; s->schema_version >= 4 &&
-	    j < sizeof(looked_up) / sizeof(*looked_up); j++) {
-		if (q->subject[looked_up[j].subj] == NULL)
-			continue;
-		if (tlen > 0)
-			terms[tlen++] = ' ';
-		ledger_lookup_term(looked_up[j].f, ledger_lookup_key(
-		    looked_up[j].f, q->subject[looked_up[j].subj], NULL),
-		    terms + tlen);
-		tlen += LEDGER_LOOKUP_TERM - 1;
+	if (keys) {
+		/* Each filter but url is a term (all must match); the seq
+		 * range comes from after_seq and the times by bisection. */
+		if (q->kind >= 0)
+			add_term(terms, &tlen, LEDGER_LOOKUP_KIND,
+			    ledger_kind_name(q->kind), NULL);
+		if (q->source != NULL)
+			add_term(terms, &tlen, LEDGER_LOOKUP_SOURCE, q->source,
+			    NULL);
+		for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
+			if (q->subject[i] != NULL &&
+			    ledger_lookup_subject(i) >= 0)
+				add_term(terms, &tlen, (enum ledger_lookup_field)
+				    ledger_lookup_subject(i), q->subject[i],
+				    NULL);
+		if (q->after_seq >= 0)
+			lo = (uint64_t)q->after_seq + 1;
+		if ((q->since_ms > 0 || q->until_ms > 0) &&
+		    (st = log_end(s, &end, err)) != LEDGER_OK)
+			goto done;
+		if (q->since_ms > 0) {
+			uint64_t t;
+
+			if ((st = seq_at_time(s, q->since_ms, end, &t, err)))
+				goto done;
+			lo = t > lo ? t : lo;
+		}
+		if (q->until_ms > 0 &&
+		    (st = seq_at_time(s, q->until_ms, end, &hi, err)))
+			goto done;
+		if (lo >= hi)
+			goto done;	/* an empty range */
 	}
-	if (ledger_buf_adds(&sql, "SELECT " ENTRY_COLUMNS
-	    " FROM entries WHERE seq > ?15"))
+	if (tlen > 0) {
+		/* The key table drives, in rowid order, and stops at LIMIT;
+		 * the columns below then decide. */
+		if (ledger_buf_adds(&sql, "SELECT " ENTRY_COLUMNS " FROM"
+		    " entry_keys JOIN entries ON seq = entry_keys.rowid"
+		    " WHERE entry_keys MATCH ?17 AND entry_keys.rowid >= ?18"
+		    " AND entry_keys.rowid < ?19"))
+			goto nomem;
+	} else if (keys) {
+		if (ledger_buf_adds(&sql, "SELECT " ENTRY_COLUMNS
+		    " FROM entries WHERE seq >= ?18 AND seq < ?19"))
+			goto nomem;
+	} else if (ledger_buf_adds(&sql, "SELECT " ENTRY_COLUMNS
+	    " FROM entries WHERE seq > ?15"))	/* schema < 4: indexes */
 		goto nomem;
-	/* With lookup keys, the rowids they give are the plan: "+" keeps the
-	 * planner from scanning an index on another filter instead. */
-	pfx = tlen > 0 ? "+" : "";
-	if (tlen > 0 && ledger_buf_adds(&sql, " AND seq IN (SELECT rowid FROM"
-	    " entry_keys WHERE entry_keys MATCH ?17)"))
-		goto nomem;
-	if (q->kind >= 0 && ledger_buf_addf(&sql, " AND %skind = ?1", pfx))
+	if (q->kind >= 0 && ledger_buf_adds(&sql, " AND kind = ?1"))
 		goto nomem;
 	for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
 		if (q->subject[i] != NULL && ledger_buf_addf(&sql,
-		    " AND %s%s = ?%d", pfx, ledger_subject_column(i), 2 + i))
+		    " AND %s = ?%d", ledger_subject_column(i), 2 + i))
 			goto nomem;
-	if (q->source != NULL && ledger_buf_addf(&sql,
-	    " AND %ssource_name = ?12", pfx))
+	if (q->source != NULL && ledger_buf_adds(&sql,
+	    " AND source_name = ?12"))
 		goto nomem;
-	if (q->since_ms > 0 && ledger_buf_addf(&sql, " AND %stime_ms >= ?13",
-	    pfx))
+	if (q->since_ms > 0 && ledger_buf_adds(&sql, " AND time_ms >= ?13"))
 		goto nomem;
-	if (q->until_ms > 0 && ledger_buf_addf(&sql, " AND %stime_ms < ?14",
-	    pfx))
+	if (q->until_ms > 0 && ledger_buf_adds(&sql, " AND time_ms < ?14"))
 		goto nomem;
-	if (ledger_buf_adds(&sql, " ORDER BY seq LIMIT ?16"))
+	if (ledger_buf_adds(&sql, tlen > 0 ? " ORDER BY entry_keys.rowid"
+	    " LIMIT ?16" : " ORDER BY seq LIMIT ?16"))
 		goto nomem;
 	if ((rc = sqlite3_prepare_v2(s->db, sql.data, -1, &stmt, NULL))) {
 		st = ledger_store_dberr(s, rc, err, "query");
@@ -1540,6 +1638,10 @@ ledger_store_query(struct ledger_store *s, const struct ledger_query *q,
 	    (sqlite3_int64)q->limit : -1);
 	if (tlen > 0)
 		sqlite3_bind_text(stmt, 17, terms, (int)tlen, SQLITE_STATIC);
+	if (keys) {
+		sqlite3_bind_int64(stmt, 18, (sqlite3_int64)lo);
+		sqlite3_bind_int64(stmt, 19, (sqlite3_int64)hi);
+	}
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if ((st = ledger_row_from_stmt(s, stmt, &row, err)))
 			goto done;

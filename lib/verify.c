@@ -63,6 +63,7 @@ struct item {
 	bool decoded;			/* bytes are a valid entry */
 	uint64_t seq;			/* from the bytes */
 	uint8_t prev[LEDGER_HASH_BYTES];/* from the bytes */
+	int64_t time_ms;		/* from the bytes */
 	bool key_known, sig_ok, cols_ok;
 	char cols_detail[96];
 	int payload;			/* 0 ok, 1 missing, 2 corrupt, 3 wrong,
@@ -184,6 +185,7 @@ check_item(const struct job *j, struct item *it, struct ledger_buf *enc)
 		it->decoded = true;
 		it->cols_ok = true;
 		it->seq = in->columns->seq;
+		it->time_ms = in->columns->time_ms;
 		memcpy(it->prev, in->columns->prev, LEDGER_HASH_BYTES);
 		it->sig_ok = check_sig(j, it, in->columns->key_id);
 		check_payload(it, in->columns);
@@ -200,6 +202,7 @@ check_item(const struct job *j, struct item *it, struct ledger_buf *enc)
 	}
 	it->decoded = true;
 	it->seq = dec.seq;
+	it->time_ms = dec.time_ms;
 	memcpy(it->prev, dec.prev, LEDGER_HASH_BYTES);
 	it->sig_ok = check_sig(j, it, dec.key_id);
 	if (in->columns == NULL)
@@ -254,6 +257,8 @@ struct walk {
 	bool have_prev;			/* a previous row exists */
 	uint8_t prev_leaf[LEDGER_HASH_BYTES];
 	bool prev_ok;			/* previous row was authentic */
+	bool have_time;			/* time of the last authentic row */
+	int64_t last_time;
 	/* the previous row, whose judgement waits for its successor */
 	bool pending;
 	uint64_t pending_seq;
@@ -358,6 +363,14 @@ walk_item(struct walk *w, struct item *it)
 			report(w, seq, LEDGER_PROB_INDEX_MISMATCH, "%s",
 			    it->cols_detail[0] ? it->cols_detail :
 			    "columns differ from the entry");
+		/* Times never decrease with seq: the store finds the seqs
+		 * of a time range by bisection, which this keeps true. */
+		if (w->have_time && it->time_ms < w->last_time)
+			report(w, seq, LEDGER_PROB_REORDERED, "its time is "
+			    "earlier than entry %" PRIu64 "'s: the log signed "
+			    "entries out of time order", seq - 1);
+		w->have_time = true;
+		w->last_time = it->time_ms;
 	}
 	if (it->decoded && it->payload > 0)
 		report(w, seq, LEDGER_PROB_PAYLOAD_MISMATCH, "%s",
@@ -612,6 +625,7 @@ struct keypair {
 	uint64_t key;
 	uint64_t seq;
 	char letter;
+	uint8_t field;
 };
 
 struct keycheck {
@@ -637,7 +651,6 @@ keypair_cmp(const void *a, const void *b)
 static void
 keycheck_add(struct keycheck *kc, const struct ledger_entry *e)
 {
-	static const char letters[LEDGER_LOOKUP_COUNT] = { 'c', 'a', 'r', 'd' };
 	char terms[LEDGER_LOOKUP_TERMS];
 	uint64_t keys[LEDGER_LOOKUP_COUNT];
 	int present[LEDGER_LOOKUP_COUNT], f;
@@ -661,19 +674,9 @@ keycheck_add(struct keycheck *kc, const struct ledger_entry *e)
 		}
 		kc->p[kc->n].key = keys[f];
 		kc->p[kc->n].seq = e->seq;
-		kc->p[kc->n].letter = letters[f];
+		kc->p[kc->n].letter = ledger_lookup_letter(f);
+		kc->p[kc->n].field = (uint8_t)f;
 		kc->n++;
-	}
-}
-
-static const char *
-lookup_what(char letter)
-{
-	switch (letter) {
-	case 'c': return "commit";
-	case 'a': return "artifact";
-	case 'r': return "run";
-	default: return "delivery id";
 	}
 }
 
@@ -724,6 +727,7 @@ check_lookup_keys(struct ledger_store *s, struct keycheck *kc,
 			continue;
 		}
 		got.letter = term[0];
+		got.field = (uint8_t)f;
 		while (i < kc->n && (c = keypair_cmp(&kc->p[i], &got)) < 0) {
 			if (kc->p[i].seq != last_seq)
 				ledger_verifier_report(v, kc->p[i].seq,
@@ -731,7 +735,7 @@ check_lookup_keys(struct ledger_store *s, struct keycheck *kc,
 				    " is missing from the lookup-key table "
 				    "under its %s: queries by it do not find "
 				    "it", kc->p[i].seq,
-				    lookup_what(kc->p[i].letter));
+				    ledger_lookup_name(kc->p[i].field));
 			last_seq = kc->p[i].seq;
 			i++;
 		}
@@ -741,7 +745,7 @@ check_lookup_keys(struct ledger_store *s, struct keycheck *kc,
 		}
 		ledger_verifier_report(v, got.seq, LEDGER_PROB_INDEX_MISMATCH,
 		    "the lookup-key table lists entry %" PRIu64 " under a %s "
-		    "it does not have", got.seq, lookup_what(got.letter));
+		    "it does not have", got.seq, ledger_lookup_name(got.field));
 	}
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE) {
@@ -757,7 +761,7 @@ check_lookup_keys(struct ledger_store *s, struct keycheck *kc,
 			    LEDGER_PROB_INDEX_MISMATCH, "entry %" PRIu64 " is "
 			    "missing from the lookup-key table under its %s: "
 			    "queries by it do not find it", kc->p[i].seq,
-			    lookup_what(kc->p[i].letter));
+			    ledger_lookup_name(kc->p[i].field));
 		last_seq = kc->p[i].seq;
 	}
 	return LEDGER_OK;

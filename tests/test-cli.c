@@ -243,14 +243,16 @@ START_TEST(test_cli_verify_detects_resigned_history)
 		    "\"subject\":{\"environment\":\"production\"}}' | '%s' "
 		    "append -d '%s' - >/dev/null", ctl, other), 0);
 	/* The attacker replaces everything: entries, payloads, tree, head,
-	 * checkpoints and lookup keys (the other log has none). */
+	 * checkpoints and the lookup-key table (FTS5's shadow tables). */
 	ck_assert_int_eq(tu_run(NULL, "sqlite3 '%s/ledger.db' \"ATTACH '%s/"
 	    "ledger.db' AS o; DROP TRIGGER entries_no_delete; DROP TRIGGER "
 	    "payloads_no_delete; DROP TRIGGER tree_no_delete; DROP TRIGGER "
 	    "checkpoints_no_delete; DROP TRIGGER head_no_shrink; "
 	    "DELETE FROM payloads; DELETE FROM entries; DELETE FROM tree; "
-	    "DELETE FROM checkpoints; INSERT INTO entry_keys (entry_keys) "
-	    "VALUES ('delete-all'); "
+	    "DELETE FROM checkpoints; DELETE FROM entry_keys_data; "
+	    "DELETE FROM entry_keys_idx; INSERT INTO entry_keys_data SELECT * "
+	    "FROM o.entry_keys_data; INSERT INTO entry_keys_idx SELECT * FROM "
+	    "o.entry_keys_idx; "
 	    "INSERT INTO entries SELECT * FROM o.entries; INSERT INTO payloads"
 	    " SELECT * FROM o.payloads; INSERT INTO tree SELECT * FROM o.tree;"
 	    " INSERT INTO checkpoints SELECT * FROM o.checkpoints; "
