@@ -11,11 +11,15 @@
  * signature was changed; so each entry is judged one step late.
  *
  * The lookup-key table (lib/lookup.h) is derived data that queries and
- * idempotency trust, so it is checked too, both ways: every key an entry's
- * columns give must be there under its seq, and nothing else may be.  The
- * expected (key, seq) pairs are collected while reading (16 bytes each,
- * about 3 per entry), sorted, and merged against the table's own listing
- * (fts5vocab "instance": term order, then rowid).
+ * idempotency trust, so it is checked too, both ways: every term an
+ * entry's columns give must be there under its seq, and nothing else may
+ * be.  Fast path, O(1) memory: the workers add up a keyed PRF (SipHash,
+ * 128 bits, a fresh random key per run) of every expected (term, seq), and
+ * the reading thread adds up the same PRF over the table's own listing
+ * (fts5vocab "instance"); equal sums mean equal multisets except with
+ * probability ~2^-128, since the key is drawn after the database was
+ * written.  Only when they differ are the expected pairs collected,
+ * sorted and merged against the listing to name each seq.
  *
  * Fast path: an entry's indexed columns re-encoded must give its stored
  * bytes exactly.  That one comparison shows that the columns are faithful
@@ -68,6 +72,7 @@ struct item {
 	char cols_detail[96];
 	int payload;			/* 0 ok, 1 missing, 2 corrupt, 3 wrong,
 					   -1 not checked */
+	uint64_t ksum[2];		/* lookup-key PRF sum of its columns */
 };
 
 struct job {
@@ -76,6 +81,8 @@ struct job {
 	atomic_size_t next;
 	const struct ledger_vkey *keys;
 	size_t nkeys;
+	bool lookup;			/* sum the lookup-key PRF per item */
+	uint8_t prf[crypto_shorthash_siphashx24_KEYBYTES];
 };
 
 static const struct ledger_vkey *
@@ -169,6 +176,43 @@ check_payload(struct item *it, const struct ledger_entry *e)
 	    sodium_memcmp(h, e->payload_sha256, LEDGER_HASH_BYTES) == 0) ? 0 : 3;
 }
 
+/* Add PRF(letter || key || seq) to sum: the unit of the key-table check. */
+static void
+lookup_prf_add(const uint8_t prf[crypto_shorthash_siphashx24_KEYBYTES],
+    char letter, uint64_t key, uint64_t seq, uint64_t sum[2])
+{
+	uint8_t m[17], out[crypto_shorthash_siphashx24_BYTES];
+	uint64_t a = 0, b = 0;
+	int i;
+
+	m[0] = (uint8_t)letter;
+	for (i = 0; i < 8; i++) {
+		m[1 + i] = (uint8_t)(key >> (56 - 8 * i));
+		m[9 + i] = (uint8_t)(seq >> (56 - 8 * i));
+	}
+	crypto_shorthash_siphashx24(out, m, sizeof(m), prf);
+	for (i = 7; i >= 0; i--) {
+		a = a << 8 | out[i];
+		b = b << 8 | out[8 + i];
+	}
+	sum[0] += a;
+	sum[1] += b;
+}
+
+static void
+lookup_item_sum(const struct job *j, struct item *it)
+{
+	char terms[LEDGER_LOOKUP_TERMS];
+	uint64_t keys[LEDGER_LOOKUP_COUNT];
+	int present[LEDGER_LOOKUP_COUNT], f;
+
+	ledger_lookup_terms(it->in->columns, terms, keys, present);
+	for (f = 0; f < LEDGER_LOOKUP_COUNT; f++)
+		if (present[f])
+			lookup_prf_add(j->prf, ledger_lookup_letter(f), keys[f],
+			    it->in->columns->seq, it->ksum);
+}
+
 static void
 check_item(const struct job *j, struct item *it, struct ledger_buf *enc)
 {
@@ -176,6 +220,8 @@ check_item(const struct job *j, struct item *it, struct ledger_buf *enc)
 	struct ledger_entry dec;
 
 	ledger_leaf_hash(in->entry, in->entry_len, it->leaf);
+	if (j->lookup && in->columns != NULL)
+		lookup_item_sum(j, it);
 	ledger_buf_reset(enc);
 	if (in->columns != NULL && in->columns->kind < LEDGER_KIND_COUNT &&
 	    ledger_entry_encode(in->columns, enc, NULL) == LEDGER_OK &&
@@ -391,6 +437,7 @@ struct ledger_verifier {
 	struct ledger_verify_report rep;
 	struct item *items;
 	int nthreads;
+	uint64_t ksum[2];		/* expected lookup-key PRF sum */
 };
 
 enum ledger_status
@@ -439,8 +486,11 @@ ledger_verifier_add(struct ledger_verifier *v,
 		v->job.items = v->items;
 		v->job.n = k;
 		run_workers(&v->job, v->nthreads);
-		for (i = 0; i < k; i++)
+		for (i = 0; i < k; i++) {
 			walk_item(&v->w, &v->items[i]);
+			v->ksum[0] += v->items[i].ksum[0];
+			v->ksum[1] += v->items[i].ksum[1];
+		}
 		v->rep.entries += k;
 		in += k;
 		n -= k;
@@ -767,6 +817,71 @@ check_lookup_keys(struct ledger_store *s, struct keycheck *kc,
 	return LEDGER_OK;
 }
 
+/*
+ * The fast path: the PRF sum over the table's listing, compared with the
+ * workers' sum over the entries.  *same is false when they differ or the
+ * table holds a term that is no lookup key or cannot be read.
+ */
+static enum ledger_status
+lookup_sums_match(struct ledger_store *s, const struct ledger_verifier *v,
+    bool *same, struct ledger_error *err)
+{
+	static const char sql[] = "SELECT term, doc FROM"
+	    " temp.ledger_verify_keys";
+	enum ledger_lookup_field f;
+	uint64_t sum[2] = { 0, 0 }, key;
+	sqlite3_stmt *q = NULL;
+	const char *term;
+	int rc;
+
+	*same = false;
+	if ((rc = sqlite3_exec(s->db, "CREATE VIRTUAL TABLE IF NOT EXISTS"
+	    " temp.ledger_verify_keys USING fts5vocab(main, entry_keys,"
+	    " instance)", NULL, NULL, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
+		return ledger_store_dberr(s, rc, err, "read lookup keys");
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		term = (const char *)sqlite3_column_text(q, 0);
+		if (term == NULL || !ledger_lookup_parse_term(term,
+		    (size_t)sqlite3_column_bytes(q, 0), &f, &key)) {
+			sqlite3_finalize(q);
+			return LEDGER_OK;
+		}
+		lookup_prf_add(v->job.prf, term[0], key,
+		    (uint64_t)sqlite3_column_int64(q, 1), sum);
+	}
+	sqlite3_finalize(q);
+	*same = rc == SQLITE_DONE && sum[0] == v->ksum[0] &&
+	    sum[1] == v->ksum[1];
+	return LEDGER_OK;
+}
+
+/* The slow path's input: every entry's columns again, in seq order. */
+static enum ledger_status
+collect_lookup_keys(struct ledger_store *s, struct keycheck *kc,
+    struct ledger_error *err)
+{
+	static const char sql[] = "SELECT " ENTRY_COLUMNS " FROM entries"
+	    " ORDER BY seq";
+	enum ledger_status st = LEDGER_OK;
+	struct ledger_row row;
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
+		return ledger_store_dberr(s, rc, err, "read entries");
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((st = ledger_row_from_stmt(s, q, &row, err)) != LEDGER_OK)
+			break;
+		keycheck_add(kc, &row.e);
+		ledger_row_release(&row);
+	}
+	sqlite3_finalize(q);
+	if (st == LEDGER_OK && rc != SQLITE_DONE)
+		st = ledger_store_dberr(s, rc, err, "read entries");
+	return st;
+}
+
 /* The store as a source: rows, their columns and compressed payloads. */
 struct row_in {
 	struct ledger_row row;
@@ -849,6 +964,10 @@ ledger_verify_store(struct ledger_store *s,
 	q = NULL;
 	if ((st = ledger_verifier_new(&o, head_size, fn, ctx, &v, err)))
 		goto out;
+	if (s->schema_version >= 4) {
+		v->job.lookup = true;
+		randombytes_buf(v->job.prf, sizeof(v->job.prf));
+	}
 	memset(&tc, 0, sizeof(tc));
 	tc.s = s;
 	tc.o = &o;
@@ -900,8 +1019,6 @@ ledger_verify_store(struct ledger_store *s,
 				    ENTRY_NCOLUMNS), zl);
 				r->payload_zlen = zl;
 			}
-			if (s->schema_version >= 4)
-				keycheck_add(&kc, &r->row.e);
 			in[n].seq = r->row.e.seq;
 			in[n].entry = r->row.entry;
 			in[n].entry_len = r->row.entry_len;
@@ -921,9 +1038,15 @@ ledger_verify_store(struct ledger_store *s,
 		ledger_verifier_report(v, v->w.expected, LEDGER_PROB_MISSING,
 		    "the log signed a checkpoint of size %" PRIu64 " but holds "
 		    "%" PRIu64 " entries", tc.cp_size, v->w.expected);
-	if (s->schema_version >= 4 &&
-	    (st = check_lookup_keys(s, &kc, v, err)) != LEDGER_OK)
-		goto out;
+	if (s->schema_version >= 4) {
+		bool same;
+
+		if ((st = lookup_sums_match(s, v, &same, err)) != LEDGER_OK)
+			goto out;
+		if (!same && ((st = collect_lookup_keys(s, &kc, err)) ||
+		    (st = check_lookup_keys(s, &kc, v, err))))
+			goto out;
+	}
 	ledger_verifier_finish(v, rep);
 out:
 	sqlite3_finalize(q);
