@@ -27,17 +27,17 @@ struct ledger_store {
 	struct ledger_merkle_frontier frontier;
 
 	/*
-	 * The writer's delivery filter: a Bloom filter over the lookup keys
+	 * The writer's delivery filter: Bloom filters over the lookup keys
 	 * of every (source, delivery) in the log, so that a new delivery id,
 	 * nearly always absent, costs no lookup.  Built from entry_keys under
-	 * the write lock once a writer has appended DFILTER_AFTER events
-	 * (ledgerctl append never pays for it), kept current by each append
-	 * and by ledger_store_sync_head for other writers' appends.  Only
-	 * "absent" answers are trusted; "maybe" does the exact lookup.
+	 * the write lock by ledger_store_prepare_ingest (ledgerd at start) or
+	 * once a writer has appended DFILTER_AFTER events (ledgerctl append
+	 * never pays for it); kept current by each append and by
+	 * ledger_store_sync_head for other writers' appends.  It grows by
+	 * adding a filter twice the size when the newest is full (never a
+	 * rebuild while serving).  Only "absent" answers are trusted.
 	 */
-	uint64_t *dfilter;		/* NULL: not built */
-	uint64_t dfilter_bits;		/* a power of two */
-	uint64_t dfilter_keys;		/* keys added */
+	struct dfilter *dfilter;	/* NULL: not built */
 	uint64_t appended;		/* events offered since open */
 
 	/* The append's per-batch state (store.c), grown to the largest

@@ -65,6 +65,8 @@ static const char sql_update_head[] =
 	" WHERE id = 0";
 struct ledger_signer;
 static void signer_stop(struct ledger_signer *g);
+struct dfilter;
+static void dfilter_free(struct dfilter *f);
 
 static const char sql_get_tree[] =
 	"SELECT hash FROM tree WHERE id = ?1";
@@ -484,7 +486,7 @@ ledger_store_close(struct ledger_store *s)
 	sqlite3_finalize(s->st_insert_payload);
 	sqlite3_finalize(s->st_insert_keys);
 	signer_stop(s->signer);
-	free(s->dfilter);
+	dfilter_free(s->dfilter);
 	free(s->staged);
 	free(s->leaves);
 	free(s->sigs);
@@ -665,44 +667,104 @@ step_done(struct ledger_store *s, sqlite3_stmt *q, struct ledger_error *err,
 
 /* Build it once a writer has been offered this many events. */
 #define DFILTER_AFTER		512
-/* 16 bits and 4 probes per key: 0.24% false "maybe"s at capacity. */
+/* 16 bits and 4 probes per key: 0.24% false "maybe"s at a part's
+ * capacity, below 3% with every part full. */
 #define DFILTER_BITS_PER_KEY	16
-#define DFILTER_MIN_BITS	((uint64_t)1 << 20)	/* 128 KiB */
-#define DFILTER_MAX_BITS	((uint64_t)1 << 28)	/* 32 MiB */
+#define DFILTER_MIN_BITS	((uint64_t)1 << 16)	/* 8 KiB */
+#define DFILTER_PART_MAX_BITS	((uint64_t)1 << 28)	/* 32 MiB */
+#define DFILTER_MAX_BITS	((uint64_t)1 << 29)	/* 64 MiB in all */
+#define DFILTER_PARTS		12
 /* Another writer appended more than this since our last batch: drop the
  * filter (and rebuild it) rather than read all their rows. */
 #define DFILTER_CATCH_UP_MAX	65536
 
+struct dfilter {
+	uint64_t *bits[DFILTER_PARTS];
+	uint64_t nbits[DFILTER_PARTS];	/* each a power of two */
+	int n;				/* parts in use, >= 1 */
+	uint64_t keys;			/* keys in the newest part */
+	uint64_t total;			/* bits in all parts */
+};
+
+static void
+dfilter_free(struct dfilter *f)
+{
+	int i;
+
+	if (f == NULL)
+		return;
+	for (i = 0; i < f->n; i++)
+		free(f->bits[i]);
+	free(f);
+}
+
+static struct dfilter *
+dfilter_new(uint64_t nbits)
+{
+	struct dfilter *f = calloc(1, sizeof(*f));
+
+	if (f == NULL || (f->bits[0] = calloc(nbits / 64,
+	    sizeof(uint64_t))) == NULL) {
+		free(f);
+		return NULL;
+	}
+	f->nbits[0] = f->total = nbits;
+	f->n = 1;
+	return f;
+}
+
 static void
 dfilter_add(struct ledger_store *s, uint64_t k)
 {
-	uint64_t h2 = (k >> 32 | k << 32) | 1, m = s->dfilter_bits - 1;
-	int i;
+	struct dfilter *f = s->dfilter;
+	uint64_t h2 = (k >> 32 | k << 32) | 1, m;
+	int i, p = f->n - 1;
 
+	/* The newest part is full: start one twice its size, if allowed
+	 * (otherwise keep filling it: more false "maybe"s, never wrong). */
+	if (f->keys >= f->nbits[p] / DFILTER_BITS_PER_KEY &&
+	    f->n < DFILTER_PARTS) {
+		uint64_t nb = f->nbits[p] < DFILTER_PART_MAX_BITS ?
+		    f->nbits[p] * 2 : f->nbits[p];
+
+		if (f->total + nb <= DFILTER_MAX_BITS &&
+		    (f->bits[f->n] = calloc(nb / 64, sizeof(uint64_t)))) {
+			f->nbits[f->n] = nb;
+			f->total += nb;
+			p = f->n++;
+			f->keys = 0;
+		}
+	}
+	m = f->nbits[p] - 1;
 	for (i = 0; i < 4; i++, k += h2)
-		s->dfilter[(k & m) >> 6] |= (uint64_t)1 << (k & 63);
-	s->dfilter_keys++;
+		f->bits[p][(k & m) >> 6] |= (uint64_t)1 << (k & 63);
+	f->keys++;
 }
 
 static bool
 dfilter_maybe(const struct ledger_store *s, uint64_t k)
 {
-	uint64_t h2 = (k >> 32 | k << 32) | 1, m = s->dfilter_bits - 1;
-	int i;
+	const struct dfilter *f = s->dfilter;
+	uint64_t h2 = (k >> 32 | k << 32) | 1, m, x;
+	int i, p;
 
-	for (i = 0; i < 4; i++, k += h2)
-		if (!(s->dfilter[(k & m) >> 6] & (uint64_t)1 << (k & 63)))
-			return false;
-	return true;
+	for (p = 0; p < f->n; p++) {
+		m = f->nbits[p] - 1;
+		for (i = 0, x = k; i < 4; i++, x += h2)
+			if (!(f->bits[p][(x & m) >> 6] &
+			    (uint64_t)1 << (x & 63)))
+				break;
+		if (i == 4)
+			return true;
+	}
+	return false;
 }
 
 static void
 dfilter_drop(struct ledger_store *s)
 {
-	free(s->dfilter);
+	dfilter_free(s->dfilter);
 	s->dfilter = NULL;
-	s->dfilter_bits = 0;
-	s->dfilter_keys = 0;
 }
 
 /*
@@ -722,7 +784,7 @@ dfilter_build(struct ledger_store *s, struct ledger_error *err)
 	int rc;
 
 	dfilter_drop(s);
-	while (bits < DFILTER_MAX_BITS &&
+	while (bits < DFILTER_PART_MAX_BITS &&
 	    bits / DFILTER_BITS_PER_KEY < 2 * s->size)
 		bits <<= 1;
 	if ((rc = sqlite3_exec(s->db, "CREATE VIRTUAL TABLE IF NOT EXISTS"
@@ -731,11 +793,10 @@ dfilter_build(struct ledger_store *s, struct ledger_error *err)
 		return ledger_store_dberr(s, rc, err, "delivery filter");
 	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
 		return ledger_store_dberr(s, rc, err, "delivery filter");
-	if ((s->dfilter = calloc(bits / 64, sizeof(uint64_t))) == NULL) {
+	if ((s->dfilter = dfilter_new(bits)) == NULL) {
 		sqlite3_finalize(q);
 		return LEDGER_OK;
 	}
-	s->dfilter_bits = bits;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
 		if (ledger_lookup_parse_term((const char *)sqlite3_column_text(q,
 		    0), (size_t)sqlite3_column_bytes(q, 0), &f, &k) &&
@@ -1291,9 +1352,6 @@ ledger_store_append(struct ledger_store *s, struct ledger_event *const *evs,
 		st = ledger_store_dberr(s, rc, err, "commit");
 		goto rollback;
 	}
-	if (s->dfilter != NULL && s->dfilter_bits < DFILTER_MAX_BITS &&
-	    s->dfilter_keys > s->dfilter_bits / DFILTER_BITS_PER_KEY)
-		dfilter_drop(s);	/* full: rebuilt larger next batch */
 	return LEDGER_OK;
 rollback:
 	if (g != NULL)
@@ -1305,6 +1363,26 @@ rollback:
 	s->size = saved_size;
 	s->last_time_ms = saved_time;
 	memcpy(s->last_leaf, saved_leaf, LEDGER_HASH_BYTES);
+	return st;
+}
+
+enum ledger_status
+ledger_store_prepare_ingest(struct ledger_store *s, struct ledger_error *err)
+{
+	enum ledger_status st;
+	int rc;
+
+	if (s == NULL || s->key == NULL)
+		return ledger_errorf(err, LEDGER_EINVAL,
+		    "store is not open for writing");
+	if (s->dfilter != NULL)
+		return LEDGER_OK;
+	if ((rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)))
+		return ledger_store_dberr(s, rc, err, "begin");
+	if ((st = ledger_store_sync_head(s, err)) == LEDGER_OK)
+		st = dfilter_build(s, err);
+	sqlite3_exec(s->db, st == LEDGER_OK ? "COMMIT" : "ROLLBACK", NULL,
+	    NULL, NULL);
 	return st;
 }
 

@@ -543,6 +543,39 @@ START_TEST(test_store_duplicates_found_with_delivery_filter)
 }
 END_TEST
 
+/* The filter grows by parts (a new one twice the size when the newest is
+ * full) instead of being rebuilt: retries are still found in every part,
+ * and ledger_store_prepare_ingest builds it up front. */
+START_TEST(test_store_delivery_filter_grows)
+{
+	struct ledger_store *s;
+	struct ledger_receipt r[250], orig[250];
+	uint64_t n;
+	int i, b;
+
+	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
+	ck_assert_int_eq(ledger_store_prepare_ingest(s, NULL), LEDGER_OK);
+	append_deliveries(s, "g", 0, 250, orig);
+	/* 10,000 keys: past the first part's 4,096 and the second's 8,192 */
+	for (b = 1; b < 40; b++)
+		append_deliveries(s, "g", 250 * b, 250, r);
+	append_deliveries(s, "g", 0, 250, r);
+	for (i = 0; i < 250; i++) {
+		ck_assert(r[i].duplicate);
+		ck_assert_uint_eq(r[i].seq, orig[i].seq);
+	}
+	append_deliveries(s, "g", 9750, 250, r);	/* the newest part */
+	for (i = 0; i < 250; i++)
+		ck_assert(r[i].duplicate);
+	append_deliveries(s, "g", 10000, 250, r);	/* new ones */
+	for (i = 0; i < 250; i++)
+		ck_assert(!r[i].duplicate);
+	ck_assert_int_eq(ledger_store_size(s, &n, NULL), LEDGER_OK);
+	ck_assert_uint_eq(n, 10250);
+	ledger_store_close(s);
+}
+END_TEST
+
 static struct ledger_event *
 make_traced(int i, const char *commit, const char *artifact)
 {
@@ -1007,6 +1040,7 @@ main(void)
 	tcase_add_test(tc, test_store_refuses_key_of_another_log);
 	tcase_add_test(tc, test_store_query_filters);
 	tcase_add_test(tc, test_store_duplicates_found_with_delivery_filter);
+	tcase_add_test(tc, test_store_delivery_filter_grows);
 	tcase_add_test(tc, test_store_query_by_lookup_keys);
 	tcase_add_test(tc, test_store_migrates_to_lookup_keys);
 	tcase_add_test(tc, test_store_query_time_ranges_and_terms);

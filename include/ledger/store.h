@@ -111,6 +111,17 @@ enum ledger_status ledger_store_append(struct ledger_store *s,
     struct ledger_event *const *evs, size_t n, struct ledger_receipt *ret,
     struct ledger_error *err) LEDGER_WUR;
 
+/*
+ * For a writer about to ingest at a high rate (ledgerd at start): build
+ * the delivery filter now, from the whole log under the write lock, rather
+ * than inside the batch that first needs it (a stall of a second or more
+ * on a log of millions).  Optional: any writer builds it on its own once
+ * it has appended a few hundred events.  Errors: LEDGER_EINVAL (not a
+ * writer), LEDGER_EDB, LEDGER_EIO.
+ */
+enum ledger_status ledger_store_prepare_ingest(struct ledger_store *s,
+    struct ledger_error *err) LEDGER_WUR;
+
 /* The number of entries (committed), read from the head row. */
 enum ledger_status ledger_store_size(struct ledger_store *s, uint64_t *ret,
     struct ledger_error *err) LEDGER_WUR;
