@@ -141,7 +141,8 @@ ledger_lookup_terms(const struct ledger_entry *e,
 	v2[LEDGER_LOOKUP_DELIVERY] = e->source[LEDGER_SRC_DELIVERY];
 	v[LEDGER_LOOKUP_KIND] = ledger_kind_name(e->kind);
 	v[LEDGER_LOOKUP_SOURCE] = e->source[LEDGER_SRC_NAME];
-	out[0] = '\0';
+	if (out != NULL)
+		out[0] = '\0';
 	for (f = 0; f < LEDGER_LOOKUP_COUNT; f++) {
 		int has = v[f] != NULL &&
 		    (f != LEDGER_LOOKUP_DELIVERY || v2[f] != NULL);
@@ -150,11 +151,13 @@ ledger_lookup_terms(const struct ledger_entry *e,
 		if (has) {
 			k = ledger_lookup_key((enum ledger_lookup_field)f,
 			    v[f], v2[f]);
-			if (n > 0)
-				out[len++] = ' ';
-			ledger_lookup_term((enum ledger_lookup_field)f, k,
-			    out + len);
-			len += LEDGER_LOOKUP_TERM - 1;
+			if (out != NULL) {
+				if (n > 0)
+					out[len++] = ' ';
+				ledger_lookup_term((enum ledger_lookup_field)f,
+				    k, out + len);
+				len += LEDGER_LOOKUP_TERM - 1;
+			}
 			n++;
 		}
 		if (keys != NULL)

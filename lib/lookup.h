@@ -72,8 +72,9 @@ int ledger_lookup_parse_term(const char *term, size_t len,
 
 /*
  * The terms of an entry from its columns: at most one per field, in field
- * order, space-separated.  keys[] (may be NULL) receives each field's key
- * and present[] whether the field has one.  Returns the number of terms.
+ * order, space-separated, into out (NULL: keys only).  keys[] (may be
+ * NULL) receives each field's key and present[] whether the field has one.
+ * Returns the number of terms.
  */
 int ledger_lookup_terms(const struct ledger_entry *e,
     char out[LEDGER_LOOKUP_TERMS], uint64_t keys[LEDGER_LOOKUP_COUNT],

@@ -842,11 +842,11 @@ dfilter_catch_up(struct ledger_store *s, uint64_t from, uint64_t to,
 	return LEDGER_OK;
 }
 
-/* An earlier entry with the same (source, delivery)?  Fills r and sets
- * *found; *key receives the pair's lookup key. */
+/* An earlier entry with the same (source, delivery), whose lookup key is
+ * key?  Fills r and sets *found. */
 static enum ledger_status
 find_delivery(struct ledger_store *s, const struct ledger_event *ev,
-    struct ledger_receipt *r, bool *found, uint64_t *key,
+    uint64_t key, struct ledger_receipt *r, bool *found,
     struct ledger_error *err)
 {
 	sqlite3_stmt *q = s->st_find_delivery;
@@ -856,11 +856,9 @@ find_delivery(struct ledger_store *s, const struct ledger_event *ev,
 	*found = false;
 	if (ev->e.source[LEDGER_SRC_DELIVERY] == NULL)
 		return LEDGER_OK;
-	*key = ledger_lookup_key(LEDGER_LOOKUP_DELIVERY,
-	    ev->e.source[LEDGER_SRC_NAME], ev->e.source[LEDGER_SRC_DELIVERY]);
-	if (s->dfilter != NULL && !dfilter_maybe(s, *key))
+	if (s->dfilter != NULL && !dfilter_maybe(s, key))
 		return LEDGER_OK;
-	ledger_lookup_term(LEDGER_LOOKUP_DELIVERY, *key, term);
+	ledger_lookup_term(LEDGER_LOOKUP_DELIVERY, key, term);
 	sqlite3_bind_text(q, 1, ev->e.source[LEDGER_SRC_NAME], -1,
 	    SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, ev->e.source[LEDGER_SRC_DELIVERY], -1,
@@ -1039,6 +1037,8 @@ struct staged {
 	size_t enc_off, enc_len;	/* its bytes in s->enc */
 	uint8_t prev[LEDGER_HASH_BYTES];
 	uint64_t dkey;			/* delivery lookup key */
+	int nterms;			/* its lookup terms, computed once */
+	char terms[LEDGER_LOOKUP_TERMS];
 };
 
 /* Grow the per-batch arrays to n events. */
@@ -1130,7 +1130,6 @@ insert_one(struct ledger_store *s, const struct ledger_event *ev, size_t i,
 	const struct staged *sg = &s->staged[i];
 	uint8_t hashes[LEDGER_MERKLE_MAX_STORED][LEDGER_HASH_BYTES];
 	uint64_t idx[LEDGER_MERKLE_MAX_STORED];
-	char terms[LEDGER_LOOKUP_TERMS];
 	sqlite3_stmt *q = s->st_insert_entry;
 	enum ledger_status st;
 	size_t k, nh;
@@ -1165,10 +1164,10 @@ insert_one(struct ledger_store *s, const struct ledger_event *ev, size_t i,
 	if ((st = step_done(s, q, err, "insert payload")) != LEDGER_OK)
 		return st;
 
-	if (ledger_lookup_terms(e, terms, NULL, NULL) > 0) {
+	if (sg->nterms > 0) {
 		q = s->st_insert_keys;
 		sqlite3_bind_int64(q, 1, (sqlite3_int64)r->seq);
-		sqlite3_bind_text(q, 2, terms, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, sg->terms, -1, SQLITE_STATIC);
 		if ((st = step_done(s, q, err, "insert lookup keys")))
 			return st;
 	}
@@ -1273,10 +1272,15 @@ ledger_store_append(struct ledger_store *s, struct ledger_event *const *evs,
 	for (i = 0; i < n; i++) {
 		struct staged *sg = &s->staged[i];
 
+		uint64_t keys[LEDGER_LOOKUP_COUNT];
+		int present[LEDGER_LOOKUP_COUNT];
+
 		sg->dup = false;
 		sg->dup_of = -1;
-		sg->dkey = 0;
-		if ((st = find_delivery(s, evs[i], &ret[i], &dup, &sg->dkey,
+		sg->nterms = ledger_lookup_terms(&evs[i]->e, sg->terms, keys,
+		    present);
+		sg->dkey = keys[LEDGER_LOOKUP_DELIVERY];
+		if ((st = find_delivery(s, evs[i], sg->dkey, &ret[i], &dup,
 		    err)))
 			goto rollback;
 		if (!dup && evs[i]->e.source[LEDGER_SRC_DELIVERY] != NULL &&

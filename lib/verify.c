@@ -202,11 +202,10 @@ lookup_prf_add(const uint8_t prf[crypto_shorthash_siphashx24_KEYBYTES],
 static void
 lookup_item_sum(const struct job *j, struct item *it)
 {
-	char terms[LEDGER_LOOKUP_TERMS];
 	uint64_t keys[LEDGER_LOOKUP_COUNT];
 	int present[LEDGER_LOOKUP_COUNT], f;
 
-	ledger_lookup_terms(it->in->columns, terms, keys, present);
+	ledger_lookup_terms(it->in->columns, NULL, keys, present);
 	for (f = 0; f < LEDGER_LOOKUP_COUNT; f++)
 		if (present[f])
 			lookup_prf_add(j->prf, ledger_lookup_letter(f), keys[f],
@@ -701,13 +700,12 @@ keypair_cmp(const void *a, const void *b)
 static void
 keycheck_add(struct keycheck *kc, const struct ledger_entry *e)
 {
-	char terms[LEDGER_LOOKUP_TERMS];
 	uint64_t keys[LEDGER_LOOKUP_COUNT];
 	int present[LEDGER_LOOKUP_COUNT], f;
 
 	if (kc->nomem)
 		return;
-	ledger_lookup_terms(e, terms, keys, present);
+	ledger_lookup_terms(e, NULL, keys, present);
 	for (f = 0; f < LEDGER_LOOKUP_COUNT; f++) {
 		if (!present[f])
 			continue;
