@@ -196,6 +196,9 @@ static const struct tamper {
 	  "WHERE doc = 7 AND term LIKE \"c%\"; INSERT INTO entry_keys "
 	  "(rowid, k) SELECT 3, term FROM t;",
 	  3, "index mismatch" },
+	{ "add a term that is no lookup key",
+	  "INSERT INTO entry_keys (rowid, k) VALUES (4, \"garbage\");",
+	  4, "index mismatch" },
 	{ "corrupt the lookup-key table",
 	  "UPDATE entry_keys_data SET block = zeroblob(length(block)) "
 	  "WHERE id > 10;",

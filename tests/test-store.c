@@ -553,7 +553,13 @@ START_TEST(test_store_delivery_filter_grows)
 	uint64_t n;
 	int i, b;
 
+	/* only a writer has a filter to prepare */
+	ck_assert_int_eq(ledger_store_open(data, LEDGER_STORE_READONLY, &s,
+	    NULL), LEDGER_OK);
+	ck_assert_int_eq(ledger_store_prepare_ingest(s, NULL), LEDGER_EINVAL);
+	ledger_store_close(s);
 	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
+	ck_assert_int_eq(ledger_store_prepare_ingest(s, NULL), LEDGER_OK);
 	ck_assert_int_eq(ledger_store_prepare_ingest(s, NULL), LEDGER_OK);
 	append_deliveries(s, "g", 0, 250, orig);
 	/* 10,000 keys: past the first part's 4,096 and the second's 8,192 */
