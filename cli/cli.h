@@ -29,7 +29,11 @@ struct command {
 	int (*fn)(struct cli *cli, int argc, char **argv);
 	const char *usage;	/* "[-d DIR] [FILE|-]" */
 	const char *summary;
+	const char *help;	/* every option, and an example */
 };
+
+/* "usage: ...", the summary and the help text, on stdout. */
+void print_help(const struct command *cmd);
 
 /* "ledgerctl: fmt" on stderr; returns EXIT_TROUBLE. */
 int fail(const char *fmt, ...) LEDGER_PRINTF(1, 2);
@@ -63,6 +67,12 @@ int finish(int status);
 
 /* Print s as a JSON string (with quotes) to f. */
 void json_print_string(FILE *f, const char *s);
+
+/* Print s for a terminal, padded to width columns: control characters,
+ * bidirectional overrides and line separators, which an entry (attacker
+ * text) could use to rewrite what the screen shows, are written as
+ * \xNN or \uNNNN instead. */
+void term_print(FILE *f, const char *s, int width);
 
 /* The commands, one per cmd-NAME.c. */
 int cmd_append(struct cli *, int, char **);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ledger/entry.h"
 #include "ledger/store.h"
@@ -103,7 +104,17 @@ cmd_append(struct cli *cli, int argc, char **argv)
 	if (o.kind != NULL && ledger_kind_parse(o.kind, &kind, &err))
 		return usage_error(cmd, "%s", err.msg);
 	path = argc - first == 1 ? argv[first] : "-";
-	if (read_input(path, o.max_bytes, &in, &inlen, &err) != LEDGER_OK)
+	if (argc - first == 0 && o.kind != NULL) {
+		/* The options are the whole event: never wait for input. */
+		path = "(options)";
+		if ((in = strdup("{}")) == NULL)
+			return fail("out of memory");
+		inlen = 2;
+	} else if (argc - first == 0 && isatty(STDIN_FILENO))
+		return usage_error(cmd, "give --kind, a FILE, or - to read the "
+		    "event document from standard input");
+	else if (read_input(path, o.max_bytes, &in, &inlen, &err) !=
+	    LEDGER_OK)
 		return fail("read '%s': %s", path, err.msg);
 	if (ledger_event_from_json(in, inlen, o.kind ? (int)kind : -1, &ev,
 	    &err) != LEDGER_OK) {

@@ -6,17 +6,24 @@
 #include <string.h>
 
 #include "ledger/entry.h"
+#include "ledger/query.h"
 #include "ledger/store.h"
 #include "cli.h"
 #include "remote.h"
 
-enum { OPT_SUBJ = 2000, OPT_SOURCE = 2100, OPT_SINCE, OPT_UNTIL, OPT_AFTER,
-    OPT_LIMIT };
+/* Every filter option is a name of ledger_query_param: the options and the
+ * API's query parameters are read by the same code.  (--url names the
+ * daemon, so the url field is filtered through the API only.) */
+#define OPT_FILTER 2000
+static const char *const filter_names[] = {
+	"actor", "artifact", "commit", "environment", "pipeline", "run",
+	"service", "status", "ticket", "env", "kind", "source",
+	"since", "until", "after", "limit",
+};
+#define NFILTERS (sizeof(filter_names) / sizeof(*filter_names))
 
 struct events_opts {
 	struct ledger_query q;
-	const char *kind;
-	int bad;
 };
 
 static int
@@ -24,45 +31,49 @@ on_opt(void *ctx, int c, const char *arg)
 {
 	struct events_opts *o = ctx;
 	struct ledger_error err;
-	unsigned long long v;
+	const char *name;
 
-	if (c >= OPT_SUBJ && c < OPT_SUBJ + LEDGER_SUBJ_COUNT) {
-		o->q.subject[c - OPT_SUBJ] = arg;
+	if (c == 'k')
+		c = OPT_FILTER + 10;	/* -k is --kind */
+	if (c < OPT_FILTER || c >= OPT_FILTER + (int)NFILTERS)
 		return -1;
-	}
-	switch (c) {
-	case 'k':
-		o->kind = arg;
-		break;
-	case OPT_SOURCE:
-		o->q.source = arg;
-		break;
-	case OPT_SINCE:
-		if (ledger_time_parse_any(arg, &o->q.since_ms, &err))
-			return fail("--since: %s", err.msg);
-		break;
-	case OPT_UNTIL:
-		if (ledger_time_parse_any(arg, &o->q.until_ms, &err))
-			return fail("--until: %s", err.msg);
-		break;
-	case OPT_AFTER:
-		if (!parse_u64(arg, &v) || v > INT64_MAX)
-			return fail("bad --after '%s'", arg);
-		o->q.after_seq = (int64_t)v;
-		break;
-	case OPT_LIMIT:
-		if (!parse_u64(arg, &v))
-			return fail("bad --limit '%s'", arg);
-		o->q.limit = v;
-		break;
-	}
+	name = filter_names[c - OPT_FILTER];
+	if (ledger_query_param(&o->q, name, arg, &err) != LEDGER_OK)
+		return usage_error(find_command("events"), "--%s: %s", name,
+		    err.msg);
 	return -1;
 }
 
-struct printer {
-	const struct cli *cli;
-	uint64_t n;
+/*
+ * The columns of --csv, in order: the header and every row come from this
+ * one table.  Cells are quoted per RFC 4180 (CRLF line ends).
+ */
+enum col_type { COL_SEQ, COL_TIME, COL_KIND, COL_SOURCE, COL_SUBJECT };
+static const struct column {
+	const char *name;
+	enum col_type type;
+	int field;
+} columns[] = {
+	{ "seq", COL_SEQ, 0 },
+	{ "time", COL_TIME, 0 },
+	{ "kind", COL_KIND, 0 },
+	{ "source_auth", COL_SOURCE, LEDGER_SRC_AUTH },
+	{ "source_delivery", COL_SOURCE, LEDGER_SRC_DELIVERY },
+	{ "source_event", COL_SOURCE, LEDGER_SRC_EVENT },
+	{ "source_type", COL_SOURCE, LEDGER_SRC_TYPE },
+	{ "source_name", COL_SOURCE, LEDGER_SRC_NAME },
+	{ "actor", COL_SUBJECT, LEDGER_SUBJ_ACTOR },
+	{ "artifact", COL_SUBJECT, LEDGER_SUBJ_ARTIFACT },
+	{ "commit", COL_SUBJECT, LEDGER_SUBJ_COMMIT },
+	{ "environment", COL_SUBJECT, LEDGER_SUBJ_ENVIRONMENT },
+	{ "pipeline", COL_SUBJECT, LEDGER_SUBJ_PIPELINE },
+	{ "run", COL_SUBJECT, LEDGER_SUBJ_RUN },
+	{ "service", COL_SUBJECT, LEDGER_SUBJ_SERVICE },
+	{ "status", COL_SUBJECT, LEDGER_SUBJ_STATUS },
+	{ "ticket", COL_SUBJECT, LEDGER_SUBJ_TICKET },
+	{ "url", COL_SUBJECT, LEDGER_SUBJ_URL },
 };
+#define NCOLUMNS (sizeof(columns) / sizeof(*columns))
 
 static void
 csv_field(const char *s)
@@ -84,111 +95,149 @@ csv_field(const char *s)
 	putchar('"');
 }
 
-static int
-print_row(void *ctx, const struct ledger_row *r)
+static void
+csv_header(void)
 {
-	struct printer *p = ctx;
+	size_t i;
+
+	for (i = 0; i < NCOLUMNS; i++)
+		printf("%s%s", i ? "," : "", columns[i].name);
+	fputs("\r\n", stdout);
+}
+
+static void
+csv_row(const struct ledger_row *r)
+{
+	char buf[LEDGER_TIME_MAX];
+	const char *v = NULL;
+	size_t i;
+
+	for (i = 0; i < NCOLUMNS; i++) {
+		switch (columns[i].type) {
+		case COL_SEQ:
+			snprintf(buf, sizeof(buf), "%" PRIu64, r->e.seq);
+			v = buf;
+			break;
+		case COL_TIME:
+			ledger_time_format(r->e.time_ms, buf);
+			v = buf;
+			break;
+		case COL_KIND:
+			v = ledger_kind_name(r->e.kind);
+			break;
+		case COL_SOURCE:
+			v = r->e.source[columns[i].field];
+			break;
+		case COL_SUBJECT:
+			v = r->e.subject[columns[i].field];
+			break;
+		}
+		if (i > 0)
+			putchar(',');
+		csv_field(v);
+	}
+	fputs("\r\n", stdout);
+}
+
+static void
+table_row(const struct ledger_row *r)
+{
 	char t[LEDGER_TIME_MAX];
 	int i, any = 0;
 
 	ledger_time_format(r->e.time_ms, t);
-	if (p->cli->json) {
-		/* JSON Lines: each line is the signed entry itself. */
-		fwrite(r->entry, 1, r->entry_len, stdout);
-		putchar('\n');
-	} else if (p->cli->csv) {
-		printf("%" PRIu64 ",%s,%s,", r->e.seq, t,
-		    ledger_kind_name(r->e.kind));
-		for (i = 0; i < LEDGER_SRC_COUNT; i++) {
-			if (i == LEDGER_SRC_NAME)
-				continue;
-			csv_field(r->e.source[i]);
-			putchar(',');
-		}
-		csv_field(r->e.source[LEDGER_SRC_NAME]);
-		for (i = 0; i < LEDGER_SUBJ_COUNT; i++) {
-			putchar(',');
-			csv_field(r->e.subject[i]);
-		}
-		putchar('\n');
-	} else {
-		printf("%-6" PRIu64 " %s  %-10s %-14s ", r->e.seq, t,
-		    ledger_kind_name(r->e.kind), r->e.source[LEDGER_SRC_NAME]);
-		for (i = 0; i < LEDGER_SUBJ_COUNT; i++) {
-			if (r->e.subject[i] == NULL || i == LEDGER_SUBJ_URL)
-				continue;
-			printf("%s%s=%s", any++ ? " " : "",
-			    ledger_subject_name(i), r->e.subject[i]);
-		}
-		putchar('\n');
+	printf("%-6" PRIu64 " %s  %-10s ", r->e.seq, t,
+	    ledger_kind_name(r->e.kind));
+	term_print(stdout, r->e.source[LEDGER_SRC_NAME], 14);
+	putchar(' ');
+	for (i = 0; i < LEDGER_SUBJ_COUNT; i++) {
+		if (r->e.subject[i] == NULL || i == LEDGER_SUBJ_URL)
+			continue;
+		printf("%s%s=", any++ ? " " : "", ledger_subject_name(i));
+		term_print(stdout, r->e.subject[i], 0);
 	}
-	p->n++;
+	putchar('\n');
+}
+
+static int
+print_row(void *ctx, const struct ledger_row *r)
+{
+	const struct cli *cli = ctx;
+
+	if (cli->json) {
+		/* JSON Lines: the object of show --json and the API. */
+		struct ledger_buf b = LEDGER_BUF_INIT;
+
+		if (ledger_row_json(r->e.seq, r->entry, r->entry_len, r->sig,
+		    &r->e, -1, &b) != LEDGER_OK) {
+			ledger_buf_release(&b);
+			return 1;
+		}
+		fwrite(b.data, 1, b.len, stdout);
+		putchar('\n');
+		ledger_buf_release(&b);
+	} else if (cli->csv)
+		csv_row(r);
+	else
+		table_row(r);
 	return ferror(stdout) ? 1 : 0;
 }
 
-int
-cmd_events(struct cli *cli, int argc, char **argv)
+static int
+list(struct cli *cli, const struct ledger_query *q)
 {
-	struct option extra[LEDGER_SUBJ_COUNT + 8];
-	const struct command *cmd = find_command("events");
-	struct events_opts o;
 	struct ledger_store *s = NULL;
 	struct ledger_error err;
-	struct printer p = { cli, 0 };
-	enum ledger_kind kind;
-	int r, first, i, n = 0;
+	int r;
 
-	memset(&o, 0, sizeof(o));
-	ledger_query_init(&o.q);
-	for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
-		extra[n++] = (struct option){ ledger_subject_name(i),
-		    required_argument, NULL, OPT_SUBJ + i };
-	extra[n++] = (struct option){ "env", required_argument, NULL,
-	    OPT_SUBJ + LEDGER_SUBJ_ENVIRONMENT };
-	extra[n++] = (struct option){ "kind", required_argument, NULL, 'k' };
-	extra[n++] = (struct option){ "source", required_argument, NULL,
-	    OPT_SOURCE };
-	extra[n++] = (struct option){ "since", required_argument, NULL,
-	    OPT_SINCE };
-	extra[n++] = (struct option){ "until", required_argument, NULL,
-	    OPT_UNTIL };
-	extra[n++] = (struct option){ "after", required_argument, NULL,
-	    OPT_AFTER };
-	extra[n++] = (struct option){ "limit", required_argument, NULL,
-	    OPT_LIMIT };
-	extra[n] = (struct option){ NULL, 0, NULL, 0 };
-	if ((r = parse_options(cli, cmd, argc, argv, extra, "k:", on_opt, &o,
-	    &first)) >= 0)
-		return r;
-	if (cli->url == NULL && (r = need_dir(cli, cmd)) >= 0)
-		return r;
-	if (argc - first != 0)
-		return usage_error(cmd, "unexpected argument '%s'",
-		    argv[first]);
-	if (o.kind != NULL) {
-		if (ledger_kind_parse(o.kind, &kind, &err))
-			return usage_error(cmd, "%s", err.msg);
-		o.q.kind = (int)kind;
-	}
 	if (cli->url == NULL &&
 	    ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s, &err))
 		return fail("open '%s': %s", cli->dir, err.msg);
-	if (cli->csv) {
-		printf("seq,time,kind,source_auth,source_delivery,source_event,"
-		    "source_name");
-		for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
-			printf(",%s", ledger_subject_name(i));
-		putchar('\n');
-	}
+	if (cli->csv)
+		csv_header();
 	if (cli->url != NULL) {
-		if ((r = remote_events(cli, &o.q, print_row, &p)) >= 0)
+		if ((r = remote_events(cli, q, print_row, cli)) >= 0)
 			return r;
 		return finish(EXIT_YES);
 	}
-	if (ledger_store_query(s, &o.q, print_row, &p, &err) != LEDGER_OK) {
+	if (ledger_store_query(s, q, print_row, cli, &err) != LEDGER_OK) {
 		ledger_store_close(s);
 		return fail("list events: %s", err.msg);
 	}
 	ledger_store_close(s);
 	return finish(EXIT_YES);
+}
+
+int
+cmd_events(struct cli *cli, int argc, char **argv)
+{
+	struct option extra[NFILTERS + 1];
+	const struct command *cmd = find_command("events");
+	struct events_opts o;
+	struct ledger_error err;
+	int r, first;
+	size_t i;
+
+	ledger_query_init(&o.q);
+	for (i = 0; i < NFILTERS; i++)
+		extra[i] = (struct option){ filter_names[i], required_argument,
+		    NULL, OPT_FILTER + (int)i };
+	extra[NFILTERS] = (struct option){ NULL, 0, NULL, 0 };
+	if ((r = parse_options(cli, cmd, argc, argv, extra, "k:", on_opt, &o,
+	    &first)) >= 0)
+		goto out;
+	if (cli->url == NULL && (r = need_dir(cli, cmd)) >= 0)
+		goto out;
+	if (argc - first != 0) {
+		r = usage_error(cmd, "unexpected argument '%s'", argv[first]);
+		goto out;
+	}
+	if (ledger_query_check(&o.q, &err) != LEDGER_OK) {
+		r = usage_error(cmd, "%s", err.msg);
+		goto out;
+	}
+	r = list(cli, &o.q);
+out:
+	ledger_query_release(&o.q);
+	return r;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ledger/entry.h"
+#include "ledger/query.h"
 #include "ledger/store.h"
 #include "cli.h"
 #include "remote.h"
@@ -75,14 +76,17 @@ cmd_show(struct cli *cli, int argc, char **argv)
 	ledger_hex(row.sig, LEDGER_SIG_BYTES, sig_hex);
 	ledger_hex(row.e.payload_sha256, LEDGER_HASH_BYTES, sha_hex);
 	if (cli->json) {
-		printf("{\"seq\":%llu,\"entry\":", seq);
-		fwrite(row.entry, 1, row.entry_len, stdout);
-		printf(",\"leaf_hash\":\"%s\",\"signature\":\"%s\","
-		    "\"key_id\":\"%08x\",\"payload\":{\"sha256\":\"%s\","
-		    "\"size\":%" PRIu64 ",\"type\":", leaf_hex, sig_hex,
-		    row.e.key_id, sha_hex, row.e.payload_size);
-		json_print_string(stdout, row.e.payload_type);
-		printf(",\"stored\":%s}}\n", payload ? "true" : "false");
+		struct ledger_buf b = LEDGER_BUF_INIT;
+
+		if (ledger_row_json(seq, row.entry, row.entry_len, row.sig,
+		    &row.e, payload != NULL, &b) != LEDGER_OK) {
+			ledger_buf_release(&b);
+			status = fail("out of memory");
+			goto out;
+		}
+		fwrite(b.data, 1, b.len, stdout);
+		putchar('\n');
+		ledger_buf_release(&b);
 	} else {
 		printf("entry:      ");
 		fwrite(row.entry, 1, row.entry_len, stdout);

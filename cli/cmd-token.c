@@ -123,8 +123,7 @@ cmd_token(struct cli *cli, int argc, char **argv)
 	if (argc < 2 || argv[1][0] == '-') {
 		if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
 		    strcmp(argv[1], "--help") == 0)) {
-			printf("usage: ledgerctl token %s\n\n%s\n", cmd->usage,
-			    cmd->summary);
+			print_help(cmd);
 			return finish(EXIT_YES);
 		}
 		return usage_error(cmd, "want create, revoke or list");

@@ -218,6 +218,15 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 			    rep.entries, origin, cli->url == NULL ?
 			    ", payload and index" : o.no_payloads ?
 			    "; payloads not checked" : " and payload");
+		else if (rep.problems == 0 && pin.failed)
+			printf("NOT CHECKED: the %" PRIu64 " entries of log "
+			    "'%s' verify, but its pin could not be read\n",
+			    rep.entries, origin);
+		else if (rep.problems == 0 && pin.other_key)
+			printf("TAMPERED OR RECREATED: the %" PRIu64 " entries "
+			    "of log '%s' verify, but a checkpoint pinned under "
+			    "that origin was signed by another key (see the pin "
+			    "line)\n", rep.entries, origin);
 		else if (rep.problems == 0)
 			printf("TAMPERED: the %" PRIu64 " entries of log '%s' "
 			    "verify, but the log contradicts its pinned "
@@ -236,6 +245,8 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 		}
 		if (c.note != NULL && pin.enabled)
 			trust_pin_text(stdout, &pin);
+		if (pin.contradicted || pin.failed)
+			fprintf(stderr, "ledgerctl: pin file: %s\n", pin.path);
 	}
 	status = finish(status);
 out:

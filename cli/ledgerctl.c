@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,46 +17,156 @@
 #include "ledger-config.h"
 #include "cli.h"
 
+#define COMMON_READ \
+	"  -d, --dir DIR       the data directory (or $LEDGER_DIR)\n" \
+	"      --url URL       a running ledgerd instead (or $LEDGER_URL)\n" \
+	"      --token T       its read token (or $LEDGER_TOKEN)\n"
+#define TRUST_HELP \
+	"      --key FILE      a verifier key you trust (note format; "\
+	"repeatable;\n" \
+	"                      default: the data directory's ledger.pub)\n" \
+	"      --pin FILE      keep the last verified checkpoint in FILE\n" \
+	"                      (default: one file per origin in\n" \
+	"                      $XDG_STATE_HOME/ledgerctl/pins)\n" \
+	"      --no-pin        neither check nor move a pin\n"
+
 /* Sorted by name. */
 const struct command commands[] = {
 	{ "append", cmd_append,
 	  "-d DIR [--kind K] [--source NAME] [--event E] [--delivery ID]\n"
 	  "       [--subject FIELD=VALUE ...] [FILE|-]",
-	  "append an event and print its receipt" },
+	  "append an event and print its receipt",
+	  "Appends one event to the data directory's log (beside a running\n"
+	  "ledgerd too) and signs a checkpoint.  The event document is FILE,\n"
+	  "or standard input with -; with --kind and no FILE the options are\n"
+	  "the whole event.\n\n"
+	  "  -d, --dir DIR       the data directory (or $LEDGER_DIR)\n"
+	  "  -k, --kind K        build, test, scan, artifact, approval,\n"
+	  "                      deployment, rollback, change, incident, other\n"
+	  "  -s, --source NAME   source name (default: ledgerctl)\n"
+	  "      --event E       the source's own event name\n"
+	  "      --delivery ID   idempotency key: the same ID appends once\n"
+	  "      --subject F=V   a subject field (actor, artifact, commit,\n"
+	  "                      environment, pipeline, run, service, status,\n"
+	  "                      ticket, url); repeatable\n"
+	  "      --max-bytes N   largest document read (default 1 MiB)\n"
+	  "      --json          the receipt as JSON\n\n"
+	  "example:\n"
+	  "  ledgerctl append -d var --kind deployment --subject "
+	  "environment=production \\\n"
+	  "      --subject service=pay --subject actor=alice\n" },
 	{ "canonicalize", cmd_canonicalize, "[FILE|-]",
-	  "print the RFC 8785 canonical form of a JSON document" },
+	  "print the RFC 8785 canonical form of a JSON document",
+	  "Reads a JSON document (strictly: duplicate keys, lone surrogates\n"
+	  "and invalid UTF-8 are errors) and prints its RFC 8785 canonical\n"
+	  "form, the bytes ledgerd hashes and signs.\n\n"
+	  "example:\n"
+	  "  echo '{\"b\":1,\"a\":2.0}' | ledgerctl canonicalize\n" },
 	{ "checkpoint", cmd_checkpoint,
 	  "-d DIR|--url URL [--key FILE ...] [--pin FILE|--no-pin] [--json]",
-	  "verify the newest signed checkpoint and move the pin to it" },
+	  "verify the newest signed checkpoint and move the pin to it",
+	  "Fetches the newest signed checkpoint, verifies its signature and\n"
+	  "that it is consistent with the pinned one, then moves the pin.\n\n"
+	  COMMON_READ TRUST_HELP
+	  "      --json          the answer as JSON\n\n"
+	  "example:\n"
+	  "  ledgerctl checkpoint --url http://127.0.0.1:8420 --key ledger.pub\n"
+	},
 	{ "consistency", cmd_consistency,
 	  "-d DIR|--url URL [--key FILE ...] [--pin FILE|--no-pin] [--json]"
 	  "\n       OLD NEW",
-	  "prove the signed tree of size OLD is a prefix of size NEW" },
+	  "prove the signed tree of size OLD is a prefix of size NEW",
+	  "Fetches the consistency proof between the signed checkpoints of\n"
+	  "sizes OLD and NEW and checks it: the log only ever grew.\n\n"
+	  COMMON_READ TRUST_HELP
+	  "      --json          the proof as JSON\n\n"
+	  "example:\n"
+	  "  ledgerctl consistency -d var 10 42\n" },
 	{ "events", cmd_events,
-	  "-d DIR|--url URL [--kind K] [--FIELD VALUE ...] [--source NAME]\n"
-	  "       [--since TIME] [--until TIME] [--after SEQ] [--limit N]"
+	  "-d DIR|--url URL [--kind K ...] [--FIELD VALUE ...] [--source NAME]"
+	  "\n       [--since TIME] [--until TIME] [--after SEQ] [--limit N]"
 	  " [--json|--csv]",
-	  "list entries, filtered" },
+	  "list entries, filtered",
+	  "Lists entries in seq order.  A filter given more than once matches\n"
+	  "any of its values; different filters must all match.  Values are\n"
+	  "normalized as at ingest (\"Production\" finds \"production\").\n\n"
+	  COMMON_READ
+	  "  -k, --kind K        build, test, scan, artifact, approval,\n"
+	  "                      deployment, rollback, change, incident, ledger,\n"
+	  "                      other\n"
+	  "      --actor, --artifact, --commit, --environment (--env),\n"
+	  "      --pipeline, --run, --service, --status, --ticket VALUE\n"
+	  "                      a subject field; --commit takes a prefix of 7\n"
+	  "                      or more hex digits, --artifact a bare sha256\n"
+	  "      --source NAME   the source's name\n"
+	  "      --since TIME    at or after TIME (RFC 3339, a date, or epoch\n"
+	  "                      seconds); --until TIME: before TIME\n"
+	  "      --after SEQ     entries after SEQ (paging)\n"
+	  "      --limit N       at most N entries\n"
+	  "      --json          one signed entry a line, as show --json\n"
+	  "      --csv           RFC 4180 CSV with a header row\n\n"
+	  "example:\n"
+	  "  ledgerctl events -d var --env production --kind deployment "
+	  "--kind rollback \\\n"
+	  "      --since 2026-11-22T02:00Z --until 2026-11-22T03:10Z\n" },
 	{ "init", cmd_init, "[--origin NAME] DIR",
-	  "create a data directory with a new key and database" },
+	  "create a data directory with a new key and database",
+	  "Creates DIR (0700) with a new Ed25519 key (0600), its verifier key\n"
+	  "ledger.pub and an empty log.  Never overwrites a key.\n\n"
+	  "  -o, --origin NAME   the log's name in its checkpoints (default:\n"
+	  "                      <hostname>/ledgerd/<random>, unique)\n\n"
+	  "example:\n"
+	  "  ledgerctl init --origin ci.example.com/ledger var\n" },
 	{ "prove", cmd_prove,
 	  "-d DIR|--url URL [--token T] [--size M] [--key FILE ...]\n"
 	  "       [--pin FILE|--no-pin] [--json] SEQ",
-	  "prove an entry is in the log's signed tree" },
+	  "prove an entry is in the log's signed tree",
+	  "Checks that entry SEQ is in the tree of a signed checkpoint: the\n"
+	  "entry, its inclusion proof, the checkpoint's signature and pin.\n\n"
+	  COMMON_READ TRUST_HELP
+	  "      --size M        the checkpoint of size M (default: newest)\n"
+	  "      --json          the proof as JSON\n\n"
+	  "example:\n"
+	  "  ledgerctl prove -d var 42\n" },
 	{ "show", cmd_show, "-d DIR|--url URL [--payload] [--json] SEQ",
-	  "show one entry, its signature and payload" },
+	  "show one entry, its signature and payload",
+	  "Prints entry SEQ: its signed bytes, leaf hash, signature, key id\n"
+	  "and payload (the raw bytes the source sent).\n\n"
+	  COMMON_READ
+	  "      --payload       only the raw payload bytes\n"
+	  "      --json          the signed entry as JSON (the API's object)\n\n"
+	  "example:\n"
+	  "  ledgerctl show -d var --json 42\n" },
 	{ "token", cmd_token,
 	  "create --scope read|write [--label TEXT] -d DIR\n"
 	  "       ledgerctl token revoke -d DIR ID\n"
 	  "       ledgerctl token list -d DIR [--json]",
-	  "create, revoke and list API tokens" },
+	  "create, revoke and list API tokens",
+	  "Manages ledgerd's bearer tokens; each change is recorded in the\n"
+	  "log.  A token is shown once, when created; only its hash is kept.\n"
+	  "A running ledgerd accepts a new token at once.\n\n"
+	  "  -d, --dir DIR       the data directory (or $LEDGER_DIR)\n"
+	  "      --scope S       read or write\n"
+	  "      --label TEXT    what the token is for\n"
+	  "      --json          list as JSON\n\n"
+	  "example:\n"
+	  "  ledgerctl token create --scope write --label ci -d var\n" },
 	{ "verify", cmd_verify,
 	  "-d DIR [--key FILE ...] [--pin FILE|--no-pin] [--json]\n"
 	  "       ledgerctl verify --url URL [--token T] --key FILE "
 	  "[--no-payloads]\n"
 	  "       [--pin FILE|--no-pin] [--json]",
-	  "check every entry, link, signature, payload and index" },
-	{ NULL, NULL, NULL, NULL },
+	  "check every entry, link, signature, payload and index",
+	  "Checks the whole log: every leaf hash, link, signature, payload,\n"
+	  "index, tree hash and checkpoint, and names each entry tampered\n"
+	  "with, in seq order.  Exit 0 intact, 1 tampered, 2 could not check.\n"
+	  "\n" COMMON_READ TRUST_HELP
+	  "  -T, --threads N     verify on N threads (default: the cores)\n"
+	  "      --no-payloads   with --url: do not fetch payloads\n"
+	  "      --json          the report as JSON\n\n"
+	  "example:\n"
+	  "  ledgerctl verify -d var --key /secure/ledger.pub\n" },
+	{ NULL, NULL, NULL, NULL, NULL },
 };
 
 const struct command *
@@ -160,6 +271,83 @@ json_print_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/*
+ * A code point a terminal must not be handed raw: C0 and C1 controls and
+ * DEL (cursor movement, colour, title escapes), the bidirectional
+ * overrides and isolates (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F,
+ * U+061C), which reorder what follows them on screen, and the line and
+ * paragraph separators U+2028 and U+2029.
+ */
+static bool
+unsafe_on_terminal(uint32_t c)
+{
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x061c ||
+	    c == 0x200e || c == 0x200f || (c >= 0x2028 && c <= 0x202e) ||
+	    (c >= 0x2066 && c <= 0x2069);
+}
+
+/* Decode one UTF-8 sequence (the store holds valid UTF-8; a bad byte is
+ * taken as itself).  Returns its length. */
+static size_t
+utf8_next(const unsigned char *p, uint32_t *c)
+{
+	if (p[0] < 0x80) {
+		*c = p[0];
+		return 1;
+	}
+	if ((p[0] & 0xe0) == 0xc0 && (p[1] & 0xc0) == 0x80) {
+		*c = (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
+		return 2;
+	}
+	if ((p[0] & 0xf0) == 0xe0 && (p[1] & 0xc0) == 0x80 &&
+	    (p[2] & 0xc0) == 0x80) {
+		*c = (uint32_t)(p[0] & 0x0f) << 12 |
+		    (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+		return 3;
+	}
+	if ((p[0] & 0xf8) == 0xf0 && (p[1] & 0xc0) == 0x80 &&
+	    (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80) {
+		*c = (uint32_t)(p[0] & 0x07) << 18 |
+		    (uint32_t)(p[1] & 0x3f) << 12 |
+		    (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+		return 4;
+	}
+	*c = 0xfffd;
+	return 1;
+}
+
+void
+term_print(FILE *f, const char *s, int width)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	int shown = 0;
+	uint32_t c;
+	size_t n;
+
+	while (*p) {
+		n = utf8_next(p, &c);
+		if (c == 0xfffd && n == 1 && *p >= 0x80)
+			shown += fprintf(f, "\\x%02x", *p);
+		else if (unsafe_on_terminal(c))
+			shown += fprintf(f, c < 0x100 ? "\\x%02x" : "\\u%04x",
+			    (unsigned)c);
+		else {
+			fwrite(p, 1, n, f);
+			shown += (*p & 0xc0) != 0x80 ? 1 : 0;
+		}
+		p += n;
+	}
+	for (; shown < width; shown++)
+		fputc(' ', f);
+}
+
+void
+print_help(const struct command *cmd)
+{
+	printf("usage: ledgerctl %s %s\n\n%s.\n\n%s", cmd->name, cmd->usage,
+	    cmd->summary, cmd->help);
+}
+
 enum { OPT_URL = 1000, OPT_TOKEN, OPT_JSON, OPT_CSV };
 
 int
@@ -209,8 +397,7 @@ parse_options(struct cli *cli, const struct command *cmd, int argc,
 			cli->csv = true;
 			break;
 		case 'h':
-			printf("usage: ledgerctl %s %s\n\n%s\n", cmd->name,
-			    cmd->usage, cmd->summary);
+			print_help(cmd);
 			return finish(EXIT_YES);
 		case '?':
 			if (optopt != 0 && optopt < 256)

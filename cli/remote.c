@@ -84,85 +84,68 @@ item_row(const json_t *item, struct ledger_row *row)
 	return -1;
 }
 
-static void
-add_param(char *q, size_t n, const char *name, const char *value)
-{
-	char esc[1200];
-	size_t len = strlen(q);
-
-	if (value == NULL)
-		return;
-	snprintf(q + len, n - len, "&%s=%s", name,
-	    http_escape(value, esc, sizeof(esc)));
-}
-
 int
 remote_events(const struct cli *cli, const struct ledger_query *q,
     int (*fn)(void *ctx, const struct ledger_row *row), void *ctx)
 {
-	char path[8192], base[7000], num[32], t[LEDGER_TIME_MAX];
+	struct ledger_buf base = LEDGER_BUF_INIT, path = LEDGER_BUF_INIT;
+	struct ledger_error err;
 	int64_t after = q->after_seq;
 	uint64_t left = q->limit, got = 0;
 	struct ledger_row row;
 	json_t *doc = NULL, *events, *item, *next;
 	size_t i;
-	int st, i_subj;
+	int st = -1;
 
-	base[0] = '\0';
-	if (q->kind >= 0)
-		add_param(base, sizeof(base), "kind", ledger_kind_name(q->kind));
-	for (i_subj = 0; i_subj < LEDGER_SUBJ_COUNT; i_subj++)
-		add_param(base, sizeof(base), ledger_subject_name(i_subj),
-		    q->subject[i_subj]);
-	add_param(base, sizeof(base), "source", q->source);
-	if (q->since_ms > 0) {
-		ledger_time_format(q->since_ms, t);
-		add_param(base, sizeof(base), "since", t);
-	}
-	if (q->until_ms > 0) {
-		ledger_time_format(q->until_ms, t);
-		add_param(base, sizeof(base), "until", t);
-	}
+	if (ledger_query_encode(q, &base, &err) != LEDGER_OK)
+		return fail("%s", err.msg);
 	for (;;) {
 		unsigned long long page = left > 0 && left < PAGE ? left : PAGE;
 
-		snprintf(path, sizeof(path), "/v1/events?limit=%llu%s", page,
-		    base);
-		if (after >= 0) {
-			snprintf(num, sizeof(num), "%" PRId64, after);
-			add_param(path, sizeof(path), "after_seq", num);
+		ledger_buf_reset(&path);
+		if (ledger_buf_addf(&path, "/v1/events?limit=%llu", page) ||
+		    (base.len > 0 && ledger_buf_add(&path, base.data,
+		    base.len)) || (after >= 0 && ledger_buf_addf(&path,
+		    "&after_seq=%" PRId64, after))) {
+			st = fail("out of memory");
+			break;
 		}
-		if ((st = fetch_json(cli, path, &doc)) >= 0)
-			return st;
+		if ((st = fetch_json(cli, path.data, &doc)) >= 0)
+			break;
 		events = json_object_get(doc, "events");
 		if (!json_is_array(events)) {
 			json_decref(doc);
-			return fail("malformed answer from %s", cli->url);
+			st = fail("malformed answer from %s", cli->url);
+			break;
 		}
 		json_array_foreach(events, i, item) {
-			if ((st = item_row(item, &row)) >= 0) {
-				json_decref(doc);
-				return st;
-			}
+			if ((st = item_row(item, &row)) >= 0)
+				break;
 			st = fn(ctx, &row);
 			after = (int64_t)row.e.seq;
 			ledger_row_release(&row);
 			got++;
 			if (st != 0 || (q->limit > 0 && got >= q->limit)) {
-				json_decref(doc);
-				return -1;
+				st = -2;
+				break;
 			}
+			st = -1;
 		}
 		next = json_object_get(doc, "next_after_seq");
-		if (!json_is_integer(next) || json_array_size(events) == 0) {
+		if (st != -1 || !json_is_integer(next) ||
+		    json_array_size(events) == 0) {
 			json_decref(doc);
-			return -1;
+			st = st == -2 ? -1 : st;
+			break;
 		}
 		after = json_integer_value(next);
 		if (q->limit > 0)
 			left = q->limit - got;
 		json_decref(doc);
 	}
+	ledger_buf_release(&base);
+	ledger_buf_release(&path);
+	return st;
 }
 
 int

@@ -174,6 +174,12 @@ trust_pin(const struct trust_opts *t, struct tlog_src *src,
 		return -1;
 	out->enabled = true;
 	if (pin_open(&out->p, t->pin_file, c->origin, keys, nkeys, &err)) {
+		/* Reported once, as what it is; never as "not pinned". */
+		snprintf(out->detail, sizeof(out->detail), "%s", err.msg);
+		snprintf(out->path, sizeof(out->path), "%s", out->p.path);
+		out->contradicted = err.code == LEDGER_ECRYPTO;
+		out->other_key = out->contradicted;
+		out->failed = !out->contradicted;
 		fail("log '%s': %s", c->origin, err.msg);
 		return tlog_exit_status(err.code);
 	}
@@ -253,7 +259,8 @@ trust_pin_json(FILE *f, const struct trust_pin *p)
 	fputs("{\"path\":", f);
 	json_print_string(f, p->path);
 	fprintf(f, ",\"status\":\"%s\",\"updated\":%s",
-	    p->contradicted ? "contradicted" : pin_result_name(p->result),
+	    p->contradicted ? "contradicted" : p->failed ? "unreadable" :
+	    pin_result_name(p->result),
 	    p->moved ? "true" : "false");
 	if (p->had) {
 		tlog_b64(p->prev_root, b64);
@@ -261,7 +268,7 @@ trust_pin_json(FILE *f, const struct trust_pin *p)
 		    "\"%s\"", p->prev_size, b64);
 	} else
 		fputs(",\"pinned_size\":null,\"pinned_root_hash\":null", f);
-	if (p->contradicted) {
+	if (p->contradicted || p->failed) {
 		fputs(",\"detail\":", f);
 		json_print_string(f, p->detail);
 	}
@@ -277,6 +284,8 @@ trust_pin_text(FILE *f, const struct trust_pin *p)
 	}
 	if (p->contradicted)
 		fprintf(f, "pin:          CONTRADICTED: %s\n", p->detail);
+	else if (p->failed)
+		fprintf(f, "pin:          not checked: %s\n", p->detail);
 	else if (!p->had)
 		fprintf(f, "pin:          %s (first use)\n", p->moved ?
 		    "pinned" : "none, not pinned");

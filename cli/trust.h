@@ -59,12 +59,14 @@ struct trust_pin {
 	bool enabled;			/* not --no-pin */
 	bool had;			/* a pin existed */
 	bool moved;			/* the pin now holds the checkpoint */
-	bool contradicted;		/* shrank or forked: detail says */
+	bool contradicted;		/* shrank, forked or another key: detail */
+	bool failed;			/* the pin could not be read: detail */
+	bool other_key;			/* contradicted: pinned under another key */
 	enum pin_result result;
 	uint64_t prev_size;		/* the pin before, when had */
 	uint8_t prev_root[LEDGER_HASH_BYTES];
 	char path[PATH_MAX];
-	char detail[300];
+	char detail[600];
 	struct pin p;
 };
 

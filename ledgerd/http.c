@@ -32,6 +32,7 @@
 #include <microhttpd.h>
 
 #include "ledger/jcs.h"
+#include "ledger/query.h"
 #include "ledger/tree.h"
 #include <sodium.h>
 #include "ledgerd.h"
@@ -646,44 +647,36 @@ static int
 list_row(void *ctx, const struct ledger_row *row)
 {
 	struct list_ctx *L = ctx;
-	char leaf_hex[65], sig_hex[129];
-	uint8_t leaf[LEDGER_HASH_BYTES];
 
-	ledger_leaf_hash(row->entry, row->entry_len, leaf);
-	ledger_hex(leaf, sizeof(leaf), leaf_hex);
-	ledger_hex(row->sig, sizeof(row->sig), sig_hex);
-	L->err |= ledger_buf_addf(L->b, "%s{\"seq\":%" PRIu64 ",\"entry\":",
-	    L->n ? "," : "", row->e.seq);
-	L->err |= ledger_buf_add(L->b, row->entry, row->entry_len);
-	L->err |= ledger_buf_addf(L->b, ",\"leaf_hash\":\"%s\",\"signature\":"
-	    "\"%s\",\"key_id\":\"%08x\"}", leaf_hex, sig_hex, row->e.key_id);
+	if (L->n > 0)
+		L->err |= ledger_buf_addc(L->b, ',');
+	L->err |= ledger_row_json(row->e.seq, row->entry, row->entry_len,
+	    row->sig, &row->e, -1, L->b);
 	L->n++;
 	L->last = row->e.seq;
 	return L->err;
 }
 
-struct argcheck {
-	const char *bad;
+struct query_args {
+	struct ledger_query *q;
+	struct ledger_error err;
+	bool bad;
 };
 
+/* Every query parameter through ledger_query_param: repeated names are
+ * ORed, an unknown one or one without a value is refused. */
 static enum MHD_Result
-check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
     const char *value)
 {
-	static const char *const known[] = { "kind", "source", "since",
-	    "until", "after_seq", "limit", "env", NULL };
-	struct argcheck *a = cls;
-	size_t i;
+	struct query_args *a = cls;
 
 	(void)kind;
-	(void)value;
-	if (ledger_subject_lookup(key) >= 0)
-		return MHD_YES;
-	for (i = 0; known[i] != NULL; i++)
-		if (strcmp(key, known[i]) == 0)
-			return MHD_YES;
-	a->bad = key;
-	return MHD_NO;
+	if (ledger_query_param(a->q, key, value, &a->err) != LEDGER_OK) {
+		a->bad = true;
+		return MHD_NO;
+	}
+	return MHD_YES;
 }
 
 static enum MHD_Result
@@ -694,72 +687,38 @@ route_events_list(struct req *r)
 	struct list_ctx L;
 	struct ledger_store *s;
 	struct ledger_error err;
-	struct argcheck a = { NULL };
-	enum ledger_kind kind;
-	unsigned long long v;
-	const char *val;
-	char *end;
-	int i;
+	struct query_args a = { &q, { 0 }, false };
 
-	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_arg,
-	    &a);
-	if (a.bad != NULL)
-		return send_error(r, 400, "bad_request", NULL,
-		    "unknown parameter '%.64s'", a.bad);
 	ledger_query_init(&q);
-	q.limit = LIST_LIMIT_DEFAULT;
-	for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
-		q.subject[i] = MHD_lookup_connection_value(r->conn,
-		    MHD_GET_ARGUMENT_KIND, ledger_subject_name(i));
-	if (q.subject[LEDGER_SUBJ_ENVIRONMENT] == NULL)
-		q.subject[LEDGER_SUBJ_ENVIRONMENT] =
-		    MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
-		    "env");
-	q.source = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
-	    "source");
-	if ((val = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
-	    "kind")) != NULL) {
-		if (ledger_kind_parse(val, &kind, &err) != LEDGER_OK)
-			return send_error(r, 400, "bad_request", NULL, "%s",
-			    err.msg);
-		q.kind = (int)kind;
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_arg,
+	    &a);
+	if (!a.bad && ledger_query_check(&q, &a.err) != LEDGER_OK)
+		a.bad = true;
+	if (!a.bad && (q.limit > LIST_LIMIT_MAX || (q.limit == 0 &&
+	    MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+	    "limit") != NULL))) {
+		a.bad = true;
+		snprintf(a.err.msg, sizeof(a.err.msg), "limit must be from 1 "
+		    "to %d", LIST_LIMIT_MAX);
 	}
-	if ((val = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
-	    "since")) != NULL && ledger_time_parse_any(val, &q.since_ms, &err))
-		return send_error(r, 400, "bad_request", NULL, "since: %s",
-		    err.msg);
-	if ((val = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
-	    "until")) != NULL && ledger_time_parse_any(val, &q.until_ms, &err))
-		return send_error(r, 400, "bad_request", NULL, "until: %s",
-		    err.msg);
-	if ((val = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
-	    "after_seq")) != NULL) {
-		errno = 0;
-		v = strtoull(val, &end, 10);
-		if (errno || *end || *val < '0' || *val > '9' || v > INT64_MAX)
-			return send_error(r, 400, "bad_request", NULL,
-			    "after_seq must be a non-negative integer");
-		q.after_seq = (int64_t)v;
+	if (a.bad) {
+		ledger_query_release(&q);
+		return send_error(r, 400, "bad_request", NULL, "%s", a.err.msg);
 	}
-	if ((val = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
-	    "limit")) != NULL) {
-		errno = 0;
-		v = strtoull(val, &end, 10);
-		if (errno || *end || *val < '0' || *val > '9' || v == 0 ||
-		    v > LIST_LIMIT_MAX)
-			return send_error(r, 400, "bad_request", NULL,
-			    "limit must be from 1 to %d", LIST_LIMIT_MAX);
-		q.limit = v;
-	}
-	if ((s = pool_get(&err)) == NULL)
+	if (q.limit == 0)
+		q.limit = LIST_LIMIT_DEFAULT;
+	if ((s = pool_get(&err)) == NULL) {
+		ledger_query_release(&q);
 		return send_error(r, 503, "unavailable", retry_after, "%s",
 		    err.msg);
+	}
 	memset(&L, 0, sizeof(L));
 	L.b = &b;
 	L.err = ledger_buf_adds(&b, "{\"events\":[");
 	if (ledger_store_query(s, &q, list_row, &L, &err) != LEDGER_OK) {
 		pool_put(s);
 		ledger_buf_release(&b);
+		ledger_query_release(&q);
 		return send_error(r, 503, "unavailable", retry_after, "%s",
 		    err.msg);
 	}
@@ -769,6 +728,7 @@ route_events_list(struct req *r)
 		    L.last);
 	else
 		L.err |= ledger_buf_adds(&b, "],\"next_after_seq\":null}");
+	ledger_query_release(&q);
 	if (L.err) {
 		ledger_buf_release(&b);
 		return send_error(r, 503, "unavailable", retry_after,
@@ -802,8 +762,7 @@ route_event(struct req *r, uint64_t seq, const char *what)
 	struct ledger_error err;
 	enum ledger_status st;
 	enum MHD_Result ret;
-	uint8_t leaf[LEDGER_HASH_BYTES], *payload;
-	char leaf_hex[65], sig_hex[129], sha_hex[65];
+	uint8_t *payload;
 	size_t plen;
 	int e = 0;
 
@@ -845,18 +804,8 @@ route_event(struct req *r, uint64_t seq, const char *what)
 		return send_buf(r, 200, "application/json", p, n,
 		    MHD_RESPMEM_MUST_FREE, NULL);
 	}
-	ledger_leaf_hash(row.entry, row.entry_len, leaf);
-	ledger_hex(leaf, sizeof(leaf), leaf_hex);
-	ledger_hex(row.sig, sizeof(row.sig), sig_hex);
-	ledger_hex(row.e.payload_sha256, 32, sha_hex);
-	e |= ledger_buf_addf(&b, "{\"seq\":%" PRIu64 ",\"entry\":", seq);
-	e |= ledger_buf_add(&b, row.entry, row.entry_len);
-	e |= ledger_buf_addf(&b, ",\"leaf_hash\":\"%s\",\"signature\":\"%s\","
-	    "\"key_id\":\"%08x\",\"payload\":{\"sha256\":\"%s\",\"size\":%"
-	    PRIu64 ",\"type\":", leaf_hex, sig_hex, row.e.key_id, sha_hex,
-	    row.e.payload_size);
-	e |= add_jstr(&b, row.e.payload_type);
-	e |= ledger_buf_adds(&b, "}}");
+	e = ledger_row_json(seq, row.entry, row.entry_len, row.sig, &row.e,
+	    -1, &b);
 	ledger_row_release(&row);
 	if (e != 0) {
 		ledger_buf_release(&b);

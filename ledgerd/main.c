@@ -33,14 +33,21 @@ static struct config cfg;
 static char *config_path;
 
 static void
-usage(void)
+usage(FILE *f)
 {
-	fprintf(stderr, "usage: ledgerd [-dnv] [-f config]\n"
-	    "  -d  stay in the foreground, log to stderr\n"
-	    "  -n  check the configuration and exit (0 valid, 1 invalid)\n"
-	    "  -v  more detail in the log\n"
-	    "  -f  configuration file (strict JSON; see docs/ledgerd.md)\n");
-	exit(2);
+	fprintf(f, "usage: ledgerd [-dnv] [-f config]\n"
+	    "  -d, --foreground   stay in the foreground, log to stderr\n"
+	    "  -n, --check        check the configuration and exit (0 valid, "
+	    "1 invalid)\n"
+	    "  -v, --verbose      more detail in the log\n"
+	    "  -f, --config FILE  configuration file (strict JSON; see "
+	    "docs/ledgerd.md)\n"
+	    "  -h, --help         this text\n"
+	    "      --version      the version\n"
+	    "\nWithout -f: data in ./var, listening on 127.0.0.1:8420; the "
+	    "first start\ncreates the key, the database and a write and a "
+	    "read token.\n\nexample:\n  ledgerd -d -f /etc/ledgerd/"
+	    "ledgerd.json\n");
 }
 
 static void
@@ -277,6 +284,15 @@ reload(void)
 int
 main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "foreground", no_argument, NULL, 'd' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "config", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct ledger_store *writer = NULL, *maint = NULL;
 	struct ledger_error err;
 	sigset_t sigs;
@@ -287,17 +303,29 @@ main(int argc, char **argv)
 	bool foreground = false, check_only = false, verbose = false;
 	int c, problems, sig, ticks = 0;
 
-	while ((c = getopt(argc, argv, "dnvf:h")) != -1) {
+	while ((c = getopt_long(argc, argv, "dnvf:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': foreground = true; break;
 		case 'n': check_only = true; break;
 		case 'v': verbose = true; break;
 		case 'f': config_path = optarg; break;
-		default: usage();
+		case 'h':
+			usage(stdout);
+			return fflush(stdout) == 0 ? 0 : 1;
+		case 'V':
+			printf("ledgerd %s\n", LEDGER_VERSION);
+			return fflush(stdout) == 0 ? 0 : 1;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
-	if (optind != argc)
-		usage();
+	if (optind != argc) {
+		fprintf(stderr, "ledgerd: unexpected argument '%s'\n",
+		    argv[optind]);
+		usage(stderr);
+		return 2;
+	}
 	if (sodium_init() < 0) {
 		fprintf(stderr, "ledgerd: libsodium failed to initialize\n");
 		return 1;

@@ -419,7 +419,7 @@ ledger_entry_decode(const void *bytes, size_t len, struct ledger_entry *ret,
 	struct ledger_buf re = LEDGER_BUF_INIT;
 	enum ledger_status rc;
 	json_t *root = NULL, *o;
-	uint64_t v;
+	uint64_t v = 0;
 	uint8_t kid[4];
 	char *s = NULL;
 	int i;

@@ -536,8 +536,10 @@ ledger_default_origin(char out[LEDGER_ORIGIN_MAX])
 		    host[i] == '.' || host[i] == '-')
 			host[j++] = host[i];
 	host[j] = '\0';
-	snprintf(out, LEDGER_ORIGIN_MAX, "%s/ledgerd",
-	    j > 0 ? host : "localhost");
+	/* A random part: pins are kept per origin, so a log created again
+	 * on the same host must not take the name of the one before. */
+	snprintf(out, LEDGER_ORIGIN_MAX, "%s/ledgerd/%08" PRIx32,
+	    j > 0 ? host : "localhost", randombytes_random());
 }
 
 /* A signed-note key name: non-empty, printable ASCII or UTF-8, no space,
@@ -1536,15 +1538,67 @@ ledger_store_get_payload(struct ledger_store *s, uint64_t seq, uint8_t **ret,
 	return st;
 }
 
-/* Append the term of a value to a space-separated list. */
-static void
-add_term(char terms[LEDGER_LOOKUP_TERMS], size_t *len,
-    enum ledger_lookup_field f, const char *v, const char *v2)
+/*
+ * The FTS5 expression that finds the candidates of a filter: one group per
+ * filtered field, the values of a field ORed, the groups ANDed, e.g.
+ * "(k0a1b... OR k2c3d...) AND e4f5a...".  A field with a prefix value (a
+ * short commit) has no term: the seq range is scanned for it.  Empty when
+ * no field has terms.
+ */
+static enum ledger_status
+add_group(struct ledger_buf *b, enum ledger_lookup_field f,
+    const struct ledger_query_values *vs)
 {
-	if (*len > 0)
-		terms[(*len)++] = ' ';
-	ledger_lookup_term(f, ledger_lookup_key(f, v, v2), terms + *len);
-	*len += LEDGER_LOOKUP_TERM - 1;
+	char term[LEDGER_LOOKUP_TERM], full[80];
+	enum ledger_status rc = LEDGER_OK;
+	size_t i;
+
+	if (vs->n == 0)
+		return LEDGER_OK;
+	for (i = 0; i < vs->n; i++)
+		if (vs->v[i].how == LEDGER_MATCH_PREFIX)
+			return LEDGER_OK;
+	if (b->len > 0)
+		rc |= ledger_buf_adds(b, " AND ");
+	rc |= ledger_buf_addc(b, '(');
+	for (i = 0; i < vs->n; i++) {
+		if (i > 0)
+			rc |= ledger_buf_adds(b, " OR ");
+		ledger_lookup_term(f, ledger_lookup_key(f, vs->v[i].s, NULL),
+		    term);
+		rc |= ledger_buf_adds(b, term);
+		if (vs->v[i].how == LEDGER_MATCH_DIGEST) {
+			snprintf(full, sizeof(full), "sha256:%s", vs->v[i].s);
+			ledger_lookup_term(f, ledger_lookup_key(f, full, NULL),
+			    term);
+			rc |= ledger_buf_adds(b, " OR ");
+			rc |= ledger_buf_adds(b, term);
+		}
+	}
+	rc |= ledger_buf_addc(b, ')');
+	return rc;
+}
+
+static enum ledger_status
+match_expr(const struct ledger_query *q, struct ledger_buf *b)
+{
+	struct ledger_query_values kinds;
+	enum ledger_status rc = LEDGER_OK;
+	int i;
+
+	memset(&kinds, 0, sizeof(kinds));
+	for (i = 0; i < LEDGER_KIND_COUNT; i++)
+		if (q->kinds & (1u << i)) {
+			kinds.v[kinds.n].s = (char *)ledger_kind_name(i);
+			kinds.v[kinds.n++].how = LEDGER_MATCH_EXACT;
+		}
+	rc |= add_group(b, LEDGER_LOOKUP_KIND, &kinds);
+	rc |= add_group(b, LEDGER_LOOKUP_SOURCE, &q->source);
+	for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
+		if (ledger_lookup_subject(i) >= 0)
+			rc |= add_group(b, (enum ledger_lookup_field)
+			    ledger_lookup_subject(i), &q->subject[i]);
+	return rc;
 }
 
 /* One past the highest seq stored (not the head row: a reader answers
@@ -1604,142 +1658,93 @@ seq_at_time(struct ledger_store *s, int64_t t, uint64_t end, uint64_t *ret,
 	return LEDGER_OK;
 }
 
-void
-ledger_query_init(struct ledger_query *q)
+/* The seq range [lo, hi) a filter's times and after_seq allow. */
+static enum ledger_status
+query_range(struct ledger_store *s, const struct ledger_query *q,
+    uint64_t *lo, uint64_t *hi, struct ledger_error *err)
 {
-	memset(q, 0, sizeof(*q));
-	q->kind = -1;
-	q->after_seq = -1;
+	enum ledger_status st;
+	uint64_t end = 0, t;
+
+	*lo = q->after_seq >= 0 ? (uint64_t)q->after_seq + 1 : 0;
+	*hi = INT64_MAX;
+	if (q->since_ms <= 0 && q->until_ms <= 0)
+		return LEDGER_OK;
+	if ((st = log_end(s, &end, err)) != LEDGER_OK)
+		return st;
+	if (q->since_ms > 0) {
+		if ((st = seq_at_time(s, q->since_ms, end, &t, err)))
+			return st;
+		*lo = t > *lo ? t : *lo;
+	}
+	if (q->until_ms > 0 &&
+	    (st = seq_at_time(s, q->until_ms, end, hi, err)))
+		return st;
+	return LEDGER_OK;
 }
 
 /*
- * The listing's SQL is assembled from constant fragments and the schema's
- * own column names only, never from client data: every value is bound.
- * The parameter number of a filter is fixed (kind ?1, subjects ?2..,
- * source ?12, ..., lookup terms ?17) so the text depends only on which
- * filters are set.
+ * The SQL is one of two constant statements: the key table drives in
+ * rowid order when some filtered field has terms (schema 4 on), else the
+ * seq range is read in order.  Every value is bound; ledger_query_match
+ * then decides on the row's columns, and the loop stops at the limit.
  */
 enum ledger_status
 ledger_store_query(struct ledger_store *s, const struct ledger_query *q,
     int (*fn)(void *ctx, const struct ledger_row *row), void *ctx,
     struct ledger_error *err)
 {
-	struct ledger_buf sql = LEDGER_BUF_INIT;
-	char terms[LEDGER_LOOKUP_TERMS];
+	struct ledger_buf terms = LEDGER_BUF_INIT;
 	struct ledger_row row;
-	enum ledger_status st = LEDGER_OK;
+	enum ledger_status st;
 	sqlite3_stmt *stmt = NULL;
-	uint64_t lo = 0, hi = INT64_MAX, end = 0;
-	bool keys = s->schema_version >= 4;
-	size_t tlen = 0;
-	int i, rc;
+	uint64_t lo, hi, n = 0;
+	int rc, stop;
 
-	if (q->kind >= LEDGER_KIND_COUNT)
+	if (q->kinds >> LEDGER_KIND_COUNT)
 		return ledger_errorf(err, LEDGER_EINVAL, "bad kind filter");
-	if (keys) {
-		/* Each filter but url is a term (all must match); the seq
-		 * range comes from after_seq and the times by bisection. */
-		if (q->kind >= 0)
-			add_term(terms, &tlen, LEDGER_LOOKUP_KIND,
-			    ledger_kind_name(q->kind), NULL);
-		if (q->source != NULL)
-			add_term(terms, &tlen, LEDGER_LOOKUP_SOURCE, q->source,
-			    NULL);
-		for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
-			if (q->subject[i] != NULL &&
-			    ledger_lookup_subject(i) >= 0)
-				add_term(terms, &tlen, (enum ledger_lookup_field)
-				    ledger_lookup_subject(i), q->subject[i],
-				    NULL);
-		if (q->after_seq >= 0)
-			lo = (uint64_t)q->after_seq + 1;
-		if ((q->since_ms > 0 || q->until_ms > 0) &&
-		    (st = log_end(s, &end, err)) != LEDGER_OK)
-			goto done;
-		if (q->since_ms > 0) {
-			uint64_t t;
-
-			if ((st = seq_at_time(s, q->since_ms, end, &t, err)))
-				goto done;
-			lo = t > lo ? t : lo;
-		}
-		if (q->until_ms > 0 &&
-		    (st = seq_at_time(s, q->until_ms, end, &hi, err)))
-			goto done;
-		if (lo >= hi)
-			goto done;	/* an empty range */
+	if ((st = ledger_query_check(q, err)) != LEDGER_OK ||
+	    (st = query_range(s, q, &lo, &hi, err)) != LEDGER_OK)
+		return st;
+	if (lo >= hi)
+		return LEDGER_OK;	/* an empty range */
+	if (s->schema_version >= 4 && match_expr(q, &terms) != LEDGER_OK) {
+		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+		goto done;
 	}
-	if (tlen > 0) {
-		/* The key table drives, in rowid order, and stops at LIMIT;
-		 * the columns below then decide. */
-		if (ledger_buf_adds(&sql, "SELECT " ENTRY_COLUMNS " FROM"
-		    " entry_keys JOIN entries ON seq = entry_keys.rowid"
-		    " WHERE entry_keys MATCH ?17 AND entry_keys.rowid >= ?18"
-		    " AND entry_keys.rowid < ?19"))
-			goto nomem;
-	} else if (keys) {
-		if (ledger_buf_adds(&sql, "SELECT " ENTRY_COLUMNS
-		    " FROM entries WHERE seq >= ?18 AND seq < ?19"))
-			goto nomem;
-	} else if (ledger_buf_adds(&sql, "SELECT " ENTRY_COLUMNS
-	    " FROM entries WHERE seq > ?15"))	/* schema < 4: indexes */
-		goto nomem;
-	if (q->kind >= 0 && ledger_buf_adds(&sql, " AND kind = ?1"))
-		goto nomem;
-	for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
-		if (q->subject[i] != NULL && ledger_buf_addf(&sql,
-		    " AND %s = ?%d", ledger_subject_column(i), 2 + i))
-			goto nomem;
-	if (q->source != NULL && ledger_buf_adds(&sql,
-	    " AND source_name = ?12"))
-		goto nomem;
-	if (q->since_ms > 0 && ledger_buf_adds(&sql, " AND time_ms >= ?13"))
-		goto nomem;
-	if (q->until_ms > 0 && ledger_buf_adds(&sql, " AND time_ms < ?14"))
-		goto nomem;
-	if (ledger_buf_adds(&sql, tlen > 0 ? " ORDER BY entry_keys.rowid"
-	    " LIMIT ?16" : " ORDER BY seq LIMIT ?16"))
-		goto nomem;
-	if ((rc = sqlite3_prepare_v2(s->db, sql.data, -1, &stmt, NULL))) {
+	rc = sqlite3_prepare_v2(s->db, terms.len > 0 ?
+	    "SELECT " ENTRY_COLUMNS " FROM entry_keys JOIN entries ON"
+	    " seq = entry_keys.rowid WHERE entry_keys MATCH ?1 AND"
+	    " entry_keys.rowid >= ?2 AND entry_keys.rowid < ?3"
+	    " ORDER BY entry_keys.rowid" :
+	    "SELECT " ENTRY_COLUMNS " FROM entries WHERE seq >= ?2 AND"
+	    " seq < ?3 ORDER BY seq", -1, &stmt, NULL);
+	if (rc != SQLITE_OK) {
 		st = ledger_store_dberr(s, rc, err, "query");
 		goto done;
 	}
-	if (q->kind >= 0)
-		sqlite3_bind_text(stmt, 1, ledger_kind_name(q->kind), -1,
+	if (terms.len > 0)
+		sqlite3_bind_text(stmt, 1, terms.data, (int)terms.len,
 		    SQLITE_STATIC);
-	for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
-		if (q->subject[i] != NULL)
-			sqlite3_bind_text(stmt, 2 + i, q->subject[i], -1,
-			    SQLITE_STATIC);
-	if (q->source != NULL)
-		sqlite3_bind_text(stmt, 12, q->source, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 13, q->since_ms);
-	sqlite3_bind_int64(stmt, 14, q->until_ms);
-	sqlite3_bind_int64(stmt, 15, q->after_seq);
-	sqlite3_bind_int64(stmt, 16, q->limit > 0 && q->limit < INT64_MAX ?
-	    (sqlite3_int64)q->limit : -1);
-	if (tlen > 0)
-		sqlite3_bind_text(stmt, 17, terms, (int)tlen, SQLITE_STATIC);
-	if (keys) {
-		sqlite3_bind_int64(stmt, 18, (sqlite3_int64)lo);
-		sqlite3_bind_int64(stmt, 19, (sqlite3_int64)hi);
-	}
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)lo);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)hi);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if ((st = ledger_row_from_stmt(s, stmt, &row, err)))
 			goto done;
-		i = fn(ctx, &row);
+		stop = 0;
+		if (ledger_query_match(q, &row.e)) {
+			stop = fn(ctx, &row);
+			n++;
+		}
 		ledger_row_release(&row);
-		if (i != 0)
+		if (stop != 0 || (q->limit > 0 && n >= q->limit))
 			break;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		st = ledger_store_dberr(s, rc, err, "query");
-	goto done;
-nomem:
-	st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 done:
 	sqlite3_finalize(stmt);
-	ledger_buf_release(&sql);
+	ledger_buf_release(&terms);
 	return st;
 }
 

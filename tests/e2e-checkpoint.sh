@@ -341,7 +341,8 @@ echo '{"kind":"build"}' | "$LEDGERCTL" append -d "$G" - >/dev/null
 status 1 "rekey: verify -d with the new ledger.pub is caught by the pin" \
     "$LEDGERCTL" verify -d "$G"
 check "rekey: says the pin does not verify with the log's key" \
-    err_has "does not verify with the log's key"
+    err_has "does not verify with this log's key"
+check "rekey: says what to do" err_has "remove that pin file"
 status 1 "rekey: checkpoint -d" "$LEDGERCTL" checkpoint -d "$G"
 
 summary

@@ -419,6 +419,31 @@ START_TEST(test_store_refuses_key_of_another_log)
 }
 END_TEST
 
+/* Replace the values of one subject filter (NULL: no filter). */
+static void
+qset(struct ledger_query *q, enum ledger_subject f, const char *v)
+{
+	size_t i;
+
+	for (i = 0; i < q->subject[f].n; i++)
+		free(q->subject[f].v[i].s);
+	q->subject[f].n = 0;
+	if (v != NULL)
+		ck_assert_int_eq(ledger_query_add_subject(q, f, v, NULL),
+		    LEDGER_OK);
+}
+
+static void
+qsrc(struct ledger_query *q, const char *v)
+{
+	size_t i;
+
+	for (i = 0; i < q->source.n; i++)
+		free(q->source.v[i].s);
+	q->source.n = 0;
+	ck_assert_int_eq(ledger_query_param(q, "source", v, NULL), LEDGER_OK);
+}
+
 static int
 count_row(void *ctx, const struct ledger_row *r)
 {
@@ -430,45 +455,46 @@ count_row(void *ctx, const struct ledger_row *r)
 START_TEST(test_store_query_filters)
 {
 	struct ledger_store *s;
-	struct ledger_query q;
+	struct ledger_query q = { 0 };
 	int n;
 
 	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
 	append_n(s, 20, 0);
-	ledger_query_init(&q);
+	ledger_query_release(&q);
 	n = 0;
 	ck_assert_int_eq(ledger_store_query(s, &q, count_row, &n, NULL),
 	    LEDGER_OK);
 	ck_assert_int_eq(n, 20);
-	q.subject[LEDGER_SUBJ_ENVIRONMENT] = "production";
+	qset(&q, LEDGER_SUBJ_ENVIRONMENT, "production");
 	n = 0;
 	ck_assert_int_eq(ledger_store_query(s, &q, count_row, &n, NULL),
 	    LEDGER_OK);
 	ck_assert_int_eq(n, 10);
-	q.subject[LEDGER_SUBJ_RUN] = "run-3";
+	qset(&q, LEDGER_SUBJ_RUN, "run-3");
 	n = 0;
 	ck_assert_int_eq(ledger_store_query(s, &q, count_row, &n, NULL),
 	    LEDGER_OK);
 	ck_assert_int_eq(n, 1);
-	ledger_query_init(&q);
+	ledger_query_release(&q);
 	q.after_seq = 14;
 	q.limit = 3;
 	n = 0;
 	ck_assert_int_eq(ledger_store_query(s, &q, count_row, &n, NULL),
 	    LEDGER_OK);
 	ck_assert_int_eq(n, 3);
-	ledger_query_init(&q);
-	q.kind = LEDGER_KIND_TEST;
+	ledger_query_release(&q);
+	q.kinds = 1u << LEDGER_KIND_TEST;
 	n = 0;
 	ck_assert_int_eq(ledger_store_query(s, &q, count_row, &n, NULL),
 	    LEDGER_OK);
 	ck_assert_int_eq(n, 0);
-	ledger_query_init(&q);
+	ledger_query_release(&q);
 	q.since_ms = ledger_now_ms() + 60000;
 	n = 0;
 	ck_assert_int_eq(ledger_store_query(s, &q, count_row, &n, NULL),
 	    LEDGER_OK);
 	ck_assert_int_eq(n, 0);
+	ledger_query_release(&q);
 	ledger_store_close(s);
 }
 END_TEST
@@ -610,11 +636,12 @@ query_count(struct ledger_store *s, const struct ledger_query *q)
  * must be exactly those of a column comparison. */
 START_TEST(test_store_query_by_lookup_keys)
 {
-	static const char *const commits[] = { "aaaa", "bbbb", "cccc" };
+	static const char *const commits[] = { "aaaa1111", "bbbb2222",
+	    "cccc3333" };
 	struct ledger_event *evs[30];
 	struct ledger_receipt r[30];
 	struct ledger_store *s;
-	struct ledger_query q;
+	struct ledger_query q = { 0 };
 	char art[80];
 	int i;
 
@@ -627,31 +654,34 @@ START_TEST(test_store_query_by_lookup_keys)
 	ck_assert_int_eq(ledger_store_append(s, evs, 30, r, NULL), LEDGER_OK);
 	for (i = 0; i < 30; i++)
 		ledger_event_free(evs[i]);
-	ledger_query_init(&q);
-	q.subject[LEDGER_SUBJ_COMMIT] = "aaaa";	/* i % 3 == 0, not i % 7 == 6 */
+	ledger_query_release(&q);
+	qset(&q, LEDGER_SUBJ_COMMIT, "aaaa1111");	/* i % 3 == 0, not i % 7 == 6 */
 	ck_assert_int_eq(query_count(s, &q), 8);
-	q.subject[LEDGER_SUBJ_COMMIT] = "AAAA";	/* exact, not case-folded */
+	qset(&q, LEDGER_SUBJ_COMMIT, "AAAA1111");	/* normalized as at ingest */
+	ck_assert_int_eq(query_count(s, &q), 8);
+	qset(&q, LEDGER_SUBJ_COMMIT, "aaaa111");	/* a 7-digit prefix */
+	ck_assert_int_eq(query_count(s, &q), 8);
+	qset(&q, LEDGER_SUBJ_COMMIT, "aaaa1112");
 	ck_assert_int_eq(query_count(s, &q), 0);
-	q.subject[LEDGER_SUBJ_COMMIT] = "aaa";
-	ck_assert_int_eq(query_count(s, &q), 0);
-	q.subject[LEDGER_SUBJ_COMMIT] = "bbbb";
-	q.subject[LEDGER_SUBJ_ARTIFACT] = "sha256:"
-	    "0000000000000000000000000000000000000000000000000000000000000001";
+	qset(&q, LEDGER_SUBJ_COMMIT, "bbbb2222");
+	qset(&q, LEDGER_SUBJ_ARTIFACT, "sha256:"
+	    "0000000000000000000000000000000000000000000000000000000000000001");
 	ck_assert_int_eq(query_count(s, &q), 2);	/* i = 1, 16 */
-	q.subject[LEDGER_SUBJ_ENVIRONMENT] = "staging";	/* even i */
+	qset(&q, LEDGER_SUBJ_ENVIRONMENT, "staging");	/* even i */
 	ck_assert_int_eq(query_count(s, &q), 1);	/* 16 */
-	q.subject[LEDGER_SUBJ_ENVIRONMENT] = NULL;
-	q.subject[LEDGER_SUBJ_COMMIT] = NULL;
+	qset(&q, LEDGER_SUBJ_ENVIRONMENT, NULL);
+	qset(&q, LEDGER_SUBJ_COMMIT, NULL);
 	q.after_seq = 6;
 	ck_assert_int_eq(query_count(s, &q), 4);	/* 11, 16, 21, 26 */
 	q.limit = 2;
 	ck_assert_int_eq(query_count(s, &q), 2);
-	ledger_query_init(&q);
-	q.subject[LEDGER_SUBJ_RUN] = "run-17";
-	q.kind = LEDGER_KIND_BUILD;
+	ledger_query_release(&q);
+	qset(&q, LEDGER_SUBJ_RUN, "run-17");
+	q.kinds = 1u << LEDGER_KIND_BUILD;
 	ck_assert_int_eq(query_count(s, &q), 1);
-	q.kind = LEDGER_KIND_TEST;
+	q.kinds = 1u << LEDGER_KIND_TEST;
 	ck_assert_int_eq(query_count(s, &q), 0);
+	ledger_query_release(&q);
 	ledger_store_close(s);
 	ck_assert_uint_eq(verify_ok(data), 30);
 }
@@ -696,7 +726,7 @@ START_TEST(test_store_migrates_to_lookup_keys)
 	struct ledger_event *evs[12];
 	struct ledger_receipt r[12], again;
 	struct ledger_store *s;
-	struct ledger_query q;
+	struct ledger_query q = { 0 };
 	char d[32];
 	int i;
 
@@ -714,8 +744,8 @@ START_TEST(test_store_migrates_to_lookup_keys)
 	/* A reader of the old schema: no migration, same answers. */
 	ck_assert_int_eq(ledger_store_open(data, LEDGER_STORE_READONLY, &s,
 	    NULL), LEDGER_OK);
-	ledger_query_init(&q);
-	q.subject[LEDGER_SUBJ_COMMIT] = "odd";
+	ledger_query_release(&q);
+	qset(&q, LEDGER_SUBJ_COMMIT, "odd");
 	ck_assert_int_eq(query_count(s, &q), 6);
 	ledger_store_close(s);
 	ck_assert_uint_eq(verify_ok(data), 12);
@@ -723,12 +753,13 @@ START_TEST(test_store_migrates_to_lookup_keys)
 	/* The writer migrates. */
 	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
 	ck_assert_int_eq(query_count(s, &q), 6);
-	q.subject[LEDGER_SUBJ_RUN] = "run-5";
+	qset(&q, LEDGER_SUBJ_RUN, "run-5");
 	ck_assert_int_eq(query_count(s, &q), 1);
 	ck_assert_int_eq(ledger_store_append(s, &evs[7], 1, &again, NULL),
 	    LEDGER_OK);
 	ck_assert(again.duplicate);
 	ck_assert_uint_eq(again.seq, r[7].seq);
+	ledger_query_release(&q);
 	ledger_store_close(s);
 	for (i = 0; i < 12; i++)
 		ledger_event_free(evs[i]);
@@ -768,7 +799,7 @@ run_query(struct ledger_store *s, const struct ledger_query *q,
 START_TEST(test_store_query_time_ranges_and_terms)
 {
 	struct ledger_store *s;
-	struct ledger_query q;
+	struct ledger_query q = { 0 };
 	struct ledger_row row;
 	struct collect c;
 	int64_t t[3];
@@ -786,7 +817,7 @@ START_TEST(test_store_query_time_ranges_and_terms)
 	}
 	ck_assert_int_lt(t[0], t[1]);
 	ck_assert_int_lt(t[1], t[2]);
-	ledger_query_init(&q);
+	ledger_query_release(&q);
 	q.since_ms = t[1];
 	ck_assert_int_eq(run_query(s, &q, &c), 10);
 	ck_assert_uint_eq(c.seqs[0], 5);
@@ -802,9 +833,9 @@ START_TEST(test_store_query_time_ranges_and_terms)
 	q.until_ms = 0;
 	ck_assert_int_eq(run_query(s, &q, &c), 0);
 	/* terms with a time range and paging */
-	ledger_query_init(&q);
+	ledger_query_release(&q);
 	q.since_ms = t[1];
-	q.subject[LEDGER_SUBJ_ENVIRONMENT] = "production";	/* odd i */
+	qset(&q, LEDGER_SUBJ_ENVIRONMENT, "production");	/* odd i */
 	ck_assert_int_eq(run_query(s, &q, &c), 5);	/* 5 7 9 11 13 */
 	ck_assert_uint_eq(c.seqs[0], 5);
 	q.after_seq = 7;
@@ -813,23 +844,24 @@ START_TEST(test_store_query_time_ranges_and_terms)
 	ck_assert_uint_eq(c.seqs[0], 9);
 	ck_assert_uint_eq(c.seqs[1], 11);
 	/* every filterable field is a term */
-	ledger_query_init(&q);
-	q.source = "ci";
+	ledger_query_release(&q);
+	qsrc(&q, "ci");
 	ck_assert_int_eq(run_query(s, &q, &c), 15);
-	q.source = "nope";
+	qsrc(&q, "nope");
 	ck_assert_int_eq(run_query(s, &q, &c), 0);
-	ledger_query_init(&q);
-	q.kind = LEDGER_KIND_BUILD;
-	q.subject[LEDGER_SUBJ_RUN] = "run-12";
+	ledger_query_release(&q);
+	q.kinds = 1u << LEDGER_KIND_BUILD;
+	qset(&q, LEDGER_SUBJ_RUN, "run-12");
 	ck_assert_int_eq(run_query(s, &q, &c), 1);
 	ck_assert_uint_eq(c.seqs[0], 12);
-	q.subject[LEDGER_SUBJ_ENVIRONMENT] = "staging";	/* 12 is even */
+	qset(&q, LEDGER_SUBJ_ENVIRONMENT, "staging");	/* 12 is even */
 	ck_assert_int_eq(run_query(s, &q, &c), 1);
-	q.subject[LEDGER_SUBJ_ENVIRONMENT] = "production";
+	qset(&q, LEDGER_SUBJ_ENVIRONMENT, "production");
 	ck_assert_int_eq(run_query(s, &q, &c), 0);
-	ledger_query_init(&q);
-	q.subject[LEDGER_SUBJ_URL] = "https://nowhere.example/";
+	ledger_query_release(&q);
+	qset(&q, LEDGER_SUBJ_URL, "https://nowhere.example/");
 	ck_assert_int_eq(run_query(s, &q, &c), 0);	/* column scan */
+	ledger_query_release(&q);
 	ledger_store_close(s);
 }
 END_TEST

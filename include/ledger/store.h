@@ -19,6 +19,7 @@
 #include "ledger/entry.h"
 #include "ledger/error.h"
 #include "ledger/keys.h"
+#include "ledger/query.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -54,8 +55,10 @@ struct ledger_store;
 enum ledger_status ledger_store_init(const char *dir, const char *origin,
     struct ledger_error *err) LEDGER_WUR;
 
-/* Write the default origin, "<hostname>/ledgerd" (the host name reduced
- * to letters, digits, '.' and '-'), into out. */
+/* Write a new default origin, "<hostname>/ledgerd/<8 random hex digits>"
+ * (the host name reduced to letters, digits, '.' and '-'), into out: a
+ * log created again on the same host gets another name, so checkpoints
+ * pinned for the old one are not held against it. */
 #define LEDGER_ORIGIN_MAX 256
 void ledger_default_origin(char out[LEDGER_ORIGIN_MAX]);
 
@@ -150,22 +153,11 @@ enum ledger_status ledger_store_get_payload(struct ledger_store *s,
     uint64_t seq, uint8_t **ret, size_t *ret_len, struct ledger_error *err)
     LEDGER_WUR;
 
-/* A listing filter; zero-initialize, then set what you need. */
-struct ledger_query {
-	int kind;			/* -1 for any (default after init) */
-	const char *subject[LEDGER_SUBJ_COUNT];	/* exact match, NULL any */
-	const char *source;		/* source name, NULL any */
-	int64_t since_ms;		/* time >= since, 0 for any */
-	int64_t until_ms;		/* time < until, 0 for any */
-	int64_t after_seq;		/* seq > after_seq; -1 for any */
-	uint64_t limit;			/* at most this many rows; 0 = all */
-};
-
-/* Set q to match everything. */
-void ledger_query_init(struct ledger_query *q);
-
 /*
- * Call fn for each matching row, in seq order, within one read snapshot.
+ * Call fn for each row matching q (ledger/query.h), in seq order, within
+ * one read snapshot, at most q->limit of them.  Lookup keys find the
+ * candidates; ledger_query_match decides, so a key collision never
+ * returns a wrong row.
  * The row is valid only during the call.  fn returns 0 to go on, non-zero
  * to stop (then ledger_store_query returns LEDGER_OK).
  * Errors: LEDGER_EINVAL, LEDGER_EDB, LEDGER_ENOMEM.
