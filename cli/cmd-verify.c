@@ -245,8 +245,7 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 		}
 		if (c.note != NULL && pin.enabled)
 			trust_pin_text(stdout, &pin);
-		if (pin.contradicted || pin.failed)
-			fprintf(stderr, "ledgerctl: pin file: %s\n", pin.path);
+
 	}
 	status = finish(status);
 out:

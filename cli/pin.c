@@ -254,13 +254,10 @@ pin_open(struct pin *p, const char *file, const char *origin,
 	if ((st = tlog_checkpoint_check(note, len, keys, nkeys, &p->cp,
 	    &e)) != LEDGER_OK) {
 		if (st == LEDGER_ECRYPTO)
-			st = ledger_errorf(err, LEDGER_ECRYPTO, "the "
-			    "checkpoint pinned in '%s' does not verify with "
-			    "this log's key: this is another log, or a new "
-			    "key, under the same origin '%s'.  If the log was "
-			    "recreated on purpose, remove that pin file; or "
-			    "check against another pin with --pin FILE, or "
-			    "without one with --no-pin", p->path, origin);
+			st = ledger_errorf(err, LEDGER_ECRYPTO, "the pinned "
+			    "checkpoint does not verify with this log's key: "
+			    "another log, or a new key, under the same origin "
+			    "'%.100s'", origin);
 		else if (st == LEDGER_EINVAL)
 			st = ledger_errorf(err, LEDGER_EIO, "pin '%s' is not "
 			    "a signed checkpoint: %s", p->path, e.msg);

@@ -181,6 +181,11 @@ trust_pin(const struct trust_opts *t, struct tlog_src *src,
 		out->other_key = out->contradicted;
 		out->failed = !out->contradicted;
 		fail("log '%s': %s", c->origin, err.msg);
+		if (out->other_key)
+			fprintf(stderr, "ledgerctl: if the log was recreated on "
+			    "purpose, remove that pin file (%s); or check "
+			    "against another pin with --pin FILE, or without "
+			    "one with --no-pin\n", out->path);
 		return tlog_exit_status(err.code);
 	}
 	snprintf(out->path, sizeof(out->path), "%s", out->p.path);

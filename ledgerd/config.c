@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -224,6 +226,62 @@ parse_sources(struct loader *L, json_t *v, struct config *c)
 	free(dir);
 }
 
+/* The directory part of path ("." for a bare name). */
+static void
+dir_of(const char *path, char *out, size_t n)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(out, n, ".");
+	else if (slash == path)
+		snprintf(out, n, "/");
+	else
+		snprintf(out, n, "%.*s", (int)(slash - path), path);
+}
+
+/* Can ledgerd write where checkpoint_export points?  A directory that
+ * does not exist yet is created (0700) at start, so its parent must be
+ * writable; a file must be a regular file or creatable. */
+static void
+check_export(struct loader *L, const char *path, bool dir)
+{
+	char parent[4096];
+	struct stat sb;
+
+	if (path == NULL)
+		return;
+	if (path[0] == '\0') {
+		problem(L, "checkpoint_export", "checkpoint_export: empty path");
+		return;
+	}
+	if (stat(path, &sb) == 0) {
+		if (dir && !S_ISDIR(sb.st_mode))
+			problem(L, "checkpoint_export", "checkpoint_export.dir "
+			    "'%.200s' is not a directory", path);
+		else if (!dir && !S_ISREG(sb.st_mode))
+			problem(L, "checkpoint_export", "checkpoint_export.file "
+			    "'%.200s' is not a regular file", path);
+		else if (access(path, dir ? W_OK | X_OK : W_OK) != 0)
+			problem(L, "checkpoint_export", "checkpoint_export "
+			    "'%.200s' is not writable: %s", path,
+			    strerror(errno));
+		return;
+	}
+	if (errno != ENOENT) {
+		problem(L, "checkpoint_export", "checkpoint_export '%.200s': %s",
+		    path, strerror(errno));
+		return;
+	}
+	dir_of(path, parent, sizeof(parent));
+	if (stat(parent, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		problem(L, "checkpoint_export", "checkpoint_export '%.200s': "
+		    "its directory '%.200s' does not exist", path, parent);
+	else if (access(parent, W_OK | X_OK) != 0)
+		problem(L, "checkpoint_export", "checkpoint_export '%.200s' "
+		    "cannot be created: '%.200s' is not writable", path, parent);
+}
+
 /* {"file": PATH} or {"dir": PATH} */
 static void
 parse_export(struct loader *L, json_t *v, struct config *c)
@@ -245,6 +303,8 @@ parse_export(struct loader *L, json_t *v, struct config *c)
 			problem(L, key, "unknown key '%.64s' in "
 			    "'checkpoint_export' (want file or dir)", key);
 	}
+	check_export(L, c->export_file, false);
+	check_export(L, c->export_dir, true);
 }
 
 static void

@@ -286,6 +286,34 @@ http_reload_tokens(void)
 	pool_put(s);
 }
 
+static bool
+token_check(const char *h, enum ledger_scope *scope, int64_t *id)
+{
+	bool ok;
+
+	pthread_rwlock_rdlock(&H.tok_lock);
+	ok = ledger_tokenset_check(H.tokens, h, strlen(h), scope, id);
+	pthread_rwlock_unlock(&H.tok_lock);
+	return ok;
+}
+
+/* Reload the token set if the last reload is TOKEN_RELOAD_MS old: one
+ * store read per interval however many bad tokens arrive.  True if this
+ * call reloaded. */
+#define TOKEN_RELOAD_MS 100
+static bool
+token_reload_due(void)
+{
+	static _Atomic int64_t last;
+	int64_t now = ledger_now_ms(), prev = atomic_load(&last);
+
+	if (now - prev < TOKEN_RELOAD_MS ||
+	    !atomic_compare_exchange_strong(&last, &prev, now))
+		return false;
+	http_reload_tokens();
+	return true;
+}
+
 /*
  * 0 if the request may go on; else a response was queued.  The message
  * never says whether the token was missing, malformed or unknown.
@@ -308,9 +336,12 @@ check_auth(struct req *r, enum ledger_scope need, enum MHD_Result *ret)
 		h += 7;
 		while (*h == ' ')
 			h++;
-		pthread_rwlock_rdlock(&H.tok_lock);
-		ok = ledger_tokenset_check(H.tokens, h, strlen(h), &scope, &id);
-		pthread_rwlock_unlock(&H.tok_lock);
+		ok = token_check(h, &scope, &id);
+		/* A token created a moment ago (ledgerctl token create, beside
+		 * us) works at once: an unknown token reloads the set from the
+		 * store first, at most every TOKEN_RELOAD_MS. */
+		if (!ok && token_reload_due())
+			ok = token_check(h, &scope, &id);
 	}
 	if (!ok) {
 		metrics_reject(REJECT_AUTH);
@@ -438,7 +469,7 @@ receipt_json(struct ledger_buf *b, const struct ledger_receipt *rc,
 	(void)e;
 }
 
-static const char *origin_name;
+static const char *origin_name = "";
 
 static enum MHD_Result
 finish_write(struct req *r)
@@ -1362,27 +1393,43 @@ http_set_config(const struct config *c)
 	atomic_store(&H.anonymous_read, c->anonymous_read);
 }
 
+static char listen_shown[INET6_ADDRSTRLEN + 16];
+
 int
-http_start(const struct config *c, const char *data_dir)
+http_listen(const struct config *c, const char *data_dir)
 {
 	struct ledger_store *s;
 	struct ledger_error err;
-	char shown[INET6_ADDRSTRLEN + 16];
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	char *origin;
 
-	if ((H.data_dir = strdup(data_dir)) == NULL)
+	if ((H.data_dir = strdup(data_dir)) == NULL) {
+		log_error("start http server: out of memory");
 		return -1;
+	}
 	http_set_config(c);
 	if ((s = pool_get(&err)) == NULL) {
 		log_error("open read handle: %s", err.msg);
 		return -1;
 	}
-	origin_name = strdup(ledger_store_origin(s));
+	origin = strdup(ledger_store_origin(s));
 	pool_put(s);
-	http_reload_tokens();
-	if ((H.listen_fd = bind_socket(c->listen_host, c->listen_port, shown,
-	    sizeof(shown))) < 0)
+	if (origin == NULL) {
+		log_error("start http server: out of memory");
 		return -1;
+	}
+	origin_name = origin;
+	http_reload_tokens();
+	if ((H.listen_fd = bind_socket(c->listen_host, c->listen_port,
+	    listen_shown, sizeof(listen_shown))) < 0)
+		return -1;
+	return 0;
+}
+
+int
+http_serve(const struct config *c)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
 	H.d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
 	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 	    handler, NULL,
@@ -1396,11 +1443,12 @@ http_start(const struct config *c, const char *data_dir)
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_END);
 	if (H.d == NULL) {
-		log_error("start http server on %s failed", shown);
+		log_error("start http server on %s failed", listen_shown);
 		close(H.listen_fd);
+		H.listen_fd = -1;
 		return -1;
 	}
-	log_info("listening on http://%s", shown);
+	log_info("listening on http://%s", listen_shown);
 	return 0;
 }
 

@@ -124,10 +124,13 @@ bool seq_healthy(void);
 uint64_t seq_log_size(void);
 
 /* ---- http.c ---- */
-struct http_ctx;
-/* Bind, start serving; prints "listening on http://HOST:PORT".
+/* Open the read side (tokens, origin) and bind the socket; nothing is
+ * served yet.  Returns 0 or -1 (logged): a port in use fails here, before
+ * anything is appended. */
+int http_listen(const struct config *c, const char *data_dir);
+/* Start serving on the bound socket; logs "listening on http://HOST:PORT".
  * Returns 0 or -1 (logged). */
-int http_start(const struct config *c, const char *data_dir);
+int http_serve(const struct config *c);
 void http_set_config(const struct config *c);
 /* Take over c->sources (c->sources becomes NULL). */
 void http_set_sources(struct config *c);

@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -164,6 +166,74 @@ ensure_data_dir(const struct config *c)
 	return 0;
 }
 
+/*
+ * One daemon per data directory: an exclusive flock on DIR/ledgerd.lock,
+ * held for the life of the process (and across daemon(3), which keeps the
+ * descriptor).  ledgerctl does not take it: its writes beside a running
+ * daemon serialize on the database's own write lock.  The file holds the
+ * holder's pid, for the message a second daemon prints.
+ */
+static int lock_fd = -1;
+
+static int
+lock_data_dir(const char *dir)
+{
+	char path[4096], pid[32] = "";
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/ledgerd.lock", dir);
+	if ((lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) < 0) {
+		fprintf(stderr, "ledgerd: open '%s': %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		int e = errno;
+
+		if ((n = pread(lock_fd, pid, sizeof(pid) - 1, 0)) > 0)
+			pid[n] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		if (e == EWOULDBLOCK)
+			fprintf(stderr, "ledgerd: another ledgerd%s%s%s is "
+			    "running on data directory '%s'; stop it first "
+			    "(two daemons on one log are refused)\n",
+			    pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "", dir);
+		else
+			fprintf(stderr, "ledgerd: lock '%s': %s\n", path,
+			    strerror(e));
+		close(lock_fd);
+		lock_fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Write our pid into the lock file (again after daemon(3) forked). */
+static void
+lock_note_pid(void)
+{
+	char pid[32];
+	int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+
+	if (lock_fd >= 0 && (ftruncate(lock_fd, 0) != 0 ||
+	    pwrite(lock_fd, pid, (size_t)n, 0) != n))
+		log_warn("could not write the pid into ledgerd.lock");
+}
+
+/* checkpoint_export.dir: created 0700 on first start (config_load has
+ * checked that it can be). */
+static int
+ensure_export_dir(const struct config *c)
+{
+	if (c->export_dir == NULL || mkdir(c->export_dir, 0700) == 0 ||
+	    errno == EEXIST)
+		return 0;
+	fprintf(stderr, "ledgerd: create checkpoint_export dir '%s': %s\n",
+	    c->export_dir, strerror(errno));
+	return -1;
+}
+
 /* No live token yet: make a write and a read token, shown once. */
 static int
 ensure_tokens(const struct config *c)
@@ -247,6 +317,12 @@ reload(void)
 		log_error("reload refused: %d problem%s in %s; keeping the "
 		    "running configuration", problems, problems == 1 ? "" : "s",
 		    config_path);
+		config_free(&next);
+		return;
+	}
+	if (ensure_export_dir(&next) != 0) {
+		log_error("reload refused: cannot create checkpoint_export dir "
+		    "'%s'; keeping the running configuration", next.export_dir);
 		config_free(&next);
 		return;
 	}
@@ -356,13 +432,15 @@ main(int argc, char **argv)
 	}
 	if (verbose)
 		cfg.log_level = LOG_LVL_DEBUG;
-	if (ensure_data_dir(&cfg) != 0 || ensure_tokens(&cfg) != 0)
+	if (ensure_data_dir(&cfg) != 0 || lock_data_dir(cfg.data_dir) != 0 ||
+	    ensure_export_dir(&cfg) != 0 || ensure_tokens(&cfg) != 0)
 		return 1;
 	if (!foreground && daemon(1, 0) != 0) {
 		fprintf(stderr, "ledgerd: daemon: %s\n", strerror(errno));
 		return 1;
 	}
 	log_init(foreground, cfg.log_level);
+	lock_note_pid();
 
 	/* Signals are taken synchronously by the main thread only. */
 	sigemptyset(&sigs);
@@ -410,7 +488,6 @@ main(int argc, char **argv)
 		free(vkey);
 	}
 	if (writer != NULL) {
-		char kid[9];
 		int64_t t0 = ledger_now_ms();
 
 		/* Before listening: the delivery filter costs a read of every
@@ -422,19 +499,25 @@ main(int argc, char **argv)
 		else
 			log_debug("delivery filter built ms=%lld",
 			    (long long)(ledger_now_ms() - t0));
-		if (seq_start(writer, &cfg) != 0)
-			return 1;
-		snprintf(kid, sizeof(kid), "%08x", ledger_store_key_id(writer));
-		record("started", json_pack("{s:s,s:s,s:s}", "key_id", kid,
-		    "origin", ledger_store_origin(writer), "config_sha256",
-		    config_path ? hexdigest(cfg.digest) : "defaults"));
 	}
 	http_set_sources(&cfg);
-	if (http_start(&cfg, cfg.data_dir) != 0) {
+	/* Nothing is appended or signed until ledgerd listens: a start that
+	 * fails (port in use) leaves the log as it was. */
+	if (http_listen(&cfg, cfg.data_dir) != 0 ||
+	    (writer != NULL && seq_start(writer, &cfg) != 0) ||
+	    http_serve(&cfg) != 0) {
 		seq_stop();
 		ledger_store_close(maint);
 		ledger_store_close(writer);
 		return 1;
+	}
+	if (writer != NULL) {
+		char kid[9];
+
+		snprintf(kid, sizeof(kid), "%08x", ledger_store_key_id(writer));
+		record("started", json_pack("{s:s,s:s,s:s}", "key_id", kid,
+		    "origin", ledger_store_origin(writer), "config_sha256",
+		    config_path ? hexdigest(cfg.digest) : "defaults"));
 	}
 
 	for (;;) {

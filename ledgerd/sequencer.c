@@ -22,6 +22,14 @@
 #include "ledger/tree.h"
 #include "ledgerd.h"
 
+/* What reload may change.  Strings owned. */
+struct seq_opts {
+	unsigned checkpoint_interval_ms;
+	unsigned heartbeat_interval_s;
+	char *export_file;
+	char *export_dir;
+};
+
 static struct {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;		/* work queued, or stop */
@@ -35,8 +43,9 @@ static struct {
 	pthread_t thread;
 	atomic_bool healthy;
 	_Atomic uint64_t size;
-	/* checkpoints and heartbeats */
-	struct config cfg;		/* the parts we use, copied */
+	/* checkpoints and heartbeats: replaced whole under mu on reload;
+	 * the sequencer thread works on a copy taken under mu */
+	struct seq_opts opts;
 	bool dirty;			/* appended since the last checkpoint */
 	int64_t last_cp_ms, last_append_ms;
 	char refusal[512];
@@ -59,21 +68,64 @@ seq_log_size(void)
 	return atomic_load(&S.size);
 }
 
+static void
+opts_release(struct seq_opts *o)
+{
+	free(o->export_file);
+	free(o->export_dir);
+	memset(o, 0, sizeof(*o));
+}
+
+/* A deep copy of from; false (and *to empty) when out of memory. */
+static bool
+opts_copy(struct seq_opts *to, const struct seq_opts *from)
+{
+	*to = *from;
+	to->export_file = from->export_file ? strdup(from->export_file) : NULL;
+	to->export_dir = from->export_dir ? strdup(from->export_dir) : NULL;
+	if ((from->export_file && !to->export_file) ||
+	    (from->export_dir && !to->export_dir)) {
+		opts_release(to);
+		return false;
+	}
+	return true;
+}
+
+/* The options now, for the sequencer thread: copied under the lock, so a
+ * reload that frees the old strings cannot pull them from under it. */
+static bool
+opts_now(struct seq_opts *o)
+{
+	bool ok;
+
+	pthread_mutex_lock(&S.mu);
+	ok = opts_copy(o, &S.opts);
+	pthread_mutex_unlock(&S.mu);
+	return ok;
+}
+
 void
 seq_set_config(const struct config *c)
 {
+	struct seq_opts next = {
+		c->checkpoint_interval_ms, c->heartbeat_interval_s,
+		c->export_file, c->export_dir,
+	}, copy, old;
+
+	if (!opts_copy(&copy, &next)) {
+		log_error("reload: out of memory; keeping the sequencer's "
+		    "options");
+		return;
+	}
 	pthread_mutex_lock(&S.mu);
 	S.batch_max = c->batch_max;
 	S.batch_delay_ms = c->batch_delay_ms;
 	S.queue_max = c->queue_max;
-	S.cfg.checkpoint_interval_ms = c->checkpoint_interval_ms;
-	S.cfg.heartbeat_interval_s = c->heartbeat_interval_s;
-	free(S.cfg.export_file);
-	free(S.cfg.export_dir);
-	S.cfg.export_file = c->export_file ? strdup(c->export_file) : NULL;
-	S.cfg.export_dir = c->export_dir ? strdup(c->export_dir) : NULL;
+	old = S.opts;
+	S.opts = copy;
 	pthread_cond_signal(&S.cv);
 	pthread_mutex_unlock(&S.mu);
+	opts_release(&old);
 }
 
 void
@@ -237,7 +289,19 @@ checkpoint(void)
 	}
 	S.dirty = false;
 	if (made) {
-		ok = export_checkpoint(&S.cfg, cp.size, cp.note, cp.note_len);
+		struct seq_opts o;
+		struct config c;
+
+		memset(&c, 0, sizeof(c));
+		if ((ok = opts_now(&o))) {
+			c.export_file = o.export_file;
+			c.export_dir = o.export_dir;
+			ok = export_checkpoint(&c, cp.size, cp.note,
+			    cp.note_len);
+			opts_release(&o);
+		} else
+			log_error("checkpoint export skipped size=%llu: out of "
+			    "memory", (unsigned long long)cp.size);
 		metrics_checkpoint(cp.size, ok);
 		log_debug("checkpoint size=%llu", (unsigned long long)cp.size);
 	}
@@ -272,24 +336,28 @@ static int64_t
 maintain(void)
 {
 	int64_t now = ledger_now_ms(), due = 60000, t;
+	unsigned hb, cpi;
 
 	if (atomic_load(&S.refusing))
 		return due;
-	if (S.cfg.heartbeat_interval_s > 0) {
-		t = S.last_append_ms + (int64_t)S.cfg.heartbeat_interval_s *
-		    1000 - now;
+	pthread_mutex_lock(&S.mu);
+	hb = S.opts.heartbeat_interval_s;
+	cpi = S.opts.checkpoint_interval_ms;
+	pthread_mutex_unlock(&S.mu);
+	if (hb > 0) {
+		t = S.last_append_ms + (int64_t)hb * 1000 - now;
 		if (t <= 0) {
 			heartbeat();
-			t = (int64_t)S.cfg.heartbeat_interval_s * 1000;
+			t = (int64_t)hb * 1000;
 		}
 		if (t < due)
 			due = t;
 	}
 	if (S.dirty) {
-		t = S.last_cp_ms + S.cfg.checkpoint_interval_ms - now;
+		t = S.last_cp_ms + cpi - now;
 		if (t <= 0) {
 			checkpoint();
-			t = S.dirty ? S.cfg.checkpoint_interval_ms : due;
+			t = S.dirty ? cpi : due;
 		}
 		if (t < due)
 			due = t;
@@ -303,6 +371,7 @@ run(void *arg)
 	struct pending *batch[LEDGER_BATCH_MAX], *p;
 	struct timespec ts;
 	size_t n, nev;
+	unsigned cpi;
 
 	(void)arg;
 	pthread_mutex_lock(&S.mu);
@@ -343,8 +412,10 @@ run(void *arg)
 		metrics_set_queue(S.len);
 		pthread_mutex_unlock(&S.mu);
 		commit(batch, n);
-		if (S.dirty && ledger_now_ms() - S.last_cp_ms >=
-		    S.cfg.checkpoint_interval_ms)
+		pthread_mutex_lock(&S.mu);
+		cpi = S.opts.checkpoint_interval_ms;
+		pthread_mutex_unlock(&S.mu);
+		if (S.dirty && ledger_now_ms() - S.last_cp_ms >= cpi)
 			checkpoint();
 		pthread_mutex_lock(&S.mu);
 	}
@@ -365,7 +436,10 @@ seq_start(struct ledger_store *w, const struct config *c)
 	seq_set_config(c);
 	S.last_append_ms = ledger_now_ms();
 	S.last_cp_ms = 0;
-	S.dirty = true;		/* sign the size we start at, if unsigned */
+	/* Nothing is signed until something is appended: the first append
+	 * is "started", once ledgerd listens, so a start that fails signs
+	 * nothing and appends nothing. */
+	S.dirty = false;
 	if (ledger_store_size(w, &size, NULL) != LEDGER_OK)
 		size = 0;
 	atomic_store(&S.size, size);
@@ -395,5 +469,6 @@ seq_stop(void)
 	pthread_join(S.thread, NULL);
 	pthread_mutex_lock(&S.mu);
 	S.running = false;
+	opts_release(&S.opts);
 	pthread_mutex_unlock(&S.mu);
 }
