@@ -254,6 +254,45 @@ static const char *const retry_after[] = { "Retry-After", "1", NULL };
 static const char *const www_auth[] = { "WWW-Authenticate",
     "Bearer realm=\"ledgerd\"", NULL };
 
+/*
+ * The one place a library status becomes an HTTP answer.  A contradiction
+ * in the stored log (a missing tree hash, a checkpoint that does not
+ * verify) is tamper evidence, never a transient failure: 500 with the
+ * reason, logged and counted, and no Retry-After.  Only resource failures
+ * (memory, database, I/O) are 503 and worth retrying.
+ */
+static enum MHD_Result
+send_status(struct req *r, const struct ledger_error *err)
+{
+	char safe[300];
+
+	switch (err->code) {
+	case LEDGER_EINVAL:
+		return send_error(r, 400, "bad_request", NULL, "%s", err->msg);
+	case LEDGER_ENOTFOUND:
+		return send_error(r, 404, "not_found", NULL, "%s", err->msg);
+	case LEDGER_EEXIST:
+		return send_error(r, 409, "conflict", NULL, "%s", err->msg);
+	case LEDGER_EPERM:
+		return send_error(r, 403, "forbidden", NULL, "%s", err->msg);
+	case LEDGER_ECHAIN:
+	case LEDGER_ECRYPTO:
+		metrics_integrity_error();
+		log_error("integrity error route=%s error=\"%s\"",
+		    route_name(r->route), log_safe(err->msg, safe,
+		    sizeof(safe)));
+		return send_error(r, 500, "integrity_error", NULL, "the stored "
+		    "log is inconsistent: %s", err->msg);
+	case LEDGER_OK:
+	case LEDGER_ENOMEM:
+	case LEDGER_EIO:
+	case LEDGER_EDB:
+	default:
+		return send_error(r, 503, "unavailable", retry_after, "%s",
+		    err->msg[0] ? err->msg : ledger_status_str(err->code));
+	}
+}
+
 /* ---- authentication ---- */
 
 static void
@@ -547,7 +586,7 @@ route_events_post(struct req *r)
 
 	if (ledger_event_from_json(r->body.data ? r->body.data : "",
 	    r->body.len, -1, &ev, &err) != LEDGER_OK) {
-		metrics_reject(strstr(err.msg, "invalid json") ?
+		metrics_reject(err.flags & LEDGER_ERRF_SYNTAX ?
 		    REJECT_BAD_JSON : REJECT_BAD_FIELDS);
 		return send_error(r, 400, "bad_request", NULL, "%s", err.msg);
 	}
@@ -630,7 +669,7 @@ route_hook(struct req *r)
 		if (err.code == LEDGER_ENOMEM)
 			return send_error(r, 503, "unavailable", retry_after,
 			    "out of memory");
-		metrics_reject(strstr(err.msg, "invalid json") ?
+		metrics_reject(err.flags & LEDGER_ERRF_SYNTAX ?
 		    REJECT_BAD_JSON : REJECT_BAD_FIELDS);
 		return send_error(r, 400, "bad_request", NULL, "%s", err.msg);
 	}
@@ -740,8 +779,7 @@ route_events_list(struct req *r)
 		q.limit = LIST_LIMIT_DEFAULT;
 	if ((s = pool_get(&err)) == NULL) {
 		ledger_query_release(&q);
-		return send_error(r, 503, "unavailable", retry_after, "%s",
-		    err.msg);
+		return send_status(r, &err);
 	}
 	memset(&L, 0, sizeof(L));
 	L.b = &b;
@@ -750,8 +788,7 @@ route_events_list(struct req *r)
 		pool_put(s);
 		ledger_buf_release(&b);
 		ledger_query_release(&q);
-		return send_error(r, 503, "unavailable", retry_after, "%s",
-		    err.msg);
+		return send_status(r, &err);
 	}
 	pool_put(s);
 	if (L.n == q.limit)
@@ -785,7 +822,7 @@ safe_type(const char *t)
 }
 
 static enum MHD_Result
-route_event(struct req *r, uint64_t seq, const char *what)
+route_event(struct req *r, uint64_t seq)
 {
 	struct ledger_buf b = LEDGER_BUF_INIT;
 	struct ledger_store *s;
@@ -798,27 +835,25 @@ route_event(struct req *r, uint64_t seq, const char *what)
 	int e = 0;
 
 	if ((s = pool_get(&err)) == NULL)
-		return send_error(r, 503, "unavailable", retry_after, "%s",
-		    err.msg);
+		return send_status(r, &err);
 	if ((st = ledger_store_get(s, seq, &row, &err)) != LEDGER_OK) {
 		pool_put(s);
 		if (st == LEDGER_ENOTFOUND)
-			return send_error(r, 404, "not_found", NULL,
-			    "no entry %" PRIu64, seq);
-		return send_error(r, 503, "unavailable", retry_after, "%s",
-		    err.msg);
+			ledger_errorf(&err, st, "no entry %" PRIu64, seq);
+		return send_status(r, &err);
 	}
-	if (strcmp(what, "payload") == 0) {
+	if (r->route == ROUTE_EVENT_PAYLOAD) {
 		st = ledger_store_get_payload(s, seq, &payload, &plen, &err);
 		pool_put(s);
 		if (st != LEDGER_OK) {
 			ledger_row_release(&row);
 			if (st == LEDGER_ENOTFOUND)
-				return send_error(r, 404, "not_found", NULL,
-				    "payload of entry %" PRIu64 " is not stored",
-				    seq);
-			return send_error(r, 500, "internal", NULL, "%s",
-			    err.msg);
+				ledger_errorf(&err, st, "payload of entry %"
+				    PRIu64 " is not stored", seq);
+			else if (st == LEDGER_EINVAL)	/* corrupt */
+				ledger_errorf(&err, LEDGER_ECHAIN, "payload of "
+				    "entry %" PRIu64 ": %s", seq, err.msg);
+			return send_status(r, &err);
 		}
 		ret = send_buf(r, 200, safe_type(row.e.payload_type), payload,
 		    plen, MHD_RESPMEM_MUST_FREE, NULL);
@@ -826,7 +861,7 @@ route_event(struct req *r, uint64_t seq, const char *what)
 		return ret;
 	}
 	pool_put(s);
-	if (strcmp(what, "entry") == 0) {
+	if (r->route == ROUTE_EVENT_ENTRY) {
 		size_t n = row.entry_len;
 		void *p = row.entry;
 
@@ -907,16 +942,12 @@ route_checkpoint(struct req *r, bool latest, uint64_t size)
 	char *note;
 
 	if ((s = pool_get(&err)) == NULL)
-		return send_error(r, 503, "unavailable", retry_after, "%s",
-		    err.msg);
+		return send_status(r, &err);
 	st = latest ? ledger_store_checkpoint_latest(s, &cp, &err) :
 	    ledger_store_checkpoint_get(s, size, &cp, &err);
 	pool_put(s);
-	if (st == LEDGER_ENOTFOUND)
-		return send_error(r, 404, "not_found", NULL, "%s", err.msg);
 	if (st != LEDGER_OK)
-		return send_error(r, 503, "unavailable", retry_after, "%s",
-		    err.msg);
+		return send_status(r, &err);
 	note = cp.note;
 	len = cp.note_len;
 	cp.note = NULL;
@@ -1003,14 +1034,11 @@ route_proof(struct req *r, bool inclusion)
 		    "'%s' must be a non-negative integer",
 		    inclusion ? "size" : "second");
 	if ((s = pool_get(&err)) == NULL)
-		return send_error(r, 503, "unavailable", retry_after, "%s",
-		    err.msg);
+		return send_status(r, &err);
 	if (hy == 0) {	/* default: the newest checkpoint's size */
-		if ((st = ledger_store_checkpoint_latest(s, &cp, &err))) {
+		if (ledger_store_checkpoint_latest(s, &cp, &err)) {
 			pool_put(s);
-			return send_error(r, st == LEDGER_ENOTFOUND ? 404 : 503,
-			    st == LEDGER_ENOTFOUND ? "not_found" :
-			    "unavailable", NULL, "%s", err.msg);
+			return send_status(r, &err);
 		}
 		y = cp.size;
 		ledger_signed_checkpoint_release(&cp);
@@ -1026,11 +1054,8 @@ route_proof(struct req *r, bool inclusion)
 		st = ledger_store_leaf_hash(s, x, leaf, &err);
 	}
 	pool_put(s);
-	if (st == LEDGER_EINVAL)
-		return send_error(r, 400, "bad_request", NULL, "%s", err.msg);
 	if (st != LEDGER_OK)
-		return send_error(r, 503, "unavailable", retry_after, "%s",
-		    err.msg);
+		return send_status(r, &err);
 	if (inclusion) {
 		e |= ledger_buf_addf(&b, "{\"leaf_index\":%" PRIu64 ","
 		    "\"tree_size\":%" PRIu64 ",\"leaf_hash\":", x, y);
@@ -1077,103 +1102,97 @@ method_not_allowed(struct req *r, const char *allow)
 	    "method not allowed; use %s", allow);
 }
 
-/* Classify the request on its first call.  Returns the route, and the
- * allowed method(s) for a known path. */
-static enum route
-classify(const char *url, const char **allow, uint64_t *seq,
-    const char **what)
-{
-	size_t n;
+/*
+ * The routing table: a path (exact, or a prefix followed by a seq or a
+ * name), the route a GET (or HEAD) and a POST take there (ROUTE_OTHER:
+ * not allowed), and a variant the handler needs.
+ */
+enum path_arg { ARG_NONE, ARG_SEQ, ARG_NAME };
+enum variant { V_NONE, V_LATEST, V_SIZE, V_INCLUSION, V_CONSISTENCY };
 
-	*what = "";
-	if (strcmp(url, "/v1/events") == 0) {
-		*allow = "GET, POST";
-		return ROUTE_EVENTS_POST;	/* or LIST, by method */
-	}
-	if (strncmp(url, "/v1/events/", 11) == 0) {
-		url += 11;
-		n = strcspn(url, "/");
-		if (!parse_seq(url, n, seq))
-			return ROUTE_OTHER;
-		*allow = "GET";
-		if (url[n] == '\0')
-			return ROUTE_EVENT_GET;
-		if (strcmp(url + n, "/entry") == 0) {
-			*what = "entry";
-			return ROUTE_EVENT_ENTRY;
+static const struct route_def {
+	const char *path;
+	enum path_arg arg;
+	const char *suffix;		/* after the seq */
+	enum route get, post;
+	enum variant variant;
+	bool bad_arg_400;		/* a malformed seq is 400, not 404 */
+} route_table[] = {
+	{ "/v1/events", ARG_NONE, "", ROUTE_EVENTS_LIST, ROUTE_EVENTS_POST,
+	  V_NONE, false },
+	{ "/v1/events/", ARG_SEQ, "", ROUTE_EVENT_GET, ROUTE_OTHER, V_NONE,
+	  false },
+	{ "/v1/events/", ARG_SEQ, "/entry", ROUTE_EVENT_ENTRY, ROUTE_OTHER,
+	  V_NONE, false },
+	{ "/v1/events/", ARG_SEQ, "/payload", ROUTE_EVENT_PAYLOAD,
+	  ROUTE_OTHER, V_NONE, false },
+	{ "/v1/hooks/", ARG_NAME, "", ROUTE_OTHER, ROUTE_HOOKS, V_NONE,
+	  false },
+	{ "/v1/checkpoint", ARG_NONE, "", ROUTE_CHECKPOINT, ROUTE_OTHER,
+	  V_LATEST, false },
+	{ "/v1/checkpoint/", ARG_SEQ, "", ROUTE_CHECKPOINT, ROUTE_OTHER,
+	  V_SIZE, true },
+	{ "/v1/proof/inclusion", ARG_NONE, "", ROUTE_PROOF, ROUTE_OTHER,
+	  V_INCLUSION, false },
+	{ "/v1/proof/consistency", ARG_NONE, "", ROUTE_PROOF, ROUTE_OTHER,
+	  V_CONSISTENCY, false },
+	{ "/healthz", ARG_NONE, "", ROUTE_HEALTHZ, ROUTE_OTHER, V_NONE,
+	  false },
+	{ "/metrics", ARG_NONE, "", ROUTE_METRICS, ROUTE_OTHER, V_NONE,
+	  false },
+};
+#define NROUTES (sizeof(route_table) / sizeof(*route_table))
+
+/* The entry for url, with its seq or name; NULL if none.  *malformed is
+ * set when a prefix matched whose seq did not parse. */
+static const struct route_def *
+route_find(const char *url, uint64_t *seq, const char **name,
+    bool *malformed)
+{
+	const struct route_def *d;
+	size_t i, plen, n;
+
+	*malformed = false;
+	for (i = 0; i < NROUTES; i++) {
+		d = &route_table[i];
+		plen = strlen(d->path);
+		if (d->arg == ARG_NONE) {
+			if (strcmp(url, d->path) == 0)
+				return d;
+			continue;
 		}
-		if (strcmp(url + n, "/payload") == 0) {
-			*what = "payload";
-			return ROUTE_EVENT_PAYLOAD;
+		if (strncmp(url, d->path, plen) != 0)
+			continue;
+		if (d->arg == ARG_NAME) {
+			*name = url + plen;
+			return d;
 		}
-		return ROUTE_OTHER;
+		n = strcspn(url + plen, "/");
+		if (!parse_seq(url + plen, n, seq)) {
+			*malformed |= d->bad_arg_400;
+			continue;
+		}
+		if (strcmp(url + plen + n, d->suffix) == 0)
+			return d;
 	}
-	if (strncmp(url, "/v1/hooks/", 10) == 0) {
-		*allow = "POST";
-		*what = url + 10;
-		return ROUTE_HOOKS;
-	}
-	if (strcmp(url, "/healthz") == 0) {
-		*allow = "GET";
-		return ROUTE_HEALTHZ;
-	}
-	if (strcmp(url, "/v1/checkpoint") == 0) {
-		*allow = "GET";
-		*what = "latest";
-		return ROUTE_CHECKPOINT;
-	}
-	if (strncmp(url, "/v1/checkpoint/", 15) == 0) {
-		*allow = "GET";
-		*what = parse_seq(url + 15, strlen(url + 15), seq) ? "size" :
-		    "malformed";
-		return ROUTE_CHECKPOINT;
-	}
-	if (strcmp(url, "/v1/proof/inclusion") == 0) {
-		*allow = "GET";
-		*what = "inclusion";
-		return ROUTE_PROOF;
-	}
-	if (strcmp(url, "/v1/proof/consistency") == 0) {
-		*allow = "GET";
-		*what = "consistency";
-		return ROUTE_PROOF;
-	}
-	if (strcmp(url, "/metrics") == 0) {
-		*allow = "GET";
-		return ROUTE_METRICS;
-	}
-	return ROUTE_OTHER;
+	return NULL;
 }
 
-static enum MHD_Result
-handle_first(struct req *r, const char *url, const char *method)
+static const char *
+allow_of(const struct route_def *d)
 {
-	const char *allow = NULL, *what;
+	if (d->get != ROUTE_OTHER && d->post != ROUTE_OTHER)
+		return "GET, POST";
+	return d->post != ROUTE_OTHER ? "POST" : "GET";
+}
+
+/* The write routes, after their route is known: auth, type, length. */
+static enum MHD_Result
+begin_write(struct req *r, const char *name)
+{
 	enum MHD_Result ret = MHD_YES;
-	uint64_t seq = 0;
-	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
-	bool post = strcmp(method, "POST") == 0;
 
-	r->route = classify(url, &allow, &seq, &what);
-	if (atomic_load(&H.connections) > atomic_load(&H.max_connections)) {
-		metrics_reject(REJECT_CONNECTIONS);
-		return send_error(r, 503, "unavailable", retry_after,
-		    "too many connections; retry later");
-	}
-	if (r->route == ROUTE_OTHER)
-		return send_error(r, 404, "not_found", NULL,
-		    "no such resource");
-	if (r->route == ROUTE_EVENTS_POST && get)
-		r->route = ROUTE_EVENTS_LIST;
-	else if ((r->route == ROUTE_EVENTS_POST || r->route == ROUTE_HOOKS) &&
-	    !post)
-		return method_not_allowed(r, allow);
-	else if (r->route != ROUTE_EVENTS_POST && r->route != ROUTE_HOOKS &&
-	    !get)
-		return method_not_allowed(r, allow);
-
-	switch (r->route) {
-	case ROUTE_EVENTS_POST:
+	if (r->route == ROUTE_EVENTS_POST) {
 		if (check_auth(r, LEDGER_SCOPE_WRITE, &ret) != 0)
 			return ret;
 		if (!is_json_type(MHD_lookup_connection_value(r->conn,
@@ -1182,35 +1201,63 @@ handle_first(struct req *r, const char *url, const char *method)
 			return send_error(r, 415, "unsupported_media_type",
 			    NULL, "Content-Type must be application/json");
 		}
-		if (begin_body(r, &ret) != 0)
-			return ret;
-		r->state = ST_READING;
-		return MHD_YES;
-	case ROUTE_HOOKS:
-		if (strlen(what) > LEDGER_SOURCE_NAME_MAX ||
+	} else {
+		if (strlen(name) > LEDGER_SOURCE_NAME_MAX ||
 		    (r->sources = sources_get()) == NULL ||
-		    (r->src = ledger_sources_find(r->sources->set, what)) ==
+		    (r->src = ledger_sources_find(r->sources->set, name)) ==
 		    NULL) {
 			char safe[100];
 
 			return send_error(r, 404, "not_found", NULL,
 			    "no source '%s' is configured",
-			    log_safe(what, safe, sizeof(safe)));
+			    log_safe(name, safe, sizeof(safe)));
 		}
-		snprintf(r->hook, sizeof(r->hook), "%s", what);
-		if (begin_body(r, &ret) != 0)
-			return ret;
-		r->state = ST_READING;
-		return MHD_YES;
+		snprintf(r->hook, sizeof(r->hook), "%s", name);
+	}
+	if (begin_body(r, &ret) != 0)
+		return ret;
+	r->state = ST_READING;
+	return MHD_YES;
+}
+
+static enum MHD_Result
+handle_first(struct req *r, const char *url, const char *method)
+{
+	const struct route_def *d;
+	const char *name = "";
+	enum MHD_Result ret = MHD_YES;
+	uint64_t seq = 0;
+	bool malformed;
+	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	bool post = strcmp(method, "POST") == 0;
+
+	d = route_find(url, &seq, &name, &malformed);
+	r->route = d == NULL ? ROUTE_OTHER : get ? d->get : post ? d->post :
+	    ROUTE_OTHER;
+	if (atomic_load(&H.connections) > atomic_load(&H.max_connections)) {
+		metrics_reject(REJECT_CONNECTIONS);
+		return send_error(r, 503, "unavailable", retry_after,
+		    "too many connections; retry later");
+	}
+	if (d == NULL && malformed)
+		return send_error(r, 400, "bad_request", NULL,
+		    "the checkpoint size must be a non-negative integer");
+	if (d == NULL)
+		return send_error(r, 404, "not_found", NULL,
+		    "no such resource");
+	if (r->route == ROUTE_OTHER)
+		return method_not_allowed(r, allow_of(d));
+
+	switch (r->route) {
+	case ROUTE_EVENTS_POST:
+	case ROUTE_HOOKS:
+		return begin_write(r, name);
 	case ROUTE_HEALTHZ:
 		return route_healthz(r);
 	case ROUTE_CHECKPOINT:
-		if (strcmp(what, "malformed") == 0)
-			return send_error(r, 400, "bad_request", NULL,
-			    "the checkpoint size must be a non-negative integer");
-		return route_checkpoint(r, strcmp(what, "latest") == 0, seq);
+		return route_checkpoint(r, d->variant == V_LATEST, seq);
 	case ROUTE_PROOF:
-		return route_proof(r, strcmp(what, "inclusion") == 0);
+		return route_proof(r, d->variant == V_INCLUSION);
 	default:
 		break;
 	}
@@ -1222,7 +1269,7 @@ handle_first(struct req *r, const char *url, const char *method)
 	case ROUTE_EVENT_GET:
 	case ROUTE_EVENT_ENTRY:
 	case ROUTE_EVENT_PAYLOAD:
-		return route_event(r, seq, what);
+		return route_event(r, seq);
 	case ROUTE_METRICS:
 		return route_metrics(r);
 	default:

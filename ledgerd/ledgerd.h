@@ -84,6 +84,8 @@ void metrics_request(enum route r, unsigned status, double seconds);
 void metrics_reject(enum reject why);
 void metrics_batch(size_t events, size_t appended);
 void metrics_storage_failure(void);
+/* A read found the stored log inconsistent (tamper evidence). */
+void metrics_integrity_error(void);
 void metrics_set_log_size(uint64_t n);
 void metrics_set_queue(size_t n);
 void metrics_set_connections(unsigned n);

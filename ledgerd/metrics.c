@@ -41,6 +41,7 @@ static atomic_uint_fast64_t rejected[REJECT_COUNT];
 static atomic_uint_fast64_t batch_count[NBATCH + 1];
 static atomic_uint_fast64_t batches, batch_events, appended;
 static atomic_uint_fast64_t storage_failures;
+static atomic_uint_fast64_t integrity_errors;
 static atomic_uint_fast64_t log_size, queue_depth, connections;
 static atomic_uint_fast64_t checkpoints, checkpoint_size, export_failures;
 
@@ -92,6 +93,12 @@ void
 metrics_storage_failure(void)
 {
 	atomic_fetch_add_explicit(&storage_failures, 1, memory_order_relaxed);
+}
+
+void
+metrics_integrity_error(void)
+{
+	atomic_fetch_add_explicit(&integrity_errors, 1, memory_order_relaxed);
 }
 
 void
@@ -205,6 +212,12 @@ metrics_render(size_t *len)
 	for (i = 0; i < REJECT_COUNT; i++)
 		e |= ledger_buf_addf(&b, "ledgerd_rejected_requests_total{reason="
 		    "\"%s\"} %llu\n", rejects[i], LOAD(rejected[i]));
+	e |= ledger_buf_addf(&b,
+	    "# HELP ledgerd_integrity_errors_total Reads that found the stored "
+	    "log inconsistent (a missing tree hash, a corrupt payload): tamper "
+	    "evidence.\n"
+	    "# TYPE ledgerd_integrity_errors_total counter\n"
+	    "ledgerd_integrity_errors_total %llu\n", LOAD(integrity_errors));
 	e |= ledger_buf_addf(&b,
 	    "# HELP ledgerd_storage_failures_total Batches that failed to commit "
 	    "(disk full, I/O error, busy).\n"

@@ -17,6 +17,7 @@ vfill(struct ledger_error *err, enum ledger_status code, int errnum,
 
 	err->code = code;
 	err->sys_errno = errnum;
+	err->flags = 0;
 	n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	if (n < 0)
 		err->msg[0] = '\0';

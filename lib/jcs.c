@@ -545,8 +545,11 @@ perr(struct parser *ps, const unsigned char *at, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return ledger_errorf(ps->err, LEDGER_EINVAL,
+	ledger_errorf(ps->err, LEDGER_EINVAL,
 	    "invalid json at line %zu, column %zu: %s", line, col, what);
+	if (ps->err != NULL)
+		ps->err->flags |= LEDGER_ERRF_SYNTAX;
+	return LEDGER_EINVAL;
 }
 
 static enum ledger_status

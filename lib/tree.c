@@ -301,11 +301,19 @@ ledger_store_checkpoint(struct ledger_store *s,
 	ledger_merkle_frontier_root(&s->frontier, root);
 	/* Never sign a tree that does not extend the last checkpoint. */
 	if (have_last) {
+		/* An I/O, database or memory error building the proof is
+		 * passed through as it is (retry later); only a proof that
+		 * does not verify, or a stored hash that is missing (which
+		 * ledger_store_read_hashes reports as LEDGER_ECHAIN), is a
+		 * contradiction that must stop all writes. */
 		st = ledger_merkle_prove_consistency(last.size, s->size,
 		    ledger_store_read_hashes, s, proof, &np, err);
-		if (st == LEDGER_OK)
-			st = ledger_merkle_verify_consistency(last.size,
-			    s->size, last.root, root, &proof[0][0], np, err);
+		if (st != LEDGER_OK) {
+			ledger_signed_checkpoint_release(&last);
+			goto rollback;
+		}
+		st = ledger_merkle_verify_consistency(last.size, s->size,
+		    last.root, root, &proof[0][0], np, err);
 		ledger_signed_checkpoint_release(&last);
 		if (st != LEDGER_OK) {
 			st = ledger_errorf(err, LEDGER_ECHAIN, "refusing to sign:"

@@ -345,4 +345,20 @@ check "rekey: says the pin does not verify with the log's key" \
 check "rekey: says what to do" err_has "remove that pin file"
 status 1 "rekey: checkpoint -d" "$LEDGERCTL" checkpoint -d "$G"
 
+# ---- a missing tree hash is tamper evidence, not a transient failure ----
+M=$T/missing
+start "$M" "$CP"
+for i in 1 2 3 4 5; do post '{"kind":"build"}' >/dev/null; done
+wait_cp
+sqlite3 "$M/var/ledger.db" "DROP TRIGGER tree_no_delete;
+    DELETE FROM tree WHERE id = $(leaf_index 2);"
+c=$(code "/v1/proof/inclusion?seq=3&size=$CPSIZE")
+check "a deleted tree hash: proof answers 500 integrity_error ($c), no Retry-After" \
+    bash -c "[ $c = 500 ] && grep -q '\"error\":\"integrity_error\"' '$T/body' &&
+        grep -q 'tree hash $(leaf_index 2) is missing' '$T/body' &&
+        ! curl -s -D - -o /dev/null '$URL/v1/proof/inclusion?seq=3&size=$CPSIZE' | grep -qi retry-after"
+check "...counted in ledgerd_integrity_errors_total" bash -c \
+    "curl -s -H 'Authorization: Bearer $RTOK' '$URL/metrics' | grep -q '^ledgerd_integrity_errors_total [1-9]'"
+stop "$PID"
+
 summary

@@ -46,7 +46,13 @@ struct ledger_error {
 	enum ledger_status code;
 	int sys_errno;
 	char msg[256];
+	unsigned flags;		/* LEDGER_ERRF_*; 0 unless said */
 };
+
+/* flags: the input was not well-formed JSON (rather than well-formed with
+ * bad values): set by the JSON parser, for callers that count the two
+ * apart without reading the message. */
+#define LEDGER_ERRF_SYNTAX 0x1
 
 /*
  * Fill *err (if not NULL) with code and a printf-style message, keep errno in
