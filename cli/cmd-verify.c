@@ -33,7 +33,18 @@ struct found {
 	uint64_t seq;
 	enum ledger_problem p;
 	char *detail;
+	size_t order;		/* as reported, to keep ties stable */
 };
+
+static int
+found_cmp(const void *a, const void *b)
+{
+	const struct found *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
 
 struct collector {
 	const struct cli *cli;
@@ -64,15 +75,13 @@ on_problem(void *ctx, uint64_t seq, enum ledger_problem p, const char *detail)
 {
 	struct collector *c = ctx;
 
-	if (!c->cli->json) {
-		printf("seq %" PRIu64 ": %s: %s\n", seq, ledger_problem_name(p),
-		    detail);
-		return;
-	}
+	/* Kept, then printed in seq order: the walk, the tree and the key
+	 * table report as they find, not in seq order. */
 	if (c->n < MAX_LISTED) {
 		c->list[c->n].seq = seq;
 		c->list[c->n].p = p;
 		c->list[c->n].detail = strdup(detail);
+		c->list[c->n].order = c->n;
 		c->n++;
 	}
 }
@@ -149,7 +158,7 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 		status = r;
 		goto out;
 	}
-	if (cli->json && (col.list = calloc(MAX_LISTED,
+	if ((col.list = calloc(MAX_LISTED,
 	    sizeof(*col.list))) == NULL) {
 		fail("out of memory");
 		goto out;
@@ -177,6 +186,16 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 		origin = ledger_store_origin(src.store);
 	status = rep.problems == 0 ? EXIT_YES : EXIT_NO;
 	status = check_pin(&o, &src, keys, nkeys, &c, &pin, status);
+	qsort(col.list, col.n, sizeof(*col.list), found_cmp);
+	if (!cli->json) {
+		for (i = 0; i < col.n; i++)
+			printf("seq %" PRIu64 ": %s: %s\n", col.list[i].seq,
+			    ledger_problem_name(col.list[i].p),
+			    col.list[i].detail ? col.list[i].detail : "");
+		if (rep.problems > col.n)
+			printf("... and %" PRIu64 " more problems (the first "
+			    "%zu are listed)\n", rep.problems - col.n, col.n);
+	}
 	if (cli->json) {
 		printf("{\"intact\":%s,\"log\":", status == 0 ? "true" :
 		    "false");

@@ -569,8 +569,9 @@ struct treecheck {
 	uint8_t cp_root[LEDGER_HASH_BYTES];
 	char *cp_note;
 	size_t cp_len;
+	bool cp_bad_root;		/* the row's root is not 32 bytes */
+	struct ledger_error err;	/* st != OK: the walk cannot vouch */
 	enum ledger_status st;
-	char msg[256];
 };
 
 static void
@@ -581,21 +582,35 @@ next_checkpoint(struct treecheck *t)
 	free(t->cp_note);
 	t->cp_note = NULL;
 	t->have_cp = false;
+	if (t->st != LEDGER_OK)
+		return;
 	rc = sqlite3_step(t->cp_q);
-	if (rc == SQLITE_ROW && sqlite3_column_bytes(t->cp_q, 1) ==
-	    LEDGER_HASH_BYTES) {
-		t->cp_size = (uint64_t)sqlite3_column_int64(t->cp_q, 0);
+	if (rc == SQLITE_DONE)
+		return;
+	if (rc != SQLITE_ROW) {
+		/* Fail closed: a checkpoint that could not be read was not
+		 * checked, so the log cannot be called intact. */
+		t->st = ledger_store_dberr(t->s, rc, &t->err,
+		    "read checkpoints");
+		return;
+	}
+	t->cp_size = (uint64_t)sqlite3_column_int64(t->cp_q, 0);
+	t->cp_bad_root = sqlite3_column_bytes(t->cp_q, 1) !=
+	    LEDGER_HASH_BYTES;
+	memset(t->cp_root, 0, LEDGER_HASH_BYTES);
+	if (!t->cp_bad_root)
 		memcpy(t->cp_root, sqlite3_column_blob(t->cp_q, 1),
 		    LEDGER_HASH_BYTES);
-		t->cp_len = (size_t)sqlite3_column_bytes(t->cp_q, 2);
-		t->cp_note = malloc(t->cp_len + 1);
-		if (t->cp_note != NULL) {
-			memcpy(t->cp_note, sqlite3_column_text(t->cp_q, 2),
-			    t->cp_len);
-			t->cp_note[t->cp_len] = '\0';
-			t->have_cp = true;
-		}
+	t->cp_len = (size_t)sqlite3_column_bytes(t->cp_q, 2);
+	if ((t->cp_note = malloc(t->cp_len + 1)) == NULL) {
+		t->st = ledger_errorf(&t->err, LEDGER_ENOMEM, "out of memory "
+		    "reading checkpoint of size %" PRIu64, t->cp_size);
+		return;
 	}
+	if (t->cp_len > 0)
+		memcpy(t->cp_note, sqlite3_column_text(t->cp_q, 2), t->cp_len);
+	t->cp_note[t->cp_len] = '\0';
+	t->have_cp = true;
 }
 
 /* Check the checkpoint of the current frontier size. */
@@ -609,6 +624,12 @@ check_checkpoint(struct treecheck *t, struct ledger_verifier *v)
 
 	ledger_merkle_frontier_root(&t->f, root);
 	at = t->cp_size > 0 ? t->cp_size - 1 : 0;
+	if (t->cp_bad_root) {
+		ledger_verifier_report(v, at, LEDGER_PROB_BAD_CHECKPOINT,
+		    "checkpoint row of size %" PRIu64 " has a root that is "
+		    "not %d bytes", t->cp_size, LEDGER_HASH_BYTES);
+		return;
+	}
 	for (i = 0; i < t->o->nkeys && !signed_ok; i++)
 		signed_ok = ledger_checkpoint_verify(t->cp_note, t->cp_len,
 		    &t->o->keys[i], &size, sroot, NULL) == LEDGER_OK;
@@ -1009,6 +1030,7 @@ ledger_verify_store(struct ledger_store *s,
 				    ENTRY_NCOLUMNS);
 
 				if ((r->payload_z = malloc(zl + 1)) == NULL) {
+					ledger_row_release(&r->row);
 					st = ledger_errorf(err, LEDGER_ENOMEM,
 					    "out of memory");
 					goto out;
@@ -1030,6 +1052,24 @@ ledger_verify_store(struct ledger_store *s,
 			goto out;
 		free_rows(rows, in, n);
 		n = 0;
+	}
+	if (tc.st != LEDGER_OK) {
+		st = ledger_errorf(err, tc.st, "%s", tc.err.msg);
+		goto out;
+	}
+	/* A stored tree hash beyond those the entries make: an insertion. */
+	if (!tc.tree_end && !tc.tree_bad) {
+		rc = sqlite3_step(tc.tree_q);
+		if (rc == SQLITE_ROW)
+			ledger_verifier_report(v, v->w.expected,
+			    LEDGER_PROB_TREE_MISMATCH,
+			    "stored tree hash %" PRIu64 " is beyond the tree "
+			    "of the %" PRIu64 " entries", (uint64_t)
+			    sqlite3_column_int64(tc.tree_q, 0), v->w.expected);
+		else if (rc != SQLITE_DONE) {
+			st = ledger_store_dberr(s, rc, err, "read tree");
+			goto out;
+		}
 	}
 	/* A checkpoint beyond the entries: the log signed more than it has. */
 	if (tc.have_cp && v->rep.problems == 0)

@@ -164,6 +164,15 @@ static const struct tamper {
 	{ "delete stored tree hashes",
 	  "DROP TRIGGER tree_no_delete; DELETE FROM tree WHERE id >= 10;",
 	  6, "tree mismatch" },
+	{ "add a stored tree hash beyond the entries",
+	  "INSERT INTO tree (id, hash) VALUES ((SELECT max(id) + 1 FROM "
+	  "tree), zeroblob(32));",
+	  10, "tree mismatch" },
+	{ "give a checkpoint row a root of the wrong length",
+	  "PRAGMA ignore_check_constraints = ON; DROP TRIGGER "
+	  "checkpoints_no_update; UPDATE checkpoints SET root = zeroblob(31) "
+	  "WHERE size = 5;",
+	  4, "bad checkpoint" },
 	{ "forge a checkpoint root",
 	  "DROP TRIGGER checkpoints_no_update; UPDATE checkpoints SET note = "
 	  "replace(note, (SELECT substr(note, instr(note, char(10)) + 1, 2) "
@@ -224,6 +233,33 @@ START_TEST(test_cli_verify_detects_tamper)
 	/* The human output names the seq too. */
 	ck_assert_int_eq(tu_run(&out, "'%s' verify -d '%s'", ctl, data), 1);
 	ck_assert_ptr_nonnull(strstr(out, "TAMPERED"));
+	free(out);
+}
+END_TEST
+
+/* Problems are printed in seq order, whichever check found them first
+ * (the key table is checked after the walk). */
+START_TEST(test_cli_verify_prints_in_seq_order)
+{
+	char *out, *p;
+	long last = -1, seq;
+	int lines = 0;
+
+	ck_assert_int_eq(sql("INSERT INTO entry_keys (rowid, k) VALUES (2, "
+	    "\"garbage\"); UPDATE entries SET sig = randomblob(64) WHERE "
+	    "seq = 7;"), 0);
+	ck_assert_int_eq(tu_run(&out, "printf '\\n'; '%s' verify -d '%s'",
+	    ctl, data), 1);
+	for (p = out; (p = strstr(p, "\nseq ")) != NULL; p++) {
+		seq = strtol(p + 5, NULL, 10);
+		ck_assert_msg(seq >= last, "seq %ld after %ld in:\n%s", seq,
+		    last, out);
+		last = seq;
+		lines++;
+	}
+	ck_assert_int_ge(lines, 2);
+	ck_assert_ptr_nonnull(strstr(out, "\nseq 2: index mismatch"));
+	ck_assert_ptr_nonnull(strstr(out, "\nseq 7: bad signature"));
 	free(out);
 }
 END_TEST
@@ -520,6 +556,7 @@ cli_suite(void)
 	tcase_add_test(tc, test_cli_verify_intact);
 	tcase_add_loop_test(tc, test_cli_verify_detects_tamper, 0,
 	    (int)(sizeof(tampers) / sizeof(*tampers)));
+	tcase_add_test(tc, test_cli_verify_prints_in_seq_order);
 	tcase_add_test(tc, test_cli_verify_detects_resigned_history);
 	tcase_add_test(tc, test_cli_verify_detects_foreign_signature);
 	suite_add_tcase(s, tc);
