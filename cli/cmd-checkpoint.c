@@ -20,16 +20,6 @@
 #include "cli.h"
 #include "trust.h"
 
-static int
-on_opt(void *ctx, int c, const char *arg)
-{
-	int r;
-
-	if (trust_on_opt(ctx, c, arg, &r))
-		return r;
-	return -1;
-}
-
 /* Does the source still hold the tree of size c->size with c's root? */
 static int
 check_held(struct tlog_src *src, const struct tlog_checkpoint *c)
@@ -78,7 +68,7 @@ cmd_checkpoint(struct cli *cli, int argc, char **argv)
 	struct trust_pin pin;
 	struct ledger_vkey *keys = NULL;
 	struct ledger_error err;
-	char b64[TLOG_B64_SIZE];
+	char b64[LEDGER_B64_HASH_SIZE];
 	size_t nkeys = 0;
 	int r, first, status = EXIT_TROUBLE;
 
@@ -86,19 +76,9 @@ cmd_checkpoint(struct cli *cli, int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	memset(&pin, 0, sizeof(pin));
 	pin.p.dirfd = -1;
-	if ((r = parse_options(cli, cmd, argc, argv, extra, "k:", on_opt, &o,
-	    &first)) >= 0)
+	if ((r = trust_parse(cli, cmd, argc, argv, extra, trust_only_opt, &o, &o, 0,
+	    NULL, &first)) >= 0)
 		return r;
-	if (cli->url == NULL && (r = need_dir(cli, cmd)) >= 0)
-		return r;
-	if (cli->csv)
-		return usage_error(cmd, "no --csv here: use --json");
-	if (argc - first != 0)
-		return usage_error(cmd, "unexpected argument '%s'",
-		    argv[first]);
-	if (cli->url != NULL && o.nkeyfiles == 0)
-		return usage_error(cmd, "checkpoint --url needs --key FILE: "
-		    "the log's public key, from a copy you trust");
 	if (tlog_src_open(&src, cli->dir, cli->url, cli->token, &err))
 		return fail("open '%s': %s", cli->dir, err.msg);
 	if ((r = trust_keys(&o, &src, &keys, &nkeys)) >= 0 ||
@@ -110,7 +90,7 @@ cmd_checkpoint(struct cli *cli, int argc, char **argv)
 		status = r;
 		goto out;
 	}
-	tlog_b64(c.root, b64);
+	ledger_b64_hash(c.root, b64);
 	if (cli->json) {
 		printf("{\"origin\":");
 		json_print_string(stdout, c.origin);

@@ -16,16 +16,6 @@
 #include "cli.h"
 #include "trust.h"
 
-static int
-on_opt(void *ctx, int c, const char *arg)
-{
-	int r;
-
-	if (trust_on_opt(ctx, c, arg, &r))
-		return r;
-	return -1;
-}
-
 int
 cmd_consistency(struct cli *cli, int argc, char **argv)
 {
@@ -43,7 +33,7 @@ cmd_consistency(struct cli *cli, int argc, char **argv)
 	struct ledger_error err;
 	enum ledger_status st;
 	unsigned long long m, n;
-	char b64[TLOG_B64_SIZE];
+	char b64[LEDGER_B64_HASH_SIZE];
 	size_t nkeys = 0, count = 0, i;
 	int r, first, status = EXIT_TROUBLE;
 
@@ -52,15 +42,9 @@ cmd_consistency(struct cli *cli, int argc, char **argv)
 	memset(&c2, 0, sizeof(c2));
 	memset(&pin, 0, sizeof(pin));
 	pin.p.dirfd = -1;
-	if ((r = parse_options(cli, cmd, argc, argv, extra, "k:", on_opt, &o,
-	    &first)) >= 0)
+	if ((r = trust_parse(cli, cmd, argc, argv, extra, trust_only_opt, &o, &o, 2,
+	    "want OLD and NEW tree sizes", &first)) >= 0)
 		return r;
-	if (cli->url == NULL && (r = need_dir(cli, cmd)) >= 0)
-		return r;
-	if (cli->csv)
-		return usage_error(cmd, "no --csv here: use --json");
-	if (argc - first != 2)
-		return usage_error(cmd, "want OLD and NEW tree sizes");
 	if (!parse_u64(argv[first], &m) || m > INT64_MAX)
 		return usage_error(cmd, "bad OLD '%s'", argv[first]);
 	if (!parse_u64(argv[first + 1], &n) || n > INT64_MAX)
@@ -68,9 +52,6 @@ cmd_consistency(struct cli *cli, int argc, char **argv)
 	if (m > n)
 		return usage_error(cmd, "OLD %llu is larger than NEW %llu", m,
 		    n);
-	if (cli->url != NULL && o.nkeyfiles == 0)
-		return usage_error(cmd, "consistency --url needs --key FILE: "
-		    "the log's public key, from a copy you trust");
 	if (tlog_src_open(&src, cli->dir, cli->url, cli->token, &err))
 		return fail("open '%s': %s", cli->dir, err.msg);
 	if ((r = trust_keys(&o, &src, &keys, &nkeys)) >= 0 ||
@@ -104,9 +85,9 @@ cmd_consistency(struct cli *cli, int argc, char **argv)
 		printf(",\"first\":%llu,\"second\":%llu,\"consistency\":", m,
 		    n);
 		trust_json_hashes(stdout, &proof[0][0], count);
-		tlog_b64(c1.root, b64);
+		ledger_b64_hash(c1.root, b64);
 		printf(",\"first_root_hash\":\"%s\"", b64);
-		tlog_b64(c2.root, b64);
+		ledger_b64_hash(c2.root, b64);
 		printf(",\"second_root_hash\":\"%s\",\"key_id\":\"%08x\","
 		    "\"first_checkpoint\":", b64, c2.key_id);
 		json_print_string(stdout, c1.note);
@@ -117,13 +98,13 @@ cmd_consistency(struct cli *cli, int argc, char **argv)
 	} else {
 		printf("the tree of size %llu of log '%s' is a prefix of its "
 		    "tree of size %llu\n", m, c2.origin, n);
-		tlog_b64(c1.root, b64);
+		ledger_b64_hash(c1.root, b64);
 		printf("first:        %llu root_hash %s\n", m, b64);
-		tlog_b64(c2.root, b64);
+		ledger_b64_hash(c2.root, b64);
 		printf("second:       %llu root_hash %s\n", n, b64);
 		printf("consistency: ");
 		for (i = 0; i < count; i++) {
-			tlog_b64(proof[i], b64);
+			ledger_b64_hash(proof[i], b64);
 			printf("%s %s\n", i ? "             " : "", b64);
 		}
 		if (count == 0)

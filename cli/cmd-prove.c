@@ -107,7 +107,7 @@ cmd_prove(struct cli *cli, int argc, char **argv)
 	struct ledger_error err;
 	enum ledger_status st;
 	unsigned long long seq;
-	char b64[TLOG_B64_SIZE];
+	char b64[LEDGER_B64_HASH_SIZE];
 	size_t nkeys = 0, n = 0, i;
 	int r, first, status = EXIT_TROUBLE;
 	bool has_claim;
@@ -117,20 +117,11 @@ cmd_prove(struct cli *cli, int argc, char **argv)
 	memset(&row, 0, sizeof(row));
 	memset(&pin, 0, sizeof(pin));
 	pin.p.dirfd = -1;
-	if ((r = parse_options(cli, cmd, argc, argv, extra, "k:", on_opt, &o,
-	    &first)) >= 0)
+	if ((r = trust_parse(cli, cmd, argc, argv, extra, on_opt, &o, &o.t, 1,
+	    "want exactly one SEQ", &first)) >= 0)
 		return r;
-	if (cli->url == NULL && (r = need_dir(cli, cmd)) >= 0)
-		return r;
-	if (cli->csv)
-		return usage_error(cmd, "no --csv here: use --json");
-	if (argc - first != 1)
-		return usage_error(cmd, "want exactly one SEQ");
 	if (!parse_u64(argv[first], &seq) || seq > INT64_MAX)
 		return usage_error(cmd, "bad SEQ '%s'", argv[first]);
-	if (cli->url != NULL && o.t.nkeyfiles == 0)
-		return usage_error(cmd, "prove --url needs --key FILE: the "
-		    "log's public key, from a copy you trust");
 	if (tlog_src_open(&src, cli->dir, cli->url, cli->token, &err))
 		return fail("open '%s': %s", cli->dir, err.msg);
 	if ((r = trust_keys(&o.t, &src, &keys, &nkeys)) >= 0 ||
@@ -186,11 +177,11 @@ cmd_prove(struct cli *cli, int argc, char **argv)
 	if (cli->json) {
 		printf("{\"origin\":");
 		json_print_string(stdout, c.origin);
-		tlog_b64(leaf, b64);
+		ledger_b64_hash(leaf, b64);
 		printf(",\"leaf_index\":%llu,\"tree_size\":%" PRIu64 ","
 		    "\"leaf_hash\":\"%s\",\"audit_path\":", seq, c.size, b64);
 		trust_json_hashes(stdout, &proof[0][0], n);
-		tlog_b64(c.root, b64);
+		ledger_b64_hash(c.root, b64);
 		printf(",\"root_hash\":\"%s\",\"key_id\":\"%08x\",\"entry\":",
 		    b64, c.key_id);
 		fwrite(row.entry, 1, row.entry_len, stdout);
@@ -199,15 +190,15 @@ cmd_prove(struct cli *cli, int argc, char **argv)
 		trust_pin_json(stdout, &pin);
 		printf("}\n");
 	} else {
-		tlog_b64(c.root, b64);
+		ledger_b64_hash(c.root, b64);
 		printf("entry %llu is in the tree of size %" PRIu64 " of log "
 		    "'%s'\n", seq, c.size, c.origin);
 		printf("root_hash:    %s (checkpoint signed by key %08x)\n",
 		    b64, c.key_id);
-		tlog_b64(leaf, b64);
+		ledger_b64_hash(leaf, b64);
 		printf("leaf_hash:    %s\naudit_path:  ", b64);
 		for (i = 0; i < n; i++) {
-			tlog_b64(proof[i], b64);
+			ledger_b64_hash(proof[i], b64);
 			printf("%s %s\n", i ? "             " : "", b64);
 		}
 		if (n == 0)

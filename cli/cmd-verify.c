@@ -127,7 +127,7 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 	struct ledger_vkey *keys = NULL;
 	struct collector col;
 	struct ledger_error err;
-	char b64[TLOG_B64_SIZE];
+	char b64[LEDGER_B64_HASH_SIZE];
 	size_t nkeys = 0, i;
 	const char *origin = "";
 	int r, first, status = EXIT_TROUBLE;
@@ -223,7 +223,7 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 		}
 		printf("],\"checkpoint\":");
 		if (c.note != NULL) {
-			tlog_b64(c.root, b64);
+			ledger_b64_hash(c.root, b64);
 			printf("{\"size\":%" PRIu64 ",\"root_hash\":\"%s\","
 			    "\"key_id\":\"%08x\"}", c.size, b64, c.key_id);
 		} else
@@ -256,7 +256,7 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 			    PRIu64 "\n", rep.problems, rep.problems == 1 ? "" :
 			    "s", rep.entries, origin, rep.first_bad_seq);
 		if (c.note != NULL) {
-			tlog_b64(c.root, b64);
+			ledger_b64_hash(c.root, b64);
 			printf("checkpoint:   size %" PRIu64 " root_hash %s "
 			    "(signed by key %08x%s)\n", c.size, b64, c.key_id,
 			    cli->url == NULL ? "" :

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ledger-config.h"
+#include "ledger/entry.h"
 #include "cli.h"
 
 #define COMMON_READ \
@@ -286,56 +287,30 @@ unsafe_on_terminal(uint32_t c)
 	    (c >= 0x2066 && c <= 0x2069);
 }
 
-/* Decode one UTF-8 sequence (the store holds valid UTF-8; a bad byte is
- * taken as itself).  Returns its length. */
-static size_t
-utf8_next(const unsigned char *p, uint32_t *c)
-{
-	if (p[0] < 0x80) {
-		*c = p[0];
-		return 1;
-	}
-	if ((p[0] & 0xe0) == 0xc0 && (p[1] & 0xc0) == 0x80) {
-		*c = (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
-		return 2;
-	}
-	if ((p[0] & 0xf0) == 0xe0 && (p[1] & 0xc0) == 0x80 &&
-	    (p[2] & 0xc0) == 0x80) {
-		*c = (uint32_t)(p[0] & 0x0f) << 12 |
-		    (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
-		return 3;
-	}
-	if ((p[0] & 0xf8) == 0xf0 && (p[1] & 0xc0) == 0x80 &&
-	    (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80) {
-		*c = (uint32_t)(p[0] & 0x07) << 18 |
-		    (uint32_t)(p[1] & 0x3f) << 12 |
-		    (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
-		return 4;
-	}
-	*c = 0xfffd;
-	return 1;
-}
-
 void
 term_print(FILE *f, const char *s, int width)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t left = strlen((const char *)p), n;
 	int shown = 0;
 	uint32_t c;
-	size_t n;
 
-	while (*p) {
-		n = utf8_next(p, &c);
-		if (c == 0xfffd && n == 1 && *p >= 0x80)
-			shown += fprintf(f, "\\x%02x", *p);
+	while (left > 0) {
+		if ((n = ledger_utf8_decode(p, left, &c)) == 0) {
+			c = *p;		/* not UTF-8: escape the byte */
+			n = 1;
+		}
+		if (n == 1 && c >= 0x80)
+			shown += fprintf(f, "\\x%02x", (unsigned)c);
 		else if (unsafe_on_terminal(c))
 			shown += fprintf(f, c < 0x100 ? "\\x%02x" : "\\u%04x",
 			    (unsigned)c);
 		else {
 			fwrite(p, 1, n, f);
-			shown += (*p & 0xc0) != 0x80 ? 1 : 0;
+			shown++;
 		}
 		p += n;
+		left -= n;
 	}
 	for (; shown < width; shown++)
 		fputc(' ', f);

@@ -322,7 +322,7 @@ pin_check(struct pin *p, struct tlog_src *src,
     size_t *ret_count, struct ledger_error *err)
 {
 	uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES];
-	char b64[TLOG_B64_SIZE], pinned[128];
+	char b64[LEDGER_B64_HASH_SIZE], pinned[128];
 	enum ledger_status st;
 	size_t count = 0;
 
@@ -332,12 +332,12 @@ pin_check(struct pin *p, struct tlog_src *src,
 		*ret = PIN_FIRST_USE;
 		return LEDGER_OK;
 	}
-	tlog_b64(p->cp.root, b64);
+	ledger_b64_hash(p->cp.root, b64);
 	snprintf(pinned, sizeof(pinned), "the pinned checkpoint (size %"
 	    PRIu64 ", root_hash %s)", p->cp.size, b64);
 	if (c->size == p->cp.size) {
 		if (sodium_memcmp(c->root, p->cp.root, LEDGER_HASH_BYTES)) {
-			tlog_b64(c->root, b64);
+			ledger_b64_hash(c->root, b64);
 			return ledger_errorf(err, LEDGER_ECHAIN, "it forked: "
 			    "its checkpoint of size %" PRIu64 " has root_hash "
 			    "%s, unlike %s", c->size, b64, pinned);

@@ -25,26 +25,17 @@ tlog_checkpoint_release(struct tlog_checkpoint *c)
 	memset(c, 0, sizeof(*c));
 }
 
-void
-tlog_b64(const uint8_t h[LEDGER_HASH_BYTES], char out[TLOG_B64_SIZE])
-{
-	sodium_bin2base64(out, TLOG_B64_SIZE, h, LEDGER_HASH_BYTES,
-	    sodium_base64_VARIANT_ORIGINAL);
-}
-
 bool
 tlog_unb64(const char *s, uint8_t out[LEDGER_HASH_BYTES])
 {
-	char again[TLOG_B64_SIZE];
-	size_t n;
+	char again[LEDGER_B64_HASH_SIZE];
 
-	if (s == NULL || strlen(s) != TLOG_B64_SIZE - 1 ||
-	    sodium_base642bin(out, LEDGER_HASH_BYTES, s, strlen(s), NULL, &n,
-	    NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    n != LEDGER_HASH_BYTES)
+	if (s == NULL || strlen(s) != LEDGER_B64_HASH_SIZE - 1 ||
+	    ledger_b64_decode(s, strlen(s), out, LEDGER_HASH_BYTES, true) !=
+	    LEDGER_HASH_BYTES)
 		return false;
 	/* Canonical only: unused bits zero, so one hash has one spelling. */
-	tlog_b64(out, again);
+	ledger_b64_hash(out, again);
 	return strcmp(again, s) == 0;
 }
 
@@ -137,7 +128,7 @@ tlog_inclusion_check(const struct tlog_checkpoint *c, uint64_t index,
     const uint8_t *proof, size_t count, struct ledger_error *err)
 {
 	uint8_t leaf[LEDGER_HASH_BYTES];
-	char b64[TLOG_B64_SIZE];
+	char b64[LEDGER_B64_HASH_SIZE];
 	enum ledger_status st;
 
 	if (index >= c->size)
@@ -146,14 +137,14 @@ tlog_inclusion_check(const struct tlog_checkpoint *c, uint64_t index,
 	ledger_leaf_hash(entry, entry_len, leaf);
 	if (claimed_leaf != NULL &&
 	    sodium_memcmp(leaf, claimed_leaf, LEDGER_HASH_BYTES) != 0) {
-		tlog_b64(claimed_leaf, b64);
+		ledger_b64_hash(claimed_leaf, b64);
 		return ledger_errorf(err, LEDGER_ECRYPTO, "the proof is for "
 		    "leaf hash %s, not the entry's", b64);
 	}
 	st = ledger_merkle_verify_inclusion(index, c->size, leaf, proof,
 	    count, c->root, err);
 	if (st == LEDGER_ECRYPTO) {
-		tlog_b64(c->root, b64);
+		ledger_b64_hash(c->root, b64);
 		return ledger_errorf(err, LEDGER_ECRYPTO, "the audit path of "
 		    "entry %" PRIu64 " does not lead to root_hash %s of the "
 		    "signed tree of size %" PRIu64, index, b64, c->size);

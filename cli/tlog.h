@@ -32,9 +32,6 @@
 #include "ledger/note.h"
 #include "ledger/store.h"
 
-/* Buffer size of a hash in standard base64, with the NUL. */
-#define TLOG_B64_SIZE 45
-
 /* A checkpoint whose signature has been verified. */
 struct tlog_checkpoint {
 	char origin[LEDGER_NOTE_NAME_MAX + 1];
@@ -150,9 +147,6 @@ enum ledger_status tlog_get_inclusion(struct tlog_src *src, uint64_t index,
  */
 enum ledger_status tlog_get_entry(struct tlog_src *src, uint64_t seq,
     struct ledger_row *row, struct ledger_error *err);
-
-/* Standard base64 of a hash into out. */
-void tlog_b64(const uint8_t h[LEDGER_HASH_BYTES], char out[TLOG_B64_SIZE]);
 
 /* Decode a hash from canonical standard base64 (44 characters).  Returns
  * false for anything else. */

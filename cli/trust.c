@@ -82,7 +82,7 @@ no_checkpoint(const struct trust_opts *t, struct tlog_src *src,
 {
 	struct ledger_error err;
 	struct pin p;
-	char b64[TLOG_B64_SIZE];
+	char b64[LEDGER_B64_HASH_SIZE];
 	size_t i;
 
 	for (i = 0; i < nkeys && !t->no_pin; i++) {
@@ -97,7 +97,7 @@ no_checkpoint(const struct trust_opts *t, struct tlog_src *src,
 			return tlog_exit_status(err.code);
 		}
 		if (p.have) {
-			tlog_b64(p.cp.root, b64);
+			ledger_b64_hash(p.cp.root, b64);
 			fail("log '%s' contradicts the pin '%s': it has no "
 			    "checkpoint, but the pinned checkpoint (size %"
 			    PRIu64 ", root_hash %s) was signed by it: its "
@@ -213,7 +213,7 @@ int
 trust_pin_commit(struct trust_pin *p, const struct tlog_checkpoint *c)
 {
 	struct ledger_error err;
-	char b64[TLOG_B64_SIZE];
+	char b64[LEDGER_B64_HASH_SIZE];
 
 	if (!p->enabled || p->contradicted || p->p.dirfd < 0)
 		return -1;
@@ -221,7 +221,7 @@ trust_pin_commit(struct trust_pin *p, const struct tlog_checkpoint *c)
 		return fail("log '%s': update the pin: %s", c->origin,
 		    err.msg);
 	if (!p->had && p->moved) {
-		tlog_b64(c->root, b64);
+		ledger_b64_hash(c->root, b64);
 		fprintf(stderr, "ledgerctl: no pinned checkpoint of log '%s': "
 		    "trusting checkpoint size %" PRIu64 " root_hash %s on "
 		    "first use; pinned in '%s'\n", c->origin, c->size, b64,
@@ -240,12 +240,12 @@ trust_pin_release(struct trust_pin *p)
 void
 trust_json_hashes(FILE *f, const uint8_t *hashes, size_t count)
 {
-	char b64[TLOG_B64_SIZE];
+	char b64[LEDGER_B64_HASH_SIZE];
 	size_t i;
 
 	fputc('[', f);
 	for (i = 0; i < count; i++) {
-		tlog_b64(hashes + i * LEDGER_HASH_BYTES, b64);
+		ledger_b64_hash(hashes + i * LEDGER_HASH_BYTES, b64);
 		fprintf(f, "%s\"%s\"", i ? "," : "", b64);
 	}
 	fputc(']', f);
@@ -254,7 +254,7 @@ trust_json_hashes(FILE *f, const uint8_t *hashes, size_t count)
 void
 trust_pin_json(FILE *f, const struct trust_pin *p)
 {
-	char b64[TLOG_B64_SIZE];
+	char b64[LEDGER_B64_HASH_SIZE];
 
 	fputs(",\"pin\":", f);
 	if (!p->enabled) {
@@ -268,7 +268,7 @@ trust_pin_json(FILE *f, const struct trust_pin *p)
 	    pin_result_name(p->result),
 	    p->moved ? "true" : "false");
 	if (p->had) {
-		tlog_b64(p->prev_root, b64);
+		ledger_b64_hash(p->prev_root, b64);
 		fprintf(f, ",\"pinned_size\":%" PRIu64 ",\"pinned_root_hash\":"
 		    "\"%s\"", p->prev_size, b64);
 	} else
@@ -301,4 +301,38 @@ trust_pin_text(FILE *f, const struct trust_pin *p)
 		fprintf(f, "pin:          consistent with size %" PRIu64 "\n",
 		    p->prev_size);
 	fprintf(f, "pin_file:     %s\n", p->path);
+}
+
+int
+trust_parse(struct cli *cli, const struct command *cmd, int argc,
+    char **argv, const struct option *extra,
+    int (*on_opt)(void *ctx, int c, const char *arg), void *ctx,
+    const struct trust_opts *t, int operands, const char *want, int *first)
+{
+	int r;
+
+	if ((r = parse_options(cli, cmd, argc, argv, extra, "k:", on_opt, ctx,
+	    first)) >= 0)
+		return r;
+	if (cli->url == NULL && (r = need_dir(cli, cmd)) >= 0)
+		return r;
+	if (cli->csv)
+		return usage_error(cmd, "no --csv here: use --json");
+	if (argc - *first != operands)
+		return operands == 0 ? usage_error(cmd, "unexpected argument "
+		    "'%s'", argv[*first]) : usage_error(cmd, "%s", want);
+	if (cli->url != NULL && t->nkeyfiles == 0)
+		return usage_error(cmd, "%s --url needs --key FILE: the log's "
+		    "public key, from a copy you trust", cmd->name);
+	return -1;
+}
+
+int
+trust_only_opt(void *ctx, int c, const char *arg)
+{
+	int r;
+
+	if (trust_on_opt(ctx, c, arg, &r))
+		return r;
+	return -1;
 }

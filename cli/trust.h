@@ -36,6 +36,9 @@ enum { TRUST_OPT_KEY = 'k', TRUST_OPT_PIN = 2000, TRUST_OPT_NO_PIN };
 /* Take one of those options: 1 if c was one (and -1 in *ret, or an exit
  * status on misuse), 0 if c is not a trust option. */
 int trust_on_opt(struct trust_opts *t, int c, const char *arg, int *ret);
+/* parse_options' callback for a command whose only options are these;
+ * ctx is its struct trust_opts. */
+int trust_only_opt(void *ctx, int c, const char *arg);
 
 /* The keyring: every key of the --key files, or else (a data directory
  * only) its ledger.pub.  *ret is malloc'd (free(3)). */
@@ -92,5 +95,17 @@ void trust_pin_text(FILE *f, const struct trust_pin *p);
 
 /* A JSON array of count base64 hashes. */
 void trust_json_hashes(FILE *f, const uint8_t *hashes, size_t count);
+
+/*
+ * What checkpoint, consistency and prove share before they start: their
+ * options (parse_options with the trust options' short "k:"), a data
+ * directory or --url, no --csv, exactly operands operands (else "want"),
+ * and --key with --url.  t is read after parsing.  Returns -1 to go on
+ * (*first = the first operand), else the exit status.
+ */
+int trust_parse(struct cli *cli, const struct command *cmd, int argc,
+    char **argv, const struct option *extra,
+    int (*on_opt)(void *ctx, int c, const char *arg), void *ctx,
+    const struct trust_opts *t, int operands, const char *want, int *first);
 
 #endif

@@ -612,10 +612,10 @@ route_events_post(struct req *r)
 	if (ledger_event_set_source(ev, LEDGER_SRC_NAME, "api", &err) ||
 	    ledger_event_set_source(ev, LEDGER_SRC_TYPE, "generic", &err) ||
 	    ledger_event_set_source(ev, LEDGER_SRC_AUTH, r->auth, &err) ||
-	    (r->evs = malloc(sizeof(*r->evs))) == NULL) {
+	    ((r->evs = malloc(sizeof(*r->evs))) == NULL &&
+	    ledger_errorf(&err, LEDGER_ENOMEM, "out of memory"))) {
 		ledger_event_free(ev);
-		return send_error(r, 503, "unavailable", retry_after, "%s",
-		    err.msg);
+		return send_status(r, &err);
 	}
 	r->evs[0] = ev;
 	r->nev = 1;
@@ -971,11 +971,9 @@ query_u64(struct req *r, const char *name, uint64_t *ret)
 static int
 add_b64(struct ledger_buf *b, const uint8_t *h)
 {
-	char out[sodium_base64_ENCODED_LEN(LEDGER_HASH_BYTES,
-	    sodium_base64_VARIANT_ORIGINAL)];
+	char out[LEDGER_B64_HASH_SIZE];
 
-	sodium_bin2base64(out, sizeof(out), h, LEDGER_HASH_BYTES,
-	    sodium_base64_VARIANT_ORIGINAL);
+	ledger_b64_hash(h, out);
 	return ledger_buf_addc(b, '"') | ledger_buf_adds(b, out) |
 	    ledger_buf_addc(b, '"');
 }

@@ -150,17 +150,6 @@ check_value(const char *what, const char *s, size_t len, size_t max,
 	return LEDGER_OK;
 }
 
-static bool
-all_hex(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return false;
-	return n > 0;
-}
-
 enum ledger_status
 ledger_subject_normalize(enum ledger_subject f, const char *value, size_t len,
     char **ret, struct ledger_error *err)
@@ -191,7 +180,7 @@ ledger_subject_normalize(enum ledger_subject f, const char *value, size_t len,
 			out[i] = (char)tolower((unsigned char)out[i]);
 		break;
 	case LEDGER_SUBJ_COMMIT:
-		if (all_hex(out, len))
+		if (ledger_all_hex(out, len))
 			for (i = 0; i < len; i++)
 				out[i] = (char)tolower((unsigned char)out[i]);
 		break;
@@ -199,7 +188,7 @@ ledger_subject_normalize(enum ledger_subject f, const char *value, size_t len,
 		/* "SHA256:ABC..." -> "sha256:abc..." for a digest */
 		colon = memchr(out, ':', len);
 		if (colon != NULL && colon > out &&
-		    all_hex(colon + 1, len - (size_t)(colon + 1 - out))) {
+		    ledger_all_hex(colon + 1, len - (size_t)(colon + 1 - out))) {
 			bool alg = true;
 
 			for (i = 0; out + i < colon; i++)

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "ledger/buf.h"
+#include "ledger/entry.h"
 #include "ledger/jcs.h"
 
 /*
@@ -40,60 +41,15 @@
 /* ------------------------------------------------------------------ */
 /* UTF-8 */
 
-/*
- * Length of the well-formed UTF-8 sequence at p, of which n > 0 bytes are
- * available, or 0 if there is none.  This is table 3-7 of the Unicode
- * standard: it refuses overlong forms (C0, C1, E0 80..9F, F0 80..8F),
- * UTF-16 surrogates (ED A0..BF), code points above U+10FFFF (F4 90.., F5..)
- * and truncated sequences.
- */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c < 0xc2)
-		return 0;
-	if (c < 0xe0)
-		len = 2;
-	else if (c < 0xf0) {
-		len = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c < 0xf5) {
-		len = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n < len || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
-/* The code point of the well-formed sequence at p. */
+/* The code point of the well-formed sequence at p (ledger_utf8_decode
+ * has checked it). */
 static uint32_t
 utf8_decode(const unsigned char *p)
 {
-	if (p[0] < 0x80)
-		return p[0];
-	if (p[0] < 0xe0)
-		return (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
-	if (p[0] < 0xf0)
-		return (uint32_t)(p[0] & 0x0f) << 12 |
-		    (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
-	return (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) << 12 |
-	    (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+	uint32_t c = 0xfffd;
+
+	(void)ledger_utf8_decode(p, 4, &c);
+	return c;
 }
 
 /* Write code point cp (a Unicode scalar value) as UTF-8; return length. */
@@ -133,7 +89,7 @@ utf8_check(const unsigned char *p, size_t len)
 			i++;
 			continue;
 		}
-		if ((n = utf8_len(p + i, len - i)) == 0)
+		if ((n = ledger_utf8_decode(p + i, len - i, NULL)) == 0)
 			return i;
 		i += n;
 	}
@@ -155,7 +111,7 @@ quote_for_msg(const char *s, size_t len, char *out, size_t outsz)
 
 	max = outsz - 4 < QUOTE_MAX ? outsz - 4 : QUOTE_MAX;
 	for (; i < len; i += n) {
-		if ((n = utf8_len(p + i, len - i)) == 0)
+		if ((n = ledger_utf8_decode(p + i, len - i, NULL)) == 0)
 			n = 1;
 		if (p[i] < 0x20) {
 			memcpy(piece, "\\u00", 4);
@@ -463,7 +419,8 @@ ledger_jcs_append_string(struct ledger_buf *b, const char *s, size_t len,
 			continue;
 		}
 		if (c >= 0x80) {
-			if ((n = utf8_len(p, (size_t)(end - p))) == 0)
+			if ((n = ledger_utf8_decode(p, (size_t)(end - p),
+			    NULL)) == 0)
 				goto badutf8;
 			p += n;
 			continue;
@@ -582,7 +539,7 @@ unexpected(struct parser *ps, const char *wanted)
 		return perr(ps, p, "unexpected character '%c', %s", *p, wanted);
 	if (*p < 0x80)
 		return perr(ps, p, "unexpected byte 0x%02x, %s", *p, wanted);
-	if ((n = utf8_len(p, (size_t)(ps->end - p))) == 0)
+	if ((n = ledger_utf8_decode(p, (size_t)(ps->end - p), NULL)) == 0)
 		return perr(ps, p, "invalid utf-8");
 	return perr(ps, p, "unexpected character U+%04X, %s",
 	    (unsigned)utf8_decode(p), wanted);
@@ -701,7 +658,8 @@ parse_string(struct parser *ps, const char **ret, size_t *ret_len)
 				return rc;
 			run = ps->cur;
 		} else if (*ps->cur >= 0x80) {
-			n = utf8_len(ps->cur, (size_t)(ps->end - ps->cur));
+			n = ledger_utf8_decode(ps->cur, (size_t)(ps->end - ps->cur),
+			    NULL);
 			if (n == 0)
 				return perr(ps, ps->cur, "invalid utf-8");
 			ps->cur += n;

@@ -277,13 +277,6 @@ ledger_key_vkey(const struct ledger_key *k)
 }
 
 void
-ledger_key_sign(const struct ledger_key *k, const void *msg, size_t len,
-    uint8_t sig[LEDGER_SIG_BYTES])
-{
-	crypto_sign_detached(sig, NULL, msg, len, k->sk);
-}
-
-void
 ledger_key_sign_leaf(const struct ledger_key *k,
     const uint8_t leaf[LEDGER_HASH_BYTES], uint8_t sig[LEDGER_SIG_BYTES])
 {

@@ -23,6 +23,12 @@ extern const int ledger_migration_count;
  * nothing above U+10FFFF). */
 bool ledger_utf8_valid(const char *s, size_t n);
 
+/* The value of a hex digit (either case), or -1. */
+int ledger_hexval(int c);
+
+/* True if the n bytes at s (n > 0) are all hex digits, either case. */
+bool ledger_all_hex(const char *s, size_t n);
+
 /* True if s (n bytes, valid UTF-8) holds a C0 control character or DEL. */
 bool ledger_has_control(const char *s, size_t n);
 

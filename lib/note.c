@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "ledger/entry.h"
 #include "ledger/note.h"
 
 _Static_assert(LEDGER_NOTE_PUBLIC_BYTES == crypto_sign_PUBLICKEYBYTES,
@@ -74,48 +75,6 @@ bounded_len(const char *s, size_t max)
 	return n;
 }
 
-/*
- * Decode one strict UTF-8 sequence (no overlong forms, surrogates or code
- * points above U+10FFFF, as Go's utf8.DecodeRune) from the n bytes at s.
- * Returns its length and the code point in *cp, or 0 if it is invalid.
- */
-static size_t
-utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	uint32_t c;
-	size_t len, i;
-
-	if (n == 0)
-		return 0;
-	c = s[0];
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	} else if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		c &= 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		c &= 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		c &= 0x07;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 /* Go's unicode.IsSpace: the Unicode White_Space property. */
 static int
 is_space(uint32_t c)
@@ -147,7 +106,7 @@ name_problem(const char *name, size_t len, int strict)
 	if (strict && len > LEDGER_NOTE_NAME_MAX)
 		return "is longer than 255 bytes";
 	for (i = 0; i < len; i += n) {
-		if ((n = utf8_decode(s + i, len - i, &c)) == 0)
+		if ((n = ledger_utf8_decode(s + i, len - i, &c)) == 0)
 			return "is not valid UTF-8";
 		if (is_space(c))
 			return "contains a space";
@@ -185,7 +144,7 @@ text_problem(const char *s, size_t len, const char **bad)
 	uint32_t c;
 
 	for (i = 0; i < len; i += n) {
-		if ((n = utf8_decode(u + i, len - i, &c)) == 0) {
+		if ((n = ledger_utf8_decode(u + i, len - i, &c)) == 0) {
 			*bad = "invalid UTF-8";
 			return i;
 		}
@@ -251,21 +210,6 @@ parse_hex8(const char *s, size_t len, uint32_t *ret)
 	return 0;
 }
 
-/* Decode canonical standard base64 (padding required, unused bits zero,
- * nothing else) from the len chars at s into at most max bytes at out. */
-static int
-b64_decode(const char *s, size_t len, uint8_t *out, size_t max,
-    size_t *ret_len)
-{
-	*ret_len = 0;
-	if (sodium_base642bin(out, max, s, len, NULL, ret_len, NULL,
-	    sodium_base64_VARIANT_ORIGINAL) != 0) {
-		*ret_len = 0;
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * Split "name+hex8+base64" (after any "PRIVATE+KEY+") into its parts, as
  * Go's chop does: the name ends at the first '+', the key ID at the next,
@@ -296,8 +240,8 @@ split_key(const char *s, size_t len, const char *what, const char **name,
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "%s key '%.*s': key ID is not 8 hex digits", what,
 		    (int)*name_len, s);
-	if (b64_decode(p2 + 1, (size_t)(end - p2 - 1), buf, sizeof(buf),
-	    &n) != 0) {
+	if ((n = (size_t)ledger_b64_decode(p2 + 1, (size_t)(end - p2 - 1), buf,
+	    sizeof(buf), true)) == (size_t)-1) {
 		sodium_memzero(buf, sizeof(buf));
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "%s key '%.*s': bad base64", what, (int)*name_len, s);
@@ -721,8 +665,8 @@ ledger_note_open(const char *msg, size_t len,
 		b64 = sp != NULL ? sp + 1 : line + line_len;
 		b64_len = (size_t)(line + line_len - b64);
 		if (name_problem(name, name_len, 0) != NULL || b64_len == 0 ||
-		    b64_decode(b64, b64_len, raw, sizeof(raw), &raw_len) != 0 ||
-		    raw_len < 5) {
+		    (raw_len = (size_t)ledger_b64_decode(b64, b64_len, raw,
+		    sizeof(raw), true)) == (size_t)-1 || raw_len < 5) {
 			rc = ledger_errorf(err, LEDGER_EINVAL,
 			    "malformed note: bad signature line at byte %zu",
 			    (size_t)(p - msg));
@@ -933,8 +877,8 @@ ledger_checkpoint_parse(const char *text, size_t len,
 	if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "checkpoint has no root hash line");
-	if (nl - p != 44 || b64_decode(p, 44, cp.root, sizeof(cp.root),
-	    &n) != 0 || n != LEDGER_HASH_BYTES)
+	if (nl - p != 44 || ledger_b64_decode(p, 44, cp.root, sizeof(cp.root),
+	    true) != LEDGER_HASH_BYTES)
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "checkpoint root hash is not the base64 of 32 bytes");
 	p = nl + 1;

@@ -43,17 +43,6 @@ ledger_query_release(struct ledger_query *q)
 	ledger_query_init(q);
 }
 
-static bool
-all_hex(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return false;
-	return n > 0;
-}
-
 /* Take ownership of s (NULL: out of memory) as a value of vs; a value
  * already there is not added twice. */
 static enum ledger_status
@@ -99,7 +88,7 @@ ledger_query_add_subject(struct ledger_query *q, enum ledger_subject f,
 	    err)) != LEDGER_OK)
 		return rc;
 	len = strlen(norm);
-	if (f == LEDGER_SUBJ_COMMIT && all_hex(norm, len) && len < 40) {
+	if (f == LEDGER_SUBJ_COMMIT && ledger_all_hex(norm, len) && len < 40) {
 		if (len < 7) {
 			free(norm);
 			return ledger_errorf(err, LEDGER_EINVAL, "commit '%s' "
@@ -107,7 +96,7 @@ ledger_query_add_subject(struct ledger_query *q, enum ledger_subject f,
 		}
 		how = LEDGER_MATCH_PREFIX;
 	} else if (f == LEDGER_SUBJ_ARTIFACT && len == 64 &&
-	    all_hex(norm, len)) {
+	    ledger_all_hex(norm, len)) {
 		size_t i;
 
 		for (i = 0; i < len; i++)

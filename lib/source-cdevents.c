@@ -345,7 +345,7 @@ structured(const struct ledger_source *src, const char *auth, json_t *obj,
 		if ((raw = malloc(max)) == NULL)
 			return ledger_errorf(err, LEDGER_ENOMEM,
 			    "out of memory");
-		n = src_base64_decode(b64, strlen(b64), raw, max, true);
+		n = ledger_b64_decode(b64, strlen(b64), raw, max, true);
 		if (n < 0) {
 			free(raw);
 			return ledger_errorf(err, LEDGER_EINVAL,

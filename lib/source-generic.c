@@ -133,7 +133,7 @@ find_statement(json_t *v, json_t **ret, struct ledger_error *err)
 	max = strlen(b64) / 4 * 3 + 3;
 	if ((raw = malloc(max)) == NULL)
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-	if ((n = src_base64_decode(b64, strlen(b64), raw, max, false)) < 0) {
+	if ((n = ledger_b64_decode(b64, strlen(b64), raw, max, false)) < 0) {
 		free(raw);
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "DSSE envelope: payload is not base64");

@@ -249,32 +249,10 @@ github_normalize(const struct ledger_source *src,
 {
 	const char *event = src_header(req, "X-GitHub-Event");
 	const char *delivery = src_header(req, "X-GitHub-Delivery");
-	char *name = NULL;
-	enum ledger_status rc;
-	struct doc d;
-	json_t *root;
 
 	if (event == NULL || event[0] == '\0')
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "missing X-GitHub-Event header");
-	if ((rc = src_parse_body(req, JSON_OBJECT, &root, err)) != LEDGER_OK)
-		return rc;
-	d.body = root;
-	d.envelope = NULL;
-	d.action = src_action(github_actions, event, root);
-	if (d.action != NULL && d.action[0] != '\0') {
-		size_t n = strlen(event) + 1 + strlen(d.action) + 1;
-
-		if ((name = malloc(n)) == NULL) {
-			rc = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-			goto out;
-		}
-		snprintf(name, n, "%s.%s", event, d.action);
-	}
-	rc = src_emit(src, src_match(github_rules, event, &d),
-	    name != NULL ? name : event, delivery, auth, &d, out, err);
-out:
-	free(name);
-	json_decref(root);
-	return rc;
+	return src_emit_typed(src, req, event, delivery, auth, github_actions,
+	    github_rules, out, err);
 }

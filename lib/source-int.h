@@ -166,6 +166,18 @@ enum ledger_status src_emit(const struct ledger_source *src,
     const char *auth, const struct doc *d, struct evlist *out,
     struct ledger_error *err);
 
+/*
+ * The shape GitHub and GitLab share: the event type from a header, the
+ * body a JSON object, an action taken from it by actions, the source
+ * event "type.action" (or "type"), and one event by rules.
+ * Errors: those of src_parse_body and src_emit.
+ */
+enum ledger_status src_emit_typed(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char *event,
+    const char *delivery, const char *auth,
+    const struct action_path *actions, const struct rule *rules,
+    struct evlist *out, struct ledger_error *err);
+
 /* Fill e's subject fields from a field set (only fields still unset). */
 enum ledger_status src_fill(struct ledger_event *ev,
     const struct fieldset *fs, const struct doc *d,
@@ -207,11 +219,6 @@ char *src_digest(const char *s, size_t len, bool *nomem);
  * terminated); false if malformed. */
 bool src_pct_decode(const char *s, size_t n, char *out, size_t *ret_len);
 
-/* Decode base64 into out; -1 if malformed or longer than max.  strict:
- * only the standard alphabet with padding (signatures, CloudEvents
- * data_base64); else also URL-safe and unpadded (secrets, DSSE). */
-long src_base64_decode(const char *s, size_t len, uint8_t *out, size_t max,
-    bool strict);
 
 /* ---- per-type adapters (source-<type>.c) ---- */
 

@@ -246,7 +246,7 @@ load_signing_key(struct ledger_source *src, const uint8_t *s, size_t len,
 	}
 	if ((src->signing_key = sodium_malloc(SIGNING_KEY_MAX)) == NULL)
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-	n = src_base64_decode((const char *)s, len, src->signing_key,
+	n = ledger_b64_decode((const char *)s, len, src->signing_key,
 	    SIGNING_KEY_MAX, false);
 	if (n < SIGNING_KEY_MIN)
 		return ledger_errorf(err, LEDGER_EINVAL,
@@ -704,7 +704,7 @@ auth_standard_webhooks(const struct ledger_source *src,
 		if (end - p < 3 || strncmp(p, "v1,", 3) != 0)
 			continue;
 		seen_v1 = true;
-		n = src_base64_decode(p + 3, (size_t)(end - p - 3), got,
+		n = ledger_b64_decode(p + 3, (size_t)(end - p - 3), got,
 		    sizeof(got), true);
 		if (n == HMAC_BYTES && sodium_memcmp(want, got, HMAC_BYTES) == 0)
 			ok = true;
@@ -960,18 +960,6 @@ src_path_string(const struct doc *d, const char *path)
 
 /* ---- digests ---- */
 
-static bool
-all_hex(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' &&
-		    s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
-			return false;
-	return n > 0;
-}
-
 /* "alg:hex" with a known algorithm and the right number of digits. */
 static char *
 digest_exact(const char *s, size_t len, bool *nomem)
@@ -983,7 +971,7 @@ digest_exact(const char *s, size_t len, bool *nomem)
 	size_t i, a;
 	char *out;
 
-	if (len == 64 && all_hex(s, 64)) {
+	if (len == 64 && ledger_all_hex(s, 64)) {
 		if ((out = malloc(7 + 64 + 1)) == NULL) {
 			*nomem = true;
 			return NULL;
@@ -998,7 +986,7 @@ digest_exact(const char *s, size_t len, bool *nomem)
 
 		if (len == al + 1 + algs[a].hexlen &&
 		    strncasecmp(s, algs[a].alg, al) == 0 && s[al] == ':' &&
-		    all_hex(s + al + 1, algs[a].hexlen))
+		    ledger_all_hex(s + al + 1, algs[a].hexlen))
 			break;
 	}
 	if (a == sizeof(algs) / sizeof(*algs))
@@ -1016,18 +1004,6 @@ lower:
 	return out;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool
 src_pct_decode(const char *s, size_t n, char *out, size_t *ret_len)
 {
@@ -1041,8 +1017,8 @@ src_pct_decode(const char *s, size_t n, char *out, size_t *ret_len)
 		}
 		if (i + 2 >= n)
 			return false;
-		hi = hexval((unsigned char)s[i + 1]);
-		lo = hexval((unsigned char)s[i + 2]);
+		hi = ledger_hexval((unsigned char)s[i + 1]);
+		lo = ledger_hexval((unsigned char)s[i + 2]);
 		if (hi < 0 || lo < 0)
 			return false;
 		out[o++] = (char)(hi << 4 | lo);
@@ -1119,7 +1095,7 @@ looks_like_commit(const char *s, size_t n)
 {
 	size_t i;
 
-	if (n < 7 || n > 64 || !all_hex(s, n))
+	if (n < 7 || n > 64 || !ledger_all_hex(s, n))
 		return false;
 	for (i = 0; i < n; i++)
 		if (s[i] != '0')
@@ -1439,6 +1415,40 @@ fail:
 }
 
 enum ledger_status
+src_emit_typed(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char *event,
+    const char *delivery, const char *auth,
+    const struct action_path *actions, const struct rule *rules,
+    struct evlist *out, struct ledger_error *err)
+{
+	char *name = NULL;
+	enum ledger_status rc;
+	struct doc d;
+	json_t *root;
+
+	if ((rc = src_parse_body(req, JSON_OBJECT, &root, err)) != LEDGER_OK)
+		return rc;
+	d.body = root;
+	d.envelope = NULL;
+	d.action = src_action(actions, event, root);
+	if (d.action != NULL && d.action[0] != '\0') {
+		size_t n = strlen(event) + 1 + strlen(d.action) + 1;
+
+		if ((name = malloc(n)) == NULL) {
+			rc = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+			goto out;
+		}
+		snprintf(name, n, "%s.%s", event, d.action);
+	}
+	rc = src_emit(src, src_match(rules, event, &d),
+	    name != NULL ? name : event, delivery, auth, &d, out, err);
+out:
+	free(name);
+	json_decref(root);
+	return rc;
+}
+
+enum ledger_status
 src_emit(const struct ledger_source *src, const struct rule *rule,
     const char *event, const char *delivery, const char *auth,
     const struct doc *d, struct evlist *out, struct ledger_error *err)
@@ -1504,28 +1514,6 @@ src_parse_body(const struct ledger_hook_request *req, json_type want,
 	}
 	*ret = root;
 	return LEDGER_OK;
-}
-
-long
-src_base64_decode(const char *s, size_t len, uint8_t *out, size_t max,
-    bool strict)
-{
-	static const int variants[] = {
-		sodium_base64_VARIANT_ORIGINAL,
-		sodium_base64_VARIANT_ORIGINAL_NO_PADDING,
-		sodium_base64_VARIANT_URLSAFE,
-		sodium_base64_VARIANT_URLSAFE_NO_PADDING,
-	};
-	size_t i, n;
-
-	if (len == 0)
-		return -1;
-	for (i = 0; i < (strict ? 1 : sizeof(variants) / sizeof(*variants));
-	    i++)
-		if (sodium_base642bin(out, max, s, len, NULL, &n, NULL,
-		    variants[i]) == 0)
-			return (long)n;
-	return -1;
 }
 
 /* ---- normalize ---- */

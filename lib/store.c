@@ -170,9 +170,12 @@ migrate(struct ledger_store *s, struct ledger_error *err)
 	if ((rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q,
 	    NULL)) != SQLITE_OK)
 		return ledger_store_dberr(s, rc, err, "read schema version");
-	if (sqlite3_step(q) != SQLITE_ROW) {
+	if ((rc = sqlite3_step(q)) != SQLITE_ROW) {
+		/* The step's own code, not the prepare's SQLITE_OK. */
+		st = ledger_store_dberr(s, rc == SQLITE_DONE ? SQLITE_ERROR :
+		    rc, err, "read schema version");
 		sqlite3_finalize(q);
-		return ledger_store_dberr(s, rc, err, "read schema version");
+		return st;
 	}
 	version = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);

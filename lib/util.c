@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <libgen.h>
 
+#include <sodium.h>
+
 #include "ledger/entry.h"
 #include "ledger-int.h"
 
@@ -25,8 +27,8 @@ ledger_hex(const uint8_t *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int
-hexval(int c)
+int
+ledger_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -47,8 +49,8 @@ ledger_unhex(const char *s, uint8_t *out, size_t n, struct ledger_error *err)
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "expected %zu hex digits", 2 * n);
 	for (i = 0; i < n; i++) {
-		hi = hexval((unsigned char)s[2 * i]);
-		lo = hexval((unsigned char)s[2 * i + 1]);
+		hi = ledger_hexval((unsigned char)s[2 * i]);
+		lo = ledger_hexval((unsigned char)s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return ledger_errorf(err, LEDGER_EINVAL,
 			    "invalid hex digit in '%.16s'", s);
@@ -133,45 +135,102 @@ ledger_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+size_t
+ledger_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	uint32_t c;
+	size_t len, i;
+
+	if (n == 0)
+		return 0;
+	c = s[0];
+	if (c < 0x80) {
+		if (cp != NULL)
+			*cp = c;
+		return 1;
+	} else if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		c &= 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		c &= 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		c &= 0x07;
+	} else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	if (cp != NULL)
+		*cp = c;
+	return len;
+}
+
 bool
 ledger_utf8_valid(const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
-	uint32_t cp;
-	int len, k;
+	size_t i = 0, k;
 
 	while (i < n) {
-		unsigned char c = s[i];
-
-		if (c < 0x80) {
+		if (s[i] < 0x80) {
 			i++;
 			continue;
 		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			len = 2;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			len = 3;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			len = 4;
-			cp = c & 0x07;
-		} else
+		if ((k = ledger_utf8_decode(s + i, n - i, NULL)) == 0)
 			return false;
-		if (n - i < (size_t)len)
-			return false;
-		for (k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += (size_t)len;
+		i += k;
 	}
 	return true;
+}
+
+void
+ledger_b64_hash(const uint8_t h[LEDGER_HASH_BYTES],
+    char out[LEDGER_B64_HASH_SIZE])
+{
+	sodium_bin2base64(out, LEDGER_B64_HASH_SIZE, h, LEDGER_HASH_BYTES,
+	    sodium_base64_VARIANT_ORIGINAL);
+}
+
+long
+ledger_b64_decode(const char *s, size_t len, uint8_t *out, size_t max,
+    bool strict)
+{
+	static const int variants[] = {
+		sodium_base64_VARIANT_ORIGINAL,
+		sodium_base64_VARIANT_ORIGINAL_NO_PADDING,
+		sodium_base64_VARIANT_URLSAFE,
+		sodium_base64_VARIANT_URLSAFE_NO_PADDING,
+	};
+	size_t i, n;
+
+	if (len == 0)
+		return -1;
+	for (i = 0; i < (strict ? 1 : sizeof(variants) / sizeof(*variants));
+	    i++)
+		if (sodium_base642bin(out, max, s, len, NULL, &n, NULL,
+		    variants[i]) == 0)
+			return (long)n;
+	return -1;
+}
+
+bool
+ledger_all_hex(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ledger_hexval((unsigned char)s[i]) < 0)
+			return false;
+	return n > 0;
 }
 
 bool

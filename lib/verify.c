@@ -537,12 +537,6 @@ ledger_verifier_report(struct ledger_verifier *v, uint64_t seq,
 	report(&v->w, seq, p, "%s", detail);
 }
 
-uint64_t
-ledger_verifier_count(const struct ledger_verifier *v)
-{
-	return v->rep.entries;
-}
-
 void
 ledger_verifier_free(struct ledger_verifier *v)
 {

@@ -205,11 +205,11 @@ with_sig(const char *note, const uint8_t sig[68])
 static char *
 with_root(const char *note, const uint8_t root[32])
 {
-	char b64[TLOG_B64_SIZE], *out;
+	char b64[LEDGER_B64_HASH_SIZE], *out;
 	const char *l2 = strchr(note, '\n') + 1;
 	const char *l3 = strchr(l2, '\n') + 1;
 
-	tlog_b64(root, b64);
+	ledger_b64_hash(root, b64);
 	ck_assert_int_ne(asprintf(&out, "%.*s%s%s", (int)(l3 - note), note,
 	    b64, l3 + 44), -1);
 	return out;
@@ -853,10 +853,10 @@ static void
 expect_names_pin(const char *msg, const char *d, uint64_t size)
 {
 	struct tlog_checkpoint c;
-	char b64[TLOG_B64_SIZE], want[64];
+	char b64[LEDGER_B64_HASH_SIZE], want[64];
 
 	get_cp(d, size, &c);
-	tlog_b64(c.root, b64);
+	ledger_b64_hash(c.root, b64);
 	snprintf(want, sizeof(want), "size %" PRIu64 ",", size);
 	ck_assert_msg(strstr(msg, want) != NULL, "'%s' not in '%s'", want,
 	    msg);
@@ -1146,12 +1146,12 @@ static char *
 proof_json(const char *head, const char *key,
     uint8_t proof[][LEDGER_HASH_BYTES], size_t n)
 {
-	char *out, *more, b64[TLOG_B64_SIZE];
+	char *out, *more, b64[LEDGER_B64_HASH_SIZE];
 	size_t i;
 
 	ck_assert_int_ne(asprintf(&out, "%s\"%s\":[", head, key), -1);
 	for (i = 0; i < n; i++) {
-		tlog_b64(proof[i], b64);
+		ledger_b64_hash(proof[i], b64);
 		ck_assert_int_ne(asprintf(&more, "%s%s\"%s\"", out, i ? "," :
 		    "", b64), -1);
 		free(out);
@@ -1173,9 +1173,9 @@ static void
 serve_incl(const uint8_t proof[][LEDGER_HASH_BYTES], size_t n,
     const uint8_t leaf[32], uint64_t size)
 {
-	char head[256], b64[TLOG_B64_SIZE], *j;
+	char head[256], b64[LEDGER_B64_HASH_SIZE], *j;
 
-	tlog_b64(leaf, b64);
+	ledger_b64_hash(leaf, b64);
 	snprintf(head, sizeof(head), "{\"leaf_index\":6,\"tree_size\":%"
 	    PRIu64 ",\"leaf_hash\":\"%s\",", size, b64);
 	j = proof_json(head, "audit_path", (uint8_t (*)[32])proof, n);
@@ -1199,7 +1199,7 @@ serve_all(void)
 	uint8_t last[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES], leaf[32];
 	struct tlog_src src;
 	struct ledger_row row;
-	char sig[129], *j, head[256], b64[TLOG_B64_SIZE];
+	char sig[129], *j, head[256], b64[LEDGER_B64_HASH_SIZE];
 	size_t n;
 	bool has;
 
@@ -1228,7 +1228,7 @@ serve_all(void)
 	ledger_leaf_hash(row.entry, row.entry_len, leaf);
 	ledger_row_release(&row);
 	tlog_src_close(&src);
-	tlog_b64(leaf, b64);
+	ledger_b64_hash(leaf, b64);
 	snprintf(head, sizeof(head), "{\"leaf_index\":12,\"tree_size\":13,"
 	    "\"leaf_hash\":\"%s\",", b64);
 	j = proof_json(head, "audit_path", last, n);

@@ -14,6 +14,7 @@
 #ifndef LEDGER_ENTRY_H
 #define LEDGER_ENTRY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -235,6 +236,30 @@ enum ledger_status ledger_payload_deflate(const void *data, size_t len,
 enum ledger_status ledger_payload_inflate(const void *z, size_t zlen,
     size_t max_len, uint8_t **ret, size_t *ret_len,
     struct ledger_error *err) LEDGER_WUR;
+
+/*
+ * Decode one strict UTF-8 sequence from the n bytes at s: no overlong
+ * forms, no UTF-16 surrogates, nothing above U+10FFFF, nothing truncated
+ * (table 3-7 of the Unicode standard; Go's utf8.DecodeRune).  Returns its
+ * length and stores the code point in *cp (cp may be NULL), or returns 0
+ * if the bytes at s are not one.  The one UTF-8 decoder of the project.
+ */
+size_t ledger_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+
+/* Standard base64 (with padding) of a hash: 44 characters and a NUL. */
+#define LEDGER_B64_HASH_SIZE 45
+void ledger_b64_hash(const uint8_t h[LEDGER_HASH_BYTES],
+    char out[LEDGER_B64_HASH_SIZE]);
+
+/*
+ * Decode base64 from the len characters at s into at most max bytes at
+ * out; returns the length, or -1 if malformed or too long.  strict: only
+ * the standard alphabet with padding and unused bits zero (signatures,
+ * notes, CloudEvents data_base64); otherwise also URL-safe and unpadded
+ * (secrets, DSSE).
+ */
+long ledger_b64_decode(const char *s, size_t len, uint8_t *out, size_t max,
+    bool strict);
 
 /* Lower-case hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
 void ledger_hex(const uint8_t *in, size_t n, char *out);

@@ -63,10 +63,6 @@ void ledger_key_free(struct ledger_key *k);
 /* The key's verifier key (owned by k, valid until ledger_key_free). */
 const struct ledger_vkey *ledger_key_vkey(const struct ledger_key *k);
 
-/* Ed25519-sign len bytes of msg.  Cannot fail. */
-void ledger_key_sign(const struct ledger_key *k, const void *msg, size_t len,
-    uint8_t sig[LEDGER_SIG_BYTES]);
-
 /* Sign an entry: Ed25519 over LEDGER_ENTRY_SIG_PREFIX || leaf. */
 void ledger_key_sign_leaf(const struct ledger_key *k,
     const uint8_t leaf[LEDGER_HASH_BYTES], uint8_t sig[LEDGER_SIG_BYTES]);

@@ -129,8 +129,6 @@ void ledger_verifier_on_leaf(struct ledger_verifier *v,
     const uint8_t leaf[LEDGER_HASH_BYTES]), void *ctx);
 void ledger_verifier_report(struct ledger_verifier *v, uint64_t seq,
     enum ledger_problem p, const char *fmt, ...) LEDGER_PRINTF(4, 5);
-/* Entries checked so far. */
-uint64_t ledger_verifier_count(const struct ledger_verifier *v);
 
 #ifdef __cplusplus
 }
