@@ -169,7 +169,7 @@ print_row(void *ctx, const struct ledger_row *r)
 		struct ledger_buf b = LEDGER_BUF_INIT;
 
 		if (ledger_row_json(r->e.seq, r->entry, r->entry_len, r->sig,
-		    &r->e, -1, &b) != LEDGER_OK) {
+		    &r->e, -1, NULL, &b) != LEDGER_OK) {
 			ledger_buf_release(&b);
 			return 1;
 		}

@@ -34,6 +34,7 @@ cmd_show(struct cli *cli, int argc, char **argv)
 	unsigned long long seq;
 	char leaf_hex[65], sig_hex[129], sha_hex[65];
 	uint8_t leaf[LEDGER_HASH_BYTES], *payload = NULL;
+	char *headers = NULL;
 	size_t plen = 0;
 	int r, first, want_payload = 0, status;
 	enum ledger_status st;
@@ -59,6 +60,11 @@ cmd_show(struct cli *cli, int argc, char **argv)
 			fail("show %llu: %s", seq, err.msg);
 			return st == LEDGER_ENOTFOUND ? EXIT_NO : EXIT_TROUBLE;
 		}
+		if (ledger_store_get_headers(s, seq, &headers, &err) !=
+		    LEDGER_OK && err.code != LEDGER_ENOTFOUND) {
+			status = fail("headers of %llu: %s", seq, err.msg);
+			goto out;
+		}
 		st = ledger_store_get_payload(s, seq, &payload, &plen, &err);
 		if (st != LEDGER_OK && (want_payload ||
 		    st != LEDGER_ENOTFOUND)) {
@@ -79,7 +85,7 @@ cmd_show(struct cli *cli, int argc, char **argv)
 		struct ledger_buf b = LEDGER_BUF_INIT;
 
 		if (ledger_row_json(seq, row.entry, row.entry_len, row.sig,
-		    &row.e, payload != NULL, &b) != LEDGER_OK) {
+		    &row.e, payload != NULL, headers, &b) != LEDGER_OK) {
 			ledger_buf_release(&b);
 			status = fail("out of memory");
 			goto out;
@@ -95,6 +101,11 @@ cmd_show(struct cli *cli, int argc, char **argv)
 		    leaf_hex, sig_hex, row.e.key_id, row.e.payload_size,
 		    row.e.payload_type, sha_hex,
 		    payload ? "" : " (not stored)");
+		if (headers != NULL) {
+			printf("headers:    ");
+			term_print(stdout, headers, 0);
+			printf("\n");
+		}
 		if (payload != NULL && plen <= 64 * 1024) {
 			printf("\n");
 			fwrite(payload, 1, plen, stdout);
@@ -105,6 +116,7 @@ cmd_show(struct cli *cli, int argc, char **argv)
 	}
 	status = finish(EXIT_YES);
 out:
+	free(headers);
 	free(payload);
 	ledger_row_release(&row);
 	ledger_store_close(s);

@@ -721,7 +721,7 @@ list_row(void *ctx, const struct ledger_row *row)
 	if (L->n > 0)
 		L->err |= ledger_buf_addc(L->b, ',');
 	L->err |= ledger_row_json(row->e.seq, row->entry, row->entry_len,
-	    row->sig, &row->e, -1, L->b);
+	    row->sig, &row->e, -1, NULL, L->b);
 	L->n++;
 	L->last = row->e.seq;
 	return L->err;
@@ -824,6 +824,7 @@ safe_type(const char *t)
 static enum MHD_Result
 route_event(struct req *r, uint64_t seq)
 {
+	char *headers = NULL;
 	struct ledger_buf b = LEDGER_BUF_INIT;
 	struct ledger_store *s;
 	struct ledger_row row;
@@ -860,6 +861,9 @@ route_event(struct req *r, uint64_t seq)
 		ledger_row_release(&row);
 		return ret;
 	}
+	if (r->route == ROUTE_EVENT_GET &&
+	    ledger_store_get_headers(s, seq, &headers, &err) != LEDGER_OK)
+		headers = NULL;		/* none stored, or unreadable */
 	pool_put(s);
 	if (r->route == ROUTE_EVENT_ENTRY) {
 		size_t n = row.entry_len;
@@ -871,7 +875,8 @@ route_event(struct req *r, uint64_t seq)
 		    MHD_RESPMEM_MUST_FREE, NULL);
 	}
 	e = ledger_row_json(seq, row.entry, row.entry_len, row.sig, &row.e,
-	    -1, &b);
+	    -1, headers, &b);
+	free(headers);
 	ledger_row_release(&row);
 	if (e != 0) {
 		ledger_buf_release(&b);

@@ -515,6 +515,7 @@ ledger_event_free(struct ledger_event *ev)
 		return;
 	ledger_entry_release(&ev->e);
 	free(ev->payload_z);
+	free(ev->headers);
 	free(ev);
 }
 

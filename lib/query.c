@@ -328,7 +328,7 @@ ledger_query_encode(const struct ledger_query *q, struct ledger_buf *out,
 enum ledger_status
 ledger_row_json(uint64_t seq, const uint8_t *entry, size_t entry_len,
     const uint8_t sig[LEDGER_SIG_BYTES], const struct ledger_entry *e,
-    int stored, struct ledger_buf *out)
+    int stored, const char *headers, struct ledger_buf *out)
 {
 	uint8_t leaf[LEDGER_HASH_BYTES];
 	char leaf_hex[65], sig_hex[129], sha_hex[65];
@@ -352,6 +352,10 @@ ledger_row_json(uint64_t seq, const uint8_t *entry, size_t entry_len,
 	if (stored >= 0)
 		rc |= ledger_buf_adds(out, stored ? ",\"stored\":true" :
 		    ",\"stored\":false");
+	if (headers != NULL) {
+		rc |= ledger_buf_adds(out, ",\"headers\":");
+		rc |= ledger_buf_adds(out, headers);
+	}
 	rc |= ledger_buf_adds(out, "}}");
 	return rc == LEDGER_OK ? LEDGER_OK : LEDGER_ENOMEM;
 }

@@ -1518,7 +1518,57 @@ src_parse_body(const struct ledger_hook_request *req, json_type want,
 
 /* ---- normalize ---- */
 
-/* Give every event the raw body as its payload: compressed once, copied. */
+/*
+ * The headers a sender authenticates or identifies a delivery with, kept
+ * beside the payload so that the signature can be re-checked later with
+ * the shared secret.  Never a bearer secret: Authorization and
+ * X-Gitlab-Token are not in the list.
+ */
+static const char *const evidence_headers[] = {
+	"X-Hub-Signature-256", "X-GitHub-Delivery", "X-GitHub-Event",
+	"X-GitHub-Hook-ID", "webhook-id", "webhook-timestamp",
+	"webhook-signature", "X-Gitlab-Event", "X-Gitlab-Event-UUID",
+	"X-Ledger-Signature", "X-Ledger-Delivery", "X-Ledger-Event",
+	"Idempotency-Key", "ce-id", "ce-source", "ce-type", "ce-specversion",
+	"ce-time", "Content-Type",
+};
+
+/* The evidence headers of req as a canonical JSON object (NULL: none
+ * present).  A header that is not valid UTF-8 is left out. */
+static enum ledger_status
+evidence_json(const struct ledger_hook_request *req, char **ret,
+    struct ledger_error *err)
+{
+	json_t *o = json_object();
+	const char *v;
+	size_t i, len;
+	enum ledger_status rc = LEDGER_OK;
+
+	*ret = NULL;
+	if (o == NULL)
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	for (i = 0; i < sizeof(evidence_headers) / sizeof(*evidence_headers);
+	    i++) {
+		if ((v = src_header(req, evidence_headers[i])) == NULL ||
+		    strlen(v) > LEDGER_FIELD_MAX ||
+		    !ledger_utf8_valid(v, strlen(v)))
+			continue;
+		if (json_object_set_new(o, evidence_headers[i],
+		    json_string(v)) != 0) {
+			rc = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (json_object_size(o) > 0)
+		rc = ledger_jcs_encode(o, ret, &len, err);
+out:
+	json_decref(o);
+	return rc;
+}
+
+/* Give every event the raw body as its payload: compressed once, copied;
+ * and the delivery's evidence headers.  Events cloned from another one
+ * (in-toto subjects) may hold a payload already: it is replaced, freed. */
 static enum ledger_status
 set_payloads(struct evlist *out, const struct ledger_hook_request *req,
     struct ledger_error *err)
@@ -1526,7 +1576,7 @@ set_payloads(struct evlist *out, const struct ledger_hook_request *req,
 	struct ledger_event *first, *ev;
 	const char *ct = req->content_type;
 	enum ledger_status rc;
-	char mt[128];
+	char mt[128], *headers = NULL;
 	size_t i;
 
 	while (*ct == ' ' || *ct == '\t')
@@ -1543,12 +1593,21 @@ set_payloads(struct evlist *out, const struct ledger_hook_request *req,
 		    req->body : (const uint8_t *)"", req->body_len, mt, err);
 	} else if (rc != LEDGER_OK)
 		rc = ledger_errorf(err, rc, "out of memory");
-	if (rc != LEDGER_OK)
+	if (rc != LEDGER_OK || (rc = evidence_json(req, &headers, err)))
 		return rc;
+	free(first->headers);
+	first->headers = headers;
 	for (i = 1; i < out->n; i++) {
 		ev = out->v[i];
+		free(ev->e.payload_type);
+		free(ev->payload_z);
+		free(ev->headers);
+		ev->e.payload_type = NULL;
+		ev->payload_z = NULL;
+		ev->headers = NULL;
 		if ((rc = ledger_strdup(first->e.payload_type,
-		    &ev->e.payload_type, err)) != LEDGER_OK)
+		    &ev->e.payload_type, err)) != LEDGER_OK ||
+		    (rc = ledger_strdup(headers, &ev->headers, err)))
 			return rc;
 		if ((ev->payload_z = malloc(first->payload_zlen ?
 		    first->payload_zlen : 1)) == NULL)

@@ -57,7 +57,7 @@ static const char sql_insert_entry[] =
 	" ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
 	" ?20, ?21, ?22, ?23, ?24, ?25)";
 static const char sql_insert_payload[] =
-	"INSERT INTO payloads (seq, data) VALUES (?1, ?2)";
+	"INSERT INTO payloads (seq, data, headers) VALUES (?1, ?2, ?3)";
 static const char sql_insert_tree[] =
 	"INSERT INTO tree (id, hash) VALUES (?1, ?2)";
 static const char sql_update_head[] =
@@ -1166,6 +1166,7 @@ insert_one(struct ledger_store *s, const struct ledger_event *ev, size_t i,
 	sqlite3_bind_int64(q, 1, (sqlite3_int64)r->seq);
 	sqlite3_bind_blob(q, 2, ev->payload_z, (int)ev->payload_zlen,
 	    SQLITE_STATIC);
+	bind_text_or_null(q, 3, ev->headers);
 	if ((st = step_done(s, q, err, "insert payload")) != LEDGER_OK)
 		return st;
 
@@ -1537,6 +1538,35 @@ ledger_store_get_payload(struct ledger_store *s, uint64_t seq, uint8_t **ret,
 		    "no payload for entry %" PRIu64, seq);
 	else
 		st = ledger_store_dberr(s, rc, err, "read payload");
+	sqlite3_finalize(q);
+	return st;
+}
+
+enum ledger_status
+ledger_store_get_headers(struct ledger_store *s, uint64_t seq, char **ret,
+    struct ledger_error *err)
+{
+	sqlite3_stmt *q;
+	enum ledger_status st;
+	int rc;
+
+	*ret = NULL;
+	if (s->schema_version < 5)
+		return ledger_errorf(err, LEDGER_ENOTFOUND, "entry %" PRIu64
+		    " has no stored headers", seq);
+	if ((rc = sqlite3_prepare_v2(s->db, "SELECT headers FROM payloads"
+	    " WHERE seq = ?1", -1, &q, NULL)) != SQLITE_OK)
+		return ledger_store_dberr(s, rc, err, "read headers");
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)seq);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_TEXT)
+		st = ledger_strdup((const char *)sqlite3_column_text(q, 0), ret,
+		    err);
+	else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		st = ledger_errorf(err, LEDGER_ENOTFOUND, "entry %" PRIu64
+		    " has no stored headers", seq);
+	else
+		st = ledger_store_dberr(s, rc, err, "read headers");
 	sqlite3_finalize(q);
 	return st;
 }

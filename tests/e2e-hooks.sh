@@ -42,6 +42,21 @@ curl -sS -H "Authorization: Bearer $RTOK" "$URL/v1/events/$seq/payload" > "$T/st
 check "the stored payload is byte for byte the delivery" cmp -s "$T/stored" "$WR"
 check "the stored payload re-verifies against X-Hub-Signature-256" \
     test "$(hmac gh-secret-for-tests "$T/stored")" = "$(hmac gh-secret-for-tests "$WR")"
+"$LEDGERCTL" show -d "$D/var" --json "$seq" >"$T/show.json"
+check "show --json keeps the delivery's signature, id and event headers" \
+    python3 -c "
+import json,sys
+h=json.load(open(sys.argv[1]))['payload']['headers']
+assert h['X-GitHub-Delivery']=='d-001' and h['X-GitHub-Event']=='workflow_run'
+assert h['X-Hub-Signature-256'].startswith('sha256=')" "$T/show.json"
+sig=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['payload']['headers']['X-Hub-Signature-256'])" "$T/show.json")
+"$LEDGERCTL" show -d "$D/var" --payload "$seq" >"$T/stored2"
+check "years later: the stored signature re-checks against the stored payload" \
+    test "$sig" = "sha256=$(hmac gh-secret-for-tests "$T/stored2")"
+check "show (text) prints the headers line" bash -c \
+    "'$LEDGERCTL' show -d '$D/var' $seq | grep -q '^headers: .*X-Hub-Signature-256'"
+check "GET /v1/events/{seq} carries the headers too" bash -c \
+    "curl -sS -H 'Authorization: Bearer $RTOK' '$URL/v1/events/$seq' | grep -q '\"headers\":{.*\"X-GitHub-Delivery\":\"d-001\"'"
 st=$(gh "$WR" workflow_run d-001)
 r2=$(sed 's/.*"seq":\([0-9]*\).*/\1/' "$T/body")
 check "a redelivery answers 200 with the original receipt" test "$st/$r2" = "200/$seq"
@@ -104,6 +119,10 @@ st=$(curl -sS -o "$T/body" -w '%{http_code}' -X POST "$URL/v1/hooks/gl" \
     -H 'X-Gitlab-Event-UUID: gl-1' -H 'Content-Type: application/json' \
     --data-binary @"$GLP")
 check "GitLab Pipeline Hook with its token -> 201 build" bash -c "[ $st = 201 ] && '$LEDGERCTL' events -d '$D/var' --source gl --kind build --json | grep -q '\"auth\":\"gitlab-token\"'"
+glseq=$(sed 's/.*"seq":\([0-9]*\).*/\1/' "$T/body")
+check "the GitLab token (a bearer secret) is never stored with the headers" \
+    bash -c "'$LEDGERCTL' show -d '$D/var' $glseq | grep -q '^headers: .*X-Gitlab-Event-UUID' &&
+        ! sqlite3 '$D/var/ledger.db' 'SELECT headers FROM payloads' | grep -qi 'gitlab-token\|gl-token-for-tests'"
 n0=$(count)
 refused "GitLab wrong token" 401 "$(curl -sS -o "$T/body" -w '%{http_code}' \
     -X POST "$URL/v1/hooks/gl" -H 'X-Gitlab-Event: Pipeline Hook' \

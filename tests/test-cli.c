@@ -147,7 +147,8 @@ static const struct tamper {
 	{ "insert a forged row at the end",
 	  "CREATE TEMP TABLE t AS SELECT * FROM entries WHERE seq = 3; "
 	  "UPDATE t SET seq = 10, delivery = NULL; INSERT INTO entries SELECT * FROM t; "
-	  "INSERT INTO payloads SELECT 10, data FROM payloads WHERE seq = 3;",
+	  "INSERT INTO payloads (seq, data) SELECT 10, data FROM payloads "
+	  "WHERE seq = 3;",
 	  10, "inserted" },
 	{ "truncate the newest rows",
 	  "DELETE FROM payloads WHERE seq >= 8; DELETE FROM entries WHERE "

@@ -334,7 +334,8 @@ START_TEST(test_row_json_shape)
 	e.payload_size = 5;
 	e.payload_type = "text/\"x\"";
 	ck_assert_int_eq(ledger_row_json(42, (const uint8_t *)entry,
-	    strlen(entry), sig, &e, 1, &b), LEDGER_OK);
+	    strlen(entry), sig, &e, 1,
+	    "{\"webhook-id\":\"m1\"}", &b), LEDGER_OK);
 	doc = json_loadb(b.data, b.len, JSON_REJECT_DUPLICATES, NULL);
 	ck_assert_ptr_nonnull(doc);
 	ck_assert_int_eq(json_integer_value(json_object_get(doc, "seq")), 42);
@@ -350,6 +351,8 @@ START_TEST(test_row_json_shape)
 	ck_assert_str_eq(json_string_value(json_object_get(p, "type")),
 	    "text/\"x\"");
 	ck_assert(json_is_true(json_object_get(p, "stored")));
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(p,
+	    "headers"), "webhook-id")), "m1");
 	json_decref(doc);
 	ledger_buf_release(&b);
 }

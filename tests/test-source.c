@@ -2650,6 +2650,45 @@ START_TEST(test_source_intoto_one_event_per_subject)
 }
 END_TEST
 
+/* A generic document whose payload is a Statement with many subjects:
+ * the event is cloned per subject after it got its payload, and each
+ * clone's payload is replaced by the delivery's.  Nothing may leak (this
+ * suite runs under valgrind and LeakSanitizer): the attack of issue 10
+ * replayed one such delivery to exhaust memory. */
+START_TEST(test_source_intoto_document_many_subjects_no_leak)
+{
+	struct ledger_source *src = mksrc(GEN_CONFIG);
+	char *stmt = provenance_with_subjects(5), *body;
+	struct res res;
+	struct rq q;
+	size_t i;
+	int round;
+
+	body = malloc(strlen(stmt) + 128);
+	ck_assert_ptr_nonnull(body);
+	sprintf(body, "{\"kind\":\"artifact\",\"payload\":%s}", stmt);
+	for (round = 0; round < 3; round++) {
+		rq_init(&q, "application/json", body, strlen(body));
+		rq_set(&q, "X-Ledger-Delivery", "many");
+		rq_sign(&q, LEDGER_SOURCE_GENERIC);
+		deliver(src, &q, &res);
+		ck_class(&res, K_OK);
+		ck_assert_uint_eq(res.n, 5);
+		for (i = 0; i < res.n; i++) {
+			check_payload(res.evs[i], &q);
+			ck_assert_ptr_nonnull(res.evs[i]->headers);
+			ck_assert_ptr_nonnull(strstr(res.evs[i]->headers,
+			    "\"X-Ledger-Delivery\":\"many\""));
+		}
+		res_release(&res);
+		rq_release(&q);
+	}
+	free(body);
+	free(stmt);
+	ledger_source_free(src);
+}
+END_TEST
+
 START_TEST(test_source_intoto_dsse_bundle_and_document)
 {
 	/* the same provenance three ways: DSSE envelope, Sigstore bundle,
@@ -2951,6 +2990,7 @@ main(void)
 	tc = tcase_create("intoto");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_source_intoto_one_event_per_subject);
+	tcase_add_test(tc, test_source_intoto_document_many_subjects_no_leak);
 	tcase_add_test(tc, test_source_intoto_dsse_bundle_and_document);
 	tcase_add_loop_test(tc, test_source_generic_document_is_strict, 0, 6);
 	suite_add_tcase(s, tc);

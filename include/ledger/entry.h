@@ -169,6 +169,10 @@ struct ledger_event {
 	struct ledger_entry e;		/* kind, source, subject, payload_* */
 	uint8_t *payload_z;		/* zlib-compressed payload */
 	size_t payload_zlen;
+	char *headers;			/* NULL, or a JSON object: the headers
+					   the sender authenticated the
+					   delivery with, stored beside the
+					   payload (ledger/source.h) */
 };
 
 /* Stores a new empty event (kind other, no fields) in *ret; free it with

@@ -167,6 +167,18 @@ enum ledger_status ledger_store_query(struct ledger_store *s,
     int (*fn)(void *ctx, const struct ledger_row *row), void *ctx,
     struct ledger_error *err) LEDGER_WUR;
 
+/*
+ * The headers the sender of entry seq's delivery authenticated and
+ * identified it with (a webhook's signature, timestamp, delivery id and
+ * event; never a bearer secret), as the JSON object stored beside the
+ * payload; *ret is malloc'd.  They are not part of the signed entry: they
+ * let the signature be re-checked with the source's secret, against the
+ * payload whose hash the entry signs.
+ * Errors: LEDGER_ENOTFOUND (none stored), LEDGER_EDB, LEDGER_ENOMEM.
+ */
+enum ledger_status ledger_store_get_headers(struct ledger_store *s,
+    uint64_t seq, char **ret, struct ledger_error *err) LEDGER_WUR;
+
 /* Run a passive WAL checkpoint (for writers opened with
  * LEDGER_STORE_MANUAL_WAL; safe from another thread's own handle). */
 enum ledger_status ledger_store_wal_checkpoint(struct ledger_store *s,
