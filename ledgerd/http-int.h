@@ -1,0 +1,98 @@
+/*
+ * http-int.h - what the HTTP server's files share (ledgerd/http*.c)
+ *
+ * http.c runs the server: connections, authentication, bodies, the
+ * routing table and the handler.  http-reply.c builds answers,
+ * http-write.c and http-read.c hold the routes.
+ */
+#ifndef LEDGERD_HTTP_INT_H
+#define LEDGERD_HTTP_INT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "ledger/source.h"
+#include "ledgerd.h"
+
+enum state { ST_NEW, ST_READING, ST_WAITING, ST_DONE };
+
+struct srcset {
+	struct ledger_sources *set;
+	atomic_int refs;
+};
+
+struct req {
+	enum route route;
+	enum state state;
+	unsigned status;
+	struct timespec start;
+	struct ledger_buf body;
+	bool too_large;
+	char auth[48];			/* source.auth for the entry */
+	struct ledger_event **evs;	/* what this request appends */
+	size_t nev;
+	struct ledger_receipt *receipts;
+	struct pending p;
+	atomic_bool finished;
+	struct MHD_Connection *conn;
+	struct srcset *sources;		/* hooks: a reference, released at
+					   completion */
+	const struct ledger_source *src;
+	char hook[LEDGER_SOURCE_NAME_MAX + 1];
+};
+
+
+/* Seconds since t0 (CLOCK_MONOTONIC). */
+double elapsed(const struct timespec *t0);
+
+/* A read-only store handle from the pool (NULL: err says why), and back. */
+struct ledger_store *pool_get(struct ledger_error *err);
+void pool_put(struct ledger_store *s);
+
+/* The log's origin (for receipts) and the data directory. */
+const char *http_origin(void);
+const char *http_data_dir(void);
+
+/* ---- http-reply.c ---- */
+extern const char *const retry_after[];	/* Retry-After: 1 */
+extern const char *const www_auth[];	/* WWW-Authenticate: Bearer */
+/* Queue a response; hdrs is NULL or name, value, ..., NULL.  buf is freed
+ * by MHD when mode says so. */
+enum MHD_Result send_buf(struct req *r, unsigned status, const char *type,
+    void *buf, size_t len, enum MHD_ResponseMemoryMode mode,
+    const char *const *hdrs);
+/* Send b (consumed) as application/json with a final newline. */
+enum MHD_Result send_json(struct req *r, unsigned status,
+    struct ledger_buf *b, const char *const *hdrs);
+/* Append s as a JSON string (escaped if it is not valid UTF-8). */
+int add_jstr(struct ledger_buf *b, const char *s);
+/* {"error": code, "message": ...} */
+enum MHD_Result send_error(struct req *r, unsigned status, const char *code,
+    const char *const *hdrs, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* The one map from a library status to an HTTP answer. */
+enum MHD_Result send_status(struct req *r, const struct ledger_error *err);
+
+/* ---- http-write.c ---- */
+/* Queue r's events for the sequencer (connection suspended). */
+enum MHD_Result submit(struct req *r);
+/* Answer a write once the sequencer is done with it. */
+enum MHD_Result finish_write(struct req *r);
+enum MHD_Result route_events_post(struct req *r);
+enum MHD_Result route_hook(struct req *r);
+
+/* ---- http-read.c ---- */
+/* A decimal uint64 of n characters, no sign or leading zero. */
+bool parse_seq(const char *s, size_t n, uint64_t *ret);
+enum MHD_Result route_events_list(struct req *r);
+enum MHD_Result route_event(struct req *r, uint64_t seq);
+enum MHD_Result route_healthz(struct req *r);
+enum MHD_Result route_checkpoint(struct req *r, bool latest, uint64_t size);
+enum MHD_Result route_proof(struct req *r, bool inclusion);
+enum MHD_Result route_metrics(struct req *r);
+
+#endif

@@ -1,0 +1,426 @@
+/*
+ * http-read.c - the read routes: entries, listings, health, checkpoints,
+ * proofs and metrics; each reads from a pooled read-only store handle
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+
+#include <microhttpd.h>
+
+#include "ledger/query.h"
+#include "ledger/tree.h"
+#include "http-int.h"
+
+#define LIST_LIMIT_DEFAULT 100
+#define LIST_LIMIT_MAX 1000
+#define MIN_FREE_BYTES (1u << 20)
+
+bool
+parse_seq(const char *s, size_t n, uint64_t *ret)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (n == 0 || n > 19 || (n > 1 && s[0] == '0'))
+		return false;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*ret = v;
+	return true;
+}
+
+struct list_ctx {
+	struct ledger_buf *b;
+	uint64_t n, last;
+	int err;
+};
+
+static int
+list_row(void *ctx, const struct ledger_row *row)
+{
+	struct list_ctx *L = ctx;
+
+	if (L->n > 0)
+		L->err |= ledger_buf_addc(L->b, ',');
+	L->err |= ledger_row_json(row->e.seq, row->entry, row->entry_len,
+	    row->sig, &row->e, -1, NULL, L->b);
+	L->n++;
+	L->last = row->e.seq;
+	return L->err;
+}
+
+struct query_args {
+	struct ledger_query *q;
+	struct ledger_error err;
+	bool bad;
+};
+
+/* Every query parameter through ledger_query_param: repeated names are
+ * ORed, an unknown one or one without a value is refused. */
+static enum MHD_Result
+query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct query_args *a = cls;
+
+	(void)kind;
+	if (ledger_query_param(a->q, key, value, &a->err) != LEDGER_OK) {
+		a->bad = true;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+enum MHD_Result
+route_events_list(struct req *r)
+{
+	struct ledger_buf b = LEDGER_BUF_INIT;
+	struct ledger_query q;
+	struct list_ctx L;
+	struct ledger_store *s;
+	struct ledger_error err;
+	struct query_args a = { &q, { 0 }, false };
+
+	ledger_query_init(&q);
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_arg,
+	    &a);
+	if (!a.bad && ledger_query_check(&q, &a.err) != LEDGER_OK)
+		a.bad = true;
+	if (!a.bad && (q.limit > LIST_LIMIT_MAX || (q.limit == 0 &&
+	    MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+	    "limit") != NULL))) {
+		a.bad = true;
+		snprintf(a.err.msg, sizeof(a.err.msg), "limit must be from 1 "
+		    "to %d", LIST_LIMIT_MAX);
+	}
+	if (a.bad) {
+		ledger_query_release(&q);
+		return send_error(r, 400, "bad_request", NULL, "%s", a.err.msg);
+	}
+	if (q.limit == 0)
+		q.limit = LIST_LIMIT_DEFAULT;
+	if ((s = pool_get(&err)) == NULL) {
+		ledger_query_release(&q);
+		return send_status(r, &err);
+	}
+	memset(&L, 0, sizeof(L));
+	L.b = &b;
+	L.err = ledger_buf_adds(&b, "{\"events\":[");
+	if (ledger_store_query(s, &q, list_row, &L, &err) != LEDGER_OK) {
+		pool_put(s);
+		ledger_buf_release(&b);
+		ledger_query_release(&q);
+		return send_status(r, &err);
+	}
+	pool_put(s);
+	if (L.n == q.limit)
+		L.err |= ledger_buf_addf(&b, "],\"next_after_seq\":%" PRIu64 "}",
+		    L.last);
+	else
+		L.err |= ledger_buf_adds(&b, "],\"next_after_seq\":null}");
+	ledger_query_release(&q);
+	if (L.err) {
+		ledger_buf_release(&b);
+		return send_error(r, 503, "unavailable", retry_after,
+		    "out of memory");
+	}
+	return send_json(r, 200, &b, NULL);
+}
+
+/* Only a plain media type is echoed back as Content-Type. */
+static const char *
+safe_type(const char *t)
+{
+	size_t i;
+
+	if (t == NULL || *t == '\0' || strlen(t) > 100)
+		return "application/octet-stream";
+	for (i = 0; t[i]; i++)
+		if (!(t[i] >= 'a' && t[i] <= 'z') && !(t[i] >= 'A' &&
+		    t[i] <= 'Z') && !(t[i] >= '0' && t[i] <= '9') &&
+		    !strchr("/+.-_=; ", t[i]))
+			return "application/octet-stream";
+	return t;
+}
+
+enum MHD_Result
+route_event(struct req *r, uint64_t seq)
+{
+	char *headers = NULL;
+	struct ledger_buf b = LEDGER_BUF_INIT;
+	struct ledger_store *s;
+	struct ledger_row row;
+	struct ledger_error err;
+	enum ledger_status st;
+	enum MHD_Result ret;
+	uint8_t *payload;
+	size_t plen;
+	int e = 0;
+
+	if ((s = pool_get(&err)) == NULL)
+		return send_status(r, &err);
+	if ((st = ledger_store_get(s, seq, &row, &err)) != LEDGER_OK) {
+		pool_put(s);
+		if (st == LEDGER_ENOTFOUND)
+			ledger_errorf(&err, st, "no entry %" PRIu64, seq);
+		return send_status(r, &err);
+	}
+	if (r->route == ROUTE_EVENT_PAYLOAD) {
+		st = ledger_store_get_payload(s, seq, &payload, &plen, &err);
+		pool_put(s);
+		if (st != LEDGER_OK) {
+			ledger_row_release(&row);
+			if (st == LEDGER_ENOTFOUND)
+				ledger_errorf(&err, st, "payload of entry %"
+				    PRIu64 " is not stored", seq);
+			else if (st == LEDGER_EINVAL)	/* corrupt */
+				ledger_errorf(&err, LEDGER_ECHAIN, "payload of "
+				    "entry %" PRIu64 ": %s", seq, err.msg);
+			return send_status(r, &err);
+		}
+		ret = send_buf(r, 200, safe_type(row.e.payload_type), payload,
+		    plen, MHD_RESPMEM_MUST_FREE, NULL);
+		ledger_row_release(&row);
+		return ret;
+	}
+	if (r->route == ROUTE_EVENT_GET &&
+	    ledger_store_get_headers(s, seq, &headers, &err) != LEDGER_OK)
+		headers = NULL;		/* none stored, or unreadable */
+	pool_put(s);
+	if (r->route == ROUTE_EVENT_ENTRY) {
+		size_t n = row.entry_len;
+		void *p = row.entry;
+
+		row.entry = NULL;
+		ledger_row_release(&row);
+		return send_buf(r, 200, "application/json", p, n,
+		    MHD_RESPMEM_MUST_FREE, NULL);
+	}
+	e = ledger_row_json(seq, row.entry, row.entry_len, row.sig, &row.e,
+	    -1, headers, &b);
+	free(headers);
+	ledger_row_release(&row);
+	if (e != 0) {
+		ledger_buf_release(&b);
+		return send_error(r, 503, "unavailable", retry_after,
+		    "out of memory");
+	}
+	return send_json(r, 200, &b, NULL);
+}
+
+/* The committed size: the sequencer's, or the store's when no sequencer
+ * runs (writes refused). */
+static uint64_t
+healthz_size(void)
+{
+	struct ledger_store *s;
+	uint64_t n = seq_log_size();
+
+	if (seq_refusal() != NULL && (s = pool_get(NULL)) != NULL) {
+		if (ledger_store_size(s, &n, NULL) != LEDGER_OK)
+			n = 0;
+		pool_put(s);
+	}
+	return n;
+}
+
+enum MHD_Result
+route_healthz(struct req *r)
+{
+	struct ledger_buf b = LEDGER_BUF_INIT;
+	struct statvfs vfs;
+	const char *why = NULL;
+
+	if (seq_refusal() != NULL)
+		why = seq_refusal();
+	else if (!seq_healthy())
+		why = "the last write to the store failed";
+	else if (statvfs(http_data_dir(), &vfs) == 0 &&
+	    (unsigned long long)vfs.f_bavail * vfs.f_frsize < MIN_FREE_BYTES)
+		why = "the data directory's file system is full";
+	if (why != NULL) {
+		if (ledger_buf_adds(&b, "{\"status\":\"unavailable\","
+		    "\"reason\":") || add_jstr(&b, why) ||
+		    ledger_buf_addf(&b, ",\"log_size\":%" PRIu64 "}",
+		    healthz_size())) {
+			ledger_buf_release(&b);
+			return MHD_NO;
+		}
+		return send_json(r, 503, &b, retry_after);
+	}
+	if (ledger_buf_addf(&b, "{\"status\":\"ok\",\"log_size\":%" PRIu64
+	    "}", healthz_size())) {
+		ledger_buf_release(&b);
+		return MHD_NO;
+	}
+	return send_json(r, 200, &b, NULL);
+}
+
+/* ---- checkpoints and proofs (public) ---- */
+
+enum MHD_Result
+route_checkpoint(struct req *r, bool latest, uint64_t size)
+{
+	struct ledger_signed_checkpoint cp;
+	struct ledger_store *s;
+	struct ledger_error err;
+	enum ledger_status st;
+	size_t len;
+	char *note;
+
+	if ((s = pool_get(&err)) == NULL)
+		return send_status(r, &err);
+	st = latest ? ledger_store_checkpoint_latest(s, &cp, &err) :
+	    ledger_store_checkpoint_get(s, size, &cp, &err);
+	pool_put(s);
+	if (st != LEDGER_OK)
+		return send_status(r, &err);
+	note = cp.note;
+	len = cp.note_len;
+	cp.note = NULL;
+	return send_buf(r, 200, "text/plain; charset=utf-8", note, len,
+	    MHD_RESPMEM_MUST_FREE, NULL);
+}
+
+/* A query parameter that must be a decimal uint64: 1 ok, 0 absent,
+ * -1 malformed. */
+static int
+query_u64(struct req *r, const char *name, uint64_t *ret)
+{
+	const char *v = MHD_lookup_connection_value(r->conn,
+	    MHD_GET_ARGUMENT_KIND, name);
+
+	if (v == NULL)
+		return 0;
+	return parse_seq(v, strlen(v), ret) ? 1 : -1;
+}
+
+static int
+add_b64(struct ledger_buf *b, const uint8_t *h)
+{
+	char out[LEDGER_B64_HASH_SIZE];
+
+	ledger_b64_hash(h, out);
+	return ledger_buf_addc(b, '"') | ledger_buf_adds(b, out) |
+	    ledger_buf_addc(b, '"');
+}
+
+struct known_args {
+	const char *const *names;
+	const char *bad;
+};
+
+static enum MHD_Result
+check_known(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct known_args *a = cls;
+	size_t i;
+
+	(void)kind;
+	(void)value;
+	for (i = 0; a->names[i] != NULL; i++)
+		if (strcmp(key, a->names[i]) == 0)
+			return MHD_YES;
+	a->bad = key;
+	return MHD_NO;
+}
+
+enum MHD_Result
+route_proof(struct req *r, bool inclusion)
+{
+	static const char *const inc_args[] = { "seq", "size", NULL };
+	static const char *const con_args[] = { "first", "second", NULL };
+	struct known_args a = { inclusion ? inc_args : con_args, NULL };
+	uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES];
+	uint8_t leaf[LEDGER_HASH_BYTES];
+	struct ledger_buf b = LEDGER_BUF_INIT;
+	struct ledger_signed_checkpoint cp;
+	struct ledger_store *s;
+	struct ledger_error err;
+	enum ledger_status st;
+	uint64_t x = 0, y = 0;
+	size_t n, i;
+	int hx, hy, e = 0;
+
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_known,
+	    &a);
+	if (a.bad != NULL)
+		return send_error(r, 400, "bad_request", NULL,
+		    "unknown parameter '%.64s'", a.bad);
+	hx = query_u64(r, inclusion ? "seq" : "first", &x);
+	hy = query_u64(r, inclusion ? "size" : "second", &y);
+	if (hx <= 0)
+		return send_error(r, 400, "bad_request", NULL,
+		    "'%s' is required and must be a non-negative integer",
+		    inclusion ? "seq" : "first");
+	if (hy < 0)
+		return send_error(r, 400, "bad_request", NULL,
+		    "'%s' must be a non-negative integer",
+		    inclusion ? "size" : "second");
+	if ((s = pool_get(&err)) == NULL)
+		return send_status(r, &err);
+	if (hy == 0) {	/* default: the newest checkpoint's size */
+		if (ledger_store_checkpoint_latest(s, &cp, &err)) {
+			pool_put(s);
+			return send_status(r, &err);
+		}
+		y = cp.size;
+		ledger_signed_checkpoint_release(&cp);
+	}
+	if (inclusion)
+		st = ledger_store_prove_inclusion(s, x, y, proof, &n, &err);
+	else
+		st = ledger_store_prove_consistency(s, x, y, proof, &n, &err);
+	if (st == LEDGER_OK && inclusion) {
+		/* The stored level-0 hash is the leaf hash: one point read,
+		 * not the whole entry.  The client checks it against the
+		 * entry it holds anyway. */
+		st = ledger_store_leaf_hash(s, x, leaf, &err);
+	}
+	pool_put(s);
+	if (st != LEDGER_OK)
+		return send_status(r, &err);
+	if (inclusion) {
+		e |= ledger_buf_addf(&b, "{\"leaf_index\":%" PRIu64 ","
+		    "\"tree_size\":%" PRIu64 ",\"leaf_hash\":", x, y);
+		e |= add_b64(&b, leaf);
+		e |= ledger_buf_adds(&b, ",\"audit_path\":[");
+	} else
+		e |= ledger_buf_addf(&b, "{\"first\":%" PRIu64 ",\"second\":%"
+		    PRIu64 ",\"consistency\":[", x, y);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			e |= ledger_buf_addc(&b, ',');
+		e |= add_b64(&b, proof[i]);
+	}
+	e |= ledger_buf_adds(&b, "]}");
+	if (e != 0) {
+		ledger_buf_release(&b);
+		return send_error(r, 503, "unavailable", retry_after,
+		    "out of memory");
+	}
+	return send_json(r, 200, &b, NULL);
+}
+
+enum MHD_Result
+route_metrics(struct req *r)
+{
+	size_t len;
+	char *text = metrics_render(&len);
+
+	if (text == NULL)
+		return send_error(r, 503, "unavailable", retry_after,
+		    "out of memory");
+	return send_buf(r, 200, "text/plain; version=0.0.4", text, len,
+	    MHD_RESPMEM_MUST_FREE, NULL);
+}
+
