@@ -165,7 +165,7 @@ ledger_query_param(struct ledger_query *q, const char *name,
     const char *value, struct ledger_error *err)
 {
 	enum ledger_status rc;
-	uint64_t n;
+	uint64_t n = 0;
 	int f;
 
 	if (value == NULL)
