@@ -80,7 +80,27 @@ count() { "$LEDGERCTL" events -d "$1/var" --json | wc -l; }
 verify() { "$LEDGERCTL" verify -d "$1/var" >/dev/null 2>&1; }
 jerr() { grep -q "\"error\":\"$1\"" "$T/body"; }
 
+# The sanitizer build's daemons report at exit: stop every daemon still
+# running with SIGTERM (so LeakSanitizer runs), then any AddressSanitizer,
+# LeakSanitizer or UndefinedBehaviorSanitizer report in a daemon's log is
+# a failure.  A daemon killed with -9 on purpose reports nothing.
+sanitizer_check() {
+	local p f
+	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do
+		for _ in $(seq 1 100); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
+	done
+	while IFS= read -r f; do
+		bad "sanitizer report in $f: $(grep -m1 -E 'ERROR: (Leak|Address)Sanitizer|runtime error:' "$f")"
+	done < <(grep -rlE 'ERROR: (Leak|Address)Sanitizer|runtime error:' \
+	    --include=log --include='*.log' "$T" 2>/dev/null)
+}
+
 summary() {
+	sanitizer_check
 	echo
 	echo "$PASS passed, $FAIL failed"
 	[ "$FAIL" = 0 ]
