@@ -30,6 +30,7 @@ config_defaults(struct config *c)
 	c->data_dir = strdup("./var");
 	c->max_body_bytes = 1u << 20;
 	c->max_connections = 256;
+	c->max_connections_per_client = 64;
 	c->request_timeout_s = 30;
 	c->idle_timeout_s = 60;
 	c->batch_max = 256;
@@ -330,6 +331,9 @@ apply(struct loader *L, json_t *root, struct config *c)
 		} else if (strcmp(key, "max_connections") == 0) {
 			if (get_uint(L, key, val, 1, 10000, &v))
 				c->max_connections = (unsigned)v;
+		} else if (strcmp(key, "max_connections_per_client") == 0) {
+			if (get_uint(L, key, val, 1, 10000, &v))
+				c->max_connections_per_client = (unsigned)v;
 		} else if (strcmp(key, "request_timeout_s") == 0) {
 			if (get_uint(L, key, val, 1, 3600, &v))
 				c->request_timeout_s = (unsigned)v;

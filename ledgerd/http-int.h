@@ -57,6 +57,17 @@ void pool_put(struct ledger_store *s);
 const char *http_origin(void);
 const char *http_data_dir(void);
 
+/* ---- http-conn.c ---- */
+/* MHD's connection notification: register and unregister. */
+void conn_notify(void *cls, struct MHD_Connection *conn,
+    void **socket_context, enum MHD_ConnectionNotificationCode toe);
+/* A request's headers are complete (true), or it was answered (false). */
+void conn_mark(struct MHD_Connection *conn, bool in_request);
+/* Close (shutdown) connections waiting for headers longer than limit s. */
+void conn_sweep(unsigned limit);
+/* Open connections. */
+unsigned conn_count(void);
+
 /* ---- http-reply.c ---- */
 extern const char *const retry_after[];	/* Retry-After: 1 */
 extern const char *const www_auth[];	/* WWW-Authenticate: Bearer */

@@ -47,7 +47,6 @@ static struct {
 	_Atomic unsigned max_connections;
 	_Atomic unsigned request_timeout_s;
 	atomic_bool anonymous_read;
-	atomic_uint connections;
 	atomic_uint inflight;
 	struct srcset *sources;		/* under mu */
 } H = {
@@ -463,7 +462,11 @@ handle_first(struct req *r, const char *url, const char *method)
 	d = route_find(url, &seq, &name, &malformed);
 	r->route = d == NULL ? ROUTE_OTHER : get ? d->get : post ? d->post :
 	    ROUTE_OTHER;
-	if (atomic_load(&H.connections) > atomic_load(&H.max_connections)) {
+	/* Past max_connections only /healthz is served, from the reserve of
+	 * 64 connections MHD keeps above it: the health check answers
+	 * during a connection flood. */
+	if (conn_count() > atomic_load(&H.max_connections) &&
+	    r->route != ROUTE_HEALTHZ) {
 		metrics_reject(REJECT_CONNECTIONS);
 		return send_error(r, 503, "unavailable", retry_after,
 		    "too many connections; retry later");
@@ -523,6 +526,7 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 		r->conn = conn;
 		r->route = ROUTE_OTHER;
 		*con_cls = r;
+		conn_mark(conn, true);
 		atomic_fetch_add(&H.inflight, 1);
 		return handle_first(r, url, method);
 	}
@@ -558,10 +562,10 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct req *r = *con_cls;
 
 	(void)cls;
-	(void)conn;
 	(void)toe;
 	if (r == NULL)
 		return;
+	conn_mark(conn, false);
 	metrics_request(r->route, r->status, elapsed(&r->start));
 	if (r->state == ST_WAITING && !atomic_load(&r->finished)) {
 		/* Cannot happen while suspended; never free a queued item. */
@@ -578,18 +582,10 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	atomic_fetch_sub(&H.inflight, 1);
 }
 
-static void
-notify_conn(void *cls, struct MHD_Connection *conn, void **socket_context,
-    enum MHD_ConnectionNotificationCode toe)
+void
+http_sweep(void)
 {
-	(void)cls;
-	(void)conn;
-	(void)socket_context;
-	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
-		atomic_fetch_add(&H.connections, 1);
-	else
-		atomic_fetch_sub(&H.connections, 1);
-	metrics_set_connections(atomic_load(&H.connections));
+	conn_sweep(atomic_load(&H.request_timeout_s));
 }
 
 static void mhd_log(void *, const char *, va_list)
@@ -725,10 +721,11 @@ http_serve(const struct config *c)
 	    MHD_OPTION_LISTEN_SOCKET, H.listen_fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(ncpu > 0 ? ncpu : 2),
 	    MHD_OPTION_CONNECTION_LIMIT, c->max_connections + 64,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, c->max_connections_per_client,
 	    MHD_OPTION_CONNECTION_TIMEOUT, c->idle_timeout_s,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-	    MHD_OPTION_NOTIFY_CONNECTION, notify_conn, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, conn_notify, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_END);
 	if (H.d == NULL) {

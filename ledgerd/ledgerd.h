@@ -42,6 +42,7 @@ struct config {
 	char *origin;			/* NULL: the default */
 	size_t max_body_bytes;
 	unsigned max_connections;
+	unsigned max_connections_per_client;	/* per client address */
 	unsigned request_timeout_s;
 	unsigned idle_timeout_s;
 	unsigned batch_max;
@@ -138,6 +139,11 @@ void http_set_config(const struct config *c);
 void http_set_sources(struct config *c);
 /* Stop accepting, answer every request in flight, then return. */
 void http_drain_and_stop(void);
+/* Close every connection that has not sent a complete request (its
+ * headers) within request_timeout_s of connecting or of the end of its
+ * previous request: slow-header clients cannot hold connections.  Called
+ * from the main loop. */
+void http_sweep(void);
 /* Reload API tokens from the store. */
 void http_reload_tokens(void);
 

@@ -533,6 +533,7 @@ main(int argc, char **argv)
 		}
 		/* Housekeeping. */
 		ticks++;
+		http_sweep();
 		if (ledger_store_wal_checkpoint(maint, &err) != LEDGER_OK)
 			log_warn("wal checkpoint: %s", err.msg);
 		if (ticks % 10 == 0)	/* tokens: every 2 s */

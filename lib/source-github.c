@@ -242,6 +242,30 @@ github_media_type(const char *mt, const struct ledger_hook_request *req,
 	    "unsupported media type '%.64s' (want application/json)", mt);
 }
 
+/* X-GitHub-Event is not signed (the HMAC covers the body only): for the
+ * types the rules map to a kind, the body must have the type's own
+ * object, and not a more specific type's. */
+static const struct shape github_shapes[] = {
+	{ "deployment_status", NULL, { "deployment_status" }, { NULL } },
+	{ "deployment", NULL, { "deployment" }, { "deployment_status" } },
+	{ "deployment_review", NULL, { "workflow_run" }, { "deployment",
+	    "deployment_status" } },
+	{ "deployment_protection_rule", NULL, { "deployment_callback_url" },
+	    { NULL } },
+	{ "workflow_run", NULL, { "workflow_run" }, { "deployment",
+	    "deployment_status", "workflow_job", "requestor" } },
+	{ "workflow_job", NULL, { "workflow_job" }, { NULL } },
+	{ "check_run", NULL, { "check_run" }, { "deployment_status" } },
+	{ "check_suite", NULL, { "check_suite" }, { "check_run" } },
+	{ "push", NULL, { "ref", "commits" }, { NULL } },
+	{ "release", NULL, { "release" }, { NULL } },
+	{ "registry_package", NULL, { "registry_package" }, { NULL } },
+	{ "package", NULL, { "package" }, { NULL } },
+	{ "pull_request_review", NULL, { "review" }, { NULL } },
+	{ "ping", NULL, { "zen" }, { NULL } },
+	{ NULL, NULL, { NULL }, { NULL } },
+};
+
 enum ledger_status
 github_normalize(const struct ledger_source *src,
     const struct ledger_hook_request *req, const char *auth,
@@ -254,5 +278,5 @@ github_normalize(const struct ledger_source *src,
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "missing X-GitHub-Event header");
 	return src_emit_typed(src, req, event, delivery, auth, github_actions,
-	    github_rules, out, err);
+	    github_rules, github_shapes, "X-GitHub-Event", out, err);
 }

@@ -125,6 +125,26 @@ static const struct action_path gitlab_actions[] = {
 	{ NULL, NULL },
 };
 
+/* X-Gitlab-Event is signed by nothing: it must name the body's own
+ * object_kind. */
+static const struct shape gitlab_shapes[] = {
+	{ "Pipeline Hook", "pipeline", { NULL }, { NULL } },
+	{ "Job Hook", "build", { NULL }, { NULL } },
+	{ "Deployment Hook", "deployment", { NULL }, { NULL } },
+	{ "Merge Request Hook", "merge_request", { NULL }, { NULL } },
+	{ "Release Hook", "release", { NULL }, { NULL } },
+	{ "Push Hook", "push", { NULL }, { NULL } },
+	{ "Tag Push Hook", "tag_push", { NULL }, { NULL } },
+	{ "Issue Hook", "issue", { NULL }, { NULL } },
+	{ "Confidential Issue Hook", "issue", { NULL }, { NULL } },
+	{ "Note Hook", "note", { NULL }, { NULL } },
+	{ "Confidential Note Hook", "note", { NULL }, { NULL } },
+	{ "Wiki Page Hook", "wiki_page", { NULL }, { NULL } },
+	{ "Feature Flag Hook", "feature_flag", { NULL }, { NULL } },
+	{ "Emoji Hook", "emoji", { NULL }, { NULL } },
+	{ NULL, NULL, { NULL }, { NULL } },
+};
+
 enum ledger_status
 gitlab_media_type(const char *mt, const struct ledger_hook_request *req,
     struct ledger_error *err)
@@ -147,9 +167,14 @@ gitlab_normalize(const struct ledger_source *src,
 	if (event == NULL || event[0] == '\0')
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "missing X-Gitlab-Event header");
-	if ((delivery = src_header(req, "Idempotency-Key")) == NULL &&
+	/* With a signing key the delivery id is the signed webhook-id: an
+	 * unsigned header would let a captured delivery, replayed in the
+	 * timestamp window under a new id, become a new entry. */
+	if (src->signing_key != NULL)
+		delivery = src_header(req, "webhook-id");
+	else if ((delivery = src_header(req, "Idempotency-Key")) == NULL &&
 	    (delivery = src_header(req, "X-Gitlab-Event-UUID")) == NULL)
 		delivery = src_header(req, "webhook-id");
 	return src_emit_typed(src, req, event, delivery, auth, gitlab_actions,
-	    gitlab_rules, out, err);
+	    gitlab_rules, gitlab_shapes, "X-Gitlab-Event", out, err);
 }

@@ -107,6 +107,21 @@ struct action_path {
 	const char *path;
 };
 
+/*
+ * What the body of an event type must look like.  GitHub's and GitLab's
+ * event-type headers are not covered by their signatures (GitHub signs
+ * the body only; GitLab's token signs nothing), so whoever replays a
+ * captured delivery can change them: the type is believed only when the
+ * body has its shape.  A table ends with a NULL event; a type not in it
+ * is not checked (it maps to kind other).
+ */
+struct shape {
+	const char *event;
+	const char *object_kind;	/* GitLab: body.object_kind must be it */
+	const char *has[3];		/* top-level members the body must have */
+	const char *lacks[4];		/* members of a more specific type */
+};
+
 /* What the table interpreter looks at. */
 struct doc {
 	json_t *body;		/* the parsed body (or the CDEvent) */
@@ -167,15 +182,18 @@ enum ledger_status src_emit(const struct ledger_source *src,
     struct ledger_error *err);
 
 /*
- * The shape GitHub and GitLab share: the event type from a header, the
- * body a JSON object, an action taken from it by actions, the source
- * event "type.action" (or "type"), and one event by rules.
- * Errors: those of src_parse_body and src_emit.
+ * The shape GitHub and GitLab share: the event type from a header (named
+ * header, checked against the body by shapes), the body a JSON object,
+ * an action taken from it by actions, the source event "type.action" (or
+ * "type"), and one event by rules.
+ * Errors: those of src_parse_body and src_emit; LEDGER_EINVAL when the
+ * body does not have the shape of the type the header claims.
  */
 enum ledger_status src_emit_typed(const struct ledger_source *src,
     const struct ledger_hook_request *req, const char *event,
     const char *delivery, const char *auth,
     const struct action_path *actions, const struct rule *rules,
+    const struct shape *shapes, const char *header,
     struct evlist *out, struct ledger_error *err);
 
 /* Fill e's subject fields from a field set (only fields still unset). */

@@ -1414,11 +1414,49 @@ fail:
 	return rc;
 }
 
+/* Does root have the shape shapes give event?  LEDGER_EINVAL if not. */
+static enum ledger_status
+check_shape(const struct shape *shapes, const char *header,
+    const char *event, json_t *root, struct ledger_error *err)
+{
+	const struct shape *sh;
+	const char *kind;
+	size_t i;
+
+	for (sh = shapes; sh != NULL && sh->event != NULL; sh++)
+		if (strcmp(sh->event, event) == 0)
+			break;
+	if (sh == NULL || sh->event == NULL)
+		return LEDGER_OK;
+	if (sh->object_kind != NULL) {
+		kind = json_string_value(json_object_get(root, "object_kind"));
+		if (kind == NULL || strcmp(kind, sh->object_kind) != 0)
+			return ledger_errorf(err, LEDGER_EINVAL, "%s '%.64s' "
+			    "does not match the body (its object_kind is "
+			    "'%.64s'); the header is not signed, the body is",
+			    header, event, kind ? kind : "missing");
+	}
+	for (i = 0; i < 3 && sh->has[i] != NULL; i++)
+		if (json_object_get(root, sh->has[i]) == NULL)
+			return ledger_errorf(err, LEDGER_EINVAL, "%s '%.64s' "
+			    "does not match the body (no '%s'); the header is "
+			    "not signed, the body is", header, event,
+			    sh->has[i]);
+	for (i = 0; i < 4 && sh->lacks[i] != NULL; i++)
+		if (json_object_get(root, sh->lacks[i]) != NULL)
+			return ledger_errorf(err, LEDGER_EINVAL, "%s '%.64s' "
+			    "does not match the body (it has '%s', another "
+			    "event type's); the header is not signed, the body "
+			    "is", header, event, sh->lacks[i]);
+	return LEDGER_OK;
+}
+
 enum ledger_status
 src_emit_typed(const struct ledger_source *src,
     const struct ledger_hook_request *req, const char *event,
     const char *delivery, const char *auth,
     const struct action_path *actions, const struct rule *rules,
+    const struct shape *shapes, const char *header,
     struct evlist *out, struct ledger_error *err)
 {
 	char *name = NULL;
@@ -1428,6 +1466,11 @@ src_emit_typed(const struct ledger_source *src,
 
 	if ((rc = src_parse_body(req, JSON_OBJECT, &root, err)) != LEDGER_OK)
 		return rc;
+	if ((rc = check_shape(shapes, header, event, root, err)) !=
+	    LEDGER_OK) {
+		json_decref(root);
+		return rc;
+	}
 	d.body = root;
 	d.envelope = NULL;
 	d.action = src_action(actions, event, root);

@@ -2152,20 +2152,44 @@ START_TEST(test_source_unknown_events_record_or_drop)
 }
 END_TEST
 
+/* Signed (Standard Webhooks): the delivery id is the signed webhook-id,
+ * whatever unsigned header says otherwise (a replay in the timestamp
+ * window under a new id must find the original).  Token only: nothing is
+ * signed, Idempotency-Key, then X-Gitlab-Event-UUID, then webhook-id. */
 START_TEST(test_source_gitlab_delivery_precedence)
 {
+	static const char body[] = "{\"object_kind\":\"push\"}";
 	struct ledger_source *src = mksrc(GL_SIGNED_CONFIG);
 	struct res res;
 	struct rq q;
 
 	sw_request(&q);
-	rq_set(&q, "X-Gitlab-Event", "Push Hook");
+	rq_set(&q, "X-Gitlab-Event", "System Hook");
 	deliver(src, &q, &res);
 	ck_class(&res, K_OK);
 	ck_assert_str_eq(res.evs[0]->e.source[LEDGER_SRC_DELIVERY],
 	    "msg_p5jXN8AQM9LWM0D4loKWxJek");
 	ck_assert_str_eq(res.evs[0]->e.source[LEDGER_SRC_AUTH],
 	    "gitlab-token+standard-webhooks");
+	res_release(&res);
+	rq_set(&q, "X-Gitlab-Event-UUID", "uuid-7");
+	rq_set(&q, "Idempotency-Key", "idem-7");
+	deliver(src, &q, &res);
+	ck_class(&res, K_OK);
+	ck_assert_str_eq(res.evs[0]->e.source[LEDGER_SRC_DELIVERY],
+	    "msg_p5jXN8AQM9LWM0D4loKWxJek");
+	res_release(&res);
+	rq_release(&q);
+	ledger_source_free(src);
+
+	src = mksrc(GL_CONFIG);
+	rq_init(&q, "application/json", body, strlen(body));
+	rq_set(&q, "X-Gitlab-Token", GL_TOKEN);
+	rq_set(&q, "X-Gitlab-Event", "Push Hook");
+	rq_set(&q, "webhook-id", "wh-7");
+	deliver(src, &q, &res);
+	ck_class(&res, K_OK);
+	ck_assert_str_eq(res.evs[0]->e.source[LEDGER_SRC_DELIVERY], "wh-7");
 	res_release(&res);
 	rq_set(&q, "X-Gitlab-Event-UUID", "uuid-7");
 	deliver(src, &q, &res);
@@ -2177,6 +2201,71 @@ START_TEST(test_source_gitlab_delivery_precedence)
 	res_release(&res);
 	rq_release(&q);
 	ledger_source_free(src);
+}
+END_TEST
+
+/* The event-type headers are not signed: a type whose body shape does not
+ * match is refused, so a captured push cannot be recorded as a
+ * deployment by changing the header. */
+START_TEST(test_source_event_type_must_match_body)
+{
+	static const struct {
+		int type;
+		const char *event, *file;
+		bool ok;
+	} cases[] = {
+		{ LEDGER_SOURCE_GITHUB, "deployment_status",
+		  "github/deployment_status", true },
+		{ LEDGER_SOURCE_GITHUB, "deployment", "github/deployment_status",
+		  false },	/* it has deployment_status */
+		{ LEDGER_SOURCE_GITHUB, "workflow_run",
+		  "github/deployment_status", false },
+		{ LEDGER_SOURCE_GITHUB, "deployment_status", "github/push",
+		  false },
+		{ LEDGER_SOURCE_GITHUB, "workflow_run",
+		  "github/workflow_run/completed.payload.json", true },
+		{ LEDGER_SOURCE_GITHUB, "workflow_run",
+		  "github/deployment_review/requested.payload.json", false },
+		{ LEDGER_SOURCE_GITLAB, "Deployment Hook",
+		  "gitlab/go-gitlab-testdata/push.json", false },
+		{ LEDGER_SOURCE_GITLAB, "Push Hook",
+		  "gitlab/go-gitlab-testdata/push.json", true },
+		{ LEDGER_SOURCE_GITLAB, "Pipeline Hook",
+		  "gitlab/go-gitlab-testdata/job.json", false },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct ledger_source *src = mksrc(cases[i].type ==
+		    LEDGER_SOURCE_GITHUB ? GH_CONFIG : GL_CONFIG);
+		char *body, rel[300];
+		size_t len;
+		struct res res;
+		struct rq q;
+
+		snprintf(rel, sizeof(rel), "%s%s", cases[i].file,
+		    strstr(cases[i].file, ".json") ? "" : "/payload.json");
+		body = slurp_payload(rel, &len);
+		rq_init(&q, "application/json", body, len);
+		if (cases[i].type == LEDGER_SOURCE_GITHUB) {
+			rq_set(&q, "X-GitHub-Event", cases[i].event);
+			rq_set(&q, "X-GitHub-Delivery", "d-shape");
+		} else {
+			rq_set(&q, "X-Gitlab-Event", cases[i].event);
+			rq_set(&q, "X-Gitlab-Token", GL_TOKEN);
+		}
+		rq_sign(&q, cases[i].type);
+		deliver(src, &q, &res);
+		ck_class(&res, cases[i].ok ? K_OK : K_INPUT);
+		if (!cases[i].ok)
+			ck_assert_msg(strstr(res.err.msg, "does not match the "
+			    "body") != NULL, "%s on %s: %s", cases[i].event, rel,
+			    res.err.msg);
+		res_release(&res);
+		rq_release(&q);
+		free(body);
+		ledger_source_free(src);
+	}
 }
 END_TEST
 
@@ -2968,6 +3057,7 @@ main(void)
 	tcase_add_loop_test(tc, test_source_unknown_events_record_or_drop, 0,
 	    4);
 	tcase_add_test(tc, test_source_gitlab_delivery_precedence);
+	tcase_add_test(tc, test_source_event_type_must_match_body);
 	tcase_add_loop_test(tc, test_source_timestamps_never_fatal, 0, 12);
 	tcase_add_loop_test(tc, test_source_digest_forms, 0, 14);
 	tcase_add_test(tc, test_source_bad_arguments);

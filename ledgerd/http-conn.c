@@ -1,0 +1,129 @@
+/*
+ * http-conn.c - every open connection, and the deadline on its headers
+ *
+ * libmicrohttpd's own timeout is an idle timeout: a client that sends a
+ * header line every few seconds (slowloris) keeps its connection for as
+ * long as it likes.  So each connection is registered here, and the main
+ * loop closes those that have not sent a complete request within
+ * request_timeout_s of connecting or of their previous answer.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "http-int.h"
+
+static struct {
+	pthread_mutex_t mu;
+	struct conn_rec *head;		/* under mu */
+	atomic_uint count;
+} C = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+unsigned
+conn_count(void)
+{
+	return atomic_load(&C.count);
+}
+
+/*
+ * Every connection is registered from MHD's connect notification to its
+ * close notification (which MHD sends before it closes the socket, so a
+ * registered fd is never a reused one).  in_request is set once a
+ * request's headers are complete and cleared when it is answered; since
+ * is when the connection last started waiting for headers.
+ */
+struct conn_rec {
+	struct conn_rec *prev, *next;
+	int fd;
+	struct timespec since;
+	bool in_request;
+	bool cut;
+};
+
+static struct conn_rec *
+conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+void
+conn_mark(struct MHD_Connection *conn, bool in_request)
+{
+	struct conn_rec *c = conn_of(conn);
+
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&C.mu);
+	c->in_request = in_request;
+	if (!in_request)
+		clock_gettime(CLOCK_MONOTONIC, &c->since);
+	pthread_mutex_unlock(&C.mu);
+}
+
+void
+conn_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct conn_rec *c;
+
+	(void)cls;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		atomic_fetch_add(&C.count, 1);
+		ci = MHD_get_connection_info(conn,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci != NULL && (c = calloc(1, sizeof(*c))) != NULL) {
+			c->fd = ci->connect_fd;
+			clock_gettime(CLOCK_MONOTONIC, &c->since);
+			pthread_mutex_lock(&C.mu);
+			c->next = C.head;
+			if (C.head != NULL)
+				C.head->prev = c;
+			C.head = c;
+			pthread_mutex_unlock(&C.mu);
+			*socket_context = c;
+		}
+	} else {
+		atomic_fetch_sub(&C.count, 1);
+		if ((c = *socket_context) != NULL) {
+			pthread_mutex_lock(&C.mu);
+			if (c->prev != NULL)
+				c->prev->next = c->next;
+			else
+				C.head = c->next;
+			if (c->next != NULL)
+				c->next->prev = c->prev;
+			pthread_mutex_unlock(&C.mu);
+			free(c);
+			*socket_context = NULL;
+		}
+	}
+	metrics_set_connections(atomic_load(&C.count));
+}
+
+void
+conn_sweep(unsigned limit)
+{
+	struct conn_rec *c;
+	unsigned n = 0;
+
+	pthread_mutex_lock(&C.mu);
+	for (c = C.head; c != NULL; c = c->next)
+		if (!c->in_request && !c->cut && elapsed(&c->since) > limit) {
+			/* MHD sees end of file and closes it itself. */
+			shutdown(c->fd, SHUT_RDWR);
+			c->cut = true;
+			n++;
+		}
+	pthread_mutex_unlock(&C.mu);
+	if (n > 0)
+		log_info("closed %u connection%s that sent no complete request "
+		    "within %us", n, n == 1 ? "" : "s", limit);
+	while (n-- > 0)
+		metrics_reject(REJECT_TIMEOUT);
+}
