@@ -76,6 +76,10 @@ finish_write(struct req *r)
 		metrics_reject(REJECT_BAD_FIELDS);
 		return send_error(r, 400, "bad_request", NULL, "%s", r->p.msg);
 	}
+	if (st == LEDGER_EEXIST) {
+		metrics_reject(REJECT_CONFLICT);
+		return send_error(r, 409, "conflict", NULL, "%s", r->p.msg);
+	}
 	metrics_reject(REJECT_STORAGE);
 	return send_error(r, 503, "unavailable", retry_after,
 	    "storage failure, nothing was written; retry later");

@@ -19,11 +19,11 @@ static const char *const routes[ROUTE_COUNT] = {
 static const char *const rejects[REJECT_COUNT] = {
 	"bad_json", "bad_fields", "auth", "scope", "too_large",
 	"content_type", "connections", "queue", "timeout", "storage",
-	"length_required",
+	"length_required", "conflict",
 };
 
 static const unsigned statuses[] = { 200, 201, 202, 400, 401, 403, 404, 405,
-    408, 411, 413, 415, 429, 500, 503 };
+    408, 409, 411, 413, 415, 429, 500, 503 };
 #define NSTATUS (sizeof(statuses) / sizeof(*statuses))
 
 static const double dur_buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01,

@@ -227,7 +227,9 @@ commit(struct pending **batch, size_t n)
 		for (k = 0; k < batch[i]->nev; k++)
 			evs[total++] = batch[i]->evs[k];
 	st = ledger_store_append(S.w, evs, total, rs, &err);
-	if (st == LEDGER_EINVAL && n > 1) {
+	/* One bad or conflicting event spoils the batch: retry each
+	 * request alone, so only its own sender is refused. */
+	if ((st == LEDGER_EINVAL || st == LEDGER_EEXIST) && n > 1) {
 		for (i = 0; i < n; i++)
 			commit(&batch[i], 1);
 		return;
@@ -250,9 +252,10 @@ commit(struct pending **batch, size_t n)
 		metrics_batch(total, fresh);
 		metrics_set_log_size(atomic_load(&S.size));
 	} else {
-		metrics_storage_failure();
-		if (st != LEDGER_EINVAL)
+		if (st != LEDGER_EINVAL && st != LEDGER_EEXIST) {
+			metrics_storage_failure();
 			atomic_store(&S.healthy, false);
+		}
 		log_error("append failed events=%zu error=\"%s\"", total,
 		    err.msg);
 	}

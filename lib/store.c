@@ -46,7 +46,7 @@
 
 /* The key finds candidates; the columns decide (lib/lookup.h). */
 static const char sql_find_delivery[] =
-	"SELECT seq, entry, sig, key_id, time_ms FROM entries"
+	"SELECT seq, entry, sig, key_id, time_ms, payload_sha256 FROM entries"
 	" WHERE seq IN (SELECT rowid FROM entry_keys WHERE entry_keys"
 	" MATCH ?3) AND source_name = ?1 AND delivery = ?2"
 	" ORDER BY seq LIMIT 1";
@@ -850,12 +850,24 @@ dfilter_catch_up(struct ledger_store *s, uint64_t from, uint64_t to,
 /* An earlier entry with the same (source, delivery), whose lookup key is
  * key?  Fills r and sets *found. */
 static enum ledger_status
+delivery_conflict(const struct ledger_event *ev, uint64_t seq,
+    struct ledger_error *err)
+{
+	return ledger_errorf(err, LEDGER_EEXIST, "delivery '%.128s' of source "
+	    "'%.64s' is already in the log (seq %" PRIu64 ") with a different "
+	    "body; a retry must send the same body, a new event a new id",
+	    ev->e.source[LEDGER_SRC_DELIVERY], ev->e.source[LEDGER_SRC_NAME],
+	    seq);
+}
+
+static enum ledger_status
 find_delivery(struct ledger_store *s, const struct ledger_event *ev,
     uint64_t key, struct ledger_receipt *r, bool *found,
     struct ledger_error *err)
 {
 	sqlite3_stmt *q = s->st_find_delivery;
 	char term[LEDGER_LOOKUP_TERM];
+	bool conflict = false;
 	int rc;
 
 	*found = false;
@@ -881,12 +893,19 @@ find_delivery(struct ledger_store *s, const struct ledger_event *ev,
 		r->time_ms = sqlite3_column_int64(q, 4);
 		r->duplicate = true;
 		*found = true;
+		/* The same delivery id with another body is no retry: a
+		 * conflict, never a silent "already there". */
+		conflict = sqlite3_column_bytes(q, 5) != LEDGER_HASH_BYTES ||
+		    memcmp(sqlite3_column_blob(q, 5), ev->e.payload_sha256,
+		    LEDGER_HASH_BYTES) != 0;
 		rc = SQLITE_DONE;
 	}
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
 	if (rc != SQLITE_DONE)
 		return ledger_store_dberr(s, rc, err, "look up delivery");
+	if (conflict)
+		return delivery_conflict(ev, r->seq, err);
 	return LEDGER_OK;
 }
 
@@ -1290,8 +1309,14 @@ ledger_store_append(struct ledger_store *s, struct ledger_event *const *evs,
 		    err)))
 			goto rollback;
 		if (!dup && evs[i]->e.source[LEDGER_SRC_DELIVERY] != NULL &&
-		    (sg->dup_of = batch_dup(s, evs, i)) >= 0)
+		    (sg->dup_of = batch_dup(s, evs, i)) >= 0) {
+			if (memcmp(evs[sg->dup_of]->e.payload_sha256,
+			    evs[i]->e.payload_sha256, LEDGER_HASH_BYTES) != 0) {
+				st = delivery_conflict(evs[i], s->size, err);
+				goto rollback;
+			}
 			dup = true;
+		}
 		if (dup) {
 			sg->dup = true;
 			continue;

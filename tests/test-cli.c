@@ -410,17 +410,24 @@ START_TEST(test_cli_append_rejects_oversized_body)
 }
 END_TEST
 
+/* A retry (same delivery, same body) gets the original receipt; the same
+ * delivery id with another body is a conflict (exit 2), never a silent
+ * "already there".  Neither appends. */
 START_TEST(test_cli_append_duplicate_delivery_returns_original)
 {
 	char *a, *b;
 
-	ck_assert_int_eq(tu_run(&a, "'%s' show -d '%s' --json 3 | head -c 0;"
-	    " printf '{\"kind\":\"deployment\",\"delivery\":\"d-3\"}' | '%s' "
-	    "append -d '%s' --json -", ctl, data, ctl, data), 0);
+	ck_assert_int_eq(tu_run(&a, "printf '{\"kind\":\"deployment\","
+	    "\"delivery\":\"d-3\",\"subject\":{\"environment\":"
+	    "\"production\",\"service\":\"pay\",\"commit\":\"%040d\"},"
+	    "\"payload\":{\"n\":3}}' | '%s' append -d '%s' --json -", 3, ctl,
+	    data), 0);
 	ck_assert_ptr_nonnull(strstr(a, "\"seq\":3,"));
 	ck_assert_ptr_nonnull(strstr(a, "\"duplicate\":true"));
-	ck_assert_int_eq(tu_run(&b, "'%s' show -d '%s' --json 3", ctl, data),
-	    0);
+	ck_assert_int_eq(tu_run(&b, "printf '{\"kind\":\"deployment\","
+	    "\"delivery\":\"d-3\"}' | '%s' append -d '%s' --json - 2>&1",
+	    ctl, data), 2);
+	ck_assert_msg(strstr(b, "with a different body") != NULL, "%s", b);
 	free(a);
 	free(b);
 	ck_assert_int_eq(count_events(), NEVENTS);

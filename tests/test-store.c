@@ -59,7 +59,18 @@ make_event(int i, const char *delivery, size_t payload_size)
 	ck_assert_int_eq(ledger_event_set_subject(ev,
 	    LEDGER_SUBJ_ENVIRONMENT, i % 2 ? "production" : "staging", NULL),
 	    LEDGER_OK);
-	randombytes_buf(body, payload_size);
+	/* The body follows from the delivery id (a retry carries the same
+	 * body) or else from i. */
+	{
+		uint8_t seed[randombytes_SEEDBYTES];
+		char s[80];
+
+		snprintf(s, sizeof(s), "%s/%d", delivery ? delivery : "-",
+		    delivery ? 0 : i);
+		crypto_generichash(seed, sizeof(seed), (const uint8_t *)s,
+		    strlen(s), NULL, 0);
+		randombytes_buf_deterministic(body, payload_size, seed);
+	}
 	ck_assert_int_eq(ledger_event_set_payload(ev, body, payload_size,
 	    "application/octet-stream", NULL), LEDGER_OK);
 	free(body);
@@ -191,7 +202,7 @@ START_TEST(test_store_duplicate_delivery_returns_original)
 
 	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
 	evs[0] = make_event(0, "delivery-a", 10);
-	evs[1] = make_event(1, "delivery-a", 20);	/* same batch */
+	evs[1] = make_event(1, "delivery-a", 10);	/* same batch */
 	evs[2] = make_event(2, "delivery-b", 10);
 	ck_assert_int_eq(ledger_store_append(s, evs, 3, r, NULL), LEDGER_OK);
 	ck_assert_uint_eq(r[0].seq, 0);
@@ -208,6 +219,37 @@ START_TEST(test_store_duplicate_delivery_returns_original)
 	ck_assert_int_eq(again.time_ms, r[2].time_ms);
 	ck_assert_int_eq(ledger_store_size(s, &n, NULL), LEDGER_OK);
 	ck_assert_uint_eq(n, 2);
+	/* the same delivery id with another body: a conflict, in a later
+	 * batch and within one, and nothing of the batch is appended */
+	ledger_event_free(evs[1]);
+	evs[1] = make_event(1, "delivery-a", 20);
+	ck_assert_int_eq(ledger_store_append(s, &evs[1], 1, &again, NULL),
+	    LEDGER_EEXIST);
+	ledger_event_free(evs[0]);
+	evs[0] = make_event(0, "delivery-c", 10);
+	ledger_event_free(evs[2]);
+	evs[2] = make_event(2, "delivery-c", 20);
+	ck_assert_int_eq(ledger_store_append(s, &evs[0], 1, r, NULL),
+	    LEDGER_OK);
+	ck_assert_int_eq(ledger_store_size(s, &n, NULL), LEDGER_OK);
+	ck_assert_uint_eq(n, 3);
+	{
+		struct ledger_event *pair[2] = { evs[1], evs[2] };
+
+		evs[1] = make_event(1, "delivery-d", 10);
+		pair[0] = evs[1];
+		ck_assert_int_eq(ledger_store_append(s, pair, 2, r, NULL),
+		    LEDGER_EEXIST);
+		ledger_event_free(evs[1]);
+		evs[1] = make_event(1, "delivery-d", 20);
+		pair[0] = evs[1];
+		pair[1] = make_event(3, "delivery-d", 10);
+		ck_assert_int_eq(ledger_store_append(s, pair, 2, r, NULL),
+		    LEDGER_EEXIST);
+		ledger_event_free(pair[1]);
+	}
+	ck_assert_int_eq(ledger_store_size(s, &n, NULL), LEDGER_OK);
+	ck_assert_uint_eq(n, 3);
 	ledger_event_free(evs[0]);
 	ledger_event_free(evs[1]);
 	ledger_event_free(evs[2]);
@@ -221,7 +263,7 @@ START_TEST(test_store_duplicate_delivery_returns_original)
 	ck_assert_uint_eq(again.seq, 1);
 	ledger_event_free(evs[0]);
 	ledger_store_close(s);
-	ck_assert_uint_eq(verify_ok(data), 2);
+	ck_assert_uint_eq(verify_ok(data), 3);
 }
 END_TEST
 

@@ -107,6 +107,8 @@ struct ledger_receipt {
  * On any failure nothing of the batch is visible and the store's state is
  * as before the call (retry later).  Events are not modified.
  * Errors: LEDGER_EINVAL (an event lacks source name/type or payload),
+ * LEDGER_EEXIST (an event's delivery id is in the log, or earlier in the
+ * batch, with a different payload: a conflict, not a retry),
  * LEDGER_EDB (database error or busy past the timeout; the message says
  * which), LEDGER_EIO (disk full or I/O error), LEDGER_ENOMEM.
  */
