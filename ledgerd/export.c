@@ -11,6 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <stdlib.h>
+
+#include "ledger/tree.h"
 
 #include "ledgerd.h"
 
@@ -70,4 +74,102 @@ export_checkpoint(const struct config *c, uint64_t size, const char *note,
 		}
 	}
 	return true;
+}
+
+/* The newest note of an export file: the text after the last blank line
+ * (each note is appended with one), or NULL if the file is missing. */
+static char *
+newest_in_file(const char *path, size_t *len)
+{
+	char *text = NULL, *p, *start;
+	size_t n = 0;
+	FILE *f = fopen(path, "re");
+
+	if (f == NULL)
+		return NULL;
+	if (getdelim(&text, &n, '\0', f) < 0) {
+		free(text);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	n = strlen(text);
+	while (n > 0 && text[n - 1] == '\n' && n > 1 && text[n - 2] == '\n')
+		text[--n] = '\0';
+	start = text;
+	for (p = text; (p = strstr(p, "\n\n")) != NULL && p[2] != '\0'; p++)
+		start = p + 2;
+	*len = strlen(start);
+	memmove(text, start, *len + 1);
+	return text;
+}
+
+/* The note of the largest size in an export directory, or NULL. */
+static char *
+newest_in_dir(const char *dir, size_t *len)
+{
+	unsigned long long best = 0, v;
+	char path[4200], *end, *note = NULL;
+	struct dirent *de;
+	bool found = false;
+	DIR *d = opendir(dir);
+	FILE *f;
+
+	if (d == NULL)
+		return NULL;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		v = strtoull(de->d_name, &end, 10);
+		if (*end == '\0' && (!found || v > best)) {
+			best = v;
+			found = true;
+		}
+	}
+	closedir(d);
+	if (!found)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/%llu", dir, best);
+	if ((f = fopen(path, "re")) != NULL) {
+		size_t cap = 0;
+
+		if (getdelim(&note, &cap, '\0', f) < 0) {
+			free(note);
+			note = NULL;
+		}
+		fclose(f);
+	}
+	if (note != NULL)
+		*len = strlen(note);
+	return note;
+}
+
+int
+export_check(const struct config *c, struct ledger_store *writer,
+    char *why, size_t why_len)
+{
+	struct ledger_error err;
+	const char *where[2] = { c->export_file, c->export_dir };
+	char *note, name[300];
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (where[i] == NULL)
+			continue;
+		note = i == 0 ? newest_in_file(where[i], &len) :
+		    newest_in_dir(where[i], &len);
+		if (note == NULL)
+			continue;
+		snprintf(name, sizeof(name), "checkpoint_export %s '%s'",
+		    i == 0 ? "file" : "dir", where[i]);
+		if (ledger_store_check_extends(writer, note, len, name, &err) !=
+		    LEDGER_OK) {
+			snprintf(why, why_len, "%s", err.msg);
+			free(note);
+			return err.code == LEDGER_ECHAIN ? -1 : 0;
+		}
+		free(note);
+	}
+	return 0;
 }

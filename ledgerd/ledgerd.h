@@ -151,6 +151,11 @@ void http_reload_tokens(void);
 /* ---- export.c ---- */
 /* Copy a newly signed checkpoint off the box as configured; logs and
  * returns false on failure (never fatal). */
+/* At start: the log must extend the newest checkpoint in the export file
+ * or directory (a copy off the box).  -1 with why filled if it does not
+ * (a restored or rewritten database); 0 otherwise (no copy is fine). */
+int export_check(const struct config *c, struct ledger_store *writer,
+    char *why, size_t why_len);
 bool export_checkpoint(const struct config *c, uint64_t size,
     const char *note, size_t len);
 

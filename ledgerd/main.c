@@ -488,6 +488,20 @@ main(int argc, char **argv)
 		free(vkey);
 	}
 	if (writer != NULL) {
+		char why[400];
+
+		if (export_check(&cfg, writer, why, sizeof(why)) != 0) {
+			char reason[460];
+
+			log_error("refusing writes: %s", why);
+			snprintf(reason, sizeof(reason), "refusing writes: %s",
+			    why);
+			seq_refuse_writes(reason);
+			ledger_store_close(writer);
+			writer = NULL;
+		}
+	}
+	if (writer != NULL) {
 		int64_t t0 = ledger_now_ms();
 
 		/* Before listening: the delivery filter costs a read of every

@@ -46,6 +46,11 @@ enum ledger_status ledger_read_fd(int fd, size_t max, char **ret,
 enum ledger_status ledger_write_new_file(const char *path, int mode,
     const void *buf, size_t len, struct ledger_error *err);
 
+/* Replace path atomically: write path.tmp, fsync, rename over path, fsync
+ * the directory.  Errors: LEDGER_EIO, LEDGER_ENOMEM. */
+enum ledger_status ledger_replace_file(const char *path, int mode,
+    const void *buf, size_t len, struct ledger_error *err);
+
 /* strdup that reports LEDGER_ENOMEM.  NULL in gives NULL out and OK. */
 enum ledger_status ledger_strdup(const char *s, char **ret,
     struct ledger_error *err);

@@ -22,6 +22,7 @@ struct ledger_store {
 
 	/* Writer state, loaded on open and advanced by each commit. */
 	uint64_t size;
+	uint64_t state_size;		/* size in ledger.checkpoint */
 	uint8_t last_leaf[LEDGER_HASH_BYTES];
 	int64_t last_time_ms;
 	struct ledger_merkle_frontier frontier;
@@ -82,6 +83,10 @@ enum ledger_status ledger_row_from_stmt(struct ledger_store *s,
 /* Inside a write transaction: reload head and frontier if another writer
  * moved the head. */
 enum ledger_status ledger_store_sync_head(struct ledger_store *s,
+    struct ledger_error *err);
+
+/* The writer's open check of LEDGER_CHECKPOINT_FILE (lib/tree.c). */
+enum ledger_status ledger_store_check_state(struct ledger_store *s,
     struct ledger_error *err);
 
 /* The writer's open check: the stored tree extends the last checkpoint. */

@@ -464,8 +464,10 @@ ledger_store_open(const char *dir, unsigned flags, struct ledger_store **ret,
 		    ledger_store_read_hashes, s, err);
 		if (st != LEDGER_OK)
 			goto fail;
-		/* Never extend a log that contradicts what it signed. */
-		if ((st = ledger_store_check_last_checkpoint(s, err)))
+		/* Never extend a log that contradicts what it signed, in
+		 * the database or in the copy kept beside it. */
+		if ((st = ledger_store_check_last_checkpoint(s, err)) ||
+		    (st = ledger_store_check_state(s, err)))
 			goto fail;
 	}
 	free(kid);

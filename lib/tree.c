@@ -1,7 +1,9 @@
 /*
  * tree.c - roots, proofs and signed checkpoints over the stored tree
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -253,6 +255,102 @@ out:
 }
 
 enum ledger_status
+ledger_store_check_extends(struct ledger_store *s, const char *note,
+    size_t len, const char *where, struct ledger_error *err)
+{
+	struct ledger_error verr;
+	const struct ledger_vkey *vk = s->key != NULL ?
+	    ledger_key_vkey(s->key) : ledger_store_vkey(s);
+	uint8_t root[LEDGER_HASH_BYTES], croot[LEDGER_HASH_BYTES];
+	enum ledger_status st;
+	uint64_t csize, size = s->size;
+
+	if (vk == NULL)
+		return ledger_errorf(err, LEDGER_EINVAL, "no key to check %s "
+		    "with", where);
+	if (s->key == NULL && (st = ledger_store_size(s, &size, err)))
+		return st;
+	if (ledger_checkpoint_verify(note, len, vk, &csize, croot, &verr))
+		return ledger_errorf(err, LEDGER_ECHAIN, "%s does not hold a "
+		    "checkpoint signed by this log's key: %s", where, verr.msg);
+	if (csize > size)
+		return ledger_errorf(err, LEDGER_ECHAIN, "this log signed a "
+		    "checkpoint of size %" PRIu64 " (kept in %s) but its "
+		    "database holds %" PRIu64 " entries: the database is older "
+		    "than the log (restored from a backup?) or was truncated.  "
+		    "Restore a newer copy, or start a new log in a new data "
+		    "directory; appending here would sign a second tree of a "
+		    "size already signed", csize, where, size);
+	if ((st = ledger_merkle_root(csize, ledger_store_read_hashes, s, root,
+	    err)) != LEDGER_OK)
+		return st;
+	if (memcmp(root, croot, sizeof(root)) != 0)
+		return ledger_errorf(err, LEDGER_ECHAIN, "the database does not "
+		    "extend the checkpoint of size %" PRIu64 " kept in %s: it "
+		    "was rewritten or replaced by another log's.  Restore the "
+		    "database this log signed, or start a new log in a new data "
+		    "directory", csize, where);
+	return LEDGER_OK;
+}
+
+static char *
+state_path(const struct ledger_store *s)
+{
+	size_t n = strlen(s->dir) + sizeof(LEDGER_CHECKPOINT_FILE) + 1;
+	char *p = malloc(n);
+
+	if (p != NULL)
+		snprintf(p, n, "%s/%s", s->dir, LEDGER_CHECKPOINT_FILE);
+	return p;
+}
+
+/* The writer's open check of the checkpoint kept outside the database;
+ * no file (a log from before it existed, or never signed) is fine. */
+enum ledger_status
+ledger_store_check_state(struct ledger_store *s, struct ledger_error *err)
+{
+	struct ledger_error e;
+	enum ledger_status st;
+	char *path, *note = NULL;
+	size_t len;
+
+	if ((path = state_path(s)) == NULL)
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	memset(&e, 0, sizeof(e));
+	st = ledger_read_file(path, 64 * 1024, &note, &len, &e);
+	if (st == LEDGER_OK)
+		st = ledger_store_check_extends(s, note, len,
+		    LEDGER_CHECKPOINT_FILE, err);
+	else if (e.sys_errno == ENOENT)
+		st = LEDGER_OK;
+	else
+		st = ledger_errorf(err, st, "%s", e.msg);
+	free(note);
+	free(path);
+	return st;
+}
+
+/* Keep the newest checkpoint outside the database (after its COMMIT: a
+ * crash in between leaves the file one checkpoint behind, never ahead). */
+static enum ledger_status
+write_state(struct ledger_store *s, const struct ledger_signed_checkpoint *cp,
+    struct ledger_error *err)
+{
+	enum ledger_status st;
+	char *path;
+
+	if (cp->size <= s->state_size && s->state_size > 0)
+		return LEDGER_OK;
+	if ((path = state_path(s)) == NULL)
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	st = ledger_replace_file(path, 0644, cp->note, cp->note_len, err);
+	free(path);
+	if (st == LEDGER_OK)
+		s->state_size = cp->size;
+	return st;
+}
+
+enum ledger_status
 ledger_store_checkpoint(struct ledger_store *s,
     struct ledger_signed_checkpoint *ret, bool *ret_new,
     struct ledger_error *err)
@@ -291,6 +389,10 @@ ledger_store_checkpoint(struct ledger_store *s,
 			return ledger_errorf(err, LEDGER_ECHAIN, "the log holds "
 			    "%" PRIu64 " entries but signed a checkpoint of "
 			    "size %" PRIu64, s->size, last.size);
+		}
+		if ((st = write_state(s, &last, err)) != LEDGER_OK) {
+			ledger_signed_checkpoint_release(&last);
+			return st;
 		}
 		if (ret != NULL)
 			*ret = last;
@@ -355,6 +457,13 @@ ledger_store_checkpoint(struct ledger_store *s,
 	made.note = ledger_buf_steal(&note, &made.note_len);
 	if (ret_new != NULL)
 		*ret_new = true;
+	if ((st = write_state(s, &made, err)) != LEDGER_OK) {
+		/* Signed and stored; the copy outside failed (disk full):
+		 * reported, and written again with the next checkpoint. */
+		ledger_signed_checkpoint_release(&made);
+		ledger_buf_release(&text);
+		return st;
+	}
 	if (ret != NULL)
 		*ret = made;
 	else

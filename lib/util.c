@@ -480,3 +480,41 @@ bad:
 	    "bad time '%.40s': want RFC 3339 (2026-11-22T10:00:00Z), a date, "
 	    "or epoch seconds", s ? s : "");
 }
+
+enum ledger_status
+ledger_replace_file(const char *path, int mode, const void *buf, size_t len,
+    struct ledger_error *err)
+{
+	enum ledger_status st;
+	char *tmp, *dir;
+	size_t n = strlen(path);
+	int dfd;
+
+	if ((tmp = malloc(n + 5)) == NULL)
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	memcpy(tmp, path, n);
+	memcpy(tmp + n, ".tmp", 5);
+	(void)unlink(tmp);
+	if ((st = ledger_write_new_file(tmp, mode, buf, len, err)) !=
+	    LEDGER_OK) {
+		free(tmp);
+		return st;
+	}
+	if (rename(tmp, path) != 0) {
+		st = ledger_errorf_errno(err, LEDGER_EIO, errno, "rename '%s'",
+		    tmp);
+		unlink(tmp);
+		free(tmp);
+		return st;
+	}
+	free(tmp);
+	if ((dir = strdup(path)) != NULL) {
+		if ((dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC)) >= 0) {
+			(void)fsync(dfd);
+			close(dfd);
+		}
+		free(dir);
+	}
+	return LEDGER_OK;
+}

@@ -241,7 +241,11 @@ status 1 "rollback: prove -d" "$LEDGERCTL" prove -d "$A/var" 1
 status 0 "rollback: the log without the pin looks fine (why pins exist)" \
     "$LEDGERCTL" verify -d "$A/var" --no-pin
 restart "$A" 2
-wait_cp
+# The daemon kept its newest checkpoint beside the database
+# (ledger.checkpoint): it sees the shortened log and refuses writes.
+st=$(post '{"kind":"build"}')
+check "rollback: the restarted daemon refuses writes ($st), naming the kept checkpoint" \
+    bash -c "[ '$st' = 503 ] && grep -q 'ledger.checkpoint' '$T/body'"
 status 1 "rollback: checkpoint --url after the restart" \
     "$LEDGERCTL" checkpoint --url "$URL" --key "$KEY"
 check "rollback: --url names the pinned checkpoint too" \
@@ -250,8 +254,12 @@ status 1 "rollback: verify --url" \
     "$LEDGERCTL" verify --url "$URL" --token "$RTOK" --key "$KEY"
 status 1 "rollback: prove --url" \
     "$LEDGERCTL" prove --url "$URL" --token "$RTOK" --key "$KEY" 1
-# The daemon accepts writes on the shortened log: past the pinned size it
-# is a fork of what was pinned.
+# An attacker who also deletes ledger.checkpoint: the daemon accepts
+# writes on the shortened log, and past the pinned size it is a fork of
+# what was pinned, which the pin catches.
+stop "$PID"
+rm -f "$A/var/ledger.checkpoint"
+restart "$A" 3
 for i in $(seq 1 8); do post "{\"kind\":\"deployment\",\"subject\":{\"run\":\"x$i\"}}" >/dev/null; done
 wait_cp
 check "the rewritten log has grown past the pinned size" test "$CPSIZE" -gt "$PSIZE"

@@ -5,6 +5,7 @@
  *	ledger.db	SQLite database (WAL, synchronous=FULL)
  *	ledger.key	the signing key (0600; see ledger/keys.h)
  *	ledger.pub	its verifier key line
+ *	ledger.checkpoint  the newest signed checkpoint (ledger/tree.h)
  *
  * A store is opened by one thread at a time: the daemon gives its writer
  * (the sequencer) one handle and each reader thread its own.  Readers see a

@@ -67,6 +67,29 @@ struct ledger_signed_checkpoint {
 void ledger_signed_checkpoint_release(struct ledger_signed_checkpoint *c);
 
 /*
+ * The newest checkpoint a log signed is also kept outside its database, in
+ * the data directory's LEDGER_CHECKPOINT_FILE (written atomically and
+ * fsynced after each new checkpoint), so that a database restored from an
+ * older backup, or rewritten, is caught before the log signs a second,
+ * different tree of a size it already signed.
+ */
+#define LEDGER_CHECKPOINT_FILE "ledger.checkpoint"
+
+/*
+ * Check that the log extends a checkpoint it signed and that was kept
+ * elsewhere (note, len bytes: a signed note; where names it in messages):
+ * the note verifies with the log's key, the log holds at least its size,
+ * and the stored tree of that size has its root.  A writer open does this
+ * with LEDGER_CHECKPOINT_FILE; ledgerd with its checkpoint_export copy.
+ * Errors: LEDGER_ECHAIN (the log does not extend it: the message says how
+ * to recover), LEDGER_EINVAL (not a signed checkpoint), LEDGER_EDB,
+ * LEDGER_EIO, LEDGER_ENOMEM.
+ */
+enum ledger_status ledger_store_check_extends(struct ledger_store *s,
+    const char *note, size_t len, const char *where,
+    struct ledger_error *err) LEDGER_WUR;
+
+/*
  * Writer only: sign a checkpoint of the log's current size, unless one
  * exists for that size, and store it.  Before signing, the new tree is
  * proven consistent with the previous checkpoint from the stored hashes;
