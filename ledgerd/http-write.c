@@ -82,7 +82,8 @@ finish_write(struct req *r)
 	}
 	metrics_reject(REJECT_STORAGE);
 	return send_error(r, 503, "unavailable", retry_after,
-	    "storage failure, nothing was written; retry later");
+	    "storage failure, nothing was written (%s); retry later",
+	    r->p.msg);
 }
 
 /* Queue the request's events (owned by r) for the sequencer. */

@@ -195,6 +195,35 @@ token_reload_due(void)
 }
 
 /*
+ * The token set is reloaded every 2 s; a token revoked since must not
+ * work in between: one point read of its row per request.  False (and
+ * *ret set: 401, or 503 when the store cannot be read) if it is no longer
+ * live.
+ */
+static bool
+token_still_live(int64_t id, struct req *r, enum MHD_Result *ret)
+{
+	struct ledger_store *s;
+	struct ledger_error err;
+	bool live = false;
+
+	if ((s = pool_get(&err)) == NULL ||
+	    ledger_token_live(s, id, &live, &err) != LEDGER_OK) {
+		if (s != NULL)
+			pool_put(s);
+		*ret = send_status(r, &err);
+		return false;
+	}
+	pool_put(s);
+	if (!live) {
+		metrics_reject(REJECT_AUTH);
+		*ret = send_error(r, 401, "unauthorized", www_auth,
+		    "missing or invalid bearer token");
+	}
+	return live;
+}
+
+/*
  * 0 if the request may go on; else a response was queued.  The message
  * never says whether the token was missing, malformed or unknown.
  */
@@ -223,6 +252,8 @@ check_auth(struct req *r, enum ledger_scope need, enum MHD_Result *ret)
 		if (!ok && token_reload_due())
 			ok = token_check(h, &scope, &id);
 	}
+	if (ok && !token_still_live(id, r, ret))
+		return -1;
 	if (!ok) {
 		metrics_reject(REJECT_AUTH);
 		*ret = send_error(r, 401, "unauthorized", www_auth,

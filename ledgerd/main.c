@@ -100,21 +100,25 @@ fail:
 	return NULL;
 }
 
-static void
+/* Append one of ledgerd's own entries and wait for it; false if it could
+ * not be recorded (logged). */
+static bool
 record(const char *what, json_t *detail)
 {
 	struct ledger_event *ev = daemon_event(what, detail);
 	struct ledger_receipt r;
 	struct ledger_error err;
+	bool ok;
 
 	if (ev == NULL)
-		return;
-	if (seq_submit_wait(ev, &r, &err) != LEDGER_OK)
+		return false;
+	if (!(ok = seq_submit_wait(ev, &r, &err) == LEDGER_OK))
 		log_error("record '%s': %s", what, err.msg);
 	else
 		log_info("recorded %s seq=%llu", what,
 		    (unsigned long long)r.seq);
 	ledger_event_free(ev);
+	return ok;
 }
 
 static char *
@@ -297,6 +301,19 @@ ensure_tokens(const struct config *c)
 	sodium_memzero(wtok, sizeof(wtok));
 	sodium_memzero(rtok, sizeof(rtok));
 	return 0;
+}
+
+static bool started_pending;
+
+static bool
+record_started(struct ledger_store *w)
+{
+	char kid[9];
+
+	snprintf(kid, sizeof(kid), "%08x", ledger_store_key_id(w));
+	return record("started", json_pack("{s:s,s:s,s:s}", "key_id", kid,
+	    "origin", ledger_store_origin(w), "config_sha256",
+	    config_path ? hexdigest(cfg.digest) : "defaults"));
 }
 
 static void
@@ -525,14 +542,9 @@ main(int argc, char **argv)
 		ledger_store_close(writer);
 		return 1;
 	}
-	if (writer != NULL) {
-		char kid[9];
-
-		snprintf(kid, sizeof(kid), "%08x", ledger_store_key_id(writer));
-		record("started", json_pack("{s:s,s:s,s:s}", "key_id", kid,
-		    "origin", ledger_store_origin(writer), "config_sha256",
-		    config_path ? hexdigest(cfg.digest) : "defaults"));
-	}
+	/* A start on a full disk must not lose its "started" entry: it is
+	 * retried every second until it is recorded. */
+	started_pending = writer != NULL && !record_started(writer);
 
 	for (;;) {
 		sig = sigtimedwait(&sigs, &si, &tick);
@@ -552,6 +564,8 @@ main(int argc, char **argv)
 			log_warn("wal checkpoint: %s", err.msg);
 		if (ticks % 10 == 0)	/* tokens: every 2 s */
 			http_reload_tokens();
+		if (started_pending && ticks % 5 == 0)
+			started_pending = !record_started(writer);
 	}
 	http_drain_and_stop();
 	if (writer != NULL)

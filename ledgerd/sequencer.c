@@ -343,6 +343,17 @@ maintain(void)
 
 	if (atomic_load(&S.refusing))
 		return due;
+	/* Unhealthy since a write failed: probe once a second rather than
+	 * wait for a client's write to find out. */
+	if (!atomic_load(&S.healthy)) {
+		struct ledger_error err;
+
+		if (ledger_store_probe(S.w, &err) == LEDGER_OK) {
+			atomic_store(&S.healthy, true);
+			log_info("storage recovered (probe)");
+		} else
+			due = 1000;
+	}
 	pthread_mutex_lock(&S.mu);
 	hb = S.opts.heartbeat_interval_s;
 	cpi = S.opts.checkpoint_interval_ms;

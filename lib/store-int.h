@@ -4,6 +4,8 @@
 #ifndef LEDGER_STORE_INT_H
 #define LEDGER_STORE_INT_H
 
+#include <sys/types.h>
+
 #include <sqlite3.h>
 
 #include "ledger/merkle.h"
@@ -12,6 +14,8 @@
 struct ledger_store {
 	sqlite3 *db;
 	char *dir;
+	dev_t db_dev;			/* the file opened, to notice it */
+	ino_t db_ino;			/* removed or replaced */
 	unsigned flags;
 	char *origin;
 	uint32_t key_id;

@@ -344,6 +344,14 @@ open_db(struct ledger_store *s, bool create, struct ledger_error *err)
 		free(path);
 		return st;
 	}
+	{
+		struct stat sb;
+
+		if (stat(path, &sb) == 0) {
+			s->db_dev = sb.st_dev;
+			s->db_ino = sb.st_ino;
+		}
+	}
 	free(path);
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
@@ -851,6 +859,52 @@ dfilter_catch_up(struct ledger_store *s, uint64_t from, uint64_t to,
 
 /* An earlier entry with the same (source, delivery), whose lookup key is
  * key?  Fills r and sets *found. */
+/*
+ * Is the database file still the one this store opened?  After `rm
+ * ledger.db` (or a file moved over it) SQLite goes on writing to the
+ * unlinked inode, and every acknowledged event would be lost at close.
+ * One stat per batch, before COMMIT.
+ */
+static enum ledger_status
+db_file_check(struct ledger_store *s, struct ledger_error *err)
+{
+	struct stat sb;
+	char *path;
+	int r;
+
+	if ((path = path_join(s->dir, LEDGER_DB_FILE)) == NULL)
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	r = stat(path, &sb);
+	free(path);
+	if (r != 0)
+		return ledger_errorf(err, LEDGER_EIO, "the database file "
+		    "%s/%s was removed while open: nothing was written.  Restore "
+		    "it and restart", s->dir, LEDGER_DB_FILE);
+	if (sb.st_dev != s->db_dev || sb.st_ino != s->db_ino)
+		return ledger_errorf(err, LEDGER_EIO, "the database file "
+		    "%s/%s was replaced while open: nothing was written.  "
+		    "Restart to use the new file", s->dir, LEDGER_DB_FILE);
+	return LEDGER_OK;
+}
+
+enum ledger_status
+ledger_store_probe(struct ledger_store *s, struct ledger_error *err)
+{
+	enum ledger_status st;
+	char buf[4096], *path;
+
+	if ((st = db_file_check(s, err)) != LEDGER_OK)
+		return st;
+	if ((path = path_join(s->dir, ".probe")) == NULL)
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	memset(buf, 0, sizeof(buf));
+	(void)unlink(path);
+	st = ledger_write_new_file(path, 0600, buf, sizeof(buf), err);
+	(void)unlink(path);
+	free(path);
+	return st;
+}
+
 static enum ledger_status
 delivery_conflict(const struct ledger_event *ev, uint64_t seq,
     struct ledger_error *err)
@@ -1383,7 +1437,8 @@ ledger_store_append(struct ledger_store *s, struct ledger_event *const *evs,
 	sqlite3_bind_int64(q, 1, (sqlite3_int64)s->size);
 	sqlite3_bind_blob(q, 2, s->last_leaf, LEDGER_HASH_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, s->last_time_ms);
-	if ((st = step_done(s, q, err, "update head")) != LEDGER_OK)
+	if ((st = step_done(s, q, err, "update head")) != LEDGER_OK ||
+	    (st = db_file_check(s, err)) != LEDGER_OK)
 		goto rollback;
 	if ((rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL))) {
 		st = ledger_store_dberr(s, rc, err, "commit");

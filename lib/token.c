@@ -118,6 +118,26 @@ ledger_token_revoke(struct ledger_store *s, int64_t id,
 }
 
 enum ledger_status
+ledger_token_live(struct ledger_store *s, int64_t id, bool *ret,
+    struct ledger_error *err)
+{
+	static const char sql[] =
+	    "SELECT revoked_ms IS NULL FROM tokens WHERE id = ?1";
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
+		return ledger_store_dberr(s, rc, err, "read token");
+	sqlite3_bind_int64(q, 1, id);
+	rc = sqlite3_step(q);
+	*ret = rc == SQLITE_ROW && sqlite3_column_int(q, 0) == 1;
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return ledger_store_dberr(s, rc, err, "read token");
+	return LEDGER_OK;
+}
+
+enum ledger_status
 ledger_token_count(struct ledger_store *s, int64_t *ret,
     struct ledger_error *err)
 {

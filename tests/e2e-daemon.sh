@@ -253,10 +253,34 @@ if mount -t tmpfs -o size=3m tmpfs "$F/mnt" 2>/dev/null; then
 	    test "$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")" = 503
 	check "full disk: storage failure counted in metrics" bash -c \
 	    "curl -s -H 'Authorization: Bearer $RTOK' '$URL/metrics' | grep -q 'ledgerd_storage_failures_total [1-9]'"
-	stop "$PID"
-	# make room: grow the file system, restart, and write again
+	# make room without a restart: /healthz turns 200 by itself (the
+	# sequencer probes once a second), before any client writes
 	mount -o remount,size=64m "$F/mnt"
+	hz=503
+	for _ in $(seq 1 40); do
+		hz=$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")
+		[ "$hz" = 200 ] && break
+		sleep 0.1
+	done
+	check "full disk: /healthz recovers once there is room, with no write ($hz)" \
+	    test "$hz" = 200
+	stop "$PID"
+	# a restart while the disk is full keeps its "started" entry: it is
+	# retried until there is room
+	nstart=$("$LEDGERCTL" events -d "$F/mnt/var" --kind ledger --json | grep -c '"event":"started"')
+	avail=$(df -k --output=avail "$F/mnt" | tail -1)
+	head -c $(( (avail - 8) * 1024 )) /dev/zero > "$F/mnt/filler" 2>/dev/null
 	STARTS=2 start "$F/mnt"
+	sleep 0.5
+	rm -f "$F/mnt/filler"
+	for _ in $(seq 1 40); do
+		[ "$("$LEDGERCTL" events -d "$F/mnt/var" --kind ledger --json | grep -c '"event":"started"')" -gt "$nstart" ] && break
+		sleep 0.1
+	done
+	check "full disk: a start on a full disk records 'started' once there is room" \
+	    test "$("$LEDGERCTL" events -d "$F/mnt/var" --kind ledger --json | grep -c '"event":"started"')" -gt "$nstart"
+	stop "$PID"
+	STARTS=3 start "$F/mnt"
 	n=$(grep -c '"seq"' "$F/acks")
 	check "full disk: every acknowledged event survived ($n)" \
 	    bash -c "[ \$('$LEDGERCTL' events -d '$F/mnt/var' --kind artifact --json | wc -l) = $n ]"

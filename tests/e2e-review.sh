@@ -164,5 +164,11 @@ code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" "
 check "a token created beside the daemon is accepted at once ($code)" test "$code" = 200
 code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ledger_r_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" "$URL/v1/events?limit=1")
 check "an unknown token is still 401" test "$code" = 401
+tid=$("$CTL" token list -d "$D/var" --json | python3 -c '
+import json,sys
+print(max(json.loads(l)["id"] for l in sys.stdin if l.strip()))')
+"$CTL" token revoke -d "$D/var" "$tid" >/dev/null
+code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" "$URL/v1/events?limit=1")
+check "a token revoked beside the daemon is refused at once ($code)" test "$code" = 401
 
 summary

@@ -182,6 +182,17 @@ enum ledger_status ledger_store_query(struct ledger_store *s,
 enum ledger_status ledger_store_get_headers(struct ledger_store *s,
     uint64_t seq, char **ret, struct ledger_error *err) LEDGER_WUR;
 
+/*
+ * Can the store write now?  The database file must still be the one
+ * opened (not removed or replaced: ledger_store_append checks that before
+ * every COMMIT), and the data directory must take a 4 KiB file, fsynced.
+ * For a daemon whose last write failed (a full disk), to turn healthy
+ * again without waiting for a client's write.
+ * Errors: LEDGER_EIO (the message says which), LEDGER_ENOMEM.
+ */
+enum ledger_status ledger_store_probe(struct ledger_store *s,
+    struct ledger_error *err) LEDGER_WUR;
+
 /* Run a passive WAL checkpoint (for writers opened with
  * LEDGER_STORE_MANUAL_WAL; safe from another thread's own handle). */
 enum ledger_status ledger_store_wal_checkpoint(struct ledger_store *s,

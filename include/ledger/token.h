@@ -47,6 +47,12 @@ enum ledger_status ledger_token_create(struct ledger_store *s,
 enum ledger_status ledger_token_revoke(struct ledger_store *s, int64_t id,
     struct ledger_error *err) LEDGER_WUR;
 
+/* Is token id live (created and not revoked)?  One point read: ledgerd
+ * asks it for every request, so a revocation takes effect at once.
+ * Errors: LEDGER_EDB. */
+enum ledger_status ledger_token_live(struct ledger_store *s, int64_t id,
+    bool *ret, struct ledger_error *err) LEDGER_WUR;
+
 /* How many live (unrevoked) tokens there are. */
 enum ledger_status ledger_token_count(struct ledger_store *s,
     int64_t *ret, struct ledger_error *err) LEDGER_WUR;
