@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 payloads=${LEDGER_PAYLOADS:-$here/../../shared/payloads}
 out=${1:-$here/../build-fuzz/corpus}
 [ -d "$payloads" ] || { echo "seed.sh: no payloads in $payloads" >&2; exit 1; }
-mkdir -p "$out/hook" "$out/cloudevents"
+mkdir -p "$out/hook" "$out/cloudevents" "$out/jcs" "$out/config"
 
 python3 - "$payloads" "$out" <<'EOF'
 import hashlib, json, os, sys
@@ -94,5 +94,30 @@ for root, dirs, files in os.walk(payloads):
 body = json.dumps(batch, separators=(",", ":")).encode()
 ce_seed([("Content-Type", "application/cloudevents-batch+json")], body)
 hook_seed(2, "application/cloudevents-batch+json", body)
+
+# fuzz-jcs: the RFC 8785 inputs (byte 0 even: JCS) and a signed entry's
+# shape (odd: the entry decoder)
+vectors = os.path.join(os.path.dirname(payloads), "vectors", "jcs", "input")
+jcs = os.path.join(out, "jcs")
+if os.path.isdir(vectors):
+    for f in sorted(os.listdir(vectors)):
+        with open(os.path.join(vectors, f), "rb") as fh:
+            put(jcs, b"\x00" + fh.read())
+put(jcs, b"\x01" + b'{"key":"0102abcd","kind":"build","log":"e.x/l",'
+    b'"payload":{"sha256":"' + b"ab" * 32 + b'","size":2,'
+    b'"type":"application/json"},"prev":"' + b"00" * 32 + b'",'
+    b'"seq":0,"source":{"name":"api","type":"generic"},'
+    b'"subject":{"environment":"prod"},"time":"2026-11-22T10:00:00.000Z",'
+    b'"v":1}')
+# fuzz-config: configurations as the docs show them
+config = os.path.join(out, "config")
+for c in (b'{}', b'{"listen":"127.0.0.1:0","data_dir":"/tmp/x"}',
+          b'{"listen":"[::1]:8420","max_connections":10,'
+          b'"max_connections_per_client":2,"request_timeout_s":5,'
+          b'"checkpoint_export":{"file":"/tmp/cp"},"log_level":"debug",'
+          b'"anonymous_read":true}',
+          b'{"sources":[{"name":"gh","type":"github",'
+          b'"secret_file":"/nonexistent"}]}'):
+    put(config, c)
 EOF
-echo "seed.sh: $(ls "$out/hook" | wc -l) hook seeds, $(ls "$out/cloudevents" | wc -l) cloudevents seeds in $out"
+echo "seed.sh: $(ls "$out/hook" | wc -l) hook, $(ls "$out/cloudevents" | wc -l) cloudevents, $(ls "$out/jcs" | wc -l) jcs, $(ls "$out/config" | wc -l) config seeds in $out"

@@ -519,6 +519,15 @@ ledger_event_free(struct ledger_event *ev)
 	free(ev);
 }
 
+const uint8_t *
+ledger_event_zpayload(const struct ledger_event *ev, size_t *ret_len)
+{
+	if (ev->payload_of != NULL)
+		ev = ev->payload_of;
+	*ret_len = ev->payload_zlen;
+	return ev->payload_z;
+}
+
 enum ledger_status
 ledger_event_set_source(struct ledger_event *ev, enum ledger_srcfield f,
     const char *value, struct ledger_error *err)

@@ -1395,18 +1395,8 @@ src_clone(const struct ledger_event *ev, struct ledger_event **ret,
 	if ((rc = ledger_strdup(ev->e.payload_type, &c->e.payload_type,
 	    err)) != LEDGER_OK)
 		goto fail;
-	memcpy(c->e.payload_sha256, ev->e.payload_sha256,
-	    sizeof(c->e.payload_sha256));
-	c->e.payload_size = ev->e.payload_size;
-	if (ev->payload_z != NULL) {
-		if ((c->payload_z = malloc(ev->payload_zlen ? ev->payload_zlen :
-		    1)) == NULL) {
-			rc = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-			goto fail;
-		}
-		memcpy(c->payload_z, ev->payload_z, ev->payload_zlen);
-		c->payload_zlen = ev->payload_zlen;
-	}
+	/* Not the payload: every event of a delivery gets the delivery's,
+	 * shared, at the end (set_payloads). */
 	*ret = c;
 	return LEDGER_OK;
 fail:
@@ -1640,6 +1630,10 @@ set_payloads(struct evlist *out, const struct ledger_hook_request *req,
 		return rc;
 	free(first->headers);
 	first->headers = headers;
+	/* The other events share the first one's compressed payload: a
+	 * delivery of n events holds its body once, not n times (an
+	 * in-toto Statement of 100 subjects would otherwise cost 100
+	 * bodies per request). */
 	for (i = 1; i < out->n; i++) {
 		ev = out->v[i];
 		free(ev->e.payload_type);
@@ -1647,17 +1641,13 @@ set_payloads(struct evlist *out, const struct ledger_hook_request *req,
 		free(ev->headers);
 		ev->e.payload_type = NULL;
 		ev->payload_z = NULL;
+		ev->payload_zlen = 0;
 		ev->headers = NULL;
 		if ((rc = ledger_strdup(first->e.payload_type,
 		    &ev->e.payload_type, err)) != LEDGER_OK ||
 		    (rc = ledger_strdup(headers, &ev->headers, err)))
 			return rc;
-		if ((ev->payload_z = malloc(first->payload_zlen ?
-		    first->payload_zlen : 1)) == NULL)
-			return ledger_errorf(err, LEDGER_ENOMEM,
-			    "out of memory");
-		memcpy(ev->payload_z, first->payload_z, first->payload_zlen);
-		ev->payload_zlen = first->payload_zlen;
+		ev->payload_of = first;
 		memcpy(ev->e.payload_sha256, first->e.payload_sha256,
 		    sizeof(ev->e.payload_sha256));
 		ev->e.payload_size = first->e.payload_size;

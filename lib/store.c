@@ -1239,8 +1239,12 @@ insert_one(struct ledger_store *s, const struct ledger_event *ev, size_t i,
 
 	q = s->st_insert_payload;
 	sqlite3_bind_int64(q, 1, (sqlite3_int64)r->seq);
-	sqlite3_bind_blob(q, 2, ev->payload_z, (int)ev->payload_zlen,
-	    SQLITE_STATIC);
+	{
+		size_t zlen;
+		const uint8_t *z = ledger_event_zpayload(ev, &zlen);
+
+		sqlite3_bind_blob(q, 2, z, (int)zlen, SQLITE_STATIC);
+	}
 	bind_text_or_null(q, 3, ev->headers);
 	if ((st = step_done(s, q, err, "insert payload")) != LEDGER_OK)
 		return st;
@@ -1292,13 +1296,16 @@ ledger_store_sync_head(struct ledger_store *s, struct ledger_error *err)
 static enum ledger_status
 check_event(const struct ledger_event *ev, struct ledger_error *err)
 {
+	size_t zlen = 0;
+
 	if (ev == NULL || ev->e.source[LEDGER_SRC_NAME] == NULL ||
 	    ev->e.source[LEDGER_SRC_TYPE] == NULL ||
-	    ev->e.payload_type == NULL || ev->payload_z == NULL ||
+	    ev->e.payload_type == NULL ||
+	    ledger_event_zpayload(ev, &zlen) == NULL ||
 	    ledger_kind_name(ev->e.kind) == NULL)
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "event lacks a source name, source type, kind or payload");
-	if (ev->payload_zlen > INT32_MAX)
+	if (zlen > INT32_MAX)
 		return ledger_errorf(err, LEDGER_EINVAL, "payload too large");
 	return LEDGER_OK;
 }

@@ -319,8 +319,13 @@ check_payload(const struct ledger_event *ev, const struct rq *q)
 	crypto_hash_sha256(h, q->r.body, q->r.body_len);
 	ck_assert_mem_eq(ev->e.payload_sha256, h, 32);
 	ck_assert_uint_eq(ev->e.payload_size, q->r.body_len);
-	ck_assert_int_eq(ledger_payload_inflate(ev->payload_z,
-	    ev->payload_zlen, q->r.body_len, &raw, &rawlen, NULL), LEDGER_OK);
+	{
+		size_t zlen;
+		const uint8_t *z = ledger_event_zpayload(ev, &zlen);
+
+		ck_assert_int_eq(ledger_payload_inflate(z, zlen,
+		    q->r.body_len, &raw, &rawlen, NULL), LEDGER_OK);
+	}
 	ck_assert_uint_eq(rawlen, q->r.body_len);
 	ck_assert_mem_eq(raw, q->r.body, rawlen);
 	free(raw);

@@ -173,7 +173,15 @@ struct ledger_event {
 					   the sender authenticated the
 					   delivery with, stored beside the
 					   payload (ledger/source.h) */
+	const struct ledger_event *payload_of;	/* NULL, or an event of
+					   the same delivery whose payload_z
+					   this one shares (payload_z is then
+					   NULL); it must outlive this one */
 };
+
+/* The compressed payload of ev: its own, or the one it shares. */
+const uint8_t *ledger_event_zpayload(const struct ledger_event *ev,
+    size_t *ret_len);
 
 /* Stores a new empty event (kind other, no fields) in *ret; free it with
  * ledger_event_free.  Errors: LEDGER_ENOMEM. */

@@ -1,0 +1,50 @@
+#!/bin/bash
+# leak-replay.sh - one captured signed delivery, replayed, must not grow
+# the daemon (issue 10 item 1).  A generic-source document whose payload
+# is an in-toto Statement with 100 subjects (~0.9 MB, incompressible) is delivered 6 times
+# under new ids, then 4 times verbatim (answered 200 duplicate).  Before
+# the fix each delivery leaked the body once per extra subject: 19 MB to
+# 835 MB.  RSS is measured before and after.
+set -u
+. "$(dirname "$0")/../e2e-lib.sh"
+command -v python3 >/dev/null || { echo "python3 not found"; exit 77; }
+command -v openssl >/dev/null || { echo "openssl not found"; exit 77; }
+
+D=$T/leak
+mkdir -p "$D"
+printf 'gen-secret' >"$D/gen.secret"
+chmod 600 "$D/gen.secret"
+start "$D" '"max_body_bytes":2097152,"sources":[
+ {"name":"gen","type":"generic","secret_file":"gen.secret","max_events":100}]'
+python3 - "$T/doc.json" <<'PY'
+import base64, hashlib, json, os, sys
+subjects = [{"name": "img-%d" % i + "x" * 200,
+             "digest": {"sha256": hashlib.sha256(str(i).encode()).hexdigest()}}
+            for i in range(100)]
+stmt = {"_type": "https://in-toto.io/Statement/v1", "subject": subjects,
+        "predicateType": "https://slsa.dev/provenance/v1",
+        "predicate": {"pad": base64.b64encode(os.urandom(600000)).decode()}}
+json.dump({"kind": "artifact", "payload": stmt}, open(sys.argv[1], "w"))
+PY
+rss() { awk '/VmRSS/ {print $2}' "/proc/$PID/status"; }
+send() { # ID
+	curl -sS -o "$T/body" -w '%{http_code}' -X POST "$URL/v1/hooks/gen" \
+	    -H "X-Ledger-Delivery: $1" -H 'Content-Type: application/json' \
+	    -H "X-Ledger-Signature: sha256=$(openssl dgst -sha256 -hmac gen-secret <"$T/doc.json" | awk '{print $NF}')" \
+	    --data-binary @"$T/doc.json"
+}
+st=$(send warm)
+check "a 100-subject document is recorded as 100 entries ($st)" test "$st" = 201
+rss0=$(rss)
+codes=""
+for i in 1 2 3 4 5 6; do codes="$codes $(send "d-$i")"; done
+for i in 1 2 3 4; do codes="$codes $(send d-6)"; done
+check "6 new deliveries 201, 4 verbatim retries 200 (${codes# })" \
+    test "${codes# }" = "201 201 201 201 201 201 200 200 200 200"
+rss1=$(rss)
+check "RSS bounded after 10 replays: $rss0 -> $rss1 KiB (was +800 MB)" \
+    test "$rss1" -lt $((rss0 + 60000))
+check "700 entries of kind artifact (7 deliveries x 100 subjects)" test \
+    "$("$LEDGERCTL" events -d "$D/var" --kind artifact --json | wc -l)" = 700
+check "the log verifies" verify "$D"
+summary
