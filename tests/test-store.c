@@ -234,8 +234,9 @@ START_TEST(test_store_duplicate_delivery_returns_original)
 	ck_assert_int_eq(ledger_store_size(s, &n, NULL), LEDGER_OK);
 	ck_assert_uint_eq(n, 3);
 	{
-		struct ledger_event *pair[2] = { evs[1], evs[2] };
+		struct ledger_event *pair[2] = { NULL, evs[2] };
 
+		ledger_event_free(evs[1]);
 		evs[1] = make_event(1, "delivery-d", 10);
 		pair[0] = evs[1];
 		ck_assert_int_eq(ledger_store_append(s, pair, 2, r, NULL),

@@ -10,6 +10,9 @@ set -u
 command -v python3 >/dev/null || { echo "python3 not found"; exit 77; }
 command -v openssl >/dev/null || { echo "openssl not found"; exit 77; }
 
+# Under AddressSanitizer freed memory sits in a quarantine (256 MB by
+# default) before reuse: keep it small so RSS measures what is kept.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
 D=$T/leak
 mkdir -p "$D"
 printf 'gen-secret' >"$D/gen.secret"
