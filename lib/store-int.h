@@ -61,6 +61,7 @@ struct ledger_store {
 	sqlite3_stmt *st_insert_tree;
 	sqlite3_stmt *st_update_head;
 	sqlite3_stmt *st_get_tree;
+	sqlite3_stmt *st_token_live;	/* prepared on first use */
 	sqlite3_stmt *st_head;
 	struct ledger_buf enc;		/* reused encoding buffer */
 };

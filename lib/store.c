@@ -506,6 +506,7 @@ ledger_store_close(struct ledger_store *s)
 	sqlite3_finalize(s->st_insert_tree);
 	sqlite3_finalize(s->st_update_head);
 	sqlite3_finalize(s->st_get_tree);
+	sqlite3_finalize(s->st_token_live);
 	sqlite3_finalize(s->st_head);
 	sqlite3_close(s->db);
 	ledger_key_free(s->key);

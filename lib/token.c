@@ -123,15 +123,18 @@ ledger_token_live(struct ledger_store *s, int64_t id, bool *ret,
 {
 	static const char sql[] =
 	    "SELECT revoked_ms IS NULL FROM tokens WHERE id = ?1";
-	sqlite3_stmt *q = NULL;
+	sqlite3_stmt *q;
 	int rc;
 
-	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
+	/* Asked for every request: the statement is kept on the handle. */
+	if (s->st_token_live == NULL && (rc = sqlite3_prepare_v3(s->db, sql,
+	    -1, SQLITE_PREPARE_PERSISTENT, &s->st_token_live, NULL)))
 		return ledger_store_dberr(s, rc, err, "read token");
+	q = s->st_token_live;
 	sqlite3_bind_int64(q, 1, id);
 	rc = sqlite3_step(q);
 	*ret = rc == SQLITE_ROW && sqlite3_column_int(q, 0) == 1;
-	sqlite3_finalize(q);
+	sqlite3_reset(q);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return ledger_store_dberr(s, rc, err, "read token");
 	return LEDGER_OK;
