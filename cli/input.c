@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include "input.h"
-#include "ledger-int.h"
+#include "ledger/file.h"
 
 enum ledger_status
 read_input(const char *path, size_t max, char **ret, size_t *ret_len,

@@ -16,7 +16,7 @@
 
 #include "ledger/jcs.h"
 #include "ledger/source.h"
-#include "ledger-int.h"
+#include "ledger/file.h"
 #include "ledgerd.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)

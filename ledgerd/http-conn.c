@@ -19,12 +19,12 @@ static struct {
 	pthread_mutex_t mu;
 	struct conn_rec *head;		/* under mu */
 	atomic_uint count;
-} C = { .mu = PTHREAD_MUTEX_INITIALIZER };
+} reg = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 unsigned
 conn_count(void)
 {
-	return atomic_load(&C.count);
+	return atomic_load(&reg.count);
 }
 
 /*
@@ -58,11 +58,11 @@ conn_mark(struct MHD_Connection *conn, bool in_request)
 
 	if (c == NULL)
 		return;
-	pthread_mutex_lock(&C.mu);
+	pthread_mutex_lock(&reg.mu);
 	c->in_request = in_request;
 	if (!in_request)
 		clock_gettime(CLOCK_MONOTONIC, &c->since);
-	pthread_mutex_unlock(&C.mu);
+	pthread_mutex_unlock(&reg.mu);
 }
 
 void
@@ -74,36 +74,36 @@ conn_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
 
 	(void)cls;
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-		atomic_fetch_add(&C.count, 1);
+		atomic_fetch_add(&reg.count, 1);
 		ci = MHD_get_connection_info(conn,
 		    MHD_CONNECTION_INFO_CONNECTION_FD);
 		if (ci != NULL && (c = calloc(1, sizeof(*c))) != NULL) {
 			c->fd = ci->connect_fd;
 			clock_gettime(CLOCK_MONOTONIC, &c->since);
-			pthread_mutex_lock(&C.mu);
-			c->next = C.head;
-			if (C.head != NULL)
-				C.head->prev = c;
-			C.head = c;
-			pthread_mutex_unlock(&C.mu);
+			pthread_mutex_lock(&reg.mu);
+			c->next = reg.head;
+			if (reg.head != NULL)
+				reg.head->prev = c;
+			reg.head = c;
+			pthread_mutex_unlock(&reg.mu);
 			*socket_context = c;
 		}
 	} else {
-		atomic_fetch_sub(&C.count, 1);
+		atomic_fetch_sub(&reg.count, 1);
 		if ((c = *socket_context) != NULL) {
-			pthread_mutex_lock(&C.mu);
+			pthread_mutex_lock(&reg.mu);
 			if (c->prev != NULL)
 				c->prev->next = c->next;
 			else
-				C.head = c->next;
+				reg.head = c->next;
 			if (c->next != NULL)
 				c->next->prev = c->prev;
-			pthread_mutex_unlock(&C.mu);
+			pthread_mutex_unlock(&reg.mu);
 			free(c);
 			*socket_context = NULL;
 		}
 	}
-	metrics_set_connections(atomic_load(&C.count));
+	metrics_set_connections(atomic_load(&reg.count));
 }
 
 void
@@ -112,15 +112,15 @@ conn_sweep(unsigned limit)
 	struct conn_rec *c;
 	unsigned n = 0;
 
-	pthread_mutex_lock(&C.mu);
-	for (c = C.head; c != NULL; c = c->next)
+	pthread_mutex_lock(&reg.mu);
+	for (c = reg.head; c != NULL; c = c->next)
 		if (!c->in_request && !c->cut && elapsed(&c->since) > limit) {
 			/* MHD sees end of file and closes it itself. */
 			shutdown(c->fd, SHUT_RDWR);
 			c->cut = true;
 			n++;
 		}
-	pthread_mutex_unlock(&C.mu);
+	pthread_mutex_unlock(&reg.mu);
 	if (n > 0)
 		log_info("closed %u connection%s that sent no complete request "
 		    "within %us", n, n == 1 ? "" : "s", limit);

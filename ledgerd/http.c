@@ -49,7 +49,7 @@ static struct {
 	atomic_bool anonymous_read;
 	atomic_uint inflight;
 	struct srcset *sources;		/* under mu */
-} H = {
+} srv = {
 	.mu = PTHREAD_MUTEX_INITIALIZER,
 	.tok_lock = PTHREAD_RWLOCK_INITIALIZER,
 	.listen_fd = -1,
@@ -72,11 +72,11 @@ pool_get(struct ledger_error *err)
 {
 	struct ledger_store *s = NULL;
 
-	pthread_mutex_lock(&H.mu);
-	if (H.npool > 0)
-		s = H.pool[--H.npool];
-	pthread_mutex_unlock(&H.mu);
-	if (s == NULL && ledger_store_open(H.data_dir, LEDGER_STORE_READONLY,
+	pthread_mutex_lock(&srv.mu);
+	if (srv.npool > 0)
+		s = srv.pool[--srv.npool];
+	pthread_mutex_unlock(&srv.mu);
+	if (s == NULL && ledger_store_open(srv.data_dir, LEDGER_STORE_READONLY,
 	    &s, err) != LEDGER_OK)
 		return NULL;
 	return s;
@@ -85,12 +85,12 @@ pool_get(struct ledger_error *err)
 void
 pool_put(struct ledger_store *s)
 {
-	pthread_mutex_lock(&H.mu);
-	if (H.npool < READ_POOL_MAX) {
-		H.pool[H.npool++] = s;
+	pthread_mutex_lock(&srv.mu);
+	if (srv.npool < READ_POOL_MAX) {
+		srv.pool[srv.npool++] = s;
 		s = NULL;
 	}
-	pthread_mutex_unlock(&H.mu);
+	pthread_mutex_unlock(&srv.mu);
 	ledger_store_close(s);
 }
 
@@ -101,10 +101,10 @@ sources_get(void)
 {
 	struct srcset *ss;
 
-	pthread_mutex_lock(&H.mu);
-	if ((ss = H.sources) != NULL)
+	pthread_mutex_lock(&srv.mu);
+	if ((ss = srv.sources) != NULL)
 		atomic_fetch_add(&ss->refs, 1);
-	pthread_mutex_unlock(&H.mu);
+	pthread_mutex_unlock(&srv.mu);
 	return ss;
 }
 
@@ -127,10 +127,10 @@ http_set_sources(struct config *c)
 		atomic_store(&ss->refs, 1);
 		c->sources = NULL;
 	}
-	pthread_mutex_lock(&H.mu);
-	old = H.sources;
-	H.sources = ss;
-	pthread_mutex_unlock(&H.mu);
+	pthread_mutex_lock(&srv.mu);
+	old = srv.sources;
+	srv.sources = ss;
+	pthread_mutex_unlock(&srv.mu);
 	sources_put(old);
 }
 
@@ -141,10 +141,10 @@ tokens_swap(struct ledger_tokenset *ts)
 {
 	struct ledger_tokenset *old;
 
-	pthread_rwlock_wrlock(&H.tok_lock);
-	old = H.tokens;
-	H.tokens = ts;
-	pthread_rwlock_unlock(&H.tok_lock);
+	pthread_rwlock_wrlock(&srv.tok_lock);
+	old = srv.tokens;
+	srv.tokens = ts;
+	pthread_rwlock_unlock(&srv.tok_lock);
 	ledger_tokenset_free(old);
 }
 
@@ -171,9 +171,9 @@ token_check(const char *h, enum ledger_scope *scope, int64_t *id)
 {
 	bool ok;
 
-	pthread_rwlock_rdlock(&H.tok_lock);
-	ok = ledger_tokenset_check(H.tokens, h, strlen(h), scope, id);
-	pthread_rwlock_unlock(&H.tok_lock);
+	pthread_rwlock_rdlock(&srv.tok_lock);
+	ok = ledger_tokenset_check(srv.tokens, h, strlen(h), scope, id);
+	pthread_rwlock_unlock(&srv.tok_lock);
 	return ok;
 }
 
@@ -235,7 +235,7 @@ check_auth(struct req *r, enum ledger_scope need, enum MHD_Result *ret)
 	int64_t id = 0;
 	bool ok = false;
 
-	if (need == LEDGER_SCOPE_READ && atomic_load(&H.anonymous_read)) {
+	if (need == LEDGER_SCOPE_READ && atomic_load(&srv.anonymous_read)) {
 		snprintf(r->auth, sizeof(r->auth), "anonymous");
 		return 0;
 	}
@@ -308,11 +308,11 @@ begin_body(struct req *r, enum MHD_Result *ret)
 	if (cl != NULL) {
 		errno = 0;
 		n = strtoull(cl, &end, 10);
-		if (errno == 0 && *end == '\0' && n > atomic_load(&H.max_body)) {
+		if (errno == 0 && *end == '\0' && n > atomic_load(&srv.max_body)) {
 			metrics_reject(REJECT_TOO_LARGE);
 			*ret = send_error(r, 413, "payload_too_large", NULL,
 			    "body of %llu bytes is over the limit of %zu", n,
-			    atomic_load(&H.max_body));
+			    atomic_load(&srv.max_body));
 			return -1;
 		}
 	}
@@ -328,12 +328,12 @@ begin_body(struct req *r, enum MHD_Result *ret)
 static bool
 read_body(struct req *r, const char *data, size_t *size)
 {
-	size_t max = atomic_load(&H.max_body);
+	size_t max = atomic_load(&srv.max_body);
 
-	if (elapsed(&r->start) > atomic_load(&H.request_timeout_s)) {
+	if (elapsed(&r->start) > atomic_load(&srv.request_timeout_s)) {
 		metrics_reject(REJECT_TIMEOUT);
 		log_info("request timeout route=%s after=%us",
-		    route_name(r->route), atomic_load(&H.request_timeout_s));
+		    route_name(r->route), atomic_load(&srv.request_timeout_s));
 		r->status = 408;
 		return false;
 	}
@@ -496,7 +496,7 @@ handle_first(struct req *r, const char *url, const char *method)
 	/* Past max_connections only /healthz is served, from the reserve of
 	 * 64 connections MHD keeps above it: the health check answers
 	 * during a connection flood. */
-	if (conn_count() > atomic_load(&H.max_connections) &&
+	if (conn_count() > atomic_load(&srv.max_connections) &&
 	    r->route != ROUTE_HEALTHZ) {
 		metrics_reject(REJECT_CONNECTIONS);
 		return send_error(r, 503, "unavailable", retry_after,
@@ -558,7 +558,7 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 		r->route = ROUTE_OTHER;
 		*con_cls = r;
 		conn_mark(conn, true);
-		atomic_fetch_add(&H.inflight, 1);
+		atomic_fetch_add(&srv.inflight, 1);
 		return handle_first(r, url, method);
 	}
 	switch (r->state) {
@@ -570,7 +570,7 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 			metrics_reject(REJECT_TOO_LARGE);
 			return send_error(r, 413, "payload_too_large", NULL,
 			    "body is over the limit of %zu bytes",
-			    atomic_load(&H.max_body));
+			    atomic_load(&srv.max_body));
 		}
 		return r->route == ROUTE_HOOKS ? route_hook(r) :
 		    route_events_post(r);
@@ -610,13 +610,13 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	ledger_buf_release(&r->body);
 	free(r);
 	*con_cls = NULL;
-	atomic_fetch_sub(&H.inflight, 1);
+	atomic_fetch_sub(&srv.inflight, 1);
 }
 
 void
 http_sweep(void)
 {
-	conn_sweep(atomic_load(&H.request_timeout_s));
+	conn_sweep(atomic_load(&srv.request_timeout_s));
 }
 
 static void mhd_log(void *, const char *, va_list)
@@ -690,10 +690,10 @@ bind_socket(const char *host, unsigned port, char *shown, size_t shown_len)
 void
 http_set_config(const struct config *c)
 {
-	atomic_store(&H.max_body, c->max_body_bytes);
-	atomic_store(&H.max_connections, c->max_connections);
-	atomic_store(&H.request_timeout_s, c->request_timeout_s);
-	atomic_store(&H.anonymous_read, c->anonymous_read);
+	atomic_store(&srv.max_body, c->max_body_bytes);
+	atomic_store(&srv.max_connections, c->max_connections);
+	atomic_store(&srv.request_timeout_s, c->request_timeout_s);
+	atomic_store(&srv.anonymous_read, c->anonymous_read);
 }
 
 static char listen_shown[INET6_ADDRSTRLEN + 16];
@@ -708,7 +708,7 @@ http_origin(void)
 const char *
 http_data_dir(void)
 {
-	return H.data_dir;
+	return srv.data_dir;
 }
 
 int
@@ -718,7 +718,7 @@ http_listen(const struct config *c, const char *data_dir)
 	struct ledger_error err;
 	char *origin;
 
-	if ((H.data_dir = strdup(data_dir)) == NULL) {
+	if ((srv.data_dir = strdup(data_dir)) == NULL) {
 		log_error("start http server: out of memory");
 		return -1;
 	}
@@ -735,7 +735,7 @@ http_listen(const struct config *c, const char *data_dir)
 	}
 	origin_name = origin;
 	http_reload_tokens();
-	if ((H.listen_fd = bind_socket(c->listen_host, c->listen_port,
+	if ((srv.listen_fd = bind_socket(c->listen_host, c->listen_port,
 	    listen_shown, sizeof(listen_shown))) < 0)
 		return -1;
 	return 0;
@@ -746,10 +746,10 @@ http_serve(const struct config *c)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
-	H.d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
+	srv.d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
 	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 	    handler, NULL,
-	    MHD_OPTION_LISTEN_SOCKET, H.listen_fd,
+	    MHD_OPTION_LISTEN_SOCKET, srv.listen_fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(ncpu > 0 ? ncpu : 2),
 	    MHD_OPTION_CONNECTION_LIMIT, c->max_connections + 64,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, c->max_connections_per_client,
@@ -759,10 +759,10 @@ http_serve(const struct config *c)
 	    MHD_OPTION_NOTIFY_CONNECTION, conn_notify, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_END);
-	if (H.d == NULL) {
+	if (srv.d == NULL) {
 		log_error("start http server on %s failed", listen_shown);
-		close(H.listen_fd);
-		H.listen_fd = -1;
+		close(srv.listen_fd);
+		srv.listen_fd = -1;
 		return -1;
 	}
 	log_info("listening on http://%s", listen_shown);
@@ -773,28 +773,28 @@ void
 http_drain_and_stop(void)
 {
 	int fd, waited = 0;
-	int limit = (int)atomic_load(&H.request_timeout_s) * 10 + 20;
+	int limit = (int)atomic_load(&srv.request_timeout_s) * 10 + 20;
 
-	if (H.d == NULL)
+	if (srv.d == NULL)
 		return;
-	fd = MHD_quiesce_daemon(H.d);	/* stop accepting connections */
-	while (atomic_load(&H.inflight) > 0 && waited < limit) {
+	fd = MHD_quiesce_daemon(srv.d);	/* stop accepting connections */
+	while (atomic_load(&srv.inflight) > 0 && waited < limit) {
 		usleep(100 * 1000);
 		waited++;
 	}
-	if (atomic_load(&H.inflight) > 0)
+	if (atomic_load(&srv.inflight) > 0)
 		log_warn("stopping with requests in flight count=%u",
-		    atomic_load(&H.inflight));
-	MHD_stop_daemon(H.d);
-	H.d = NULL;
+		    atomic_load(&srv.inflight));
+	MHD_stop_daemon(srv.d);
+	srv.d = NULL;
 	if (fd >= 0)
 		close(fd);
-	pthread_mutex_lock(&H.mu);
-	while (H.npool > 0)
-		ledger_store_close(H.pool[--H.npool]);
-	pthread_mutex_unlock(&H.mu);
+	pthread_mutex_lock(&srv.mu);
+	while (srv.npool > 0)
+		ledger_store_close(srv.pool[--srv.npool]);
+	pthread_mutex_unlock(&srv.mu);
 	tokens_swap(NULL);
-	sources_put(H.sources);
-	H.sources = NULL;
+	sources_put(srv.sources);
+	srv.sources = NULL;
 }
 

@@ -159,9 +159,12 @@ int export_check(const struct config *c, struct ledger_store *writer,
 bool export_checkpoint(const struct config *c, uint64_t size,
     const char *note, size_t len);
 
-/* ---- main.c ---- */
+/* ---- record.c ---- */
 /* Build a `ledger` kind event about the daemon itself.  detail is a JSON
  * object (reference stolen). */
 struct ledger_event *daemon_event(const char *what, json_t *detail);
+/* Append one through the sequencer and wait; false if it could not be
+ * recorded (logged).  detail: as daemon_event. */
+bool record(const char *what, json_t *detail);
 
 #endif

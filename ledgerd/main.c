@@ -66,61 +66,6 @@ log_problem(void *ctx, const char *msg)
 	log_error("config %s", msg);
 }
 
-struct ledger_event *
-daemon_event(const char *what, json_t *detail)
-{
-	struct ledger_event *ev = NULL;
-	struct ledger_error err;
-	size_t len;
-	char *body = NULL;
-
-	if (detail == NULL)
-		detail = json_object();
-	json_object_set_new(detail, "event", json_string(what));
-	json_object_set_new(detail, "version", json_string(LEDGER_VERSION));
-	json_object_set_new(detail, "pid", json_real((double)getpid()));
-	if (ledger_jcs_encode(detail, &body, &len, &err) != LEDGER_OK ||
-	    ledger_event_new(&ev, &err) != LEDGER_OK)
-		goto fail;
-	ev->e.kind = LEDGER_KIND_LEDGER;
-	if (ledger_event_set_source(ev, LEDGER_SRC_NAME, "ledgerd", &err) ||
-	    ledger_event_set_source(ev, LEDGER_SRC_TYPE, "ledger", &err) ||
-	    ledger_event_set_source(ev, LEDGER_SRC_EVENT, what, &err) ||
-	    ledger_event_set_source(ev, LEDGER_SRC_AUTH, "internal", &err) ||
-	    ledger_event_set_payload(ev, body, len, "application/json", &err))
-		goto fail;
-	free(body);
-	json_decref(detail);
-	return ev;
-fail:
-	log_error("build '%s' entry: %s", what, err.msg);
-	ledger_event_free(ev);
-	free(body);
-	json_decref(detail);
-	return NULL;
-}
-
-/* Append one of ledgerd's own entries and wait for it; false if it could
- * not be recorded (logged). */
-static bool
-record(const char *what, json_t *detail)
-{
-	struct ledger_event *ev = daemon_event(what, detail);
-	struct ledger_receipt r;
-	struct ledger_error err;
-	bool ok;
-
-	if (ev == NULL)
-		return false;
-	if (!(ok = seq_submit_wait(ev, &r, &err) == LEDGER_OK))
-		log_error("record '%s': %s", what, err.msg);
-	else
-		log_info("recorded %s seq=%llu", what,
-		    (unsigned long long)r.seq);
-	ledger_event_free(ev);
-	return ok;
-}
-
 static char *
 hexdigest(const uint8_t d[32])
 {

@@ -50,7 +50,7 @@ static struct {
 	int64_t last_cp_ms, last_append_ms;
 	char refusal[512];
 	atomic_bool refusing;
-} S = {
+} sq = {
 	.mu = PTHREAD_MUTEX_INITIALIZER,
 	.cv = PTHREAD_COND_INITIALIZER,
 	.done_cv = PTHREAD_COND_INITIALIZER,
@@ -59,13 +59,13 @@ static struct {
 bool
 seq_healthy(void)
 {
-	return atomic_load(&S.healthy);
+	return atomic_load(&sq.healthy);
 }
 
 uint64_t
 seq_log_size(void)
 {
-	return atomic_load(&S.size);
+	return atomic_load(&sq.size);
 }
 
 static void
@@ -98,9 +98,9 @@ opts_now(struct seq_opts *o)
 {
 	bool ok;
 
-	pthread_mutex_lock(&S.mu);
-	ok = opts_copy(o, &S.opts);
-	pthread_mutex_unlock(&S.mu);
+	pthread_mutex_lock(&sq.mu);
+	ok = opts_copy(o, &sq.opts);
+	pthread_mutex_unlock(&sq.mu);
 	return ok;
 }
 
@@ -117,61 +117,61 @@ seq_set_config(const struct config *c)
 		    "options");
 		return;
 	}
-	pthread_mutex_lock(&S.mu);
-	S.batch_max = c->batch_max;
-	S.batch_delay_ms = c->batch_delay_ms;
-	S.queue_max = c->queue_max;
-	old = S.opts;
-	S.opts = copy;
-	pthread_cond_signal(&S.cv);
-	pthread_mutex_unlock(&S.mu);
+	pthread_mutex_lock(&sq.mu);
+	sq.batch_max = c->batch_max;
+	sq.batch_delay_ms = c->batch_delay_ms;
+	sq.queue_max = c->queue_max;
+	old = sq.opts;
+	sq.opts = copy;
+	pthread_cond_signal(&sq.cv);
+	pthread_mutex_unlock(&sq.mu);
 	opts_release(&old);
 }
 
 void
 seq_refuse_writes(const char *reason)
 {
-	pthread_mutex_lock(&S.mu);
-	snprintf(S.refusal, sizeof(S.refusal), "%s", reason);
-	atomic_store(&S.refusing, true);
-	pthread_mutex_unlock(&S.mu);
+	pthread_mutex_lock(&sq.mu);
+	snprintf(sq.refusal, sizeof(sq.refusal), "%s", reason);
+	atomic_store(&sq.refusing, true);
+	pthread_mutex_unlock(&sq.mu);
 }
 
 const char *
 seq_refusal(void)
 {
-	return atomic_load(&S.refusing) ? S.refusal : NULL;
+	return atomic_load(&sq.refusing) ? sq.refusal : NULL;
 }
 
 bool
 seq_submit(struct pending *p)
 {
-	pthread_mutex_lock(&S.mu);
-	if (S.stop || !S.running || S.len >= S.queue_max ||
-	    atomic_load(&S.refusing)) {
-		pthread_mutex_unlock(&S.mu);
+	pthread_mutex_lock(&sq.mu);
+	if (sq.stop || !sq.running || sq.len >= sq.queue_max ||
+	    atomic_load(&sq.refusing)) {
+		pthread_mutex_unlock(&sq.mu);
 		return false;
 	}
 	p->next = NULL;
-	if (S.tail != NULL)
-		S.tail->next = p;
+	if (sq.tail != NULL)
+		sq.tail->next = p;
 	else
-		S.head = p;
-	S.tail = p;
-	S.len++;
-	metrics_set_queue(S.len);
-	pthread_cond_signal(&S.cv);
-	pthread_mutex_unlock(&S.mu);
+		sq.head = p;
+	sq.tail = p;
+	sq.len++;
+	metrics_set_queue(sq.len);
+	pthread_cond_signal(&sq.cv);
+	pthread_mutex_unlock(&sq.mu);
 	return true;
 }
 
 static void
 wake_waiter(struct pending *p)
 {
-	pthread_mutex_lock(&S.mu);
+	pthread_mutex_lock(&sq.mu);
 	p->finished = true;
-	pthread_cond_broadcast(&S.done_cv);
-	pthread_mutex_unlock(&S.mu);
+	pthread_cond_broadcast(&sq.done_cv);
+	pthread_mutex_unlock(&sq.mu);
 }
 
 enum ledger_status
@@ -188,10 +188,10 @@ seq_submit_wait(struct ledger_event *ev, struct ledger_receipt *r,
 	if (!seq_submit(&p))
 		return ledger_errorf(err, LEDGER_EDB, "sequencer is not "
 		    "accepting events (stopping or queue full)");
-	pthread_mutex_lock(&S.mu);
+	pthread_mutex_lock(&sq.mu);
 	while (!p.finished)
-		pthread_cond_wait(&S.done_cv, &S.mu);
-	pthread_mutex_unlock(&S.mu);
+		pthread_cond_wait(&sq.done_cv, &sq.mu);
+	pthread_mutex_unlock(&sq.mu);
 	if (p.st != LEDGER_OK)
 		return ledger_errorf(err, p.st, "%s", p.msg);
 	return LEDGER_OK;
@@ -226,7 +226,7 @@ commit(struct pending **batch, size_t n)
 	for (i = 0; i < n; i++)
 		for (k = 0; k < batch[i]->nev; k++)
 			evs[total++] = batch[i]->evs[k];
-	st = ledger_store_append(S.w, evs, total, rs, &err);
+	st = ledger_store_append(sq.w, evs, total, rs, &err);
 	/* One bad or conflicting event spoils the batch: retry each
 	 * request alone, so only its own sender is refused. */
 	if ((st == LEDGER_EINVAL || st == LEDGER_EEXIST) && n > 1) {
@@ -240,21 +240,21 @@ commit(struct pending **batch, size_t n)
 				batch[i]->receipts[k] = rs[total];
 				fresh += !rs[total].duplicate;
 				if (!rs[total].duplicate)
-					atomic_store(&S.size, rs[total].seq + 1);
+					atomic_store(&sq.size, rs[total].seq + 1);
 			}
 		if (fresh > 0) {
-			S.dirty = true;
-			S.last_append_ms = ledger_now_ms();
+			sq.dirty = true;
+			sq.last_append_ms = ledger_now_ms();
 		}
-		if (!atomic_exchange(&S.healthy, true))
+		if (!atomic_exchange(&sq.healthy, true))
 			log_info("storage recovered size=%llu",
-			    (unsigned long long)atomic_load(&S.size));
+			    (unsigned long long)atomic_load(&sq.size));
 		metrics_batch(total, fresh);
-		metrics_set_log_size(atomic_load(&S.size));
+		metrics_set_log_size(atomic_load(&sq.size));
 	} else {
 		if (st != LEDGER_EINVAL && st != LEDGER_EEXIST) {
 			metrics_storage_failure();
-			atomic_store(&S.healthy, false);
+			atomic_store(&sq.healthy, false);
 		}
 		log_error("append failed events=%zu error=\"%s\"", total,
 		    err.msg);
@@ -277,8 +277,8 @@ checkpoint(void)
 	struct ledger_error err;
 	bool made = false, ok;
 
-	S.last_cp_ms = ledger_now_ms();
-	if (ledger_store_checkpoint(S.w, &cp, &made, &err) != LEDGER_OK) {
+	sq.last_cp_ms = ledger_now_ms();
+	if (ledger_store_checkpoint(sq.w, &cp, &made, &err) != LEDGER_OK) {
 		log_error("checkpoint failed error=\"%s\"", err.msg);
 		if (err.code == LEDGER_ECHAIN) {
 			char reason[300];
@@ -290,7 +290,7 @@ checkpoint(void)
 			metrics_storage_failure();
 		return;
 	}
-	S.dirty = false;
+	sq.dirty = false;
 	if (made) {
 		struct seq_opts o;
 		struct config c;
@@ -319,15 +319,15 @@ heartbeat(void)
 	struct ledger_receipt r;
 	struct ledger_error err;
 
-	S.last_append_ms = ledger_now_ms();
+	sq.last_append_ms = ledger_now_ms();
 	if (ev == NULL)
 		return;
-	if (ledger_store_append(S.w, &ev, 1, &r, &err) != LEDGER_OK) {
+	if (ledger_store_append(sq.w, &ev, 1, &r, &err) != LEDGER_OK) {
 		log_error("heartbeat failed error=\"%s\"", err.msg);
 		metrics_storage_failure();
 	} else {
-		S.dirty = true;
-		atomic_store(&S.size, r.seq + 1);
+		sq.dirty = true;
+		atomic_store(&sq.size, r.seq + 1);
 		metrics_batch(1, 1);
 		metrics_set_log_size(r.seq + 1);
 	}
@@ -341,25 +341,25 @@ maintain(void)
 	int64_t now = ledger_now_ms(), due = 60000, t;
 	unsigned hb, cpi;
 
-	if (atomic_load(&S.refusing))
+	if (atomic_load(&sq.refusing))
 		return due;
 	/* Unhealthy since a write failed: probe once a second rather than
 	 * wait for a client's write to find out. */
-	if (!atomic_load(&S.healthy)) {
+	if (!atomic_load(&sq.healthy)) {
 		struct ledger_error err;
 
-		if (ledger_store_probe(S.w, &err) == LEDGER_OK) {
-			atomic_store(&S.healthy, true);
+		if (ledger_store_probe(sq.w, &err) == LEDGER_OK) {
+			atomic_store(&sq.healthy, true);
 			log_info("storage recovered (probe)");
 		} else
 			due = 1000;
 	}
-	pthread_mutex_lock(&S.mu);
-	hb = S.opts.heartbeat_interval_s;
-	cpi = S.opts.checkpoint_interval_ms;
-	pthread_mutex_unlock(&S.mu);
+	pthread_mutex_lock(&sq.mu);
+	hb = sq.opts.heartbeat_interval_s;
+	cpi = sq.opts.checkpoint_interval_ms;
+	pthread_mutex_unlock(&sq.mu);
 	if (hb > 0) {
-		t = S.last_append_ms + (int64_t)hb * 1000 - now;
+		t = sq.last_append_ms + (int64_t)hb * 1000 - now;
 		if (t <= 0) {
 			heartbeat();
 			t = (int64_t)hb * 1000;
@@ -367,11 +367,11 @@ maintain(void)
 		if (t < due)
 			due = t;
 	}
-	if (S.dirty) {
-		t = S.last_cp_ms + cpi - now;
+	if (sq.dirty) {
+		t = sq.last_cp_ms + cpi - now;
 		if (t <= 0) {
 			checkpoint();
-			t = S.dirty ? cpi : due;
+			t = sq.dirty ? cpi : due;
 		}
 		if (t < due)
 			due = t;
@@ -388,54 +388,54 @@ run(void *arg)
 	unsigned cpi;
 
 	(void)arg;
-	pthread_mutex_lock(&S.mu);
+	pthread_mutex_lock(&sq.mu);
 	for (;;) {
-		while (S.head == NULL && !S.stop) {
+		while (sq.head == NULL && !sq.stop) {
 			int64_t due;
 
-			pthread_mutex_unlock(&S.mu);
+			pthread_mutex_unlock(&sq.mu);
 			due = maintain();
-			pthread_mutex_lock(&S.mu);
-			if (S.head != NULL || S.stop)
+			pthread_mutex_lock(&sq.mu);
+			if (sq.head != NULL || sq.stop)
 				break;
 			clock_gettime(CLOCK_REALTIME, &ts);
 			add_ms(&ts, (unsigned)due);
-			pthread_cond_timedwait(&S.cv, &S.mu, &ts);
+			pthread_cond_timedwait(&sq.cv, &sq.mu, &ts);
 		}
-		if (S.head == NULL && S.stop)
+		if (sq.head == NULL && sq.stop)
 			break;
-		if (S.batch_delay_ms > 0 && S.len < S.batch_max && !S.stop) {
+		if (sq.batch_delay_ms > 0 && sq.len < sq.batch_max && !sq.stop) {
 			clock_gettime(CLOCK_REALTIME, &ts);
-			add_ms(&ts, S.batch_delay_ms);
-			while (S.len < S.batch_max && !S.stop &&
-			    pthread_cond_timedwait(&S.cv, &S.mu, &ts) !=
+			add_ms(&ts, sq.batch_delay_ms);
+			while (sq.len < sq.batch_max && !sq.stop &&
+			    pthread_cond_timedwait(&sq.cv, &sq.mu, &ts) !=
 			    ETIMEDOUT)
 				;
 		}
 		/* Take pendings while their events fit in one batch. */
-		for (n = 0, nev = 0; (p = S.head) != NULL && (n == 0 ||
-		    (nev + p->nev <= S.batch_max &&
+		for (n = 0, nev = 0; (p = sq.head) != NULL && (n == 0 ||
+		    (nev + p->nev <= sq.batch_max &&
 		    nev + p->nev <= LEDGER_BATCH_MAX)); n++) {
-			S.head = p->next;
-			if (S.head == NULL)
-				S.tail = NULL;
-			S.len--;
+			sq.head = p->next;
+			if (sq.head == NULL)
+				sq.tail = NULL;
+			sq.len--;
 			batch[n] = p;
 			nev += p->nev;
 		}
-		metrics_set_queue(S.len);
-		pthread_mutex_unlock(&S.mu);
+		metrics_set_queue(sq.len);
+		pthread_mutex_unlock(&sq.mu);
 		commit(batch, n);
-		pthread_mutex_lock(&S.mu);
-		cpi = S.opts.checkpoint_interval_ms;
-		pthread_mutex_unlock(&S.mu);
-		if (S.dirty && ledger_now_ms() - S.last_cp_ms >= cpi)
+		pthread_mutex_lock(&sq.mu);
+		cpi = sq.opts.checkpoint_interval_ms;
+		pthread_mutex_unlock(&sq.mu);
+		if (sq.dirty && ledger_now_ms() - sq.last_cp_ms >= cpi)
 			checkpoint();
-		pthread_mutex_lock(&S.mu);
+		pthread_mutex_lock(&sq.mu);
 	}
-	pthread_mutex_unlock(&S.mu);
+	pthread_mutex_unlock(&sq.mu);
 	/* The last word: a checkpoint of everything committed. */
-	if (S.dirty && !atomic_load(&S.refusing))
+	if (sq.dirty && !atomic_load(&sq.refusing))
 		checkpoint();
 	return NULL;
 }
@@ -445,44 +445,44 @@ seq_start(struct ledger_store *w, const struct config *c)
 {
 	uint64_t size = 0;
 
-	S.w = w;
-	S.stop = false;
+	sq.w = w;
+	sq.stop = false;
 	seq_set_config(c);
-	S.last_append_ms = ledger_now_ms();
-	S.last_cp_ms = 0;
+	sq.last_append_ms = ledger_now_ms();
+	sq.last_cp_ms = 0;
 	/* Nothing is signed until something is appended: the first append
 	 * is "started", once ledgerd listens, so a start that fails signs
 	 * nothing and appends nothing. */
-	S.dirty = false;
+	sq.dirty = false;
 	if (ledger_store_size(w, &size, NULL) != LEDGER_OK)
 		size = 0;
-	atomic_store(&S.size, size);
-	atomic_store(&S.healthy, true);
+	atomic_store(&sq.size, size);
+	atomic_store(&sq.healthy, true);
 	metrics_set_log_size(size);
-	if (pthread_create(&S.thread, NULL, run, NULL) != 0) {
+	if (pthread_create(&sq.thread, NULL, run, NULL) != 0) {
 		log_error("start sequencer: cannot create thread");
 		return -1;
 	}
-	pthread_mutex_lock(&S.mu);
-	S.running = true;
-	pthread_mutex_unlock(&S.mu);
+	pthread_mutex_lock(&sq.mu);
+	sq.running = true;
+	pthread_mutex_unlock(&sq.mu);
 	return 0;
 }
 
 void
 seq_stop(void)
 {
-	pthread_mutex_lock(&S.mu);
-	if (!S.running) {
-		pthread_mutex_unlock(&S.mu);
+	pthread_mutex_lock(&sq.mu);
+	if (!sq.running) {
+		pthread_mutex_unlock(&sq.mu);
 		return;
 	}
-	S.stop = true;
-	pthread_cond_broadcast(&S.cv);
-	pthread_mutex_unlock(&S.mu);
-	pthread_join(S.thread, NULL);
-	pthread_mutex_lock(&S.mu);
-	S.running = false;
-	opts_release(&S.opts);
-	pthread_mutex_unlock(&S.mu);
+	sq.stop = true;
+	pthread_cond_broadcast(&sq.cv);
+	pthread_mutex_unlock(&sq.mu);
+	pthread_join(sq.thread, NULL);
+	pthread_mutex_lock(&sq.mu);
+	sq.running = false;
+	opts_release(&sq.opts);
+	pthread_mutex_unlock(&sq.mu);
 }

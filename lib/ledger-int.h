@@ -32,14 +32,7 @@ bool ledger_all_hex(const char *s, size_t n);
 /* True if s (n bytes, valid UTF-8) holds a C0 control character or DEL. */
 bool ledger_has_control(const char *s, size_t n);
 
-/* Read a whole file (at most max bytes, else LEDGER_EINVAL) opened with
- * O_NOFOLLOW | O_CLOEXEC.  *ret is malloc'd and NUL-terminated. */
-enum ledger_status ledger_read_file(const char *path, size_t max,
-    char **ret, size_t *ret_len, struct ledger_error *err);
-
-/* Read from a file descriptor until EOF, at most max bytes. */
-enum ledger_status ledger_read_fd(int fd, size_t max, char **ret,
-    size_t *ret_len, struct ledger_error *err);
+#include "ledger/file.h"
 
 /* Write all of buf to a new file created with O_EXCL and the given mode,
  * fsync it and its directory.  Errors: LEDGER_EEXIST, LEDGER_EIO. */
