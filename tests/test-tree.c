@@ -215,6 +215,37 @@ START_TEST(test_tree_writer_refuses_contradicted_log)
 }
 END_TEST
 
+/* A failure to read the stored hashes while proving the new tree extends
+ * the last checkpoint is an I/O or database error, passed through: only a
+ * real contradiction is LEDGER_ECHAIN, which stops every write until a
+ * restart (issue 9 item 11). */
+START_TEST(test_tree_read_error_is_not_a_contradiction)
+{
+	struct ledger_store *s = NULL;
+	struct ledger_error err;
+	enum ledger_status st;
+
+	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
+	append(s, 3);
+	ck_assert_int_eq(ledger_store_checkpoint(s, NULL, NULL, NULL),
+	    LEDGER_OK);
+	append(s, 2);
+	/* another connection takes the tree table away behind the store */
+	ck_assert_int_eq(db_exec("ALTER TABLE tree RENAME TO tree_gone"),
+	    SQLITE_OK);
+	st = ledger_store_checkpoint(s, NULL, NULL, &err);
+	ck_assert_int_ne(st, LEDGER_OK);
+	ck_assert_msg(st != LEDGER_ECHAIN, "a read error reported as a "
+	    "contradiction: %s", err.msg);
+	ck_assert_int_eq(db_exec("ALTER TABLE tree_gone RENAME TO tree"),
+	    SQLITE_OK);
+	/* once the table is back, the same call signs */
+	ck_assert_int_eq(ledger_store_checkpoint(s, NULL, NULL, &err),
+	    LEDGER_OK);
+	ledger_store_close(s);
+}
+END_TEST
+
 START_TEST(test_tree_verify_checks_tree_and_checkpoints)
 {
 	struct ledger_store *s;
@@ -261,6 +292,7 @@ main(void)
 	tcase_add_test(tc, test_tree_proof_arguments);
 	tcase_add_loop_test(tc, test_tree_writer_refuses_contradicted_log, 0,
 	    (int)(sizeof(contradictions) / sizeof(*contradictions)));
+	tcase_add_test(tc, test_tree_read_error_is_not_a_contradiction);
 	tcase_add_test(tc, test_tree_verify_checks_tree_and_checkpoints);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
