@@ -38,9 +38,9 @@ on_opt(void *ctx, int c, const char *arg)
 	if (c < OPT_FILTER || c >= OPT_FILTER + (int)NFILTERS)
 		return -1;
 	name = filter_names[c - OPT_FILTER];
+	/* The library's message names the parameter already. */
 	if (ledger_query_param(&o->q, name, arg, &err) != LEDGER_OK)
-		return usage_error(find_command("events"), "--%s: %s", name,
-		    err.msg);
+		return usage_error(find_command("events"), "%s", err.msg);
 	return -1;
 }
 

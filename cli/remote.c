@@ -131,9 +131,11 @@ remote_events(const struct cli *cli, const struct ledger_query *q,
 			}
 			st = -1;
 		}
+		/* A page may be empty and still go on (the server bounds the
+		 * rows one request reads); it must move forward. */
 		next = json_object_get(doc, "next_after_seq");
 		if (st != -1 || !json_is_integer(next) ||
-		    json_array_size(events) == 0) {
+		    json_integer_value(next) <= after) {
 			json_decref(doc);
 			st = st == -2 ? -1 : st;
 			break;

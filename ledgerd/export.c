@@ -76,32 +76,99 @@ export_checkpoint(const struct config *c, uint64_t size, const char *note,
 	return true;
 }
 
-/* The newest note of an export file: the text after the last blank line
- * (each note is appended with one), or NULL if the file is missing. */
-static char *
-newest_in_file(const char *path, size_t *len)
+/*
+ * The notes of an export file, newest first.  Each note is appended with
+ * a blank line after it, but a note also has a blank line of its own,
+ * before its signature lines ("— origin sig"): a note starts after a
+ * blank line that is not followed by a signature line.  Returns the
+ * number of starts stored in starts[] (at most max), the newest first.
+ */
+static size_t
+note_starts(const char *text, size_t n, size_t *starts, size_t max)
 {
-	char *text = NULL, *p, *start;
-	size_t n = 0;
+	static const char sigline[] = "\xe2\x80\x94 ";	/* "— " */
+	size_t i, k = 0, all = 0, found[64];
+
+	if (n > 0)
+		found[all++] = 0;
+	for (i = 0; i + 2 < n && all < 64; i++)
+		if (text[i] == '\n' && text[i + 1] == '\n' &&
+		    strncmp(text + i + 2, sigline, sizeof(sigline) - 1) != 0 &&
+		    text[i + 2] != '\n')
+			found[all++] = i + 2;
+	if (all == 64) {
+		/* keep the newest: scan again from the end */
+		all = 0;
+		for (i = n - 1; i > 1 && all < 64; i--)
+			if (text[i - 2] == '\n' && text[i - 1] == '\n' &&
+			    strncmp(text + i, sigline, sizeof(sigline) - 1) !=
+			    0 && text[i] != '\n')
+				found[all++] = i;
+		for (i = 0; i < all && k < max; i++)
+			starts[k++] = found[i];
+		return k;
+	}
+	while (all > 0 && k < max)
+		starts[k++] = found[--all];
+	return k;
+}
+
+/* The whole export file (NULL if missing or unreadable). */
+static char *
+slurp(const char *path, size_t *len)
+{
+	char *text = NULL;
+	size_t cap = 0;
 	FILE *f = fopen(path, "re");
 
 	if (f == NULL)
 		return NULL;
-	if (getdelim(&text, &n, '\0', f) < 0) {
+	if (getdelim(&text, &cap, '\0', f) < 0) {
 		free(text);
-		fclose(f);
-		return NULL;
+		text = NULL;
 	}
 	fclose(f);
-	n = strlen(text);
-	while (n > 0 && text[n - 1] == '\n' && n > 1 && text[n - 2] == '\n')
-		text[--n] = '\0';
-	start = text;
-	for (p = text; (p = strstr(p, "\n\n")) != NULL && p[2] != '\0'; p++)
-		start = p + 2;
-	*len = strlen(start);
-	memmove(text, start, *len + 1);
+	if (text != NULL)
+		*len = strlen(text);
 	return text;
+}
+
+/* Check the newest well-formed note of an export file: a torn last note
+ * (a crash mid-append) is skipped with a warning, never taken for
+ * evidence.  0 fine, -1 contradicted (why filled). */
+static int
+check_file(const char *path, struct ledger_store *writer, const char *name,
+    char *why, size_t why_len)
+{
+	struct ledger_error err;
+	size_t len = 0, starts[8], n, i, end;
+	char *text = slurp(path, &len);
+	int rc = 0;
+
+	if (text == NULL)
+		return 0;
+	n = note_starts(text, len, starts, 8);
+	for (i = 0, end = len; i < n; end = starts[i] > 0 ?
+	    starts[i] - 1 : 0, i++) {
+		size_t nl = end - starts[i];
+
+		while (nl > 0 && text[starts[i] + nl - 1] == '\n' && nl > 1 &&
+		    text[starts[i] + nl - 2] == '\n')
+			nl--;
+		if (ledger_store_check_extends(writer, text + starts[i], nl,
+		    name, &err) == LEDGER_OK)
+			break;
+		if (err.code == LEDGER_EINVAL) {
+			log_warn("%s: skipping a malformed note (a torn write?) "
+			    "error=\"%s\"", name, err.msg);
+			continue;
+		}
+		snprintf(why, why_len, "%s", err.msg);
+		rc = err.code == LEDGER_ECHAIN ? -1 : 0;
+		break;
+	}
+	free(text);
+	return rc;
 }
 
 /* The note of the largest size in an export directory, or NULL. */
@@ -149,27 +216,31 @@ export_check(const struct config *c, struct ledger_store *writer,
     char *why, size_t why_len)
 {
 	struct ledger_error err;
-	const char *where[2] = { c->export_file, c->export_dir };
 	char *note, name[300];
 	size_t len = 0;
-	int i;
 
-	for (i = 0; i < 2; i++) {
-		if (where[i] == NULL)
-			continue;
-		note = i == 0 ? newest_in_file(where[i], &len) :
-		    newest_in_dir(where[i], &len);
-		if (note == NULL)
-			continue;
-		snprintf(name, sizeof(name), "checkpoint_export %s '%s'",
-		    i == 0 ? "file" : "dir", where[i]);
-		if (ledger_store_check_extends(writer, note, len, name, &err) !=
-		    LEDGER_OK) {
-			snprintf(why, why_len, "%s", err.msg);
-			free(note);
-			return err.code == LEDGER_ECHAIN ? -1 : 0;
-		}
-		free(note);
+	if (c->export_file != NULL) {
+		snprintf(name, sizeof(name), "checkpoint_export file '%s'",
+		    c->export_file);
+		if (check_file(c->export_file, writer, name, why, why_len))
+			return -1;
 	}
+	if (c->export_dir == NULL ||
+	    (note = newest_in_dir(c->export_dir, &len)) == NULL)
+		return 0;
+	snprintf(name, sizeof(name), "checkpoint_export dir '%s'",
+	    c->export_dir);
+	if (ledger_store_check_extends(writer, note, len, name, &err) !=
+	    LEDGER_OK) {
+		free(note);
+		if (err.code == LEDGER_EINVAL) {
+			log_warn("%s: the newest note is malformed error=\"%s\"",
+			    name, err.msg);
+			return 0;
+		}
+		snprintf(why, why_len, "%s", err.msg);
+		return err.code == LEDGER_ECHAIN ? -1 : 0;
+	}
+	free(note);
 	return 0;
 }

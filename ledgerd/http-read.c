@@ -18,6 +18,9 @@
 
 #define LIST_LIMIT_DEFAULT 100
 #define LIST_LIMIT_MAX 1000
+/* Most candidate rows one listing reads (a filter without a lookup key,
+ * such as a commit prefix, scans): the answer then pages on. */
+#define LIST_SCAN_MAX 50000
 #define MIN_FREE_BYTES (1u << 20)
 
 bool
@@ -88,6 +91,7 @@ route_events_list(struct req *r)
 	struct ledger_store *s;
 	struct ledger_error err;
 	struct query_args a = { &q, { 0 }, false };
+	int64_t resume = -1;
 
 	ledger_query_init(&q);
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_arg,
@@ -114,14 +118,18 @@ route_events_list(struct req *r)
 	memset(&L, 0, sizeof(L));
 	L.b = &b;
 	L.err = ledger_buf_adds(&b, "{\"events\":[");
-	if (ledger_store_query(s, &q, list_row, &L, &err) != LEDGER_OK) {
+	if (ledger_store_query_page(s, &q, list_row, &L, LIST_SCAN_MAX,
+	    &resume, &err) != LEDGER_OK) {
 		pool_put(s);
 		ledger_buf_release(&b);
 		ledger_query_release(&q);
 		return send_status(r, &err);
 	}
 	pool_put(s);
-	if (L.n == q.limit)
+	if (resume >= 0)	/* the scan budget ran out: go on from there */
+		L.err |= ledger_buf_addf(&b, "],\"next_after_seq\":%" PRId64 "}",
+		    resume);
+	else if (L.n == q.limit)
 		L.err |= ledger_buf_addf(&b, "],\"next_after_seq\":%" PRIu64 "}",
 		    L.last);
 	else
@@ -181,9 +189,13 @@ route_event(struct req *r, uint64_t seq)
 			if (st == LEDGER_ENOTFOUND)
 				ledger_errorf(&err, st, "payload of entry %"
 				    PRIu64 " is not stored", seq);
-			else if (st == LEDGER_EINVAL)	/* corrupt */
+			else if (st == LEDGER_EINVAL) {	/* corrupt */
+				char why[sizeof(err.msg)];
+
+				snprintf(why, sizeof(why), "%s", err.msg);
 				ledger_errorf(&err, LEDGER_ECHAIN, "payload of "
-				    "entry %" PRIu64 ": %s", seq, err.msg);
+				    "entry %" PRIu64 ": %s", seq, why);
+			}
 			return send_status(r, &err);
 		}
 		ret = send_buf(r, 200, safe_type(row.e.payload_type), payload,

@@ -98,7 +98,17 @@ ledger_query_add_subject(struct ledger_query *q, enum ledger_subject f,
 	} else if (f == LEDGER_SUBJ_ARTIFACT && len == 64 &&
 	    ledger_all_hex(norm, len)) {
 		size_t i;
+		bool upper = false;
 
+		/* Ingest keeps a bare digest as it came: an upper-case one
+		 * is also looked for as it is. */
+		for (i = 0; i < len; i++)
+			upper |= norm[i] != (char)tolower((unsigned char)norm[i]);
+		if (upper && (rc = values_add(&q->subject[f], name,
+		    strdup(norm), LEDGER_MATCH_EXACT, err)) != LEDGER_OK) {
+			free(norm);
+			return rc;
+		}
 		for (i = 0; i < len; i++)
 			norm[i] = (char)tolower((unsigned char)norm[i]);
 		how = LEDGER_MATCH_DIGEST;
@@ -182,13 +192,14 @@ ledger_query_param(struct ledger_query *q, const char *name,
 		    value, err);
 	if (strcmp(name, "since") == 0 || strcmp(name, "until") == 0) {
 		bool since = name[0] == 's';
+		struct ledger_error terr;
 
 		if ((rc = once(q, since ? SET_SINCE : SET_UNTIL, name, err)))
 			return rc;
 		if (ledger_time_parse_any(value, since ? &q->since_ms :
-		    &q->until_ms, err) != LEDGER_OK)
+		    &q->until_ms, &terr) != LEDGER_OK)
 			return ledger_errorf(err, LEDGER_EINVAL, "%s: %s", name,
-			    err ? err->msg : "bad time");
+			    terr.msg);
 		return LEDGER_OK;
 	}
 	if (strcmp(name, "after_seq") == 0 || strcmp(name, "after") == 0) {

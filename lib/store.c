@@ -1376,7 +1376,11 @@ ledger_store_append(struct ledger_store *s, struct ledger_event *const *evs,
 		    (sg->dup_of = batch_dup(s, evs, i)) >= 0) {
 			if (memcmp(evs[sg->dup_of]->e.payload_sha256,
 			    evs[i]->e.payload_sha256, LEDGER_HASH_BYTES) != 0) {
-				st = delivery_conflict(evs[i], s->size, err);
+				st = ledger_errorf(err, LEDGER_EEXIST,
+				    "delivery '%.128s' of source '%.64s' comes "
+				    "twice in one batch with different bodies",
+				    evs[i]->e.source[LEDGER_SRC_DELIVERY],
+				    evs[i]->e.source[LEDGER_SRC_NAME]);
 				goto rollback;
 			}
 			dup = true;
@@ -1817,12 +1821,23 @@ ledger_store_query(struct ledger_store *s, const struct ledger_query *q,
     int (*fn)(void *ctx, const struct ledger_row *row), void *ctx,
     struct ledger_error *err)
 {
+	return ledger_store_query_page(s, q, fn, ctx, 0, NULL, err);
+}
+
+enum ledger_status
+ledger_store_query_page(struct ledger_store *s, const struct ledger_query *q,
+    int (*fn)(void *ctx, const struct ledger_row *row), void *ctx,
+    uint64_t max_scan, int64_t *ret_resume, struct ledger_error *err)
+{
 	struct ledger_buf terms = LEDGER_BUF_INIT;
 	struct ledger_row row;
 	enum ledger_status st;
 	sqlite3_stmt *stmt = NULL;
-	uint64_t lo, hi, n = 0;
+	uint64_t lo, hi, n = 0, scanned = 0;
 	int rc, stop;
+
+	if (ret_resume != NULL)
+		*ret_resume = -1;
 
 	if (q->kinds >> LEDGER_KIND_COUNT)
 		return ledger_errorf(err, LEDGER_EINVAL, "bad kind filter");
@@ -1862,6 +1877,12 @@ ledger_store_query(struct ledger_store *s, const struct ledger_query *q,
 		ledger_row_release(&row);
 		if (stop != 0 || (q->limit > 0 && n >= q->limit))
 			break;
+		if (max_scan > 0 && ++scanned >= max_scan) {
+			/* The budget is spent: say where to go on. */
+			if (ret_resume != NULL)
+				*ret_resume = sqlite3_column_int64(stmt, 0);
+			break;
+		}
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		st = ledger_store_dberr(s, rc, err, "query");

@@ -2,10 +2,13 @@
  * tree.c - roots, proofs and signed checkpoints over the stored tree
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -270,9 +273,13 @@ ledger_store_check_extends(struct ledger_store *s, const char *note,
 		    "with", where);
 	if (s->key == NULL && (st = ledger_store_size(s, &size, err)))
 		return st;
-	if (ledger_checkpoint_verify(note, len, vk, &csize, croot, &verr))
-		return ledger_errorf(err, LEDGER_ECHAIN, "%s does not hold a "
-		    "checkpoint signed by this log's key: %s", where, verr.msg);
+	if ((st = ledger_checkpoint_verify(note, len, vk, &csize, croot,
+	    &verr)) != LEDGER_OK)
+		/* Malformed (a torn write) is not evidence; a well-formed
+		 * note this key did not sign is. */
+		return ledger_errorf(err, st == LEDGER_ECRYPTO ? LEDGER_ECHAIN :
+		    st, "%s does not hold a checkpoint signed by this log's "
+		    "key: %s", where, verr.msg);
 	if (csize > size)
 		return ledger_errorf(err, LEDGER_ECHAIN, "this log signed a "
 		    "checkpoint of size %" PRIu64 " (kept in %s) but its "
@@ -330,23 +337,52 @@ ledger_store_check_state(struct ledger_store *s, struct ledger_error *err)
 	return st;
 }
 
-/* Keep the newest checkpoint outside the database (after its COMMIT: a
- * crash in between leaves the file one checkpoint behind, never ahead). */
+/* The size a kept note names (its second line), or 0. */
+static uint64_t
+note_size(const char *note)
+{
+	const char *nl = strchr(note, '\n');
+
+	return nl != NULL ? strtoull(nl + 1, NULL, 10) : 0;
+}
+
+/*
+ * Keep the newest checkpoint outside the database (after its COMMIT: a
+ * crash in between leaves the file one checkpoint behind, never ahead).
+ * ledgerd and ledgerctl may both sign: the file is replaced under an
+ * flock on ledger.checkpoint.lock, and only by a larger size.
+ */
 static enum ledger_status
 write_state(struct ledger_store *s, const struct ledger_signed_checkpoint *cp,
     struct ledger_error *err)
 {
-	enum ledger_status st;
-	char *path;
+	enum ledger_status st = LEDGER_OK;
+	char *path, lock[4200], *old = NULL;
+	size_t len;
+	int fd;
 
 	if (cp->size <= s->state_size && s->state_size > 0)
 		return LEDGER_OK;
 	if ((path = state_path(s)) == NULL)
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-	st = ledger_replace_file(path, 0644, cp->note, cp->note_len, err);
-	free(path);
-	if (st == LEDGER_OK)
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) < 0 || flock(fd, LOCK_EX) != 0) {
+		st = ledger_errorf_errno(err, LEDGER_EIO, errno, "lock '%s'",
+		    lock);
+		goto out;
+	}
+	if (ledger_read_file(path, 64 * 1024, &old, &len, NULL) == LEDGER_OK &&
+	    note_size(old) >= cp->size)
+		s->state_size = note_size(old);	/* another writer's newer */
+	else if ((st = ledger_replace_file(path, 0644, cp->note, cp->note_len,
+	    err)) == LEDGER_OK)
 		s->state_size = cp->size;
+out:
+	if (fd >= 0)
+		close(fd);		/* releases the lock */
+	free(old);
+	free(path);
 	return st;
 }
 

@@ -316,26 +316,19 @@ ledger_read_file(const char *path, size_t max, char **ret, size_t *ret_len,
 	return rc;
 }
 
-enum ledger_status
-ledger_write_new_file(const char *path, int mode, const void *buf, size_t len,
-    struct ledger_error *err)
+/* Give fd mode, write all of buf, fsync and close it; -1 with errno set
+ * (fd closed) on failure. */
+static int
+fill_and_close(int fd, int mode, const void *buf, size_t len)
 {
 	const char *p = buf;
-	char *dir = NULL;
 	ssize_t n;
-	int fd, dfd;
+	int e;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    mode);
-	if (fd < 0)
-		return ledger_errorf_errno(err,
-		    errno == EEXIST ? LEDGER_EEXIST : LEDGER_EIO, errno,
-		    "create '%s'", path);
 	if (fchmod(fd, (mode_t)mode) != 0)
 		goto fail;
 	while (len > 0) {
-		n = write(fd, p, len);
-		if (n < 0) {
+		if ((n = write(fd, p, len)) < 0) {
 			if (errno == EINTR)
 				continue;
 			goto fail;
@@ -345,29 +338,51 @@ ledger_write_new_file(const char *path, int mode, const void *buf, size_t len,
 	}
 	if (fsync(fd) != 0)
 		goto fail;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	if ((dir = strdup(path)) != NULL) {
-		dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			(void)fsync(dfd);
-			close(dfd);
-		}
-		free(dir);
-	}
-	return LEDGER_OK;
+	return close(fd);
 fail:
-	{
-		int e = errno;
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
 
-		if (fd >= 0)
-			close(fd);
+/* fsync the directory that holds path (best effort). */
+static void
+sync_parent(const char *path)
+{
+	char *dir = strdup(path);
+	int dfd;
+
+	if (dir == NULL)
+		return;
+	if ((dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >=
+	    0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	free(dir);
+}
+
+enum ledger_status
+ledger_write_new_file(const char *path, int mode, const void *buf, size_t len,
+    struct ledger_error *err)
+{
+	int fd, e;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    mode);
+	if (fd < 0)
+		return ledger_errorf_errno(err,
+		    errno == EEXIST ? LEDGER_EEXIST : LEDGER_EIO, errno,
+		    "create '%s'", path);
+	if (fill_and_close(fd, mode, buf, len) != 0) {
+		e = errno;
 		unlink(path);
 		return ledger_errorf_errno(err, LEDGER_EIO, e, "write '%s'",
 		    path);
 	}
+	sync_parent(path);
+	return LEDGER_OK;
 }
 
 enum ledger_status
@@ -485,36 +500,26 @@ enum ledger_status
 ledger_replace_file(const char *path, int mode, const void *buf, size_t len,
     struct ledger_error *err)
 {
-	enum ledger_status st;
-	char *tmp, *dir;
 	size_t n = strlen(path);
-	int dfd;
+	char *tmp;
+	int fd, e;
 
-	if ((tmp = malloc(n + 5)) == NULL)
+	/* A unique temporary name: two writers (ledgerd and ledgerctl) may
+	 * replace the same file at once. */
+	if ((tmp = malloc(n + 8)) == NULL)
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 	memcpy(tmp, path, n);
-	memcpy(tmp + n, ".tmp", 5);
-	(void)unlink(tmp);
-	if ((st = ledger_write_new_file(tmp, mode, buf, len, err)) !=
-	    LEDGER_OK) {
+	memcpy(tmp + n, ".XXXXXX", 8);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0 ||
+	    fill_and_close(fd, mode, buf, len) != 0 || rename(tmp, path) != 0) {
+		e = errno;
+		if (fd >= 0)
+			unlink(tmp);
 		free(tmp);
-		return st;
-	}
-	if (rename(tmp, path) != 0) {
-		st = ledger_errorf_errno(err, LEDGER_EIO, errno, "rename '%s'",
-		    tmp);
-		unlink(tmp);
-		free(tmp);
-		return st;
+		return ledger_errorf_errno(err, LEDGER_EIO, e, "write '%s'",
+		    path);
 	}
 	free(tmp);
-	if ((dir = strdup(path)) != NULL) {
-		if ((dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC)) >= 0) {
-			(void)fsync(dfd);
-			close(dfd);
-		}
-		free(dir);
-	}
+	sync_parent(path);
 	return LEDGER_OK;
 }

@@ -66,6 +66,15 @@ start() {
 
 stop() { kill -TERM "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 
+# restart_nth DIR N [EXTRA_JSON_MEMBERS]: the Nth start of ledgerd in DIR;
+# the port is read again from the Nth "listening on" line.
+restart_nth() {
+	STARTS=$2 start "$1" "${3:-}"
+	PORT=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$1/log" |
+	    sed -n "${2}p" | sed 's/.*://')
+	URL=http://127.0.0.1:$PORT
+}
+
 # post BODY [curl args...]: prints "STATUS" and leaves the body in $T/body.
 # AUTH and CT override the Authorization and Content-Type headers.
 post() {

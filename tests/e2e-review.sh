@@ -82,6 +82,13 @@ check "a 7-digit commit prefix finds both (2)" test "$(n --commit 3f2c9ab)" = 2
 check "?commit=3F2C9AB (prefix, any case) finds both (2)" test "$(apin 'commit=3F2C9AB')" = 2
 check "a bare-hex digest finds sha256:<hex> (1)" \
     test "$(n --artifact abcdef0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789)" = 1
+"$CTL" append -d "$D/var" --kind artifact \
+    --subject artifact=FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210 >/dev/null
+check "a bare upper-case digest, kept as sent, is found by itself (1)" \
+    test "$(n --artifact FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210)" = 1
+"$CTL" events -d "$D/var" --since 2026-13-45 >/dev/null 2>"$T/bad.err"
+check "a bad --since says so once, ungarbled" \
+    grep -qx "ledgerctl: since: bad time '2026-13-45': want RFC 3339 (2026-11-22T10:00:00Z), a date, or epoch seconds" "$T/bad.err"
 check "a 6-digit commit is refused (exit 2)" bash -c "'$CTL' events -d '$D/var' --commit 3f2c9a 2>/dev/null; [ \$? = 2 ]"
 "$CTL" events -d "$D/var" --since 2026-11-22T03:00Z --until 2026-11-22T02:00Z \
     >/dev/null 2>"$T/since.err"
@@ -150,6 +157,16 @@ check "a second ledgerd on the same data directory is refused" test "$st" = 1
 check "...saying another ledgerd (with its pid) holds it" grep -q "another ledgerd (pid $PID)" "$T/two.log"
 check "...and appended nothing" test "$(count "$D")" = "$before"
 check "ledgerctl append beside the daemon still works" "$CTL" append -d "$D/var" --kind test
+# both sign checkpoints and keep the newest beside the database
+for i in $(seq 1 15); do "$CTL" append -d "$D/var" --kind test >/dev/null 2>&1 & post '{"kind":"build"}' >/dev/null; done
+wait $(jobs -p | grep -v "^$PID\$") 2>/dev/null
+sleep 1.2
+kept=$(sed -n 2p "$D/var/ledger.checkpoint")
+newest=$(curl -s "$URL/v1/checkpoint" | sed -n 2p)
+check "ledgerd and ledgerctl signing at once: ledger.checkpoint holds the newest ($kept = $newest)" \
+    test "$kept" = "$newest"
+check "...and no temporary file is left beside it" \
+    test "$(ls "$D/var" | grep -c '^ledger\.checkpoint\.[A-Za-z0-9]\{6\}$')" = 0
 
 # ---- 9. checkpoint_export is checked by -n, and the dir created 0700 ----
 printf '{"data_dir":"%s/x","checkpoint_export":{"dir":"%s/no/such/dir"}}\n' "$T" "$T" >"$T/exp.json"

@@ -85,9 +85,15 @@ START_TEST(test_query_params)
 	    "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789");
 	param_ok(&q, "artifact", "ABCDEF0123456789ABCDEF0123456789"
 	    "ABCDEF0123456789ABCDEF0123456789");
+	/* the bare upper-case form as it is (ingest keeps it so), and the
+	 * digest in either spelling */
 	ck_assert_int_eq(q.subject[LEDGER_SUBJ_ARTIFACT].v[1].how,
-	    LEDGER_MATCH_DIGEST);
+	    LEDGER_MATCH_EXACT);
 	ck_assert_str_eq(q.subject[LEDGER_SUBJ_ARTIFACT].v[1].s,
+	    "ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789");
+	ck_assert_int_eq(q.subject[LEDGER_SUBJ_ARTIFACT].v[2].how,
+	    LEDGER_MATCH_DIGEST);
+	ck_assert_str_eq(q.subject[LEDGER_SUBJ_ARTIFACT].v[2].s,
 	    "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789");
 	param_ok(&q, "since", "2026-11-22T02:00Z");
 	param_err(&q, "since", "2026-11-22T03:00Z", "given twice");
@@ -315,6 +321,30 @@ START_TEST(test_query_store_or_and_prefix)
 	expect(s, &q, "3,4,");
 	q.after_seq = 4;
 	expect(s, &q, "5,6,");
+	ledger_query_release(&q);
+	/* a prefix has no lookup key: the range is scanned, within a
+	 * budget, and the page says where to go on */
+	param_ok(&q, "commit", "2222222");
+	{
+		struct ledger_buf b = LEDGER_BUF_INIT;
+		int64_t resume;
+
+		ck_assert_int_eq(ledger_store_query_page(s, &q, collect, &b, 4,
+		    &resume, NULL), LEDGER_OK);
+		ck_assert_int_eq(resume, 3);	/* read 0..3, found none */
+		ck_assert_uint_eq(b.len, 0);
+		q.after_seq = resume;
+		ck_assert_int_eq(ledger_store_query_page(s, &q, collect, &b, 4,
+		    &resume, NULL), LEDGER_OK);
+		ck_assert_int_eq(resume, 7);	/* read 4..7: 6, 7 */
+		q.after_seq = resume;
+		ck_assert_int_eq(ledger_store_query_page(s, &q, collect, &b, 4,
+		    &resume, NULL), LEDGER_OK);
+		ck_assert_int_eq(resume, -1);	/* the end: 8 */
+		ck_assert_int_eq(ledger_buf_addc(&b, '\0'), LEDGER_OK);
+		ck_assert_str_eq(b.data, "6,7,8,");
+		ledger_buf_release(&b);
+	}
 	ledger_query_release(&q);
 	ledger_store_close(s);
 }

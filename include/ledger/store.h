@@ -171,6 +171,20 @@ enum ledger_status ledger_store_query(struct ledger_store *s,
     struct ledger_error *err) LEDGER_WUR;
 
 /*
+ * The same, reading at most max_scan candidate rows (0: no bound): a
+ * filter that has no lookup key (a commit prefix, a url) reads the whole
+ * seq range, and a server must bound the work of one request.  When the
+ * budget runs out before the range or the limit, *ret_resume (may be
+ * NULL) gets the seq of the last row read, to go on with after_seq;
+ * otherwise -1.
+ */
+enum ledger_status ledger_store_query_page(struct ledger_store *s,
+    const struct ledger_query *q,
+    int (*fn)(void *ctx, const struct ledger_row *row), void *ctx,
+    uint64_t max_scan, int64_t *ret_resume, struct ledger_error *err)
+    LEDGER_WUR;
+
+/*
  * The headers the sender of entry seq's delivery authenticated and
  * identified it with (a webhook's signature, timestamp, delivery id and
  * event; never a bearer secret), as the JSON object stored beside the

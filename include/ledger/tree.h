@@ -81,9 +81,10 @@ void ledger_signed_checkpoint_release(struct ledger_signed_checkpoint *c);
  * the note verifies with the log's key, the log holds at least its size,
  * and the stored tree of that size has its root.  A writer open does this
  * with LEDGER_CHECKPOINT_FILE; ledgerd with its checkpoint_export copy.
- * Errors: LEDGER_ECHAIN (the log does not extend it: the message says how
- * to recover), LEDGER_EINVAL (not a signed checkpoint), LEDGER_EDB,
- * LEDGER_EIO, LEDGER_ENOMEM.
+ * Errors: LEDGER_ECHAIN (the log does not extend it, or the note is
+ * well-formed but not signed by this log's key: the message says how to
+ * recover), LEDGER_EINVAL (not a signed note at all: a torn write),
+ * LEDGER_EDB, LEDGER_EIO, LEDGER_ENOMEM.
  */
 enum ledger_status ledger_store_check_extends(struct ledger_store *s,
     const char *note, size_t len, const char *where,

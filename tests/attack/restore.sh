@@ -28,8 +28,7 @@ wait_size
 stop "$PID"
 sqlite3 "$D/var/ledger.db" ".backup '$T/backup.db'"
 cp -a "$D/var" "$T/var-backup"
-STARTS=2 start "$D" "\"checkpoint_interval_ms\":50,\"checkpoint_export\":{\"dir\":\"$D/exported\"}"
-PORT=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$D/log" | tail -1 | sed 's/.*://'); URL=http://127.0.0.1:$PORT
+restart_nth "$D" 2 "\"checkpoint_interval_ms\":50,\"checkpoint_export\":{\"dir\":\"$D/exported\"}"
 for i in 1 2 3 4 5; do post '{"kind":"deployment"}' >/dev/null; done
 wait_size
 stop "$PID"
@@ -40,8 +39,7 @@ exported_before=$(ls "$D/exported" | wc -l)
 # 1. only ledger.db restored (ledger.checkpoint beside it is current)
 rm -f "$D/var/ledger.db-wal" "$D/var/ledger.db-shm"
 cp "$T/backup.db" "$D/var/ledger.db"
-STARTS=3 start "$D" "\"checkpoint_interval_ms\":50,\"checkpoint_export\":{\"dir\":\"$D/exported\"}"
-PORT=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$D/log" | tail -1 | sed 's/.*://'); URL=http://127.0.0.1:$PORT
+restart_nth "$D" 3 "\"checkpoint_interval_ms\":50,\"checkpoint_export\":{\"dir\":\"$D/exported\"}"
 st=$(post '{"kind":"build"}')
 check "restored ledger.db: writes refused ($st)" test "$st" = 503
 check "...saying the database is older than the log and how to recover" \
@@ -60,8 +58,7 @@ check "...the log keeps its old size (nothing appended)" \
 # 2. the whole data directory restored; the export off the box is newer
 rm -rf "$D/var"
 cp -a "$T/var-backup" "$D/var"
-STARTS=4 start "$D" "\"checkpoint_interval_ms\":50,\"checkpoint_export\":{\"dir\":\"$D/exported\"}"
-PORT=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$D/log" | tail -1 | sed 's/.*://'); URL=http://127.0.0.1:$PORT
+restart_nth "$D" 4 "\"checkpoint_interval_ms\":50,\"checkpoint_export\":{\"dir\":\"$D/exported\"}"
 st=$(post '{"kind":"build"}')
 check "restored data directory, newer export: writes refused ($st)" test "$st" = 503
 check "...naming the checkpoint_export copy" grep -q 'checkpoint_export' "$T/body"
@@ -76,4 +73,34 @@ cp "$T/backup.db" "$D/var/ledger.db"
 "$LEDGERCTL" append -d "$D/var" --kind build >/dev/null 2>"$T/err"
 check "ledgerctl append on a restored ledger.db is refused (exit $?)" \
     grep -q 'older than the log' "$T/err"
+# 4. checkpoint_export as a file (each note appended): a plain restart
+# is not refused, a torn last note is skipped, a restored database is
+# refused against it
+E=$T/ef
+mkdir -p "$E"
+cfg="\"checkpoint_interval_ms\":50,\"checkpoint_export\":{\"file\":\"$E/cp.txt\"}"
+start "$E" "$cfg"
+for i in 1 2 3; do post '{"kind":"build"}' >/dev/null; done
+wait_size
+stop "$PID"
+sqlite3 "$E/var/ledger.db" ".backup '$T/e-backup.db'"
+restart_nth "$E" 2 "$cfg"
+st=$(post '{"kind":"build"}')
+check "export file: a plain restart still takes writes ($st)" test "$st" = 201
+for i in 1 2 3; do post '{"kind":"deployment"}' >/dev/null; done
+wait_size
+stop "$PID"
+printf 'e2e-tmp\n9\n' >>"$E/cp.txt"	# a torn append
+restart_nth "$E" 3 "$cfg"
+st=$(post '{"kind":"build"}')
+check "export file: a torn last note is skipped with a warning ($st)" \
+    bash -c "[ '$st' = 201 ] && grep -q 'malformed note' '$E/log'"
+stop "$PID"
+rm -f "$E/var/ledger.db-wal" "$E/var/ledger.db-shm" "$E/var/ledger.checkpoint"
+cp "$T/e-backup.db" "$E/var/ledger.db"
+restart_nth "$E" 4 "$cfg"
+st=$(post '{"kind":"build"}')
+check "export file: a restored database is refused against it ($st)" \
+    bash -c "[ '$st' = 503 ] && grep -q 'checkpoint_export file' '$T/body'"
+stop "$PID"
 summary
