@@ -108,6 +108,107 @@ check_pin(const struct verify_opts *o, struct tlog_src *src,
 	return status;
 }
 
+/* What verify found, for the report. */
+struct report {
+	const struct cli *cli;
+	const struct ledger_verify_report *rep;
+	const struct collector *col;
+	const struct tlog_checkpoint *c;
+	const struct trust_pin *pin;
+	const char *origin;
+	int status;
+	bool no_payloads;
+};
+
+static void
+report_json(const struct report *r)
+{
+	const struct ledger_verify_report *rep = r->rep;
+	char b64[LEDGER_B64_HASH_SIZE];
+	size_t i;
+
+	printf("{\"intact\":%s,\"log\":", r->status == 0 ? "true" : "false");
+	json_print_string(stdout, r->origin);
+	printf(",\"entries\":%" PRIu64 ",\"head_size\":%" PRIu64
+	    ",\"problem_count\":%" PRIu64 ",\"first_bad_seq\":",
+	    rep->entries, rep->head_size, rep->problems);
+	if (rep->has_first_bad)
+		printf("%" PRIu64, rep->first_bad_seq);
+	else
+		printf("null");
+	printf(",\"counts\":{");
+	for (i = 0; i < LEDGER_PROB_COUNT; i++)
+		printf("%s\"%s\":%" PRIu64, i ? "," : "",
+		    ledger_problem_name((enum ledger_problem)i), rep->count[i]);
+	printf("},\"problems\":[");
+	for (i = 0; i < r->col->n; i++) {
+		printf("%s{\"seq\":%" PRIu64 ",\"category\":\"%s\","
+		    "\"detail\":", i ? "," : "", r->col->list[i].seq,
+		    ledger_problem_name(r->col->list[i].p));
+		json_print_string(stdout, r->col->list[i].detail ?
+		    r->col->list[i].detail : "");
+		printf("}");
+	}
+	printf("],\"checkpoint\":");
+	if (r->c->note != NULL) {
+		ledger_b64_hash(r->c->root, b64);
+		printf("{\"size\":%" PRIu64 ",\"root_hash\":\"%s\","
+		    "\"key_id\":\"%08x\"}", r->c->size, b64, r->c->key_id);
+	} else
+		printf("null");
+	trust_pin_json(stdout, r->pin);
+	printf("}\n");
+}
+
+static void
+report_text(const struct report *r)
+{
+	const struct ledger_verify_report *rep = r->rep;
+	char b64[LEDGER_B64_HASH_SIZE];
+	size_t i;
+
+	for (i = 0; i < r->col->n; i++)
+		printf("seq %" PRIu64 ": %s: %s\n", r->col->list[i].seq,
+		    ledger_problem_name(r->col->list[i].p),
+		    r->col->list[i].detail ? r->col->list[i].detail : "");
+	if (rep->problems > r->col->n)
+		printf("... and %" PRIu64 " more problems (the first %zu are "
+		    "listed)\n", rep->problems - r->col->n, r->col->n);
+	if (rep->problems == 0 && r->status == EXIT_YES)
+		printf("intact: %" PRIu64 " entries of log '%s' verified "
+		    "(every hash, link, signature%s)\n", rep->entries,
+		    r->origin, r->cli->url == NULL ? ", payload and index" :
+		    r->no_payloads ? "; payloads not checked" :
+		    " and payload");
+	else if (rep->problems == 0 && r->pin->failed)
+		printf("NOT CHECKED: the %" PRIu64 " entries of log '%s' "
+		    "verify, but its pin could not be read\n", rep->entries,
+		    r->origin);
+	else if (rep->problems == 0 && r->pin->other_key)
+		printf("TAMPERED OR RECREATED: the %" PRIu64 " entries of log "
+		    "'%s' verify, but a checkpoint pinned under that origin "
+		    "was signed by another key (see the pin line)\n",
+		    rep->entries, r->origin);
+	else if (rep->problems == 0)
+		printf("TAMPERED: the %" PRIu64 " entries of log '%s' verify, "
+		    "but the log contradicts its pinned checkpoint\n",
+		    rep->entries, r->origin);
+	else
+		printf("TAMPERED: %" PRIu64 " problem%s in %" PRIu64 " entries "
+		    "of log '%s'; first bad entry: seq %" PRIu64 "\n",
+		    rep->problems, rep->problems == 1 ? "" : "s", rep->entries,
+		    r->origin, rep->first_bad_seq);
+	if (r->c->note != NULL) {
+		ledger_b64_hash(r->c->root, b64);
+		printf("checkpoint:   size %" PRIu64 " root_hash %s (signed by "
+		    "key %08x%s)\n", r->c->size, b64, r->c->key_id,
+		    r->cli->url == NULL ? "" :
+		    "; root recomputed from the entries");
+	}
+	if (r->c->note != NULL && r->pin->enabled)
+		trust_pin_text(stdout, r->pin);
+}
+
 int
 cmd_verify(struct cli *cli, int argc, char **argv)
 {
@@ -127,7 +228,6 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 	struct ledger_vkey *keys = NULL;
 	struct collector col;
 	struct ledger_error err;
-	char b64[LEDGER_B64_HASH_SIZE];
 	size_t nkeys = 0, i;
 	const char *origin = "";
 	int r, first, status = EXIT_TROUBLE;
@@ -187,84 +287,14 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 	status = rep.problems == 0 ? EXIT_YES : EXIT_NO;
 	status = check_pin(&o, &src, keys, nkeys, &c, &pin, status);
 	qsort(col.list, col.n, sizeof(*col.list), found_cmp);
-	if (!cli->json) {
-		for (i = 0; i < col.n; i++)
-			printf("seq %" PRIu64 ": %s: %s\n", col.list[i].seq,
-			    ledger_problem_name(col.list[i].p),
-			    col.list[i].detail ? col.list[i].detail : "");
-		if (rep.problems > col.n)
-			printf("... and %" PRIu64 " more problems (the first "
-			    "%zu are listed)\n", rep.problems - col.n, col.n);
-	}
-	if (cli->json) {
-		printf("{\"intact\":%s,\"log\":", status == 0 ? "true" :
-		    "false");
-		json_print_string(stdout, origin);
-		printf(",\"entries\":%" PRIu64 ",\"head_size\":%" PRIu64
-		    ",\"problem_count\":%" PRIu64 ",\"first_bad_seq\":",
-		    rep.entries, rep.head_size, rep.problems);
-		if (rep.has_first_bad)
-			printf("%" PRIu64, rep.first_bad_seq);
-		else
-			printf("null");
-		printf(",\"counts\":{");
-		for (i = 0; i < LEDGER_PROB_COUNT; i++)
-			printf("%s\"%s\":%" PRIu64, i ? "," : "",
-			    ledger_problem_name((enum ledger_problem)i),
-			    rep.count[i]);
-		printf("},\"problems\":[");
-		for (i = 0; i < col.n; i++) {
-			printf("%s{\"seq\":%" PRIu64 ",\"category\":\"%s\","
-			    "\"detail\":", i ? "," : "", col.list[i].seq,
-			    ledger_problem_name(col.list[i].p));
-			json_print_string(stdout, col.list[i].detail ?
-			    col.list[i].detail : "");
-			printf("}");
-		}
-		printf("],\"checkpoint\":");
-		if (c.note != NULL) {
-			ledger_b64_hash(c.root, b64);
-			printf("{\"size\":%" PRIu64 ",\"root_hash\":\"%s\","
-			    "\"key_id\":\"%08x\"}", c.size, b64, c.key_id);
-		} else
-			printf("null");
-		trust_pin_json(stdout, &pin);
-		printf("}\n");
-	} else {
-		if (rep.problems == 0 && status == EXIT_YES)
-			printf("intact: %" PRIu64 " entries of log '%s' "
-			    "verified (every hash, link, signature%s)\n",
-			    rep.entries, origin, cli->url == NULL ?
-			    ", payload and index" : o.no_payloads ?
-			    "; payloads not checked" : " and payload");
-		else if (rep.problems == 0 && pin.failed)
-			printf("NOT CHECKED: the %" PRIu64 " entries of log "
-			    "'%s' verify, but its pin could not be read\n",
-			    rep.entries, origin);
-		else if (rep.problems == 0 && pin.other_key)
-			printf("TAMPERED OR RECREATED: the %" PRIu64 " entries "
-			    "of log '%s' verify, but a checkpoint pinned under "
-			    "that origin was signed by another key (see the pin "
-			    "line)\n", rep.entries, origin);
-		else if (rep.problems == 0)
-			printf("TAMPERED: the %" PRIu64 " entries of log '%s' "
-			    "verify, but the log contradicts its pinned "
-			    "checkpoint\n", rep.entries, origin);
-		else
-			printf("TAMPERED: %" PRIu64 " problem%s in %" PRIu64
-			    " entries of log '%s'; first bad entry: seq %"
-			    PRIu64 "\n", rep.problems, rep.problems == 1 ? "" :
-			    "s", rep.entries, origin, rep.first_bad_seq);
-		if (c.note != NULL) {
-			ledger_b64_hash(c.root, b64);
-			printf("checkpoint:   size %" PRIu64 " root_hash %s "
-			    "(signed by key %08x%s)\n", c.size, b64, c.key_id,
-			    cli->url == NULL ? "" :
-			    "; root recomputed from the entries");
-		}
-		if (c.note != NULL && pin.enabled)
-			trust_pin_text(stdout, &pin);
+	{
+		struct report rp = { cli, &rep, &col, &c, &pin, origin,
+		    status, o.no_payloads };
 
+		if (cli->json)
+			report_json(&rp);
+		else
+			report_text(&rp);
 	}
 	status = finish(status);
 out:

@@ -319,8 +319,10 @@ reload(void)
 	log_info("configuration reloaded from %s", config_path);
 }
 
-int
-main(int argc, char **argv)
+/* Options; -1 to go on, else the exit status (help, version, misuse). */
+static int
+parse_args(int argc, char **argv, bool *foreground, bool *check_only,
+    bool *verbose)
 {
 	static const struct option longopts[] = {
 		{ "foreground", no_argument, NULL, 'd' },
@@ -331,21 +333,13 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ledger_store *writer = NULL, *maint = NULL;
-	struct ledger_error err;
-	sigset_t sigs;
-	siginfo_t si;
-	/* Housekeeping every 200 ms: frequent passive checkpoints leave the
-	 * writer's inline one (past 64 MiB of WAL) only a short remainder. */
-	struct timespec tick = { 0, 200 * 1000 * 1000 };
-	bool foreground = false, check_only = false, verbose = false;
-	int c, problems, sig, ticks = 0;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "dnvf:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'd': foreground = true; break;
-		case 'n': check_only = true; break;
-		case 'v': verbose = true; break;
+		case 'd': *foreground = true; break;
+		case 'n': *check_only = true; break;
+		case 'v': *verbose = true; break;
 		case 'f': config_path = optarg; break;
 		case 'h':
 			usage(stdout);
@@ -364,6 +358,123 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	return -1;
+}
+
+/* The log contradicts what it signed: serve reads so it can be examined,
+ * refuse every write, say why. */
+static void
+refuse_writes(const char *why)
+{
+	char reason[460];
+
+	log_error("refusing writes: %s", why);
+	snprintf(reason, sizeof(reason), "refusing writes: %s", why);
+	seq_refuse_writes(reason);
+}
+
+/*
+ * Open the writer (NULL when the log contradicts a checkpoint it signed,
+ * in the database, beside it or in the export copy: writes are then
+ * refused) and the maintenance handle.  0, or -1 (logged).
+ */
+static int
+open_stores(struct ledger_store **writer, struct ledger_store **maint)
+{
+	struct ledger_error err;
+	char why[400], *vkey = NULL;
+	int64_t t0;
+
+	*writer = *maint = NULL;
+	if (ledger_store_open(cfg.data_dir, LEDGER_STORE_MANUAL_WAL, writer,
+	    &err) != LEDGER_OK) {
+		if (err.code != LEDGER_ECHAIN) {
+			log_error("open store dir=%s error=\"%s\"", cfg.data_dir,
+			    err.msg);
+			return -1;
+		}
+		refuse_writes(err.msg);
+		*writer = NULL;
+	}
+	if (ledger_store_open(cfg.data_dir, LEDGER_STORE_NOKEY, maint,
+	    &err) != LEDGER_OK) {
+		log_error("open store dir=%s error=\"%s\"", cfg.data_dir,
+		    err.msg);
+		ledger_store_close(*writer);
+		*writer = NULL;
+		return -1;
+	}
+	if (ledger_store_vkey(*maint) != NULL)
+		(void)!ledger_vkey_format(ledger_store_vkey(*maint), &vkey, NULL);
+	log_info("store open dir=%s origin=%s key_id=%08x vkey=%s",
+	    cfg.data_dir, ledger_store_origin(*maint),
+	    ledger_store_key_id(*maint), vkey ? vkey : "-");
+	free(vkey);
+	if (*writer != NULL && export_check(&cfg, *writer, why,
+	    sizeof(why)) != 0) {
+		refuse_writes(why);
+		ledger_store_close(*writer);
+		*writer = NULL;
+	}
+	if (*writer == NULL)
+		return 0;
+	/* Before listening: the delivery filter costs a read of every
+	 * delivery id once, here rather than in a batch under load. */
+	t0 = ledger_now_ms();
+	if (ledger_store_prepare_ingest(*writer, &err) != LEDGER_OK)
+		log_warn("delivery filter not built error=\"%s\" (each new "
+		    "delivery id is looked up instead)", err.msg);
+	else
+		log_debug("delivery filter built ms=%lld",
+		    (long long)(ledger_now_ms() - t0));
+	return 0;
+}
+
+/* Serve until SIGTERM or SIGINT; SIGHUP reloads; housekeeping every
+ * 200 ms: frequent passive WAL checkpoints leave the writer's inline one
+ * only a short remainder. */
+static void
+serve(sigset_t *sigs, struct ledger_store *writer, struct ledger_store *maint)
+{
+	struct timespec tick = { 0, 200 * 1000 * 1000 };
+	struct ledger_error err;
+	siginfo_t si;
+	int sig, ticks = 0;
+
+	for (;;) {
+		sig = sigtimedwait(sigs, &si, &tick);
+		if (sig == SIGTERM || sig == SIGINT) {
+			log_info("stopping signal=%s", sig == SIGTERM ?
+			    "TERM" : "INT");
+			return;
+		}
+		if (sig == SIGHUP) {
+			reload();
+			continue;
+		}
+		ticks++;
+		http_sweep();
+		if (ledger_store_wal_checkpoint(maint, &err) != LEDGER_OK)
+			log_warn("wal checkpoint: %s", err.msg);
+		if (ticks % 10 == 0)	/* tokens: every 2 s */
+			http_reload_tokens();
+		if (started_pending && ticks % 5 == 0)
+			started_pending = !record_started(writer);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ledger_store *writer = NULL, *maint = NULL;
+	struct ledger_error err;
+	sigset_t sigs;
+	bool foreground = false, check_only = false, verbose = false;
+	int r, problems;
+
+	if ((r = parse_args(argc, argv, &foreground, &check_only,
+	    &verbose)) >= 0)
+		return r;
 	if (sodium_init() < 0) {
 		fprintf(stderr, "ledgerd: libsodium failed to initialize\n");
 		return 1;
@@ -379,13 +490,11 @@ main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
 	config_defaults(&cfg);
-	if (config_path != NULL) {
-		problems = config_load(config_path, &cfg, print_problem, NULL);
-		if (problems > 0) {
-			fprintf(stderr, "ledgerd: %d problem%s in %s\n",
-			    problems, problems == 1 ? "" : "s", config_path);
-			return 1;
-		}
+	if (config_path != NULL &&
+	    (problems = config_load(config_path, &cfg, print_problem, NULL))) {
+		fprintf(stderr, "ledgerd: %d problem%s in %s\n", problems,
+		    problems == 1 ? "" : "s", config_path);
+		return 1;
 	}
 	if (check_only) {
 		fprintf(stderr, "ledgerd: configuration %s is valid\n",
@@ -412,70 +521,8 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (ledger_store_open(cfg.data_dir, LEDGER_STORE_MANUAL_WAL, &writer,
-	    &err) != LEDGER_OK) {
-		if (err.code != LEDGER_ECHAIN) {
-			log_error("open store dir=%s error=\"%s\"", cfg.data_dir,
-			    err.msg);
-			return 1;
-		}
-		/* The log contradicts what it signed: serve reads so it can
-		 * be examined, refuse every write, say why. */
-		log_error("refusing writes: %s", err.msg);
-		{
-			char reason[400];
-
-			snprintf(reason, sizeof(reason), "refusing writes: %s",
-			    err.msg);
-			seq_refuse_writes(reason);
-		}
-		writer = NULL;
-	}
-	if (ledger_store_open(cfg.data_dir, LEDGER_STORE_NOKEY, &maint,
-	    &err) != LEDGER_OK) {
-		log_error("open store dir=%s error=\"%s\"", cfg.data_dir,
-		    err.msg);
-		ledger_store_close(writer);
+	if (open_stores(&writer, &maint) != 0)
 		return 1;
-	}
-	{
-		char *vkey = NULL;
-
-		if (ledger_store_vkey(maint) != NULL)
-			(void)!ledger_vkey_format(ledger_store_vkey(maint),
-			    &vkey, NULL);
-		log_info("store open dir=%s origin=%s key_id=%08x vkey=%s",
-		    cfg.data_dir, ledger_store_origin(maint),
-		    ledger_store_key_id(maint), vkey ? vkey : "-");
-		free(vkey);
-	}
-	if (writer != NULL) {
-		char why[400];
-
-		if (export_check(&cfg, writer, why, sizeof(why)) != 0) {
-			char reason[460];
-
-			log_error("refusing writes: %s", why);
-			snprintf(reason, sizeof(reason), "refusing writes: %s",
-			    why);
-			seq_refuse_writes(reason);
-			ledger_store_close(writer);
-			writer = NULL;
-		}
-	}
-	if (writer != NULL) {
-		int64_t t0 = ledger_now_ms();
-
-		/* Before listening: the delivery filter costs a read of every
-		 * delivery id once, here rather than in a batch under load. */
-		if (ledger_store_prepare_ingest(writer, &err) != LEDGER_OK)
-			log_warn("delivery filter not built error=\"%s\" "
-			    "(each new delivery id is looked up instead)",
-			    err.msg);
-		else
-			log_debug("delivery filter built ms=%lld",
-			    (long long)(ledger_now_ms() - t0));
-	}
 	http_set_sources(&cfg);
 	/* Nothing is appended or signed until ledgerd listens: a start that
 	 * fails (port in use) leaves the log as it was. */
@@ -490,28 +537,7 @@ main(int argc, char **argv)
 	/* A start on a full disk must not lose its "started" entry: it is
 	 * retried every second until it is recorded. */
 	started_pending = writer != NULL && !record_started(writer);
-
-	for (;;) {
-		sig = sigtimedwait(&sigs, &si, &tick);
-		if (sig == SIGTERM || sig == SIGINT) {
-			log_info("stopping signal=%s", sig == SIGTERM ?
-			    "TERM" : "INT");
-			break;
-		}
-		if (sig == SIGHUP) {
-			reload();
-			continue;
-		}
-		/* Housekeeping. */
-		ticks++;
-		http_sweep();
-		if (ledger_store_wal_checkpoint(maint, &err) != LEDGER_OK)
-			log_warn("wal checkpoint: %s", err.msg);
-		if (ticks % 10 == 0)	/* tokens: every 2 s */
-			http_reload_tokens();
-		if (started_pending && ticks % 5 == 0)
-			started_pending = !record_started(writer);
-	}
+	serve(&sigs, writer, maint);
 	http_drain_and_stop();
 	if (writer != NULL)
 		record("stopping", NULL);
