@@ -1311,6 +1311,63 @@ check_event(const struct ledger_event *ev, struct ledger_error *err)
 	return LEDGER_OK;
 }
 
+/*
+ * Step 1 of an append, under the write lock: for each event, in order,
+ * find an earlier entry or an earlier event of the batch with the same
+ * delivery (its receipt, or LEDGER_EEXIST when the body differs), else
+ * sequence, encode and hash it.  *ret_nnew gets the number of new events.
+ */
+static enum ledger_status
+stage_batch(struct ledger_store *s, struct ledger_event *const *evs,
+    size_t n, struct ledger_receipt *ret, size_t *ret_nnew,
+    struct ledger_error *err)
+{
+	uint64_t keys[LEDGER_LOOKUP_COUNT];
+	int present[LEDGER_LOOKUP_COUNT];
+	enum ledger_status st;
+	int64_t now = ledger_now_ms();
+	size_t i, nnew = 0;
+	bool dup;
+
+	ledger_buf_reset(&s->enc);
+	for (i = 0; i < n; i++) {
+		struct staged *sg = &s->staged[i];
+
+		sg->dup = false;
+		sg->dup_of = -1;
+		sg->nterms = ledger_lookup_terms(&evs[i]->e, sg->terms, keys,
+		    present);
+		sg->dkey = keys[LEDGER_LOOKUP_DELIVERY];
+		if ((st = find_delivery(s, evs[i], sg->dkey, &ret[i], &dup,
+		    err)))
+			return st;
+		if (!dup && evs[i]->e.source[LEDGER_SRC_DELIVERY] != NULL &&
+		    (sg->dup_of = batch_dup(s, evs, i)) >= 0) {
+			if (memcmp(evs[sg->dup_of]->e.payload_sha256,
+			    evs[i]->e.payload_sha256, LEDGER_HASH_BYTES) != 0)
+				return ledger_errorf(err, LEDGER_EEXIST,
+				    "delivery '%.128s' of source '%.64s' comes "
+				    "twice in one batch with different bodies",
+				    evs[i]->e.source[LEDGER_SRC_DELIVERY],
+				    evs[i]->e.source[LEDGER_SRC_NAME]);
+			dup = true;
+		}
+		if (dup) {
+			sg->dup = true;
+			continue;
+		}
+		if ((st = stage_one(s, evs[i], i, now, &ret[i], err)))
+			return st;
+		/* A later event of this batch must find it.  If the batch
+		 * rolls back the bit stays, a harmless "maybe". */
+		if (s->dfilter != NULL && evs[i]->e.source[LEDGER_SRC_DELIVERY])
+			dfilter_add(s, sg->dkey);
+		nnew++;
+	}
+	*ret_nnew = nnew;
+	return LEDGER_OK;
+}
+
 enum ledger_status
 ledger_store_append(struct ledger_store *s, struct ledger_event *const *evs,
     size_t n, struct ledger_receipt *ret, struct ledger_error *err)
@@ -1319,11 +1376,10 @@ ledger_store_append(struct ledger_store *s, struct ledger_event *const *evs,
 	uint8_t saved_leaf[LEDGER_HASH_BYTES];
 	struct ledger_signer *g = NULL;
 	uint64_t saved_size;
-	int64_t saved_time, now;
+	int64_t saved_time;
 	enum ledger_status st;
 	size_t i, nnew = 0;
 	sqlite3_stmt *q;
-	bool dup;
 	int rc;
 
 	if (s == NULL || s->key == NULL)
@@ -1356,47 +1412,8 @@ ledger_store_append(struct ledger_store *s, struct ledger_event *const *evs,
 		goto rollback;
 
 	/* 1. duplicates, sequence, encode, hash */
-	ledger_buf_reset(&s->enc);
-	now = ledger_now_ms();
-	for (i = 0; i < n; i++) {
-		struct staged *sg = &s->staged[i];
-
-		uint64_t keys[LEDGER_LOOKUP_COUNT];
-		int present[LEDGER_LOOKUP_COUNT];
-
-		sg->dup = false;
-		sg->dup_of = -1;
-		sg->nterms = ledger_lookup_terms(&evs[i]->e, sg->terms, keys,
-		    present);
-		sg->dkey = keys[LEDGER_LOOKUP_DELIVERY];
-		if ((st = find_delivery(s, evs[i], sg->dkey, &ret[i], &dup,
-		    err)))
-			goto rollback;
-		if (!dup && evs[i]->e.source[LEDGER_SRC_DELIVERY] != NULL &&
-		    (sg->dup_of = batch_dup(s, evs, i)) >= 0) {
-			if (memcmp(evs[sg->dup_of]->e.payload_sha256,
-			    evs[i]->e.payload_sha256, LEDGER_HASH_BYTES) != 0) {
-				st = ledger_errorf(err, LEDGER_EEXIST,
-				    "delivery '%.128s' of source '%.64s' comes "
-				    "twice in one batch with different bodies",
-				    evs[i]->e.source[LEDGER_SRC_DELIVERY],
-				    evs[i]->e.source[LEDGER_SRC_NAME]);
-				goto rollback;
-			}
-			dup = true;
-		}
-		if (dup) {
-			sg->dup = true;
-			continue;
-		}
-		if ((st = stage_one(s, evs[i], i, now, &ret[i], err)))
-			goto rollback;
-		/* A later event of this batch must find it.  If the batch
-		 * rolls back the bit stays, a harmless "maybe". */
-		if (s->dfilter != NULL && evs[i]->e.source[LEDGER_SRC_DELIVERY])
-			dfilter_add(s, sg->dkey);
-		nnew++;
-	}
+	if ((st = stage_batch(s, evs, n, ret, &nnew, err)) != LEDGER_OK)
+		goto rollback;
 
 	/* 2. sign: on the signer thread while 3. runs, or here */
 	if (nnew >= SIGN_THREAD_MIN && s->signer == NULL)
