@@ -71,7 +71,8 @@ void json_print_string(FILE *f, const char *s);
 /* Print s for a terminal, padded to width columns: control characters,
  * bidirectional overrides and line separators, which an entry (attacker
  * text) could use to rewrite what the screen shows, are written as
- * \xNN or \uNNNN instead. */
+ * \xNN or \uNNNN instead; a backslash is doubled, so such text typed
+ * into a value cannot pass for an escape. */
 void term_print(FILE *f, const char *s, int width);
 
 /* The commands, one per cmd-NAME.c. */

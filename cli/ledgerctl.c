@@ -300,7 +300,10 @@ term_print(FILE *f, const char *s, int width)
 			c = *p;		/* not UTF-8: escape the byte */
 			n = 1;
 		}
-		if (n == 1 && c >= 0x80)
+		if (c == '\\')		/* so "\x1b" typed in a value is
+					   not read as an escape */
+			shown += fprintf(f, "\\\\");
+		else if (n == 1 && c >= 0x80)
 			shown += fprintf(f, "\\x%02x", (unsigned)c);
 		else if (unsafe_on_terminal(c))
 			shown += fprintf(f, c < 0x100 ? "\\x%02x" : "\\u%04x",

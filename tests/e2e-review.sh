@@ -101,6 +101,9 @@ check "?actor without a value: 400, never everything" test "$(api 'actor')" = 40
 check "an unknown parameter: 400" test "$(api 'colour=red')" = 400
 check "table output escapes bidi and line-separator characters" bash -c \
     "'$CTL' events -d '$D/var' --kind scan | grep -q 'actor=x\\\\u202ey\\\\u2028z'"
+"$CTL" append -d "$D/var" --kind incident --subject 'actor=p\x1bq' >/dev/null
+check "a backslash in a value is doubled, so it never passes for an escape" \
+    bash -c "'$CTL' events -d '$D/var' --kind incident | grep -qF 'actor=p\\\\x1bq'"
 
 # ---- 4. a recreated data directory is another log, not TAMPERED ----
 R=$T/recreated
