@@ -54,9 +54,13 @@ while time.time() - t0 < 6:
             s.close()
     alive_at[round(time.time() - t0, 1)] = (alive, max(per_ip.values() or [0]))
     time.sleep(0.5)
-first = min(alive_at)
+# Connections over the per-address limit are accepted and closed by the
+# server at once; give those closes time to arrive (a loaded machine) and
+# measure before the request timeout (2 s) cuts the rest.
+held = [v for t, v in alive_at.items() if 0.9 <= t <= 1.8] or \
+    [v for t, v in alive_at.items() if t >= 0.5] or list(alive_at.values())
 last = max(alive_at)
-print("held_first", alive_at[first][0], "max_per_ip", max(v[1] for v in alive_at.values()))
+print("held_first", max(v[0] for v in held), "max_per_ip", max(v[1] for v in held))
 print("held_last", alive_at[last][0])
 PY
 APID=$!
