@@ -15,7 +15,7 @@
 #include "lookup.h"
 
 static const char letters[LEDGER_LOOKUP_COUNT] = {
-	'c', 'a', 'r', 'd', 'k', 'n', 'u', 'e', 'p', 's', 't', 'i',
+	'c', 'a', 'r', 'd', 'k', 'n', 'u', 'e', 'p', 's', 't', 'i', 'b',
 };
 
 char
@@ -30,7 +30,7 @@ ledger_lookup_name(enum ledger_lookup_field f)
 	static const char *const names[LEDGER_LOOKUP_COUNT] = {
 		"commit", "artifact", "run", "delivery id", "kind", "source",
 		"actor", "environment", "pipeline", "service", "status",
-		"ticket",
+		"ticket", "body",
 	};
 
 	return names[f];
@@ -72,6 +72,45 @@ ledger_lookup_key(enum ledger_lookup_field f, const char *v, const char *v2)
 		crypto_generichash_update(&st, (const uint8_t *)v2,
 		    strlen(v2));
 	}
+	crypto_generichash_final(&st, h, sizeof(h));
+	for (i = 0; i < sizeof(h); i++)
+		k = k << 8 | h[i];
+	return k;
+}
+
+static void
+body_part(crypto_generichash_state *st, const char *v)
+{
+	if (v != NULL)
+		crypto_generichash_update(st, (const uint8_t *)v, strlen(v));
+	crypto_generichash_update(st, (const uint8_t *)"", 1);
+}
+
+uint64_t
+ledger_lookup_body_key(const struct ledger_entry *e)
+{
+	static const char domain[] = "ledgerd/lookup/v1\n";
+	crypto_generichash_state st;
+	const char *kind = ledger_kind_name(e->kind);
+	uint8_t h[8];
+	uint64_t k = 0;
+	size_t i;
+	int f;
+
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	crypto_generichash_update(&st, (const uint8_t *)domain,
+	    sizeof(domain) - 1);
+	crypto_generichash_update(&st, (const uint8_t *)&letters[
+	    LEDGER_LOOKUP_BODY], 1);
+	crypto_generichash_update(&st, e->payload_sha256,
+	    sizeof(e->payload_sha256));
+	/* Each value ends in a NUL (none holds one); an absent value is
+	 * empty, which no present one is. */
+	body_part(&st, e->source[LEDGER_SRC_NAME]);
+	body_part(&st, kind);
+	body_part(&st, e->source[LEDGER_SRC_EVENT]);
+	for (f = 0; f < LEDGER_SUBJ_COUNT; f++)
+		body_part(&st, e->subject[f]);
 	crypto_generichash_final(&st, h, sizeof(h));
 	for (i = 0; i < sizeof(h); i++)
 		k = k << 8 | h[i];
@@ -148,8 +187,11 @@ ledger_lookup_terms(const struct ledger_entry *e,
 		    (f != LEDGER_LOOKUP_DELIVERY || v2[f] != NULL);
 		uint64_t k = 0;
 
+		if (f == LEDGER_LOOKUP_BODY)
+			has = e->source[LEDGER_SRC_NAME] != NULL;
 		if (has) {
-			k = ledger_lookup_key((enum ledger_lookup_field)f,
+			k = f == LEDGER_LOOKUP_BODY ? ledger_lookup_body_key(e) :
+			    ledger_lookup_key((enum ledger_lookup_field)f,
 			    v[f], v2[f]);
 			if (out != NULL) {
 				if (n > 0)

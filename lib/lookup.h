@@ -41,6 +41,8 @@ enum ledger_lookup_field {
 	LEDGER_LOOKUP_SERVICE,		/* s */
 	LEDGER_LOOKUP_STATUS,		/* t */
 	LEDGER_LOOKUP_TICKET,		/* i */
+	LEDGER_LOOKUP_BODY,		/* b: source name + what the body says
+					   (see ledger_lookup_body_key) */
 	LEDGER_LOOKUP_COUNT
 };
 
@@ -61,6 +63,16 @@ const char *ledger_lookup_name(enum ledger_lookup_field f);
  * NULL for the other fields). */
 uint64_t ledger_lookup_key(enum ledger_lookup_field f, const char *v,
     const char *v2);
+
+/*
+ * The body key of an entry: its source name, payload hash, kind, source
+ * event and every subject field.  Two entries with the same key came from
+ * the same body and say the same thing: a delivery replayed under a fresh
+ * delivery id (lib/store.c dedupes on it for webhook events).  The kind,
+ * event and subject keep apart the several events one body can carry (an
+ * in-toto Statement's subjects, a CloudEvents batch).
+ */
+uint64_t ledger_lookup_body_key(const struct ledger_entry *e);
 
 /* The FTS5 term of a key. */
 void ledger_lookup_term(enum ledger_lookup_field f, uint64_t key,

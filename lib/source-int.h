@@ -140,6 +140,7 @@ struct ledger_source {
 	size_t signing_key_len;
 	int64_t tolerance_s;
 	bool drop_unknown;
+	bool dedupe_body;	/* duplicate_bodies: "dedupe" (the default) */
 	size_t max_events;
 };
 

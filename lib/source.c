@@ -210,7 +210,7 @@ json_int(const json_t *v, int64_t min, int64_t max, int64_t *ret)
 }
 
 static const char *const config_keys[] = {
-	"max_events", "name", "secret_file", "signing_secret_file",
+	"duplicate_bodies", "max_events", "name", "secret_file", "signing_secret_file",
 	"timestamp_tolerance_s", "token_file", "type", "unknown_events",
 };
 
@@ -263,7 +263,7 @@ ledger_source_from_json(const json_t *obj, const char *base_dir,
 {
 	struct ledger_source *src = NULL;
 	const char *name, *type, *secret_file, *token_file, *signing_file;
-	const char *unknown, *key;
+	const char *unknown, *dupes, *key;
 	enum ledger_status rc;
 	const json_t *v;
 	uint8_t *tmp = NULL;
@@ -295,7 +295,8 @@ ledger_source_from_json(const json_t *obj, const char *base_dir,
 			return ledger_errorf(err, LEDGER_EINVAL,
 			    "source '%s': unknown key '%.64s' (want name, type, "
 			    "secret_file, token_file, signing_secret_file, "
-			    "timestamp_tolerance_s, unknown_events, max_events)",
+			    "timestamp_tolerance_s, unknown_events, max_events, "
+			    "duplicate_bodies)",
 			    name, key);
 	}
 	if ((type = config_string(obj, "type", &bad)) == NULL)
@@ -354,6 +355,12 @@ ledger_source_from_json(const json_t *obj, const char *base_dir,
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "source '%s': 'unknown_events' must be \"record\" or "
 		    "\"drop\"", name);
+	dupes = config_string(obj, "duplicate_bodies", &bad);
+	if (bad || (dupes != NULL && strcmp(dupes, "dedupe") != 0 &&
+	    strcmp(dupes, "record") != 0))
+		return ledger_errorf(err, LEDGER_EINVAL,
+		    "source '%s': 'duplicate_bodies' must be \"dedupe\" or "
+		    "\"record\"", name);
 	if ((v = json_object_get(obj, "timestamp_tolerance_s")) != NULL) {
 		if (signing_file == NULL)
 			return ledger_errorf(err, LEDGER_EINVAL,
@@ -372,6 +379,7 @@ ledger_source_from_json(const json_t *obj, const char *base_dir,
 	src->type = (enum ledger_source_type)t;
 	src->tolerance_s = num;
 	src->drop_unknown = unknown != NULL && strcmp(unknown, "drop") == 0;
+	src->dedupe_body = dupes == NULL || strcmp(dupes, "dedupe") == 0;
 	src->max_events = LEDGER_SOURCE_EVENTS_DEFAULT;
 	if ((v = json_object_get(obj, "max_events")) != NULL) {
 		if (!json_int(v, 1, LEDGER_SOURCE_EVENTS_MAX, &num)) {
@@ -1663,6 +1671,7 @@ ledger_source_normalize(const struct ledger_source *src,
 {
 	struct evlist out = { NULL, 0, 0, 0 };
 	enum ledger_status rc;
+	size_t i;
 
 	if (src == NULL || req == NULL || ret_evs == NULL || ret_n == NULL ||
 	    ret_drop == NULL || (req->body == NULL && req->body_len > 0))
@@ -1701,6 +1710,8 @@ ledger_source_normalize(const struct ledger_source *src,
 	}
 	if (out.n > 0 && (rc = set_payloads(&out, req, err)) != LEDGER_OK)
 		goto fail;
+	for (i = 0; i < out.n; i++)
+		out.v[i]->dedupe_body = src->dedupe_body;
 	*ret_drop = out.n == 0;
 	*ret_n = out.n;
 	*ret_evs = out.n > 0 ? out.v : NULL;

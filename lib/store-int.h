@@ -55,6 +55,7 @@ struct ledger_store {
 
 	/* Prepared once, reused. */
 	sqlite3_stmt *st_find_delivery;
+	sqlite3_stmt *st_find_body;
 	sqlite3_stmt *st_insert_keys;
 	sqlite3_stmt *st_insert_entry;
 	sqlite3_stmt *st_insert_payload;

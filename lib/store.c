@@ -50,6 +50,10 @@ static const char sql_find_delivery[] =
 	" WHERE seq IN (SELECT rowid FROM entry_keys WHERE entry_keys"
 	" MATCH ?3) AND source_name = ?1 AND delivery = ?2"
 	" ORDER BY seq LIMIT 1";
+static const char sql_find_body[] =
+	"SELECT " ENTRY_COLUMNS " FROM entries WHERE seq IN (SELECT rowid"
+	" FROM entry_keys WHERE entry_keys MATCH ?1) AND source_name = ?2"
+	" AND payload_sha256 = ?3 ORDER BY seq";
 static const char sql_insert_keys[] =
 	"INSERT INTO entry_keys (rowid, k) VALUES (?1, ?2)";
 static const char sql_insert_entry[] =
@@ -285,9 +289,11 @@ load_head(struct ledger_store *s, struct ledger_error *err)
 }
 
 /* ledger_lookup_terms(kind, source_name, delivery, actor, artifact,
- * commit_id, environment, pipeline, run, service, status, ticket): an
- * entry's lookup terms (lib/lookup.h), or NULL if it has none.  Migration
- * 004 fills entry_keys with it. */
+ * commit_id, environment, pipeline, run, service, status, ticket
+ * [, source_event, payload_sha256]): an entry's lookup terms
+ * (lib/lookup.h), or NULL if it has none.  Migration 004 filled entry_keys
+ * with the first twelve (its body terms, from no hash, were wrong and
+ * unused); 006 refills it with all fourteen. */
 static void
 sql_lookup_terms(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -301,7 +307,6 @@ sql_lookup_terms(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	enum ledger_kind k;
 	size_t i;
 
-	(void)argc;
 	memset(&e, 0, sizeof(e));
 	e.kind = LEDGER_KIND_COUNT;	/* no kind term unless it parses */
 	if (sqlite3_value_text(argv[0]) != NULL &&
@@ -312,6 +317,13 @@ sql_lookup_terms(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	e.source[LEDGER_SRC_DELIVERY] = (char *)sqlite3_value_text(argv[2]);
 	for (i = 0; i < sizeof(subj) / sizeof(*subj); i++)
 		e.subject[subj[i]] = (char *)sqlite3_value_text(argv[3 + i]);
+	if (argc == 14) {
+		e.source[LEDGER_SRC_EVENT] = (char *)sqlite3_value_text(
+		    argv[12]);
+		if (sqlite3_value_bytes(argv[13]) == LEDGER_HASH_BYTES)
+			memcpy(e.payload_sha256, sqlite3_value_blob(argv[13]),
+			    LEDGER_HASH_BYTES);
+	}
 	if (ledger_lookup_terms(&e, out, NULL, NULL) == 0)
 		sqlite3_result_null(ctx);
 	else
@@ -357,6 +369,9 @@ open_db(struct ledger_store *s, bool create, struct ledger_error *err)
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	/* Direct only: no trigger or view in a database file can call it. */
 	if ((rc = sqlite3_create_function_v2(s->db, "ledger_lookup_terms", 12,
+	    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL,
+	    sql_lookup_terms, NULL, NULL, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_create_function_v2(s->db, "ledger_lookup_terms", 14,
 	    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL,
 	    sql_lookup_terms, NULL, NULL, NULL)) != SQLITE_OK)
 		return ledger_store_dberr(s, rc, err, "register functions");
@@ -458,6 +473,7 @@ ledger_store_open(const char *dir, unsigned flags, struct ledger_store **ret,
 		}
 		if ((st = prepare(s, sql_find_delivery, &s->st_find_delivery,
 		    err)) ||
+		    (st = prepare(s, sql_find_body, &s->st_find_body, err)) ||
 		    (st = prepare(s, sql_insert_keys, &s->st_insert_keys,
 		    err)) ||
 		    (st = prepare(s, sql_insert_entry, &s->st_insert_entry,
@@ -495,6 +511,7 @@ ledger_store_close(struct ledger_store *s)
 	if (s == NULL)
 		return;
 	sqlite3_finalize(s->st_find_delivery);
+	sqlite3_finalize(s->st_find_body);
 	sqlite3_finalize(s->st_insert_entry);
 	sqlite3_finalize(s->st_insert_payload);
 	sqlite3_finalize(s->st_insert_keys);
@@ -792,12 +809,17 @@ dfilter_drop(struct ledger_store *s)
 static enum ledger_status
 dfilter_build(struct ledger_store *s, struct ledger_error *err)
 {
+	/* One range a letter: fts5vocab answers a range of terms from its
+	 * index, but an OR of two ranges reads wrong (its rows have no
+	 * rowid for SQLite's OR to merge by). */
 	static const char sql[] = "SELECT term FROM temp.entry_keys_terms"
-	    " WHERE term >= 'd' AND term < 'e'";
+	    " WHERE term >= ?1 AND term < ?2";
+	static const char ranges[][2][2] = { { "b", "c" }, { "d", "e" } };
 	uint64_t bits = DFILTER_MIN_BITS, k;
 	enum ledger_lookup_field f;
 	sqlite3_stmt *q = NULL;
-	int rc;
+	size_t i;
+	int rc = SQLITE_DONE;
 
 	dfilter_drop(s);
 	while (bits < DFILTER_PART_MAX_BITS &&
@@ -813,11 +835,20 @@ dfilter_build(struct ledger_store *s, struct ledger_error *err)
 		sqlite3_finalize(q);
 		return LEDGER_OK;
 	}
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		if (ledger_lookup_parse_term((const char *)sqlite3_column_text(q,
-		    0), (size_t)sqlite3_column_bytes(q, 0), &f, &k) &&
-		    f == LEDGER_LOOKUP_DELIVERY)
-			dfilter_add(s, k);
+	for (i = 0; i < sizeof(ranges) / sizeof(*ranges); i++) {
+		sqlite3_bind_text(q, 1, ranges[i][0], 1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, ranges[i][1], 1, SQLITE_STATIC);
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+			if (ledger_lookup_parse_term((const char *)
+			    sqlite3_column_text(q, 0), (size_t)
+			    sqlite3_column_bytes(q, 0), &f, &k) &&
+			    (f == LEDGER_LOOKUP_DELIVERY ||
+			    f == LEDGER_LOOKUP_BODY))
+				dfilter_add(s, k);
+		sqlite3_reset(q);
+		if (rc != SQLITE_DONE)
+			break;
+	}
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE) {
 		dfilter_drop(s);
@@ -826,13 +857,18 @@ dfilter_build(struct ledger_store *s, struct ledger_error *err)
 	return LEDGER_OK;
 }
 
-/* Another writer appended seqs [from, to): add their deliveries. */
+/* Another writer appended seqs [from, to): add their delivery and body
+ * keys. */
 static enum ledger_status
 dfilter_catch_up(struct ledger_store *s, uint64_t from, uint64_t to,
     struct ledger_error *err)
 {
-	static const char sql[] = "SELECT source_name, delivery FROM entries"
-	    " WHERE seq >= ?1 AND seq < ?2 AND delivery IS NOT NULL";
+	static const char sql[] = "SELECT " ENTRY_COLUMNS " FROM entries"
+	    " WHERE seq >= ?1 AND seq < ?2";
+	uint64_t keys[LEDGER_LOOKUP_COUNT];
+	int present[LEDGER_LOOKUP_COUNT];
+	enum ledger_status st = LEDGER_OK;
+	struct ledger_row row;
 	sqlite3_stmt *q = NULL;
 	int rc;
 
@@ -846,14 +882,21 @@ dfilter_catch_up(struct ledger_store *s, uint64_t from, uint64_t to,
 		return ledger_store_dberr(s, rc, err, "read deliveries");
 	sqlite3_bind_int64(q, 1, (sqlite3_int64)from);
 	sqlite3_bind_int64(q, 2, (sqlite3_int64)to);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		dfilter_add(s, ledger_lookup_key(LEDGER_LOOKUP_DELIVERY,
-		    (const char *)sqlite3_column_text(q, 0),
-		    (const char *)sqlite3_column_text(q, 1)));
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((st = ledger_row_from_stmt(s, q, &row, err)) != LEDGER_OK)
+			break;
+		ledger_lookup_terms(&row.e, NULL, keys, present);
+		if (present[LEDGER_LOOKUP_DELIVERY])
+			dfilter_add(s, keys[LEDGER_LOOKUP_DELIVERY]);
+		if (present[LEDGER_LOOKUP_BODY])
+			dfilter_add(s, keys[LEDGER_LOOKUP_BODY]);
+		ledger_row_release(&row);
+	}
 	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE) {
+	if (st != LEDGER_OK || rc != SQLITE_DONE) {
 		dfilter_drop(s);
-		return ledger_store_dberr(s, rc, err, "read deliveries");
+		return st != LEDGER_OK ? st :
+		    ledger_store_dberr(s, rc, err, "read deliveries");
 	}
 	return LEDGER_OK;
 }
@@ -963,6 +1006,82 @@ find_delivery(struct ledger_store *s, const struct ledger_event *ev,
 		return ledger_store_dberr(s, rc, err, "look up delivery");
 	if (conflict)
 		return delivery_conflict(ev, r->seq, err);
+	return LEDGER_OK;
+}
+
+static bool
+same_value(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+/* Do two entries say the same thing from the same body: the fields of
+ * the body key (ledger_lookup_body_key), compared, not hashed? */
+static bool
+same_body_event(const struct ledger_entry *a, const struct ledger_entry *b)
+{
+	int f;
+
+	if (a->kind != b->kind || memcmp(a->payload_sha256, b->payload_sha256,
+	    LEDGER_HASH_BYTES) != 0 ||
+	    !same_value(a->source[LEDGER_SRC_NAME], b->source[LEDGER_SRC_NAME]) ||
+	    !same_value(a->source[LEDGER_SRC_EVENT],
+	    b->source[LEDGER_SRC_EVENT]))
+		return false;
+	for (f = 0; f < LEDGER_SUBJ_COUNT; f++)
+		if (!same_value(a->subject[f], b->subject[f]))
+			return false;
+	return true;
+}
+
+/*
+ * An earlier entry of the event's source with the same body that says the
+ * same thing: the delivery replayed under a fresh delivery id (an unsigned
+ * header the replayer chose).  Fills r with that entry's receipt and sets
+ * *found.  Only for events that ask for it (webhook events, unless their
+ * source records duplicate bodies).
+ */
+static enum ledger_status
+find_body(struct ledger_store *s, const struct ledger_event *ev,
+    uint64_t key, struct ledger_receipt *r, bool *found,
+    struct ledger_error *err)
+{
+	sqlite3_stmt *q = s->st_find_body;
+	char term[LEDGER_LOOKUP_TERM];
+	enum ledger_status st = LEDGER_OK;
+	struct ledger_row row;
+	int rc;
+
+	*found = false;
+	if (!ev->dedupe_body || (s->dfilter != NULL && !dfilter_maybe(s, key)))
+		return LEDGER_OK;
+	ledger_lookup_term(LEDGER_LOOKUP_BODY, key, term);
+	sqlite3_bind_text(q, 1, term, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, ev->e.source[LEDGER_SRC_NAME], -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_blob(q, 3, ev->e.payload_sha256, LEDGER_HASH_BYTES,
+	    SQLITE_STATIC);
+	while (!*found && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((st = ledger_row_from_stmt(s, q, &row, err)) != LEDGER_OK)
+			break;
+		if (same_body_event(&row.e, &ev->e)) {
+			r->seq = row.e.seq;
+			ledger_leaf_hash(row.entry, row.entry_len, r->leaf);
+			memcpy(r->sig, row.sig, LEDGER_SIG_BYTES);
+			r->key_id = row.e.key_id;
+			r->time_ms = row.e.time_ms;
+			r->duplicate = true;
+			*found = true;
+			rc = SQLITE_DONE;
+		}
+		ledger_row_release(&row);
+	}
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if (st != LEDGER_OK)
+		return st;
+	if (rc != SQLITE_DONE)
+		return ledger_store_dberr(s, rc, err, "look up body");
 	return LEDGER_OK;
 }
 
@@ -1118,6 +1237,7 @@ struct staged {
 	size_t enc_off, enc_len;	/* its bytes in s->enc */
 	uint8_t prev[LEDGER_HASH_BYTES];
 	uint64_t dkey;			/* delivery lookup key */
+	uint64_t bkey;			/* body lookup key */
 	int nterms;			/* its lookup terms, computed once */
 	char terms[LEDGER_LOOKUP_TERMS];
 };
@@ -1166,6 +1286,23 @@ batch_dup(struct ledger_store *s, struct ledger_event *const *evs, size_t i)
 		    ev->e.source[LEDGER_SRC_NAME]) == 0)
 			return (int)j;
 	}
+	return -1;
+}
+
+/* An earlier event of this batch with the same body that says the same
+ * thing (find_body, within the batch)? */
+static int
+batch_body_dup(struct ledger_store *s, struct ledger_event *const *evs,
+    size_t i)
+{
+	size_t j;
+
+	if (!evs[i]->dedupe_body)
+		return -1;
+	for (j = 0; j < i; j++)
+		if (!s->staged[j].dup && s->staged[j].bkey == s->staged[i].bkey &&
+		    same_body_event(&evs[j]->e, &evs[i]->e))
+			return (int)j;
 	return -1;
 }
 
@@ -1314,7 +1451,8 @@ check_event(const struct ledger_event *ev, struct ledger_error *err)
 /*
  * Step 1 of an append, under the write lock: for each event, in order,
  * find an earlier entry or an earlier event of the batch with the same
- * delivery (its receipt, or LEDGER_EEXIST when the body differs), else
+ * delivery (its receipt, or LEDGER_EEXIST when the body differs), or with
+ * the same body saying the same thing (find_body: its receipt), else
  * sequence, encode and hash it.  *ret_nnew gets the number of new events.
  */
 static enum ledger_status
@@ -1338,6 +1476,7 @@ stage_batch(struct ledger_store *s, struct ledger_event *const *evs,
 		sg->nterms = ledger_lookup_terms(&evs[i]->e, sg->terms, keys,
 		    present);
 		sg->dkey = keys[LEDGER_LOOKUP_DELIVERY];
+		sg->bkey = keys[LEDGER_LOOKUP_BODY];
 		if ((st = find_delivery(s, evs[i], sg->dkey, &ret[i], &dup,
 		    err)))
 			return st;
@@ -1352,6 +1491,11 @@ stage_batch(struct ledger_store *s, struct ledger_event *const *evs,
 				    evs[i]->e.source[LEDGER_SRC_NAME]);
 			dup = true;
 		}
+		if (!dup && (st = find_body(s, evs[i], sg->bkey, &ret[i], &dup,
+		    err)))
+			return st;
+		if (!dup && (sg->dup_of = batch_body_dup(s, evs, i)) >= 0)
+			dup = true;
 		if (dup) {
 			sg->dup = true;
 			continue;
@@ -1362,6 +1506,8 @@ stage_batch(struct ledger_store *s, struct ledger_event *const *evs,
 		 * rolls back the bit stays, a harmless "maybe". */
 		if (s->dfilter != NULL && evs[i]->e.source[LEDGER_SRC_DELIVERY])
 			dfilter_add(s, sg->dkey);
+		if (s->dfilter != NULL)
+			dfilter_add(s, sg->bkey);
 		nnew++;
 	}
 	*ret_nnew = nnew;

@@ -82,6 +82,7 @@ struct job {
 	const struct ledger_vkey *keys;
 	size_t nkeys;
 	bool lookup;			/* sum the lookup-key PRF per item */
+	bool body_keys;			/* schema 6+: entries have body terms */
 	uint8_t prf[crypto_shorthash_siphashx24_KEYBYTES];
 };
 
@@ -199,13 +200,24 @@ lookup_prf_add(const uint8_t prf[crypto_shorthash_siphashx24_KEYBYTES],
 	sum[1] += b;
 }
 
+/* The lookup keys an entry must have in a table of this schema: body
+ * terms came with schema 6 (a store opened read-only is not migrated). */
+static void
+expected_keys(const struct ledger_entry *e, bool body_keys,
+    uint64_t keys[LEDGER_LOOKUP_COUNT], int present[LEDGER_LOOKUP_COUNT])
+{
+	ledger_lookup_terms(e, NULL, keys, present);
+	if (!body_keys)
+		present[LEDGER_LOOKUP_BODY] = 0;
+}
+
 static void
 lookup_item_sum(const struct job *j, struct item *it)
 {
 	uint64_t keys[LEDGER_LOOKUP_COUNT];
 	int present[LEDGER_LOOKUP_COUNT], f;
 
-	ledger_lookup_terms(it->in->columns, NULL, keys, present);
+	expected_keys(it->in->columns, j->body_keys, keys, present);
 	for (f = 0; f < LEDGER_LOOKUP_COUNT; f++)
 		if (present[f])
 			lookup_prf_add(j->prf, ledger_lookup_letter(f), keys[f],
@@ -696,6 +708,7 @@ struct keycheck {
 	struct keypair *p;
 	size_t n, cap;
 	bool nomem;
+	bool body_keys;			/* as struct job's */
 };
 
 static int
@@ -720,7 +733,7 @@ keycheck_add(struct keycheck *kc, const struct ledger_entry *e)
 
 	if (kc->nomem)
 		return;
-	ledger_lookup_terms(e, NULL, keys, present);
+	expected_keys(e, kc->body_keys, keys, present);
 	for (f = 0; f < LEDGER_LOOKUP_COUNT; f++) {
 		if (!present[f])
 			continue;
@@ -979,6 +992,7 @@ ledger_verify_store(struct ledger_store *s,
 		goto out;
 	if (s->schema_version >= 4) {
 		v->job.lookup = true;
+		v->job.body_keys = kc.body_keys = s->schema_version >= 6;
 		randombytes_buf(v->job.prf, sizeof(v->job.prf));
 	}
 	memset(&tc, 0, sizeof(tc));

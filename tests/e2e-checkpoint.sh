@@ -85,9 +85,10 @@ truncate_db() {
 	    DELETE FROM payloads WHERE seq >= $k;
 	    DELETE FROM entries WHERE seq >= $k;
 	    CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, entry_keys, instance);
-	    CREATE TEMP TABLE gone AS SELECT doc, term FROM temp.v WHERE doc >= $k;
+	    CREATE TEMP TABLE gone AS SELECT doc, group_concat(term, ' ') AS
+	        terms FROM temp.v WHERE doc >= $k GROUP BY doc;
 	    INSERT INTO entry_keys (entry_keys, rowid, k)
-	        SELECT 'delete', doc, term FROM gone;
+	        SELECT 'delete', doc, terms FROM gone;
 	    DELETE FROM tree WHERE id >= $(stored_count "$k");
 	    $cps
 	    UPDATE head SET size = $k,

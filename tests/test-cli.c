@@ -200,6 +200,14 @@ static const struct tamper {
 	  "WHERE doc = 2 AND term LIKE \"d%\"; INSERT INTO entry_keys "
 	  "(entry_keys, rowid, k) SELECT \"delete\", doc, term FROM t;",
 	  2, "index mismatch" },
+	/* ... or an entry's body, so that a replay under a fresh delivery
+	 * id would append it again */
+	{ "remove an entry's body from the lookup keys",
+	  "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, entry_keys, "
+	  "instance); CREATE TEMP TABLE t AS SELECT doc, term FROM temp.v "
+	  "WHERE doc = 5 AND term LIKE \"b%\"; INSERT INTO entry_keys "
+	  "(entry_keys, rowid, k) SELECT \"delete\", doc, term FROM t;",
+	  5, "index mismatch" },
 	{ "list an entry under another entry's commit",
 	  "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, entry_keys, "
 	  "instance); CREATE TEMP TABLE t AS SELECT term FROM temp.v "

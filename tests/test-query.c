@@ -10,23 +10,16 @@
 
 #include "ledger/query.h"
 #include "ledger/store.h"
+#include "teststore.h"
 #include "testutil.h"
 
-static char dir[4096], data[4400];
+static const char *data;		/* this test's ledger (teststore.h) */
 
 static void
 setup(void)
 {
-	snprintf(dir, sizeof(dir), "%s", tu_mkdtemp());
-	snprintf(data, sizeof(data), "%s/data", dir);
-	ck_assert_int_eq(ledger_store_init(data, "t.example/log", NULL),
-	    LEDGER_OK);
-}
-
-static void
-teardown(void)
-{
-	tu_rmtree(dir);
+	ts_setup("t.example/log");
+	data = ts_data();
 }
 
 static void
@@ -396,7 +389,7 @@ main(void)
 
 	if (sodium_init() < 0)
 		return EXIT_FAILURE;
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, ts_teardown);
 	tcase_add_test(tc, test_query_params);
 	tcase_add_test(tc, test_query_value_limit);
 	tcase_add_test(tc, test_query_match);

@@ -342,7 +342,8 @@ START_TEST(test_source_config_loads_each_type)
 		"\"max_events\":5}",
 		"{\"name\":\"gl2\",\"type\":\"gitlab\",\"secret_file\":"
 		"\"gl.token\",\"signing_secret_file\":\"gl.signing\","
-		"\"timestamp_tolerance_s\":60,\"unknown_events\":\"record\"}",
+		"\"timestamp_tolerance_s\":60,\"unknown_events\":\"record\","
+		"\"duplicate_bodies\":\"record\"}",
 	};
 	static const enum ledger_source_type types[] = {
 		LEDGER_SOURCE_GITHUB, LEDGER_SOURCE_GITLAB, LEDGER_SOURCE_GITLAB,
@@ -478,6 +479,12 @@ START_TEST(test_source_config_rejects_bad_values)
 		{ "{\"name\":\"x\",\"type\":\"github\",\"secret_file\":"
 		  "\"gh.secret\",\"unknown_events\":\"maybe\"}", LEDGER_EINVAL,
 		  "unknown_events" },
+		{ "{\"name\":\"x\",\"type\":\"github\",\"secret_file\":"
+		  "\"gh.secret\",\"duplicate_bodies\":\"keep\"}", LEDGER_EINVAL,
+		  "duplicate_bodies" },
+		{ "{\"name\":\"x\",\"type\":\"github\",\"secret_file\":"
+		  "\"gh.secret\",\"duplicate_bodies\":false}", LEDGER_EINVAL,
+		  "duplicate_bodies" },
 		{ "{\"name\":\"x\",\"type\":\"gitlab\",\"secret_file\":"
 		  "\"gl.token\",\"signing_secret_file\":\"gl.signing\","
 		  "\"timestamp_tolerance_s\":0}", LEDGER_EINVAL,
@@ -2725,6 +2732,8 @@ START_TEST(test_source_intoto_one_event_per_subject)
 		ck_assert_uint_eq(strlen(
 		    res.evs[i]->e.subject[LEDGER_SUBJ_ARTIFACT]), 71);
 		check_payload(res.evs[i], &q);
+		/* a replay of this body under a fresh id is a duplicate */
+		ck_assert(res.evs[i]->dedupe_body);
 		if (i > 0)
 			ck_assert_str_ne(
 			    res.evs[i]->e.subject[LEDGER_SUBJ_ARTIFACT],

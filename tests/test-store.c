@@ -18,6 +18,7 @@
 #include "ledger/keys.h"
 #include "ledger/store.h"
 #include "ledger/verify.h"
+#include "teststore.h"
 #include "testutil.h"
 
 static char dir[4096], data[4400];
@@ -92,21 +93,6 @@ append_n(struct ledger_store *s, int n, int start)
 	for (i = 0; i < n; i++)
 		ledger_event_free(evs[i]);
 	return r[n - 1].seq;
-}
-
-static uint64_t
-verify_ok(const char *d)
-{
-	struct ledger_store *s;
-	struct ledger_verify_report rep;
-
-	ck_assert_int_eq(ledger_store_open(d, LEDGER_STORE_READONLY, &s, NULL),
-	    LEDGER_OK);
-	ck_assert_int_eq(ledger_verify_store(s, NULL, NULL, NULL, &rep, NULL),
-	    LEDGER_OK);
-	ck_assert_uint_eq(rep.problems, 0);
-	ledger_store_close(s);
-	return rep.entries;
 }
 
 START_TEST(test_store_init_layout)
@@ -189,7 +175,7 @@ START_TEST(test_store_append_batch_receipts)
 	for (i = 0; i < 256; i++)
 		ledger_event_free(evs[i]);
 	ledger_store_close(s);
-	ck_assert_uint_eq(verify_ok(data), 256);
+	ck_assert_uint_eq(ts_verify_clean(data), 256);
 }
 END_TEST
 
@@ -264,7 +250,7 @@ START_TEST(test_store_duplicate_delivery_returns_original)
 	ck_assert_uint_eq(again.seq, 1);
 	ledger_event_free(evs[0]);
 	ledger_store_close(s);
-	ck_assert_uint_eq(verify_ok(data), 3);
+	ck_assert_uint_eq(ts_verify_clean(data), 3);
 }
 END_TEST
 
@@ -278,7 +264,7 @@ START_TEST(test_store_reopen_continues_chain)
 	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
 	ck_assert_uint_eq(append_n(s, 5, 10), 14);
 	ledger_store_close(s);
-	ck_assert_uint_eq(verify_ok(data), 15);
+	ck_assert_uint_eq(ts_verify_clean(data), 15);
 }
 END_TEST
 
@@ -306,7 +292,7 @@ START_TEST(test_store_rejects_bad_batches)
 	ledger_store_close(ro);
 	ledger_event_free(ev);
 	ledger_store_close(s);
-	ck_assert_uint_eq(verify_ok(data), 0);
+	ck_assert_uint_eq(ts_verify_clean(data), 0);
 }
 END_TEST
 
@@ -349,7 +335,7 @@ START_TEST(test_store_triggers_refuse_update_and_delete)
 		sqlite3_free(msg);
 		msg = NULL;
 	}
-	ck_assert_uint_eq(verify_ok(data), 3);
+	ck_assert_uint_eq(ts_verify_clean(data), 3);
 }
 END_TEST
 
@@ -608,7 +594,7 @@ START_TEST(test_store_duplicates_found_with_delivery_filter)
 	ck_assert_uint_eq(r[0].seq, orig[0].seq);
 	ledger_event_free(evs[0]);
 	ledger_store_close(s);
-	ck_assert_uint_eq(verify_ok(data), 803);
+	ck_assert_uint_eq(ts_verify_clean(data), 803);
 }
 END_TEST
 
@@ -726,7 +712,7 @@ START_TEST(test_store_query_by_lookup_keys)
 	ck_assert_int_eq(query_count(s, &q), 0);
 	ledger_query_release(&q);
 	ledger_store_close(s);
-	ck_assert_uint_eq(verify_ok(data), 30);
+	ck_assert_uint_eq(ts_verify_clean(data), 30);
 }
 END_TEST
 
@@ -792,7 +778,7 @@ START_TEST(test_store_migrates_to_lookup_keys)
 	qset(&q, LEDGER_SUBJ_COMMIT, "odd");
 	ck_assert_int_eq(query_count(s, &q), 6);
 	ledger_store_close(s);
-	ck_assert_uint_eq(verify_ok(data), 12);
+	ck_assert_uint_eq(ts_verify_clean(data), 12);
 
 	/* The writer migrates. */
 	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
@@ -807,7 +793,7 @@ START_TEST(test_store_migrates_to_lookup_keys)
 	ledger_store_close(s);
 	for (i = 0; i < 12; i++)
 		ledger_event_free(evs[i]);
-	ck_assert_uint_eq(verify_ok(data), 12);
+	ck_assert_uint_eq(ts_verify_clean(data), 12);
 }
 END_TEST
 
@@ -1004,13 +990,13 @@ START_TEST(test_store_verify_snapshot_while_writing)
 
 	ck_assert_int_eq(pthread_create(&t, NULL, writer, &w), 0);
 	for (i = 0; i < 10; i++) {
-		n = verify_ok(data);
+		n = ts_verify_clean(data);
 		ck_assert_uint_ge(n, last);
 		last = n;
 	}
 	atomic_store(&w.stop, 1);
 	pthread_join(t, NULL);
-	ck_assert_uint_eq(verify_ok(data), (uint64_t)w.batches * 50);
+	ck_assert_uint_eq(ts_verify_clean(data), (uint64_t)w.batches * 50);
 }
 END_TEST
 
@@ -1093,7 +1079,7 @@ START_TEST(test_store_full_disk_loses_nothing)
 	ck_assert_uint_eq(r[0].seq, before);
 	ledger_event_free(evs[0]);
 	ledger_store_close(s);
-	ck_assert_uint_eq(verify_ok(data), before + 1);
+	ck_assert_uint_eq(ts_verify_clean(data), before + 1);
 }
 END_TEST
 

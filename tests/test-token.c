@@ -8,23 +8,16 @@
 
 #include "ledger/store.h"
 #include "ledger/token.h"
+#include "teststore.h"
 #include "testutil.h"
 
-static char dir[4096], data[4400];
+static const char *data;		/* this test's ledger (teststore.h) */
 
 static void
 setup(void)
 {
-	snprintf(dir, sizeof(dir), "%s", tu_mkdtemp());
-	snprintf(data, sizeof(data), "%s/data", dir);
-	ck_assert_int_eq(ledger_store_init(data, "t.example/log", NULL),
-	    LEDGER_OK);
-}
-
-static void
-teardown(void)
-{
-	tu_rmtree(dir);
+	ts_setup("t.example/log");
+	data = ts_data();
 }
 
 START_TEST(test_token_create_check_revoke)
@@ -126,7 +119,7 @@ main(void)
 
 	if (sodium_init() < 0)
 		return EXIT_FAILURE;
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, ts_teardown);
 	tcase_add_test(tc, test_token_create_check_revoke);
 	tcase_add_test(tc, test_token_bad_arguments);
 	tcase_add_test(tc, test_token_only_hashes_are_stored);

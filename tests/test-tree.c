@@ -13,23 +13,16 @@
 #include "ledger/store.h"
 #include "ledger/tree.h"
 #include "ledger/verify.h"
+#include "teststore.h"
 #include "testutil.h"
 
-static char dir[4096], data[4400];
+static const char *data;		/* this test's ledger (teststore.h) */
 
 static void
 setup(void)
 {
-	snprintf(dir, sizeof(dir), "%s", tu_mkdtemp());
-	snprintf(data, sizeof(data), "%s/data", dir);
-	ck_assert_int_eq(ledger_store_init(data, "tree.example/log", NULL),
-	    LEDGER_OK);
-}
-
-static void
-teardown(void)
-{
-	tu_rmtree(dir);
+	ts_setup("tree.example/log");
+	data = ts_data();
 }
 
 static void
@@ -286,7 +279,7 @@ main(void)
 
 	if (sodium_init() < 0)
 		return EXIT_FAILURE;
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, ts_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_tree_checkpoints_and_proofs);
 	tcase_add_test(tc, test_tree_proof_arguments);

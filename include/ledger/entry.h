@@ -177,6 +177,11 @@ struct ledger_event {
 					   the same delivery whose payload_z
 					   this one shares (payload_z is then
 					   NULL); it must outlive this one */
+	bool dedupe_body;		/* an earlier entry of the same source
+					   with the same body, kind, event and
+					   subject is this event replayed: the
+					   store returns its receipt (set for
+					   webhook events; see lib/lookup.h) */
 };
 
 /* The compressed payload of ev: its own, or the one it shares. */

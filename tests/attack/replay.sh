@@ -20,6 +20,8 @@ printf 'whsec_%s\n' "$KEYB64" >"$D/gl.signing"
 chmod 600 "$D"/gh.secret "$D"/gl.token "$D"/gl.signing
 start "$D" '"sources":[
  {"name":"gh","type":"github","secret_file":"gh.secret"},
+ {"name":"ghrec","type":"github","secret_file":"gh.secret",
+  "duplicate_bodies":"record"},
  {"name":"gl","type":"gitlab","secret_file":"gl.token",
   "signing_secret_file":"gl.signing"}]'
 count() { "$LEDGERCTL" events -d "$D/var" --json | wc -l; }
@@ -40,7 +42,7 @@ gl() {
 }
 gh() {
 	local f=$1 ev=$2 id=$3; shift 3
-	curl -sS -o "$T/body" -w '%{http_code}' -X POST "$URL/v1/hooks/gh" \
+	curl -sS -o "$T/body" -w '%{http_code}' -X POST "$URL/v1/hooks/${SRC:-gh}" \
 	    -H "X-GitHub-Event: $ev" -H "X-GitHub-Delivery: $id" \
 	    -H "X-Hub-Signature-256: sha256=$(openssl dgst -sha256 -hmac gh-secret <"$f" | awk '{print $NF}')" \
 	    -H 'Content-Type: application/json' --data-binary @"$f" "$@"
@@ -66,6 +68,7 @@ GP=$P/github/push/payload.json
 GD=$P/github/deployment_status/payload.json
 st=$(gh "$GP" push gh-1)
 check "a GitHub push is recorded ($st)" test "$st" = 201
+sp=$(seq_of)
 n0=$(count)
 st=$(gh "$GP" deployment_status gh-2)
 check "relabelled X-GitHub-Event (a push as deployment_status): 400 ($st)" test "$st" = 400
@@ -77,6 +80,19 @@ check "...an error named conflict" grep -q '"error":"conflict"' "$T/body"
 check "...nothing appended" test "$(count)" = "$n0"
 st=$(gh "$GP" push gh-1)
 check "the true redelivery still gets 200 and the original receipt ($st)" test "$st" = 200
+# X-GitHub-Delivery is not signed: the captured body under ids of the
+# replayer's choosing is still the one delivery (deduplicated on the body).
+for id in gh-fresh-1 gh-fresh-2; do
+	st=$(gh "$GP" push "$id")
+	check "the body replayed under a fresh delivery id $id: 200, the original receipt" \
+	    test "$st/$(seq_of)" = "200/$sp"
+done
+check "...the receipt says duplicate" grep -q '"duplicate":true' "$T/body"
+check "...nothing appended" test "$(count)" = "$n0"
+st=$(SRC=ghrec gh "$GP" push rec-1)/$(SRC=ghrec gh "$GP" push rec-2)
+check "a source with duplicate_bodies=record records the same body twice ($st)" \
+    test "$st" = 201/201
+n0=$(count)
 
 st=$(post '{"kind":"deployment","subject":{"service":"pay"}}' -H 'Idempotency-Key: api-1')
 check "API: an event with an Idempotency-Key ($st)" test "$st" = 201

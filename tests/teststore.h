@@ -1,0 +1,21 @@
+/* teststore.h - a fresh ledger for the suites that test through a store */
+#ifndef LEDGER_TESTSTORE_H
+#define LEDGER_TESTSTORE_H
+
+#include <stdint.h>
+
+/*
+ * ts_setup: a temporary directory with a new ledger of origin `origin`
+ * in its "data" subdirectory (ledger_store_init); ts_data() is that path,
+ * ts_dir() the directory, both valid until ts_teardown removes them.
+ */
+void ts_setup(const char *origin);
+void ts_teardown(void);
+const char *ts_dir(void);
+const char *ts_data(void);
+
+/* Verify the ledger in data read-only, every check on: fails the test on
+ * any problem; returns the number of entries. */
+uint64_t ts_verify_clean(const char *data);
+
+#endif
