@@ -9,7 +9,9 @@
 # a fresh data directory, so that neither runs on the other's log and WAL:
 #
 #  1. hooks: a config with a github source {"name":"gh","type":"github",
-#     "secret_file":"gh.secret"} (mode 0600).  -v variants of a real
+#     "secret_file":"gh.secret","duplicate_bodies":"record"} (mode 0600;
+#     "record" because the variants repeat: deduplicated on the body, all
+#     but the first of each would be a 200 duplicate, not an append).  -v variants of a real
 #     workflow_run delivery (default: the largest file in
 #     ../shared/payloads/github/workflow_run/), each with its own random
 #     head_sha and run id substituted at equal length (so every variant
@@ -214,7 +216,7 @@ declare -A V
 echo
 echo "1. hooks phase: POST /v1/hooks/gh (github source, HMAC-SHA256)"
 mkdir -p "$T/h"
-printf '{"listen":"127.0.0.1:0","data_dir":"%s/h/var","heartbeat_interval_s":0,"sources":[{"name":"gh","type":"github","secret_file":"%s/gh.secret"}]}\n' \
+printf '{"listen":"127.0.0.1:0","data_dir":"%s/h/var","heartbeat_interval_s":0,"sources":[{"name":"gh","type":"github","secret_file":"%s/gh.secret","duplicate_bodies":"record"}]}\n' \
     "$T" "$T" >"$T/h/config.json"
 start_daemon "$T/h/config.json"
 # One delivery first, to show what the adapter made of it.
