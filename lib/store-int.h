@@ -32,9 +32,9 @@ struct ledger_store {
 	struct ledger_merkle_frontier frontier;
 
 	/*
-	 * The writer's delivery filter: Bloom filters over the lookup keys
-	 * of every (source, delivery) in the log, so that a new delivery id,
-	 * nearly always absent, costs no lookup.  Built from entry_keys under
+	 * The writer's delivery filter (lib/dfilter.h): Bloom filters over
+	 * the delivery and body keys of every entry in the log, so that a
+	 * new delivery id or body, nearly always absent, costs no lookup.  Built from entry_keys under
 	 * the write lock by ledger_store_prepare_ingest (ledgerd at start) or
 	 * once a writer has appended DFILTER_AFTER events (ledgerctl append
 	 * never pays for it); kept current by each append and by
@@ -42,7 +42,7 @@ struct ledger_store {
 	 * adding a filter twice the size when the newest is full (never a
 	 * rebuild while serving).  Only "absent" answers are trusted.
 	 */
-	struct dfilter *dfilter;	/* NULL: not built */
+	struct ledger_dfilter *dfilter;	/* NULL: not built */
 	uint64_t appended;		/* events offered since open */
 
 	/* The append's per-batch state (store.c), grown to the largest

@@ -30,7 +30,9 @@
 #include "ledger/merkle.h"
 #include "ledger/store.h"
 #include "ledger-int.h"
+#include "dfilter.h"
 #include "lookup.h"
+#include "signer.h"
 #include "store-int.h"
 
 #define BUSY_TIMEOUT_MS 5000
@@ -67,10 +69,6 @@ static const char sql_insert_tree[] =
 static const char sql_update_head[] =
 	"UPDATE head SET size = ?1, last_leaf = ?2, last_time_ms = ?3"
 	" WHERE id = 0";
-struct ledger_signer;
-static void signer_stop(struct ledger_signer *g);
-struct dfilter;
-static void dfilter_free(struct dfilter *f);
 
 static const char sql_get_tree[] =
 	"SELECT hash FROM tree WHERE id = ?1";
@@ -515,8 +513,8 @@ ledger_store_close(struct ledger_store *s)
 	sqlite3_finalize(s->st_insert_entry);
 	sqlite3_finalize(s->st_insert_payload);
 	sqlite3_finalize(s->st_insert_keys);
-	signer_stop(s->signer);
-	dfilter_free(s->dfilter);
+	ledger_signer_stop(s->signer);
+	ledger_dfilter_free(s->dfilter);
 	free(s->staged);
 	free(s->leaves);
 	free(s->sigs);
@@ -700,103 +698,14 @@ step_done(struct ledger_store *s, sqlite3_stmt *q, struct ledger_error *err,
 
 /* Build it once a writer has been offered this many events. */
 #define DFILTER_AFTER		512
-/* 16 bits and 4 probes per key: 0.24% false "maybe"s at a part's
- * capacity, below 3% with every part full. */
-#define DFILTER_BITS_PER_KEY	16
-#define DFILTER_MIN_BITS	((uint64_t)1 << 16)	/* 8 KiB */
-#define DFILTER_PART_MAX_BITS	((uint64_t)1 << 28)	/* 32 MiB */
-#define DFILTER_MAX_BITS	((uint64_t)1 << 29)	/* 64 MiB in all */
-#define DFILTER_PARTS		12
 /* Another writer appended more than this since our last batch: drop the
  * filter (and rebuild it) rather than read all their rows. */
 #define DFILTER_CATCH_UP_MAX	65536
 
-struct dfilter {
-	uint64_t *bits[DFILTER_PARTS];
-	uint64_t nbits[DFILTER_PARTS];	/* each a power of two */
-	int n;				/* parts in use, >= 1 */
-	uint64_t keys;			/* keys in the newest part */
-	uint64_t total;			/* bits in all parts */
-};
-
-static void
-dfilter_free(struct dfilter *f)
-{
-	int i;
-
-	if (f == NULL)
-		return;
-	for (i = 0; i < f->n; i++)
-		free(f->bits[i]);
-	free(f);
-}
-
-static struct dfilter *
-dfilter_new(uint64_t nbits)
-{
-	struct dfilter *f = calloc(1, sizeof(*f));
-
-	if (f == NULL || (f->bits[0] = calloc(nbits / 64,
-	    sizeof(uint64_t))) == NULL) {
-		free(f);
-		return NULL;
-	}
-	f->nbits[0] = f->total = nbits;
-	f->n = 1;
-	return f;
-}
-
-static void
-dfilter_add(struct ledger_store *s, uint64_t k)
-{
-	struct dfilter *f = s->dfilter;
-	uint64_t h2 = (k >> 32 | k << 32) | 1, m;
-	int i, p = f->n - 1;
-
-	/* The newest part is full: start one twice its size, if allowed
-	 * (otherwise keep filling it: more false "maybe"s, never wrong). */
-	if (f->keys >= f->nbits[p] / DFILTER_BITS_PER_KEY &&
-	    f->n < DFILTER_PARTS) {
-		uint64_t nb = f->nbits[p] < DFILTER_PART_MAX_BITS ?
-		    f->nbits[p] * 2 : f->nbits[p];
-
-		if (f->total + nb <= DFILTER_MAX_BITS &&
-		    (f->bits[f->n] = calloc(nb / 64, sizeof(uint64_t)))) {
-			f->nbits[f->n] = nb;
-			f->total += nb;
-			p = f->n++;
-			f->keys = 0;
-		}
-	}
-	m = f->nbits[p] - 1;
-	for (i = 0; i < 4; i++, k += h2)
-		f->bits[p][(k & m) >> 6] |= (uint64_t)1 << (k & 63);
-	f->keys++;
-}
-
-static bool
-dfilter_maybe(const struct ledger_store *s, uint64_t k)
-{
-	const struct dfilter *f = s->dfilter;
-	uint64_t h2 = (k >> 32 | k << 32) | 1, m, x;
-	int i, p;
-
-	for (p = 0; p < f->n; p++) {
-		m = f->nbits[p] - 1;
-		for (i = 0, x = k; i < 4; i++, x += h2)
-			if (!(f->bits[p][(x & m) >> 6] &
-			    (uint64_t)1 << (x & 63)))
-				break;
-		if (i == 4)
-			return true;
-	}
-	return false;
-}
-
 static void
 dfilter_drop(struct ledger_store *s)
 {
-	dfilter_free(s->dfilter);
+	ledger_dfilter_free(s->dfilter);
 	s->dfilter = NULL;
 }
 
@@ -815,23 +724,22 @@ dfilter_build(struct ledger_store *s, struct ledger_error *err)
 	static const char sql[] = "SELECT term FROM temp.entry_keys_terms"
 	    " WHERE term >= ?1 AND term < ?2";
 	static const char ranges[][2][2] = { { "b", "c" }, { "d", "e" } };
-	uint64_t bits = DFILTER_MIN_BITS, k;
 	enum ledger_lookup_field f;
 	sqlite3_stmt *q = NULL;
+	uint64_t k;
 	size_t i;
 	int rc = SQLITE_DONE;
 
 	dfilter_drop(s);
-	while (bits < DFILTER_PART_MAX_BITS &&
-	    bits / DFILTER_BITS_PER_KEY < 2 * s->size)
-		bits <<= 1;
 	if ((rc = sqlite3_exec(s->db, "CREATE VIRTUAL TABLE IF NOT EXISTS"
 	    " temp.entry_keys_terms USING fts5vocab(main, entry_keys, row)",
 	    NULL, NULL, NULL)) != SQLITE_OK)
 		return ledger_store_dberr(s, rc, err, "delivery filter");
 	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
 		return ledger_store_dberr(s, rc, err, "delivery filter");
-	if ((s->dfilter = dfilter_new(bits)) == NULL) {
+	/* Room for twice the log's keys (a delivery and a body key an
+	 * entry) before the filter first grows. */
+	if ((s->dfilter = ledger_dfilter_new(4 * s->size)) == NULL) {
 		sqlite3_finalize(q);
 		return LEDGER_OK;
 	}
@@ -844,7 +752,7 @@ dfilter_build(struct ledger_store *s, struct ledger_error *err)
 			    sqlite3_column_bytes(q, 0), &f, &k) &&
 			    (f == LEDGER_LOOKUP_DELIVERY ||
 			    f == LEDGER_LOOKUP_BODY))
-				dfilter_add(s, k);
+				ledger_dfilter_add(s->dfilter, k);
 		sqlite3_reset(q);
 		if (rc != SQLITE_DONE)
 			break;
@@ -887,9 +795,9 @@ dfilter_catch_up(struct ledger_store *s, uint64_t from, uint64_t to,
 			break;
 		ledger_lookup_terms(&row.e, NULL, keys, present);
 		if (present[LEDGER_LOOKUP_DELIVERY])
-			dfilter_add(s, keys[LEDGER_LOOKUP_DELIVERY]);
+			ledger_dfilter_add(s->dfilter, keys[LEDGER_LOOKUP_DELIVERY]);
 		if (present[LEDGER_LOOKUP_BODY])
-			dfilter_add(s, keys[LEDGER_LOOKUP_BODY]);
+			ledger_dfilter_add(s->dfilter, keys[LEDGER_LOOKUP_BODY]);
 		ledger_row_release(&row);
 	}
 	sqlite3_finalize(q);
@@ -973,7 +881,7 @@ find_delivery(struct ledger_store *s, const struct ledger_event *ev,
 	*found = false;
 	if (ev->e.source[LEDGER_SRC_DELIVERY] == NULL)
 		return LEDGER_OK;
-	if (s->dfilter != NULL && !dfilter_maybe(s, key))
+	if (s->dfilter != NULL && !ledger_dfilter_maybe(s->dfilter, key))
 		return LEDGER_OK;
 	ledger_lookup_term(LEDGER_LOOKUP_DELIVERY, key, term);
 	sqlite3_bind_text(q, 1, ev->e.source[LEDGER_SRC_NAME], -1,
@@ -1053,7 +961,7 @@ find_body(struct ledger_store *s, const struct ledger_event *ev,
 	int rc;
 
 	*found = false;
-	if (!ev->dedupe_body || (s->dfilter != NULL && !dfilter_maybe(s, key)))
+	if (!ev->dedupe_body || (s->dfilter != NULL && !ledger_dfilter_maybe(s->dfilter, key)))
 		return LEDGER_OK;
 	ledger_lookup_term(LEDGER_LOOKUP_BODY, key, term);
 	sqlite3_bind_text(q, 1, term, -1, SQLITE_STATIC);
@@ -1085,8 +993,6 @@ find_body(struct ledger_store *s, const struct ledger_event *ev,
 	return LEDGER_OK;
 }
 
-/* ---- the signer: signatures on the other core ---- */
-
 /*
  * A batch is appended in three steps: (1) under the write lock, each
  * event is checked for a duplicate delivery, sequenced, encoded and
@@ -1099,134 +1005,6 @@ find_body(struct ledger_store *s, const struct ledger_event *ev,
  * once such a batch comes (ledgerctl append never starts it).
  */
 #define SIGN_THREAD_MIN 16
-
-struct ledger_signer {
-	pthread_t tid;
-	pthread_mutex_t mu;
-	pthread_cond_t work, done;
-	const struct ledger_key *key;
-	/* the current batch: set under mu, then read-only for the thread */
-	const uint8_t (*leaves)[LEDGER_HASH_BYTES];
-	uint8_t (*sigs)[LEDGER_SIG_BYTES];
-	size_t n;
-	uint64_t gen;			/* batches handed out */
-	bool busy, quit;
-	atomic_size_t signed_n;		/* sigs[0 .. signed_n) are ready */
-};
-
-static void *
-signer_main(void *arg)
-{
-	struct ledger_signer *g = arg;
-	uint64_t seen = 0;
-	size_t i;
-
-	pthread_mutex_lock(&g->mu);
-	for (;;) {
-		while (!g->quit && g->gen == seen)
-			pthread_cond_wait(&g->work, &g->mu);
-		if (g->quit)
-			break;
-		seen = g->gen;
-		pthread_mutex_unlock(&g->mu);
-		for (i = 0; i < g->n; i++) {
-			ledger_key_sign_leaf(g->key, g->leaves[i], g->sigs[i]);
-			atomic_store_explicit(&g->signed_n, i + 1,
-			    memory_order_release);
-		}
-		pthread_mutex_lock(&g->mu);
-		g->busy = false;
-		pthread_cond_broadcast(&g->done);
-	}
-	pthread_mutex_unlock(&g->mu);
-	return NULL;
-}
-
-static struct ledger_signer *
-signer_start(const struct ledger_key *key)
-{
-	struct ledger_signer *g;
-
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
-	    (g = calloc(1, sizeof(*g))) == NULL)
-		return NULL;
-	g->key = key;
-	atomic_init(&g->signed_n, 0);
-	if (pthread_mutex_init(&g->mu, NULL) != 0) {
-		free(g);
-		return NULL;
-	}
-	if (pthread_cond_init(&g->work, NULL) != 0 ||
-	    pthread_cond_init(&g->done, NULL) != 0 ||
-	    pthread_create(&g->tid, NULL, signer_main, g) != 0) {
-		/* a cond that failed to init is never used: destroy is
-		 * harmless on the zeroed other one */
-		pthread_mutex_destroy(&g->mu);
-		free(g);
-		return NULL;
-	}
-	return g;
-}
-
-/* Hand out a batch; the caller then waits with signer_wait. */
-static void
-signer_submit(struct ledger_signer *g, const uint8_t (*leaves)[32],
-    uint8_t (*sigs)[LEDGER_SIG_BYTES], size_t n)
-{
-	pthread_mutex_lock(&g->mu);
-	g->leaves = leaves;
-	g->sigs = sigs;
-	g->n = n;
-	atomic_store_explicit(&g->signed_n, 0, memory_order_relaxed);
-	g->busy = true;
-	g->gen++;
-	pthread_cond_signal(&g->work);
-	pthread_mutex_unlock(&g->mu);
-}
-
-/* Until sigs[i] is ready: spin a little (the signer is usually ahead),
- * then sleep on the batch's end. */
-static void
-signer_wait_for(struct ledger_signer *g, size_t i)
-{
-	int spins;
-
-	for (spins = 0; spins < 2000; spins++)
-		if (atomic_load_explicit(&g->signed_n, memory_order_acquire) >
-		    i)
-			return;
-	pthread_mutex_lock(&g->mu);
-	while (g->busy)
-		pthread_cond_wait(&g->done, &g->mu);
-	pthread_mutex_unlock(&g->mu);
-}
-
-/* The batch is over (done or abandoned): never leave the thread reading
- * buffers the caller is about to reuse. */
-static void
-signer_finish(struct ledger_signer *g)
-{
-	pthread_mutex_lock(&g->mu);
-	while (g->busy)
-		pthread_cond_wait(&g->done, &g->mu);
-	pthread_mutex_unlock(&g->mu);
-}
-
-static void
-signer_stop(struct ledger_signer *g)
-{
-	if (g == NULL)
-		return;
-	pthread_mutex_lock(&g->mu);
-	g->quit = true;
-	pthread_cond_signal(&g->work);
-	pthread_mutex_unlock(&g->mu);
-	pthread_join(g->tid, NULL);
-	pthread_cond_destroy(&g->work);
-	pthread_cond_destroy(&g->done);
-	pthread_mutex_destroy(&g->mu);
-	free(g);
-}
 
 /* ---- the append steps ---- */
 
@@ -1505,9 +1283,9 @@ stage_batch(struct ledger_store *s, struct ledger_event *const *evs,
 		/* A later event of this batch must find it.  If the batch
 		 * rolls back the bit stays, a harmless "maybe". */
 		if (s->dfilter != NULL && evs[i]->e.source[LEDGER_SRC_DELIVERY])
-			dfilter_add(s, sg->dkey);
+			ledger_dfilter_add(s->dfilter, sg->dkey);
 		if (s->dfilter != NULL)
-			dfilter_add(s, sg->bkey);
+			ledger_dfilter_add(s->dfilter, sg->bkey);
 		nnew++;
 	}
 	*ret_nnew = nnew;
@@ -1563,7 +1341,7 @@ ledger_store_append(struct ledger_store *s, struct ledger_event *const *evs,
 
 	/* 2. sign: on the signer thread while 3. runs, or here */
 	if (nnew >= SIGN_THREAD_MIN && s->signer == NULL)
-		s->signer = signer_start(s->key);
+		s->signer = ledger_signer_start(s->key);
 	if (nnew >= SIGN_THREAD_MIN && s->signer != NULL) {
 		g = s->signer;
 		/* Only the new events' leaves, in order: compact them. */
@@ -1576,7 +1354,7 @@ ledger_store_append(struct ledger_store *s, struct ledger_event *const *evs,
 					    LEDGER_HASH_BYTES);
 				k++;
 			}
-		signer_submit(g, (const uint8_t (*)[32])s->leaves, s->sigs,
+		ledger_signer_submit(g, (const uint8_t (*)[32])s->leaves, s->sigs,
 		    nnew);
 	} else {
 		for (i = 0; i < n; i++)
@@ -1590,7 +1368,7 @@ ledger_store_append(struct ledger_store *s, struct ledger_event *const *evs,
 		if (s->staged[i].dup)
 			continue;
 		if (g != NULL) {
-			signer_wait_for(g, nnew);
+			ledger_signer_wait_for(g, nnew);
 			memcpy(ret[i].sig, s->sigs[nnew], LEDGER_SIG_BYTES);
 		}
 		nnew++;
@@ -1598,7 +1376,7 @@ ledger_store_append(struct ledger_store *s, struct ledger_event *const *evs,
 			goto rollback;
 	}
 	if (g != NULL) {
-		signer_finish(g);
+		ledger_signer_finish(g);
 		g = NULL;
 	}
 	/* A repeat of an event earlier in the batch gets its receipt. */
@@ -1622,7 +1400,7 @@ ledger_store_append(struct ledger_store *s, struct ledger_event *const *evs,
 	return LEDGER_OK;
 rollback:
 	if (g != NULL)
-		signer_finish(g);
+		ledger_signer_finish(g);
 	/* After a failed COMMIT SQLite may have rolled back already. */
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
