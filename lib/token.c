@@ -1,5 +1,6 @@
 /* token.c - API bearer tokens: create, revoke, check in constant time */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,13 +50,10 @@ ledger_token_create(struct ledger_store *s, enum ledger_scope scope,
     const char *label, char out[LEDGER_TOKEN_MAX], int64_t *ret_id,
     struct ledger_error *err)
 {
-	static const char sql[] = "INSERT INTO tokens (scope, hash, label,"
-	    " created_ms) VALUES (?1, ?2, ?3, ?4)";
 	uint8_t rnd[32], hash[crypto_hash_sha256_BYTES];
 	char b64[sodium_base64_ENCODED_LEN(32,
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
-	sqlite3_stmt *q = NULL;
-	int rc;
+	enum ledger_status st;
 
 	if (ledger_scope_name(scope) == NULL)
 		return ledger_errorf(err, LEDGER_EINVAL, "bad scope");
@@ -77,41 +75,24 @@ ledger_token_create(struct ledger_store *s, enum ledger_scope scope,
 	    scope == LEDGER_SCOPE_READ ? "r" : "w", b64);
 	sodium_memzero(b64, sizeof(b64));
 	crypto_hash_sha256(hash, (const uint8_t *)out, strlen(out));
-	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
-		goto dberr;
-	sqlite3_bind_text(q, 1, ledger_scope_name(scope), -1, SQLITE_STATIC);
-	sqlite3_bind_blob(q, 2, hash, sizeof(hash), SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, label, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 4, ledger_now_ms());
-	if ((rc = sqlite3_step(q)) != SQLITE_DONE)
-		goto dberr;
-	sqlite3_finalize(q);
-	*ret_id = sqlite3_last_insert_rowid(s->db);
-	return LEDGER_OK;
-dberr:
-	sqlite3_finalize(q);
-	sodium_memzero(out, LEDGER_TOKEN_MAX);
-	return ledger_store_dberr(s, rc, err, "create token");
+	st = s->ops->token_insert(s->be, ledger_scope_name(scope), hash, label,
+	    ledger_now_ms(), ret_id, err);
+	if (st != LEDGER_OK)
+		sodium_memzero(out, LEDGER_TOKEN_MAX);
+	return st;
 }
 
 enum ledger_status
 ledger_token_revoke(struct ledger_store *s, int64_t id,
     struct ledger_error *err)
 {
-	static const char sql[] = "UPDATE tokens SET revoked_ms = ?2"
-	    " WHERE id = ?1 AND revoked_ms IS NULL";
-	sqlite3_stmt *q = NULL;
-	int rc;
+	enum ledger_status st;
+	bool changed;
 
-	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
-		return ledger_store_dberr(s, rc, err, "revoke token");
-	sqlite3_bind_int64(q, 1, id);
-	sqlite3_bind_int64(q, 2, ledger_now_ms());
-	rc = sqlite3_step(q);
-	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE)
-		return ledger_store_dberr(s, rc, err, "revoke token");
-	if (sqlite3_changes(s->db) != 1)
+	if ((st = s->ops->token_revoke(s->be, id, ledger_now_ms(), &changed,
+	    err)) != LEDGER_OK)
+		return st;
+	if (!changed)
 		return ledger_errorf(err, LEDGER_ENOTFOUND,
 		    "no live token with id %" PRId64, id);
 	return LEDGER_OK;
@@ -121,43 +102,39 @@ enum ledger_status
 ledger_token_live(struct ledger_store *s, int64_t id, bool *ret,
     struct ledger_error *err)
 {
-	static const char sql[] =
-	    "SELECT revoked_ms IS NULL FROM tokens WHERE id = ?1";
-	sqlite3_stmt *q;
-	int rc;
-
-	/* Asked for every request: the statement is kept on the handle. */
-	if (s->st_token_live == NULL && (rc = sqlite3_prepare_v3(s->db, sql,
-	    -1, SQLITE_PREPARE_PERSISTENT, &s->st_token_live, NULL)))
-		return ledger_store_dberr(s, rc, err, "read token");
-	q = s->st_token_live;
-	sqlite3_bind_int64(q, 1, id);
-	rc = sqlite3_step(q);
-	*ret = rc == SQLITE_ROW && sqlite3_column_int(q, 0) == 1;
-	sqlite3_reset(q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return ledger_store_dberr(s, rc, err, "read token");
-	return LEDGER_OK;
+	return s->ops->token_live(s->be, id, ret, err);
 }
 
 enum ledger_status
 ledger_token_count(struct ledger_store *s, int64_t *ret,
     struct ledger_error *err)
 {
-	static const char sql[] =
-	    "SELECT count(*) FROM tokens WHERE revoked_ms IS NULL";
-	sqlite3_stmt *q = NULL;
-	int rc;
+	return s->ops->token_count(s->be, ret, err);
+}
 
-	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
-		return ledger_store_dberr(s, rc, err, "count tokens");
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*ret = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	if (rc != SQLITE_ROW)
-		return ledger_store_dberr(s, rc, err, "count tokens");
-	return LEDGER_OK;
+struct list_ctx {
+	void (*fn)(void *ctx, const struct ledger_token_info *t);
+	void *ctx;
+};
+
+static int
+list_one(void *ctx, int64_t id, const char *scope, const uint8_t *hash,
+    size_t hash_len, const char *label, int64_t created_ms,
+    int64_t revoked_ms)
+{
+	struct list_ctx *l = ctx;
+	struct ledger_token_info t;
+
+	(void)hash;
+	(void)hash_len;
+	if (ledger_scope_parse(scope, &t.scope, NULL) != LEDGER_OK)
+		return 0;
+	t.id = id;
+	t.label = label;
+	t.created_ms = created_ms;
+	t.revoked_ms = revoked_ms;
+	l->fn(l->ctx, &t);
+	return 0;
 }
 
 enum ledger_status
@@ -165,72 +142,62 @@ ledger_token_list(struct ledger_store *s,
     void (*fn)(void *ctx, const struct ledger_token_info *t), void *ctx,
     struct ledger_error *err)
 {
-	static const char sql[] = "SELECT id, scope, label, created_ms,"
-	    " revoked_ms FROM tokens ORDER BY id";
-	struct ledger_token_info t;
-	sqlite3_stmt *q = NULL;
-	int rc;
+	struct list_ctx l = { fn, ctx };
 
-	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
-		return ledger_store_dberr(s, rc, err, "list tokens");
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		t.id = sqlite3_column_int64(q, 0);
-		if (ledger_scope_parse((const char *)sqlite3_column_text(q, 1),
-		    &t.scope, NULL) != LEDGER_OK)
-			continue;
-		t.label = (const char *)sqlite3_column_text(q, 2);
-		t.created_ms = sqlite3_column_int64(q, 3);
-		t.revoked_ms = sqlite3_column_int64(q, 4);
-		fn(ctx, &t);
+	return s->ops->token_scan(s->be, list_one, &l, err);
+}
+
+struct load_ctx {
+	struct ledger_tokenset *ts;
+	bool nomem;
+};
+
+/* A live token with a well-formed hash and scope joins the set. */
+static int
+load_one(void *ctx, int64_t id, const char *scope, const uint8_t *hash,
+    size_t hash_len, const char *label, int64_t created_ms,
+    int64_t revoked_ms)
+{
+	struct load_ctx *l = ctx;
+	struct ledger_tokenset *ts = l->ts;
+	enum ledger_scope sc;
+	struct tok *p;
+
+	(void)label;
+	(void)created_ms;
+	if (revoked_ms != 0 || hash_len != crypto_hash_sha256_BYTES ||
+	    ledger_scope_parse(scope, &sc, NULL) != LEDGER_OK)
+		return 0;
+	if ((p = realloc(ts->t, (ts->n + 1) * sizeof(*p))) == NULL) {
+		l->nomem = true;
+		return 1;
 	}
-	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE)
-		return ledger_store_dberr(s, rc, err, "list tokens");
-	return LEDGER_OK;
+	ts->t = p;
+	p = &ts->t[ts->n++];
+	p->id = id;
+	p->scope = sc;
+	memcpy(p->hash, hash, sizeof(p->hash));
+	return 0;
 }
 
 enum ledger_status
 ledger_tokenset_load(struct ledger_store *s, struct ledger_tokenset **ret,
     struct ledger_error *err)
 {
-	static const char sql[] = "SELECT id, scope, hash FROM tokens"
-	    " WHERE revoked_ms IS NULL ORDER BY id";
-	struct ledger_tokenset *ts;
-	struct tok *p;
-	sqlite3_stmt *q = NULL;
-	int rc;
+	struct load_ctx l = { NULL, false };
+	enum ledger_status st;
 
-	if ((ts = calloc(1, sizeof(*ts))) == NULL)
+	if ((l.ts = calloc(1, sizeof(*l.ts))) == NULL)
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
-		goto dberr;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(q, 2) != crypto_hash_sha256_BYTES)
-			continue;
-		if ((p = realloc(ts->t, (ts->n + 1) * sizeof(*p))) == NULL) {
-			sqlite3_finalize(q);
-			ledger_tokenset_free(ts);
-			return ledger_errorf(err, LEDGER_ENOMEM,
-			    "out of memory");
-		}
-		ts->t = p;
-		p = &ts->t[ts->n];
-		p->id = sqlite3_column_int64(q, 0);
-		if (ledger_scope_parse((const char *)sqlite3_column_text(q, 1),
-		    &p->scope, NULL) != LEDGER_OK)
-			continue;
-		memcpy(p->hash, sqlite3_column_blob(q, 2), sizeof(p->hash));
-		ts->n++;
+	st = s->ops->token_scan(s->be, load_one, &l, err);
+	if (st == LEDGER_OK && l.nomem)
+		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	if (st != LEDGER_OK) {
+		ledger_tokenset_free(l.ts);
+		return st;
 	}
-	if (rc != SQLITE_DONE)
-		goto dberr;
-	sqlite3_finalize(q);
-	*ret = ts;
+	*ret = l.ts;
 	return LEDGER_OK;
-dberr:
-	sqlite3_finalize(q);
-	ledger_tokenset_free(ts);
-	return ledger_store_dberr(s, rc, err, "load tokens");
 }
 
 void

@@ -111,66 +111,18 @@ ledger_signed_checkpoint_release(struct ledger_signed_checkpoint *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static enum ledger_status
-read_checkpoint(struct ledger_store *s, const char *sql, bool bind,
-    uint64_t size, struct ledger_signed_checkpoint *ret,
-    struct ledger_error *err)
-{
-	enum ledger_status st;
-	sqlite3_stmt *q = NULL;
-	int rc, n;
-
-	memset(ret, 0, sizeof(*ret));
-	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
-		return ledger_store_dberr(s, rc, err, "read checkpoint");
-	if (bind)
-		sqlite3_bind_int64(q, 1, (sqlite3_int64)size);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW && sqlite3_column_bytes(q, 1) ==
-	    LEDGER_HASH_BYTES) {
-		ret->size = (uint64_t)sqlite3_column_int64(q, 0);
-		memcpy(ret->root, sqlite3_column_blob(q, 1), LEDGER_HASH_BYTES);
-		ret->time_ms = sqlite3_column_int64(q, 2);
-		n = sqlite3_column_bytes(q, 3);
-		if ((ret->note = malloc((size_t)n + 1)) == NULL)
-			st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-		else {
-			memcpy(ret->note, sqlite3_column_text(q, 3), (size_t)n);
-			ret->note[n] = '\0';
-			ret->note_len = (size_t)n;
-			st = LEDGER_OK;
-		}
-	} else if (rc == SQLITE_DONE)
-		st = bind ? ledger_errorf(err, LEDGER_ENOTFOUND,
-		    "no checkpoint of size %" PRIu64, size) :
-		    ledger_errorf(err, LEDGER_ENOTFOUND,
-		    "the log has no checkpoint yet");
-	else if (rc == SQLITE_ROW)
-		st = ledger_errorf(err, LEDGER_ECHAIN,
-		    "stored checkpoint is malformed");
-	else
-		st = ledger_store_dberr(s, rc, err, "read checkpoint");
-	sqlite3_finalize(q);
-	return st;
-}
-
 enum ledger_status
 ledger_store_checkpoint_latest(struct ledger_store *s,
     struct ledger_signed_checkpoint *ret, struct ledger_error *err)
 {
-	return read_checkpoint(s, "SELECT size, root, time_ms, note FROM "
-	    "checkpoints ORDER BY size DESC LIMIT 1", false, 0, ret, err);
+	return s->ops->checkpoint_get(s->be, true, 0, ret, err);
 }
 
 enum ledger_status
 ledger_store_checkpoint_get(struct ledger_store *s, uint64_t size,
     struct ledger_signed_checkpoint *ret, struct ledger_error *err)
 {
-	if (size > INT64_MAX)
-		return ledger_errorf(err, LEDGER_ENOTFOUND,
-		    "no checkpoint of size %" PRIu64, size);
-	return read_checkpoint(s, "SELECT size, root, time_ms, note FROM "
-	    "checkpoints WHERE size = ?1", true, size, ret, err);
+	return s->ops->checkpoint_get(s->be, false, size, ret, err);
 }
 
 enum ledger_status
@@ -391,17 +343,13 @@ ledger_store_checkpoint(struct ledger_store *s,
     struct ledger_signed_checkpoint *ret, bool *ret_new,
     struct ledger_error *err)
 {
-	static const char sql[] = "INSERT INTO checkpoints (size, root,"
-	    " time_ms, note) VALUES (?1, ?2, ?3, ?4)";
 	struct ledger_signed_checkpoint last, made;
 	struct ledger_checkpoint cp;
 	struct ledger_buf text = LEDGER_BUF_INIT, note = LEDGER_BUF_INIT;
 	uint8_t root[LEDGER_HASH_BYTES];
 	uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES];
 	enum ledger_status st;
-	sqlite3_stmt *q = NULL;
 	size_t np;
-	int rc;
 	bool have_last;
 
 	memset(&made, 0, sizeof(made));
@@ -410,8 +358,8 @@ ledger_store_checkpoint(struct ledger_store *s,
 	if (s == NULL || s->key == NULL)
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "store is not open for writing");
-	if ((rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)))
-		return ledger_store_dberr(s, rc, err, "begin");
+	if ((st = s->ops->begin_write(s->be, err)) != LEDGER_OK)
+		return st;
 	if ((st = ledger_store_sync_head(s, err)) != LEDGER_OK)
 		goto rollback;
 	st = ledger_store_checkpoint_latest(s, &last, err);
@@ -419,7 +367,7 @@ ledger_store_checkpoint(struct ledger_store *s,
 		goto rollback;
 	have_last = st == LEDGER_OK;
 	if (have_last && last.size >= s->size) {
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		s->ops->rollback(s->be);
 		if (last.size > s->size) {
 			ledger_signed_checkpoint_release(&last);
 			return ledger_errorf(err, LEDGER_ECHAIN, "the log holds "
@@ -472,24 +420,13 @@ ledger_store_checkpoint(struct ledger_store *s,
 	made.size = s->size;
 	made.time_ms = ledger_now_ms();
 	memcpy(made.root, root, sizeof(root));
-	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK) {
-		st = ledger_store_dberr(s, rc, err, "store checkpoint");
+	made.note = (char *)note.data;
+	made.note_len = note.len;
+	st = s->ops->checkpoint_insert(s->be, &made, err);
+	made.note = NULL;
+	made.note_len = 0;
+	if (st != LEDGER_OK || (st = s->ops->commit(s->be, err)) != LEDGER_OK)
 		goto rollback;
-	}
-	sqlite3_bind_int64(q, 1, (sqlite3_int64)made.size);
-	sqlite3_bind_blob(q, 2, root, sizeof(root), SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, made.time_ms);
-	sqlite3_bind_text(q, 4, note.data, (int)note.len, SQLITE_STATIC);
-	rc = sqlite3_step(q);
-	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE) {
-		st = ledger_store_dberr(s, rc, err, "store checkpoint");
-		goto rollback;
-	}
-	if ((rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL))) {
-		st = ledger_store_dberr(s, rc, err, "commit checkpoint");
-		goto rollback;
-	}
 	made.note = ledger_buf_steal(&note, &made.note_len);
 	if (ret_new != NULL)
 		*ret_new = true;
@@ -507,8 +444,7 @@ ledger_store_checkpoint(struct ledger_store *s,
 	ledger_buf_release(&text);
 	return LEDGER_OK;
 rollback:
-	if (!sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->ops->rollback(s->be);
 	ledger_buf_release(&text);
 	ledger_buf_release(&note);
 	return st;

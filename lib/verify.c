@@ -567,7 +567,7 @@ ledger_verifier_free(struct ledger_verifier *v)
 struct treecheck {
 	struct ledger_store *s;
 	const struct ledger_verify_opts *o;
-	sqlite3_stmt *tree_q, *cp_q;
+	struct ledger_be_cursor *tree_c, *cp_c;
 	struct ledger_merkle_frontier f;
 	bool tree_bad, tree_end;
 	bool have_cp;			/* cp_* holds the next checkpoint */
@@ -583,38 +583,30 @@ struct treecheck {
 static void
 next_checkpoint(struct treecheck *t)
 {
-	int rc;
+	struct ledger_be_checkpoint cp;
+	bool end;
 
 	free(t->cp_note);
 	t->cp_note = NULL;
 	t->have_cp = false;
 	if (t->st != LEDGER_OK)
 		return;
-	rc = sqlite3_step(t->cp_q);
-	if (rc == SQLITE_DONE)
+	/* Fail closed: a checkpoint that could not be read was not
+	 * checked, so the log cannot be called intact. */
+	if ((t->st = t->s->ops->next_checkpoint(t->cp_c, &cp, &end,
+	    &t->err)) != LEDGER_OK || end)
 		return;
-	if (rc != SQLITE_ROW) {
-		/* Fail closed: a checkpoint that could not be read was not
-		 * checked, so the log cannot be called intact. */
-		t->st = ledger_store_dberr(t->s, rc, &t->err,
-		    "read checkpoints");
-		return;
-	}
-	t->cp_size = (uint64_t)sqlite3_column_int64(t->cp_q, 0);
-	t->cp_bad_root = sqlite3_column_bytes(t->cp_q, 1) !=
-	    LEDGER_HASH_BYTES;
-	memset(t->cp_root, 0, LEDGER_HASH_BYTES);
-	if (!t->cp_bad_root)
-		memcpy(t->cp_root, sqlite3_column_blob(t->cp_q, 1),
-		    LEDGER_HASH_BYTES);
-	t->cp_len = (size_t)sqlite3_column_bytes(t->cp_q, 2);
+	t->cp_size = cp.size;
+	t->cp_bad_root = cp.bad_root;
+	memcpy(t->cp_root, cp.root, LEDGER_HASH_BYTES);
+	t->cp_len = cp.note_len;
 	if ((t->cp_note = malloc(t->cp_len + 1)) == NULL) {
 		t->st = ledger_errorf(&t->err, LEDGER_ENOMEM, "out of memory "
 		    "reading checkpoint of size %" PRIu64, t->cp_size);
 		return;
 	}
 	if (t->cp_len > 0)
-		memcpy(t->cp_note, sqlite3_column_text(t->cp_q, 2), t->cp_len);
+		memcpy(t->cp_note, cp.note, t->cp_len);
 	t->cp_note[t->cp_len] = '\0';
 	t->have_cp = true;
 }
@@ -660,9 +652,10 @@ tree_leaf(void *ctx, struct ledger_verifier *v, uint64_t seq,
 {
 	struct treecheck *t = ctx;
 	uint8_t hashes[LEDGER_MERKLE_MAX_STORED][LEDGER_HASH_BYTES];
-	uint64_t idx[LEDGER_MERKLE_MAX_STORED];
+	uint64_t idx[LEDGER_MERKLE_MAX_STORED], id;
+	uint8_t stored[LEDGER_HASH_BYTES];
 	size_t n, i;
-	int rc;
+	bool bad_len, end = t->tree_end;
 
 	if (ledger_merkle_frontier_size(&t->f) != seq)
 		return;		/* out of step: a problem was reported */
@@ -670,16 +663,16 @@ tree_leaf(void *ctx, struct ledger_verifier *v, uint64_t seq,
 	    NULL) != LEDGER_OK)
 		return;
 	for (i = 0; i < n && !t->tree_bad; i++) {
-		rc = t->tree_end ? SQLITE_DONE : sqlite3_step(t->tree_q);
-		if (rc != SQLITE_ROW) {
+		if (!end && t->st == LEDGER_OK)
+			t->st = t->s->ops->next_tree(t->tree_c, &id, stored,
+			    &bad_len, &end, &t->err);
+		if (end || t->st != LEDGER_OK) {
 			t->tree_end = true;
 			t->tree_bad = true;
 			ledger_verifier_report(v, seq, LEDGER_PROB_TREE_MISMATCH,
 			    "stored tree hash %" PRIu64 " is missing", idx[i]);
-		} else if ((uint64_t)sqlite3_column_int64(t->tree_q, 0) !=
-		    idx[i] || sqlite3_column_bytes(t->tree_q, 1) !=
-		    LEDGER_HASH_BYTES || memcmp(sqlite3_column_blob(t->tree_q,
-		    1), hashes[i], LEDGER_HASH_BYTES) != 0) {
+		} else if (id != idx[i] || bad_len || memcmp(stored, hashes[i],
+		    LEDGER_HASH_BYTES) != 0) {
 			t->tree_bad = true;
 			ledger_verifier_report(v, seq, LEDGER_PROB_TREE_MISMATCH,
 			    "stored tree hash %" PRIu64 " does not match the "
@@ -767,35 +760,29 @@ static enum ledger_status
 check_lookup_keys(struct ledger_store *s, struct keycheck *kc,
     struct ledger_verifier *v, struct ledger_error *err)
 {
-	static const char sql[] = "SELECT term, doc FROM"
-	    " temp.ledger_verify_keys";
-	sqlite3_stmt *q = NULL;
-	size_t i = 0;
+	struct ledger_be_cursor *c = NULL;
+	struct ledger_error rerr;
+	enum ledger_status st;
+	size_t i = 0, len;
 	uint64_t last_seq = UINT64_MAX;
-	int rc;
+	bool end = false;
 
 	if (kc->nomem)
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory for "
 		    "the lookup-key check (%zu keys)", kc->n);
 	qsort(kc->p, kc->n, sizeof(*kc->p), keypair_cmp);
-	if ((rc = sqlite3_exec(s->db, "CREATE VIRTUAL TABLE IF NOT EXISTS"
-	    " temp.ledger_verify_keys USING fts5vocab(main, entry_keys,"
-	    " instance)", NULL, NULL, NULL)) != SQLITE_OK ||
-	    (rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
-		return ledger_store_dberr(s, rc, err, "read lookup keys");
+	if ((st = s->ops->open_terms(s->be, &c, err)) != LEDGER_OK)
+		return st;
 	for (;;) {
 		enum ledger_lookup_field f;
 		struct keypair got;
 		const char *term;
-		int c;
+		int cmp;
 
-		rc = sqlite3_step(q);
-		if (rc != SQLITE_ROW)
+		if ((st = s->ops->next_term(c, &term, &len, &got.seq, &end,
+		    &rerr)) != LEDGER_OK || end)
 			break;
-		term = (const char *)sqlite3_column_text(q, 0);
-		got.seq = (uint64_t)sqlite3_column_int64(q, 1);
-		if (term == NULL || !ledger_lookup_parse_term(term,
-		    (size_t)sqlite3_column_bytes(q, 0), &f, &got.key)) {
+		if (!ledger_lookup_parse_term(term, len, &f, &got.key)) {
 			ledger_verifier_report(v, got.seq,
 			    LEDGER_PROB_INDEX_MISMATCH, "the lookup-key table "
 			    "lists entry %" PRIu64 " under a term that is no "
@@ -804,7 +791,7 @@ check_lookup_keys(struct ledger_store *s, struct keycheck *kc,
 		}
 		got.letter = term[0];
 		got.field = (uint8_t)f;
-		while (i < kc->n && (c = keypair_cmp(&kc->p[i], &got)) < 0) {
+		while (i < kc->n && (cmp = keypair_cmp(&kc->p[i], &got)) < 0) {
 			if (kc->p[i].seq != last_seq)
 				ledger_verifier_report(v, kc->p[i].seq,
 				    LEDGER_PROB_INDEX_MISMATCH, "entry %" PRIu64
@@ -823,12 +810,12 @@ check_lookup_keys(struct ledger_store *s, struct keycheck *kc,
 		    "the lookup-key table lists entry %" PRIu64 " under a %s "
 		    "it does not have", got.seq, ledger_lookup_name(got.field));
 	}
-	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE) {
+	s->ops->close_cursor(c);
+	if (st != LEDGER_OK) {
 		/* A damaged table: report where the check stopped. */
 		ledger_verifier_report(v, i < kc->n ? kc->p[i].seq : 0,
 		    LEDGER_PROB_INDEX_MISMATCH, "the lookup-key table cannot be "
-		    "read: %s", sqlite3_errmsg(s->db));
+		    "read: %s", rerr.msg);
 		return LEDGER_OK;
 	}
 	for (; i < kc->n; i++) {
@@ -852,34 +839,39 @@ static enum ledger_status
 lookup_sums_match(struct ledger_store *s, const struct ledger_verifier *v,
     bool *same, struct ledger_error *err)
 {
-	static const char sql[] = "SELECT term, doc FROM"
-	    " temp.ledger_verify_keys";
 	enum ledger_lookup_field f;
-	uint64_t sum[2] = { 0, 0 }, key;
-	sqlite3_stmt *q = NULL;
+	uint64_t sum[2] = { 0, 0 }, key, seq;
+	struct ledger_be_cursor *c = NULL;
+	struct ledger_error rerr;
+	enum ledger_status st;
 	const char *term;
-	int rc;
+	size_t len;
+	bool end = false;
 
 	*same = false;
-	if ((rc = sqlite3_exec(s->db, "CREATE VIRTUAL TABLE IF NOT EXISTS"
-	    " temp.ledger_verify_keys USING fts5vocab(main, entry_keys,"
-	    " instance)", NULL, NULL, NULL)) != SQLITE_OK ||
-	    (rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
-		return ledger_store_dberr(s, rc, err, "read lookup keys");
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		term = (const char *)sqlite3_column_text(q, 0);
-		if (term == NULL || !ledger_lookup_parse_term(term,
-		    (size_t)sqlite3_column_bytes(q, 0), &f, &key)) {
-			sqlite3_finalize(q);
-			return LEDGER_OK;
-		}
-		lookup_prf_add(v->job.prf, term[0], key,
-		    (uint64_t)sqlite3_column_int64(q, 1), sum);
+	if ((st = s->ops->open_terms(s->be, &c, err)) != LEDGER_OK)
+		return st;
+	for (;;) {
+		if ((st = s->ops->next_term(c, &term, &len, &seq, &end,
+		    &rerr)) != LEDGER_OK || end)
+			break;
+		if (!ledger_lookup_parse_term(term, len, &f, &key))
+			break;
+		lookup_prf_add(v->job.prf, term[0], key, seq, sum);
 	}
-	sqlite3_finalize(q);
-	*same = rc == SQLITE_DONE && sum[0] == v->ksum[0] &&
+	s->ops->close_cursor(c);
+	/* A term that is no key, or a table that cannot be read: the slow
+	 * path says where. */
+	*same = st == LEDGER_OK && end && sum[0] == v->ksum[0] &&
 	    sum[1] == v->ksum[1];
 	return LEDGER_OK;
+}
+
+static int
+collect_row(void *ctx, const struct ledger_row *row)
+{
+	keycheck_add(ctx, &row->e);
+	return 0;
 }
 
 /* The slow path's input: every entry's columns again, in seq order. */
@@ -887,25 +879,7 @@ static enum ledger_status
 collect_lookup_keys(struct ledger_store *s, struct keycheck *kc,
     struct ledger_error *err)
 {
-	static const char sql[] = "SELECT " ENTRY_COLUMNS " FROM entries"
-	    " ORDER BY seq";
-	enum ledger_status st = LEDGER_OK;
-	struct ledger_row row;
-	sqlite3_stmt *q = NULL;
-	int rc;
-
-	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL)) != SQLITE_OK)
-		return ledger_store_dberr(s, rc, err, "read entries");
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if ((st = ledger_row_from_stmt(s, q, &row, err)) != LEDGER_OK)
-			break;
-		keycheck_add(kc, &row.e);
-		ledger_row_release(&row);
-	}
-	sqlite3_finalize(q);
-	if (st == LEDGER_OK && rc != SQLITE_DONE)
-		st = ledger_store_dberr(s, rc, err, "read entries");
-	return st;
+	return s->ops->list(s->be, NULL, 0, UINT64_MAX, collect_row, kc, err);
 }
 
 /* The store as a source: rows, their columns and compressed payloads. */
@@ -928,125 +902,26 @@ free_rows(struct row_in *rows, struct ledger_verify_input *in, size_t n)
 	}
 }
 
-enum ledger_status
-ledger_verify_store(struct ledger_store *s,
-    const struct ledger_verify_opts *opts, ledger_verify_fn fn, void *ctx,
-    struct ledger_verify_report *rep, struct ledger_error *err)
+/* Every row of the store, in chunks, through the verifier. */
+static enum ledger_status
+verify_rows(struct ledger_store *s, struct ledger_verifier *v,
+    struct row_in *rows, struct ledger_verify_input *in,
+    struct ledger_error *err)
 {
-	static const char sql_rows[] =
-	    "SELECT " ENTRY_COLUMNS ", (SELECT data FROM payloads p"
-	    " WHERE p.seq = entries.seq) FROM entries ORDER BY seq";
-	static const char sql_head[] = "SELECT size FROM head WHERE id = 0";
-	struct ledger_verify_report dummy;
-	struct ledger_verify_opts o;
-	struct ledger_verifier *v = NULL;
-	struct ledger_verify_input *in = NULL;
-	struct row_in *rows = NULL;
-	struct treecheck tc;
-	struct keycheck kc;
-	enum ledger_status st = LEDGER_OK;
-	sqlite3_stmt *q = NULL;
-	uint64_t head_size;
+	struct ledger_be_cursor *c = NULL;
+	enum ledger_status st;
 	size_t n = 0;
-	int rc;
-	bool done = false;
+	bool end = false;
 
-	if (rep == NULL)
-		rep = &dummy;
-	memset(rep, 0, sizeof(*rep));
-	memset(&tc, 0, sizeof(tc));
-	memset(&kc, 0, sizeof(kc));
-	memset(&o, 0, sizeof(o));
-	if (opts != NULL)
-		o = *opts;
-	if (o.nkeys == 0) {
-		if (ledger_store_vkey(s) == NULL)
-			return ledger_errorf(err, LEDGER_EINVAL,
-			    "no verifier key: '%s' is missing and none was "
-			    "given", LEDGER_PUB_FILE);
-		o.keys = ledger_store_vkey(s);
-		o.nkeys = 1;
-	}
-	rows = calloc(CHUNK, sizeof(*rows));
-	in = calloc(CHUNK, sizeof(*in));
-	if (rows == NULL || in == NULL) {
-		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-		goto out;
-	}
-	/* One read transaction: every SELECT below sees the same snapshot. */
-	if ((rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL)) != SQLITE_OK) {
-		st = ledger_store_dberr(s, rc, err, "begin read");
-		goto out;
-	}
-	if ((rc = sqlite3_prepare_v2(s->db, sql_head, -1, &q, NULL)) ||
-	    (rc = sqlite3_step(q)) != SQLITE_ROW) {
-		st = rc == SQLITE_DONE ? ledger_errorf(err, LEDGER_EDB,
-		    "head row is missing") :
-		    ledger_store_dberr(s, rc, err, "read head");
-		goto out;
-	}
-	head_size = (uint64_t)sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	q = NULL;
-	if ((st = ledger_verifier_new(&o, head_size, fn, ctx, &v, err)))
-		goto out;
-	if (s->schema_version >= 4) {
-		v->job.lookup = true;
-		v->job.body_keys = kc.body_keys = s->schema_version >= 6;
-		randombytes_buf(v->job.prf, sizeof(v->job.prf));
-	}
-	memset(&tc, 0, sizeof(tc));
-	tc.s = s;
-	tc.o = &o;
-	if ((rc = sqlite3_prepare_v2(s->db, "SELECT id, hash FROM tree ORDER BY"
-	    " id", -1, &tc.tree_q, NULL)) ||
-	    (rc = sqlite3_prepare_v2(s->db, "SELECT size, root, note FROM"
-	    " checkpoints ORDER BY size", -1, &tc.cp_q, NULL))) {
-		st = ledger_store_dberr(s, rc, err, "read tree");
-		goto out;
-	}
-	ledger_merkle_frontier_init(&tc.f);
-	next_checkpoint(&tc);
-	while (tc.have_cp && tc.cp_size == 0) {
-		check_checkpoint(&tc, v);
-		next_checkpoint(&tc);
-	}
-	ledger_verifier_on_leaf(v, tree_leaf, &tc);
-	if ((rc = sqlite3_prepare_v2(s->db, sql_rows, -1, &q, NULL))) {
-		st = ledger_store_dberr(s, rc, err, "read entries");
-		goto out;
-	}
-	while (!done) {
+	if ((st = s->ops->open_rows(s->be, &c, err)) != LEDGER_OK)
+		return st;
+	while (!end && st == LEDGER_OK) {
 		for (n = 0; n < CHUNK; n++) {
 			struct row_in *r = &rows[n];
 
-			rc = sqlite3_step(q);
-			if (rc == SQLITE_DONE) {
-				done = true;
+			if ((st = s->ops->next_row(c, &r->row, &r->payload_z,
+			    &r->payload_zlen, &end, err)) != LEDGER_OK || end)
 				break;
-			}
-			if (rc != SQLITE_ROW) {
-				st = ledger_store_dberr(s, rc, err,
-				    "read entries");
-				goto out;
-			}
-			if ((st = ledger_row_from_stmt(s, q, &r->row, err)))
-				goto out;
-			if (sqlite3_column_type(q, ENTRY_NCOLUMNS) ==
-			    SQLITE_BLOB) {
-				size_t zl = (size_t)sqlite3_column_bytes(q,
-				    ENTRY_NCOLUMNS);
-
-				if ((r->payload_z = malloc(zl + 1)) == NULL) {
-					ledger_row_release(&r->row);
-					st = ledger_errorf(err, LEDGER_ENOMEM,
-					    "out of memory");
-					goto out;
-				}
-				memcpy(r->payload_z, sqlite3_column_blob(q,
-				    ENTRY_NCOLUMNS), zl);
-				r->payload_zlen = zl;
-			}
 			in[n].seq = r->row.e.seq;
 			in[n].entry = r->row.entry;
 			in[n].entry_len = r->row.entry_len;
@@ -1056,53 +931,135 @@ ledger_verify_store(struct ledger_store *s,
 			in[n].payload_len = r->payload_zlen;
 			in[n].payload_compressed = true;
 		}
-		if ((st = ledger_verifier_add(v, in, n, err)) != LEDGER_OK)
-			goto out;
+		if (st == LEDGER_OK)
+			st = ledger_verifier_add(v, in, n, err);
 		free_rows(rows, in, n);
-		n = 0;
 	}
-	if (tc.st != LEDGER_OK) {
-		st = ledger_errorf(err, tc.st, "%s", tc.err.msg);
-		goto out;
-	}
+	s->ops->close_cursor(c);
+	return st;
+}
+
+/* After the rows: what the entries do not account for (a tree hash or a
+ * checkpoint beyond them), and the lookup-key table. */
+static enum ledger_status
+verify_rest(struct ledger_store *s, struct ledger_verifier *v,
+    struct treecheck *tc, struct keycheck *kc, struct ledger_error *err)
+{
+	uint8_t hash[LEDGER_HASH_BYTES];
+	enum ledger_status st;
+	uint64_t id;
+	bool bad_len, end, same;
+
+	if (tc->st != LEDGER_OK)
+		return ledger_errorf(err, tc->st, "%s", tc->err.msg);
 	/* A stored tree hash beyond those the entries make: an insertion. */
-	if (!tc.tree_end && !tc.tree_bad) {
-		rc = sqlite3_step(tc.tree_q);
-		if (rc == SQLITE_ROW)
+	if (!tc->tree_end && !tc->tree_bad) {
+		if ((st = s->ops->next_tree(tc->tree_c, &id, hash, &bad_len,
+		    &end, err)) != LEDGER_OK)
+			return st;
+		if (!end)
 			ledger_verifier_report(v, v->w.expected,
-			    LEDGER_PROB_TREE_MISMATCH,
-			    "stored tree hash %" PRIu64 " is beyond the tree "
-			    "of the %" PRIu64 " entries", (uint64_t)
-			    sqlite3_column_int64(tc.tree_q, 0), v->w.expected);
-		else if (rc != SQLITE_DONE) {
-			st = ledger_store_dberr(s, rc, err, "read tree");
-			goto out;
-		}
+			    LEDGER_PROB_TREE_MISMATCH, "stored tree hash %"
+			    PRIu64 " is beyond the tree of the %" PRIu64
+			    " entries", id, v->w.expected);
 	}
 	/* A checkpoint beyond the entries: the log signed more than it has. */
-	if (tc.have_cp && v->rep.problems == 0)
+	if (tc->have_cp && v->rep.problems == 0)
 		ledger_verifier_report(v, v->w.expected, LEDGER_PROB_MISSING,
 		    "the log signed a checkpoint of size %" PRIu64 " but holds "
-		    "%" PRIu64 " entries", tc.cp_size, v->w.expected);
-	if (s->schema_version >= 4) {
-		bool same;
+		    "%" PRIu64 " entries", tc->cp_size, v->w.expected);
+	if (!(s->ops->caps(s->be) & LEDGER_BE_INDEX_CHECK))
+		return LEDGER_OK;
+	if ((st = lookup_sums_match(s, v, &same, err)) != LEDGER_OK)
+		return st;
+	if (!same && ((st = collect_lookup_keys(s, kc, err)) ||
+	    (st = check_lookup_keys(s, kc, v, err))))
+		return st;
+	return LEDGER_OK;
+}
 
-		if ((st = lookup_sums_match(s, v, &same, err)) != LEDGER_OK)
-			goto out;
-		if (!same && ((st = collect_lookup_keys(s, &kc, err)) ||
-		    (st = check_lookup_keys(s, &kc, v, err))))
-			goto out;
+/* The keys to check checkpoints with: the options', else the store's. */
+static enum ledger_status
+verify_opts(struct ledger_store *s, const struct ledger_verify_opts *opts,
+    struct ledger_verify_opts *o, struct ledger_error *err)
+{
+	memset(o, 0, sizeof(*o));
+	if (opts != NULL)
+		*o = *opts;
+	if (o->nkeys == 0) {
+		if (ledger_store_vkey(s) == NULL)
+			return ledger_errorf(err, LEDGER_EINVAL,
+			    "no verifier key: '%s' is missing and none was "
+			    "given", LEDGER_PUB_FILE);
+		o->keys = ledger_store_vkey(s);
+		o->nkeys = 1;
 	}
+	return LEDGER_OK;
+}
+
+enum ledger_status
+ledger_verify_store(struct ledger_store *s,
+    const struct ledger_verify_opts *opts, ledger_verify_fn fn, void *ctx,
+    struct ledger_verify_report *rep, struct ledger_error *err)
+{
+	struct ledger_verify_report dummy;
+	struct ledger_verify_opts o;
+	struct ledger_verifier *v = NULL;
+	struct ledger_verify_input *in = NULL;
+	struct row_in *rows = NULL;
+	struct ledger_be_head head;
+	struct treecheck tc;
+	struct keycheck kc;
+	enum ledger_status st;
+	unsigned caps = s->ops->caps(s->be);
+
+	if (rep == NULL)
+		rep = &dummy;
+	memset(rep, 0, sizeof(*rep));
+	memset(&tc, 0, sizeof(tc));
+	memset(&kc, 0, sizeof(kc));
+	if ((st = verify_opts(s, opts, &o, err)) != LEDGER_OK)
+		return st;
+	rows = calloc(CHUNK, sizeof(*rows));
+	in = calloc(CHUNK, sizeof(*in));
+	if (rows == NULL || in == NULL) {
+		free(rows);
+		free(in);
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	}
+	/* One read transaction: every scan below sees the same snapshot. */
+	if ((st = s->ops->begin_read(s->be, err)) != LEDGER_OK)
+		goto out;
+	if ((st = s->ops->head_read(s->be, &head, err)) ||
+	    (st = ledger_verifier_new(&o, head.size, fn, ctx, &v, err)))
+		goto out;
+	if (caps & LEDGER_BE_INDEX_CHECK) {
+		v->job.lookup = true;
+		v->job.body_keys = kc.body_keys =
+		    (caps & LEDGER_BE_BODY_KEYS) != 0;
+		randombytes_buf(v->job.prf, sizeof(v->job.prf));
+	}
+	tc.s = s;
+	tc.o = &o;
+	if ((st = s->ops->open_tree(s->be, &tc.tree_c, err)) ||
+	    (st = s->ops->open_checkpoints(s->be, &tc.cp_c, err)))
+		goto out;
+	ledger_merkle_frontier_init(&tc.f);
+	next_checkpoint(&tc);
+	while (tc.have_cp && tc.cp_size == 0) {
+		check_checkpoint(&tc, v);
+		next_checkpoint(&tc);
+	}
+	ledger_verifier_on_leaf(v, tree_leaf, &tc);
+	if ((st = verify_rows(s, v, rows, in, err)) ||
+	    (st = verify_rest(s, v, &tc, &kc, err)))
+		goto out;
 	ledger_verifier_finish(v, rep);
 out:
-	sqlite3_finalize(q);
-	sqlite3_finalize(tc.tree_q);
-	sqlite3_finalize(tc.cp_q);
+	s->ops->close_cursor(tc.tree_c);
+	s->ops->close_cursor(tc.cp_c);
 	free(tc.cp_note);
-	if (!sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
-	if (rows != NULL)
-		free_rows(rows, in, n);
+	s->ops->rollback(s->be);	/* ends the read snapshot */
 	free(rows);
 	free(in);
 	free(kc.p);

@@ -1,0 +1,224 @@
+/*
+ * backend.h - what a storage backend provides to the store
+ *
+ * The store (lib/store.c, tree.c, token.c, verify.c) makes the decisions:
+ * sequencing, encoding, signing, the delivery filter, restoring the head
+ * on rollback, what a verification checks.  A backend only keeps rows and
+ * finds them again: the entries (their canonical bytes, signature and
+ * columns), payloads, stored Merkle hashes, lookup terms, checkpoints,
+ * tokens, the head and a few named values.  The SQLite backend
+ * (lib/store-sqlite*.c) is the only code that holds SQL.
+ *
+ * Conventions: every operation returns a status and fills err; LEDGER_EDB
+ * for the backend's own failures, LEDGER_EIO for the disk (errno ENOSPC
+ * when full), LEDGER_ENOTFOUND for an absent row.  Rows come back with
+ * e.log set to the log's origin (meta "origin").  Callbacks return nonzero
+ * to stop the scan early (not an error).  Writes happen between
+ * begin_write and commit; a failed operation leaves the transaction for
+ * the caller to roll back.
+ */
+#ifndef LEDGER_BACKEND_H
+#define LEDGER_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ledger/entry.h"
+#include "ledger/error.h"
+#include "ledger/store.h"
+#include "ledger/tree.h"
+
+struct ledger_backend;
+struct ledger_be_cursor;
+
+/* What a backend holds beyond the basics (bits of caps()). */
+enum {
+	LEDGER_BE_LOOKUP_KEYS = 1 << 0,	/* lookup terms (else scans) */
+	LEDGER_BE_BODY_KEYS = 1 << 1,	/* every entry has its body term */
+	LEDGER_BE_HEADERS = 1 << 2,	/* evidence headers beside payloads */
+	LEDGER_BE_INDEX_CHECK = 1 << 3,	/* term instances can be listed */
+};
+
+struct ledger_be_head {
+	uint64_t size;
+	uint8_t last_leaf[LEDGER_HASH_BYTES];
+	int64_t last_time_ms;
+};
+
+/* One new entry's rows. */
+struct ledger_be_insert {
+	const struct ledger_entry *e;	/* seq, time, key id, prev, columns */
+	const uint8_t *entry;		/* its canonical bytes */
+	size_t entry_len;
+	const uint8_t *sig;		/* LEDGER_SIG_BYTES */
+	const char *terms;		/* lookup terms, space-separated, or
+					   NULL for none (lib/lookup.h) */
+	const uint8_t *payload_z;	/* the compressed payload */
+	size_t payload_zlen;
+	const char *headers;		/* evidence headers, or NULL */
+};
+
+/* A stored checkpoint row as a scan reads it (note borrowed until the
+ * next call). */
+struct ledger_be_checkpoint {
+	uint64_t size;
+	uint8_t root[LEDGER_HASH_BYTES];
+	bool bad_root;			/* the stored root is not 32 bytes */
+	const char *note;
+	size_t note_len;
+};
+
+typedef int (*ledger_be_row_fn)(void *ctx, const struct ledger_row *row);
+
+struct ledger_backend_ops {
+	const char *name;
+	void (*close)(struct ledger_backend *b);
+	unsigned (*caps)(const struct ledger_backend *b);
+
+	/* Transactions: one writer at a time (begin_write waits for the
+	 * others), readers see one snapshot from begin_read to commit. */
+	enum ledger_status (*begin_write)(struct ledger_backend *b,
+	    struct ledger_error *err);
+	enum ledger_status (*begin_read)(struct ledger_backend *b,
+	    struct ledger_error *err);
+	enum ledger_status (*commit)(struct ledger_backend *b,
+	    struct ledger_error *err);
+	void (*rollback)(struct ledger_backend *b);	/* none open: no-op */
+	/* Is the storage still the one opened (not deleted or replaced)?
+	 * Checked before every commit that acknowledges events. */
+	enum ledger_status (*check_alive)(struct ledger_backend *b,
+	    struct ledger_error *err);
+	/* Housekeeping after a writer's commit (SQLite: a passive WAL
+	 * checkpoint); never blocks on readers. */
+	enum ledger_status (*maintain)(struct ledger_backend *b,
+	    struct ledger_error *err);
+
+	enum ledger_status (*meta_get)(struct ledger_backend *b,
+	    const char *name, char **ret, struct ledger_error *err);
+	enum ledger_status (*meta_set)(struct ledger_backend *b,
+	    const char *name, const char *value, struct ledger_error *err);
+	enum ledger_status (*head_read)(struct ledger_backend *b,
+	    struct ledger_be_head *ret, struct ledger_error *err);
+	enum ledger_status (*head_write)(struct ledger_backend *b,
+	    const struct ledger_be_head *h, struct ledger_error *err);
+
+	/* ---- appending ---- */
+	enum ledger_status (*insert_entry)(struct ledger_backend *b,
+	    const struct ledger_be_insert *in, struct ledger_error *err);
+	enum ledger_status (*insert_tree)(struct ledger_backend *b,
+	    uint64_t id, const uint8_t hash[LEDGER_HASH_BYTES],
+	    struct ledger_error *err);
+	/* The first entry of source with this delivery id; term is its
+	 * delivery lookup term.  *found false when there is none. */
+	enum ledger_status (*find_delivery)(struct ledger_backend *b,
+	    const char *source, const char *delivery, const char *term,
+	    struct ledger_row *ret, bool *found, struct ledger_error *err);
+	/* The entries of source with this payload hash under body term
+	 * term, in seq order, until fn stops. */
+	enum ledger_status (*find_body)(struct ledger_backend *b,
+	    const char *source, const uint8_t sha256[LEDGER_HASH_BYTES],
+	    const char *term, ledger_be_row_fn fn, void *ctx,
+	    struct ledger_error *err);
+	/* Every distinct term in [lo, hi) (byte order), until fn stops. */
+	enum ledger_status (*scan_terms)(struct ledger_backend *b,
+	    const char *lo, const char *hi,
+	    int (*fn)(void *ctx, const char *term, size_t len), void *ctx,
+	    struct ledger_error *err);
+
+	/* ---- reading ---- */
+	enum ledger_status (*get_row)(struct ledger_backend *b, uint64_t seq,
+	    struct ledger_row *ret, struct ledger_error *err);
+	/* The compressed payload (malloc'd). */
+	enum ledger_status (*get_payload)(struct ledger_backend *b,
+	    uint64_t seq, uint8_t **ret, size_t *ret_len,
+	    struct ledger_error *err);
+	enum ledger_status (*get_headers)(struct ledger_backend *b,
+	    uint64_t seq, char **ret, struct ledger_error *err);
+	/* The Merkle reader (lib/merkle.h); a missing or malformed hash is
+	 * LEDGER_ECHAIN. */
+	enum ledger_status (*read_hashes)(struct ledger_backend *b,
+	    const uint64_t *indexes, size_t count,
+	    uint8_t (*out)[LEDGER_HASH_BYTES], struct ledger_error *err);
+	/* One past the highest seq stored (0: none). */
+	enum ledger_status (*log_end)(struct ledger_backend *b, uint64_t *ret,
+	    struct ledger_error *err);
+	/* The first entry at seq or after: its seq and time; *found false
+	 * past the end. */
+	enum ledger_status (*seq_time)(struct ledger_backend *b, uint64_t seq,
+	    uint64_t *ret_seq, int64_t *ret_time, bool *found,
+	    struct ledger_error *err);
+	/* The entries with lo <= seq < hi, in seq order, that match the
+	 * lookup expression terms ("(a OR b) AND c"; NULL: all), until fn
+	 * stops. */
+	enum ledger_status (*list)(struct ledger_backend *b, const char *terms,
+	    uint64_t lo, uint64_t hi, ledger_be_row_fn fn, void *ctx,
+	    struct ledger_error *err);
+
+	/* ---- checkpoints ---- */
+	enum ledger_status (*checkpoint_insert)(struct ledger_backend *b,
+	    const struct ledger_signed_checkpoint *cp,
+	    struct ledger_error *err);
+	/* The one of exactly size, or the newest when latest. */
+	enum ledger_status (*checkpoint_get)(struct ledger_backend *b,
+	    bool latest, uint64_t size, struct ledger_signed_checkpoint *ret,
+	    struct ledger_error *err);
+
+	/* ---- tokens (hashes only; lib/token.c decides) ---- */
+	enum ledger_status (*token_insert)(struct ledger_backend *b,
+	    const char *scope, const uint8_t hash[32], const char *label,
+	    int64_t created_ms, int64_t *ret_id, struct ledger_error *err);
+	/* *changed: a live token of that id was revoked now. */
+	enum ledger_status (*token_revoke)(struct ledger_backend *b,
+	    int64_t id, int64_t when_ms, bool *changed,
+	    struct ledger_error *err);
+	enum ledger_status (*token_live)(struct ledger_backend *b, int64_t id,
+	    bool *ret, struct ledger_error *err);
+	enum ledger_status (*token_count)(struct ledger_backend *b,
+	    int64_t *ret, struct ledger_error *err);
+	/* Every token in id order (live and revoked): scope as stored, hash
+	 * (hash_len bytes), label, times (revoked 0 when live). */
+	enum ledger_status (*token_scan)(struct ledger_backend *b,
+	    int (*fn)(void *ctx, int64_t id, const char *scope,
+	    const uint8_t *hash, size_t hash_len, const char *label,
+	    int64_t created_ms, int64_t revoked_ms), void *ctx,
+	    struct ledger_error *err);
+
+	/* ---- the scans verify needs, inside begin_read ---- */
+	/* Every entry in seq order with its compressed payload (NULL when
+	 * the payload row is missing). */
+	enum ledger_status (*open_rows)(struct ledger_backend *b,
+	    struct ledger_be_cursor **ret, struct ledger_error *err);
+	enum ledger_status (*next_row)(struct ledger_be_cursor *c,
+	    struct ledger_row *ret, uint8_t **ret_payload_z,
+	    size_t *ret_zlen, bool *end, struct ledger_error *err);
+	/* The stored Merkle hashes in id order; *bad_len when a hash is not
+	 * 32 bytes. */
+	enum ledger_status (*open_tree)(struct ledger_backend *b,
+	    struct ledger_be_cursor **ret, struct ledger_error *err);
+	enum ledger_status (*next_tree)(struct ledger_be_cursor *c,
+	    uint64_t *ret_id, uint8_t hash[LEDGER_HASH_BYTES], bool *bad_len,
+	    bool *end, struct ledger_error *err);
+	/* The stored checkpoints by size. */
+	enum ledger_status (*open_checkpoints)(struct ledger_backend *b,
+	    struct ledger_be_cursor **ret, struct ledger_error *err);
+	enum ledger_status (*next_checkpoint)(struct ledger_be_cursor *c,
+	    struct ledger_be_checkpoint *ret, bool *end,
+	    struct ledger_error *err);
+	/* With LEDGER_BE_INDEX_CHECK: every (term, seq) of the lookup
+	 * terms, by term then seq; the term is borrowed until the next
+	 * call. */
+	enum ledger_status (*open_terms)(struct ledger_backend *b,
+	    struct ledger_be_cursor **ret, struct ledger_error *err);
+	enum ledger_status (*next_term)(struct ledger_be_cursor *c,
+	    const char **ret_term, size_t *ret_len, uint64_t *ret_seq,
+	    bool *end, struct ledger_error *err);
+	void (*close_cursor)(struct ledger_be_cursor *c);	/* NULL-safe */
+};
+
+/* Every backend's state begins with this. */
+struct ledger_backend {
+	const struct ledger_backend_ops *ops;
+};
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * store-sqlite-int.h - the SQLite backend's insides, shared by its files
+ */
+#ifndef LEDGER_STORE_SQLITE_INT_H
+#define LEDGER_STORE_SQLITE_INT_H
+
+#include <sys/types.h>
+
+#include <sqlite3.h>
+
+#include "store-sqlite.h"
+
+struct sqlite_backend {
+	struct ledger_backend base;
+	sqlite3 *db;
+	char *path;			/* dir/ledger.db */
+	dev_t dev;			/* the file opened, to notice it */
+	ino_t ino;			/* removed or replaced */
+	unsigned flags;
+	int schema_version;		/* PRAGMA user_version after open */
+	char *origin;			/* meta "origin", for rows' e.log */
+
+	/* Prepared once, reused. */
+	sqlite3_stmt *st_find_delivery;
+	sqlite3_stmt *st_find_body;
+	sqlite3_stmt *st_insert_keys;
+	sqlite3_stmt *st_insert_entry;
+	sqlite3_stmt *st_insert_payload;
+	sqlite3_stmt *st_insert_tree;
+	sqlite3_stmt *st_update_head;
+	sqlite3_stmt *st_get_tree;
+	sqlite3_stmt *st_head;
+	sqlite3_stmt *st_token_live;
+};
+
+#define SB(b) ((struct sqlite_backend *)(b))
+
+/* Map an SQLite result code to a status, with a message "what: why". */
+enum ledger_status sqlite_err(struct sqlite_backend *b, int rc,
+    struct ledger_error *err, const char *what);
+
+/* Prepare sql into *st once (SQLITE_PREPARE_PERSISTENT). */
+enum ledger_status sqlite_prepare_once(struct sqlite_backend *b,
+    const char *sql, sqlite3_stmt **st, struct ledger_error *err);
+
+/* The columns of an entry row, starting at column 0, and a row of them. */
+#define ENTRY_COLUMNS "seq, entry, sig, key_id, prev, time_ms, kind, " \
+	"source_name, source_type, source_event, delivery, auth, actor, " \
+	"artifact, commit_id, environment, pipeline, run, service, status, " \
+	"ticket, url, payload_sha256, payload_size, payload_type"
+#define ENTRY_NCOLUMNS 25
+enum ledger_status sqlite_row(struct sqlite_backend *b, sqlite3_stmt *q,
+    struct ledger_row *r, struct ledger_error *err);
+
+/* Step q, a statement of ENTRY_COLUMNS rows, giving each to fn until it
+ * stops (store-sqlite.c). */
+enum ledger_status sqlite_each_row(struct sqlite_backend *b, sqlite3_stmt *q,
+    ledger_be_row_fn fn, void *ctx, const char *what,
+    struct ledger_error *err);
+
+/* Reading rows (store-sqlite-read.c). */
+enum ledger_status sqlite_get_row(struct ledger_backend *b, uint64_t seq,
+    struct ledger_row *ret, struct ledger_error *err);
+enum ledger_status sqlite_get_payload(struct ledger_backend *b, uint64_t seq,
+    uint8_t **ret, size_t *ret_len, struct ledger_error *err);
+enum ledger_status sqlite_get_headers(struct ledger_backend *b, uint64_t seq,
+    char **ret, struct ledger_error *err);
+enum ledger_status sqlite_read_hashes(struct ledger_backend *b,
+    const uint64_t *indexes, size_t count, uint8_t (*out)[32],
+    struct ledger_error *err);
+enum ledger_status sqlite_log_end(struct ledger_backend *b, uint64_t *ret,
+    struct ledger_error *err);
+enum ledger_status sqlite_seq_time(struct ledger_backend *b, uint64_t seq,
+    uint64_t *ret_seq, int64_t *ret_time, bool *found,
+    struct ledger_error *err);
+enum ledger_status sqlite_list(struct ledger_backend *b, const char *terms,
+    uint64_t lo, uint64_t hi, ledger_be_row_fn fn, void *ctx,
+    struct ledger_error *err);
+
+/* The scans, checkpoints and tokens (store-sqlite-scan.c). */
+extern const struct ledger_backend_ops sqlite_ops;
+enum ledger_status sqlite_checkpoint_insert(struct ledger_backend *b,
+    const struct ledger_signed_checkpoint *cp, struct ledger_error *err);
+enum ledger_status sqlite_checkpoint_get(struct ledger_backend *b,
+    bool latest, uint64_t size, struct ledger_signed_checkpoint *ret,
+    struct ledger_error *err);
+enum ledger_status sqlite_token_insert(struct ledger_backend *b,
+    const char *scope, const uint8_t hash[32], const char *label,
+    int64_t created_ms, int64_t *ret_id, struct ledger_error *err);
+enum ledger_status sqlite_token_revoke(struct ledger_backend *b, int64_t id,
+    int64_t when_ms, bool *changed, struct ledger_error *err);
+enum ledger_status sqlite_token_live(struct ledger_backend *b, int64_t id,
+    bool *ret, struct ledger_error *err);
+enum ledger_status sqlite_token_count(struct ledger_backend *b,
+    int64_t *ret, struct ledger_error *err);
+enum ledger_status sqlite_token_scan(struct ledger_backend *b,
+    int (*fn)(void *ctx, int64_t id, const char *scope,
+    const uint8_t *hash, size_t hash_len, const char *label,
+    int64_t created_ms, int64_t revoked_ms), void *ctx,
+    struct ledger_error *err);
+enum ledger_status sqlite_open_rows(struct ledger_backend *b,
+    struct ledger_be_cursor **ret, struct ledger_error *err);
+enum ledger_status sqlite_next_row(struct ledger_be_cursor *c,
+    struct ledger_row *ret, uint8_t **ret_payload_z, size_t *ret_zlen,
+    bool *end, struct ledger_error *err);
+enum ledger_status sqlite_open_tree(struct ledger_backend *b,
+    struct ledger_be_cursor **ret, struct ledger_error *err);
+enum ledger_status sqlite_next_tree(struct ledger_be_cursor *c,
+    uint64_t *ret_id, uint8_t hash[32], bool *bad_len, bool *end,
+    struct ledger_error *err);
+enum ledger_status sqlite_open_checkpoints(struct ledger_backend *b,
+    struct ledger_be_cursor **ret, struct ledger_error *err);
+enum ledger_status sqlite_next_checkpoint(struct ledger_be_cursor *c,
+    struct ledger_be_checkpoint *ret, bool *end, struct ledger_error *err);
+enum ledger_status sqlite_open_terms(struct ledger_backend *b,
+    struct ledger_be_cursor **ret, struct ledger_error *err);
+enum ledger_status sqlite_next_term(struct ledger_be_cursor *c,
+    const char **ret_term, size_t *ret_len, uint64_t *ret_seq, bool *end,
+    struct ledger_error *err);
+void sqlite_close_cursor(struct ledger_be_cursor *c);
+
+#endif

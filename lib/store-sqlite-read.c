@@ -1,0 +1,291 @@
+/*
+ * store-sqlite-read.c - the SQLite backend: reading entries, payloads,
+ * tree hashes, and listing by lookup terms (see backend.h)
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger-int.h"
+#include "store-sqlite-int.h"
+
+static enum ledger_status
+col_text(sqlite3_stmt *q, int c, char **ret, struct ledger_error *err)
+{
+	const unsigned char *t = sqlite3_column_text(q, c);
+
+	*ret = NULL;
+	if (t == NULL)
+		return LEDGER_OK;
+	return ledger_strdup((const char *)t, ret, err);
+}
+
+enum ledger_status
+sqlite_row(struct sqlite_backend *b, sqlite3_stmt *q, struct ledger_row *r,
+    struct ledger_error *err)
+{
+	enum ledger_status st;
+	const char *kind;
+	int i, n;
+
+	memset(r, 0, sizeof(*r));
+	r->e.seq = (uint64_t)sqlite3_column_int64(q, 0);
+	n = sqlite3_column_bytes(q, 1);
+	if ((r->entry = malloc((size_t)n + 1)) == NULL)
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	if (n > 0)
+		memcpy(r->entry, sqlite3_column_blob(q, 1), (size_t)n);
+	r->entry[n] = '\0';
+	r->entry_len = (size_t)n;
+	if (sqlite3_column_bytes(q, 2) == LEDGER_SIG_BYTES)
+		memcpy(r->sig, sqlite3_column_blob(q, 2), LEDGER_SIG_BYTES);
+	r->e.key_id = (uint32_t)sqlite3_column_int64(q, 3);
+	if (sqlite3_column_bytes(q, 4) == LEDGER_HASH_BYTES)
+		memcpy(r->e.prev, sqlite3_column_blob(q, 4), LEDGER_HASH_BYTES);
+	r->e.time_ms = sqlite3_column_int64(q, 5);
+	kind = (const char *)sqlite3_column_text(q, 6);
+	if (ledger_kind_parse(kind, &r->e.kind, NULL) != LEDGER_OK)
+		r->e.kind = LEDGER_KIND_COUNT;	/* verify reports it */
+	if ((st = col_text(q, 7, &r->e.source[LEDGER_SRC_NAME], err)) ||
+	    (st = col_text(q, 8, &r->e.source[LEDGER_SRC_TYPE], err)) ||
+	    (st = col_text(q, 9, &r->e.source[LEDGER_SRC_EVENT], err)) ||
+	    (st = col_text(q, 10, &r->e.source[LEDGER_SRC_DELIVERY], err)) ||
+	    (st = col_text(q, 11, &r->e.source[LEDGER_SRC_AUTH], err)))
+		goto fail;
+	for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
+		if ((st = col_text(q, 12 + i, &r->e.subject[i], err)))
+			goto fail;
+	if (sqlite3_column_bytes(q, 22) == LEDGER_HASH_BYTES)
+		memcpy(r->e.payload_sha256, sqlite3_column_blob(q, 22),
+		    LEDGER_HASH_BYTES);
+	r->e.payload_size = (uint64_t)sqlite3_column_int64(q, 23);
+	if ((st = col_text(q, 24, &r->e.payload_type, err)))
+		goto fail;
+	if (b->origin != NULL &&
+	    (st = ledger_strdup(b->origin, &r->e.log, err)))
+		goto fail;
+	return LEDGER_OK;
+fail:
+	ledger_row_release(r);
+	return st;
+}
+
+enum ledger_status
+sqlite_get_row(struct ledger_backend *be, uint64_t seq,
+    struct ledger_row *ret, struct ledger_error *err)
+{
+	static const char sql[] =
+	    "SELECT " ENTRY_COLUMNS " FROM entries WHERE seq = ?1";
+	struct sqlite_backend *b = SB(be);
+	enum ledger_status st;
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	memset(ret, 0, sizeof(*ret));
+	if (seq > INT64_MAX)
+		return ledger_errorf(err, LEDGER_ENOTFOUND,
+		    "no entry %" PRIu64, seq);
+	if ((rc = sqlite3_prepare_v2(b->db, sql, -1, &q, NULL)) != SQLITE_OK)
+		return sqlite_err(b, rc, err, "read entry");
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)seq);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		st = sqlite_row(b, q, ret, err);
+	else if (rc == SQLITE_DONE)
+		st = ledger_errorf(err, LEDGER_ENOTFOUND,
+		    "no entry %" PRIu64, seq);
+	else
+		st = sqlite_err(b, rc, err, "read entry");
+	sqlite3_finalize(q);
+	return st;
+}
+
+/* The text or blob of column 0 of "SELECT x FROM payloads WHERE seq = ?1"
+ * for seq, malloc'd and NUL-terminated; ENOTFOUND when the row or value
+ * is absent (NULL). */
+static enum ledger_status
+payload_column(struct sqlite_backend *b, const char *sql, uint64_t seq,
+    const char *what, uint8_t **ret, size_t *ret_len,
+    struct ledger_error *err)
+{
+	enum ledger_status st = LEDGER_OK;
+	sqlite3_stmt *q = NULL;
+	int rc, n;
+
+	*ret = NULL;
+	*ret_len = 0;
+	if (seq > INT64_MAX)
+		return ledger_errorf(err, LEDGER_ENOTFOUND, "no %s for entry %"
+		    PRIu64, what, seq);
+	if ((rc = sqlite3_prepare_v2(b->db, sql, -1, &q, NULL)) != SQLITE_OK)
+		return sqlite_err(b, rc, err, what);
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)seq);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
+		n = sqlite3_column_bytes(q, 0);
+		if ((*ret = malloc((size_t)n + 1)) == NULL)
+			st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+		else {
+			if (n > 0)
+				memcpy(*ret, sqlite3_column_blob(q, 0),
+				    (size_t)n);
+			(*ret)[n] = '\0';
+			*ret_len = (size_t)n;
+		}
+	} else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		st = ledger_errorf(err, LEDGER_ENOTFOUND, "no %s for entry %"
+		    PRIu64, what, seq);
+	else
+		st = sqlite_err(b, rc, err, what);
+	sqlite3_finalize(q);
+	return st;
+}
+
+enum ledger_status
+sqlite_get_payload(struct ledger_backend *be, uint64_t seq, uint8_t **ret,
+    size_t *ret_len, struct ledger_error *err)
+{
+	return payload_column(SB(be), "SELECT data FROM payloads WHERE seq ="
+	    " ?1", seq, "payload", ret, ret_len, err);
+}
+
+enum ledger_status
+sqlite_get_headers(struct ledger_backend *be, uint64_t seq, char **ret,
+    struct ledger_error *err)
+{
+	struct sqlite_backend *b = SB(be);
+	enum ledger_status st;
+	uint8_t *h;
+	size_t len;
+
+	*ret = NULL;
+	if (b->schema_version < 5)
+		return ledger_errorf(err, LEDGER_ENOTFOUND, "entry %" PRIu64
+		    " has no stored headers", seq);
+	st = payload_column(b, "SELECT headers FROM payloads WHERE seq = ?1",
+	    seq, "stored headers", &h, &len, err);
+	if (st == LEDGER_OK)
+		*ret = (char *)h;
+	return st;
+}
+
+enum ledger_status
+sqlite_read_hashes(struct ledger_backend *be, const uint64_t *indexes,
+    size_t count, uint8_t (*out)[LEDGER_HASH_BYTES], struct ledger_error *err)
+{
+	struct sqlite_backend *b = SB(be);
+	enum ledger_status st;
+	sqlite3_stmt *q;
+	size_t i;
+	int rc;
+
+	if ((st = sqlite_prepare_once(b, "SELECT hash FROM tree WHERE id = ?1",
+	    &b->st_get_tree, err)))
+		return st;
+	q = b->st_get_tree;
+	for (i = 0; i < count; i++) {
+		if (indexes[i] > INT64_MAX)
+			return ledger_errorf(err, LEDGER_EINVAL,
+			    "tree index out of range");
+		sqlite3_bind_int64(q, 1, (sqlite3_int64)indexes[i]);
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW && sqlite3_column_bytes(q, 0) ==
+		    LEDGER_HASH_BYTES) {
+			memcpy(out[i], sqlite3_column_blob(q, 0),
+			    LEDGER_HASH_BYTES);
+			sqlite3_reset(q);
+			continue;
+		}
+		sqlite3_reset(q);
+		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+			return ledger_errorf(err, LEDGER_ECHAIN,
+			    "tree hash %" PRIu64 " is missing or malformed",
+			    indexes[i]);
+		return sqlite_err(b, rc, err, "read tree");
+	}
+	return LEDGER_OK;
+}
+
+/* Not the head row: a reader answers from the rows it can see. */
+enum ledger_status
+sqlite_log_end(struct ledger_backend *be, uint64_t *ret,
+    struct ledger_error *err)
+{
+	struct sqlite_backend *b = SB(be);
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(b->db, "SELECT max(seq) FROM entries", -1,
+	    &q, NULL)) != SQLITE_OK)
+		return sqlite_err(b, rc, err, "query");
+	rc = sqlite3_step(q);
+	*ret = rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL ?
+	    (uint64_t)sqlite3_column_int64(q, 0) + 1 : 0;
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW)
+		return sqlite_err(b, rc, err, "query");
+	return LEDGER_OK;
+}
+
+enum ledger_status
+sqlite_seq_time(struct ledger_backend *be, uint64_t seq, uint64_t *ret_seq,
+    int64_t *ret_time, bool *found, struct ledger_error *err)
+{
+	struct sqlite_backend *b = SB(be);
+	sqlite3_stmt *q;
+	int rc;
+
+	*found = false;
+	if (seq > INT64_MAX)
+		return LEDGER_OK;
+	if ((rc = sqlite3_prepare_v2(b->db, "SELECT seq, time_ms FROM entries"
+	    " WHERE seq >= ?1 ORDER BY seq LIMIT 1", -1, &q, NULL)))
+		return sqlite_err(b, rc, err, "query");
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)seq);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*ret_seq = (uint64_t)sqlite3_column_int64(q, 0);
+		*ret_time = sqlite3_column_int64(q, 1);
+		*found = true;
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sqlite_err(b, rc, err, "query");
+	return LEDGER_OK;
+}
+
+/*
+ * One of two constant statements: the key table drives in rowid order
+ * when there are terms, else the seq range is read in order.  Every value
+ * is bound.
+ */
+enum ledger_status
+sqlite_list(struct ledger_backend *be, const char *terms, uint64_t lo,
+    uint64_t hi, ledger_be_row_fn fn, void *ctx, struct ledger_error *err)
+{
+	struct sqlite_backend *b = SB(be);
+	enum ledger_status st;
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if (lo > INT64_MAX)
+		return LEDGER_OK;
+	if (hi > INT64_MAX)
+		hi = INT64_MAX;
+	rc = sqlite3_prepare_v2(b->db, terms != NULL ?
+	    "SELECT " ENTRY_COLUMNS " FROM entry_keys JOIN entries ON"
+	    " seq = entry_keys.rowid WHERE entry_keys MATCH ?1 AND"
+	    " entry_keys.rowid >= ?2 AND entry_keys.rowid < ?3"
+	    " ORDER BY entry_keys.rowid" :
+	    "SELECT " ENTRY_COLUMNS " FROM entries WHERE seq >= ?2 AND"
+	    " seq < ?3 ORDER BY seq", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return sqlite_err(b, rc, err, "query");
+	if (terms != NULL)
+		sqlite3_bind_text(q, 1, terms, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)lo);
+	sqlite3_bind_int64(q, 3, (sqlite3_int64)hi);
+	st = sqlite_each_row(b, q, fn, ctx, "query", err);
+	sqlite3_finalize(q);
+	return st;
+}

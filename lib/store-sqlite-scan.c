@@ -1,0 +1,382 @@
+/*
+ * store-sqlite-scan.c - the SQLite backend: checkpoints, tokens and the
+ * scans verify needs (see backend.h)
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger-int.h"
+#include "store-sqlite-int.h"
+
+/* ---- checkpoints ---- */
+
+enum ledger_status
+sqlite_checkpoint_insert(struct ledger_backend *be,
+    const struct ledger_signed_checkpoint *cp, struct ledger_error *err)
+{
+	static const char sql[] = "INSERT INTO checkpoints (size, root,"
+	    " time_ms, note) VALUES (?1, ?2, ?3, ?4)";
+	struct sqlite_backend *b = SB(be);
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(b->db, sql, -1, &q, NULL)) != SQLITE_OK)
+		return sqlite_err(b, rc, err, "store checkpoint");
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)cp->size);
+	sqlite3_bind_blob(q, 2, cp->root, LEDGER_HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, cp->time_ms);
+	sqlite3_bind_text(q, 4, cp->note, (int)cp->note_len, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return sqlite_err(b, rc, err, "store checkpoint");
+	return LEDGER_OK;
+}
+
+enum ledger_status
+sqlite_checkpoint_get(struct ledger_backend *be, bool latest, uint64_t size,
+    struct ledger_signed_checkpoint *ret, struct ledger_error *err)
+{
+	struct sqlite_backend *b = SB(be);
+	enum ledger_status st;
+	sqlite3_stmt *q = NULL;
+	int rc, n;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!latest && size > INT64_MAX)
+		return ledger_errorf(err, LEDGER_ENOTFOUND,
+		    "no checkpoint of size %" PRIu64, size);
+	if ((rc = sqlite3_prepare_v2(b->db, latest ? "SELECT size, root,"
+	    " time_ms, note FROM checkpoints ORDER BY size DESC LIMIT 1" :
+	    "SELECT size, root, time_ms, note FROM checkpoints WHERE size ="
+	    " ?1", -1, &q, NULL)) != SQLITE_OK)
+		return sqlite_err(b, rc, err, "read checkpoint");
+	if (!latest)
+		sqlite3_bind_int64(q, 1, (sqlite3_int64)size);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(q, 1) ==
+	    LEDGER_HASH_BYTES) {
+		ret->size = (uint64_t)sqlite3_column_int64(q, 0);
+		memcpy(ret->root, sqlite3_column_blob(q, 1), LEDGER_HASH_BYTES);
+		ret->time_ms = sqlite3_column_int64(q, 2);
+		n = sqlite3_column_bytes(q, 3);
+		if ((ret->note = malloc((size_t)n + 1)) == NULL)
+			st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+		else {
+			memcpy(ret->note, sqlite3_column_text(q, 3), (size_t)n);
+			ret->note[n] = '\0';
+			ret->note_len = (size_t)n;
+			st = LEDGER_OK;
+		}
+	} else if (rc == SQLITE_DONE)
+		st = latest ? ledger_errorf(err, LEDGER_ENOTFOUND,
+		    "the log has no checkpoint yet") :
+		    ledger_errorf(err, LEDGER_ENOTFOUND,
+		    "no checkpoint of size %" PRIu64, size);
+	else if (rc == SQLITE_ROW)
+		st = ledger_errorf(err, LEDGER_ECHAIN,
+		    "stored checkpoint is malformed");
+	else
+		st = sqlite_err(b, rc, err, "read checkpoint");
+	sqlite3_finalize(q);
+	return st;
+}
+
+/* ---- tokens ---- */
+
+enum ledger_status
+sqlite_token_insert(struct ledger_backend *be, const char *scope,
+    const uint8_t hash[32], const char *label, int64_t created_ms,
+    int64_t *ret_id, struct ledger_error *err)
+{
+	static const char sql[] = "INSERT INTO tokens (scope, hash, label,"
+	    " created_ms) VALUES (?1, ?2, ?3, ?4)";
+	struct sqlite_backend *b = SB(be);
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(b->db, sql, -1, &q, NULL)) != SQLITE_OK)
+		return sqlite_err(b, rc, err, "create token");
+	sqlite3_bind_text(q, 1, scope, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 2, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, label, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, created_ms);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return sqlite_err(b, rc, err, "create token");
+	*ret_id = sqlite3_last_insert_rowid(b->db);
+	return LEDGER_OK;
+}
+
+enum ledger_status
+sqlite_token_revoke(struct ledger_backend *be, int64_t id, int64_t when_ms,
+    bool *changed, struct ledger_error *err)
+{
+	static const char sql[] = "UPDATE tokens SET revoked_ms = ?2"
+	    " WHERE id = ?1 AND revoked_ms IS NULL";
+	struct sqlite_backend *b = SB(be);
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	*changed = false;
+	if ((rc = sqlite3_prepare_v2(b->db, sql, -1, &q, NULL)) != SQLITE_OK)
+		return sqlite_err(b, rc, err, "revoke token");
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int64(q, 2, when_ms);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return sqlite_err(b, rc, err, "revoke token");
+	*changed = sqlite3_changes(b->db) == 1;
+	return LEDGER_OK;
+}
+
+enum ledger_status
+sqlite_token_live(struct ledger_backend *be, int64_t id, bool *ret,
+    struct ledger_error *err)
+{
+	struct sqlite_backend *b = SB(be);
+	enum ledger_status st;
+	sqlite3_stmt *q;
+	int rc;
+
+	/* Asked for every request: the statement is kept on the handle. */
+	if ((st = sqlite_prepare_once(b, "SELECT revoked_ms IS NULL FROM tokens"
+	    " WHERE id = ?1", &b->st_token_live, err)))
+		return st;
+	q = b->st_token_live;
+	sqlite3_bind_int64(q, 1, id);
+	rc = sqlite3_step(q);
+	*ret = rc == SQLITE_ROW && sqlite3_column_int(q, 0) == 1;
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sqlite_err(b, rc, err, "read token");
+	return LEDGER_OK;
+}
+
+enum ledger_status
+sqlite_token_count(struct ledger_backend *be, int64_t *ret,
+    struct ledger_error *err)
+{
+	struct sqlite_backend *b = SB(be);
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(b->db, "SELECT count(*) FROM tokens WHERE"
+	    " revoked_ms IS NULL", -1, &q, NULL)) != SQLITE_OK)
+		return sqlite_err(b, rc, err, "count tokens");
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*ret = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW)
+		return sqlite_err(b, rc, err, "count tokens");
+	return LEDGER_OK;
+}
+
+enum ledger_status
+sqlite_token_scan(struct ledger_backend *be,
+    int (*fn)(void *ctx, int64_t id, const char *scope, const uint8_t *hash,
+    size_t hash_len, const char *label, int64_t created_ms,
+    int64_t revoked_ms), void *ctx, struct ledger_error *err)
+{
+	static const char sql[] = "SELECT id, scope, hash, label, created_ms,"
+	    " revoked_ms FROM tokens ORDER BY id";
+	struct sqlite_backend *b = SB(be);
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(b->db, sql, -1, &q, NULL)) != SQLITE_OK)
+		return sqlite_err(b, rc, err, "read tokens");
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		if (fn(ctx, sqlite3_column_int64(q, 0),
+		    (const char *)sqlite3_column_text(q, 1),
+		    sqlite3_column_blob(q, 2),
+		    (size_t)sqlite3_column_bytes(q, 2),
+		    (const char *)sqlite3_column_text(q, 3),
+		    sqlite3_column_int64(q, 4),
+		    sqlite3_column_int64(q, 5)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return sqlite_err(b, rc, err, "read tokens");
+	return LEDGER_OK;
+}
+
+/* ---- the scans verify needs ---- */
+
+struct ledger_be_cursor {
+	struct sqlite_backend *b;
+	sqlite3_stmt *q;
+	const char *what;
+};
+
+static enum ledger_status
+open_cursor(struct ledger_backend *be, const char *sql, const char *what,
+    struct ledger_be_cursor **ret, struct ledger_error *err)
+{
+	struct ledger_be_cursor *c;
+	int rc;
+
+	*ret = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	c->b = SB(be);
+	c->what = what;
+	if ((rc = sqlite3_prepare_v2(c->b->db, sql, -1, &c->q, NULL)) !=
+	    SQLITE_OK) {
+		free(c);
+		return sqlite_err(SB(be), rc, err, what);
+	}
+	*ret = c;
+	return LEDGER_OK;
+}
+
+void
+sqlite_close_cursor(struct ledger_be_cursor *c)
+{
+	if (c == NULL)
+		return;
+	sqlite3_finalize(c->q);
+	free(c);
+}
+
+/* Step c: true with a row, false at the end or on an error (*st). */
+static bool
+step(struct ledger_be_cursor *c, bool *end, enum ledger_status *st,
+    struct ledger_error *err)
+{
+	int rc = sqlite3_step(c->q);
+
+	*end = rc == SQLITE_DONE;
+	*st = LEDGER_OK;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		*st = sqlite_err(c->b, rc, err, c->what);
+	return rc == SQLITE_ROW;
+}
+
+enum ledger_status
+sqlite_open_rows(struct ledger_backend *be, struct ledger_be_cursor **ret,
+    struct ledger_error *err)
+{
+	return open_cursor(be, "SELECT " ENTRY_COLUMNS ", (SELECT data FROM"
+	    " payloads p WHERE p.seq = entries.seq) FROM entries ORDER BY seq",
+	    "read entries", ret, err);
+}
+
+enum ledger_status
+sqlite_next_row(struct ledger_be_cursor *c, struct ledger_row *ret,
+    uint8_t **ret_payload_z, size_t *ret_zlen, bool *end,
+    struct ledger_error *err)
+{
+	enum ledger_status st;
+	size_t zl;
+
+	*ret_payload_z = NULL;
+	*ret_zlen = 0;
+	if (!step(c, end, &st, err))
+		return st;
+	if ((st = sqlite_row(c->b, c->q, ret, err)) != LEDGER_OK)
+		return st;
+	if (sqlite3_column_type(c->q, ENTRY_NCOLUMNS) != SQLITE_BLOB)
+		return LEDGER_OK;
+	zl = (size_t)sqlite3_column_bytes(c->q, ENTRY_NCOLUMNS);
+	if ((*ret_payload_z = malloc(zl + 1)) == NULL) {
+		ledger_row_release(ret);
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	}
+	memcpy(*ret_payload_z, sqlite3_column_blob(c->q, ENTRY_NCOLUMNS), zl);
+	*ret_zlen = zl;
+	return LEDGER_OK;
+}
+
+enum ledger_status
+sqlite_open_tree(struct ledger_backend *be, struct ledger_be_cursor **ret,
+    struct ledger_error *err)
+{
+	return open_cursor(be, "SELECT id, hash FROM tree ORDER BY id",
+	    "read tree", ret, err);
+}
+
+enum ledger_status
+sqlite_next_tree(struct ledger_be_cursor *c, uint64_t *ret_id,
+    uint8_t hash[LEDGER_HASH_BYTES], bool *bad_len, bool *end,
+    struct ledger_error *err)
+{
+	enum ledger_status st;
+
+	if (!step(c, end, &st, err))
+		return st;
+	*ret_id = (uint64_t)sqlite3_column_int64(c->q, 0);
+	*bad_len = sqlite3_column_bytes(c->q, 1) != LEDGER_HASH_BYTES;
+	memset(hash, 0, LEDGER_HASH_BYTES);
+	if (!*bad_len)
+		memcpy(hash, sqlite3_column_blob(c->q, 1), LEDGER_HASH_BYTES);
+	return LEDGER_OK;
+}
+
+enum ledger_status
+sqlite_open_checkpoints(struct ledger_backend *be,
+    struct ledger_be_cursor **ret, struct ledger_error *err)
+{
+	return open_cursor(be, "SELECT size, root, note FROM checkpoints"
+	    " ORDER BY size", "read checkpoints", ret, err);
+}
+
+enum ledger_status
+sqlite_next_checkpoint(struct ledger_be_cursor *c,
+    struct ledger_be_checkpoint *ret, bool *end, struct ledger_error *err)
+{
+	enum ledger_status st;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!step(c, end, &st, err))
+		return st;
+	ret->size = (uint64_t)sqlite3_column_int64(c->q, 0);
+	ret->bad_root = sqlite3_column_bytes(c->q, 1) != LEDGER_HASH_BYTES;
+	if (!ret->bad_root)
+		memcpy(ret->root, sqlite3_column_blob(c->q, 1),
+		    LEDGER_HASH_BYTES);
+	ret->note = (const char *)sqlite3_column_text(c->q, 2);
+	ret->note_len = (size_t)sqlite3_column_bytes(c->q, 2);
+	if (ret->note == NULL)
+		ret->note = "";
+	return LEDGER_OK;
+}
+
+enum ledger_status
+sqlite_open_terms(struct ledger_backend *be, struct ledger_be_cursor **ret,
+    struct ledger_error *err)
+{
+	int rc;
+
+	if ((rc = sqlite3_exec(SB(be)->db, "CREATE VIRTUAL TABLE IF NOT EXISTS"
+	    " temp.ledger_verify_keys USING fts5vocab(main, entry_keys,"
+	    " instance)", NULL, NULL, NULL)) != SQLITE_OK)
+		return sqlite_err(SB(be), rc, err, "read lookup keys");
+	return open_cursor(be, "SELECT term, doc FROM temp.ledger_verify_keys",
+	    "read lookup keys", ret, err);
+}
+
+enum ledger_status
+sqlite_next_term(struct ledger_be_cursor *c, const char **ret_term,
+    size_t *ret_len, uint64_t *ret_seq, bool *end, struct ledger_error *err)
+{
+	enum ledger_status st;
+
+	*ret_term = NULL;
+	if (!step(c, end, &st, err))
+		return st;
+	*ret_term = (const char *)sqlite3_column_text(c->q, 0);
+	*ret_len = (size_t)sqlite3_column_bytes(c->q, 0);
+	*ret_seq = (uint64_t)sqlite3_column_int64(c->q, 1);
+	if (*ret_term == NULL) {
+		*ret_term = "";
+		*ret_len = 0;
+	}
+	return LEDGER_OK;
+}
