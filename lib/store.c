@@ -60,16 +60,18 @@ ledger_store_load_head(struct ledger_store *s, struct ledger_error *err)
 }
 
 static enum ledger_status
-load_vkey(struct ledger_store *s, struct ledger_error *err)
+load_vkey(struct ledger_store *s, const char *pub_file,
+    struct ledger_error *err)
 {
 	struct ledger_vkey *keys = NULL;
 	enum ledger_status st;
 	size_t n = 0;
-	char *path;
+	char *path = NULL;
 
-	if ((path = path_join(s->dir, LEDGER_PUB_FILE)) == NULL)
+	if (pub_file == NULL &&
+	    (path = path_join(s->dir, LEDGER_PUB_FILE)) == NULL)
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-	st = ledger_vkey_load_file(path, &keys, &n, err);
+	st = ledger_vkey_load_file(pub_file ? pub_file : path, &keys, &n, err);
 	free(path);
 	if (st == LEDGER_ENOTFOUND)
 		return LEDGER_OK;
@@ -107,19 +109,23 @@ load_key_id(struct ledger_store *s, struct ledger_error *err)
 /* A writer: the signing key, which must be this log's, the Merkle
  * frontier, and the checks that the log extends what it signed. */
 static enum ledger_status
-open_writer(struct ledger_store *s, const char *dir, struct ledger_error *err)
+open_writer(struct ledger_store *s, const char *key_file,
+    struct ledger_error *err)
 {
 	enum ledger_status st;
-	char *path;
+	char *path = NULL;
 
-	if ((path = path_join(dir, LEDGER_KEY_FILE)) == NULL)
+	if (key_file == NULL &&
+	    (path = path_join(s->dir, LEDGER_KEY_FILE)) == NULL)
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-	st = ledger_key_load(path, &s->key, err);
+	if (key_file == NULL)
+		key_file = path;
+	st = ledger_key_load(key_file, &s->key, err);
 	if (st == LEDGER_OK && (ledger_key_vkey(s->key)->id != s->key_id ||
 	    strcmp(ledger_key_vkey(s->key)->name, s->origin) != 0))
 		st = ledger_errorf(err, LEDGER_EINVAL,
 		    "key '%s' is not this log's key (log '%s' key %08x)",
-		    path, s->origin, s->key_id);
+		    key_file, s->origin, s->key_id);
 	free(path);
 	if (st != LEDGER_OK)
 		return st;
@@ -136,33 +142,52 @@ open_writer(struct ledger_store *s, const char *dir, struct ledger_error *err)
 }
 
 enum ledger_status
-ledger_store_open(const char *dir, unsigned flags, struct ledger_store **ret,
-    struct ledger_error *err)
+ledger_store_open_config(const struct ledger_store_config *c,
+    struct ledger_store **ret, struct ledger_error *err)
 {
 	struct ledger_store *s;
 	enum ledger_status st;
+	unsigned bflags;
 
-	if (dir == NULL || ret == NULL)
+	if (c == NULL || c->location == NULL || ret == NULL)
 		return ledger_errorf(err, LEDGER_EINVAL, "no data directory");
+	if (c->backend != NULL && strcmp(c->backend, "sqlite") != 0)
+		return ledger_errorf(err, LEDGER_EINVAL, "unknown storage "
+		    "backend '%.32s' (want sqlite)", c->backend);
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-	s->flags = flags;
-	if ((st = ledger_strdup(dir, &s->dir, err)) != LEDGER_OK ||
-	    (st = ledger_sqlite_open(dir, flags, false, &s->be, err)))
+	s->flags = c->flags;
+	bflags = c->flags | (c->sqlite.manual_wal ? LEDGER_STORE_MANUAL_WAL : 0);
+	if ((st = ledger_strdup(c->state_dir ? c->state_dir : c->location,
+	    &s->dir, err)) != LEDGER_OK ||
+	    (st = ledger_sqlite_open(c->location, bflags, false, &s->be, err)))
 		goto fail;
 	s->ops = s->be->ops;
 	if ((st = s->ops->meta_get(s->be, "origin", &s->origin, err)) ||
-	    (st = load_key_id(s, err)) || (st = load_vkey(s, err)) ||
+	    (st = load_key_id(s, err)) || (st = load_vkey(s, c->pub_file, err)) ||
 	    (st = ledger_store_load_head(s, err)))
 		goto fail;
-	if (!(flags & (LEDGER_STORE_READONLY | LEDGER_STORE_NOKEY)) &&
-	    (st = open_writer(s, dir, err)) != LEDGER_OK)
+	if (!(c->flags & (LEDGER_STORE_READONLY | LEDGER_STORE_NOKEY)) &&
+	    (st = open_writer(s, c->key_file, err)) != LEDGER_OK)
 		goto fail;
 	*ret = s;
 	return LEDGER_OK;
 fail:
 	ledger_store_close(s);
 	return st;
+}
+
+enum ledger_status
+ledger_store_open(const char *dir, unsigned flags, struct ledger_store **ret,
+    struct ledger_error *err)
+{
+	struct ledger_store_config c;
+
+	memset(&c, 0, sizeof(c));
+	c.location = dir;
+	c.flags = flags & ~(unsigned)LEDGER_STORE_MANUAL_WAL;
+	c.sqlite.manual_wal = (flags & LEDGER_STORE_MANUAL_WAL) != 0;
+	return ledger_store_open_config(&c, ret, err);
 }
 
 void

@@ -17,6 +17,7 @@
 #include "ledger/entry.h"
 #include "ledger/keys.h"
 #include "ledger/store.h"
+#include "ledger/tree.h"
 #include "ledger/verify.h"
 #include "teststore.h"
 #include "testutil.h"
@@ -445,6 +446,54 @@ START_TEST(test_store_refuses_key_of_another_log)
 	ck_assert_int_eq(system(cmd), 0);
 	ck_assert_int_eq(ledger_store_open(data, 0, &s, &err), LEDGER_EINVAL);
 	ck_assert_ptr_nonnull(strstr(err.msg, "not this log's key"));
+}
+END_TEST
+
+/* The key apart from the database: moved to another directory, the
+ * store opens with key_file naming it (and refuses without it); the
+ * checkpoint kept beside the key goes where state_dir says; an unknown
+ * backend is refused by name. */
+START_TEST(test_store_open_config_key_apart)
+{
+	struct ledger_store_config c;
+	struct ledger_store *s = NULL;
+	struct ledger_receipt r;
+	struct ledger_event *ev;
+	struct ledger_error err;
+	char keys[4300], kf[4400], pf[4400], cmd[9000];
+
+	snprintf(keys, sizeof(keys), "%s/keys", dir);
+	snprintf(kf, sizeof(kf), "%s/ledger.key", keys);
+	snprintf(pf, sizeof(pf), "%s/ledger.pub", keys);
+	snprintf(cmd, sizeof(cmd), "mkdir -m 700 '%s' && mv '%s/ledger.key' "
+	    "'%s/ledger.pub' '%s/'", keys, data, data, keys);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(ledger_store_open(data, 0, &s, &err),
+	    LEDGER_ENOTFOUND);
+	memset(&c, 0, sizeof(c));
+	c.location = data;
+	c.key_file = kf;
+	c.pub_file = pf;
+	c.state_dir = keys;
+	ck_assert_int_eq(ledger_store_open_config(&c, &s, &err), LEDGER_OK);
+	ck_assert_ptr_nonnull(ledger_store_vkey(s));
+	ev = make_event(1, "apart-1", 16);
+	ck_assert_int_eq(ledger_store_append(s, &ev, 1, &r, NULL), LEDGER_OK);
+	ledger_event_free(ev);
+	ck_assert_int_eq(ledger_store_checkpoint(s, NULL, NULL, &err),
+	    LEDGER_OK);
+	ledger_store_close(s);
+	snprintf(cmd, sizeof(cmd), "%s/%s", keys, LEDGER_CHECKPOINT_FILE);
+	ck_assert_int_eq(access(cmd, F_OK), 0);
+	c.backend = "oracle";
+	ck_assert_int_eq(ledger_store_open_config(&c, &s, &err),
+	    LEDGER_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "unknown storage backend"));
+	c.backend = "sqlite";
+	c.flags = LEDGER_STORE_READONLY;
+	c.key_file = NULL;
+	ck_assert_int_eq(ledger_store_open_config(&c, &s, &err), LEDGER_OK);
+	ledger_store_close(s);
 }
 END_TEST
 
@@ -1106,6 +1155,7 @@ main(void)
 	tcase_add_test(tc, test_store_refuses_corrupt_and_missing);
 	tcase_add_test(tc, test_store_refuses_truncated_database);
 	tcase_add_test(tc, test_store_refuses_key_of_another_log);
+	tcase_add_test(tc, test_store_open_config_key_apart);
 	tcase_add_test(tc, test_store_query_filters);
 	tcase_add_test(tc, test_store_duplicates_found_with_delivery_filter);
 	tcase_add_test(tc, test_store_delivery_filter_grows);

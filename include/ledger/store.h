@@ -76,6 +76,34 @@ void ledger_default_origin(char out[LEDGER_ORIGIN_MAX]);
 enum ledger_status ledger_store_open(const char *dir, unsigned flags,
     struct ledger_store **ret, struct ledger_error *err) LEDGER_WUR;
 
+/*
+ * Where a store's rows live and where its signing key comes from, apart:
+ * the rows' location is the backend's (for "sqlite", the default, a data
+ * directory holding ledger.db); the key is a file of its own (a key
+ * stored away from the database, or on other media).  ledger_store_open
+ * is this with location = key_file's directory = dir.
+ */
+struct ledger_store_config {
+	const char *backend;		/* "sqlite" (NULL: "sqlite") */
+	const char *location;		/* sqlite: the data directory */
+	const char *key_file;		/* the signing key (NULL: location's
+					   ledger.key); unused read-only */
+	const char *pub_file;		/* the verifier key line (NULL:
+					   location's ledger.pub) */
+	const char *state_dir;		/* where ledger.checkpoint is kept
+					   (NULL: location) */
+	unsigned flags;			/* LEDGER_STORE_READONLY, _NOKEY */
+	struct {
+		bool manual_wal;	/* as LEDGER_STORE_MANUAL_WAL */
+	} sqlite;
+};
+
+/* Open a store as c says.  Errors: those of ledger_store_open, and
+ * LEDGER_EINVAL for an unknown backend. */
+enum ledger_status ledger_store_open_config(
+    const struct ledger_store_config *c, struct ledger_store **ret,
+    struct ledger_error *err) LEDGER_WUR;
+
 /* Close and free; the signing key is wiped.  NULL-safe. */
 void ledger_store_close(struct ledger_store *s);
 
