@@ -241,6 +241,35 @@ bool src_pct_decode(const char *s, size_t n, char *out, size_t *ret_len);
 
 /* ---- per-type adapters (source-<type>.c) ---- */
 
+/* What differs between source types, one row each (lib/source.c): the
+ * type's config name, how a delivery is authenticated, which media types
+ * it takes, and its normalizer. */
+struct src_adapter {
+	const char *type;
+	enum ledger_status (*authenticate)(const struct ledger_source *src,
+	    const struct ledger_hook_request *req, const char **ret_auth,
+	    struct ledger_error *err);
+	enum ledger_status (*media_type)(const char *mt,
+	    const struct ledger_hook_request *req, struct ledger_error *err);
+	enum ledger_status (*normalize)(const struct ledger_source *src,
+	    const struct ledger_hook_request *req, const char *auth,
+	    struct evlist *out, struct ledger_error *err);
+};
+
+/* The adapter of a type; NULL out of range. */
+const struct src_adapter *src_adapter(enum ledger_source_type t);
+
+/* The authentication schemes (source-auth.c). */
+enum ledger_status src_auth_github(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char **ret_auth,
+    struct ledger_error *err);
+enum ledger_status src_auth_gitlab(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char **ret_auth,
+    struct ledger_error *err);
+enum ledger_status src_auth_hmac_or_bearer(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char **ret_auth,
+    struct ledger_error *err);
+
 enum ledger_status github_media_type(const char *mt,
     const struct ledger_hook_request *req, struct ledger_error *err);
 enum ledger_status github_normalize(const struct ledger_source *src,

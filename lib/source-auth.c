@@ -1,0 +1,336 @@
+/*
+ * source-auth.c - webhook sources: authentication (HMAC signatures, Standard
+ * Webhooks, tokens, each on the raw bytes) and media types
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "ledger/entry.h"
+#include "ledger/jcs.h"
+#include "ledger/source.h"
+#include "ledger-int.h"
+#include "source-int.h"
+#include "sha256.h"
+
+#define HMAC_BYTES crypto_auth_hmacsha256_BYTES
+
+/* ---- authentication ---- */
+
+const char *
+src_header(const struct ledger_hook_request *req, const char *name)
+{
+	if (req->header == NULL)
+		return NULL;
+	return req->header(req->header_ctx, name);
+}
+
+/* HMAC-SHA256 over up to three parts joined by '.', then the body: the
+ * Standard Webhooks message is id "." timestamp "." body; a plain body
+ * HMAC has no parts. */
+static void
+hmac_body(const uint8_t *key, size_t keylen, const char *p1, const char *p2,
+    const struct ledger_hook_request *req, uint8_t out[HMAC_BYTES])
+{
+	struct ledger_hmac_sha256 st;
+
+	ledger_hmac_sha256_init(&st, key, keylen);
+	if (p1 != NULL) {
+		ledger_hmac_sha256_update(&st, p1, strlen(p1));
+		ledger_hmac_sha256_update(&st, ".", 1);
+	}
+	if (p2 != NULL) {
+		ledger_hmac_sha256_update(&st, p2, strlen(p2));
+		ledger_hmac_sha256_update(&st, ".", 1);
+	}
+	if (req->body_len > 0)
+		ledger_hmac_sha256_update(&st, req->body, req->body_len);
+	ledger_hmac_sha256_final(&st, out);
+	sodium_memzero(&st, sizeof(st));
+}
+
+/* Check "sha256=<64 hex>" in header hname against the body HMAC. */
+static enum ledger_status
+check_hex_hmac(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char *hname,
+    const char *value, struct ledger_error *err)
+{
+	uint8_t want[HMAC_BYTES], got[HMAC_BYTES];
+	int r;
+
+	if (strncmp(value, "sha256=", 7) != 0 ||
+	    ledger_unhex(value + 7, got, sizeof(got), NULL) != LEDGER_OK)
+		return ledger_errorf(err, LEDGER_EPERM,
+		    "source '%s': malformed %s header (want sha256=<64 hex "
+		    "digits>)", src->name, hname);
+	hmac_body(src->secret, src->secret_len, NULL, NULL, req, want);
+	r = sodium_memcmp(want, got, sizeof(want));
+	sodium_memzero(want, sizeof(want));
+	if (r != 0)
+		return ledger_errorf(err, LEDGER_EPERM,
+		    "source '%s': %s does not match the body", src->name,
+		    hname);
+	return LEDGER_OK;
+}
+
+/* Compare a presented token with the stored hash, length-blind. */
+static bool
+token_ok(const uint8_t *hash, const char *token)
+{
+	uint8_t h[crypto_hash_sha256_BYTES];
+	bool ok;
+
+	crypto_hash_sha256(h, (const uint8_t *)token, strlen(token));
+	ok = sodium_memcmp(h, hash, sizeof(h)) == 0;
+	sodium_memzero(h, sizeof(h));
+	return ok;
+}
+
+enum ledger_status
+src_auth_github(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char **ret_auth,
+    struct ledger_error *err)
+{
+	const char *sig = src_header(req, "X-Hub-Signature-256");
+	enum ledger_status rc;
+
+	if (sig == NULL) {
+		if (src_header(req, "X-Hub-Signature") != NULL)
+			return ledger_errorf(err, LEDGER_EPERM,
+			    "source '%s': only the legacy SHA-1 "
+			    "X-Hub-Signature was sent; X-Hub-Signature-256 is "
+			    "required", src->name);
+		return ledger_errorf(err, LEDGER_EPERM,
+		    "source '%s': missing X-Hub-Signature-256 header",
+		    src->name);
+	}
+	rc = check_hex_hmac(src, req, "X-Hub-Signature-256", sig, err);
+	if (rc != LEDGER_OK)
+		return rc;
+	*ret_auth = LEDGER_AUTH_GITHUB_HMAC;
+	return LEDGER_OK;
+}
+
+/* Epoch seconds, 1 to 12 digits. */
+static bool
+parse_epoch_s(const char *s, int64_t *ret)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 12 || strspn(s, "0123456789") != n)
+		return false;
+	*ret = strtoll(s, NULL, 10);
+	return true;
+}
+
+static enum ledger_status
+auth_standard_webhooks(const struct ledger_source *src,
+    const struct ledger_hook_request *req, struct ledger_error *err)
+{
+	const char *id, *ts, *sigs, *p, *end;
+	uint8_t want[HMAC_BYTES], got[HMAC_BYTES + 3];
+	bool seen_v1 = false, ok = false;
+	int64_t t, skew;
+	long n;
+
+	id = src_header(req, "webhook-id");
+	ts = src_header(req, "webhook-timestamp");
+	sigs = src_header(req, "webhook-signature");
+	if (id == NULL || ts == NULL || sigs == NULL)
+		return ledger_errorf(err, LEDGER_EPERM,
+		    "source '%s': missing %s header", src->name,
+		    id == NULL ? "webhook-id" : ts == NULL ?
+		    "webhook-timestamp" : "webhook-signature");
+	if (id[0] == '\0')
+		return ledger_errorf(err, LEDGER_EPERM,
+		    "source '%s': empty webhook-id header", src->name);
+	if (!parse_epoch_s(ts, &t))
+		return ledger_errorf(err, LEDGER_EPERM,
+		    "source '%s': malformed webhook-timestamp header (want "
+		    "epoch seconds)", src->name);
+	skew = req->now_ms / 1000 - t;
+	if (skew > src->tolerance_s || -skew > src->tolerance_s)
+		return ledger_errorf(err, LEDGER_EPERM,
+		    "source '%s': webhook-timestamp is %" PRId64 " s %s the "
+		    "receiver's clock (tolerance %" PRId64 " s)", src->name,
+		    skew < 0 ? -skew : skew, skew < 0 ? "ahead of" : "behind",
+		    src->tolerance_s);
+	hmac_body(src->signing_key, src->signing_key_len, id, ts, req, want);
+	/* "v1,<base64> v1,<base64> v1a,<...>": any v1 may match. */
+	for (p = sigs; *p != '\0'; p = end) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		for (end = p; *end != '\0' && *end != ' '; end++)
+			continue;
+		if (end - p < 3 || strncmp(p, "v1,", 3) != 0)
+			continue;
+		seen_v1 = true;
+		n = ledger_b64_decode(p + 3, (size_t)(end - p - 3), got,
+		    sizeof(got), true);
+		if (n == HMAC_BYTES && sodium_memcmp(want, got, HMAC_BYTES) == 0)
+			ok = true;
+	}
+	sodium_memzero(want, sizeof(want));
+	if (!seen_v1)
+		return ledger_errorf(err, LEDGER_EPERM,
+		    "source '%s': webhook-signature has no v1 signature",
+		    src->name);
+	if (!ok)
+		return ledger_errorf(err, LEDGER_EPERM,
+		    "source '%s': webhook-signature does not match the body",
+		    src->name);
+	return LEDGER_OK;
+}
+
+enum ledger_status
+src_auth_gitlab(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char **ret_auth,
+    struct ledger_error *err)
+{
+	const char *tok = src_header(req, "X-Gitlab-Token");
+	enum ledger_status rc;
+
+	if (tok == NULL)
+		return ledger_errorf(err, LEDGER_EPERM,
+		    "source '%s': missing X-Gitlab-Token header", src->name);
+	if (!token_ok(src->token_hash, tok))
+		return ledger_errorf(err, LEDGER_EPERM,
+		    "source '%s': X-Gitlab-Token does not match", src->name);
+	if (src->signing_key == NULL) {
+		*ret_auth = LEDGER_AUTH_GITLAB_TOKEN;
+		return LEDGER_OK;
+	}
+	if ((rc = auth_standard_webhooks(src, req, err)) != LEDGER_OK)
+		return rc;
+	*ret_auth = LEDGER_AUTH_GITLAB_SIGNED;
+	return LEDGER_OK;
+}
+
+enum ledger_status
+src_auth_hmac_or_bearer(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char **ret_auth,
+    struct ledger_error *err)
+{
+	const char *sig = src_header(req, "X-Ledger-Signature");
+	const char *authz = src_header(req, "Authorization");
+	enum ledger_status rc;
+
+	if (sig == NULL && authz == NULL)
+		return ledger_errorf(err, LEDGER_EPERM,
+		    "source '%s': missing %s header", src->name,
+		    src->secret != NULL && src->token_hash != NULL ?
+		    "X-Ledger-Signature or Authorization" :
+		    src->secret != NULL ? "X-Ledger-Signature" :
+		    "Authorization");
+	if (sig != NULL) {
+		if (src->secret == NULL)
+			return ledger_errorf(err, LEDGER_EPERM,
+			    "source '%s': X-Ledger-Signature sent, but the "
+			    "source has no secret_file", src->name);
+		rc = check_hex_hmac(src, req, "X-Ledger-Signature", sig, err);
+		if (rc != LEDGER_OK)
+			return rc;
+	}
+	if (authz != NULL) {
+		const char *tok = authz;
+
+		if (src->token_hash == NULL) {
+			/* A signed request may carry an Authorization header
+			 * meant for a proxy; only refuse it when it is all
+			 * there is. */
+			if (sig != NULL)
+				goto done;
+			return ledger_errorf(err, LEDGER_EPERM,
+			    "source '%s': Authorization sent, but the source "
+			    "has no token_file", src->name);
+		}
+		if (strncasecmp(tok, "Bearer ", 7) != 0)
+			return ledger_errorf(err, LEDGER_EPERM,
+			    "source '%s': Authorization is not a Bearer token",
+			    src->name);
+		for (tok += 7; *tok == ' '; tok++)
+			continue;
+		if (!token_ok(src->token_hash, tok))
+			return ledger_errorf(err, LEDGER_EPERM,
+			    "source '%s': bearer token does not match",
+			    src->name);
+	}
+done:
+	/* The HMAC binds the body; a token does not: record the stronger. */
+	*ret_auth = sig != NULL ? LEDGER_AUTH_HMAC : LEDGER_AUTH_BEARER;
+	return LEDGER_OK;
+}
+
+enum ledger_status
+ledger_source_authenticate(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char **ret_auth,
+    struct ledger_error *err)
+{
+	const struct src_adapter *a;
+
+	if (src == NULL || req == NULL || ret_auth == NULL ||
+	    (req->body == NULL && req->body_len > 0))
+		return ledger_errorf(err, LEDGER_EINVAL, "bad arguments");
+	if ((a = src_adapter(src->type)) == NULL)
+		return ledger_errorf(err, LEDGER_EINVAL, "bad source type");
+	return a->authenticate(src, req, ret_auth, err);
+}
+
+/* ---- media types ---- */
+
+enum ledger_status
+src_media_type(const char *ct, char *out, size_t n, struct ledger_error *err)
+{
+	/* RFC 9110 token characters, and the one '/' */
+	static const char tchar[] = "!#$%&'*+-.^_`|~0123456789"
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	size_t len, i, slash;
+
+	if (ct == NULL)
+		return ledger_errorf(err, LEDGER_EINVAL,
+		    "missing Content-Type header");
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	len = strcspn(ct, ";");
+	while (len > 0 && (ct[len - 1] == ' ' || ct[len - 1] == '\t'))
+		len--;
+	slash = strcspn(ct, "/");
+	if (len == 0 || len >= n || slash == 0 || slash + 1 >= len ||
+	    strspn(ct, tchar) != slash ||
+	    strspn(ct + slash + 1, tchar) != len - slash - 1)
+		return ledger_errorf(err, LEDGER_EINVAL,
+		    "malformed Content-Type header");
+	for (i = 0; i < len; i++)
+		out[i] = (char)((ct[i] >= 'A' && ct[i] <= 'Z') ?
+		    ct[i] - 'A' + 'a' : ct[i]);
+	out[len] = '\0';
+	return LEDGER_OK;
+}
+
+enum ledger_status
+ledger_source_check_media_type(const struct ledger_source *src,
+    const struct ledger_hook_request *req, struct ledger_error *err)
+{
+	char mt[128];
+	enum ledger_status rc;
+
+	if (src == NULL || req == NULL)
+		return ledger_errorf(err, LEDGER_EINVAL, "bad arguments");
+	if ((rc = src_media_type(req->content_type, mt, sizeof(mt), err)))
+		return rc;
+	if (src_adapter(src->type) == NULL)
+		return ledger_errorf(err, LEDGER_EINVAL, "bad source type");
+	return src_adapter(src->type)->media_type(mt, req, err);
+}
