@@ -1,0 +1,41 @@
+/*
+ * verify-int.h - what verifying a store (verify-store.c) needs of the
+ * verifier engine (verify.c) beyond ledger/verify.h
+ */
+#ifndef LEDGER_VERIFY_INT_H
+#define LEDGER_VERIFY_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sodium.h>
+
+#include "ledger/verify.h"
+#include "lookup.h"
+
+/* The lookup keys an entry must have in a table that has (body_keys) or
+ * has not yet (a store of schema < 6, not migrated) body terms. */
+void ledger_verify_expected_keys(const struct ledger_entry *e,
+    bool body_keys, uint64_t keys[LEDGER_LOOKUP_COUNT],
+    int present[LEDGER_LOOKUP_COUNT]);
+
+/* Add the keyed PRF of (letter, key, seq) to sum (128 bits). */
+void ledger_verify_prf_add(
+    const uint8_t prf[crypto_shorthash_siphashx24_KEYBYTES], char letter,
+    uint64_t key, uint64_t seq, uint64_t sum[2]);
+
+/* Have the workers sum the lookup-key PRF of every entry (a fresh random
+ * key); then compare a listing's sum, added up with
+ * ledger_verifier_prf_add, with ledger_verifier_lookup_sum_is. */
+void ledger_verifier_check_lookup(struct ledger_verifier *v, bool body_keys);
+void ledger_verifier_prf_add(const struct ledger_verifier *v, char letter,
+    uint64_t key, uint64_t seq, uint64_t sum[2]);
+bool ledger_verifier_lookup_sum_is(const struct ledger_verifier *v,
+    const uint64_t sum[2]);
+
+/* The entries walked so far (the next seq expected), and the problems
+ * reported so far. */
+uint64_t ledger_verifier_walked(const struct ledger_verifier *v);
+uint64_t ledger_verifier_problems(const struct ledger_verifier *v);
+
+#endif
