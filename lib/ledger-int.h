@@ -48,4 +48,9 @@ enum ledger_status ledger_replace_file(const char *path, int mode,
 enum ledger_status ledger_strdup(const char *s, char **ret,
     struct ledger_error *err);
 
+/* The offset of the first byte of s that a signed note's text may not
+ * hold (invalid UTF-8, a control character other than newline), or len;
+ * *bad says what is wrong there (lib/note.c). */
+size_t ledger_note_text_problem(const char *s, size_t len, const char **bad);
+
 #endif /* LEDGER_INT_H */

@@ -17,6 +17,7 @@
 
 #include "ledger/entry.h"
 #include "ledger/note.h"
+#include "ledger-int.h"
 
 _Static_assert(LEDGER_NOTE_PUBLIC_BYTES == crypto_sign_PUBLICKEYBYTES,
     "public key size");
@@ -136,8 +137,8 @@ ledger_note_name_check(const char *name, size_t len, struct ledger_error *err)
  * or is a control character other than newline, or len if there is none;
  * *bad gets what is wrong there.
  */
-static size_t
-text_problem(const char *s, size_t len, const char **bad)
+size_t
+ledger_note_text_problem(const char *s, size_t len, const char **bad)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i, n;
@@ -516,7 +517,7 @@ ledger_note_text_check(const char *text, size_t len, struct ledger_error *err)
 	if (len > LEDGER_NOTE_MAX_BYTES)
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "note text is longer than %d bytes", LEDGER_NOTE_MAX_BYTES);
-	if ((at = text_problem(text, len, &bad)) != len)
+	if ((at = ledger_note_text_problem(text, len, &bad)) != len)
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "note text has %s at byte %zu", bad, at);
 	if (text[len - 1] != '\n')
@@ -589,30 +590,13 @@ ledger_note_sign(const char *text, size_t len,
 	return LEDGER_OK;
 }
 
-enum ledger_status
-ledger_note_open(const char *msg, size_t len,
-    const struct ledger_note_key *known, size_t nknown, size_t *ret_text_len,
-    bool *ret_verified, struct ledger_error *err)
+/* Two known keys with one name and ID must be the same key. */
+static enum ledger_status
+known_keys_check(const struct ledger_note_key *known, size_t nknown,
+    struct ledger_error *err)
 {
-	uint8_t raw[SIG_RAW_MAX];
-	const char *p, *end, *line, *nl, *sp, *name, *b64, *bad;
-	size_t i, k, at, split, text_len, line_len, name_len, b64_len;
-	size_t raw_len, nsig = 0, nunknown = 0, nok = 0, kname;
-	enum ledger_status rc;
-	uint32_t id;
-	int matched;
+	size_t i, k;
 
-	if (ret_text_len != NULL)
-		*ret_text_len = 0;
-	if (ret_verified != NULL && nknown > 0)
-		memset(ret_verified, 0, nknown * sizeof(*ret_verified));
-	if (msg == NULL || (known == NULL && nknown > 0))
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "open note: NULL argument");
-	if ((rc = init_sodium(err)) != LEDGER_OK)
-		return rc;
-
-	/* Two known keys with one name and ID must be the same key. */
 	for (i = 0; i < nknown; i++)
 		for (k = i + 1; k < nknown; k++)
 			if (known[i].id == known[k].id &&
@@ -623,85 +607,141 @@ ledger_note_open(const char *msg, size_t len,
 				    "open note: ambiguous known key "
 				    "'%.255s+%08" PRIx32 "'", known[i].name,
 				    known[i].id);
+	return LEDGER_OK;
+}
+
+/* Where the text ends (at the last blank line): *ret_split is the offset
+ * of the first signature line. */
+static enum ledger_status
+note_split(const char *msg, size_t len, size_t *ret_split,
+    struct ledger_error *err)
+{
+	const char *bad;
+	size_t at, split;
 
 	if (len > LEDGER_NOTE_MAX_BYTES)
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "malformed note: longer than %d bytes",
 		    LEDGER_NOTE_MAX_BYTES);
-	if ((at = text_problem(msg, len, &bad)) != len)
+	if ((at = ledger_note_text_problem(msg, len, &bad)) != len)
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "malformed note: %s at byte %zu", bad, at);
-
-	/* The text ends at the last blank line. */
 	for (split = len; split >= 2; split--)
 		if (msg[split - 2] == '\n' && msg[split - 1] == '\n')
 			break;
 	if (split < 2)
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "malformed note: no blank line before the signatures");
-	text_len = split - 1;
-	p = msg + split;
-	end = msg + len;
-	if (p == end || end[-1] != '\n')
+	if (split == len || msg[len - 1] != '\n')
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "malformed note: no signature lines after the blank line");
+	*ret_split = split;
+	return LEDGER_OK;
+}
 
-	for (; p < end; p = nl + 1) {
+/* A parsed signature line: the key's name and the raw signature (key ID
+ * and signature). */
+struct sig_line {
+	const char *name;
+	size_t name_len;
+	uint8_t raw[SIG_RAW_MAX];
+	size_t raw_len;
+};
+
+/* Parse one signature line (without its newline) at byte off. */
+static enum ledger_status
+parse_sig_line(const char *line, size_t line_len, size_t off,
+    struct sig_line *sl, struct ledger_error *err)
+{
+	const char *sp, *b64;
+	size_t b64_len;
+
+	if (line_len < SIG_PREFIX_LEN ||
+	    memcmp(line, sig_prefix, SIG_PREFIX_LEN) != 0)
+		return ledger_errorf(err, LEDGER_EINVAL, "malformed note: line "
+		    "at byte %zu is not a signature line", off);
+	line += SIG_PREFIX_LEN;
+	line_len -= SIG_PREFIX_LEN;
+	sl->name = line;
+	sp = memchr(line, ' ', line_len);
+	sl->name_len = sp != NULL ? (size_t)(sp - line) : line_len;
+	b64 = sp != NULL ? sp + 1 : line + line_len;
+	b64_len = (size_t)(line + line_len - b64);
+	if (name_problem(sl->name, sl->name_len, 0) != NULL || b64_len == 0 ||
+	    (sl->raw_len = (size_t)ledger_b64_decode(b64, b64_len, sl->raw,
+	    sizeof(sl->raw), true)) == (size_t)-1 || sl->raw_len < 5)
+		return ledger_errorf(err, LEDGER_EINVAL,
+		    "malformed note: bad signature line at byte %zu", off);
+	return LEDGER_OK;
+}
+
+/* Verify a signature line against every known key with its name and ID
+ * (all the same key, checked before); *matched says whether there was
+ * one.  A signature that does not verify is an error. */
+static enum ledger_status
+verify_sig_line(const char *msg, size_t text_len, const struct sig_line *sl,
+    const struct ledger_note_key *known, size_t nknown, bool *ret_verified,
+    bool *matched, struct ledger_error *err)
+{
+	uint32_t id = be32(sl->raw);
+	size_t k;
+
+	*matched = false;
+	for (k = 0; k < nknown; k++) {
+		if (known[k].id != id || bounded_len(known[k].name,
+		    LEDGER_NOTE_NAME_MAX) != sl->name_len ||
+		    memcmp(known[k].name, sl->name, sl->name_len) != 0)
+			continue;
+		if (sl->raw_len != 4 + LEDGER_NOTE_SIGNATURE_BYTES ||
+		    crypto_sign_verify_detached(sl->raw + 4,
+		    (const unsigned char *)msg, text_len, known[k].pub) != 0)
+			return ledger_errorf(err, LEDGER_ECRYPTO,
+			    "invalid signature for key '%.*s+%08" PRIx32 "'",
+			    (int)sl->name_len, sl->name, id);
+		*matched = true;
+		if (ret_verified != NULL)
+			ret_verified[k] = true;
+	}
+	return LEDGER_OK;
+}
+
+enum ledger_status
+ledger_note_open(const char *msg, size_t len,
+    const struct ledger_note_key *known, size_t nknown, size_t *ret_text_len,
+    bool *ret_verified, struct ledger_error *err)
+{
+	const char *p, *end, *nl;
+	size_t split = 0, nsig = 0, nunknown = 0, nok = 0;
+	struct sig_line sl;
+	enum ledger_status rc;
+	bool matched;
+
+	if (ret_text_len != NULL)
+		*ret_text_len = 0;
+	if (ret_verified != NULL && nknown > 0)
+		memset(ret_verified, 0, nknown * sizeof(*ret_verified));
+	if (msg == NULL || (known == NULL && nknown > 0))
+		return ledger_errorf(err, LEDGER_EINVAL,
+		    "open note: NULL argument");
+	if ((rc = init_sodium(err)) != LEDGER_OK ||
+	    (rc = known_keys_check(known, nknown, err)) != LEDGER_OK ||
+	    (rc = note_split(msg, len, &split, err)) != LEDGER_OK)
+		return rc;
+	end = msg + len;
+	for (p = msg + split; p < end; p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(end - p));
-		line = p;
-		line_len = (size_t)(nl - p);
-		if (line_len < SIG_PREFIX_LEN ||
-		    memcmp(line, sig_prefix, SIG_PREFIX_LEN) != 0) {
-			rc = ledger_errorf(err, LEDGER_EINVAL,
-			    "malformed note: line at byte %zu is not a "
-			    "signature line", (size_t)(line - msg));
+		if ((rc = parse_sig_line(p, (size_t)(nl - p), (size_t)(p - msg),
+		    &sl, err)) != LEDGER_OK)
 			goto fail;
-		}
-		line += SIG_PREFIX_LEN;
-		line_len -= SIG_PREFIX_LEN;
-		name = line;
-		sp = memchr(line, ' ', line_len);
-		name_len = sp != NULL ? (size_t)(sp - line) : line_len;
-		b64 = sp != NULL ? sp + 1 : line + line_len;
-		b64_len = (size_t)(line + line_len - b64);
-		if (name_problem(name, name_len, 0) != NULL || b64_len == 0 ||
-		    (raw_len = (size_t)ledger_b64_decode(b64, b64_len, raw,
-		    sizeof(raw), true)) == (size_t)-1 || raw_len < 5) {
-			rc = ledger_errorf(err, LEDGER_EINVAL,
-			    "malformed note: bad signature line at byte %zu",
-			    (size_t)(p - msg));
-			goto fail;
-		}
 		if (++nsig > LEDGER_NOTE_MAX_SIGS) {
 			rc = ledger_errorf(err, LEDGER_EINVAL,
 			    "malformed note: more than %d signatures",
 			    LEDGER_NOTE_MAX_SIGS);
 			goto fail;
 		}
-		id = be32(raw);
-
-		/* Verify against every known key with this name and ID (all
-		 * the same key, checked above); ignore it if there is none. */
-		matched = 0;
-		for (k = 0; k < nknown; k++) {
-			kname = bounded_len(known[k].name,
-			    LEDGER_NOTE_NAME_MAX);
-			if (known[k].id != id || kname != name_len ||
-			    memcmp(known[k].name, name, name_len) != 0)
-				continue;
-			if (raw_len != 4 + LEDGER_NOTE_SIGNATURE_BYTES ||
-			    crypto_sign_verify_detached(raw + 4,
-			    (const unsigned char *)msg, text_len,
-			    known[k].pub) != 0) {
-				rc = ledger_errorf(err, LEDGER_ECRYPTO,
-				    "invalid signature for key '%.*s+%08"
-				    PRIx32 "'", (int)name_len, name, id);
-				goto fail;
-			}
-			matched = 1;
-			if (ret_verified != NULL)
-				ret_verified[k] = true;
-		}
+		if ((rc = verify_sig_line(msg, split - 1, &sl, known, nknown,
+		    ret_verified, &matched, err)) != LEDGER_OK)
+			goto fail;
 		if (matched)
 			nok++;
 		else
@@ -714,206 +754,10 @@ ledger_note_open(const char *msg, size_t len,
 		goto fail;
 	}
 	if (ret_text_len != NULL)
-		*ret_text_len = text_len;
+		*ret_text_len = split - 1;
 	return LEDGER_OK;
-
 fail:
 	if (ret_verified != NULL && nknown > 0)
-		memset(ret_verified, 0, nknown * sizeof(*ret_verified));
-	return rc;
-}
-
-/* ---- checkpoints ---- */
-
-/* Check extension lines: each non-empty, ending in '\n', valid text. */
-static enum ledger_status
-ext_check(const char *ext, size_t len, struct ledger_error *err)
-{
-	const char *bad;
-	size_t i, at;
-
-	if (len == 0)
-		return LEDGER_OK;
-	if (ext == NULL)
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "checkpoint: NULL extension lines");
-	if ((at = text_problem(ext, len, &bad)) != len)
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "checkpoint extension lines have %s at byte %zu", bad, at);
-	if (ext[len - 1] != '\n')
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "checkpoint: last extension line does not end in a "
-		    "newline");
-	for (i = 0; i < len; i++)
-		if (ext[i] == '\n' && (i == 0 || ext[i - 1] == '\n'))
-			return ledger_errorf(err, LEDGER_EINVAL,
-			    "checkpoint: empty extension line");
-	return LEDGER_OK;
-}
-
-static enum ledger_status
-origin_check(const char *origin, size_t len, struct ledger_error *err)
-{
-	const char *bad;
-	size_t at;
-
-	if (origin == NULL || len == 0)
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "checkpoint origin is empty");
-	if ((at = text_problem(origin, len, &bad)) != len)
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "checkpoint origin has %s at byte %zu", bad, at);
-	if (memchr(origin, '\n', len) != NULL)
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "checkpoint origin has a newline");
-	return LEDGER_OK;
-}
-
-enum ledger_status
-ledger_checkpoint_format(const struct ledger_checkpoint *cp,
-    struct ledger_buf *out, struct ledger_error *err)
-{
-	char b64[sodium_base64_ENCODED_LEN(LEDGER_HASH_BYTES,
-	    sodium_base64_VARIANT_ORIGINAL)];
-	enum ledger_status rc;
-	size_t old;
-
-	if (cp == NULL || out == NULL)
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "format checkpoint: NULL argument");
-	if ((rc = origin_check(cp->origin, cp->origin_len, err)) != LEDGER_OK)
-		return rc;
-	if (cp->size > INT64_MAX)
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "checkpoint size %" PRIu64 " is above 2^63-1", cp->size);
-	if ((rc = ext_check(cp->ext, cp->ext_len, err)) != LEDGER_OK)
-		return rc;
-	sodium_bin2base64(b64, sizeof(b64), cp->root, LEDGER_HASH_BYTES,
-	    sodium_base64_VARIANT_ORIGINAL);
-
-	old = out->len;
-	if (ledger_buf_add(out, cp->origin, cp->origin_len) != LEDGER_OK ||
-	    ledger_buf_addf(out, "\n%" PRIu64 "\n%s\n", cp->size, b64) !=
-	    LEDGER_OK ||
-	    ledger_buf_add(out, cp->ext, cp->ext_len) != LEDGER_OK) {
-		out->len = old;
-		if (out->data != NULL)
-			out->data[old] = '\0';
-		return ledger_errorf(err, LEDGER_ENOMEM,
-		    "format checkpoint: out of memory");
-	}
-	return LEDGER_OK;
-}
-
-/* Strict decimal: digits only, no sign, no leading zero but "0",
- * at most INT64_MAX (Go's tlog.ParseTree). */
-static int
-parse_size(const char *s, size_t len, uint64_t *ret)
-{
-	uint64_t x = 0;
-	size_t i;
-	unsigned d;
-
-	if (len == 0 || (len > 1 && s[0] == '0'))
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		d = (unsigned)(s[i] - '0');
-		if (x > ((uint64_t)INT64_MAX - d) / 10)
-			return -1;
-		x = x * 10 + d;
-	}
-	*ret = x;
-	return 0;
-}
-
-enum ledger_status
-ledger_checkpoint_parse(const char *text, size_t len,
-    struct ledger_checkpoint *ret, struct ledger_error *err)
-{
-	const char *p, *end, *nl, *bad;
-	struct ledger_checkpoint cp;
-	enum ledger_status rc;
-	size_t n;
-
-	if (ret == NULL)
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "parse checkpoint: NULL argument");
-	memset(ret, 0, sizeof(*ret));
-	if (text == NULL)
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "parse checkpoint: NULL argument");
-	if (len > LEDGER_NOTE_MAX_BYTES)
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "checkpoint is longer than %d bytes",
-		    LEDGER_NOTE_MAX_BYTES);
-	if ((n = text_problem(text, len, &bad)) != len)
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "checkpoint has %s at byte %zu", bad, n);
-	memset(&cp, 0, sizeof(cp));
-	p = text;
-	end = text + len;
-
-	if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "checkpoint has no origin line");
-	cp.origin = p;
-	cp.origin_len = (size_t)(nl - p);
-	if ((rc = origin_check(cp.origin, cp.origin_len, err)) != LEDGER_OK)
-		return rc;
-	p = nl + 1;
-
-	if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "checkpoint has no tree size line");
-	if (parse_size(p, (size_t)(nl - p), &cp.size) != 0)
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "checkpoint tree size '%.*s' is not a decimal number "
-		    "from 0 to 2^63-1 without leading zeros",
-		    (int)((nl - p) > 32 ? 32 : (nl - p)), p);
-	p = nl + 1;
-
-	if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "checkpoint has no root hash line");
-	if (nl - p != 44 || ledger_b64_decode(p, 44, cp.root, sizeof(cp.root),
-	    true) != LEDGER_HASH_BYTES)
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "checkpoint root hash is not the base64 of 32 bytes");
-	p = nl + 1;
-
-	if ((rc = ext_check(p, (size_t)(end - p), err)) != LEDGER_OK) {
-		memset(&cp, 0, sizeof(cp));
-		return rc;
-	}
-	if (p < end) {
-		cp.ext = p;
-		cp.ext_len = (size_t)(end - p);
-	}
-	*ret = cp;
-	return LEDGER_OK;
-}
-
-enum ledger_status
-ledger_checkpoint_open(const char *msg, size_t len,
-    const struct ledger_note_key *known, size_t nknown,
-    struct ledger_checkpoint *ret, bool *ret_verified,
-    struct ledger_error *err)
-{
-	enum ledger_status rc;
-	size_t text_len;
-
-	if (ret == NULL)
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "open checkpoint: NULL argument");
-	memset(ret, 0, sizeof(*ret));
-	rc = ledger_note_open(msg, len, known, nknown, &text_len, ret_verified,
-	    err);
-	if (rc != LEDGER_OK)
-		return rc;
-	rc = ledger_checkpoint_parse(msg, text_len, ret, err);
-	if (rc != LEDGER_OK && ret_verified != NULL && nknown > 0)
 		memset(ret_verified, 0, nknown * sizeof(*ret_verified));
 	return rc;
 }
