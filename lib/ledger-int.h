@@ -53,4 +53,9 @@ enum ledger_status ledger_strdup(const char *s, char **ret,
  * *bad says what is wrong there (lib/note.c). */
 size_t ledger_note_text_problem(const char *s, size_t len, const char **bad);
 
+/* A field value: non-empty, at most max bytes, UTF-8, no control
+ * characters; the message names it as what (lib/entry.c). */
+enum ledger_status ledger_check_value(const char *what, const char *s,
+    size_t len, size_t max, struct ledger_error *err);
+
 #endif /* LEDGER_INT_H */
