@@ -87,6 +87,54 @@ out:
 	return status;
 }
 
+/* The proven entry, its audit path and the checkpoint, as JSON or text. */
+static void
+print_proof(const struct cli *cli, const struct tlog_checkpoint *c,
+    unsigned long long seq, const struct ledger_row *row,
+    uint8_t (*proof)[LEDGER_HASH_BYTES], size_t n,
+    const struct trust_pin *pin)
+{
+	uint8_t leaf[LEDGER_HASH_BYTES];
+	char b64[LEDGER_B64_HASH_SIZE];
+	size_t i;
+
+	ledger_leaf_hash(row->entry, row->entry_len, leaf);
+	if (cli->json) {
+		printf("{\"origin\":");
+		json_print_string(stdout, c->origin);
+		ledger_b64_hash(leaf, b64);
+		printf(",\"leaf_index\":%llu,\"tree_size\":%" PRIu64 ","
+		    "\"leaf_hash\":\"%s\",\"audit_path\":", seq, c->size, b64);
+		trust_json_hashes(stdout, &proof[0][0], n);
+		ledger_b64_hash(c->root, b64);
+		printf(",\"root_hash\":\"%s\",\"key_id\":\"%08x\",\"entry\":",
+		    b64, c->key_id);
+		fwrite(row->entry, 1, row->entry_len, stdout);
+		printf(",\"checkpoint\":");
+		json_print_string(stdout, c->note);
+		trust_pin_json(stdout, pin);
+		printf("}\n");
+	} else {
+		ledger_b64_hash(c->root, b64);
+		printf("entry %llu is in the tree of size %" PRIu64 " of log "
+		    "'%s'\n", seq, c->size, c->origin);
+		printf("root_hash:    %s (checkpoint signed by key %08x)\n",
+		    b64, c->key_id);
+		ledger_b64_hash(leaf, b64);
+		printf("leaf_hash:    %s\naudit_path:  ", b64);
+		for (i = 0; i < n; i++) {
+			ledger_b64_hash(proof[i], b64);
+			printf("%s %s\n", i ? "             " : "", b64);
+		}
+		if (n == 0)
+			printf(" (empty: the tree has one entry)\n");
+		printf("entry:        ");
+		fwrite(row->entry, 1, row->entry_len, stdout);
+		printf("\n");
+		trust_pin_text(stdout, pin);
+	}
+}
+
 int
 cmd_prove(struct cli *cli, int argc, char **argv)
 {
@@ -97,7 +145,7 @@ cmd_prove(struct cli *cli, int argc, char **argv)
 	};
 	const struct command *cmd = find_command("prove");
 	uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES];
-	uint8_t leaf[LEDGER_HASH_BYTES], claimed[LEDGER_HASH_BYTES];
+	uint8_t claimed[LEDGER_HASH_BYTES];
 	struct prove_opts o;
 	struct tlog_src src;
 	struct tlog_checkpoint c;
@@ -107,8 +155,7 @@ cmd_prove(struct cli *cli, int argc, char **argv)
 	struct ledger_error err;
 	enum ledger_status st;
 	unsigned long long seq;
-	char b64[LEDGER_B64_HASH_SIZE];
-	size_t nkeys = 0, n = 0, i;
+	size_t nkeys = 0, n = 0;
 	int r, first, status = EXIT_TROUBLE;
 	bool has_claim;
 
@@ -173,41 +220,7 @@ cmd_prove(struct cli *cli, int argc, char **argv)
 		status = r;
 		goto out;
 	}
-	ledger_leaf_hash(row.entry, row.entry_len, leaf);
-	if (cli->json) {
-		printf("{\"origin\":");
-		json_print_string(stdout, c.origin);
-		ledger_b64_hash(leaf, b64);
-		printf(",\"leaf_index\":%llu,\"tree_size\":%" PRIu64 ","
-		    "\"leaf_hash\":\"%s\",\"audit_path\":", seq, c.size, b64);
-		trust_json_hashes(stdout, &proof[0][0], n);
-		ledger_b64_hash(c.root, b64);
-		printf(",\"root_hash\":\"%s\",\"key_id\":\"%08x\",\"entry\":",
-		    b64, c.key_id);
-		fwrite(row.entry, 1, row.entry_len, stdout);
-		printf(",\"checkpoint\":");
-		json_print_string(stdout, c.note);
-		trust_pin_json(stdout, &pin);
-		printf("}\n");
-	} else {
-		ledger_b64_hash(c.root, b64);
-		printf("entry %llu is in the tree of size %" PRIu64 " of log "
-		    "'%s'\n", seq, c.size, c.origin);
-		printf("root_hash:    %s (checkpoint signed by key %08x)\n",
-		    b64, c.key_id);
-		ledger_b64_hash(leaf, b64);
-		printf("leaf_hash:    %s\naudit_path:  ", b64);
-		for (i = 0; i < n; i++) {
-			ledger_b64_hash(proof[i], b64);
-			printf("%s %s\n", i ? "             " : "", b64);
-		}
-		if (n == 0)
-			printf(" (empty: the tree has one entry)\n");
-		printf("entry:        ");
-		fwrite(row.entry, 1, row.entry_len, stdout);
-		printf("\n");
-		trust_pin_text(stdout, &pin);
-	}
+	print_proof(cli, &c, seq, &row, proof, n, &pin);
 	status = finish(EXIT_YES);
 out:
 	trust_pin_release(&pin);

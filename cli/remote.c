@@ -227,6 +227,104 @@ rootcheck_leaf(void *ctx, struct ledger_verifier *v, uint64_t seq,
 		rootcheck_compare(rc, v, seq);
 }
 
+/* The log's size as the daemon reports it on /healthz (200, or 503 when
+ * it refuses writes: exactly when an auditor verifies).  -1 or an exit
+ * status. */
+static int
+remote_head(const struct cli *cli, uint64_t *ret)
+{
+	struct http_resp hr;
+	struct ledger_error herr;
+	json_t *doc, *n;
+	int st;
+
+	if (http_get(cli->url, "/healthz", cli->token, &hr, &herr) !=
+	    LEDGER_OK)
+		return fail("%s: %s", cli->url, herr.msg);
+	doc = (hr.status == 200 || hr.status == 503) ?
+	    json_loadb(hr.body, hr.len, 0, NULL) : NULL;
+	st = hr.status;
+	http_resp_release(&hr);
+	if (doc == NULL)
+		return fail("GET /healthz: HTTP status %d", st);
+	n = json_object_get(doc, "log_size");
+	if (!json_is_integer(n) || json_integer_value(n) < 0) {
+		json_decref(doc);
+		return fail("%s/healthz does not report the log size", cli->url);
+	}
+	*ret = (uint64_t)json_integer_value(n);
+	json_decref(doc);
+	return -1;
+}
+
+/* What a page of /v1/events holds, up to head, as verifier inputs (with
+ * each payload fetched unless skipped); *k counts the rows filled, *after
+ * the last seq seen.  -1 or an exit status. */
+static int
+page_inputs(const struct cli *cli, json_t *events, uint64_t head,
+    bool skip_payloads, struct ledger_row *rows, struct http_resp *pr,
+    struct ledger_verify_input *in, size_t *k, int64_t *after)
+{
+	struct ledger_error err;
+	char path[128];
+	json_t *item;
+	size_t i;
+	int st;
+
+	json_array_foreach(events, i, item) {
+		if (*k == PAGE)
+			break;
+		if ((st = item_row(item, &rows[*k])) >= 0)
+			return st;
+		if (rows[*k].e.seq >= head) {
+			ledger_row_release(&rows[*k]);
+			*after = (int64_t)head;
+			break;
+		}
+		*after = (int64_t)rows[*k].e.seq;
+		in[*k].seq = rows[*k].e.seq;
+		in[*k].entry = rows[*k].entry;
+		in[*k].entry_len = rows[*k].entry_len;
+		memcpy(in[*k].sig, rows[*k].sig, LEDGER_SIG_BYTES);
+		in[*k].skip_payload = skip_payloads;
+		if (!skip_payloads) {
+			snprintf(path, sizeof(path), "/v1/events/%" PRIu64
+			    "/payload", rows[*k].e.seq);
+			if (http_get(cli->url, path, cli->token, &pr[*k],
+			    &err) != LEDGER_OK) {
+				(*k)++;
+				return fail("%s: %s", cli->url, err.msg);
+			}
+			if (pr[*k].status == 200) {
+				in[*k].payload = (const uint8_t *)pr[*k].body;
+				in[*k].payload_len = pr[*k].len;
+			}
+		}
+		(*k)++;
+	}
+	return -1;
+}
+
+/* Checks against the checkpoint as the leaves come (rootcheck). */
+static void
+rootcheck_start(struct rootcheck *rc, struct ledger_verifier *v,
+    const struct tlog_checkpoint *cp, uint64_t head)
+{
+	memset(rc, 0, sizeof(*rc));
+	rc->cp = cp;
+	rc->done = cp == NULL;
+	ledger_merkle_frontier_init(&rc->f);
+	if (cp != NULL && cp->size > head) {
+		rc->done = true;
+		ledger_verifier_report(v, head, LEDGER_PROB_BAD_CHECKPOINT,
+		    "the log signed a checkpoint of size %" PRIu64 " but "
+		    "reports %" PRIu64 " entries", cp->size, head);
+	} else if (cp != NULL && cp->size == 0)
+		rootcheck_compare(rc, v, 0);
+	else if (cp != NULL)
+		ledger_verifier_on_leaf(v, rootcheck_leaf, rc);
+}
+
 int
 remote_verify(const struct cli *cli, const struct ledger_verify_opts *o,
     bool skip_payloads, const struct tlog_checkpoint *cp,
@@ -238,37 +336,15 @@ remote_verify(const struct cli *cli, const struct ledger_verify_opts *o,
 	struct ledger_row *rows = NULL;
 	struct http_resp *pr = NULL;
 	struct ledger_error err;
-	json_t *doc = NULL, *events, *item, *n;
+	json_t *doc = NULL, *events;
 	char path[128];
-	uint64_t head;
+	uint64_t head = 0;
 	int64_t after = -1;
-	size_t i, k = 0, j;
+	size_t k = 0, j;
 	int st;
 
-	/* A daemon that refuses writes (its log contradicts what it signed)
-	 * answers 503, with the size: exactly when an auditor verifies. */
-	{
-		struct http_resp hr;
-		struct ledger_error herr;
-
-		if (http_get(cli->url, "/healthz", cli->token, &hr, &herr) !=
-		    LEDGER_OK)
-			return fail("%s: %s", cli->url, herr.msg);
-		doc = (hr.status == 200 || hr.status == 503) ?
-		    json_loadb(hr.body, hr.len, 0, NULL) : NULL;
-		st = hr.status;
-		http_resp_release(&hr);
-		if (doc == NULL)
-			return fail("GET /healthz: HTTP status %d", st);
-	}
-	n = json_object_get(doc, "log_size");
-	if (!json_is_integer(n) || json_integer_value(n) < 0) {
-		json_decref(doc);
-		return fail("%s/healthz does not report the log size", cli->url);
-	}
-	head = (uint64_t)json_integer_value(n);
-	json_decref(doc);
-	doc = NULL;
+	if ((st = remote_head(cli, &head)) >= 0)
+		return st;
 	in = calloc(PAGE, sizeof(*in));
 	rows = calloc(PAGE, sizeof(*rows));
 	pr = calloc(PAGE, sizeof(*pr));
@@ -280,19 +356,7 @@ remote_verify(const struct cli *cli, const struct ledger_verify_opts *o,
 		st = fail("verify: %s", err.msg);
 		goto out;
 	}
-	memset(&rc, 0, sizeof(rc));
-	rc.cp = cp;
-	rc.done = cp == NULL;
-	ledger_merkle_frontier_init(&rc.f);
-	if (cp != NULL && cp->size > head) {
-		rc.done = true;
-		ledger_verifier_report(v, head, LEDGER_PROB_BAD_CHECKPOINT,
-		    "the log signed a checkpoint of size %" PRIu64 " but "
-		    "reports %" PRIu64 " entries", cp->size, head);
-	} else if (cp != NULL && cp->size == 0)
-		rootcheck_compare(&rc, v, 0);
-	else if (cp != NULL)
-		ledger_verifier_on_leaf(v, rootcheck_leaf, &rc);
+	rootcheck_start(&rc, v, cp, head);
 	while (after + 1 < (int64_t)head) {
 		if (after < 0)
 			snprintf(path, sizeof(path), "/v1/events?limit=%d", PAGE);
@@ -305,39 +369,9 @@ remote_verify(const struct cli *cli, const struct ledger_verify_opts *o,
 		if (!json_is_array(events) || json_array_size(events) == 0)
 			break;
 		k = 0;
-		json_array_foreach(events, i, item) {
-			if (k == PAGE)
-				break;
-			if ((st = item_row(item, &rows[k])) >= 0)
-				goto out;
-			if (rows[k].e.seq >= head) {
-				ledger_row_release(&rows[k]);
-				after = (int64_t)head;
-				break;
-			}
-			after = (int64_t)rows[k].e.seq;
-			in[k].seq = rows[k].e.seq;
-			in[k].entry = rows[k].entry;
-			in[k].entry_len = rows[k].entry_len;
-			memcpy(in[k].sig, rows[k].sig, LEDGER_SIG_BYTES);
-			in[k].skip_payload = skip_payloads;
-			if (!skip_payloads) {
-				snprintf(path, sizeof(path), "/v1/events/%"
-				    PRIu64 "/payload", rows[k].e.seq);
-				if (http_get(cli->url, path, cli->token, &pr[k],
-				    &err) != LEDGER_OK) {
-					k++;
-					st = fail("%s: %s", cli->url, err.msg);
-					goto out;
-				}
-				if (pr[k].status == 200) {
-					in[k].payload =
-					    (const uint8_t *)pr[k].body;
-					in[k].payload_len = pr[k].len;
-				}
-			}
-			k++;
-		}
+		if ((st = page_inputs(cli, events, head, skip_payloads, rows, pr,
+		    in, &k, &after)) >= 0)
+			goto out;
 		if (ledger_verifier_add(v, in, k, &err) != LEDGER_OK) {
 			st = fail("verify: %s", err.msg);
 			goto out;
