@@ -1,0 +1,465 @@
+/*
+ * test-backend.c - the storage interface (lib/backend.h), operation by
+ * operation, against the SQLite backend.  Written against the ops table
+ * only, so that a second backend (PostgreSQL, issue 14) can run the same
+ * checks by opening its own handle in open_backend().
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "ledger/entry.h"
+#include "ledger/store.h"
+#include "ledger/tree.h"
+#include "backend.h"
+#include "lookup.h"
+#include "sha256.h"
+#include "store-sqlite.h"
+#include "teststore.h"
+#include "testutil.h"
+
+static const char *data;
+static struct ledger_backend *be;
+static const struct ledger_backend_ops *ops;
+
+static void
+setup(void)
+{
+	ts_setup("backend.example/log");
+	data = ts_data();
+	ck_assert_int_eq(ledger_sqlite_open(data, 0, false, &be, NULL),
+	    LEDGER_OK);
+	ops = be->ops;
+}
+
+static void
+teardown(void)
+{
+	if (be != NULL)
+		ops->close(be);
+	be = NULL;
+	ts_teardown();
+}
+
+/* Entry seq of source "src", delivery "d<seq>", run "r<seq % 3>", payload
+ * "p<seq>", inserted with its lookup terms, in its own transaction. */
+static void
+put(uint64_t seq, int64_t time_ms)
+{
+	struct ledger_entry e;
+	struct ledger_be_insert in;
+	char terms[LEDGER_LOOKUP_TERMS], d[32], run[32], body[32];
+	uint8_t sig[LEDGER_SIG_BYTES];
+	uint8_t *z = NULL;
+	size_t zlen = 0;
+
+	memset(&e, 0, sizeof(e));
+	snprintf(d, sizeof(d), "d%llu", (unsigned long long)seq);
+	snprintf(run, sizeof(run), "r%llu", (unsigned long long)(seq % 3));
+	snprintf(body, sizeof(body), "p%llu", (unsigned long long)seq);
+	e.seq = seq;
+	e.time_ms = time_ms;
+	e.kind = LEDGER_KIND_BUILD;
+	e.key_id = 7;
+	e.source[LEDGER_SRC_NAME] = "src";
+	e.source[LEDGER_SRC_TYPE] = "generic";
+	e.source[LEDGER_SRC_DELIVERY] = d;
+	e.subject[LEDGER_SUBJ_RUN] = run;
+	e.payload_type = "text/plain";
+	e.payload_size = strlen(body);
+	ledger_sha256(body, strlen(body), e.payload_sha256);
+	memset(sig, (int)seq, sizeof(sig));
+	ck_assert_int_eq(ledger_payload_deflate(body, strlen(body), &z, &zlen,
+	    NULL), LEDGER_OK);
+	memset(&in, 0, sizeof(in));
+	in.e = &e;
+	in.entry = (const uint8_t *)body;
+	in.entry_len = strlen(body);
+	in.sig = sig;
+	ledger_lookup_terms(&e, terms, NULL, NULL);
+	in.terms = terms;
+	in.payload_z = z;
+	in.payload_zlen = zlen;
+	in.headers = seq == 0 ? "{\"x-test\":\"1\"}" : NULL;
+	ck_assert_int_eq(ops->begin_write(be, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->insert_entry(be, &in, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->commit(be, NULL), LEDGER_OK);
+	free(z);
+}
+
+static int
+count_row(void *ctx, const struct ledger_row *row)
+{
+	int *n = ctx;
+
+	ck_assert_str_eq(row->e.log, "backend.example/log");
+	(*n)++;
+	return 0;
+}
+
+START_TEST(test_backend_meta_head_and_caps)
+{
+	struct ledger_be_head h, back;
+	char *v = NULL;
+
+	ck_assert_str_eq(ops->name, "sqlite");
+	ck_assert_uint_eq(ops->caps(be) & (LEDGER_BE_LOOKUP_KEYS |
+	    LEDGER_BE_BODY_KEYS | LEDGER_BE_HEADERS | LEDGER_BE_INDEX_CHECK),
+	    LEDGER_BE_LOOKUP_KEYS | LEDGER_BE_BODY_KEYS | LEDGER_BE_HEADERS |
+	    LEDGER_BE_INDEX_CHECK);
+	ck_assert_int_eq(ops->meta_get(be, "origin", &v, NULL), LEDGER_OK);
+	ck_assert_str_eq(v, "backend.example/log");
+	free(v);
+	ck_assert_int_eq(ops->meta_get(be, "nothing", &v, NULL),
+	    LEDGER_EINVAL);
+	ck_assert_int_eq(ops->head_read(be, &h, NULL), LEDGER_OK);
+	ck_assert_uint_eq(h.size, 0);
+	memset(&h, 0, sizeof(h));
+	h.size = 3;
+	memset(h.last_leaf, 0xab, sizeof(h.last_leaf));
+	h.last_time_ms = 1234;
+	ck_assert_int_eq(ops->begin_write(be, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->head_write(be, &h, NULL), LEDGER_OK);
+	ops->rollback(be);
+	ck_assert_int_eq(ops->head_read(be, &back, NULL), LEDGER_OK);
+	ck_assert_uint_eq(back.size, 0);	/* rolled back */
+	ck_assert_int_eq(ops->begin_write(be, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->head_write(be, &h, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->commit(be, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->head_read(be, &back, NULL), LEDGER_OK);
+	ck_assert_uint_eq(back.size, 3);
+	ck_assert_int_eq(back.last_time_ms, 1234);
+	ck_assert_mem_eq(back.last_leaf, h.last_leaf, sizeof(h.last_leaf));
+	ops->rollback(be);		/* none open: a no-op */
+	ck_assert_int_eq(ops->check_alive(be, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->maintain(be, NULL), LEDGER_OK);
+}
+END_TEST
+
+START_TEST(test_backend_rows_payloads_and_lists)
+{
+	struct ledger_row row;
+	struct ledger_error err;
+	uint8_t *z;
+	size_t zlen;
+	char *hdr, term[LEDGER_LOOKUP_TERM], expr[64];
+	uint64_t end, seq;
+	int64_t t;
+	bool found;
+	int n, i;
+
+	for (i = 0; i < 9; i++)
+		put((uint64_t)i, 1000 + 10 * i);
+	ck_assert_int_eq(ops->get_row(be, 4, &row, NULL), LEDGER_OK);
+	ck_assert_uint_eq(row.e.seq, 4);
+	ck_assert_str_eq(row.e.source[LEDGER_SRC_DELIVERY], "d4");
+	ck_assert_str_eq(row.e.subject[LEDGER_SUBJ_RUN], "r1");
+	ck_assert_int_eq(row.e.kind, LEDGER_KIND_BUILD);
+	ck_assert_uint_eq(row.entry_len, 2);
+	ledger_row_release(&row);
+	ck_assert_int_eq(ops->get_row(be, 99, &row, &err), LEDGER_ENOTFOUND);
+	ck_assert_int_eq(ops->get_payload(be, 3, &z, &zlen, NULL), LEDGER_OK);
+	ck_assert_uint_gt(zlen, 0);
+	free(z);
+	ck_assert_int_eq(ops->get_payload(be, 99, &z, &zlen, NULL),
+	    LEDGER_ENOTFOUND);
+	ck_assert_int_eq(ops->get_headers(be, 0, &hdr, NULL), LEDGER_OK);
+	ck_assert_str_eq(hdr, "{\"x-test\":\"1\"}");
+	free(hdr);
+	ck_assert_int_eq(ops->get_headers(be, 1, &hdr, NULL),
+	    LEDGER_ENOTFOUND);
+
+	ck_assert_int_eq(ops->log_end(be, &end, NULL), LEDGER_OK);
+	ck_assert_uint_eq(end, 9);
+	ck_assert_int_eq(ops->seq_time(be, 5, &seq, &t, &found, NULL),
+	    LEDGER_OK);
+	ck_assert(found);
+	ck_assert_uint_eq(seq, 5);
+	ck_assert_int_eq(t, 1050);
+	ck_assert_int_eq(ops->seq_time(be, 9, &seq, &t, &found, NULL),
+	    LEDGER_OK);
+	ck_assert(!found);
+
+	/* all, a range, by one term, by an OR of two */
+	n = 0;
+	ck_assert_int_eq(ops->list(be, NULL, 0, UINT64_MAX, count_row, &n,
+	    NULL), LEDGER_OK);
+	ck_assert_int_eq(n, 9);
+	n = 0;
+	ck_assert_int_eq(ops->list(be, NULL, 2, 5, count_row, &n, NULL),
+	    LEDGER_OK);
+	ck_assert_int_eq(n, 3);
+	ledger_lookup_term(LEDGER_LOOKUP_RUN, ledger_lookup_key(
+	    LEDGER_LOOKUP_RUN, "r2", NULL), term);
+	n = 0;
+	ck_assert_int_eq(ops->list(be, term, 0, UINT64_MAX, count_row, &n,
+	    NULL), LEDGER_OK);
+	ck_assert_int_eq(n, 3);		/* 2, 5, 8 */
+	snprintf(expr, sizeof(expr), "(%s OR ", term);
+	ledger_lookup_term(LEDGER_LOOKUP_RUN, ledger_lookup_key(
+	    LEDGER_LOOKUP_RUN, "r0", NULL), term);
+	strcat(expr, term);
+	strcat(expr, ")");
+	n = 0;
+	ck_assert_int_eq(ops->list(be, expr, 3, 9, count_row, &n, NULL),
+	    LEDGER_OK);
+	ck_assert_int_eq(n, 4);		/* 3, 5, 6, 8 */
+}
+END_TEST
+
+static int
+stop_at_first(void *ctx, const struct ledger_row *row)
+{
+	uint64_t *seq = ctx;
+
+	*seq = row->e.seq;
+	return 1;
+}
+
+static int
+count_term(void *ctx, const char *term, size_t len)
+{
+	int *n = ctx;
+
+	ck_assert_uint_eq(len, LEDGER_LOOKUP_TERM - 1);
+	ck_assert_int_eq(term[0], 'd');
+	(*n)++;
+	return 0;
+}
+
+START_TEST(test_backend_finds_deliveries_and_bodies)
+{
+	struct ledger_row row;
+	struct ledger_entry e;
+	uint64_t keys[LEDGER_LOOKUP_COUNT], seq = 99;
+	int present[LEDGER_LOOKUP_COUNT], n = 0, i;
+	char term[LEDGER_LOOKUP_TERM];
+	bool found;
+
+	for (i = 0; i < 5; i++)
+		put((uint64_t)i, 1000);
+	ledger_lookup_term(LEDGER_LOOKUP_DELIVERY, ledger_lookup_key(
+	    LEDGER_LOOKUP_DELIVERY, "src", "d3"), term);
+	ck_assert_int_eq(ops->find_delivery(be, "src", "d3", term, &row,
+	    &found, NULL), LEDGER_OK);
+	ck_assert(found);
+	ck_assert_uint_eq(row.e.seq, 3);
+	ledger_row_release(&row);
+	/* the term finds candidates; the columns decide */
+	ck_assert_int_eq(ops->find_delivery(be, "other", "d3", term, &row,
+	    &found, NULL), LEDGER_OK);
+	ck_assert(!found);
+	ck_assert_int_eq(ops->get_row(be, 2, &row, NULL), LEDGER_OK);
+	e = row.e;
+	ledger_lookup_terms(&e, NULL, keys, present);
+	ledger_lookup_term(LEDGER_LOOKUP_BODY, keys[LEDGER_LOOKUP_BODY],
+	    term);
+	ck_assert_int_eq(ops->find_body(be, "src", e.payload_sha256, term,
+	    stop_at_first, &seq, NULL), LEDGER_OK);
+	ck_assert_uint_eq(seq, 2);
+	ledger_row_release(&row);
+	ck_assert_int_eq(ops->scan_terms(be, "d", "e", count_term, &n, NULL),
+	    LEDGER_OK);
+	ck_assert_int_eq(n, 5);
+}
+END_TEST
+
+START_TEST(test_backend_tree_and_checkpoints)
+{
+	struct ledger_signed_checkpoint cp, got;
+	uint8_t h[LEDGER_HASH_BYTES], out[2][LEDGER_HASH_BYTES];
+	uint64_t idx[2] = { 0, 1 };
+	struct ledger_error err;
+
+	memset(h, 0x11, sizeof(h));
+	ck_assert_int_eq(ops->begin_write(be, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->insert_tree(be, 0, h, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->commit(be, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->read_hashes(be, idx, 1, out, NULL), LEDGER_OK);
+	ck_assert_mem_eq(out[0], h, sizeof(h));
+	ck_assert_int_eq(ops->read_hashes(be, idx, 2, out, &err),
+	    LEDGER_ECHAIN);
+
+	ck_assert_int_eq(ops->checkpoint_get(be, true, 0, &got, &err),
+	    LEDGER_ENOTFOUND);
+	memset(&cp, 0, sizeof(cp));
+	cp.size = 1;
+	memcpy(cp.root, h, sizeof(h));
+	cp.time_ms = 5;
+	cp.note = "note one\n";
+	cp.note_len = strlen(cp.note);
+	ck_assert_int_eq(ops->begin_write(be, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->checkpoint_insert(be, &cp, NULL), LEDGER_OK);
+	cp.size = 4;
+	cp.note = "note four\n";
+	cp.note_len = strlen(cp.note);
+	ck_assert_int_eq(ops->checkpoint_insert(be, &cp, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->commit(be, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->checkpoint_get(be, true, 0, &got, NULL),
+	    LEDGER_OK);
+	ck_assert_uint_eq(got.size, 4);
+	ck_assert_str_eq(got.note, "note four\n");
+	ledger_signed_checkpoint_release(&got);
+	ck_assert_int_eq(ops->checkpoint_get(be, false, 1, &got, NULL),
+	    LEDGER_OK);
+	ck_assert_str_eq(got.note, "note one\n");
+	ledger_signed_checkpoint_release(&got);
+	ck_assert_int_eq(ops->checkpoint_get(be, false, 2, &got, NULL),
+	    LEDGER_ENOTFOUND);
+}
+END_TEST
+
+static int
+token_seen(void *ctx, int64_t id, const char *scope, const uint8_t *hash,
+    size_t hash_len, const char *label, int64_t created_ms,
+    int64_t revoked_ms)
+{
+	int *n = ctx;
+
+	(void)hash;
+	(void)created_ms;
+	ck_assert_str_eq(scope, id == 1 ? "read" : "write");
+	ck_assert_uint_eq(hash_len, 32);
+	ck_assert_str_eq(label, "lab");
+	ck_assert_int_eq(revoked_ms != 0, id == 1);
+	(*n)++;
+	return 0;
+}
+
+START_TEST(test_backend_tokens)
+{
+	uint8_t hash[32] = { 1 };
+	int64_t id1, id2, live_n;
+	bool live, changed;
+	int n = 0;
+
+	ck_assert_int_eq(ops->token_insert(be, "read", hash, "lab", 10, &id1,
+	    NULL), LEDGER_OK);
+	hash[0] = 2;
+	ck_assert_int_eq(ops->token_insert(be, "write", hash, "lab", 11, &id2,
+	    NULL), LEDGER_OK);
+	ck_assert_int_eq(id1, 1);
+	ck_assert_int_eq(ops->token_live(be, id1, &live, NULL), LEDGER_OK);
+	ck_assert(live);
+	ck_assert_int_eq(ops->token_revoke(be, id1, 20, &changed, NULL),
+	    LEDGER_OK);
+	ck_assert(changed);
+	ck_assert_int_eq(ops->token_revoke(be, id1, 21, &changed, NULL),
+	    LEDGER_OK);
+	ck_assert(!changed);		/* already revoked */
+	ck_assert_int_eq(ops->token_live(be, id1, &live, NULL), LEDGER_OK);
+	ck_assert(!live);
+	ck_assert_int_eq(ops->token_live(be, 77, &live, NULL), LEDGER_OK);
+	ck_assert(!live);
+	ck_assert_int_eq(ops->token_count(be, &live_n, NULL), LEDGER_OK);
+	ck_assert_int_eq(live_n, 1);
+	ck_assert_int_eq(ops->token_scan(be, token_seen, &n, NULL),
+	    LEDGER_OK);
+	ck_assert_int_eq(n, 2);
+}
+END_TEST
+
+START_TEST(test_backend_verify_cursors)
+{
+	struct ledger_be_cursor *c;
+	struct ledger_be_checkpoint cp;
+	struct ledger_signed_checkpoint sc;
+	struct ledger_row row;
+	uint8_t h[LEDGER_HASH_BYTES], *z;
+	size_t zlen, len;
+	uint64_t id, seq;
+	const char *term;
+	bool end, bad;
+	int n = 0, terms = 0;
+
+	put(0, 1);
+	put(1, 2);
+	memset(h, 3, sizeof(h));
+	memset(&sc, 0, sizeof(sc));
+	sc.size = 2;
+	sc.note = "n\n";
+	sc.note_len = 2;
+	ck_assert_int_eq(ops->begin_write(be, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->insert_tree(be, 0, h, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->checkpoint_insert(be, &sc, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->commit(be, NULL), LEDGER_OK);
+
+	ck_assert_int_eq(ops->begin_read(be, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->open_rows(be, &c, NULL), LEDGER_OK);
+	for (;;) {
+		ck_assert_int_eq(ops->next_row(c, &row, &z, &zlen, &end, NULL),
+		    LEDGER_OK);
+		if (end)
+			break;
+		ck_assert_uint_eq(row.e.seq, (uint64_t)n);
+		ck_assert_ptr_nonnull(z);
+		ledger_row_release(&row);
+		free(z);
+		n++;
+	}
+	ck_assert_int_eq(n, 2);
+	ops->close_cursor(c);
+	ck_assert_int_eq(ops->open_tree(be, &c, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->next_tree(c, &id, h, &bad, &end, NULL),
+	    LEDGER_OK);
+	ck_assert(!end && !bad && id == 0);
+	ck_assert_int_eq(ops->next_tree(c, &id, h, &bad, &end, NULL),
+	    LEDGER_OK);
+	ck_assert(end);
+	ops->close_cursor(c);
+	ck_assert_int_eq(ops->open_checkpoints(be, &c, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->next_checkpoint(c, &cp, &end, NULL), LEDGER_OK);
+	ck_assert(!end);
+	ck_assert_uint_eq(cp.size, 2);
+	ck_assert_uint_eq(cp.note_len, 2);
+	ops->close_cursor(c);
+	ck_assert_int_eq(ops->open_terms(be, &c, NULL), LEDGER_OK);
+	for (;;) {
+		ck_assert_int_eq(ops->next_term(c, &term, &len, &seq, &end,
+		    NULL), LEDGER_OK);
+		if (end)
+			break;
+		ck_assert_uint_lt(seq, 2);
+		terms++;
+	}
+	ops->close_cursor(c);
+	ops->close_cursor(NULL);
+	ops->rollback(be);
+	/* delivery, kind, source, run and body: five terms an entry */
+	ck_assert_int_eq(terms, 10);
+}
+END_TEST
+
+/* The storage deleted under an open handle: check_alive says so. */
+START_TEST(test_backend_notices_a_deleted_database)
+{
+	char path[4400];
+	struct ledger_error err;
+
+	snprintf(path, sizeof(path), "%s/%s", data, LEDGER_DB_FILE);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(ops->check_alive(be, &err), LEDGER_EIO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "removed while open"));
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("backend");
+	TCase *tc = tcase_create("sqlite");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_backend_meta_head_and_caps);
+	tcase_add_test(tc, test_backend_rows_payloads_and_lists);
+	tcase_add_test(tc, test_backend_finds_deliveries_and_bodies);
+	tcase_add_test(tc, test_backend_tree_and_checkpoints);
+	tcase_add_test(tc, test_backend_tokens);
+	tcase_add_test(tc, test_backend_verify_cursors);
+	tcase_add_test(tc, test_backend_notices_a_deleted_database);
+	suite_add_tcase(s, tc);
+	return tu_run_suite(s);
+}
