@@ -60,7 +60,6 @@ tlog_checkpoint_check(const char *note, size_t len,
     const struct ledger_vkey *keys, size_t nkeys,
     struct tlog_checkpoint *ret, struct ledger_error *err)
 {
-	struct ledger_note_key *known = NULL;
 	struct ledger_checkpoint cp;
 	enum ledger_status st;
 	bool *ok = NULL, signer = false;
@@ -69,18 +68,11 @@ tlog_checkpoint_check(const char *note, size_t len,
 	memset(ret, 0, sizeof(*ret));
 	if (note == NULL || keys == NULL || nkeys == 0)
 		return ledger_errorf(err, LEDGER_EINVAL, "no verifier key");
-	if ((known = calloc(nkeys, sizeof(*known))) == NULL ||
-	    (ok = calloc(nkeys, sizeof(*ok))) == NULL) {
+	if ((ok = calloc(nkeys, sizeof(*ok))) == NULL) {
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < nkeys; i++) {
-		snprintf(known[i].name, sizeof(known[i].name), "%s",
-		    keys[i].name);
-		known[i].id = keys[i].id;
-		memcpy(known[i].pub, keys[i].pub, sizeof(known[i].pub));
-	}
-	if ((st = ledger_checkpoint_open(note, len, known, nkeys, &cp, ok,
+	if ((st = ledger_checkpoint_open(note, len, keys, nkeys, &cp, ok,
 	    err)) != LEDGER_OK)
 		goto out;
 	/* The key that vouches for a checkpoint is the one named like its
@@ -117,7 +109,6 @@ tlog_checkpoint_check(const char *note, size_t len,
 	ret->note[len] = '\0';
 	ret->note_len = len;
 out:
-	free(known);
 	free(ok);
 	return st;
 }

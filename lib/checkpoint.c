@@ -186,7 +186,7 @@ ledger_checkpoint_parse(const char *text, size_t len,
 
 enum ledger_status
 ledger_checkpoint_open(const char *msg, size_t len,
-    const struct ledger_note_key *known, size_t nknown,
+    const struct ledger_vkey *known, size_t nknown,
     struct ledger_checkpoint *ret, bool *ret_verified,
     struct ledger_error *err)
 {

@@ -29,29 +29,10 @@ struct ledger_key {
 	uint8_t *sk;		/* sodium_malloc'd, crypto_sign_SECRETKEYBYTES */
 };
 
-static void
-to_vkey(const struct ledger_note_key *nk, struct ledger_vkey *vk)
-{
-	memset(vk, 0, sizeof(*vk));
-	snprintf(vk->name, sizeof(vk->name), "%s", nk->name);
-	vk->id = nk->id;
-	memcpy(vk->pub, nk->pub, sizeof(vk->pub));
-}
-
-static void
-to_note_key(const struct ledger_vkey *vk, struct ledger_note_key *nk)
-{
-	memset(nk, 0, sizeof(*nk));
-	snprintf(nk->name, sizeof(nk->name), "%s", vk->name);
-	nk->id = vk->id;
-	memcpy(nk->pub, vk->pub, sizeof(nk->pub));
-}
-
 enum ledger_status
 ledger_vkey_parse(const char *line, struct ledger_vkey *ret,
     struct ledger_error *err)
 {
-	struct ledger_note_key nk;
 	enum ledger_status st;
 	size_t n;
 
@@ -61,25 +42,20 @@ ledger_vkey_parse(const char *line, struct ledger_vkey *ret,
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' ||
 	    line[n - 1] == ' ' || line[n - 1] == '\t'))
 		n--;
-	st = ledger_note_vkey_parse(line, n, &nk, err);
+	st = ledger_note_vkey_parse(line, n, ret, err);
 	if (st == LEDGER_ECRYPTO)
 		st = LEDGER_EINVAL;	/* a key id that does not match */
-	if (st != LEDGER_OK)
-		return st;
-	to_vkey(&nk, ret);
-	return LEDGER_OK;
+	return st;
 }
 
 enum ledger_status
 ledger_vkey_format(const struct ledger_vkey *vk, char **ret,
     struct ledger_error *err)
 {
-	struct ledger_note_key nk;
 	char line[LEDGER_NOTE_VKEY_SIZE];
 	enum ledger_status st;
 
-	to_note_key(vk, &nk);
-	if ((st = ledger_note_vkey_format(&nk, line, err)) != LEDGER_OK)
+	if ((st = ledger_note_vkey_format(vk, line, err)) != LEDGER_OK)
 		return st;
 	return ledger_strdup(line, ret, err);
 }
@@ -143,7 +119,7 @@ enum ledger_status
 ledger_key_generate(const char *key_path, const char *pub_path,
     const char *name, struct ledger_error *err)
 {
-	struct ledger_note_key nk;
+	struct ledger_vkey nk;
 	uint8_t *sk = NULL;
 	char *skline = NULL, vkline[LEDGER_NOTE_VKEY_SIZE + 1];
 	enum ledger_status st;
@@ -189,7 +165,6 @@ ledger_key_load(const char *key_path, struct ledger_key **ret,
     struct ledger_error *err)
 {
 	struct ledger_key *k = NULL;
-	struct ledger_note_key nk;
 	struct ledger_error perr;
 	enum ledger_status st;
 	char *buf = NULL;
@@ -241,13 +216,13 @@ ledger_key_load(const char *key_path, struct ledger_key **ret,
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (ledger_note_skey_parse(buf, len, &nk, k->sk, &perr) != LEDGER_OK) {
+	if (ledger_note_skey_parse(buf, len, &k->vk, k->sk, &perr) !=
+	    LEDGER_OK) {
 		st = ledger_errorf(err, LEDGER_EINVAL,
 		    "key '%s' is not a valid PRIVATE+KEY line: %s", key_path,
 		    perr.msg);
 		goto out;
 	}
-	to_vkey(&nk, &k->vk);
 	*ret = k;
 	k = NULL;
 	st = LEDGER_OK;
@@ -292,8 +267,5 @@ enum ledger_status
 ledger_key_sign_note(const struct ledger_key *k, const char *text, size_t len,
     struct ledger_buf *out, struct ledger_error *err)
 {
-	struct ledger_note_key nk;
-
-	to_note_key(&k->vk, &nk);
-	return ledger_note_sign(text, len, &nk, k->sk, out, err);
+	return ledger_note_sign(text, len, &k->vk, k->sk, out, err);
 }

@@ -266,7 +266,7 @@ split_key(const char *s, size_t len, const char *what, const char **name,
 
 enum ledger_status
 ledger_note_vkey_parse(const char *vkey, size_t len,
-    struct ledger_note_key *ret_key, struct ledger_error *err)
+    struct ledger_vkey *ret_key, struct ledger_error *err)
 {
 	const char *name;
 	size_t name_len;
@@ -300,7 +300,7 @@ ledger_note_vkey_parse(const char *vkey, size_t len,
 
 enum ledger_status
 ledger_note_skey_parse(const char *skey, size_t len,
-    struct ledger_note_key *ret_key, uint8_t ret_sk[LEDGER_NOTE_SECRET_BYTES],
+    struct ledger_vkey *ret_key, uint8_t ret_sk[LEDGER_NOTE_SECRET_BYTES],
     struct ledger_error *err)
 {
 	const char *name;
@@ -356,7 +356,7 @@ out:
 
 /* Check *key: a good name and the right ID.  Sets *name_len. */
 static enum ledger_status
-key_check(const struct ledger_note_key *key, size_t *name_len,
+key_check(const struct ledger_vkey *key, size_t *name_len,
     struct ledger_error *err)
 {
 	const char *why;
@@ -391,7 +391,7 @@ sk_matches(const uint8_t sk[64], const uint8_t pub[32])
 
 enum ledger_status
 ledger_note_key_from_seed(const char *name,
-    const uint8_t seed[LEDGER_NOTE_SEED_BYTES], struct ledger_note_key *ret_key,
+    const uint8_t seed[LEDGER_NOTE_SEED_BYTES], struct ledger_vkey *ret_key,
     uint8_t ret_sk[LEDGER_NOTE_SECRET_BYTES], struct ledger_error *err)
 {
 	enum ledger_status rc;
@@ -423,7 +423,7 @@ ledger_note_key_from_seed(const char *name,
 }
 
 enum ledger_status
-ledger_note_key_generate(const char *name, struct ledger_note_key *ret_key,
+ledger_note_key_generate(const char *name, struct ledger_vkey *ret_key,
     uint8_t ret_sk[LEDGER_NOTE_SECRET_BYTES], struct ledger_error *err)
 {
 	uint8_t seed[LEDGER_NOTE_SEED_BYTES];
@@ -451,7 +451,7 @@ key_b64(const uint8_t key[32], char out[KEY_B64_LEN + 1])
 }
 
 enum ledger_status
-ledger_note_vkey_format(const struct ledger_note_key *key,
+ledger_note_vkey_format(const struct ledger_vkey *key,
     char out[LEDGER_NOTE_VKEY_SIZE], struct ledger_error *err)
 {
 	char b64[KEY_B64_LEN + 1];
@@ -471,7 +471,7 @@ ledger_note_vkey_format(const struct ledger_note_key *key,
 }
 
 enum ledger_status
-ledger_note_skey_format(const struct ledger_note_key *key,
+ledger_note_skey_format(const struct ledger_vkey *key,
     const uint8_t sk[LEDGER_NOTE_SECRET_BYTES], char out[LEDGER_NOTE_SKEY_SIZE],
     struct ledger_error *err)
 {
@@ -535,7 +535,7 @@ ledger_note_text_check(const char *text, size_t len, struct ledger_error *err)
 
 enum ledger_status
 ledger_note_sign(const char *text, size_t len,
-    const struct ledger_note_key *key,
+    const struct ledger_vkey *key,
     const uint8_t sk[LEDGER_NOTE_SECRET_BYTES], struct ledger_buf *out,
     struct ledger_error *err)
 {
@@ -592,7 +592,7 @@ ledger_note_sign(const char *text, size_t len,
 
 /* Two known keys with one name and ID must be the same key. */
 static enum ledger_status
-known_keys_check(const struct ledger_note_key *known, size_t nknown,
+known_keys_check(const struct ledger_vkey *known, size_t nknown,
     struct ledger_error *err)
 {
 	size_t i, k;
@@ -680,7 +680,7 @@ parse_sig_line(const char *line, size_t line_len, size_t off,
  * one.  A signature that does not verify is an error. */
 static enum ledger_status
 verify_sig_line(const char *msg, size_t text_len, const struct sig_line *sl,
-    const struct ledger_note_key *known, size_t nknown, bool *ret_verified,
+    const struct ledger_vkey *known, size_t nknown, bool *ret_verified,
     bool *matched, struct ledger_error *err)
 {
 	uint32_t id = be32(sl->raw);
@@ -707,7 +707,7 @@ verify_sig_line(const char *msg, size_t text_len, const struct sig_line *sl,
 
 enum ledger_status
 ledger_note_open(const char *msg, size_t len,
-    const struct ledger_note_key *known, size_t nknown, size_t *ret_text_len,
+    const struct ledger_vkey *known, size_t nknown, size_t *ret_text_len,
     bool *ret_verified, struct ledger_error *err)
 {
 	const char *p, *end, *nl;

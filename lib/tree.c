@@ -130,16 +130,11 @@ ledger_checkpoint_verify(const char *note, size_t len,
     const struct ledger_vkey *vk, uint64_t *ret_size,
     uint8_t ret_root[LEDGER_HASH_BYTES], struct ledger_error *err)
 {
-	struct ledger_note_key nk;
 	struct ledger_checkpoint cp;
 	enum ledger_status st;
 	bool ok = false;
 
-	memset(&nk, 0, sizeof(nk));
-	snprintf(nk.name, sizeof(nk.name), "%s", vk->name);
-	nk.id = vk->id;
-	memcpy(nk.pub, vk->pub, sizeof(nk.pub));
-	st = ledger_checkpoint_open(note, len, &nk, 1, &cp, &ok, err);
+	st = ledger_checkpoint_open(note, len, vk, 1, &cp, &ok, err);
 	if (st != LEDGER_OK)
 		return st;
 	if (!ok)

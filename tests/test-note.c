@@ -74,7 +74,7 @@ unb64(const char *s, size_t slen, uint8_t *out, size_t max)
 }
 
 static void
-vkey(const char *s, struct ledger_note_key *key)
+vkey(const char *s, struct ledger_vkey *key)
 {
 	struct ledger_error err;
 
@@ -83,7 +83,7 @@ vkey(const char *s, struct ledger_note_key *key)
 }
 
 static void
-skey(const char *s, struct ledger_note_key *key, uint8_t sk[64])
+skey(const char *s, struct ledger_vkey *key, uint8_t sk[64])
 {
 	struct ledger_error err;
 
@@ -114,7 +114,7 @@ xstrdup(const char *s)
 }
 
 static enum ledger_status
-open_note(const char *msg, size_t len, const struct ledger_note_key *known,
+open_note(const char *msg, size_t len, const struct ledger_vkey *known,
     size_t nknown, struct ledger_error *err)
 {
 	bool ok[8];
@@ -135,7 +135,7 @@ START_TEST(test_note_key_ids_recomputed)
 	json_t *rekor = load_json("checkpoint/sigstore_rekor_real_entries.json");
 	json_t *sigsum = load_json("checkpoint/sigsum_go_checkpoint.json");
 	json_t *v, *keys, *r2, *der;
-	struct ledger_note_key k, k2;
+	struct ledger_vkey k, k2;
 	struct ledger_error err;
 	char hex[LEDGER_NOTE_KEY_ID_HEX_SIZE], out[LEDGER_NOTE_VKEY_SIZE];
 	char origin[128];
@@ -222,7 +222,7 @@ START_TEST(test_note_bad_vkeys_from_go_rejected)
 	json_t *j = load_json("signed-note/x_mod_sumdb_note.json");
 	json_t *bad = json_object_get(j, "bad_vkeys_must_be_rejected");
 	const char *s = json_string_value(json_array_get(bad, (size_t)_i));
-	struct ledger_note_key k;
+	struct ledger_vkey k;
 	struct ledger_error err;
 	enum ledger_status rc;
 
@@ -288,7 +288,7 @@ static const struct {
 
 START_TEST(test_note_vkey_parse_rejects)
 {
-	struct ledger_note_key k;
+	struct ledger_vkey k;
 	struct ledger_error err;
 	const char *s = bad_vkeys[_i].vkey;
 
@@ -305,7 +305,7 @@ END_TEST
 
 START_TEST(test_note_vkey_parse_accepts_go_forms)
 {
-	struct ledger_note_key k, k2;
+	struct ledger_vkey k, k2;
 	struct ledger_error err;
 	char out[LEDGER_NOTE_VKEY_SIZE];
 	static const char upper[] = "PeterNeumann+C74F20A3+" PETER_B64;
@@ -339,7 +339,7 @@ START_TEST(test_note_skey_parse_derives_keypair)
 {
 	json_t *tess = load_json("checkpoint/tessera_testdata_log.json");
 	const char *pairs[2][2];
-	struct ledger_note_key k, v;
+	struct ledger_vkey k, v;
 	struct ledger_error err;
 	uint8_t sk[64], sk2[64];
 	char out[LEDGER_NOTE_SKEY_SIZE];
@@ -403,7 +403,7 @@ static const struct {
 
 START_TEST(test_note_skey_parse_rejects)
 {
-	struct ledger_note_key k;
+	struct ledger_vkey k;
 	struct ledger_error err;
 	uint8_t sk[64], zero[64] = { 0 };
 	const char *s = bad_skeys[_i].skey;
@@ -437,7 +437,7 @@ static const struct {
 
 START_TEST(test_note_ed25519_rfc8032_kat)
 {
-	struct ledger_note_key k;
+	struct ledger_vkey k;
 	struct ledger_error err;
 	uint8_t seed[32], pub[32], sk[64], msg[8], sig[64], want[64];
 	size_t mlen;
@@ -468,7 +468,7 @@ START_TEST(test_note_x_mod_vectors)
 	json_t *j = load_json("signed-note/x_mod_sumdb_note.json");
 	json_t *v = json_array_get(json_object_get(j, "vectors"), (size_t)_i);
 	json_t *vks;
-	struct ledger_note_key known[4];
+	struct ledger_vkey known[4];
 	struct ledger_error err;
 	const char *msg, *expect;
 	enum ledger_status rc, want;
@@ -516,7 +516,7 @@ START_TEST(test_note_peter_signature_reproduced)
 	json_t *v = json_array_get(json_object_get(j, "vectors"), 0);
 	const char *text = get_str(j, "note_text");
 	struct ledger_buf out = LEDGER_BUF_INIT;
-	struct ledger_note_key k;
+	struct ledger_vkey k;
 	struct ledger_error err;
 	uint8_t sk[64];
 
@@ -536,7 +536,7 @@ START_TEST(test_note_c2sp_examples)
 {
 	json_t *j = load_json("signed-note/c2sp_signed_note.json");
 	json_t *v = json_object_get(j, "vectors");
-	struct ledger_note_key k, other;
+	struct ledger_vkey k, other;
 	struct ledger_error err;
 	const char *msg;
 	size_t tl;
@@ -573,7 +573,7 @@ START_TEST(test_checkpoint_tessera_resigned_byte_for_byte)
 	    (size_t)_i);
 	struct ledger_buf out = LEDGER_BUF_INIT, re = LEDGER_BUF_INIT;
 	struct ledger_checkpoint c;
-	struct ledger_note_key k, v;
+	struct ledger_vkey k, v;
 	struct ledger_error err;
 	const char *note;
 	uint8_t sk[64], root[H];
@@ -618,7 +618,7 @@ START_TEST(test_checkpoint_sigsum_verifies)
 	const char *note = get_str(j, "checkpoint");
 	struct ledger_buf out = LEDGER_BUF_INIT;
 	struct ledger_checkpoint c;
-	struct ledger_note_key v, k;
+	struct ledger_vkey v, k;
 	struct ledger_error err;
 	uint8_t root[H], seed[32], sk[64];
 	bool ok;
@@ -652,7 +652,7 @@ START_TEST(test_checkpoint_rekor_v2_verifies)
 	json_t *r2 = json_object_get(j, "rekor_v2");
 	json_t *e = json_array_get(json_object_get(r2, "entries"), (size_t)_i);
 	struct ledger_checkpoint c;
-	struct ledger_note_key v;
+	struct ledger_vkey v;
 	struct ledger_error err;
 	const char *note;
 	uint8_t root[H];
@@ -680,7 +680,7 @@ START_TEST(test_checkpoint_unverifiable_examples_parse)
 	json_t *fx = load_json("checkpoint/c2sp_format_examples.json");
 	json_t *r1 = json_object_get(rk, "rekor_v1");
 	struct ledger_checkpoint c;
-	struct ledger_note_key v;
+	struct ledger_vkey v;
 	struct ledger_error err;
 	const char *note;
 
@@ -756,7 +756,7 @@ START_TEST(test_note_signature_forgery_rejected)
 {
 	json_t *j = load_json("checkpoint/tessera_testdata_log.json");
 	json_t *x = load_json("signed-note/x_mod_sumdb_note.json");
-	struct ledger_note_key k;
+	struct ledger_vkey k;
 	struct ledger_error err;
 	const char *orig;
 	char *msg;
@@ -837,7 +837,7 @@ START_TEST(test_checkpoint_size_and_root_forgery_rejected)
 	const char *orig = get_str(json_array_get(json_object_get(j,
 	    "checkpoints"), (size_t)_i), "checkpoint");
 	struct ledger_checkpoint c;
-	struct ledger_note_key k;
+	struct ledger_vkey k;
 	struct ledger_error err;
 	char *msg, *size_line, *root_line, b64[64];
 	size_t len, i, bit, nsize;
@@ -931,7 +931,7 @@ static const char *const malformed_notes[] = {
 
 START_TEST(test_note_open_rejects_malformed)
 {
-	struct ledger_note_key k[2];
+	struct ledger_vkey k[2];
 	struct ledger_error err;
 	const char *m = malformed_notes[_i];
 	bool ok[2] = { true, true };
@@ -953,7 +953,7 @@ END_TEST
 START_TEST(test_note_open_rejects_nul)
 {
 	static const char m[] = "If you\0think\n\n" PETER_LINE;
-	struct ledger_note_key k;
+	struct ledger_vkey k;
 	struct ledger_error err;
 
 	vkey(PETER_VKEY, &k);
@@ -981,7 +981,7 @@ repeat_sig(int n)
 
 START_TEST(test_note_open_signature_limit)
 {
-	struct ledger_note_key k;
+	struct ledger_vkey k;
 	struct ledger_error err;
 	char *m;
 
@@ -1003,7 +1003,7 @@ END_TEST
 
 START_TEST(test_note_open_rejects_oversize)
 {
-	struct ledger_note_key k;
+	struct ledger_vkey k;
 	struct ledger_error err;
 	size_t n = LEDGER_NOTE_MAX_BYTES + 1, tl = strlen(PETER_LINE);
 	char *m = malloc(n);
@@ -1025,7 +1025,7 @@ END_TEST
  * the whole note. */
 START_TEST(test_note_open_signature_rules)
 {
-	struct ledger_note_key k[3];
+	struct ledger_vkey k[3];
 	struct ledger_error err;
 	uint8_t raw[68];
 	char b64[100], *m;
@@ -1124,7 +1124,7 @@ static const struct {
 START_TEST(test_note_sign_rejects_bad_text)
 {
 	struct ledger_buf out = LEDGER_BUF_INIT;
-	struct ledger_note_key k;
+	struct ledger_vkey k;
 	struct ledger_error err;
 	uint8_t sk[64];
 	size_t len = bad_texts[_i].len ? bad_texts[_i].len :
@@ -1148,7 +1148,7 @@ END_TEST
 START_TEST(test_note_sign_rejects_bad_keys)
 {
 	struct ledger_buf out = LEDGER_BUF_INIT;
-	struct ledger_note_key k, e;
+	struct ledger_vkey k, e;
 	struct ledger_error err;
 	uint8_t sk[64], esk[64];
 	char *big;
@@ -1206,7 +1206,7 @@ END_TEST
 START_TEST(test_note_generated_key_round_trip)
 {
 	struct ledger_buf out = LEDGER_BUF_INIT;
-	struct ledger_note_key k, k2, v;
+	struct ledger_vkey k, k2, v;
 	struct ledger_error err;
 	uint8_t sk[64], sk2[64];
 	char vk[LEDGER_NOTE_VKEY_SIZE], sks[LEDGER_NOTE_SKEY_SIZE];
@@ -1250,7 +1250,7 @@ END_TEST
 
 START_TEST(test_note_key_functions_reject_bad_arguments)
 {
-	struct ledger_note_key k;
+	struct ledger_vkey k;
 	struct ledger_error err;
 	uint8_t sk[64], seed[32] = { 1 }, zero[64] = { 0 };
 	char vk[LEDGER_NOTE_VKEY_SIZE], sks[LEDGER_NOTE_SKEY_SIZE];
@@ -1376,7 +1376,7 @@ START_TEST(test_checkpoint_format_and_parse_round_trip)
 	static const char ext[] = "extension one\n\xe2\x80\x94 two\n";
 	struct ledger_buf out = LEDGER_BUF_INIT, out2 = LEDGER_BUF_INIT;
 	struct ledger_checkpoint c, p;
-	struct ledger_note_key k, v;
+	struct ledger_vkey k, v;
 	struct ledger_error err;
 	uint8_t sk[64], seed[32];
 	uint64_t sizes[] = { 0, 1, 9, 10, 123456789012ULL, INT64_MAX };

@@ -18,23 +18,19 @@
 
 #include "ledger/entry.h"
 #include "ledger/error.h"
+#include "ledger/note.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define LEDGER_PUBKEY_BYTES 32
-#define LEDGER_KEYNAME_MAX 256
+#define LEDGER_PUBKEY_BYTES LEDGER_NOTE_PUBLIC_BYTES
+#define LEDGER_KEYNAME_MAX (LEDGER_NOTE_NAME_MAX + 1)
 
 /* A secret signing key; its secret half is kept in sodium_malloc memory. */
 struct ledger_key;
 
-/* A verifier (public) key. */
-struct ledger_vkey {
-	char name[LEDGER_KEYNAME_MAX];
-	uint32_t id;
-	uint8_t pub[LEDGER_PUBKEY_BYTES];
-};
+/* A verifier (public) key: struct ledger_vkey (ledger/note.h). */
 
 /*
  * Generate a key named name and write the secret key line to key_path

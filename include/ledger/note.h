@@ -75,9 +75,11 @@ extern "C" {
 
 /*
  * A public key with its name and key ID: a verifier key, or the public half
- * of a signer.  Plain data; name is NUL-terminated.
+ * of a signer.  Plain data; name is NUL-terminated.  The one verifier key
+ * type of the library: notes, checkpoints, entries (ledger/keys.h) and
+ * keyrings all use it.
  */
-struct ledger_note_key {
+struct ledger_vkey {
 	char name[LEDGER_NOTE_NAME_MAX + 1];
 	uint32_t id;
 	uint8_t pub[LEDGER_NOTE_PUBLIC_BYTES];
@@ -110,13 +112,13 @@ enum ledger_status ledger_note_name_check(const char *name, size_t len,
  * *ret_key and ret_sk are zeroed.
  */
 enum ledger_status ledger_note_key_from_seed(const char *name,
-    const uint8_t seed[LEDGER_NOTE_SEED_BYTES], struct ledger_note_key *ret_key,
+    const uint8_t seed[LEDGER_NOTE_SEED_BYTES], struct ledger_vkey *ret_key,
     uint8_t ret_sk[LEDGER_NOTE_SECRET_BYTES], struct ledger_error *err)
     LEDGER_WUR;
 
 /* Same, with a fresh random seed. */
 enum ledger_status ledger_note_key_generate(const char *name,
-    struct ledger_note_key *ret_key, uint8_t ret_sk[LEDGER_NOTE_SECRET_BYTES],
+    struct ledger_vkey *ret_key, uint8_t ret_sk[LEDGER_NOTE_SECRET_BYTES],
     struct ledger_error *err) LEDGER_WUR;
 
 /*
@@ -124,7 +126,7 @@ enum ledger_status ledger_note_key_generate(const char *name,
  * into out.  Errors: LEDGER_EINVAL (bad name, or key->id is not the key ID
  * of key->name and key->pub).
  */
-enum ledger_status ledger_note_vkey_format(const struct ledger_note_key *key,
+enum ledger_status ledger_note_vkey_format(const struct ledger_vkey *key,
     char out[LEDGER_NOTE_VKEY_SIZE], struct ledger_error *err) LEDGER_WUR;
 
 /*
@@ -136,7 +138,7 @@ enum ledger_status ledger_note_vkey_format(const struct ledger_note_key *key,
  * zeroed on error.
  */
 enum ledger_status ledger_note_vkey_parse(const char *vkey, size_t len,
-    struct ledger_note_key *ret_key, struct ledger_error *err) LEDGER_WUR;
+    struct ledger_vkey *ret_key, struct ledger_error *err) LEDGER_WUR;
 
 /*
  * Write the signer key "PRIVATE+KEY+name+hex8+base64(0x01||seed)" of the
@@ -145,7 +147,7 @@ enum ledger_status ledger_note_vkey_parse(const char *vkey, size_t len,
  * (bad name, key->id wrong, sk is not the secret key of key->pub); out is
  * zeroed on error.
  */
-enum ledger_status ledger_note_skey_format(const struct ledger_note_key *key,
+enum ledger_status ledger_note_skey_format(const struct ledger_vkey *key,
     const uint8_t sk[LEDGER_NOTE_SECRET_BYTES], char out[LEDGER_NOTE_SKEY_SIZE],
     struct ledger_error *err) LEDGER_WUR;
 
@@ -159,7 +161,7 @@ enum ledger_status ledger_note_skey_format(const struct ledger_note_key *key,
  * key).  *ret_key and ret_sk are zeroed on error.
  */
 enum ledger_status ledger_note_skey_parse(const char *skey, size_t len,
-    struct ledger_note_key *ret_key, uint8_t ret_sk[LEDGER_NOTE_SECRET_BYTES],
+    struct ledger_vkey *ret_key, uint8_t ret_sk[LEDGER_NOTE_SECRET_BYTES],
     struct ledger_error *err) LEDGER_WUR;
 
 /*
@@ -180,7 +182,7 @@ enum ledger_status ledger_note_text_check(const char *text, size_t len,
  * (signing failed), LEDGER_ENOMEM; on error *out is as it was.
  */
 enum ledger_status ledger_note_sign(const char *text, size_t len,
-    const struct ledger_note_key *key,
+    const struct ledger_vkey *key,
     const uint8_t sk[LEDGER_NOTE_SECRET_BYTES], struct ledger_buf *out,
     struct ledger_error *err) LEDGER_WUR;
 
@@ -200,7 +202,7 @@ enum ledger_status ledger_note_sign(const char *text, size_t len,
  * *ret_text_len is 0 and ret_verified all false.
  */
 enum ledger_status ledger_note_open(const char *msg, size_t len,
-    const struct ledger_note_key *known, size_t nknown, size_t *ret_text_len,
+    const struct ledger_vkey *known, size_t nknown, size_t *ret_text_len,
     bool *ret_verified, struct ledger_error *err) LEDGER_WUR;
 
 /*
@@ -245,7 +247,7 @@ enum ledger_status ledger_checkpoint_parse(const char *text, size_t len,
  * ret->origin with the key you expected if that matters.
  */
 enum ledger_status ledger_checkpoint_open(const char *msg, size_t len,
-    const struct ledger_note_key *known, size_t nknown,
+    const struct ledger_vkey *known, size_t nknown,
     struct ledger_checkpoint *ret, bool *ret_verified,
     struct ledger_error *err) LEDGER_WUR;
 
