@@ -22,7 +22,7 @@
 
 /* Does the source still hold the tree of size c->size with c's root? */
 static int
-check_held(struct tlog_src *src, const struct tlog_checkpoint *c)
+check_held(struct tlog_src *src, const struct ledger_signed_checkpoint *c)
 {
 	uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES];
 	uint8_t root[LEDGER_HASH_BYTES], leaf[LEDGER_HASH_BYTES];
@@ -64,7 +64,7 @@ cmd_checkpoint(struct cli *cli, int argc, char **argv)
 	const struct command *cmd = find_command("checkpoint");
 	struct trust_opts o;
 	struct tlog_src src;
-	struct tlog_checkpoint c;
+	struct ledger_signed_checkpoint c;
 	struct trust_pin pin;
 	struct ledger_vkey *keys = NULL;
 	struct ledger_error err;
@@ -109,7 +109,7 @@ cmd_checkpoint(struct cli *cli, int argc, char **argv)
 	status = finish(EXIT_YES);
 out:
 	trust_pin_release(&pin);
-	tlog_checkpoint_release(&c);
+	ledger_signed_checkpoint_release(&c);
 	tlog_src_close(&src);
 	free(keys);
 	return status;

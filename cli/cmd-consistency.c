@@ -27,7 +27,7 @@ cmd_consistency(struct cli *cli, int argc, char **argv)
 	uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES];
 	struct trust_opts o;
 	struct tlog_src src;
-	struct tlog_checkpoint c1, c2;
+	struct ledger_signed_checkpoint c1, c2;
 	struct trust_pin pin;
 	struct ledger_vkey *keys = NULL;
 	struct ledger_error err;
@@ -69,7 +69,7 @@ cmd_consistency(struct cli *cli, int argc, char **argv)
 		status = tlog_exit_status(st);
 		goto out;
 	}
-	if ((st = tlog_consistency_check(&c1, &c2, &proof[0][0], count,
+	if ((st = ledger_checkpoint_check_consistency(&c1, &c2, &proof[0][0], count,
 	    &err))) {
 		fail("log '%s': %s", c2.origin, err.msg);
 		status = tlog_exit_status(st);
@@ -115,8 +115,8 @@ cmd_consistency(struct cli *cli, int argc, char **argv)
 	status = finish(EXIT_YES);
 out:
 	trust_pin_release(&pin);
-	tlog_checkpoint_release(&c1);
-	tlog_checkpoint_release(&c2);
+	ledger_signed_checkpoint_release(&c1);
+	ledger_signed_checkpoint_release(&c2);
 	tlog_src_close(&src);
 	free(keys);
 	return status;

@@ -89,7 +89,7 @@ out:
 
 /* The proven entry, its audit path and the checkpoint, as JSON or text. */
 static void
-print_proof(const struct cli *cli, const struct tlog_checkpoint *c,
+print_proof(const struct cli *cli, const struct ledger_signed_checkpoint *c,
     unsigned long long seq, const struct ledger_row *row,
     uint8_t (*proof)[LEDGER_HASH_BYTES], size_t n,
     const struct trust_pin *pin)
@@ -148,7 +148,7 @@ cmd_prove(struct cli *cli, int argc, char **argv)
 	uint8_t claimed[LEDGER_HASH_BYTES];
 	struct prove_opts o;
 	struct tlog_src src;
-	struct tlog_checkpoint c;
+	struct ledger_signed_checkpoint c;
 	struct trust_pin pin;
 	struct ledger_vkey *keys = NULL;
 	struct ledger_row row;
@@ -208,7 +208,7 @@ cmd_prove(struct cli *cli, int argc, char **argv)
 		status = tlog_exit_status(st);
 		goto out;
 	}
-	if ((st = tlog_inclusion_check(&c, seq, row.entry, row.entry_len,
+	if ((st = ledger_checkpoint_check_inclusion(&c, seq, row.entry, row.entry_len,
 	    has_claim ? claimed : NULL, &proof[0][0], n, &err)) != LEDGER_OK) {
 		fail("prove entry %llu in log '%s': %s", seq, c.origin,
 		    err.msg);
@@ -225,7 +225,7 @@ cmd_prove(struct cli *cli, int argc, char **argv)
 out:
 	trust_pin_release(&pin);
 	ledger_row_release(&row);
-	tlog_checkpoint_release(&c);
+	ledger_signed_checkpoint_release(&c);
 	tlog_src_close(&src);
 	free(keys);
 	return status;

@@ -92,7 +92,7 @@ on_problem(void *ctx, uint64_t seq, enum ledger_problem p, const char *detail)
 static int
 check_pin(const struct verify_opts *o, struct tlog_src *src,
     const struct ledger_vkey *keys, size_t nkeys,
-    struct tlog_checkpoint *c, struct trust_pin *pin, int status)
+    struct ledger_signed_checkpoint *c, struct trust_pin *pin, int status)
 {
 	int r;
 
@@ -113,7 +113,7 @@ struct report {
 	const struct cli *cli;
 	const struct ledger_verify_report *rep;
 	const struct collector *col;
-	const struct tlog_checkpoint *c;
+	const struct ledger_signed_checkpoint *c;
 	const struct trust_pin *pin;
 	const char *origin;
 	int status;
@@ -223,7 +223,7 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 	struct ledger_verify_opts vo;
 	struct ledger_verify_report rep;
 	struct tlog_src src;
-	struct tlog_checkpoint c;
+	struct ledger_signed_checkpoint c;
 	struct trust_pin pin;
 	struct ledger_vkey *keys = NULL;
 	struct collector col;
@@ -303,7 +303,7 @@ out:
 	free(col.list);
 	free(keys);
 	trust_pin_release(&pin);
-	tlog_checkpoint_release(&c);
+	ledger_signed_checkpoint_release(&c);
 	tlog_src_close(&src);
 	return status;
 }

@@ -188,7 +188,7 @@ remote_get(const struct cli *cli, uint64_t seq, struct ledger_row *row,
  * one.  A server that signs one tree and lists another is caught here.
  */
 struct rootcheck {
-	const struct tlog_checkpoint *cp;
+	const struct ledger_signed_checkpoint *cp;
 	struct ledger_merkle_frontier f;
 	bool done;
 };
@@ -308,7 +308,7 @@ page_inputs(const struct cli *cli, json_t *events, uint64_t head,
 /* Checks against the checkpoint as the leaves come (rootcheck). */
 static void
 rootcheck_start(struct rootcheck *rc, struct ledger_verifier *v,
-    const struct tlog_checkpoint *cp, uint64_t head)
+    const struct ledger_signed_checkpoint *cp, uint64_t head)
 {
 	memset(rc, 0, sizeof(*rc));
 	rc->cp = cp;
@@ -327,7 +327,7 @@ rootcheck_start(struct rootcheck *rc, struct ledger_verifier *v,
 
 int
 remote_verify(const struct cli *cli, const struct ledger_verify_opts *o,
-    bool skip_payloads, const struct tlog_checkpoint *cp,
+    bool skip_payloads, const struct ledger_signed_checkpoint *cp,
     ledger_verify_fn fn, void *ctx, struct ledger_verify_report *rep)
 {
 	struct rootcheck rc;

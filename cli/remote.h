@@ -28,7 +28,7 @@ int remote_get(const struct cli *cli, uint64_t seq, struct ledger_row *row,
  * tree of its size, recomputed from the entries, must be its root: a
  * mismatch, or a checkpoint larger than the log, is a bad checkpoint. */
 int remote_verify(const struct cli *cli, const struct ledger_verify_opts *o,
-    bool skip_payloads, const struct tlog_checkpoint *cp,
+    bool skip_payloads, const struct ledger_signed_checkpoint *cp,
     ledger_verify_fn fn, void *ctx, struct ledger_verify_report *rep);
 
 #endif

@@ -31,57 +31,8 @@
 #include "ledger/merkle.h"
 #include "ledger/note.h"
 #include "ledger/store.h"
+#include "ledger/tree.h"
 
-/* A checkpoint whose signature has been verified. */
-struct tlog_checkpoint {
-	char origin[LEDGER_NOTE_NAME_MAX + 1];
-	uint64_t size;
-	uint8_t root[LEDGER_HASH_BYTES];
-	uint32_t key_id;	/* the keyring's key that signed it */
-	char *note;		/* the signed note as received, malloc'd,
-				   NUL-terminated */
-	size_t note_len;
-};
-
-/* Free the note and zero *c.  NULL-safe. */
-void tlog_checkpoint_release(struct tlog_checkpoint *c);
-
-/*
- * Check the signed checkpoint note in the len bytes at note: a C2SP
- * tlog-checkpoint signed by a key of keys[0 .. nkeys-1] whose name is the
- * checkpoint's origin (every signature by a key of the keyring must
- * verify; others are ignored).  On success fills *ret with a copy of the
- * note (release with tlog_checkpoint_release).
- * Errors: LEDGER_EINVAL (malformed note or checkpoint text),
- * LEDGER_ECRYPTO (no key of the keyring signed it for its origin, or a
- * signature does not verify), LEDGER_ENOMEM.  *ret is zeroed on error.
- */
-enum ledger_status tlog_checkpoint_check(const char *note, size_t len,
-    const struct ledger_vkey *keys, size_t nkeys,
-    struct tlog_checkpoint *ret, struct ledger_error *err);
-
-/*
- * Check that proof (count hashes) proves the entry whose bytes are
- * entry[0 .. entry_len-1] is leaf index of the tree *c signed.  When
- * claimed_leaf is not NULL (the leaf hash the source sent with the
- * proof), it must equal the hash of the bytes.
- * Errors: LEDGER_ECRYPTO (wrong leaf hash, proof does not reproduce the
- * root), LEDGER_EINVAL (index not below the tree size).
- */
-enum ledger_status tlog_inclusion_check(const struct tlog_checkpoint *c,
-    uint64_t index, const uint8_t *entry, size_t entry_len,
-    const uint8_t *claimed_leaf, const uint8_t *proof, size_t count,
-    struct ledger_error *err);
-
-/*
- * Check that proof (count hashes) proves the tree *old signed is a prefix
- * of the one *new signed (same origin, old->size <= new->size).
- * Errors: LEDGER_ECRYPTO (the proof does not verify, or different
- * origins), LEDGER_EINVAL (old is larger than new).
- */
-enum ledger_status tlog_consistency_check(const struct tlog_checkpoint *old,
-    const struct tlog_checkpoint *new, const uint8_t *proof, size_t count,
-    struct ledger_error *err);
 
 /* Where checkpoints and proofs come from: a store opened read-only, or a
  * daemon's base URL (with an optional API token, sent for entries). */
@@ -156,5 +107,11 @@ bool tlog_unb64(const char *s, uint8_t out[LEDGER_HASH_BYTES]);
  * LEDGER_ECRYPTO, LEDGER_ECHAIN, LEDGER_EINVAL and LEDGER_ENOTFOUND,
  * 2 (could not check) for the rest. */
 int tlog_exit_status(enum ledger_status st);
+
+/* tlog_get_consistency as a ledger_pin_prover (src is a struct
+ * tlog_src). */
+enum ledger_status tlog_prove_consistency(void *src, uint64_t m, uint64_t n,
+    uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES],
+    size_t *ret_count, struct ledger_error *err);
 
 #endif

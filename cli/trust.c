@@ -81,7 +81,7 @@ no_checkpoint(const struct trust_opts *t, struct tlog_src *src,
     const char *why)
 {
 	struct ledger_error err;
-	struct pin p;
+	struct ledger_pin p;
 	char b64[LEDGER_B64_HASH_SIZE];
 	size_t i;
 
@@ -89,7 +89,7 @@ no_checkpoint(const struct trust_opts *t, struct tlog_src *src,
 		if (src->store != NULL &&
 		    strcmp(keys[i].name, ledger_store_origin(src->store)) != 0)
 			continue;
-		if (pin_open(&p, t->pin_file, keys[i].name, keys, nkeys,
+		if (ledger_pin_open(&p, t->pin_file, keys[i].name, keys, nkeys,
 		    &err) != LEDGER_OK) {
 			if (err.code == LEDGER_EEXIST)
 				continue;
@@ -103,10 +103,10 @@ no_checkpoint(const struct trust_opts *t, struct tlog_src *src,
 			    PRIu64 ", root_hash %s) was signed by it: its "
 			    "checkpoints were removed", keys[i].name, p.path,
 			    p.cp.size, b64);
-			pin_close(&p);
+			ledger_pin_close(&p);
 			return EXIT_NO;
 		}
-		pin_close(&p);
+		ledger_pin_close(&p);
 	}
 	if (optional)
 		return -1;
@@ -117,7 +117,7 @@ no_checkpoint(const struct trust_opts *t, struct tlog_src *src,
 int
 trust_checkpoint(const struct trust_opts *t, struct tlog_src *src,
     bool latest, uint64_t size, const struct ledger_vkey *keys,
-    size_t nkeys, bool optional, struct tlog_checkpoint *ret)
+    size_t nkeys, bool optional, struct ledger_signed_checkpoint *ret)
 {
 	struct ledger_error err;
 	enum ledger_status st;
@@ -137,7 +137,7 @@ trust_checkpoint(const struct trust_opts *t, struct tlog_src *src,
 		fail("%s of %s: %s", what, tlog_src_name(src), err.msg);
 		return tlog_exit_status(st);
 	}
-	st = tlog_checkpoint_check(note, len, keys, nkeys, ret, &err);
+	st = ledger_checkpoint_verify(note, len, keys, nkeys, ret, &err);
 	free(note);
 	if (st != LEDGER_OK) {
 		fail("%s of %s: %s", what, tlog_src_name(src), err.msg);
@@ -146,7 +146,7 @@ trust_checkpoint(const struct trust_opts *t, struct tlog_src *src,
 	if (!latest && ret->size != size) {
 		fail("%s of %s: the source sent the checkpoint of size %"
 		    PRIu64, what, tlog_src_name(src), ret->size);
-		tlog_checkpoint_release(ret);
+		ledger_signed_checkpoint_release(ret);
 		return EXIT_NO;
 	}
 	if (src->store != NULL &&
@@ -154,7 +154,7 @@ trust_checkpoint(const struct trust_opts *t, struct tlog_src *src,
 		fail("%s of %s: it is a checkpoint of log '%s', not '%s'",
 		    what, tlog_src_name(src), ret->origin,
 		    ledger_store_origin(src->store));
-		tlog_checkpoint_release(ret);
+		ledger_signed_checkpoint_release(ret);
 		return EXIT_NO;
 	}
 	return -1;
@@ -163,7 +163,7 @@ trust_checkpoint(const struct trust_opts *t, struct tlog_src *src,
 int
 trust_pin(const struct trust_opts *t, struct tlog_src *src,
     const struct ledger_vkey *keys, size_t nkeys,
-    const struct tlog_checkpoint *c, bool newest, struct trust_pin *out)
+    const struct ledger_signed_checkpoint *c, bool newest, struct trust_pin *out)
 {
 	struct ledger_error err;
 	enum ledger_status st;
@@ -173,7 +173,7 @@ trust_pin(const struct trust_opts *t, struct tlog_src *src,
 	if (t->no_pin)
 		return -1;
 	out->enabled = true;
-	if (pin_open(&out->p, t->pin_file, c->origin, keys, nkeys, &err)) {
+	if (ledger_pin_open(&out->p, t->pin_file, c->origin, keys, nkeys, &err)) {
 		/* Reported once, as what it is; never as "not pinned". */
 		snprintf(out->detail, sizeof(out->detail), "%s", err.msg);
 		snprintf(out->path, sizeof(out->path), "%s", out->p.path);
@@ -193,7 +193,7 @@ trust_pin(const struct trust_opts *t, struct tlog_src *src,
 		out->prev_size = out->p.cp.size;
 		memcpy(out->prev_root, out->p.cp.root, LEDGER_HASH_BYTES);
 	}
-	st = pin_check(&out->p, src, c, newest, &out->result, NULL, NULL,
+	st = ledger_pin_check(&out->p, tlog_prove_consistency, src, c, newest, &out->result, NULL, NULL,
 	    &err);
 	if (st == LEDGER_ECHAIN) {
 		out->contradicted = true;
@@ -210,14 +210,14 @@ trust_pin(const struct trust_opts *t, struct tlog_src *src,
 }
 
 int
-trust_pin_commit(struct trust_pin *p, const struct tlog_checkpoint *c)
+trust_pin_commit(struct trust_pin *p, const struct ledger_signed_checkpoint *c)
 {
 	struct ledger_error err;
 	char b64[LEDGER_B64_HASH_SIZE];
 
 	if (!p->enabled || p->contradicted || p->p.dirfd < 0)
 		return -1;
-	if (pin_update(&p->p, c, &p->moved, &err) != LEDGER_OK)
+	if (ledger_pin_update(&p->p, c, &p->moved, &err) != LEDGER_OK)
 		return fail("log '%s': update the pin: %s", c->origin,
 		    err.msg);
 	if (!p->had && p->moved) {
@@ -234,7 +234,7 @@ void
 trust_pin_release(struct trust_pin *p)
 {
 	if (p != NULL)
-		pin_close(&p->p);
+		ledger_pin_close(&p->p);
 }
 
 void
@@ -265,7 +265,7 @@ trust_pin_json(FILE *f, const struct trust_pin *p)
 	json_print_string(f, p->path);
 	fprintf(f, ",\"status\":\"%s\",\"updated\":%s",
 	    p->contradicted ? "contradicted" : p->failed ? "unreadable" :
-	    pin_result_name(p->result),
+	    ledger_pin_result_name(p->result),
 	    p->moved ? "true" : "false");
 	if (p->had) {
 		ledger_b64_hash(p->prev_root, b64);

@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "pin.h"
+#include "ledger/pin.h"
 #include "tlog.h"
 
 #define TRUST_MAX_KEYFILES 16
@@ -54,7 +54,7 @@ int trust_keys(const struct trust_opts *t, const struct tlog_src *src,
  */
 int trust_checkpoint(const struct trust_opts *t, struct tlog_src *src,
     bool latest, uint64_t size, const struct ledger_vkey *keys,
-    size_t nkeys, bool optional, struct tlog_checkpoint *ret);
+    size_t nkeys, bool optional, struct ledger_signed_checkpoint *ret);
 
 /* The pin step: what it found, for the output, and the pin it holds
  * (locked) between trust_pin and trust_pin_release. */
@@ -65,12 +65,12 @@ struct trust_pin {
 	bool contradicted;		/* shrank, forked or another key: detail */
 	bool failed;			/* the pin could not be read: detail */
 	bool other_key;			/* contradicted: pinned under another key */
-	enum pin_result result;
+	enum ledger_pin_result result;
 	uint64_t prev_size;		/* the pin before, when had */
 	uint8_t prev_root[LEDGER_HASH_BYTES];
 	char path[PATH_MAX];
 	char detail[600];
-	struct pin p;
+	struct ledger_pin p;
 };
 
 /*
@@ -80,11 +80,11 @@ struct trust_pin {
  */
 int trust_pin(const struct trust_opts *t, struct tlog_src *src,
     const struct ledger_vkey *keys, size_t nkeys,
-    const struct tlog_checkpoint *c, bool newest, struct trust_pin *out);
+    const struct ledger_signed_checkpoint *c, bool newest, struct trust_pin *out);
 
 /* Once everything else is verified: move the pin forward to *c (never
  * back).  On first use says so on stderr. */
-int trust_pin_commit(struct trust_pin *p, const struct tlog_checkpoint *c);
+int trust_pin_commit(struct trust_pin *p, const struct ledger_signed_checkpoint *c);
 
 /* Unlock.  Safe after any outcome, and twice. */
 void trust_pin_release(struct trust_pin *p);

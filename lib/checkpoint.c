@@ -4,12 +4,15 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "ledger/entry.h"
+#include "ledger/merkle.h"
 #include "ledger/note.h"
+#include "ledger/tree.h"
 #include "ledger-int.h"
 
 /* ---- checkpoints ---- */
@@ -205,4 +208,117 @@ ledger_checkpoint_open(const char *msg, size_t len,
 	if (rc != LEDGER_OK && ret_verified != NULL && nknown > 0)
 		memset(ret_verified, 0, nknown * sizeof(*ret_verified));
 	return rc;
+}
+
+/* ---- checking checkpoints and proofs against them ---- */
+
+enum ledger_status
+ledger_checkpoint_verify(const char *note, size_t len,
+    const struct ledger_vkey *keys, size_t nkeys,
+    struct ledger_signed_checkpoint *ret, struct ledger_error *err)
+{
+	struct ledger_checkpoint cp;
+	enum ledger_status st;
+	bool *ok = NULL, signer = false;
+	size_t i;
+
+	memset(ret, 0, sizeof(*ret));
+	if (note == NULL || keys == NULL || nkeys == 0)
+		return ledger_errorf(err, LEDGER_EINVAL, "no verifier key");
+	if ((ok = calloc(nkeys, sizeof(*ok))) == NULL) {
+		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((st = ledger_checkpoint_open(note, len, keys, nkeys, &cp, ok,
+	    err)) != LEDGER_OK)
+		goto out;
+	/* The key that vouches for a checkpoint is the one named like its
+	 * origin: a key of another log signing it proves nothing. */
+	for (i = 0; i < nkeys; i++) {
+		if (!ok[i])
+			continue;
+		signer = true;
+		if (strlen(keys[i].name) == cp.origin_len &&
+		    memcmp(keys[i].name, cp.origin, cp.origin_len) == 0)
+			break;
+	}
+	if (i == nkeys) {
+		st = ledger_errorf(err, LEDGER_ECRYPTO, "checkpoint of log "
+		    "'%.*s' is %s", (int)(cp.origin_len > 200 ? 200 :
+		    cp.origin_len), cp.origin, signer ? "signed only by keys "
+		    "of other logs" : "not signed by a key of the keyring");
+		goto out;
+	}
+	if (cp.origin_len >= sizeof(ret->origin) ||
+	    (ret->note = malloc(len + 1)) == NULL) {
+		st = ledger_errorf(err, cp.origin_len >= sizeof(ret->origin) ?
+		    LEDGER_EINVAL : LEDGER_ENOMEM, "%s",
+		    cp.origin_len >= sizeof(ret->origin) ? "origin too long" :
+		    "out of memory");
+		goto out;
+	}
+	memcpy(ret->origin, cp.origin, cp.origin_len);
+	ret->origin[cp.origin_len] = '\0';
+	ret->size = cp.size;
+	memcpy(ret->root, cp.root, LEDGER_HASH_BYTES);
+	ret->key_id = keys[i].id;
+	memcpy(ret->note, note, len);
+	ret->note[len] = '\0';
+	ret->note_len = len;
+out:
+	free(ok);
+	return st;
+}
+
+enum ledger_status
+ledger_checkpoint_check_inclusion(const struct ledger_signed_checkpoint *c, uint64_t index,
+    const uint8_t *entry, size_t entry_len, const uint8_t *claimed_leaf,
+    const uint8_t *proof, size_t count, struct ledger_error *err)
+{
+	uint8_t leaf[LEDGER_HASH_BYTES];
+	char b64[LEDGER_B64_HASH_SIZE];
+	enum ledger_status st;
+
+	if (index >= c->size)
+		return ledger_errorf(err, LEDGER_EINVAL, "entry %" PRIu64
+		    " is not in the tree of size %" PRIu64, index, c->size);
+	ledger_leaf_hash(entry, entry_len, leaf);
+	if (claimed_leaf != NULL &&
+	    sodium_memcmp(leaf, claimed_leaf, LEDGER_HASH_BYTES) != 0) {
+		ledger_b64_hash(claimed_leaf, b64);
+		return ledger_errorf(err, LEDGER_ECRYPTO, "the proof is for "
+		    "leaf hash %s, not the entry's", b64);
+	}
+	st = ledger_merkle_verify_inclusion(index, c->size, leaf, proof,
+	    count, c->root, err);
+	if (st == LEDGER_ECRYPTO) {
+		ledger_b64_hash(c->root, b64);
+		return ledger_errorf(err, LEDGER_ECRYPTO, "the audit path of "
+		    "entry %" PRIu64 " does not lead to root_hash %s of the "
+		    "signed tree of size %" PRIu64, index, b64, c->size);
+	}
+	return st;
+}
+
+enum ledger_status
+ledger_checkpoint_check_consistency(const struct ledger_signed_checkpoint *old,
+    const struct ledger_signed_checkpoint *new, const uint8_t *proof, size_t count,
+    struct ledger_error *err)
+{
+	enum ledger_status st;
+
+	if (strcmp(old->origin, new->origin) != 0)
+		return ledger_errorf(err, LEDGER_ECRYPTO, "checkpoints of "
+		    "different logs ('%s', '%s')", old->origin, new->origin);
+	if (old->size > new->size)
+		return ledger_errorf(err, LEDGER_EINVAL, "first size %" PRIu64
+		    " is larger than second %" PRIu64, old->size, new->size);
+	st = ledger_merkle_verify_consistency(old->size, new->size, old->root,
+	    new->root, proof, count, err);
+	if (st == LEDGER_ECRYPTO)
+		return ledger_errorf(err, LEDGER_ECRYPTO, "the tree of size %"
+		    PRIu64 " is not a prefix of the tree of size %" PRIu64
+		    " (the consistency proof does not verify)", old->size,
+		    new->size);
+	return st;
 }

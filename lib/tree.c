@@ -125,31 +125,6 @@ ledger_store_checkpoint_get(struct ledger_store *s, uint64_t size,
 	return s->ops->checkpoint_get(s->be, false, size, ret, err);
 }
 
-enum ledger_status
-ledger_checkpoint_verify(const char *note, size_t len,
-    const struct ledger_vkey *vk, uint64_t *ret_size,
-    uint8_t ret_root[LEDGER_HASH_BYTES], struct ledger_error *err)
-{
-	struct ledger_checkpoint cp;
-	enum ledger_status st;
-	bool ok = false;
-
-	st = ledger_checkpoint_open(note, len, vk, 1, &cp, &ok, err);
-	if (st != LEDGER_OK)
-		return st;
-	if (!ok)
-		return ledger_errorf(err, LEDGER_ECRYPTO,
-		    "checkpoint is not signed by key %08x", vk->id);
-	if (cp.origin_len != strlen(vk->name) ||
-	    memcmp(cp.origin, vk->name, cp.origin_len) != 0)
-		return ledger_errorf(err, LEDGER_ECRYPTO,
-		    "checkpoint is for log '%.*s', not '%s'",
-		    (int)(cp.origin_len > 80 ? 80 : cp.origin_len), cp.origin,
-		    vk->name);
-	*ret_size = cp.size;
-	memcpy(ret_root, cp.root, LEDGER_HASH_BYTES);
-	return LEDGER_OK;
-}
 
 /*
  * Check that the stored tree extends the newest checkpoint: its signature,
@@ -160,7 +135,7 @@ enum ledger_status
 ledger_store_check_last_checkpoint(struct ledger_store *s,
     struct ledger_error *err)
 {
-	struct ledger_signed_checkpoint cp;
+	struct ledger_signed_checkpoint cp, vc;
 	struct ledger_error verr;
 	enum ledger_status st;
 	uint8_t root[LEDGER_HASH_BYTES], croot[LEDGER_HASH_BYTES];
@@ -172,7 +147,10 @@ ledger_store_check_last_checkpoint(struct ledger_store *s,
 	if (st != LEDGER_OK)
 		return st;
 	st = ledger_checkpoint_verify(cp.note, cp.note_len,
-	    ledger_key_vkey(s->key), &csize, croot, &verr);
+	    ledger_key_vkey(s->key), 1, &vc, &verr);
+	csize = vc.size;
+	memcpy(croot, vc.root, sizeof(croot));
+	ledger_signed_checkpoint_release(&vc);
 	if (st != LEDGER_OK) {
 		st = ledger_errorf(err, LEDGER_ECHAIN, "the last checkpoint "
 		    "(size %" PRIu64 ") does not verify with this log's key: %s",
@@ -208,6 +186,7 @@ enum ledger_status
 ledger_store_check_extends(struct ledger_store *s, const char *note,
     size_t len, const char *where, struct ledger_error *err)
 {
+	struct ledger_signed_checkpoint vc;
 	struct ledger_error verr;
 	const struct ledger_vkey *vk = s->key != NULL ?
 	    ledger_key_vkey(s->key) : ledger_store_vkey(s);
@@ -220,8 +199,11 @@ ledger_store_check_extends(struct ledger_store *s, const char *note,
 		    "with", where);
 	if (s->key == NULL && (st = ledger_store_size(s, &size, err)))
 		return st;
-	if ((st = ledger_checkpoint_verify(note, len, vk, &csize, croot,
-	    &verr)) != LEDGER_OK)
+	st = ledger_checkpoint_verify(note, len, vk, 1, &vc, &verr);
+	csize = vc.size;
+	memcpy(croot, vc.root, sizeof(croot));
+	ledger_signed_checkpoint_release(&vc);
+	if (st != LEDGER_OK)
 		/* Malformed (a torn write) is not evidence; a well-formed
 		 * note this key did not sign is. */
 		return ledger_errorf(err, st == LEDGER_ECRYPTO ? LEDGER_ECHAIN :

@@ -78,9 +78,9 @@ static void
 check_checkpoint(struct treecheck *t, struct ledger_verifier *v)
 {
 	uint8_t root[LEDGER_HASH_BYTES], sroot[LEDGER_HASH_BYTES];
+	struct ledger_signed_checkpoint vc;
 	uint64_t size, at;
-	size_t i;
-	bool signed_ok = false;
+	bool signed_ok;
 
 	ledger_merkle_frontier_root(&t->f, root);
 	at = t->cp_size > 0 ? t->cp_size - 1 : 0;
@@ -90,9 +90,11 @@ check_checkpoint(struct treecheck *t, struct ledger_verifier *v)
 		    "not %d bytes", t->cp_size, LEDGER_HASH_BYTES);
 		return;
 	}
-	for (i = 0; i < t->o->nkeys && !signed_ok; i++)
-		signed_ok = ledger_checkpoint_verify(t->cp_note, t->cp_len,
-		    &t->o->keys[i], &size, sroot, NULL) == LEDGER_OK;
+	signed_ok = ledger_checkpoint_verify(t->cp_note, t->cp_len, t->o->keys,
+	    t->o->nkeys, &vc, NULL) == LEDGER_OK;
+	size = vc.size;
+	memcpy(sroot, vc.root, LEDGER_HASH_BYTES);
+	ledger_signed_checkpoint_release(&vc);
 	if (!signed_ok)
 		ledger_verifier_report(v, at, LEDGER_PROB_BAD_CHECKPOINT,
 		    "checkpoint of size %" PRIu64 " is not signed by a key in "

@@ -33,7 +33,7 @@
 #include "ledger/keys.h"
 #include "ledger/store.h"
 #include "ledger/tree.h"
-#include "pin.h"
+#include "ledger/pin.h"
 #include "tlog.h"
 #include "testutil.h"
 
@@ -119,7 +119,7 @@ teardown(void)
 
 /* The verified checkpoint of size (0: the newest) of the log in d. */
 static void
-get_cp(const char *d, uint64_t size, struct tlog_checkpoint *c)
+get_cp(const char *d, uint64_t size, struct ledger_signed_checkpoint *c)
 {
 	struct tlog_src src;
 	struct ledger_error err;
@@ -129,7 +129,7 @@ get_cp(const char *d, uint64_t size, struct tlog_checkpoint *c)
 	ck_assert_int_eq(tlog_src_open(&src, d, NULL, NULL, &err), LEDGER_OK);
 	ck_assert_msg(tlog_get_checkpoint(&src, size == 0, size, &note, &len,
 	    &err) == LEDGER_OK, "%s", err.msg);
-	ck_assert_msg(tlog_checkpoint_check(note, len, keys, nkeys, c,
+	ck_assert_msg(ledger_checkpoint_verify(note, len, keys, nkeys, c,
 	    &err) == LEDGER_OK, "%s", err.msg);
 	free(note);
 	tlog_src_close(&src);
@@ -141,7 +141,7 @@ other_key(const char *origin, struct ledger_vkey *ret, char **ret_note)
 {
 	char d[4300], pub[4400];
 	struct ledger_vkey *k;
-	struct tlog_checkpoint c;
+	struct ledger_signed_checkpoint c;
 	size_t n;
 
 	snprintf(d, sizeof(d), "%s/other-%s", dir, origin);
@@ -162,9 +162,9 @@ other_key(const char *origin, struct ledger_vkey *ret, char **ret_note)
 		    LEDGER_OK);
 		ck_assert_int_eq(tlog_get_checkpoint(&src, true, 0, ret_note,
 		    &len, NULL), LEDGER_OK);
-		ck_assert_int_eq(tlog_checkpoint_check(*ret_note, len, ret, 1,
+		ck_assert_int_eq(ledger_checkpoint_verify(*ret_note, len, ret, 1,
 		    &c, NULL), LEDGER_OK);
-		tlog_checkpoint_release(&c);
+		ledger_signed_checkpoint_release(&c);
 		tlog_src_close(&src);
 	}
 }
@@ -232,11 +232,11 @@ with_size(const char *note, const char *size)
 static void
 expect_rejected(const char *note, size_t len, const char *what, size_t i)
 {
-	struct tlog_checkpoint c;
+	struct ledger_signed_checkpoint c;
 	struct ledger_error err;
 	enum ledger_status st;
 
-	st = tlog_checkpoint_check(note, len, keys, nkeys, &c, &err);
+	st = ledger_checkpoint_verify(note, len, keys, nkeys, &c, &err);
 	ck_assert_msg(st != LEDGER_OK, "%s %zu: accepted", what, i);
 	ck_assert_msg(tlog_exit_status(st) == 1, "%s %zu: status %d (%s)",
 	    what, i, st, err.msg);
@@ -248,7 +248,7 @@ expect_rejected(const char *note, size_t len, const char *what, size_t i)
 START_TEST(test_proofcli_checkpoint_verifies)
 {
 	struct ledger_store *s;
-	struct tlog_checkpoint c;
+	struct ledger_signed_checkpoint c;
 	uint8_t root[32];
 	size_t i;
 
@@ -262,7 +262,7 @@ START_TEST(test_proofcli_checkpoint_verifies)
 		ck_assert_int_eq(ledger_store_tree_root(s, c.size, root, NULL),
 		    LEDGER_OK);
 		ck_assert_mem_eq(root, c.root, 32);
-		tlog_checkpoint_release(&c);
+		ledger_signed_checkpoint_release(&c);
 	}
 	ledger_store_close(s);
 }
@@ -271,7 +271,7 @@ END_TEST
 START_TEST(test_proofcli_checkpoint_rejects_flipped_note_byte)
 {
 	static const uint8_t masks[] = { 0x01, 0x20, 0x80 };
-	struct tlog_checkpoint c;
+	struct ledger_signed_checkpoint c;
 	char *note;
 	size_t i, k;
 
@@ -284,13 +284,13 @@ START_TEST(test_proofcli_checkpoint_rejects_flipped_note_byte)
 			note[i] ^= (char)masks[k];
 		}
 	free(note);
-	tlog_checkpoint_release(&c);
+	ledger_signed_checkpoint_release(&c);
 }
 END_TEST
 
 START_TEST(test_proofcli_checkpoint_rejects_flipped_signature_byte)
 {
-	struct tlog_checkpoint c;
+	struct ledger_signed_checkpoint c;
 	uint8_t sig[68];
 	char *forged;
 	size_t i;
@@ -302,8 +302,8 @@ START_TEST(test_proofcli_checkpoint_rejects_flipped_signature_byte)
 		forged = with_sig(c.note, sig);
 		expect_rejected(forged, strlen(forged), "signature byte", i);
 		/* Exactly a signature failure, never a parse error. */
-		ck_assert_int_eq(tlog_checkpoint_check(forged, strlen(forged),
-		    keys, nkeys, &(struct tlog_checkpoint){ 0 }, NULL),
+		ck_assert_int_eq(ledger_checkpoint_verify(forged, strlen(forged),
+		    keys, nkeys, &(struct ledger_signed_checkpoint){ 0 }, NULL),
 		    LEDGER_ECRYPTO);
 		free(forged);
 		sig[i] ^= 0x01;
@@ -311,13 +311,13 @@ START_TEST(test_proofcli_checkpoint_rejects_flipped_signature_byte)
 	forged = with_sig(c.note, sig);
 	ck_assert_str_eq(forged, c.note);
 	free(forged);
-	tlog_checkpoint_release(&c);
+	ledger_signed_checkpoint_release(&c);
 }
 END_TEST
 
 START_TEST(test_proofcli_checkpoint_rejects_flipped_root_byte)
 {
-	struct tlog_checkpoint c, f;
+	struct ledger_signed_checkpoint c, f;
 	uint8_t root[32];
 	char *forged;
 	size_t i;
@@ -327,12 +327,12 @@ START_TEST(test_proofcli_checkpoint_rejects_flipped_root_byte)
 	for (i = 0; i < 32 * 8; i++) {
 		root[i / 8] ^= (uint8_t)(1 << (i % 8));
 		forged = with_root(c.note, root);
-		ck_assert_int_eq(tlog_checkpoint_check(forged, strlen(forged),
+		ck_assert_int_eq(ledger_checkpoint_verify(forged, strlen(forged),
 		    keys, nkeys, &f, NULL), LEDGER_ECRYPTO);
 		free(forged);
 		root[i / 8] ^= (uint8_t)(1 << (i % 8));
 	}
-	tlog_checkpoint_release(&c);
+	ledger_signed_checkpoint_release(&c);
 }
 END_TEST
 
@@ -341,7 +341,7 @@ START_TEST(test_proofcli_checkpoint_rejects_other_size_line)
 	static const char *const bad[] = { "12", "14", "0", "1", "130",
 	    "013", "+13", "13 ", "9223372036854775807",
 	    "9223372036854775808", "" };
-	struct tlog_checkpoint c;
+	struct ledger_signed_checkpoint c;
 	char *forged;
 	size_t i;
 
@@ -351,58 +351,58 @@ START_TEST(test_proofcli_checkpoint_rejects_other_size_line)
 		expect_rejected(forged, strlen(forged), "size line", i);
 		free(forged);
 	}
-	tlog_checkpoint_release(&c);
+	ledger_signed_checkpoint_release(&c);
 }
 END_TEST
 
 START_TEST(test_proofcli_checkpoint_rejects_truncated_note)
 {
-	struct tlog_checkpoint c;
+	struct ledger_signed_checkpoint c;
 	size_t i;
 
 	get_cp(a_dir, 13, &c);
 	for (i = 0; i < c.note_len; i++)
 		expect_rejected(c.note, i, "prefix of length", i);
-	tlog_checkpoint_release(&c);
+	ledger_signed_checkpoint_release(&c);
 }
 END_TEST
 
 START_TEST(test_proofcli_checkpoint_rejects_wrong_key)
 {
 	struct ledger_vkey ring[2];
-	struct tlog_checkpoint c, f;
+	struct ledger_signed_checkpoint c, f;
 	struct ledger_error err;
 	char *other_note;
 
 	get_cp(a_dir, 13, &c);
 	/* Same origin, another key: a rebuilt log. */
 	other_key(ORIGIN, &ring[0], &other_note);
-	ck_assert_int_eq(tlog_checkpoint_check(c.note, c.note_len, ring, 1,
+	ck_assert_int_eq(ledger_checkpoint_verify(c.note, c.note_len, ring, 1,
 	    &f, &err), LEDGER_ECRYPTO);
-	ck_assert_int_eq(tlog_checkpoint_check(other_note, strlen(other_note),
+	ck_assert_int_eq(ledger_checkpoint_verify(other_note, strlen(other_note),
 	    keys, nkeys, &f, &err), LEDGER_ECRYPTO);
 	free(other_note);
 	/* Another log's key only: not this log's signer. */
 	other_key("elsewhere.example/log", &ring[0], NULL);
-	ck_assert_int_eq(tlog_checkpoint_check(c.note, c.note_len, ring, 1,
+	ck_assert_int_eq(ledger_checkpoint_verify(c.note, c.note_len, ring, 1,
 	    &f, &err), LEDGER_ECRYPTO);
 	/* A keyring holding it too is fine. */
 	ring[1] = keys[0];
-	ck_assert_int_eq(tlog_checkpoint_check(c.note, c.note_len, ring, 2,
+	ck_assert_int_eq(ledger_checkpoint_verify(c.note, c.note_len, ring, 2,
 	    &f, &err), LEDGER_OK);
 	ck_assert_uint_eq(f.key_id, keys[0].id);
-	tlog_checkpoint_release(&f);
+	ledger_signed_checkpoint_release(&f);
 	/* The text alone, unsigned. */
-	ck_assert_int_ne(tlog_checkpoint_check(c.note, strstr(c.note,
+	ck_assert_int_ne(ledger_checkpoint_verify(c.note, strstr(c.note,
 	    "\n\n") - c.note + 1, keys, nkeys, &f, &err), LEDGER_OK);
-	tlog_checkpoint_release(&c);
+	ledger_signed_checkpoint_release(&c);
 }
 END_TEST
 
 /* ---- inclusion ---- */
 
 struct incl {
-	struct tlog_checkpoint c;
+	struct ledger_signed_checkpoint c;
 	struct ledger_row row;
 	uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES];
 	size_t n;
@@ -429,14 +429,14 @@ get_incl(uint64_t index, uint64_t size, struct incl *in)
 static void
 release_incl(struct incl *in)
 {
-	tlog_checkpoint_release(&in->c);
+	ledger_signed_checkpoint_release(&in->c);
 	ledger_row_release(&in->row);
 }
 
 static enum ledger_status
 check_incl(struct incl *in, uint64_t index, const uint8_t *claim, size_t n)
 {
-	return tlog_inclusion_check(&in->c, index, in->row.entry,
+	return ledger_checkpoint_check_inclusion(&in->c, index, in->row.entry,
 	    in->row.entry_len, claim, &in->proof[0][0], n, NULL);
 }
 
@@ -568,7 +568,7 @@ get_cons(const char *d, uint64_t m, uint64_t n,
 START_TEST(test_proofcli_consistency_verifies)
 {
 	uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES];
-	struct tlog_checkpoint c1, c2;
+	struct ledger_signed_checkpoint c1, c2;
 	size_t i, k, n;
 
 	for (i = 0; i < NSIZES; i++)
@@ -577,10 +577,10 @@ START_TEST(test_proofcli_consistency_verifies)
 			get_cp(a_dir, sizes[k], &c2);
 			ck_assert_int_eq(get_cons(a_dir, sizes[i], sizes[k],
 			    proof, &n), LEDGER_OK);
-			ck_assert_int_eq(tlog_consistency_check(&c1, &c2,
+			ck_assert_int_eq(ledger_checkpoint_check_consistency(&c1, &c2,
 			    &proof[0][0], n, NULL), LEDGER_OK);
-			tlog_checkpoint_release(&c1);
-			tlog_checkpoint_release(&c2);
+			ledger_signed_checkpoint_release(&c1);
+			ledger_signed_checkpoint_release(&c2);
 		}
 }
 END_TEST
@@ -590,7 +590,7 @@ START_TEST(test_proofcli_consistency_rejects_flipped_byte)
 	static const uint64_t pairs[][2] = { { 1, 13 }, { 5, 13 }, { 8, 13 },
 	    { 5, 8 } };
 	uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES];
-	struct tlog_checkpoint c1, c2;
+	struct ledger_signed_checkpoint c1, c2;
 	size_t p, h, j, n;
 
 	for (p = 0; p < sizeof(pairs) / sizeof(pairs[0]); p++) {
@@ -602,7 +602,7 @@ START_TEST(test_proofcli_consistency_rejects_flipped_byte)
 		for (h = 0; h < n; h++)
 			for (j = 0; j < 32; j++) {
 				proof[h][j] ^= 0x01;
-				ck_assert_msg(tlog_consistency_check(&c1, &c2,
+				ck_assert_msg(ledger_checkpoint_check_consistency(&c1, &c2,
 				    &proof[0][0], n, NULL) == LEDGER_ECRYPTO,
 				    "%" PRIu64 "->%" PRIu64 " hash %zu byte "
 				    "%zu", pairs[p][0], pairs[p][1], h, j);
@@ -610,25 +610,25 @@ START_TEST(test_proofcli_consistency_rejects_flipped_byte)
 			}
 		for (j = 0; j < 32; j++) {
 			c1.root[j] ^= 0x01;
-			ck_assert_int_eq(tlog_consistency_check(&c1, &c2,
+			ck_assert_int_eq(ledger_checkpoint_check_consistency(&c1, &c2,
 			    &proof[0][0], n, NULL), LEDGER_ECRYPTO);
 			c1.root[j] ^= 0x01;
 			c2.root[j] ^= 0x01;
-			ck_assert_int_eq(tlog_consistency_check(&c1, &c2,
+			ck_assert_int_eq(ledger_checkpoint_check_consistency(&c1, &c2,
 			    &proof[0][0], n, NULL), LEDGER_ECRYPTO);
 			c2.root[j] ^= 0x01;
 		}
-		ck_assert_int_eq(tlog_consistency_check(&c1, &c2,
+		ck_assert_int_eq(ledger_checkpoint_check_consistency(&c1, &c2,
 		    &proof[0][0], n - 1, NULL), LEDGER_ECRYPTO);
 		memcpy(proof[n], proof[0], 32);
-		ck_assert_int_eq(tlog_consistency_check(&c1, &c2,
+		ck_assert_int_eq(ledger_checkpoint_check_consistency(&c1, &c2,
 		    &proof[0][0], n + 1, NULL), LEDGER_ECRYPTO);
-		ck_assert_int_eq(tlog_consistency_check(&c1, &c2,
+		ck_assert_int_eq(ledger_checkpoint_check_consistency(&c1, &c2,
 		    &proof[0][0], n, NULL), LEDGER_OK);
-		ck_assert_int_eq(tlog_consistency_check(&c2, &c1,
+		ck_assert_int_eq(ledger_checkpoint_check_consistency(&c2, &c1,
 		    &proof[0][0], n, NULL), LEDGER_EINVAL);
-		tlog_checkpoint_release(&c1);
-		tlog_checkpoint_release(&c2);
+		ledger_signed_checkpoint_release(&c1);
+		ledger_signed_checkpoint_release(&c2);
 	}
 }
 END_TEST
@@ -636,7 +636,7 @@ END_TEST
 START_TEST(test_proofcli_consistency_detects_fork)
 {
 	uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES];
-	struct tlog_checkpoint a8, a13, b13, b16;
+	struct ledger_signed_checkpoint a8, a13, b13, b16;
 	size_t n;
 
 	get_cp(a_dir, 8, &a8);
@@ -645,19 +645,19 @@ START_TEST(test_proofcli_consistency_detects_fork)
 	get_cp(b_dir, 16, &b16);
 	/* B shares A's first 8 entries... */
 	ck_assert_int_eq(get_cons(b_dir, 8, 16, proof, &n), LEDGER_OK);
-	ck_assert_int_eq(tlog_consistency_check(&a8, &b16, &proof[0][0], n,
+	ck_assert_int_eq(ledger_checkpoint_check_consistency(&a8, &b16, &proof[0][0], n,
 	    NULL), LEDGER_OK);
 	/* ...but not A's 13: no proof from either log links them. */
 	ck_assert_int_eq(get_cons(b_dir, 13, 16, proof, &n), LEDGER_OK);
-	ck_assert_int_eq(tlog_consistency_check(&a13, &b16, &proof[0][0], n,
+	ck_assert_int_eq(ledger_checkpoint_check_consistency(&a13, &b16, &proof[0][0], n,
 	    NULL), LEDGER_ECRYPTO);
-	ck_assert_int_eq(tlog_consistency_check(&a13, &b13, NULL, 0, NULL),
+	ck_assert_int_eq(ledger_checkpoint_check_consistency(&a13, &b13, NULL, 0, NULL),
 	    LEDGER_ECRYPTO);
 	ck_assert_int_eq(get_cons(a_dir, 13, 16, proof, &n), LEDGER_EINVAL);
-	tlog_checkpoint_release(&a8);
-	tlog_checkpoint_release(&a13);
-	tlog_checkpoint_release(&b13);
-	tlog_checkpoint_release(&b16);
+	ledger_signed_checkpoint_release(&a8);
+	ledger_signed_checkpoint_release(&a13);
+	ledger_signed_checkpoint_release(&b13);
+	ledger_signed_checkpoint_release(&b16);
 }
 END_TEST
 
@@ -678,26 +678,26 @@ START_TEST(test_proofcli_pin_file_name)
 		{ "\xc3\xa9t\xc3\xa9", "%C3%A9t%C3%A9" },
 		{ "A-Z_0.9", "A-Z_0.9" },
 	};
-	char name[PIN_NAME_SIZE], other[PIN_NAME_SIZE], origin[300];
+	char name[LEDGER_PIN_NAME_SIZE], other[LEDGER_PIN_NAME_SIZE], origin[300];
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		pin_file_name(cases[i].origin, name);
+		ledger_pin_file_name(cases[i].origin, name);
 		ck_assert_str_eq(name, cases[i].want);
 	}
 	/* Long origins: cut, unique, never a '/', short enough. */
 	memset(origin, '/', 255);
 	origin[255] = '\0';
-	pin_file_name(origin, name);
-	ck_assert_uint_lt(strlen(name), PIN_NAME_SIZE);
+	ledger_pin_file_name(origin, name);
+	ck_assert_uint_lt(strlen(name), LEDGER_PIN_NAME_SIZE);
 	ck_assert_ptr_null(strchr(name, '/'));
 	ck_assert_ptr_nonnull(strchr(name, '~'));
 	origin[254] = 'x';
-	pin_file_name(origin, other);
+	ledger_pin_file_name(origin, other);
 	ck_assert_str_ne(name, other);
 	memset(origin, 'a', 255);
-	pin_file_name(origin, name);
-	ck_assert_uint_lt(strlen(name), PIN_NAME_SIZE);
+	ledger_pin_file_name(origin, name);
+	ck_assert_uint_lt(strlen(name), LEDGER_PIN_NAME_SIZE);
 	ck_assert_int_eq(name[strlen(name) - 33], '~');
 }
 END_TEST
@@ -705,9 +705,9 @@ END_TEST
 static void
 pin_path(char *out, size_t n)
 {
-	char name[PIN_NAME_SIZE];
+	char name[LEDGER_PIN_NAME_SIZE];
 
-	pin_file_name(ORIGIN, name);
+	ledger_pin_file_name(ORIGIN, name);
 	snprintf(out, n, "%s/ledgerctl/%s", state, name);
 }
 
@@ -715,59 +715,59 @@ pin_path(char *out, size_t n)
 static void
 pin_to(const char *d, uint64_t size)
 {
-	struct tlog_checkpoint c;
-	struct pin p;
+	struct ledger_signed_checkpoint c;
+	struct ledger_pin p;
 	bool moved;
 
 	get_cp(d, size, &c);
-	ck_assert_int_eq(pin_open(&p, NULL, ORIGIN, keys, nkeys, NULL),
+	ck_assert_int_eq(ledger_pin_open(&p, NULL, ORIGIN, keys, nkeys, NULL),
 	    LEDGER_OK);
-	tlog_checkpoint_release(&p.cp);
+	ledger_signed_checkpoint_release(&p.cp);
 	p.have = false;
-	ck_assert_int_eq(pin_update(&p, &c, &moved, NULL), LEDGER_OK);
+	ck_assert_int_eq(ledger_pin_update(&p, &c, &moved, NULL), LEDGER_OK);
 	ck_assert(moved);
-	pin_close(&p);
-	tlog_checkpoint_release(&c);
+	ledger_pin_close(&p);
+	ledger_signed_checkpoint_release(&c);
 }
 
 /* pin_check of the checkpoint of size in cd against the pin, with proofs
  * from the log in sd. */
 static enum ledger_status
 check_against_pin(const char *cd, uint64_t size, const char *sd,
-    bool newest, enum pin_result *res, char *msg, size_t msglen)
+    bool newest, enum ledger_pin_result *res, char *msg, size_t msglen)
 {
-	struct tlog_checkpoint c;
+	struct ledger_signed_checkpoint c;
 	struct tlog_src src;
 	struct ledger_error err;
 	enum ledger_status st;
-	struct pin p;
+	struct ledger_pin p;
 
 	get_cp(cd, size, &c);
 	ck_assert_int_eq(tlog_src_open(&src, sd, NULL, NULL, NULL), LEDGER_OK);
-	ck_assert_int_eq(pin_open(&p, NULL, ORIGIN, keys, nkeys, NULL),
+	ck_assert_int_eq(ledger_pin_open(&p, NULL, ORIGIN, keys, nkeys, NULL),
 	    LEDGER_OK);
 	err.msg[0] = '\0';
-	st = pin_check(&p, &src, &c, newest, res, NULL, NULL, &err);
+	st = ledger_pin_check(&p, tlog_prove_consistency, &src, &c, newest, res, NULL, NULL, &err);
 	if (msg != NULL)
 		snprintf(msg, msglen, "%s", err.msg);
-	pin_close(&p);
+	ledger_pin_close(&p);
 	tlog_src_close(&src);
-	tlog_checkpoint_release(&c);
+	ledger_signed_checkpoint_release(&c);
 	return st;
 }
 
 START_TEST(test_proofcli_pin_first_use)
 {
-	struct tlog_checkpoint c;
+	struct ledger_signed_checkpoint c;
 	struct tlog_src src;
 	struct stat sb;
-	struct pin p;
-	enum pin_result res;
-	char path[4500], sdir[4300], want[PIN_NAME_SIZE + 1], *text, *ls;
+	struct ledger_pin p;
+	enum ledger_pin_result res;
+	char path[4500], sdir[4300], want[LEDGER_PIN_NAME_SIZE + 1], *text, *ls;
 	bool moved;
 
 	get_cp(a_dir, 5, &c);
-	ck_assert_int_eq(pin_open(&p, NULL, ORIGIN, keys, nkeys, NULL),
+	ck_assert_int_eq(ledger_pin_open(&p, NULL, ORIGIN, keys, nkeys, NULL),
 	    LEDGER_OK);
 	ck_assert(!p.have);
 	snprintf(sdir, sizeof(sdir), "%s/ledgerctl", state);
@@ -777,12 +777,12 @@ START_TEST(test_proofcli_pin_first_use)
 	ck_assert_uint_eq(sb.st_mode & 07777, 0700);
 	ck_assert_int_eq(tlog_src_open(&src, a_dir, NULL, NULL, NULL),
 	    LEDGER_OK);
-	ck_assert_int_eq(pin_check(&p, &src, &c, true, &res, NULL, NULL, NULL),
+	ck_assert_int_eq(ledger_pin_check(&p, tlog_prove_consistency, &src, &c, true, &res, NULL, NULL, NULL),
 	    LEDGER_OK);
-	ck_assert_int_eq(res, PIN_FIRST_USE);
-	ck_assert_int_eq(pin_update(&p, &c, &moved, NULL), LEDGER_OK);
+	ck_assert_int_eq(res, LEDGER_PIN_FIRST_USE);
+	ck_assert_int_eq(ledger_pin_update(&p, &c, &moved, NULL), LEDGER_OK);
 	ck_assert(moved);
-	pin_close(&p);
+	ledger_pin_close(&p);
 	tlog_src_close(&src);
 	pin_path(path, sizeof(path));
 	ck_assert_int_eq(lstat(path, &sb), 0);
@@ -796,55 +796,55 @@ START_TEST(test_proofcli_pin_first_use)
 	snprintf(want, sizeof(want), "%s\n", strrchr(path, '/') + 1);
 	ck_assert_str_eq(ls, want);
 	free(ls);
-	tlog_checkpoint_release(&c);
+	ledger_signed_checkpoint_release(&c);
 }
 END_TEST
 
 START_TEST(test_proofcli_pin_advances_and_never_goes_back)
 {
-	struct tlog_checkpoint c5, c13;
+	struct ledger_signed_checkpoint c5, c13;
 	struct tlog_src src;
-	struct pin p;
-	enum pin_result res;
+	struct ledger_pin p;
+	enum ledger_pin_result res;
 	char path[4500], *text;
 	bool moved;
 
 	pin_to(a_dir, 5);
 	ck_assert_int_eq(check_against_pin(a_dir, 13, a_dir, true, &res, NULL,
 	    0), LEDGER_OK);
-	ck_assert_int_eq(res, PIN_AHEAD);
+	ck_assert_int_eq(res, LEDGER_PIN_AHEAD);
 	get_cp(a_dir, 13, &c13);
 	get_cp(a_dir, 5, &c5);
-	ck_assert_int_eq(pin_open(&p, NULL, ORIGIN, keys, nkeys, NULL),
+	ck_assert_int_eq(ledger_pin_open(&p, NULL, ORIGIN, keys, nkeys, NULL),
 	    LEDGER_OK);
 	ck_assert(p.have);
 	ck_assert_uint_eq(p.cp.size, 5);
-	ck_assert_int_eq(pin_update(&p, &c13, &moved, NULL), LEDGER_OK);
+	ck_assert_int_eq(ledger_pin_update(&p, &c13, &moved, NULL), LEDGER_OK);
 	ck_assert(moved);
-	ck_assert_int_eq(pin_update(&p, &c5, &moved, NULL), LEDGER_OK);
+	ck_assert_int_eq(ledger_pin_update(&p, &c5, &moved, NULL), LEDGER_OK);
 	ck_assert(!moved);
-	ck_assert_int_eq(pin_update(&p, &c13, &moved, NULL), LEDGER_OK);
+	ck_assert_int_eq(ledger_pin_update(&p, &c13, &moved, NULL), LEDGER_OK);
 	ck_assert(!moved);
 	ck_assert_int_eq(tlog_src_open(&src, a_dir, NULL, NULL, NULL),
 	    LEDGER_OK);
-	ck_assert_int_eq(pin_check(&p, &src, &c13, true, &res, NULL, NULL,
+	ck_assert_int_eq(ledger_pin_check(&p, tlog_prove_consistency, &src, &c13, true, &res, NULL, NULL,
 	    NULL), LEDGER_OK);
-	ck_assert_int_eq(res, PIN_SAME);
+	ck_assert_int_eq(res, LEDGER_PIN_SAME);
 	/* An older checkpoint, proven a prefix of the pin: fine for prove
 	 * --size, never for the newest. */
-	ck_assert_int_eq(pin_check(&p, &src, &c5, false, &res, NULL, NULL,
+	ck_assert_int_eq(ledger_pin_check(&p, tlog_prove_consistency, &src, &c5, false, &res, NULL, NULL,
 	    NULL), LEDGER_OK);
-	ck_assert_int_eq(res, PIN_BEHIND);
-	ck_assert_int_eq(pin_check(&p, &src, &c5, true, &res, NULL, NULL,
+	ck_assert_int_eq(res, LEDGER_PIN_BEHIND);
+	ck_assert_int_eq(ledger_pin_check(&p, tlog_prove_consistency, &src, &c5, true, &res, NULL, NULL,
 	    NULL), LEDGER_ECHAIN);
 	tlog_src_close(&src);
-	pin_close(&p);
+	ledger_pin_close(&p);
 	pin_path(path, sizeof(path));
 	text = tu_slurp(path, NULL);
 	ck_assert_str_eq(text, c13.note);
 	free(text);
-	tlog_checkpoint_release(&c5);
-	tlog_checkpoint_release(&c13);
+	ledger_signed_checkpoint_release(&c5);
+	ledger_signed_checkpoint_release(&c13);
 }
 END_TEST
 
@@ -852,7 +852,7 @@ END_TEST
 static void
 expect_names_pin(const char *msg, const char *d, uint64_t size)
 {
-	struct tlog_checkpoint c;
+	struct ledger_signed_checkpoint c;
 	char b64[LEDGER_B64_HASH_SIZE], want[64];
 
 	get_cp(d, size, &c);
@@ -861,12 +861,12 @@ expect_names_pin(const char *msg, const char *d, uint64_t size)
 	ck_assert_msg(strstr(msg, want) != NULL, "'%s' not in '%s'", want,
 	    msg);
 	ck_assert_msg(strstr(msg, b64) != NULL, "'%s' not in '%s'", b64, msg);
-	tlog_checkpoint_release(&c);
+	ledger_signed_checkpoint_release(&c);
 }
 
 START_TEST(test_proofcli_pin_detects_shrink)
 {
-	enum pin_result res;
+	enum ledger_pin_result res;
 	char msg[256];
 
 	pin_to(a_dir, 13);
@@ -879,7 +879,7 @@ END_TEST
 
 START_TEST(test_proofcli_pin_detects_fork_same_size)
 {
-	enum pin_result res;
+	enum ledger_pin_result res;
 	char msg[256];
 
 	pin_to(a_dir, 13);
@@ -892,7 +892,7 @@ END_TEST
 
 START_TEST(test_proofcli_pin_detects_fork_larger)
 {
-	enum pin_result res;
+	enum ledger_pin_result res;
 	char msg[256];
 
 	pin_to(a_dir, 13);
@@ -912,7 +912,7 @@ START_TEST(test_proofcli_pin_detects_fork_larger)
 	/* The prefix they share is fine against A's pin with A's proof. */
 	ck_assert_int_eq(check_against_pin(b_dir, 8, a_dir, false, &res, NULL,
 	    0), LEDGER_OK);
-	ck_assert_int_eq(res, PIN_BEHIND);
+	ck_assert_int_eq(res, LEDGER_PIN_BEHIND);
 }
 END_TEST
 
@@ -929,7 +929,7 @@ write_file(const char *path, const char *text, size_t len)
 START_TEST(test_proofcli_pin_rejects_bad_pin_files)
 {
 	struct ledger_vkey other;
-	struct pin p;
+	struct ledger_pin p;
 	struct ledger_error err;
 	char path[4500], *note;
 
@@ -937,41 +937,41 @@ START_TEST(test_proofcli_pin_rejects_bad_pin_files)
 	/* Signed by another key with the same origin. */
 	other_key(ORIGIN, &other, &note);
 	write_file(path, note, strlen(note));
-	ck_assert_int_eq(pin_open(&p, path, ORIGIN, keys, nkeys, &err),
+	ck_assert_int_eq(ledger_pin_open(&p, path, ORIGIN, keys, nkeys, &err),
 	    LEDGER_ECRYPTO);
 	free(note);
 	/* A checkpoint of another log. */
 	other_key("elsewhere.example/log", &other, &note);
 	write_file(path, note, strlen(note));
-	ck_assert_int_eq(pin_open(&p, path, ORIGIN, keys, nkeys, &err),
+	ck_assert_int_eq(ledger_pin_open(&p, path, ORIGIN, keys, nkeys, &err),
 	    LEDGER_EEXIST);
 	free(note);
 	/* Not a checkpoint. */
 	write_file(path, "garbage\n", 8);
-	ck_assert_int_eq(pin_open(&p, path, ORIGIN, keys, nkeys, &err),
+	ck_assert_int_eq(ledger_pin_open(&p, path, ORIGIN, keys, nkeys, &err),
 	    LEDGER_EEXIST);
 	write_file(path, ORIGIN "\n", strlen(ORIGIN) + 1);
-	ck_assert_int_eq(pin_open(&p, path, ORIGIN, keys, nkeys, &err),
+	ck_assert_int_eq(ledger_pin_open(&p, path, ORIGIN, keys, nkeys, &err),
 	    LEDGER_EIO);
 	write_file(path, "", 0);
-	ck_assert_int_ne(pin_open(&p, path, ORIGIN, keys, nkeys, &err),
+	ck_assert_int_ne(ledger_pin_open(&p, path, ORIGIN, keys, nkeys, &err),
 	    LEDGER_OK);
 	/* A symlink is not followed. */
 	ck_assert_int_eq(unlink(path), 0);
 	ck_assert_int_eq(symlink("/etc/passwd", path), 0);
-	ck_assert_int_eq(pin_open(&p, path, ORIGIN, keys, nkeys, &err),
+	ck_assert_int_eq(ledger_pin_open(&p, path, ORIGIN, keys, nkeys, &err),
 	    LEDGER_EIO);
 	/* A directory that does not exist. */
 	snprintf(path, sizeof(path), "%s/no/such/dir/pin", dir);
-	ck_assert_int_eq(pin_open(&p, path, ORIGIN, keys, nkeys, &err),
+	ck_assert_int_eq(ledger_pin_open(&p, path, ORIGIN, keys, nkeys, &err),
 	    LEDGER_EIO);
 }
 END_TEST
 
 START_TEST(test_proofcli_pin_rejects_flipped_pin_byte)
 {
-	struct tlog_checkpoint c;
-	struct pin p;
+	struct ledger_signed_checkpoint c;
+	struct ledger_pin p;
 	char path[4500], *note;
 	size_t i;
 
@@ -981,44 +981,44 @@ START_TEST(test_proofcli_pin_rejects_flipped_pin_byte)
 	for (i = 0; i < c.note_len; i++) {
 		note[i] ^= 0x01;
 		write_file(path, note, c.note_len);
-		ck_assert_msg(pin_open(&p, path, ORIGIN, keys, nkeys, NULL) !=
+		ck_assert_msg(ledger_pin_open(&p, path, ORIGIN, keys, nkeys, NULL) !=
 		    LEDGER_OK, "pin byte %zu accepted", i);
 		note[i] ^= 0x01;
 	}
 	write_file(path, note, c.note_len);
-	ck_assert_int_eq(pin_open(&p, path, ORIGIN, keys, nkeys, NULL),
+	ck_assert_int_eq(ledger_pin_open(&p, path, ORIGIN, keys, nkeys, NULL),
 	    LEDGER_OK);
 	ck_assert(p.have);
 	ck_assert_uint_eq(p.cp.size, 13);
-	pin_close(&p);
+	ledger_pin_close(&p);
 	free(note);
-	tlog_checkpoint_release(&c);
+	ledger_signed_checkpoint_release(&c);
 }
 END_TEST
 
 START_TEST(test_proofcli_pin_holds_a_lock)
 {
-	struct pin p;
+	struct ledger_pin p;
 	char sdir[4300];
 	int fd;
 
-	ck_assert_int_eq(pin_open(&p, NULL, ORIGIN, keys, nkeys, NULL),
+	ck_assert_int_eq(ledger_pin_open(&p, NULL, ORIGIN, keys, nkeys, NULL),
 	    LEDGER_OK);
 	snprintf(sdir, sizeof(sdir), "%s/ledgerctl", state);
 	fd = open(sdir, O_RDONLY | O_DIRECTORY);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), -1);
 	ck_assert_int_eq(errno, EWOULDBLOCK);
-	pin_close(&p);
+	ledger_pin_close(&p);
 	ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), 0);
 	close(fd);
-	pin_close(&p);
+	ledger_pin_close(&p);
 }
 END_TEST
 
 START_TEST(test_proofcli_pin_state_directory)
 {
-	struct pin p;
+	struct ledger_pin p;
 	char home[4300], want[4400];
 
 	snprintf(home, sizeof(home), "%s/home", dir);
@@ -1026,16 +1026,16 @@ START_TEST(test_proofcli_pin_state_directory)
 	setenv("HOME", home, 1);
 	/* A relative XDG_STATE_HOME is ignored, as the spec says. */
 	setenv("XDG_STATE_HOME", "relative/state", 1);
-	ck_assert_int_eq(pin_open(&p, NULL, ORIGIN, keys, nkeys, NULL),
+	ck_assert_int_eq(ledger_pin_open(&p, NULL, ORIGIN, keys, nkeys, NULL),
 	    LEDGER_OK);
 	snprintf(want, sizeof(want), "%s/.local/state/ledgerctl/", home);
 	ck_assert_int_eq(strncmp(p.path, want, strlen(want)), 0);
-	pin_close(&p);
+	ledger_pin_close(&p);
 	unsetenv("XDG_STATE_HOME");
-	ck_assert_int_eq(pin_open(&p, NULL, ORIGIN, keys, nkeys, NULL),
+	ck_assert_int_eq(ledger_pin_open(&p, NULL, ORIGIN, keys, nkeys, NULL),
 	    LEDGER_OK);
 	ck_assert_int_eq(strncmp(p.path, want, strlen(want)), 0);
-	pin_close(&p);
+	ledger_pin_close(&p);
 	setenv("XDG_STATE_HOME", state, 1);
 }
 END_TEST
@@ -1167,7 +1167,7 @@ proof_json(const char *head, const char *key,
 static struct incl served_incl;
 static uint8_t served_cons[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES];
 static size_t served_ncons;
-static struct tlog_checkpoint served_c5;
+static struct ledger_signed_checkpoint served_c5;
 
 static void
 serve_incl(const uint8_t proof[][LEDGER_HASH_BYTES], size_t n,
@@ -1241,7 +1241,7 @@ setup_binary(void)
 {
 	struct sockaddr_in sa;
 	socklen_t len = sizeof(sa);
-	struct pin p;
+	struct ledger_pin p;
 	bool moved;
 
 	setup();
@@ -1263,10 +1263,10 @@ setup_binary(void)
 	    LEDGER_OK);
 	serve_all();
 	/* The pin, at size 5: every run must prove 5 -> 13 first. */
-	ck_assert_int_eq(pin_open(&p, pin_file, ORIGIN, keys, nkeys, NULL),
+	ck_assert_int_eq(ledger_pin_open(&p, pin_file, ORIGIN, keys, nkeys, NULL),
 	    LEDGER_OK);
-	ck_assert_int_eq(pin_update(&p, &served_c5, &moved, NULL), LEDGER_OK);
-	pin_close(&p);
+	ck_assert_int_eq(ledger_pin_update(&p, &served_c5, &moved, NULL), LEDGER_OK);
+	ledger_pin_close(&p);
 }
 
 static void
@@ -1283,7 +1283,7 @@ teardown_binary(void)
 	memset(routes, 0, sizeof(routes));
 	nroutes = 0;
 	release_incl(&served_incl);
-	tlog_checkpoint_release(&served_c5);
+	ledger_signed_checkpoint_release(&served_c5);
 	teardown();
 }
 
@@ -1511,7 +1511,7 @@ END_TEST
  * listed: a server that signs one tree and lists another is caught. */
 START_TEST(test_proofcli_binary_verify_checks_root_against_entries)
 {
-	struct tlog_checkpoint b13, b16;
+	struct ledger_signed_checkpoint b13, b16;
 	struct tlog_src src;
 	struct ledger_row row;
 	char *page = NULL, *more, sig[129], *out;
@@ -1554,8 +1554,8 @@ START_TEST(test_proofcli_binary_verify_checks_root_against_entries)
 	    "--no-pin --no-payloads", ctl, url, pub_path), 1);
 	ck_assert_ptr_nonnull(strstr(out, "TAMPERED"));
 	free(out);
-	tlog_checkpoint_release(&b13);
-	tlog_checkpoint_release(&b16);
+	ledger_signed_checkpoint_release(&b13);
+	ledger_signed_checkpoint_release(&b16);
 	/* The genuine run moved the pin to 13; nothing else did. */
 	out = tu_slurp(pin_file, NULL);
 	ck_assert_str_eq(out, served_incl.c.note);

@@ -66,9 +66,9 @@ db_exec(const char *sql)
 START_TEST(test_tree_checkpoints_and_proofs)
 {
 	struct ledger_store *s;
-	struct ledger_signed_checkpoint cps[4], again;
+	struct ledger_signed_checkpoint cps[4], again, vc;
 	uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES];
-	uint8_t root[32], sroot[32];
+	uint8_t root[32];
 	struct ledger_row row;
 	uint64_t size, i, k;
 	size_t n;
@@ -83,10 +83,14 @@ START_TEST(test_tree_checkpoints_and_proofs)
 		ck_assert(made);
 		/* the note verifies with the log's key, names its origin */
 		ck_assert_int_eq(ledger_checkpoint_verify(cps[c].note,
-		    cps[c].note_len, ledger_store_vkey(s), &size, sroot, NULL),
+		    cps[c].note_len, ledger_store_vkey(s), 1, &vc, NULL),
 		    LEDGER_OK);
+		size = vc.size;
 		ck_assert_uint_eq(size, cps[c].size);
-		ck_assert_mem_eq(sroot, cps[c].root, 32);
+		ck_assert_mem_eq(vc.root, cps[c].root, 32);
+		ck_assert_str_eq(vc.origin, "tree.example/log");
+		ck_assert_uint_eq(vc.key_id, ledger_store_vkey(s)->id);
+		ledger_signed_checkpoint_release(&vc);
 		ck_assert_int_eq(strncmp(cps[c].note, "tree.example/log\n", 17),
 		    0);
 		ck_assert_int_eq(ledger_store_tree_root(s, size, root, NULL),

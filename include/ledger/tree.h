@@ -54,13 +54,20 @@ enum ledger_status ledger_store_leaf_hash(struct ledger_store *s,
     uint64_t seq, uint8_t leaf[LEDGER_HASH_BYTES], struct ledger_error *err)
     LEDGER_WUR;
 
-/* A stored, signed checkpoint.  note is malloc'd, NUL-terminated. */
+/*
+ * A signed checkpoint, the one type for all of them: as the store keeps it
+ * (size, root, time, note) and, once checked against a keyring
+ * (ledger_checkpoint_verify), with its origin and the id of the key that
+ * signed it (empty and 0 until then).  note is malloc'd, NUL-terminated.
+ */
 struct ledger_signed_checkpoint {
 	uint64_t size;
 	int64_t time_ms;
 	uint8_t root[LEDGER_HASH_BYTES];
 	char *note;
 	size_t note_len;
+	char origin[LEDGER_NOTE_NAME_MAX + 1];
+	uint32_t key_id;
 };
 
 /* Free the note and zero the struct.  NULL-safe. */
@@ -113,15 +120,37 @@ enum ledger_status ledger_store_checkpoint_get(struct ledger_store *s,
     struct ledger_error *err) LEDGER_WUR;
 
 /*
- * Check a signed checkpoint note against a verifier key: the signature by
- * vk, the origin equal to vk's name.  Fills *ret_size and ret_root.
- * Errors: LEDGER_EINVAL (malformed), LEDGER_ECRYPTO (not signed by vk, or
- * the origin is not vk's name).
+ * Check the signed checkpoint note in the len bytes at note against a
+ * keyring: a C2SP checkpoint, signed by a key of keys whose name is the
+ * checkpoint's origin (a key of another log signing it proves nothing).
+ * Fills *ret: origin, size, root, key_id (the key that signed) and a copy
+ * of the note (release with ledger_signed_checkpoint_release).
+ * Errors: LEDGER_EINVAL (malformed), LEDGER_ECRYPTO (no key of the
+ * keyring for its origin signed it), LEDGER_ENOMEM.
  */
 enum ledger_status ledger_checkpoint_verify(const char *note, size_t len,
-    const struct ledger_vkey *vk, uint64_t *ret_size,
-    uint8_t ret_root[LEDGER_HASH_BYTES], struct ledger_error *err)
+    const struct ledger_vkey *keys, size_t nkeys,
+    struct ledger_signed_checkpoint *ret, struct ledger_error *err)
     LEDGER_WUR;
+
+/* Is the entry (its bytes) at index in the tree of the checked checkpoint
+ * c, by the audit path proof (count hashes)?  claimed_leaf (may be NULL):
+ * the leaf hash the prover says it proved.  Errors: LEDGER_EINVAL (index
+ * beyond the tree), LEDGER_ECRYPTO (the path does not lead to c's root,
+ * or proves another leaf). */
+enum ledger_status ledger_checkpoint_check_inclusion(
+    const struct ledger_signed_checkpoint *c, uint64_t index,
+    const uint8_t *entry, size_t entry_len, const uint8_t *claimed_leaf,
+    const uint8_t *proof, size_t count, struct ledger_error *err)
+    LEDGER_WUR;
+
+/* Is old's tree a prefix of new's (both checked, one origin), by the
+ * consistency proof?  Errors: LEDGER_EINVAL (old larger), LEDGER_ECRYPTO
+ * (other logs, or the proof does not verify). */
+enum ledger_status ledger_checkpoint_check_consistency(
+    const struct ledger_signed_checkpoint *old,
+    const struct ledger_signed_checkpoint *new_cp, const uint8_t *proof,
+    size_t count, struct ledger_error *err) LEDGER_WUR;
 
 #ifdef __cplusplus
 }

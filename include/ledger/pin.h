@@ -25,41 +25,55 @@
  * pin_open to pin_close, so that two ledgerctl processes never race past
  * each other's checks.
  */
-#ifndef LEDGERCTL_PIN_H
-#define LEDGERCTL_PIN_H
+#ifndef LEDGER_PIN_H
+#define LEDGER_PIN_H
 
 #include <limits.h>
 #include <stdbool.h>
 
-#include "tlog.h"
+#include <stddef.h>
+#include <stdint.h>
 
-/* Longest file name pin_file_name() makes, with the NUL. */
-#define PIN_NAME_SIZE 200
+#include "ledger/error.h"
+#include "ledger/merkle.h"
+#include "ledger/note.h"
+#include "ledger/tree.h"
 
-struct pin {
+/* Where a pin gets its consistency proofs: a proof that the tree of size
+ * m is a prefix of the tree of size n, from the log (a store, a daemon),
+ * into proof (count hashes).  Errors as the source has them; EINVAL,
+ * ENOTFOUND or ECHAIN mean it cannot prove it. */
+typedef enum ledger_status (*ledger_pin_prover)(void *ctx, uint64_t m,
+    uint64_t n, uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES],
+    size_t *ret_count, struct ledger_error *err);
+
+/* Longest file name ledger_pin_file_name() makes, with the NUL. */
+#define LEDGER_PIN_NAME_SIZE 200
+
+struct ledger_pin {
 	char path[PATH_MAX];		/* the pin file */
 	char dir[PATH_MAX];		/* its directory */
 	int dirfd;			/* the locked directory, or -1 */
 	bool have;			/* a pin was there */
-	struct tlog_checkpoint cp;	/* the pinned checkpoint, verified */
+	struct ledger_signed_checkpoint cp;	/* the pinned checkpoint, verified */
 };
 
 /* What pin_check found. */
-enum pin_result {
-	PIN_FIRST_USE,		/* no pin: nothing to check against */
-	PIN_SAME,		/* same size and root as the pin */
-	PIN_AHEAD,		/* extends the pin (proof checked) */
-	PIN_BEHIND,		/* a prefix of the pin (proof checked) */
+enum ledger_pin_result {
+	LEDGER_PIN_FIRST_USE,		/* no pin: nothing to check against */
+	LEDGER_PIN_SAME,		/* same size and root as the pin */
+	LEDGER_PIN_AHEAD,		/* extends the pin (proof checked) */
+	LEDGER_PIN_BEHIND,		/* a prefix of the pin (proof checked) */
 };
 
 /*
  * The file name of origin's pin: origin with every byte outside
  * [A-Za-z0-9._-] (and a leading '.') written as %XX, so that different
  * origins get different names and none is "." or ".." or holds a '/'.  A
- * name longer than PIN_NAME_SIZE - 1 is cut and ends in "~" and 32 hex
+ * name longer than LEDGER_PIN_NAME_SIZE - 1 is cut and ends in "~" and 32 hex
  * digits of the origin's SHA-256.
  */
-void pin_file_name(const char *origin, char out[PIN_NAME_SIZE]);
+void ledger_pin_file_name(const char *origin, char out[LEDGER_PIN_NAME_SIZE]);
 
 /*
  * Open and lock the pin of the log origin: file if not NULL, else the
@@ -73,12 +87,12 @@ void pin_file_name(const char *origin, char out[PIN_NAME_SIZE]);
  * create, lock or read it, or the pin is not a signed checkpoint),
  * LEDGER_ENOMEM.  On error p holds nothing to release.
  */
-enum ledger_status pin_open(struct pin *p, const char *file,
+enum ledger_status ledger_pin_open(struct ledger_pin *p, const char *file,
     const char *origin, const struct ledger_vkey *keys, size_t nkeys,
     struct ledger_error *err);
 
 /* Unlock and free.  Safe on a zeroed or closed pin. */
-void pin_close(struct pin *p);
+void ledger_pin_close(struct ledger_pin *p);
 
 /*
  * Prove *c consistent with the pin, fetching the consistency proof it
@@ -90,8 +104,9 @@ void pin_close(struct pin *p);
  * pinned checkpoint's size and root and the file), or the source's code
  * when the proof could not be fetched for another reason than a refusal.
  */
-enum ledger_status pin_check(struct pin *p, struct tlog_src *src,
-    const struct tlog_checkpoint *c, bool newest, enum pin_result *ret,
+enum ledger_status ledger_pin_check(struct ledger_pin *p, ledger_pin_prover fn,
+    void *ctx,
+    const struct ledger_signed_checkpoint *c, bool newest, enum ledger_pin_result *ret,
     uint8_t ret_proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES],
     size_t *ret_count, struct ledger_error *err);
 
@@ -103,10 +118,10 @@ enum ledger_status pin_check(struct pin *p, struct tlog_src *src,
  * *ret_moved (may be NULL) says whether the pin changed.
  * Errors: LEDGER_EIO, LEDGER_ENOMEM.
  */
-enum ledger_status pin_update(struct pin *p, const struct tlog_checkpoint *c,
+enum ledger_status ledger_pin_update(struct ledger_pin *p, const struct ledger_signed_checkpoint *c,
     bool *ret_moved, struct ledger_error *err);
 
 /* "first_use", "unchanged", "ahead", "behind". */
-const char *pin_result_name(enum pin_result r);
+const char *ledger_pin_result_name(enum ledger_pin_result r);
 
 #endif

@@ -14,10 +14,12 @@
 
 #include <sodium.h>
 
-#include "pin.h"
+#include "ledger/entry.h"
+#include "ledger/pin.h"
+#include "ledger-int.h"
 
 void
-pin_file_name(const char *origin, char out[PIN_NAME_SIZE])
+ledger_pin_file_name(const char *origin, char out[LEDGER_PIN_NAME_SIZE])
 {
 	static const char hex[] = "0123456789ABCDEF";
 	uint8_t sum[crypto_hash_sha256_BYTES];
@@ -45,14 +47,14 @@ pin_file_name(const char *origin, char out[PIN_NAME_SIZE])
 		}
 	}
 	enc[o] = '\0';
-	if (!too_long && o < PIN_NAME_SIZE) {
+	if (!too_long && o < LEDGER_PIN_NAME_SIZE) {
 		memcpy(out, enc, o + 1);
 		return;
 	}
 	/* Keep a readable prefix, cut between escapes, and make the name
 	 * unique with the hash of the whole origin; '~' never appears in
 	 * an encoded origin, so no short name can collide with it. */
-	cut = PIN_NAME_SIZE - 1 - 1 - 32;
+	cut = LEDGER_PIN_NAME_SIZE - 1 - 1 - 32;
 	for (i = cut > 2 ? cut - 2 : 0; i < cut; i++)
 		if (enc[i] == '%')
 			cut = i;
@@ -67,16 +69,16 @@ pin_file_name(const char *origin, char out[PIN_NAME_SIZE])
 }
 
 const char *
-pin_result_name(enum pin_result r)
+ledger_pin_result_name(enum ledger_pin_result r)
 {
 	switch (r) {
-	case PIN_FIRST_USE:
+	case LEDGER_PIN_FIRST_USE:
 		return "first_use";
-	case PIN_SAME:
+	case LEDGER_PIN_SAME:
 		return "unchanged";
-	case PIN_AHEAD:
+	case LEDGER_PIN_AHEAD:
 		return "ahead";
-	case PIN_BEHIND:
+	case LEDGER_PIN_BEHIND:
 		return "behind";
 	}
 	return "?";
@@ -196,12 +198,12 @@ note_origin_is(const char *note, size_t len, const char *origin)
 }
 
 enum ledger_status
-pin_open(struct pin *p, const char *file, const char *origin,
+ledger_pin_open(struct ledger_pin *p, const char *file, const char *origin,
     const struct ledger_vkey *keys, size_t nkeys, struct ledger_error *err)
 {
 	struct ledger_error e;
 	enum ledger_status st;
-	char name[PIN_NAME_SIZE], *note = NULL, *slash;
+	char name[LEDGER_PIN_NAME_SIZE], *note = NULL, *slash;
 	size_t len;
 	int k;
 
@@ -223,7 +225,7 @@ pin_open(struct pin *p, const char *file, const char *origin,
 		if ((st = state_dir(p->dir, sizeof(p->dir), err)) ||
 		    (st = make_dirs(p->dir, err)))
 			return st;
-		pin_file_name(origin, name);
+		ledger_pin_file_name(origin, name);
 		k = snprintf(p->path, sizeof(p->path), "%s/%s", p->dir, name);
 		if (k < 0 || (size_t)k >= sizeof(p->path))
 			return ledger_errorf(err, LEDGER_EIO, "pin path is too "
@@ -251,7 +253,7 @@ pin_open(struct pin *p, const char *file, const char *origin,
 		    "checkpoint of another log than '%s'", p->path, origin);
 		goto fail;
 	}
-	if ((st = tlog_checkpoint_check(note, len, keys, nkeys, &p->cp,
+	if ((st = ledger_checkpoint_verify(note, len, keys, nkeys, &p->cp,
 	    &e)) != LEDGER_OK) {
 		if (st == LEDGER_ECRYPTO)
 			st = ledger_errorf(err, LEDGER_ECRYPTO, "the pinned "
@@ -270,19 +272,19 @@ pin_open(struct pin *p, const char *file, const char *origin,
 	return LEDGER_OK;
 fail:
 	free(note);
-	pin_close(p);
+	ledger_pin_close(p);
 	return st;
 }
 
 void
-pin_close(struct pin *p)
+ledger_pin_close(struct ledger_pin *p)
 {
 	if (p == NULL)
 		return;
 	if (p->dirfd >= 0)
 		close(p->dirfd);	/* releases the lock */
 	p->dirfd = -1;
-	tlog_checkpoint_release(&p->cp);
+	ledger_signed_checkpoint_release(&p->cp);
 	p->have = false;
 }
 
@@ -290,15 +292,16 @@ pin_close(struct pin *p)
  * log's checkpoint of size csize), from src, checked.  A source that
  * refuses to prove what it signed contradicts the pin too. */
 static enum ledger_status
-prove(struct tlog_src *src, const struct tlog_checkpoint *a,
-    const struct tlog_checkpoint *b, uint64_t csize, const char *pinned,
+prove(ledger_pin_prover fn, void *ctx,
+    const struct ledger_signed_checkpoint *a,
+    const struct ledger_signed_checkpoint *b, uint64_t csize, const char *pinned,
     uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES],
     size_t *count, struct ledger_error *err)
 {
 	struct ledger_error e;
 	enum ledger_status st;
 
-	st = tlog_get_consistency(src, a->size, b->size, proof, count, &e);
+	st = fn(ctx, a->size, b->size, proof, count, &e);
 	if (st == LEDGER_EINVAL || st == LEDGER_ENOTFOUND ||
 	    st == LEDGER_ECHAIN)
 		return ledger_errorf(err, LEDGER_ECHAIN, "it cannot prove its "
@@ -307,7 +310,7 @@ prove(struct tlog_src *src, const struct tlog_checkpoint *a,
 	if (st != LEDGER_OK)
 		return ledger_errorf(err, st, "consistency proof from size %"
 		    PRIu64 " to %" PRIu64 ": %s", a->size, b->size, e.msg);
-	if (tlog_consistency_check(a, b, &proof[0][0], *count, &e) !=
+	if (ledger_checkpoint_check_consistency(a, b, &proof[0][0], *count, &e) !=
 	    LEDGER_OK)
 		return ledger_errorf(err, LEDGER_ECHAIN, "it forked: its "
 		    "checkpoint of size %" PRIu64 " is not consistent with %s:"
@@ -316,8 +319,8 @@ prove(struct tlog_src *src, const struct tlog_checkpoint *a,
 }
 
 enum ledger_status
-pin_check(struct pin *p, struct tlog_src *src,
-    const struct tlog_checkpoint *c, bool newest, enum pin_result *ret,
+ledger_pin_check(struct ledger_pin *p, ledger_pin_prover fn, void *ctx,
+    const struct ledger_signed_checkpoint *c, bool newest, enum ledger_pin_result *ret,
     uint8_t ret_proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES],
     size_t *ret_count, struct ledger_error *err)
 {
@@ -329,7 +332,7 @@ pin_check(struct pin *p, struct tlog_src *src,
 	if (ret_count != NULL)
 		*ret_count = 0;
 	if (!p->have) {
-		*ret = PIN_FIRST_USE;
+		*ret = LEDGER_PIN_FIRST_USE;
 		return LEDGER_OK;
 	}
 	ledger_b64_hash(p->cp.root, b64);
@@ -342,21 +345,21 @@ pin_check(struct pin *p, struct tlog_src *src,
 			    "its checkpoint of size %" PRIu64 " has root_hash "
 			    "%s, unlike %s", c->size, b64, pinned);
 		}
-		*ret = PIN_SAME;
+		*ret = LEDGER_PIN_SAME;
 	} else if (c->size > p->cp.size) {
-		if ((st = prove(src, &p->cp, c, c->size, pinned, proof,
+		if ((st = prove(fn, ctx, &p->cp, c, c->size, pinned, proof,
 		    &count, err)))
 			return st;
-		*ret = PIN_AHEAD;
+		*ret = LEDGER_PIN_AHEAD;
 	} else if (newest) {
 		return ledger_errorf(err, LEDGER_ECHAIN, "it shrank: its "
 		    "newest checkpoint has size %" PRIu64 ", below %s",
 		    c->size, pinned);
 	} else {
-		if ((st = prove(src, c, &p->cp, c->size, pinned, proof,
+		if ((st = prove(fn, ctx, c, &p->cp, c->size, pinned, proof,
 		    &count, err)))
 			return st;
-		*ret = PIN_BEHIND;
+		*ret = LEDGER_PIN_BEHIND;
 	}
 	if (ret_proof != NULL)
 		memcpy(ret_proof, proof, count * LEDGER_HASH_BYTES);
@@ -366,7 +369,7 @@ pin_check(struct pin *p, struct tlog_src *src,
 }
 
 enum ledger_status
-pin_update(struct pin *p, const struct tlog_checkpoint *c, bool *ret_moved,
+ledger_pin_update(struct ledger_pin *p, const struct ledger_signed_checkpoint *c, bool *ret_moved,
     struct ledger_error *err)
 {
 	char tmp[PATH_MAX + 16], *note = NULL;
@@ -427,7 +430,7 @@ pin_update(struct pin *p, const struct tlog_checkpoint *c, bool *ret_moved,
 		return ledger_errorf_errno(err, LEDGER_EIO, errno, "sync "
 		    "'%s'", p->dir);
 	}
-	tlog_checkpoint_release(&p->cp);
+	ledger_signed_checkpoint_release(&p->cp);
 	p->cp = *c;
 	p->cp.note = note;
 	p->have = true;
