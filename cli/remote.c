@@ -197,18 +197,8 @@ static void
 rootcheck_compare(struct rootcheck *rc, struct ledger_verifier *v,
     uint64_t seq)
 {
-	uint8_t root[LEDGER_HASH_BYTES];
-	char got[LEDGER_B64_HASH_SIZE], want[LEDGER_B64_HASH_SIZE];
-
 	rc->done = true;
-	ledger_merkle_frontier_root(&rc->f, root);
-	if (sodium_memcmp(root, rc->cp->root, sizeof(root)) == 0)
-		return;
-	ledger_b64_hash(rc->cp->root, want);
-	ledger_b64_hash(root, got);
-	ledger_verifier_report(v, seq, LEDGER_PROB_BAD_CHECKPOINT,
-	    "the checkpoint of size %" PRIu64 " signs root_hash %s, but the "
-	    "entries give %s", rc->cp->size, want, got);
+	(void)ledger_verifier_check_root(v, seq, &rc->f, rc->cp);
 }
 
 static void

@@ -77,12 +77,10 @@ next_checkpoint(struct treecheck *t)
 static void
 check_checkpoint(struct treecheck *t, struct ledger_verifier *v)
 {
-	uint8_t root[LEDGER_HASH_BYTES], sroot[LEDGER_HASH_BYTES];
 	struct ledger_signed_checkpoint vc;
-	uint64_t size, at;
+	uint64_t at;
 	bool signed_ok;
 
-	ledger_merkle_frontier_root(&t->f, root);
 	at = t->cp_size > 0 ? t->cp_size - 1 : 0;
 	if (t->cp_bad_root) {
 		ledger_verifier_report(v, at, LEDGER_PROB_BAD_CHECKPOINT,
@@ -92,22 +90,18 @@ check_checkpoint(struct treecheck *t, struct ledger_verifier *v)
 	}
 	signed_ok = ledger_checkpoint_verify(t->cp_note, t->cp_len, t->o->keys,
 	    t->o->nkeys, &vc, NULL) == LEDGER_OK;
-	size = vc.size;
-	memcpy(sroot, vc.root, LEDGER_HASH_BYTES);
-	ledger_signed_checkpoint_release(&vc);
 	if (!signed_ok)
 		ledger_verifier_report(v, at, LEDGER_PROB_BAD_CHECKPOINT,
 		    "checkpoint of size %" PRIu64 " is not signed by a key in "
 		    "the keyring", t->cp_size);
-	else if (size != t->cp_size || memcmp(sroot, t->cp_root,
+	else if (vc.size != t->cp_size || memcmp(vc.root, t->cp_root,
 	    LEDGER_HASH_BYTES) != 0)
 		ledger_verifier_report(v, at, LEDGER_PROB_BAD_CHECKPOINT,
 		    "checkpoint row of size %" PRIu64 " does not match its "
 		    "signed text", t->cp_size);
-	else if (memcmp(root, sroot, LEDGER_HASH_BYTES) != 0)
-		ledger_verifier_report(v, at, LEDGER_PROB_BAD_CHECKPOINT,
-		    "checkpoint of size %" PRIu64 " signs a root that the "
-		    "entries do not produce", t->cp_size);
+	else
+		(void)ledger_verifier_check_root(v, at, &t->f, &vc);
+	ledger_signed_checkpoint_release(&vc);
 }
 
 static void

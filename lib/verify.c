@@ -592,3 +592,22 @@ ledger_verifier_problems(const struct ledger_verifier *v)
 {
 	return v->rep.problems;
 }
+
+bool
+ledger_verifier_check_root(struct ledger_verifier *v, uint64_t seq,
+    const struct ledger_merkle_frontier *f,
+    const struct ledger_signed_checkpoint *cp)
+{
+	uint8_t root[LEDGER_HASH_BYTES];
+	char got[LEDGER_B64_HASH_SIZE], want[LEDGER_B64_HASH_SIZE];
+
+	ledger_merkle_frontier_root(f, root);
+	if (sodium_memcmp(root, cp->root, sizeof(root)) == 0)
+		return true;
+	ledger_b64_hash(cp->root, want);
+	ledger_b64_hash(root, got);
+	ledger_verifier_report(v, seq, LEDGER_PROB_BAD_CHECKPOINT,
+	    "the checkpoint of size %" PRIu64 " signs root_hash %s, but the "
+	    "entries give %s", cp->size, want, got);
+	return false;
+}

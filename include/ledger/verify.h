@@ -130,6 +130,18 @@ void ledger_verifier_on_leaf(struct ledger_verifier *v,
 void ledger_verifier_report(struct ledger_verifier *v, uint64_t seq,
     enum ledger_problem p, const char *fmt, ...) LEDGER_PRINTF(4, 5);
 
+/*
+ * The one check that a signed tree matches its entries: f holds the
+ * leaves so far (its size is cp->size); unless its root is cp->root,
+ * report LEDGER_PROB_BAD_CHECKPOINT at seq, naming both roots.  cp has
+ * been verified (ledger_checkpoint_verify).  Returns whether they match.
+ */
+struct ledger_merkle_frontier;
+struct ledger_signed_checkpoint;
+bool ledger_verifier_check_root(struct ledger_verifier *v, uint64_t seq,
+    const struct ledger_merkle_frontier *f,
+    const struct ledger_signed_checkpoint *cp);
+
 #ifdef __cplusplus
 }
 #endif
