@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledger/wire.h"
 #include "ledger/entry.h"
 #include "ledger/query.h"
 #include "ledger/store.h"

@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "ledger/wire.h"
 #include "ledger/jcs.h"
 #include "http.h"
 #include "remote.h"
@@ -58,29 +59,9 @@ static int
 item_row(const json_t *item, struct ledger_row *row)
 {
 	struct ledger_error err;
-	json_t *entry = json_object_get(item, "entry");
-	json_t *sig = json_object_get(item, "signature");
-	json_t *seq = json_object_get(item, "seq");
-	char *bytes = NULL;
-	size_t len;
 
-	memset(row, 0, sizeof(*row));
-	if (!json_is_object(entry) || !json_is_string(sig) ||
-	    !json_is_integer(seq) || json_integer_value(seq) < 0)
-		return fail("malformed event in the server's answer");
-	if (ledger_jcs_encode(entry, &bytes, &len, &err) != LEDGER_OK)
-		return fail("entry %" JSON_INTEGER_FORMAT ": %s",
-		    json_integer_value(seq), err.msg);
-	row->entry = (uint8_t *)bytes;
-	row->entry_len = len;
-	if (ledger_unhex(json_string_value(sig), row->sig, LEDGER_SIG_BYTES,
-	    NULL) != LEDGER_OK)
-		memset(row->sig, 0, sizeof(row->sig));
-	if (ledger_entry_decode(bytes, len, &row->e, &err) != LEDGER_OK) {
-		/* Keep the bytes: verify reports them as modified. */
-		memset(&row->e, 0, sizeof(row->e));
-	}
-	row->e.seq = (uint64_t)json_integer_value(seq);
+	if (ledger_row_parse(item, row, &err) != LEDGER_OK)
+		return fail("%s", err.msg);
 	return -1;
 }
 

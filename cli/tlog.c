@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "ledger/wire.h"
 #include "ledger/entry.h"
 #include "ledger/tree.h"
 #include "cli.h"
@@ -20,15 +21,7 @@
 bool
 tlog_unb64(const char *s, uint8_t out[LEDGER_HASH_BYTES])
 {
-	char again[LEDGER_B64_HASH_SIZE];
-
-	if (s == NULL || strlen(s) != LEDGER_B64_HASH_SIZE - 1 ||
-	    ledger_b64_decode(s, strlen(s), out, LEDGER_HASH_BYTES, true) !=
-	    LEDGER_HASH_BYTES)
-		return false;
-	/* Canonical only: unused bits zero, so one hash has one spelling. */
-	ledger_b64_hash(out, again);
-	return strcmp(again, s) == 0;
+	return ledger_b64_hash_parse(s, out);
 }
 
 int
@@ -51,6 +44,19 @@ tlog_exit_status(enum ledger_status st)
 
 
 /* ---- sources ---- */
+
+/* Prefix err's message with "GET path: ". */
+static void
+src_error_prefix_get(struct ledger_error *err, const char *path)
+{
+	char msg[sizeof(err->msg) + 128];
+
+	if (err == NULL)
+		return;
+	snprintf(msg, sizeof(msg), "GET %.100s: %s", path, err->msg);
+	memcpy(err->msg, msg, sizeof(err->msg) - 1);
+	err->msg[sizeof(err->msg) - 1] = '\0';
+}
 
 enum ledger_status
 tlog_src_open(struct tlog_src *src, const char *dir, const char *url,
@@ -167,38 +173,6 @@ tlog_get_checkpoint(struct tlog_src *src, bool latest, uint64_t size,
 	return LEDGER_OK;
 }
 
-/* An array of hashes in base64 from a proof answer. */
-static enum ledger_status
-json_hashes(const json_t *a, const char *path, const char *what,
-    uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES],
-    size_t *ret_count, struct ledger_error *err)
-{
-	size_t i;
-
-	if (!json_is_array(a) || json_array_size(a) > LEDGER_MERKLE_MAX_PROOF)
-		return ledger_errorf(err, LEDGER_EINVAL, "GET %s: '%s' is not "
-		    "an array of at most %d hashes", path, what,
-		    LEDGER_MERKLE_MAX_PROOF);
-	for (i = 0; i < json_array_size(a); i++)
-		if (!tlog_unb64(json_string_value(json_array_get(a, i)),
-		    proof[i]))
-			return ledger_errorf(err, LEDGER_EINVAL, "GET %s: '%s' "
-			    "hash %zu is not a base64 SHA-256 hash", path, what,
-			    i);
-	*ret_count = i;
-	return LEDGER_OK;
-}
-
-/* The answer must be about exactly what was asked. */
-static bool
-json_u64_is(const json_t *doc, const char *name, uint64_t want)
-{
-	const json_t *v = json_object_get(doc, name);
-
-	return json_is_integer(v) && json_integer_value(v) >= 0 &&
-	    (uint64_t)json_integer_value(v) == want;
-}
-
 enum ledger_status
 tlog_get_consistency(struct tlog_src *src, uint64_t m, uint64_t n,
     uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES],
@@ -216,12 +190,9 @@ tlog_get_consistency(struct tlog_src *src, uint64_t m, uint64_t n,
 	    "&second=%" PRIu64, m, n);
 	if ((st = get_json(src, path, &doc, err)) != LEDGER_OK)
 		return st;
-	if (!json_u64_is(doc, "first", m) || !json_u64_is(doc, "second", n))
-		st = ledger_errorf(err, LEDGER_EINVAL, "GET %s: the answer is "
-		    "not about sizes %" PRIu64 " and %" PRIu64, path, m, n);
-	else
-		st = json_hashes(json_object_get(doc, "consistency"), path,
-		    "consistency", proof, ret_count, err);
+	if ((st = ledger_consistency_parse(doc, m, n, proof, ret_count,
+	    err)) != LEDGER_OK)
+		src_error_prefix_get(err, path);
 	json_decref(doc);
 	return st;
 }
@@ -246,18 +217,9 @@ tlog_get_inclusion(struct tlog_src *src, uint64_t index, uint64_t size,
 	    "&size=%" PRIu64, index, size);
 	if ((st = get_json(src, path, &doc, err)) != LEDGER_OK)
 		return st;
-	if (!json_u64_is(doc, "leaf_index", index) ||
-	    !json_u64_is(doc, "tree_size", size))
-		st = ledger_errorf(err, LEDGER_EINVAL, "GET %s: the answer is "
-		    "not about entry %" PRIu64 " in size %" PRIu64, path, index,
-		    size);
-	else if (!tlog_unb64(json_string_value(json_object_get(doc,
-	    "leaf_hash")), leaf))
-		st = ledger_errorf(err, LEDGER_EINVAL, "GET %s: 'leaf_hash' "
-		    "is not a base64 SHA-256 hash", path);
-	else
-		st = json_hashes(json_object_get(doc, "audit_path"), path,
-		    "audit_path", proof, ret_count, err);
+	if ((st = ledger_inclusion_parse(doc, index, size, proof, ret_count,
+	    leaf, err)) != LEDGER_OK)
+		src_error_prefix_get(err, path);
 	json_decref(doc);
 	if (st == LEDGER_OK) {
 		if (ret_leaf != NULL)

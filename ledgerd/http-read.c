@@ -12,6 +12,7 @@
 
 #include <microhttpd.h>
 
+#include "ledger/wire.h"
 #include "ledger/query.h"
 #include "ledger/tree.h"
 #include "http-int.h"
@@ -315,16 +316,6 @@ query_u64(struct req *r, const char *name, uint64_t *ret)
 	return parse_seq(v, strlen(v), ret) ? 1 : -1;
 }
 
-static int
-add_b64(struct ledger_buf *b, const uint8_t *h)
-{
-	char out[LEDGER_B64_HASH_SIZE];
-
-	ledger_b64_hash(h, out);
-	return ledger_buf_addc(b, '"') | ledger_buf_adds(b, out) |
-	    ledger_buf_addc(b, '"');
-}
-
 struct known_args {
 	const char *const *names;
 	const char *bad;
@@ -360,7 +351,7 @@ route_proof(struct req *r, bool inclusion)
 	struct ledger_error err;
 	enum ledger_status st;
 	uint64_t x = 0, y = 0;
-	size_t n, i;
+	size_t n;
 	int hx, hy, e = 0;
 
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_known,
@@ -401,20 +392,10 @@ route_proof(struct req *r, bool inclusion)
 	pool_put(s);
 	if (st != LEDGER_OK)
 		return send_status(r, &err);
-	if (inclusion) {
-		e |= ledger_buf_addf(&b, "{\"leaf_index\":%" PRIu64 ","
-		    "\"tree_size\":%" PRIu64 ",\"leaf_hash\":", x, y);
-		e |= add_b64(&b, leaf);
-		e |= ledger_buf_adds(&b, ",\"audit_path\":[");
-	} else
-		e |= ledger_buf_addf(&b, "{\"first\":%" PRIu64 ",\"second\":%"
-		    PRIu64 ",\"consistency\":[", x, y);
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			e |= ledger_buf_addc(&b, ',');
-		e |= add_b64(&b, proof[i]);
-	}
-	e |= ledger_buf_adds(&b, "]}");
+	e |= inclusion ? ledger_inclusion_json(&b, x, y, leaf,
+	    (const uint8_t (*)[LEDGER_HASH_BYTES])proof, n) :
+	    ledger_consistency_json(&b, x, y,
+	    (const uint8_t (*)[LEDGER_HASH_BYTES])proof, n);
 	if (e != 0) {
 		ledger_buf_release(&b);
 		return send_error(r, 503, "unavailable", retry_after,

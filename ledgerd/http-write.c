@@ -11,6 +11,7 @@
 
 #include <microhttpd.h>
 
+#include "ledger/wire.h"
 #include "http-int.h"
 
 static void
@@ -22,26 +23,6 @@ pending_done(struct pending *p)
 	MHD_resume_connection(r->conn);
 }
 
-static void
-receipt_json(struct ledger_buf *b, const struct ledger_receipt *rc,
-    const char *origin)
-{
-	char leaf[65], sig[129], t[LEDGER_TIME_MAX];
-	int e;
-
-	ledger_hex(rc->leaf, LEDGER_HASH_BYTES, leaf);
-	ledger_hex(rc->sig, LEDGER_SIG_BYTES, sig);
-	ledger_time_format(rc->time_ms, t);
-	e = ledger_buf_addf(b, "{\"seq\":%" PRIu64 ",\"time\":\"%s\","
-	    "\"leaf_hash\":\"%s\",\"signature\":\"%s\",\"key_id\":\"%08x\","
-	    "\"log\":", rc->seq, t, leaf, sig, rc->key_id);
-	e |= add_jstr(b, origin);
-	e |= ledger_buf_addf(b, ",\"duplicate\":%s}",
-	    rc->duplicate ? "true" : "false");
-	(void)e;
-}
-
-
 enum MHD_Result
 finish_write(struct req *r)
 {
@@ -51,20 +32,18 @@ finish_write(struct req *r)
 	size_t i;
 	int e = 0;
 
-	if (st == LEDGER_OK && r->nev == 1) {
-		receipt_json(&b, &r->receipts[0], http_origin());
-		return send_json(r, r->receipts[0].duplicate ? 200 : 201, &b,
-		    NULL);
-	}
 	if (st == LEDGER_OK) {
-		e |= ledger_buf_adds(&b, "{\"receipts\":[");
+		if (r->nev > 1)
+			e |= ledger_buf_adds(&b, "{\"receipts\":[");
 		for (i = 0; i < r->nev; i++) {
 			if (i > 0)
 				e |= ledger_buf_addc(&b, ',');
-			receipt_json(&b, &r->receipts[i], http_origin());
+			e |= ledger_receipt_json(&b, &r->receipts[i],
+			    http_origin());
 			fresh |= !r->receipts[i].duplicate;
 		}
-		e |= ledger_buf_adds(&b, "]}");
+		if (r->nev > 1)
+			e |= ledger_buf_adds(&b, "]}");
 		if (e != 0) {
 			ledger_buf_release(&b);
 			return send_error(r, 503, "unavailable", retry_after,

@@ -335,38 +335,3 @@ ledger_query_encode(const struct ledger_query *q, struct ledger_buf *out,
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 	return LEDGER_OK;
 }
-
-enum ledger_status
-ledger_row_json(uint64_t seq, const uint8_t *entry, size_t entry_len,
-    const uint8_t sig[LEDGER_SIG_BYTES], const struct ledger_entry *e,
-    int stored, const char *headers, struct ledger_buf *out)
-{
-	uint8_t leaf[LEDGER_HASH_BYTES];
-	char leaf_hex[65], sig_hex[129], sha_hex[65];
-	enum ledger_status rc = LEDGER_OK;
-
-	ledger_leaf_hash(entry, entry_len, leaf);
-	ledger_hex(leaf, sizeof(leaf), leaf_hex);
-	ledger_hex(sig, LEDGER_SIG_BYTES, sig_hex);
-	ledger_hex(e->payload_sha256, LEDGER_HASH_BYTES, sha_hex);
-	rc |= ledger_buf_addf(out, "{\"seq\":%" PRIu64 ",\"entry\":", seq);
-	rc |= ledger_buf_add(out, entry, entry_len);
-	rc |= ledger_buf_addf(out, ",\"leaf_hash\":\"%s\",\"signature\":\"%s\","
-	    "\"key_id\":\"%08" PRIx32 "\",\"payload\":{\"sha256\":\"%s\","
-	    "\"size\":%" PRIu64 ",\"type\":", leaf_hex, sig_hex, e->key_id,
-	    sha_hex, e->payload_size);
-	if (e->payload_type != NULL)
-		rc |= ledger_jcs_append_string(out, e->payload_type,
-		    strlen(e->payload_type), NULL);
-	else
-		rc |= ledger_buf_adds(out, "null");
-	if (stored >= 0)
-		rc |= ledger_buf_adds(out, stored ? ",\"stored\":true" :
-		    ",\"stored\":false");
-	if (headers != NULL) {
-		rc |= ledger_buf_adds(out, ",\"headers\":");
-		rc |= ledger_buf_adds(out, headers);
-	}
-	rc |= ledger_buf_adds(out, "}}");
-	return rc == LEDGER_OK ? LEDGER_OK : LEDGER_ENOMEM;
-}

@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "ledger/query.h"
+#include "ledger/wire.h"
 #include "ledger/store.h"
 #include "teststore.h"
 #include "testutil.h"

@@ -105,23 +105,7 @@ bool ledger_query_match(const struct ledger_query *q,
 enum ledger_status ledger_query_encode(const struct ledger_query *q,
     struct ledger_buf *out, struct ledger_error *err) LEDGER_WUR;
 
-/*
- * Append the JSON object that stands for one signed entry everywhere
- * (GET /v1/events, GET /v1/events/{seq}, ledgerctl events --json and show
- * --json):
- *
- *	{"seq":N,"entry":{...},"leaf_hash":HEX,"signature":HEX,
- *	 "key_id":HEX8,"payload":{"sha256":HEX,"size":N,"type":S}}
- *
- * The entry is the exact signed bytes.  stored >= 0 adds
- * "stored":true|false to "payload"; headers (a JSON object, as
- * ledger_store_get_headers gives it; NULL: none) adds "headers".
- * Errors: LEDGER_ENOMEM.
- */
-enum ledger_status ledger_row_json(uint64_t seq, const uint8_t *entry,
-    size_t entry_len, const uint8_t sig[LEDGER_SIG_BYTES],
-    const struct ledger_entry *e, int stored, const char *headers,
-    struct ledger_buf *out) LEDGER_WUR;
+/* ledger_row_json: ledger/wire.h. */
 
 #ifdef __cplusplus
 }
