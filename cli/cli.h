@@ -85,7 +85,9 @@ int cmd_init(struct cli *, int, char **);
 int cmd_prove(struct cli *, int, char **);
 int cmd_show(struct cli *, int, char **);
 int cmd_token(struct cli *, int, char **);
+int cmd_trace(struct cli *, int, char **);
 int cmd_verify(struct cli *, int, char **);
+int cmd_where(struct cli *, int, char **);
 
 extern const struct command commands[];
 const struct command *find_command(const char *name);

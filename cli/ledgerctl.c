@@ -83,6 +83,37 @@ const struct command commands[] = {
 	  "      --json          the proof as JSON\n\n"
 	  "example:\n"
 	  "  ledgerctl consistency -d var 10 42\n" },
+	{ "trace", cmd_trace,
+	  "-d DIR|--url URL --commit SHA|--artifact DIGEST|--run ID"
+	  "\n       [--pipeline P] [--json]",
+	  "the lineage of a commit, artifact or run",
+	  "Lists, in ledger order, every entry linked to the commit, artifact\n"
+	  "digest or run: from a commit its builds, tests, artifacts, scans,\n"
+	  "approvals, deployments and rollbacks; from an artifact or run also\n"
+	  "the run that built it and its commit's push (docs/auditing.md,\n"
+	  "\"Linking rules\").  Each row says which field linked it.  Exit 0\n"
+	  "with entries, 1 when nothing carries the value.\n\n"
+	  COMMON_READ
+	  "      --commit SHA    a commit (a prefix of 7 or more hex digits)\n"
+	  "      --artifact D    an artifact digest (bare or sha256:...)\n"
+	  "      --run ID        a CI run; --pipeline P narrows it\n"
+	  "      --json          {\"entries\":[{\"seq\",\"kind\",\"via\",...}]}\n\n"
+	  "example:\n"
+	  "  ledgerctl trace -d var --commit 1f2e3d4c\n" },
+	{ "where", cmd_where,
+	  "-d DIR|--url URL --artifact DIGEST|--commit SHA [--json]",
+	  "where an artifact or commit was deployed",
+	  "The blast radius: every deployment and rollback in the trace of\n"
+	  "the artifact or commit, and per environment and service the first\n"
+	  "and the last of them.  Exit 0 when it was deployed, 1 when not.\n\n"
+	  COMMON_READ
+	  "      --artifact D    an artifact digest (bare or sha256:...)\n"
+	  "      --commit SHA    a commit (a prefix of 7 or more hex digits)\n"
+	  "      --json          {\"deployments\":[{\"seq\",...}],"
+	  "\"targets\":[...]}\n\n"
+	  "example:\n"
+	  "  ledgerctl where --url http://127.0.0.1:8420 --artifact \\\n"
+	  "      sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n" },
 	{ "events", cmd_events,
 	  "-d DIR|--url URL [--kind K ...] [--FIELD VALUE ...] [--source NAME]"
 	  "\n       [--since TIME] [--until TIME] [--after SEQ] [--limit N]"

@@ -54,6 +54,12 @@ fetch_json(const struct cli *cli, const char *path, json_t **ret)
 	return -1;
 }
 
+int
+remote_get_json(const struct cli *cli, const char *path, json_t **ret)
+{
+	return fetch_json(cli, path, ret);
+}
+
 /* Fill a row from an API item {"seq", "entry", "signature", ...}. */
 static int
 item_row(const json_t *item, struct ledger_row *row)

@@ -31,4 +31,9 @@ int remote_verify(const struct cli *cli, const struct ledger_verify_opts *o,
     bool skip_payloads, const struct ledger_signed_checkpoint *cp,
     ledger_verify_fn fn, void *ctx, struct ledger_verify_report *rep);
 
+/* GET path from the daemon as JSON: -1 with *ret (json_decref), or an
+ * exit status after saying why. */
+#include <jansson.h>
+int remote_get_json(const struct cli *cli, const char *path, json_t **ret);
+
 #endif

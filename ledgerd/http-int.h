@@ -104,6 +104,9 @@ enum MHD_Result route_event(struct req *r, uint64_t seq);
 enum MHD_Result route_healthz(struct req *r);
 enum MHD_Result route_checkpoint(struct req *r, bool latest, uint64_t size);
 enum MHD_Result route_proof(struct req *r, bool inclusion);
+/* GET /v1/trace and /v1/where (ledger/lineage.h): exactly one of commit,
+ * artifact or run, and pipeline with run. */
+enum MHD_Result route_trace(struct req *r, bool where);
 enum MHD_Result route_metrics(struct req *r);
 
 #endif

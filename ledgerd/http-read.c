@@ -12,6 +12,7 @@
 
 #include <microhttpd.h>
 
+#include "ledger/lineage.h"
 #include "ledger/wire.h"
 #include "ledger/query.h"
 #include "ledger/tree.h"
@@ -417,3 +418,57 @@ route_metrics(struct req *r)
 	    MHD_RESPMEM_MUST_FREE, NULL);
 }
 
+
+/* ---- lineage ---- */
+
+enum MHD_Result
+route_trace(struct req *r, bool where)
+{
+	static const char *const args[] = { "commit", "artifact", "run",
+	    "pipeline", NULL };
+	static const enum ledger_subject fields[] = { LEDGER_SUBJ_COMMIT,
+	    LEDGER_SUBJ_ARTIFACT, LEDGER_SUBJ_RUN };
+	struct known_args a = { args, NULL };
+	struct ledger_buf b = LEDGER_BUF_INIT;
+	struct ledger_trace t;
+	struct ledger_store *s;
+	struct ledger_error err;
+	const char *v, *value = NULL, *pipeline;
+	enum ledger_subject field = LEDGER_SUBJ_COMMIT;
+	enum ledger_status st;
+	int i, given = 0;
+
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_known,
+	    &a);
+	if (a.bad != NULL)
+		return send_error(r, 400, "bad_request", NULL,
+		    "unknown parameter '%.64s'", a.bad);
+	for (i = 0; i < 3; i++)
+		if ((v = MHD_lookup_connection_value(r->conn,
+		    MHD_GET_ARGUMENT_KIND, args[i])) != NULL) {
+			value = v;
+			field = fields[i];
+			given++;
+		}
+	pipeline = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+	    "pipeline");
+	if (given != 1 || (pipeline != NULL && field != LEDGER_SUBJ_RUN))
+		return send_error(r, 400, "bad_request", NULL, "give exactly "
+		    "one of commit, artifact or run (pipeline only with run)");
+	if ((s = pool_get(&err)) == NULL)
+		return send_status(r, &err);
+	st = ledger_trace(s, field, value, pipeline, &t, &err);
+	pool_put(s);
+	if (st == LEDGER_EINVAL)
+		return send_error(r, 400, "bad_request", NULL, "%s", err.msg);
+	if (st != LEDGER_OK)
+		return send_status(r, &err);
+	st = where ? ledger_where_json(&t, &b) : ledger_trace_json(&t, &b);
+	ledger_trace_release(&t);
+	if (st != LEDGER_OK) {
+		ledger_buf_release(&b);
+		return send_error(r, 503, "unavailable", retry_after,
+		    "out of memory");
+	}
+	return send_json(r, 200, &b, NULL);
+}

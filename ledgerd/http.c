@@ -367,7 +367,8 @@ method_not_allowed(struct req *r, const char *allow)
  * not allowed), and a variant the handler needs.
  */
 enum path_arg { ARG_NONE, ARG_SEQ, ARG_NAME };
-enum variant { V_NONE, V_LATEST, V_SIZE, V_INCLUSION, V_CONSISTENCY };
+enum variant { V_NONE, V_LATEST, V_SIZE, V_INCLUSION, V_CONSISTENCY,
+	V_WHERE };
 
 static const struct route_def {
 	const char *path;
@@ -395,6 +396,10 @@ static const struct route_def {
 	  V_INCLUSION, false },
 	{ "/v1/proof/consistency", ARG_NONE, "", ROUTE_PROOF, ROUTE_OTHER,
 	  V_CONSISTENCY, false },
+	{ "/v1/trace", ARG_NONE, "", ROUTE_TRACE, ROUTE_OTHER, V_NONE,
+	  false },
+	{ "/v1/where", ARG_NONE, "", ROUTE_TRACE, ROUTE_OTHER, V_WHERE,
+	  false },
 	{ "/healthz", ARG_NONE, "", ROUTE_HEALTHZ, ROUTE_OTHER, V_NONE,
 	  false },
 	{ "/metrics", ARG_NONE, "", ROUTE_METRICS, ROUTE_OTHER, V_NONE,
@@ -535,6 +540,8 @@ handle_first(struct req *r, const char *url, const char *method)
 		return route_event(r, seq);
 	case ROUTE_METRICS:
 		return route_metrics(r);
+	case ROUTE_TRACE:
+		return route_trace(r, d->variant == V_WHERE);
 	default:
 		return send_error(r, 404, "not_found", NULL,
 		    "no such resource");
