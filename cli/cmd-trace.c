@@ -80,9 +80,7 @@ remote_answer(const struct cli *cli, int which, const struct trace_opts *o,
 	struct ledger_query q;
 	struct ledger_buf params = LEDGER_BUF_INIT;
 	struct ledger_error err;
-	json_t *doc = NULL;
 	char path[4096];
-	int r;
 
 	/* The values are percent-encoded as listing filters are
 	 * ("&name=value" each). */
@@ -101,12 +99,7 @@ remote_answer(const struct cli *cli, int which, const struct trace_opts *o,
 	snprintf(path, sizeof(path), "/v1/%s?%s", where ? "where" : "trace",
 	    params.data[0] == '&' ? params.data + 1 : params.data);
 	ledger_buf_release(&params);
-	r = remote_get_json(cli, path, &doc);
-	if (r >= 0)
-		return r;
-	*ret = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(doc);
-	return *ret == NULL ? fail("out of memory") : -1;
+	return remote_get_text(cli, path, ret);
 }
 
 static void
@@ -126,10 +119,11 @@ cell(const json_t *row, const char *name, int width)
 	fputc(' ', stdout);
 }
 
-/* A table of the answer's rows; the number of rows. */
-static size_t
-print_table(const json_t *doc, bool where)
+/* A table of the answer's rows (ctx: bool where). */
+static void
+print_answer(const json_t *doc, void *ctx)
 {
+	bool where = *(const bool *)ctx;
 	static const char *const trace_cols[] = { "seq", "time", "kind",
 	    "via", "source", "actor", "status", "environment", "service",
 	    "artifact", NULL };
@@ -153,7 +147,6 @@ print_table(const json_t *doc, bool where)
 			cell(row, cols[c], w[c]);
 		printf("\n");
 	}
-	return json_array_size(rows);
 }
 
 static int
@@ -168,10 +161,8 @@ lineage(struct cli *cli, int argc, char **argv, bool where)
 	};
 	const struct command *cmd = find_command(where ? "where" : "trace");
 	struct trace_opts o;
-	json_t *doc;
 	char *text = NULL;
 	int r, first, which = -1, i, given = 0;
-	size_t n;
 
 	memset(&o, 0, sizeof(o));
 	if ((r = parse_options(cli, cmd, argc, argv, extra, "", on_opt, &o,
@@ -197,22 +188,7 @@ lineage(struct cli *cli, int argc, char **argv, bool where)
 	    local_answer(cli, which, &o, where, &text);
 	if (r >= 0)
 		return r;
-	if ((doc = json_loads(text, 0, NULL)) == NULL) {
-		free(text);
-		return fail("the answer is not JSON");
-	}
-	n = json_array_size(json_object_get(doc, where ? "deployments" :
-	    "entries"));
-	if (cli->json)
-		printf("%s\n", text);
-	else
-		(void)print_table(doc, where);
-	if (json_is_true(json_object_get(doc, "truncated")))
-		fprintf(stderr, "ledgerctl: the trace stopped at %d entries\n",
-		    LEDGER_TRACE_MAX);
-	json_decref(doc);
-	free(text);
-	return finish(n > 0 ? EXIT_YES : EXIT_NO);
+	return answer_print(cli, text, where ? "deployments" : "entries", print_answer, &where);
 }
 
 int

@@ -83,6 +83,27 @@ const struct command commands[] = {
 	  "      --json          the proof as JSON\n\n"
 	  "example:\n"
 	  "  ledgerctl consistency -d var 10 42\n" },
+	{ "timeline", cmd_timeline,
+	  "-d DIR|--url URL --period P|--from T1 --to T2 [--env E]"
+	  "\n       [--service S] [--gap SECONDS] [--json]",
+	  "what happened in a period, in ledger order",
+	  "Lists every entry the ledger recorded in the period (by its own\n"
+	  "clock), across sources, in ledger order, with actors and statuses;\n"
+	  "then the ledger's own record of the period: its restarts, its\n"
+	  "heartbeats, and every gap between two entries longer than twice the\n"
+	  "heartbeat interval (docs/auditing.md, \"Timelines\").  Exit 0 with\n"
+	  "entries, 1 when the period holds none.\n\n"
+	  COMMON_READ
+	  "      --period P      a day (2026-09-14), a month (2026-09), a\n"
+	  "                      quarter (2026Q3) or an ISO week (2026-W38), UTC\n"
+	  "      --from T1 --to T2  RFC 3339 times; --to is exclusive\n"
+	  "      --env E         entries of that environment only\n"
+	  "      --service S     entries of that service only\n"
+	  "      --gap SECONDS   report gaps longer than this instead\n"
+	  "      --json          {\"entries\":[...],\"ledger\":{...},\"gaps\":[...]}\n\n"
+	  "example:\n"
+	  "  ledgerctl timeline -d var --env production \\\n"
+	  "      --from 2026-11-22T02:00Z --to 2026-11-22T03:10Z\n" },
 	{ "trace", cmd_trace,
 	  "-d DIR|--url URL --commit SHA|--artifact DIGEST|--run ID"
 	  "\n       [--pipeline P] [--json]",

@@ -54,12 +54,6 @@ fetch_json(const struct cli *cli, const char *path, json_t **ret)
 	return -1;
 }
 
-int
-remote_get_json(const struct cli *cli, const char *path, json_t **ret)
-{
-	return fetch_json(cli, path, ret);
-}
-
 /* Fill a row from an API item {"seq", "entry", "signature", ...}. */
 static int
 item_row(const json_t *item, struct ledger_row *row)
@@ -375,4 +369,41 @@ out:
 	free(pr);
 	ledger_verifier_free(v);
 	return st;
+}
+
+int
+remote_get_text(const struct cli *cli, const char *path, char **ret)
+{
+	json_t *doc = NULL;
+	int r;
+
+	if ((r = fetch_json(cli, path, &doc)) >= 0)
+		return r;
+	*ret = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	return *ret == NULL ? fail("out of memory") : -1;
+}
+
+int
+answer_print(const struct cli *cli, char *text, const char *rows,
+    void (*table)(const json_t *doc, void *ctx), void *ctx)
+{
+	json_t *doc;
+	size_t n;
+
+	if ((doc = json_loads(text, 0, NULL)) == NULL) {
+		free(text);
+		return fail("the answer is not JSON");
+	}
+	n = json_array_size(json_object_get(doc, rows));
+	if (cli->json)
+		printf("%s\n", text);
+	else
+		table(doc, ctx);
+	if (json_is_true(json_object_get(doc, "truncated")))
+		fprintf(stderr, "ledgerctl: the answer was cut short: narrow "
+		    "the question\n");
+	json_decref(doc);
+	free(text);
+	return finish(n > 0 ? EXIT_YES : EXIT_NO);
 }

@@ -31,9 +31,15 @@ int remote_verify(const struct cli *cli, const struct ledger_verify_opts *o,
     bool skip_payloads, const struct ledger_signed_checkpoint *cp,
     ledger_verify_fn fn, void *ctx, struct ledger_verify_report *rep);
 
-/* GET path from the daemon as JSON: -1 with *ret (json_decref), or an
- * exit status after saying why. */
 #include <jansson.h>
-int remote_get_json(const struct cli *cli, const char *path, json_t **ret);
+
+/* GET path from the daemon, its JSON as compact text (malloc'd): -1, or
+ * an exit status after saying why. */
+int remote_get_text(const struct cli *cli, const char *path, char **ret);
+
+/* Print an answer (JSON text, freed here): as it is with --json, else as
+ * table prints it; exit 0 when its member rows holds any, else 1. */
+int answer_print(const struct cli *cli, char *text, const char *rows,
+    void (*table)(const json_t *doc, void *ctx), void *ctx);
 
 #endif

@@ -107,6 +107,9 @@ enum MHD_Result route_proof(struct req *r, bool inclusion);
 /* GET /v1/trace and /v1/where (ledger/lineage.h): exactly one of commit,
  * artifact or run, and pipeline with run. */
 enum MHD_Result route_trace(struct req *r, bool where);
+/* GET /v1/timeline (ledger/timeline.h): period=P, or from=T&to=T; with
+ * environment (env), service, gap (seconds). */
+enum MHD_Result route_timeline(struct req *r);
 enum MHD_Result route_metrics(struct req *r);
 
 #endif

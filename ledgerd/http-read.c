@@ -13,6 +13,7 @@
 #include <microhttpd.h>
 
 #include "ledger/lineage.h"
+#include "ledger/timeline.h"
 #include "ledger/wire.h"
 #include "ledger/query.h"
 #include "ledger/tree.h"
@@ -469,6 +470,84 @@ route_trace(struct req *r, bool where)
 		ledger_buf_release(&b);
 		return send_error(r, 503, "unavailable", retry_after,
 		    "out of memory");
+	}
+	return send_json(r, 200, &b, NULL);
+}
+
+static const char *
+arg(struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+	    name);
+}
+
+/* The timeline's options from the query string; 0, or -1 with why. */
+static int
+timeline_args(struct req *r, struct ledger_timeline_opts *o,
+    struct ledger_error *err)
+{
+	const char *period = arg(r, "period"), *from = arg(r, "from");
+	const char *to = arg(r, "to"), *gap = arg(r, "gap");
+	unsigned long long g;
+
+	memset(o, 0, sizeof(*o));
+	if ((period != NULL) == (from != NULL || to != NULL) ||
+	    (period == NULL && (from == NULL || to == NULL))) {
+		ledger_errorf(err, LEDGER_EINVAL, "give period, or from and to");
+		return -1;
+	}
+	if (period != NULL ? ledger_period_parse(period, &o->from_ms,
+	    &o->to_ms, err) != LEDGER_OK : ledger_time_parse_any(from,
+	    &o->from_ms, err) != LEDGER_OK || ledger_time_parse_any(to,
+	    &o->to_ms, err) != LEDGER_OK)
+		return -1;
+	o->environment = arg(r, "environment") ? arg(r, "environment") :
+	    arg(r, "env");
+	o->service = arg(r, "service");
+	if (gap != NULL) {
+		char *end;
+
+		g = strtoull(gap, &end, 10);
+		if (*gap == '\0' || *end != '\0' || g == 0 || g > 31536000) {
+			ledger_errorf(err, LEDGER_EINVAL, "gap must be 1 to "
+			    "31536000 seconds");
+			return -1;
+		}
+		o->gap_s = (int64_t)g;
+	}
+	return 0;
+}
+
+enum MHD_Result
+route_timeline(struct req *r)
+{
+	static const char *const args[] = { "period", "from", "to",
+	    "environment", "env", "service", "gap", NULL };
+	struct known_args a = { args, NULL };
+	struct ledger_buf b = LEDGER_BUF_INIT;
+	struct ledger_timeline_opts o;
+	struct ledger_store *s;
+	struct ledger_error err;
+	enum ledger_status st;
+
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_known,
+	    &a);
+	if (a.bad != NULL)
+		return send_error(r, 400, "bad_request", NULL,
+		    "unknown parameter '%.64s'", a.bad);
+	if (timeline_args(r, &o, &err) != 0)
+		return send_error(r, 400, "bad_request", NULL, "%s", err.msg);
+	if ((s = pool_get(&err)) == NULL)
+		return send_status(r, &err);
+	st = ledger_timeline_json(s, &o, &b, NULL, &err);
+	pool_put(s);
+	if (st == LEDGER_EINVAL) {
+		ledger_buf_release(&b);
+		return send_error(r, 400, "bad_request", NULL, "%s", err.msg);
+	}
+	if (st != LEDGER_OK) {
+		ledger_buf_release(&b);
+		return send_status(r, &err);
 	}
 	return send_json(r, 200, &b, NULL);
 }

@@ -368,7 +368,7 @@ method_not_allowed(struct req *r, const char *allow)
  */
 enum path_arg { ARG_NONE, ARG_SEQ, ARG_NAME };
 enum variant { V_NONE, V_LATEST, V_SIZE, V_INCLUSION, V_CONSISTENCY,
-	V_WHERE };
+	V_WHERE, V_TIMELINE };
 
 static const struct route_def {
 	const char *path;
@@ -399,6 +399,8 @@ static const struct route_def {
 	{ "/v1/trace", ARG_NONE, "", ROUTE_TRACE, ROUTE_OTHER, V_NONE,
 	  false },
 	{ "/v1/where", ARG_NONE, "", ROUTE_TRACE, ROUTE_OTHER, V_WHERE,
+	  false },
+	{ "/v1/timeline", ARG_NONE, "", ROUTE_TRACE, ROUTE_OTHER, V_TIMELINE,
 	  false },
 	{ "/healthz", ARG_NONE, "", ROUTE_HEALTHZ, ROUTE_OTHER, V_NONE,
 	  false },
@@ -541,7 +543,8 @@ handle_first(struct req *r, const char *url, const char *method)
 	case ROUTE_METRICS:
 		return route_metrics(r);
 	case ROUTE_TRACE:
-		return route_trace(r, d->variant == V_WHERE);
+		return d->variant == V_TIMELINE ? route_timeline(r) :
+		    route_trace(r, d->variant == V_WHERE);
 	default:
 		return send_error(r, 404, "not_found", NULL,
 		    "no such resource");

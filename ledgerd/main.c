@@ -256,9 +256,12 @@ record_started(struct ledger_store *w)
 	char kid[9];
 
 	snprintf(kid, sizeof(kid), "%08x", ledger_store_key_id(w));
-	return record("started", json_pack("{s:s,s:s,s:s}", "key_id", kid,
+	/* heartbeat_interval_s: a timeline tells a quiet log from a gap by
+	 * it (lib/timeline.c). */
+	return record("started", json_pack("{s:s,s:s,s:s,s:f}", "key_id", kid,
 	    "origin", ledger_store_origin(w), "config_sha256",
-	    config_path ? hexdigest(cfg.digest) : "defaults"));
+	    config_path ? hexdigest(cfg.digest) : "defaults",
+	    "heartbeat_interval_s", (double)cfg.heartbeat_interval_s));
 }
 
 static void

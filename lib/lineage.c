@@ -13,6 +13,7 @@
 #include "ledger/jcs.h"
 #include "ledger/lineage.h"
 #include "ledger/query.h"
+#include "ledger/wire.h"
 #include "ledger-int.h"
 
 /* A key to look up.  expand: follow its entries' links downstream;
@@ -291,39 +292,6 @@ ledger_trace_release(struct ledger_trace *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* ,"name":"value" when value is present. */
-static enum ledger_status
-member(struct ledger_buf *b, const char *name, const char *value)
-{
-	enum ledger_status e = LEDGER_OK;
-
-	if (value == NULL)
-		return LEDGER_OK;
-	e |= ledger_buf_addf(b, ",\"%s\":", name);
-	e |= ledger_jcs_append_string(b, value, strlen(value), NULL);
-	return e;
-}
-
-/* The common members of an entry in an answer: seq, time, kind, ... */
-static enum ledger_status
-entry_members(struct ledger_buf *b, const struct ledger_entry *e)
-{
-	char t[LEDGER_TIME_MAX];
-	enum ledger_status r = LEDGER_OK;
-	int f;
-
-	ledger_time_format(e->time_ms, t);
-	r |= ledger_buf_addf(b, "{\"seq\":%" PRIu64 ",\"time\":\"%s\","
-	    "\"kind\":\"%s\"", e->seq, t, ledger_kind_name(e->kind) ?
-	    ledger_kind_name(e->kind) : "other");
-	r |= member(b, "source", e->source[LEDGER_SRC_NAME]);
-	r |= member(b, "event", e->source[LEDGER_SRC_EVENT]);
-	for (f = 0; f < LEDGER_SUBJ_COUNT; f++)
-		r |= member(b, ledger_subject_name((enum ledger_subject)f),
-		    e->subject[f]);
-	return r;
-}
-
 enum ledger_status
 ledger_trace_json(const struct ledger_trace *t, struct ledger_buf *out)
 {
@@ -334,8 +302,8 @@ ledger_trace_json(const struct ledger_trace *t, struct ledger_buf *out)
 	for (i = 0; i < t->n; i++) {
 		if (i > 0)
 			r |= ledger_buf_addc(out, ',');
-		r |= entry_members(out, &t->v[i].row.e);
-		r |= member(out, "via", ledger_subject_name(t->v[i].via));
+		r |= ledger_entry_brief_open(out, &t->v[i].row.e);
+		r |= ledger_json_member(out, "via", ledger_subject_name(t->v[i].via));
 		r |= ledger_buf_addc(out, '}');
 	}
 	r |= ledger_buf_addf(out, "],\"truncated\":%s}",
@@ -374,12 +342,12 @@ target_json(const struct ledger_trace *t, size_t first,
 	r |= ledger_buf_adds(out, "{\"environment\":");
 	r |= ledger_jcs_append_string(out, f->subject[LEDGER_SUBJ_ENVIRONMENT],
 	    strlen(f->subject[LEDGER_SUBJ_ENVIRONMENT]), NULL);
-	r |= member(out, "service", f->subject[LEDGER_SUBJ_SERVICE]);
+	r |= ledger_json_member(out, "service", f->subject[LEDGER_SUBJ_SERVICE]);
 	r |= ledger_buf_addf(out, ",\"first_seq\":%" PRIu64 ",\"first_time\":"
 	    "\"%s\",\"last_seq\":%" PRIu64 ",\"last_time\":\"%s\","
 	    "\"last_kind\":\"%s\"", f->seq, t1, last->seq, t2,
 	    ledger_kind_name(last->kind));
-	r |= member(out, "last_status", last->subject[LEDGER_SUBJ_STATUS]);
+	r |= ledger_json_member(out, "last_status", last->subject[LEDGER_SUBJ_STATUS]);
 	r |= ledger_buf_addc(out, '}');
 	return r;
 }
@@ -397,7 +365,7 @@ ledger_where_json(const struct ledger_trace *t, struct ledger_buf *out)
 		if (!is_deployment(&t->v[i].row.e))
 			continue;
 		r |= ledger_buf_adds(out, any ? "," : "");
-		r |= entry_members(out, &t->v[i].row.e);
+		r |= ledger_entry_brief_open(out, &t->v[i].row.e);
 		r |= ledger_buf_addc(out, '}');
 		any = true;
 	}

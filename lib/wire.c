@@ -264,3 +264,37 @@ ledger_consistency_parse(const json_t *doc, uint64_t m, uint64_t n,
 	return parse_hashes(json_object_get(doc, "consistency"),
 	    "consistency", proof, ret_count, err);
 }
+
+/* ,"name":"value" when value is present. */
+enum ledger_status
+ledger_json_member(struct ledger_buf *b, const char *name, const char *value)
+{
+	enum ledger_status e = LEDGER_OK;
+
+	if (value == NULL)
+		return LEDGER_OK;
+	e |= ledger_buf_addf(b, ",\"%s\":", name);
+	e |= ledger_jcs_append_string(b, value, strlen(value), NULL);
+	return e;
+}
+
+/* See wire.h. */
+enum ledger_status
+ledger_entry_brief_open(struct ledger_buf *b, const struct ledger_entry *e)
+{
+	char t[LEDGER_TIME_MAX];
+	enum ledger_status r = LEDGER_OK;
+	int f;
+
+	ledger_time_format(e->time_ms, t);
+	r |= ledger_buf_addf(b, "{\"seq\":%" PRIu64 ",\"time\":\"%s\","
+	    "\"kind\":\"%s\"", e->seq, t, ledger_kind_name(e->kind) ?
+	    ledger_kind_name(e->kind) : "other");
+	r |= ledger_json_member(b, "source", e->source[LEDGER_SRC_NAME]);
+	r |= ledger_json_member(b, "event", e->source[LEDGER_SRC_EVENT]);
+	for (f = 0; f < LEDGER_SUBJ_COUNT; f++)
+		r |= ledger_json_member(b, ledger_subject_name((enum ledger_subject)f),
+		    e->subject[f]);
+	return r;
+}
+

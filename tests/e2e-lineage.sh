@@ -56,5 +56,28 @@ check "GET /v1/trace with an unknown parameter: 400" \
     test "$(code -H "Authorization: Bearer $RTOK" "$URL/v1/trace?commit=$C&env=x")" = 400
 check "GET /v1/trace with a control character: 400" \
     test "$(code -H "Authorization: Bearer $RTOK" "$URL/v1/trace?commit=a%01b")" = 400
+# ---- timeline ----
+DAY=$(date -u +%Y-%m-%d)
+"$LEDGERCTL" timeline -d "$D/var" --period "$DAY" --env Production --json \
+    >"$T/tl-local"
+check "timeline -d: exit 0" test $? = 0
+"$LEDGERCTL" timeline --url "$URL" --token "$RTOK" --period "$DAY" \
+    --env Production --json >"$T/tl-remote"
+check "timeline --url: exit 0" test $? = 0
+check "timeline: the daemon's answer is the data directory's" \
+    python3 -c "import json,sys; a=json.load(open('$T/tl-local')); b=json.load(open('$T/tl-remote')); sys.exit(a!=b)"
+check "timeline --env production: the approval and two deployments, the daemon's start" \
+    python3 -c "import json,sys; d=json.load(open('$T/tl-local')); sys.exit(not([e['seq'] for e in d['entries']]==[4,5,6] and d['ledger']['started']==[0]))"
+"$LEDGERCTL" timeline -d "$D/var" --period 2001-01 >/dev/null
+check "timeline of an empty period: exit 1" test $? = 1
+"$LEDGERCTL" timeline -d "$D/var" --period 2026-13 >/dev/null 2>&1
+check "timeline of a malformed period: exit 2" test $? = 2
+"$LEDGERCTL" timeline -d "$D/var" --period "$DAY" --from "$DAY" >/dev/null 2>&1
+check "timeline with a period and --from: exit 2" test $? = 2
+check "GET /v1/timeline with a malformed period: 400" \
+    test "$(code -H "Authorization: Bearer $RTOK" "$URL/v1/timeline?period=2026Q9")" = 400
+check "...the message names the forms" grep -q 'ISO week' "$T/body"
+check "GET /v1/timeline with from after to: 400" \
+    test "$(code -H "Authorization: Bearer $RTOK" "$URL/v1/timeline?from=2026-02-01&to=2026-01-01")" = 400
 check "the log verifies" verify "$D"
 summary

@@ -93,6 +93,19 @@ enum ledger_status ledger_consistency_parse(const json_t *doc, uint64_t m,
     uint64_t n, uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES],
     size_t *ret_count, struct ledger_error *err) LEDGER_WUR;
 
+/* ,"name":"value" (escaped per RFC 8785) when value is not NULL.
+ * Errors: LEDGER_ENOMEM. */
+enum ledger_status ledger_json_member(struct ledger_buf *out,
+    const char *name, const char *value) LEDGER_WUR;
+
+/*
+ * An entry as the answers show it: writes '{' and "seq", "time", "kind",
+ * "source", "event" and every subject field present; the caller adds its
+ * own members and the closing '}'.  Errors: LEDGER_ENOMEM.
+ */
+enum ledger_status ledger_entry_brief_open(struct ledger_buf *out,
+    const struct ledger_entry *e) LEDGER_WUR;
+
 /* Canonical base64 of a SHA-256 hash (one spelling per hash) into out;
  * false if s is not one. */
 bool ledger_b64_hash_parse(const char *s, uint8_t out[LEDGER_HASH_BYTES]);

@@ -1,0 +1,62 @@
+/*
+ * ledger/timeline.h - periods, and what happened in one
+ *
+ * A period is given as a day (2026-09-14), a month (2026-09), a quarter
+ * (2026Q3), an ISO week (2026-W38), all in UTC, or as two times (RFC 3339,
+ * the second exclusive).  The timeline of a period is every entry the
+ * ledger recorded in it (by the ledger's clock), in ledger order, and the
+ * ledger's own record of itself: its restarts and the gaps in it (docs/
+ * auditing.md, "Timelines").
+ */
+#ifndef LEDGER_TIMELINE_H
+#define LEDGER_TIMELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ledger/buf.h"
+#include "ledger/error.h"
+#include "ledger/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Most entries one timeline lists; past it the answer says "truncated". */
+#define LEDGER_TIMELINE_MAX 100000
+
+/* A period's [from, to) in ms since the epoch.  Errors: LEDGER_EINVAL,
+ * naming the accepted forms. */
+enum ledger_status ledger_period_parse(const char *s, int64_t *ret_from_ms,
+    int64_t *ret_to_ms, struct ledger_error *err) LEDGER_WUR;
+
+struct ledger_timeline_opts {
+	int64_t from_ms, to_ms;		/* [from, to) by the ledger's clock */
+	const char *environment;	/* NULL: any; else entries of it */
+	const char *service;		/* NULL: any; else entries of it */
+	int64_t gap_s;			/* a gap is longer than this; 0: twice
+					   the heartbeat interval the newest
+					   "started" entry names (600 s when
+					   none does) */
+};
+
+/*
+ * The timeline as JSON into out:
+ * {"from":T,"to":T,"entries":[{"seq","time","kind","source","event",
+ *   "actor","status",...}],"ledger":{"started":[SEQ...],"stopping":[SEQ...],
+ *   "heartbeats":N},"gaps":[{"after_seq","before_seq","from","to",
+ *   "seconds"}],"gap_s":S,"truncated":BOOL}
+ * entries are every kind but `ledger` (whose entries are summarized in
+ * "ledger"), filtered by environment and service when given; gaps are
+ * measured over every entry, whatever the filter: a quiet service is not
+ * a gap in the log.  *ret_n (may be NULL) gets the number of entries.
+ * Errors: LEDGER_EINVAL (to <= from), LEDGER_EDB, LEDGER_ENOMEM.
+ */
+enum ledger_status ledger_timeline_json(struct ledger_store *s,
+    const struct ledger_timeline_opts *o, struct ledger_buf *out,
+    size_t *ret_n, struct ledger_error *err) LEDGER_WUR;
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LEDGER_TIMELINE_H */
