@@ -275,7 +275,8 @@ ledger_trace(struct ledger_store *s, enum ledger_subject field,
 		ledger_trace_release(ret);
 		return st;
 	}
-	qsort(ret->v, ret->n, sizeof(*ret->v), by_seq);
+	if (ret->n > 1)
+		qsort(ret->v, ret->n, sizeof(*ret->v), by_seq);
 	return LEDGER_OK;
 }
 
