@@ -59,8 +59,10 @@ add_key(struct walk *w, enum ledger_subject f, const char *value,
 			w->keys[i].expand |= expand;
 			return;
 		}
-	if (w->nkeys >= LEDGER_TRACE_MAX)
+	if (w->nkeys >= LEDGER_TRACE_MAX) {
+		w->t->truncated = true;	/* a link not followed */
 		return;
+	}
 	if (w->nkeys == w->capkeys) {
 		size_t cap = w->capkeys ? 2 * w->capkeys : 16;
 

@@ -64,7 +64,9 @@ sqlite_checkpoint_get(struct ledger_backend *be, bool latest, uint64_t size,
 		if ((ret->note = malloc((size_t)n + 1)) == NULL)
 			st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 		else {
-			memcpy(ret->note, sqlite3_column_text(q, 3), (size_t)n);
+			if (n > 0)
+				memcpy(ret->note, sqlite3_column_text(q, 3),
+				    (size_t)n);
 			ret->note[n] = '\0';
 			ret->note_len = (size_t)n;
 			st = LEDGER_OK;
@@ -289,7 +291,9 @@ sqlite_next_row(struct ledger_be_cursor *c, struct ledger_row *ret,
 		ledger_row_release(ret);
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 	}
-	memcpy(*ret_payload_z, sqlite3_column_blob(c->q, ENTRY_NCOLUMNS), zl);
+	if (zl > 0)
+		memcpy(*ret_payload_z, sqlite3_column_blob(c->q,
+		    ENTRY_NCOLUMNS), zl);
 	*ret_zlen = zl;
 	return LEDGER_OK;
 }

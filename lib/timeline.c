@@ -57,6 +57,15 @@ ledger_period_parse(const char *s, int64_t *from, int64_t *to,
 
 	if (s == NULL)
 		return ledger_errorf(err, LEDGER_EINVAL, "no period");
+	/* digits where digits go (sscanf's %u takes a sign), years from
+	 * 1970: the ledger's clock starts there */
+	if (strlen(s) < 6 || s[0] < '1' || s[0] > '9' || s[1] < '0' ||
+	    s[1] > '9' || s[2] < '0' || s[2] > '9' || s[3] < '0' ||
+	    s[3] > '9' || strchr(s, '+') != NULL || strchr(s + 4, ' ') ||
+	    atoi(s) < 1970)
+		return ledger_errorf(err, LEDGER_EINVAL, "bad period '%.40s': "
+		    "want a day (2026-09-14), a month (2026-09), a quarter "
+		    "(2026Q3) or an ISO week (2026-W38), from 1970 on", s);
 	if (sscanf(s, "%4u-%2u-%2u%c", &y, &m, &d, &tail) == 3 &&
 	    strlen(s) == 10 && m >= 1 && m <= 12 && d >= 1 &&
 	    d <= days_in_month(y, m)) {
@@ -238,6 +247,9 @@ ledger_timeline_json(struct ledger_store *s,
 	if (o->to_ms <= o->from_ms)
 		return ledger_errorf(err, LEDGER_EINVAL, "the period ends "
 		    "before it begins");
+	if (o->from_ms <= 0)
+		return ledger_errorf(err, LEDGER_EINVAL, "the period must "
+		    "begin after 1970-01-01T00:00:00Z");
 	/* Compared as ingest normalized them ("Production" is production). */
 	if ((o->environment != NULL && (st = ledger_subject_normalize(
 	    LEDGER_SUBJ_ENVIRONMENT, o->environment, strlen(o->environment),

@@ -133,9 +133,15 @@ ledger_row_parse(const json_t *item, struct ledger_row *row,
 	    !get_u64(item, "seq", &seq))
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "malformed event in the server's answer");
-	if ((st = ledger_jcs_encode(entry, &bytes, &len, err)) != LEDGER_OK)
-		return ledger_errorf(err, st, "entry %" PRIu64 ": %s", seq,
-		    err != NULL ? err->msg : "cannot be encoded");
+	if ((st = ledger_jcs_encode(entry, &bytes, &len, err)) != LEDGER_OK) {
+		char why[sizeof(err->msg)];
+
+		/* not formatted into itself: copied first */
+		snprintf(why, sizeof(why), "%s", err != NULL ? err->msg :
+		    "cannot be encoded");
+		return ledger_errorf(err, st, "entry %" PRIu64 ": %.200s", seq,
+		    why);
+	}
 	row->entry = (uint8_t *)bytes;
 	row->entry_len = len;
 	if (ledger_unhex(json_string_value(sig), row->sig, LEDGER_SIG_BYTES,
