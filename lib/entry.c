@@ -34,14 +34,14 @@ static const char *const kind_names[LEDGER_KIND_COUNT] = {
 };
 
 static const char *const subject_names[LEDGER_SUBJ_COUNT] = {
-	"actor", "artifact", "commit", "environment", "pipeline", "run",
-	"service", "status", "ticket", "url",
+	"actor", "artifact", "commit", "deployment", "environment",
+	"pipeline", "run", "service", "status", "ticket", "url",
 };
 
 /* "commit" is an SQL keyword, so its column is commit_id. */
 static const char *const subject_columns[LEDGER_SUBJ_COUNT] = {
-	"actor", "artifact", "commit_id", "environment", "pipeline", "run",
-	"service", "status", "ticket", "url",
+	"actor", "artifact", "commit_id", "deployment", "environment",
+	"pipeline", "run", "service", "status", "ticket", "url",
 };
 
 static const char *const src_names[LEDGER_SRC_COUNT] = {

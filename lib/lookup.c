@@ -109,8 +109,13 @@ ledger_lookup_body_key(const struct ledger_entry *e)
 	body_part(&st, e->source[LEDGER_SRC_NAME]);
 	body_part(&st, kind);
 	body_part(&st, e->source[LEDGER_SRC_EVENT]);
-	for (f = 0; f < LEDGER_SUBJ_COUNT; f++)
+	for (f = 0; f < LEDGER_SUBJ_COUNT; f++) {
+		/* deployment came with schema 7: absent, it adds nothing, so
+		 * every body key computed before it still holds */
+		if (f == LEDGER_SUBJ_DEPLOYMENT && e->subject[f] == NULL)
+			continue;
 		body_part(&st, e->subject[f]);
+	}
 	crypto_generichash_final(&st, h, sizeof(h));
 	for (i = 0; i < sizeof(h); i++)
 		k = k << 8 | h[i];

@@ -70,6 +70,7 @@ static const struct fieldset deployment = {{
 	[LEDGER_SUBJ_ENVIRONMENT] = { P("deployment.environment") },
 	[LEDGER_SUBJ_ACTOR] = { P("deployment.creator.login"), SENDER },
 	[LEDGER_SUBJ_STATUS] = { CONST("requested") },
+	[LEDGER_SUBJ_DEPLOYMENT] = { P("deployment.id") },
 	[LEDGER_SUBJ_URL] = { URL("workflow_run.html_url"),
 	    URL("deployment.url") },
 }};
@@ -83,6 +84,7 @@ static const struct fieldset deployment_status = {{
 	[LEDGER_SUBJ_ACTOR] = { P("deployment_status.creator.login"),
 	    SENDER },
 	[LEDGER_SUBJ_STATUS] = { P("deployment_status.state") },
+	[LEDGER_SUBJ_DEPLOYMENT] = { P("deployment.id") },
 	[LEDGER_SUBJ_URL] = { URL("deployment_status.target_url"),
 	    URL("deployment_status.log_url"),
 	    URL("deployment_status.environment_url"),

@@ -46,9 +46,10 @@ enum ledger_status sqlite_prepare_once(struct sqlite_backend *b,
 /* The columns of an entry row, starting at column 0, and a row of them. */
 #define ENTRY_COLUMNS "seq, entry, sig, key_id, prev, time_ms, kind, " \
 	"source_name, source_type, source_event, delivery, auth, actor, " \
-	"artifact, commit_id, environment, pipeline, run, service, status, " \
-	"ticket, url, payload_sha256, payload_size, payload_type"
-#define ENTRY_NCOLUMNS 25
+	"artifact, commit_id, deployment, environment, pipeline, run, " \
+	"service, status, ticket, url, payload_sha256, payload_size, " \
+	"payload_type"
+#define ENTRY_NCOLUMNS 26
 enum ledger_status sqlite_row(struct sqlite_backend *b, sqlite3_stmt *q,
     struct ledger_row *r, struct ledger_error *err);
 

@@ -55,11 +55,14 @@ sqlite_row(struct sqlite_backend *b, sqlite3_stmt *q, struct ledger_row *r,
 	for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
 		if ((st = col_text(q, 12 + i, &r->e.subject[i], err)))
 			goto fail;
-	if (sqlite3_column_bytes(q, 22) == LEDGER_HASH_BYTES)
-		memcpy(r->e.payload_sha256, sqlite3_column_blob(q, 22),
-		    LEDGER_HASH_BYTES);
-	r->e.payload_size = (uint64_t)sqlite3_column_int64(q, 23);
-	if ((st = col_text(q, 24, &r->e.payload_type, err)))
+	if (sqlite3_column_bytes(q, 12 + LEDGER_SUBJ_COUNT) ==
+	    LEDGER_HASH_BYTES)
+		memcpy(r->e.payload_sha256, sqlite3_column_blob(q,
+		    12 + LEDGER_SUBJ_COUNT), LEDGER_HASH_BYTES);
+	r->e.payload_size = (uint64_t)sqlite3_column_int64(q,
+	    13 + LEDGER_SUBJ_COUNT);
+	if ((st = col_text(q, 14 + LEDGER_SUBJ_COUNT, &r->e.payload_type,
+	    err)))
 		goto fail;
 	if (b->origin != NULL &&
 	    (st = ledger_strdup(b->origin, &r->e.log, err)))

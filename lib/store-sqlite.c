@@ -43,7 +43,7 @@ static const char sql_insert_keys[] =
 static const char sql_insert_entry[] =
 	"INSERT INTO entries (" ENTRY_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5,"
 	" ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
-	" ?20, ?21, ?22, ?23, ?24, ?25)";
+	" ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
 static const char sql_insert_payload[] =
 	"INSERT INTO payloads (seq, data, headers) VALUES (?1, ?2, ?3)";
 static const char sql_insert_tree[] =
@@ -204,6 +204,12 @@ migrate(struct sqlite_backend *b, struct ledger_error *err)
 		if (version < ledger_migration_count && version < 1)
 			return ledger_errorf(err, LEDGER_EINVAL,
 			    "database is empty (not initialized)");
+		/* Read as it is: an entries table from before schema 7 has no
+		 * deployment column, so a temporary view (found before the
+		 * main table by an unqualified name) gives it one, NULL. */
+		if (version >= 1 && version < 7)
+			return exec(b, "CREATE TEMP VIEW entries AS SELECT *,"
+			    " NULL AS deployment FROM main.entries", err);
 		return LEDGER_OK;
 	}
 	for (i = version; i < ledger_migration_count; i++) {
@@ -569,10 +575,11 @@ sqlite_insert_entry(struct ledger_backend *be,
 	bind_text_or_null(q, 12, e->source[LEDGER_SRC_AUTH]);
 	for (c = 0; c < LEDGER_SUBJ_COUNT; c++)
 		bind_text_or_null(q, 13 + c, e->subject[c]);
-	sqlite3_bind_blob(q, 23, e->payload_sha256, LEDGER_HASH_BYTES,
-	    SQLITE_STATIC);
-	sqlite3_bind_int64(q, 24, (sqlite3_int64)e->payload_size);
-	bind_text_or_null(q, 25, e->payload_type);
+	sqlite3_bind_blob(q, 13 + LEDGER_SUBJ_COUNT, e->payload_sha256,
+	    LEDGER_HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 14 + LEDGER_SUBJ_COUNT,
+	    (sqlite3_int64)e->payload_size);
+	bind_text_or_null(q, 15 + LEDGER_SUBJ_COUNT, e->payload_type);
 	if ((st = step_done(b, q, err, "insert entry")) != LEDGER_OK)
 		return st;
 

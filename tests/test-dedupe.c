@@ -215,7 +215,8 @@ START_TEST(test_dedupe_migrates_from_schema_5)
 	    "AS SELECT doc, group_concat(term, ' ') AS terms FROM temp.v "
 	    "WHERE term >= 'b' AND term < 'c' GROUP BY doc; INSERT INTO "
 	    "entry_keys (entry_keys, rowid, k) SELECT 'delete', doc, terms "
-	    "FROM t; PRAGMA user_version = 5; COMMIT;", NULL, NULL, &msg) ==
+	    "FROM t; ALTER TABLE entries DROP COLUMN deployment; "
+	    "PRAGMA user_version = 5; COMMIT;", NULL, NULL, &msg) ==
 	    SQLITE_OK, "%s", msg);
 	sqlite3_close(db);
 

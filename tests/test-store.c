@@ -780,6 +780,7 @@ downgrade_to_v3(void)
 	/* the indexes of schema/001-init.sql */
 	ck_assert_msg(sqlite3_exec(db, "BEGIN; DROP TABLE entry_keys; "
 	    "ALTER TABLE payloads DROP COLUMN headers; "
+	    "ALTER TABLE entries DROP COLUMN deployment; "
 	    "CREATE UNIQUE INDEX entries_delivery ON entries (source_name, "
 	    "delivery) WHERE delivery IS NOT NULL; "
 	    "CREATE INDEX entries_time ON entries (time_ms); "

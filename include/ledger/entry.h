@@ -57,6 +57,8 @@ enum ledger_subject {
 	LEDGER_SUBJ_ACTOR,
 	LEDGER_SUBJ_ARTIFACT,
 	LEDGER_SUBJ_COMMIT,
+	LEDGER_SUBJ_DEPLOYMENT,	/* the source's id of one deployment
+				   across its statuses (schema 7) */
 	LEDGER_SUBJ_ENVIRONMENT,
 	LEDGER_SUBJ_PIPELINE,
 	LEDGER_SUBJ_RUN,
