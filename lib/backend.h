@@ -159,9 +159,10 @@ struct ledger_backend_ops {
 	enum ledger_status (*checkpoint_insert)(struct ledger_backend *b,
 	    const struct ledger_signed_checkpoint *cp,
 	    struct ledger_error *err);
-	/* The one of exactly size, or the newest when latest. */
+	/* The one of exactly size, the newest, the largest of at most
+	 * size or the smallest of at least size (enum ledger_cp_which). */
 	enum ledger_status (*checkpoint_get)(struct ledger_backend *b,
-	    bool latest, uint64_t size, struct ledger_signed_checkpoint *ret,
+	    int which, uint64_t size, struct ledger_signed_checkpoint *ret,
 	    struct ledger_error *err);
 
 	/* ---- tokens (hashes only; lib/token.c decides) ---- */

@@ -83,7 +83,7 @@ extern const struct ledger_backend_ops sqlite_ops;
 enum ledger_status sqlite_checkpoint_insert(struct ledger_backend *b,
     const struct ledger_signed_checkpoint *cp, struct ledger_error *err);
 enum ledger_status sqlite_checkpoint_get(struct ledger_backend *b,
-    bool latest, uint64_t size, struct ledger_signed_checkpoint *ret,
+    int which, uint64_t size, struct ledger_signed_checkpoint *ret,
     struct ledger_error *err);
 enum ledger_status sqlite_token_insert(struct ledger_backend *b,
     const char *scope, const uint8_t hash[32], const char *label,

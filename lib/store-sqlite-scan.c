@@ -35,22 +35,32 @@ sqlite_checkpoint_insert(struct ledger_backend *be,
 }
 
 enum ledger_status
-sqlite_checkpoint_get(struct ledger_backend *be, bool latest, uint64_t size,
+sqlite_checkpoint_get(struct ledger_backend *be, int which, uint64_t size,
     struct ledger_signed_checkpoint *ret, struct ledger_error *err)
 {
+	static const char *const sql[] = {
+		[LEDGER_CP_EXACT] = "SELECT size, root, time_ms, note FROM"
+		    " checkpoints WHERE size = ?1",
+		[LEDGER_CP_LATEST] = "SELECT size, root, time_ms, note FROM"
+		    " checkpoints ORDER BY size DESC LIMIT 1",
+		[LEDGER_CP_AT_MOST] = "SELECT size, root, time_ms, note FROM"
+		    " checkpoints WHERE size <= ?1 ORDER BY size DESC LIMIT 1",
+		[LEDGER_CP_AT_LEAST] = "SELECT size, root, time_ms, note FROM"
+		    " checkpoints WHERE size >= ?1 ORDER BY size LIMIT 1",
+	};
 	struct sqlite_backend *b = SB(be);
+	bool latest = which == LEDGER_CP_LATEST;
 	enum ledger_status st;
 	sqlite3_stmt *q = NULL;
 	int rc, n;
 
 	memset(ret, 0, sizeof(*ret));
-	if (!latest && size > INT64_MAX)
-		return ledger_errorf(err, LEDGER_ENOTFOUND,
-		    "no checkpoint of size %" PRIu64, size);
-	if ((rc = sqlite3_prepare_v2(b->db, latest ? "SELECT size, root,"
-	    " time_ms, note FROM checkpoints ORDER BY size DESC LIMIT 1" :
-	    "SELECT size, root, time_ms, note FROM checkpoints WHERE size ="
-	    " ?1", -1, &q, NULL)) != SQLITE_OK)
+	if (which < LEDGER_CP_EXACT || which > LEDGER_CP_AT_LEAST)
+		return ledger_errorf(err, LEDGER_EINVAL, "bad checkpoint query");
+	if (size > INT64_MAX)
+		size = INT64_MAX;	/* no stored size is larger */
+	if ((rc = sqlite3_prepare_v2(b->db, sql[which], -1, &q, NULL)) !=
+	    SQLITE_OK)
 		return sqlite_err(b, rc, err, "read checkpoint");
 	if (!latest)
 		sqlite3_bind_int64(q, 1, (sqlite3_int64)size);
@@ -75,7 +85,9 @@ sqlite_checkpoint_get(struct ledger_backend *be, bool latest, uint64_t size,
 		st = latest ? ledger_errorf(err, LEDGER_ENOTFOUND,
 		    "the log has no checkpoint yet") :
 		    ledger_errorf(err, LEDGER_ENOTFOUND,
-		    "no checkpoint of size %" PRIu64, size);
+		    "no checkpoint of size %s%" PRIu64,
+		    which == LEDGER_CP_AT_MOST ? "<= " :
+		    which == LEDGER_CP_AT_LEAST ? ">= " : "", size);
 	else if (rc == SQLITE_ROW)
 		st = ledger_errorf(err, LEDGER_ECHAIN,
 		    "stored checkpoint is malformed");

@@ -115,14 +115,22 @@ enum ledger_status
 ledger_store_checkpoint_latest(struct ledger_store *s,
     struct ledger_signed_checkpoint *ret, struct ledger_error *err)
 {
-	return s->ops->checkpoint_get(s->be, true, 0, ret, err);
+	return s->ops->checkpoint_get(s->be, LEDGER_CP_LATEST, 0, ret, err);
 }
 
 enum ledger_status
 ledger_store_checkpoint_get(struct ledger_store *s, uint64_t size,
     struct ledger_signed_checkpoint *ret, struct ledger_error *err)
 {
-	return s->ops->checkpoint_get(s->be, false, size, ret, err);
+	return s->ops->checkpoint_get(s->be, LEDGER_CP_EXACT, size, ret, err);
+}
+
+enum ledger_status
+ledger_store_checkpoint_near(struct ledger_store *s,
+    enum ledger_cp_which which, uint64_t size,
+    struct ledger_signed_checkpoint *ret, struct ledger_error *err)
+{
+	return s->ops->checkpoint_get(s->be, which, size, ret, err);
 }
 
 

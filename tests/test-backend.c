@@ -283,7 +283,7 @@ START_TEST(test_backend_tree_and_checkpoints)
 	ck_assert_int_eq(ops->read_hashes(be, idx, 2, out, &err),
 	    LEDGER_ECHAIN);
 
-	ck_assert_int_eq(ops->checkpoint_get(be, true, 0, &got, &err),
+	ck_assert_int_eq(ops->checkpoint_get(be, LEDGER_CP_LATEST, 0, &got, &err),
 	    LEDGER_ENOTFOUND);
 	memset(&cp, 0, sizeof(cp));
 	cp.size = 1;
@@ -298,17 +298,30 @@ START_TEST(test_backend_tree_and_checkpoints)
 	cp.note_len = strlen(cp.note);
 	ck_assert_int_eq(ops->checkpoint_insert(be, &cp, NULL), LEDGER_OK);
 	ck_assert_int_eq(ops->commit(be, NULL), LEDGER_OK);
-	ck_assert_int_eq(ops->checkpoint_get(be, true, 0, &got, NULL),
+	ck_assert_int_eq(ops->checkpoint_get(be, LEDGER_CP_LATEST, 0, &got, NULL),
 	    LEDGER_OK);
 	ck_assert_uint_eq(got.size, 4);
 	ck_assert_str_eq(got.note, "note four\n");
 	ledger_signed_checkpoint_release(&got);
-	ck_assert_int_eq(ops->checkpoint_get(be, false, 1, &got, NULL),
+	ck_assert_int_eq(ops->checkpoint_get(be, LEDGER_CP_EXACT, 1, &got, NULL),
 	    LEDGER_OK);
 	ck_assert_str_eq(got.note, "note one\n");
 	ledger_signed_checkpoint_release(&got);
-	ck_assert_int_eq(ops->checkpoint_get(be, false, 2, &got, NULL),
+	ck_assert_int_eq(ops->checkpoint_get(be, LEDGER_CP_EXACT, 2, &got, NULL),
 	    LEDGER_ENOTFOUND);
+	/* the brackets of a period: nearest below, nearest above */
+	ck_assert_int_eq(ops->checkpoint_get(be, LEDGER_CP_AT_MOST, 3, &got,
+	    NULL), LEDGER_OK);
+	ck_assert_uint_eq(got.size, 1);
+	ledger_signed_checkpoint_release(&got);
+	ck_assert_int_eq(ops->checkpoint_get(be, LEDGER_CP_AT_LEAST, 2, &got,
+	    NULL), LEDGER_OK);
+	ck_assert_uint_eq(got.size, 4);
+	ledger_signed_checkpoint_release(&got);
+	ck_assert_int_eq(ops->checkpoint_get(be, LEDGER_CP_AT_LEAST, 5, &got,
+	    NULL), LEDGER_ENOTFOUND);
+	ck_assert_int_eq(ops->checkpoint_get(be, LEDGER_CP_AT_MOST, 0, &got,
+	    NULL), LEDGER_ENOTFOUND);
 }
 END_TEST
 

@@ -119,6 +119,21 @@ enum ledger_status ledger_store_checkpoint_get(struct ledger_store *s,
     uint64_t size, struct ledger_signed_checkpoint *ret,
     struct ledger_error *err) LEDGER_WUR;
 
+/* The checkpoint nearest size: LEDGER_CP_AT_MOST the largest of size <=
+ * size, LEDGER_CP_AT_LEAST the smallest of size >= size (the brackets of
+ * a period's completeness evidence).  Errors: LEDGER_ENOTFOUND (none),
+ * LEDGER_EDB. */
+enum ledger_cp_which {
+	LEDGER_CP_EXACT,
+	LEDGER_CP_LATEST,
+	LEDGER_CP_AT_MOST,
+	LEDGER_CP_AT_LEAST,
+};
+enum ledger_status ledger_store_checkpoint_near(struct ledger_store *s,
+    enum ledger_cp_which which, uint64_t size,
+    struct ledger_signed_checkpoint *ret, struct ledger_error *err)
+    LEDGER_WUR;
+
 /*
  * Check the signed checkpoint note in the len bytes at note against a
  * keyring: a C2SP checkpoint, signed by a key of keys whose name is the
