@@ -453,6 +453,9 @@ route_trace(struct req *r, bool where)
 		}
 	pipeline = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
 	    "pipeline");
+	if (where && (field == LEDGER_SUBJ_RUN || pipeline != NULL))
+		return send_error(r, 400, "bad_request", NULL, "where takes "
+		    "exactly one of commit or artifact");
 	if (given != 1 || (pipeline != NULL && field != LEDGER_SUBJ_RUN))
 		return send_error(r, 400, "bad_request", NULL, "give exactly "
 		    "one of commit, artifact or run (pipeline only with run)");

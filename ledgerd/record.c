@@ -30,6 +30,9 @@ daemon_event(const char *what, json_t *detail)
 	    ledger_event_set_source(ev, LEDGER_SRC_TYPE, "ledger", &err) ||
 	    ledger_event_set_source(ev, LEDGER_SRC_EVENT, what, &err) ||
 	    ledger_event_set_source(ev, LEDGER_SRC_AUTH, "internal", &err) ||
+	    /* the event as the status too: its lookup key finds the few
+	     * "started" entries among the heartbeats (lib/timeline.c) */
+	    ledger_event_set_subject(ev, LEDGER_SUBJ_STATUS, what, &err) ||
 	    ledger_event_set_payload(ev, body, len, "application/json", &err))
 		goto fail;
 	free(body);

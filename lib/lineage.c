@@ -176,6 +176,12 @@ on_row(void *ctx, const struct ledger_row *row)
 	struct ledger_trace *t = w->t;
 	struct ledger_trace_entry *v;
 
+	/* a run of another pipeline is another run; an entry naming no
+	 * pipeline belongs to the run it names */
+	if (w->cur->pipeline != NULL &&
+	    row->e.subject[LEDGER_SUBJ_PIPELINE] != NULL &&
+	    strcmp(row->e.subject[LEDGER_SUBJ_PIPELINE], w->cur->pipeline) != 0)
+		return 0;
 	if (!see(w, row->e.seq))
 		return 0;
 	if (t->n >= LEDGER_TRACE_MAX) {
@@ -212,10 +218,7 @@ look_up(struct walk *w, size_t i, struct ledger_error *err)
 	ledger_query_init(&q);
 	if (k.change_only)
 		q.kinds = 1u << LEDGER_KIND_CHANGE;
-	if ((st = ledger_query_add_subject(&q, k.f, k.value, err)) ==
-	    LEDGER_OK && k.pipeline != NULL)
-		st = ledger_query_add_subject(&q, LEDGER_SUBJ_PIPELINE,
-		    k.pipeline, err);
+	st = ledger_query_add_subject(&q, k.f, k.value, err);
 	w->cur = &k;
 	w->start = i == 0;
 	if (st == LEDGER_OK)

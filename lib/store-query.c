@@ -110,6 +110,34 @@ seq_at_time(struct ledger_store *s, int64_t t, uint64_t end, uint64_t *ret,
 	return LEDGER_OK;
 }
 
+enum ledger_status
+ledger_store_seq_at_time(struct ledger_store *s, int64_t time_ms,
+    uint64_t *ret, struct ledger_error *err)
+{
+	enum ledger_status st;
+	uint64_t end = 0;
+
+	if ((st = s->ops->log_end(s->be, &end, err)) != LEDGER_OK)
+		return st;
+	return seq_at_time(s, time_ms, end, ret, err);
+}
+
+enum ledger_status
+ledger_store_time_of(struct ledger_store *s, uint64_t seq, int64_t *ret,
+    struct ledger_error *err)
+{
+	enum ledger_status st;
+	uint64_t at;
+	bool found;
+
+	if ((st = s->ops->seq_time(s->be, seq, &at, ret, &found, err)))
+		return st;
+	if (!found || at != seq)
+		return ledger_errorf(err, LEDGER_ENOTFOUND, "no entry %" PRIu64,
+		    seq);
+	return LEDGER_OK;
+}
+
 /* The seq range [lo, hi) a filter's times and after_seq allow. */
 static enum ledger_status
 query_range(struct ledger_store *s, const struct ledger_query *q,

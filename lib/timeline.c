@@ -126,18 +126,24 @@ seq_to(struct ledger_buf *b, uint64_t seq, enum ledger_status *st)
 	*st |= ledger_buf_addf(b, "%s%" PRIu64, b->len ? "," : "", seq);
 }
 
+/* A gap ends at e: an entry (before_seq is its seq) or, when !entry,
+ * the end of what the log holds ("open": nothing recorded since). */
 static void
-note_gap(struct tl *t, const struct ledger_entry *e)
+note_gap(struct tl *t, const struct ledger_entry *e, bool entry)
 {
 	char t1[LEDGER_TIME_MAX], t2[LEDGER_TIME_MAX];
 
 	if (t->have_prev && e->time_ms - t->prev_ms > t->gap_ms) {
 		ledger_time_format(t->prev_ms, t1);
 		ledger_time_format(e->time_ms, t2);
-		t->st |= ledger_buf_addf(&t->gaps, "%s{\"after_seq\":%" PRIu64
-		    ",\"before_seq\":%" PRIu64 ",\"from\":\"%s\",\"to\":\"%s\","
-		    "\"seconds\":%" PRId64 "}", t->ngaps ? "," : "", t->prev_seq,
-		    e->seq, t1, t2, (e->time_ms - t->prev_ms) / 1000);
+		t->st |= ledger_buf_addf(&t->gaps, "%s{\"after_seq\":%" PRIu64,
+		    t->ngaps ? "," : "", t->prev_seq);
+		t->st |= entry ? ledger_buf_addf(&t->gaps, ",\"before_seq\":%"
+		    PRIu64, e->seq) : ledger_buf_adds(&t->gaps,
+		    ",\"before_seq\":null,\"open\":true");
+		t->st |= ledger_buf_addf(&t->gaps, ",\"from\":\"%s\",\"to\":"
+		    "\"%s\",\"seconds\":%" PRId64 "}", t1, t2,
+		    (e->time_ms - t->prev_ms) / 1000);
 		t->ngaps++;
 	}
 	t->have_prev = true;
@@ -159,7 +165,7 @@ tl_row(void *ctx, const struct ledger_row *row)
 	const struct ledger_entry *e = &row->e;
 	const char *ev = e->source[LEDGER_SRC_EVENT];
 
-	note_gap(t, e);
+	note_gap(t, e, true);
 	if (e->kind == LEDGER_KIND_LEDGER) {
 		if (ev != NULL && strcmp(ev, "started") == 0)
 			seq_to(&t->started, e->seq, &t->st);
@@ -169,8 +175,9 @@ tl_row(void *ctx, const struct ledger_row *row)
 			t->heartbeats++;
 		return 0;
 	}
-	if (!field_is(e, LEDGER_SUBJ_ENVIRONMENT, t->o->environment) ||
-	    !field_is(e, LEDGER_SUBJ_SERVICE, t->o->service))
+	if (t->out == NULL || !field_is(e, LEDGER_SUBJ_ENVIRONMENT,
+	    t->o->environment) || !field_is(e, LEDGER_SUBJ_SERVICE,
+	    t->o->service))
 		return 0;
 	if (t->n >= LEDGER_TIMELINE_MAX) {
 		t->truncated = true;
@@ -184,7 +191,9 @@ tl_row(void *ctx, const struct ledger_row *row)
 }
 
 /* The heartbeat interval (ms) the newest "started" entry before to
- * names, or 0. */
+ * names, or 0.  ledgerd's own entries carry their event as the status
+ * (from 0.5), so the lookup keys find the few "started" entries; older
+ * logs, whose entries have no status, get the default. */
 static int
 find_started(void *ctx, const struct ledger_row *row)
 {
@@ -209,7 +218,9 @@ heartbeat_ms(struct ledger_store *s, int64_t to_ms)
 	ledger_query_init(&q);
 	q.kinds = 1u << LEDGER_KIND_LEDGER;
 	q.until_ms = to_ms;
-	if (ledger_store_query(s, &q, find_started, &seq, NULL) == LEDGER_OK &&
+	if (ledger_query_add_subject(&q, LEDGER_SUBJ_STATUS, "started",
+	    NULL) == LEDGER_OK &&
+	    ledger_store_query(s, &q, find_started, &seq, NULL) == LEDGER_OK &&
 	    seq != UINT64_MAX &&
 	    ledger_store_get_payload(s, seq, &p, &len, NULL) == LEDGER_OK &&
 	    ledger_json_parse((const char *)p, len, &doc, NULL) == LEDGER_OK &&
@@ -220,6 +231,63 @@ heartbeat_ms(struct ledger_store *s, int64_t to_ms)
 	free(p);
 	ledger_query_release(&q);
 	return hb;
+}
+
+int64_t
+ledger_gap_ms(struct ledger_store *s, int64_t to_ms, int64_t gap_s)
+{
+	int64_t hb;
+
+	if (gap_s > 0)
+		return 1000 * gap_s;
+	hb = heartbeat_ms(s, to_ms);
+	return 2 * (hb > 0 ? hb : 1000 * DEFAULT_HEARTBEAT_S);
+}
+
+/*
+ * Scan [from, to) with t set up: the entry before the period opens the
+ * first gap, the entry after it (or now, when the period reaches past
+ * the log's end) closes the last, so a gap across either edge, or a
+ * period with no entry at all, is reported.
+ */
+static enum ledger_status
+scan_period(struct tl *t, int64_t from_ms, int64_t to_ms,
+    struct ledger_error *err)
+{
+	struct ledger_query q;
+	struct ledger_entry edge;
+	enum ledger_status st;
+	uint64_t lo, hi, size;
+	int64_t now = ledger_now_ms(), end_ms;
+
+	if ((st = ledger_store_seq_at_time(t->s, from_ms, &lo, err)) ||
+	    (st = ledger_store_seq_at_time(t->s, to_ms, &hi, err)) ||
+	    (st = ledger_store_size(t->s, &size, err)))
+		return st;
+	if (lo > 0 && (st = ledger_store_time_of(t->s, lo - 1, &t->prev_ms,
+	    err)) == LEDGER_OK) {
+		t->have_prev = true;
+		t->prev_seq = lo - 1;
+	} else if (lo > 0)
+		return st;
+	ledger_query_init(&q);
+	q.since_ms = from_ms;
+	q.until_ms = to_ms;
+	st = ledger_store_query(t->s, &q, tl_row, t, err);
+	ledger_query_release(&q);
+	if (st != LEDGER_OK || !t->have_prev)
+		return st;
+	memset(&edge, 0, sizeof(edge));
+	if (hi < size) {
+		if ((st = ledger_store_time_of(t->s, hi, &edge.time_ms, err)))
+			return st;
+		edge.seq = hi;
+		note_gap(t, &edge, true);
+	} else if ((end_ms = now < to_ms ? now : to_ms) > t->prev_ms) {
+		edge.time_ms = end_ms;	/* open: nothing recorded since */
+		note_gap(t, &edge, false);
+	}
+	return LEDGER_OK;
 }
 
 /* Append what b holds (nothing when empty). */
@@ -236,10 +304,8 @@ ledger_timeline_json(struct ledger_store *s,
 {
 	struct ledger_buf entries = LEDGER_BUF_INIT;
 	char t1[LEDGER_TIME_MAX], t2[LEDGER_TIME_MAX];
-	struct ledger_query q;
 	struct tl t;
 	enum ledger_status st;
-	int64_t hb;
 
 	struct ledger_timeline_opts norm = *o;
 	char *env = NULL, *svc = NULL;
@@ -266,14 +332,8 @@ ledger_timeline_json(struct ledger_store *s,
 	t.s = s;
 	t.o = o;
 	t.out = &entries;
-	hb = o->gap_s > 0 ? 0 : heartbeat_ms(s, o->to_ms);
-	t.gap_ms = o->gap_s > 0 ? 1000 * o->gap_s :
-	    2 * (hb > 0 ? hb : 1000 * DEFAULT_HEARTBEAT_S);
-	ledger_query_init(&q);
-	q.since_ms = o->from_ms;
-	q.until_ms = o->to_ms;
-	st = ledger_store_query(s, &q, tl_row, &t, err);
-	ledger_query_release(&q);
+	t.gap_ms = ledger_gap_ms(s, o->to_ms, o->gap_s);
+	st = scan_period(&t, o->from_ms, o->to_ms, err);
 	if (st == LEDGER_OK && t.st != LEDGER_OK)
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 	if (st == LEDGER_OK) {
@@ -303,5 +363,31 @@ ledger_timeline_json(struct ledger_store *s,
 	ledger_buf_release(&t.gaps);
 	free(env);
 	free(svc);
+	return st;
+}
+
+enum ledger_status
+ledger_gaps_json(struct ledger_store *s, int64_t from_ms, int64_t to_ms,
+    int64_t gap_ms, struct ledger_buf *out, size_t *ret_n,
+    struct ledger_error *err)
+{
+	struct ledger_timeline_opts o;
+	enum ledger_status st;
+	struct tl t;
+
+	memset(&o, 0, sizeof(o));
+	memset(&t, 0, sizeof(t));
+	t.s = s;
+	t.o = &o;
+	t.gap_ms = gap_ms;
+	st = scan_period(&t, from_ms, to_ms, err);
+	if (st == LEDGER_OK && (t.st != LEDGER_OK || (t.gaps.len > 0 &&
+	    ledger_buf_add(out, t.gaps.data, t.gaps.len) != LEDGER_OK)))
+		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	if (ret_n != NULL)
+		*ret_n = t.ngaps;
+	ledger_buf_release(&t.started);
+	ledger_buf_release(&t.stopping);
+	ledger_buf_release(&t.gaps);
 	return st;
 }

@@ -133,10 +133,16 @@ START_TEST(test_lineage_from_an_artifact_and_a_run)
 	    NULL), LEDGER_OK);
 	ck_assert_str_eq(seqs(&t), "0 1 2 4 7 8 9 11");
 	ledger_trace_release(&t);
+	/* an entry of run 77 naming no pipeline is of that run */
+	add(LEDGER_KIND_TEST, "run=77", "status=failure", NULL);	/* 12 */
+	ck_assert_int_eq(ledger_trace(s, LEDGER_SUBJ_RUN, "77", "ci", &t,
+	    NULL), LEDGER_OK);
+	ck_assert_str_eq(seqs(&t), "0 1 2 4 7 8 9 11 12");
+	ledger_trace_release(&t);
 	/* without the pipeline, the other pipeline's run 77 too */
 	ck_assert_int_eq(ledger_trace(s, LEDGER_SUBJ_RUN, "77", NULL, &t,
 	    NULL), LEDGER_OK);
-	ck_assert_str_eq(seqs(&t), "0 1 2 3 4 7 8 9 11");
+	ck_assert_str_eq(seqs(&t), "0 1 2 3 4 7 8 9 11 12");
 	ledger_trace_release(&t);
 }
 END_TEST

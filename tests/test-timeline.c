@@ -71,9 +71,11 @@ add(struct ledger_store *s, enum ledger_kind kind, const char *event,
 	    NULL), LEDGER_OK);
 	ck_assert_int_eq(ledger_event_set_source(ev, LEDGER_SRC_TYPE, "t",
 	    NULL), LEDGER_OK);
+	/* ledgerd's own entries carry their event as the status too */
 	if (event != NULL)
 		ck_assert_int_eq(ledger_event_set_source(ev, LEDGER_SRC_EVENT,
-		    event, NULL), LEDGER_OK);
+		    event, NULL) || ledger_event_set_subject(ev,
+		    LEDGER_SUBJ_STATUS, event, NULL), LEDGER_OK);
 	if (env != NULL)
 		ck_assert_int_eq(ledger_event_set_subject(ev,
 		    LEDGER_SUBJ_ENVIRONMENT, env, NULL), LEDGER_OK);
@@ -91,6 +93,7 @@ START_TEST(test_timeline_entries_and_gaps)
 	struct ledger_buf b = LEDGER_BUF_INIT;
 	struct ledger_store *s;
 	json_t *v, *gaps;
+	int64_t t2, t3;
 	size_t n;
 
 	ts_setup("timeline.example/log");
@@ -119,6 +122,46 @@ START_TEST(test_timeline_entries_and_gaps)
 	    "after_seq")) == 2);
 	ck_assert(json_number_value(json_object_get(v, "gap_s")) == 1);
 	json_decref(v);
+	/* a period inside the gap: no entry, the gap all the same, from the
+	 * entry before the period to the one after it */
+	ck_assert_int_eq(ledger_store_time_of(s, 2, &t2, NULL), LEDGER_OK);
+	ck_assert_int_eq(ledger_store_time_of(s, 3, &t3, NULL), LEDGER_OK);
+	ledger_buf_reset(&b);
+	o.from_ms = t2 + 100;
+	o.to_ms = t3 - 100;
+	ck_assert_int_eq(ledger_timeline_json(s, &o, &b, &n, NULL), LEDGER_OK);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(ledger_json_parse(b.data, b.len, &v, NULL),
+	    LEDGER_OK);
+	gaps = json_object_get(v, "gaps");
+	ck_assert_uint_eq(json_array_size(gaps), 1);
+	ck_assert(json_number_value(json_object_get(json_array_get(gaps, 0),
+	    "after_seq")) == 2);
+	ck_assert(json_number_value(json_object_get(json_array_get(gaps, 0),
+	    "before_seq")) == 3);
+	json_decref(v);
+	/* nothing since the last entry, longer than the threshold: an open
+	 * gap up to now */
+	usleep(1100 * 1000);
+	ledger_buf_reset(&b);
+	ck_assert_int_eq(ledger_store_time_of(s, 4, &t3, NULL), LEDGER_OK);
+	o.from_ms = t3 + 1;
+	o.to_ms = ledger_now_ms() + 60000;
+	o.gap_s = 1;
+	ck_assert_int_eq(ledger_timeline_json(s, &o, &b, &n, NULL), LEDGER_OK);
+	ck_assert_int_eq(ledger_json_parse(b.data, b.len, &v, NULL),
+	    LEDGER_OK);
+	gaps = json_object_get(v, "gaps");
+	ck_assert_uint_eq(json_array_size(gaps), 1);
+	ck_assert(json_number_value(json_object_get(json_array_get(gaps, 0),
+	    "after_seq")) == 4);
+	ck_assert(json_is_null(json_object_get(json_array_get(gaps, 0),
+	    "before_seq")));
+	ck_assert(json_is_true(json_object_get(json_array_get(gaps, 0),
+	    "open")));
+	json_decref(v);
+	o.gap_s = 0;
+	o.from_ms = ledger_now_ms() - 60000;
 	/* "Production" is production, as ingest normalized it */
 	ledger_buf_reset(&b);
 	o.environment = "Production";

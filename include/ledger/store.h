@@ -160,6 +160,18 @@ enum ledger_status ledger_store_prepare_ingest(struct ledger_store *s,
 enum ledger_status ledger_store_size(struct ledger_store *s, uint64_t *ret,
     struct ledger_error *err) LEDGER_WUR;
 
+/*
+ * The first seq recorded at time_ms or later by the ledger's clock (the
+ * log's size when none is), by bisection: entry times never decrease.
+ * Errors: LEDGER_EDB.
+ */
+enum ledger_status ledger_store_seq_at_time(struct ledger_store *s,
+    int64_t time_ms, uint64_t *ret, struct ledger_error *err) LEDGER_WUR;
+
+/* The time of entry seq; LEDGER_ENOTFOUND past the end. */
+enum ledger_status ledger_store_time_of(struct ledger_store *s,
+    uint64_t seq, int64_t *ret, struct ledger_error *err) LEDGER_WUR;
+
 /* One stored entry: its exact bytes, signature and decoded columns. */
 struct ledger_row {
 	struct ledger_entry e;		/* from the indexed columns */

@@ -46,6 +46,9 @@ struct ledger_timeline_opts {
  *   "actor","status",...}],"ledger":{"started":[SEQ...],"stopping":[SEQ...],
  *   "heartbeats":N},"gaps":[{"after_seq","before_seq","from","to",
  *   "seconds"}],"gap_s":S,"truncated":BOOL}
+ * A gap may begin before the period or end after it (its neighbours are
+ * the entries around the period); one that lasts to the end of the log
+ * has "before_seq":null,"open":true and ends at now (or at to).
  * entries are every kind but `ledger` (whose entries are summarized in
  * "ledger"), filtered by environment and service when given; gaps are
  * measured over every entry, whatever the filter: a quiet service is not
@@ -55,6 +58,19 @@ struct ledger_timeline_opts {
 enum ledger_status ledger_timeline_json(struct ledger_store *s,
     const struct ledger_timeline_opts *o, struct ledger_buf *out,
     size_t *ret_n, struct ledger_error *err) LEDGER_WUR;
+
+/* The gap threshold in ms: gap_s when > 0, else twice the heartbeat
+ * interval the newest "started" entry before to_ms names (600 s when none
+ * does). */
+int64_t ledger_gap_ms(struct ledger_store *s, int64_t to_ms, int64_t gap_s);
+
+/* The gaps longer than gap_ms that overlap [from, to), as the members of
+ * a JSON array (the objects of ledger_timeline_json's "gaps", comma-
+ * separated, no brackets) appended to out; *ret_n (may be NULL) gets
+ * their number.  Errors: LEDGER_EDB, LEDGER_ENOMEM. */
+enum ledger_status ledger_gaps_json(struct ledger_store *s, int64_t from_ms,
+    int64_t to_ms, int64_t gap_ms, struct ledger_buf *out, size_t *ret_n,
+    struct ledger_error *err) LEDGER_WUR;
 
 #ifdef __cplusplus
 }
