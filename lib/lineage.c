@@ -103,46 +103,6 @@ see(struct walk *w, uint64_t seq)
 	return true;
 }
 
-static char *
-dup_or_null(const char *s, bool *nomem)
-{
-	char *d;
-
-	if (s == NULL)
-		return NULL;
-	if ((d = strdup(s)) == NULL)
-		*nomem = true;
-	return d;
-}
-
-/* A deep copy of a row (the query's is valid only in its callback). */
-static bool
-row_copy(struct ledger_row *dst, const struct ledger_row *src)
-{
-	bool nomem = false;
-	int i;
-
-	memset(dst, 0, sizeof(*dst));
-	dst->e = src->e;
-	dst->e.log = dup_or_null(src->e.log, &nomem);
-	for (i = 0; i < LEDGER_SRC_COUNT; i++)
-		dst->e.source[i] = dup_or_null(src->e.source[i], &nomem);
-	for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
-		dst->e.subject[i] = dup_or_null(src->e.subject[i], &nomem);
-	dst->e.payload_type = dup_or_null(src->e.payload_type, &nomem);
-	memcpy(dst->sig, src->sig, sizeof(dst->sig));
-	if ((dst->entry = malloc(src->entry_len + 1)) == NULL)
-		nomem = true;
-	else {
-		memcpy(dst->entry, src->entry, src->entry_len);
-		dst->entry[src->entry_len] = '\0';
-		dst->entry_len = src->entry_len;
-	}
-	if (nomem)
-		ledger_row_release(dst);
-	return !nomem;
-}
-
 /* Queue the links an entry found by key k carries (lineage.h). */
 static void
 follow(struct walk *w, const struct key *k, const struct ledger_entry *e)
@@ -198,7 +158,7 @@ on_row(void *ctx, const struct ledger_row *row)
 		t->v = v;
 		t->cap = cap;
 	}
-	if (!row_copy(&t->v[t->n].row, row)) {
+	if (!ledger_row_copy(&t->v[t->n].row, row)) {
 		w->nomem = true;
 		return 1;
 	}

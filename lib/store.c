@@ -402,6 +402,45 @@ ledger_store_wal_checkpoint(struct ledger_store *s, struct ledger_error *err)
 
 /* ---- reading ---- */
 
+static char *
+dup_or_null(const char *s, bool *nomem)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
+		*nomem = true;
+	return d;
+}
+
+bool
+ledger_row_copy(struct ledger_row *dst, const struct ledger_row *src)
+{
+	bool nomem = false;
+	int i;
+
+	memset(dst, 0, sizeof(*dst));
+	dst->e = src->e;
+	dst->e.log = dup_or_null(src->e.log, &nomem);
+	for (i = 0; i < LEDGER_SRC_COUNT; i++)
+		dst->e.source[i] = dup_or_null(src->e.source[i], &nomem);
+	for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
+		dst->e.subject[i] = dup_or_null(src->e.subject[i], &nomem);
+	dst->e.payload_type = dup_or_null(src->e.payload_type, &nomem);
+	memcpy(dst->sig, src->sig, sizeof(dst->sig));
+	if ((dst->entry = malloc(src->entry_len + 1)) == NULL)
+		nomem = true;
+	else {
+		memcpy(dst->entry, src->entry, src->entry_len);
+		dst->entry[src->entry_len] = '\0';
+		dst->entry_len = src->entry_len;
+	}
+	if (nomem)
+		ledger_row_release(dst);
+	return !nomem;
+}
+
 void
 ledger_row_release(struct ledger_row *r)
 {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ledger/jcs.h"
+#include "ledger/status.h"
 #include "ledger/wire.h"
 #include "ledger-int.h"
 
@@ -288,6 +289,7 @@ ledger_json_member(struct ledger_buf *b, const char *name, const char *value)
 enum ledger_status
 ledger_entry_brief_open(struct ledger_buf *b, const struct ledger_entry *e)
 {
+	const char *word;
 	char t[LEDGER_TIME_MAX];
 	enum ledger_status r = LEDGER_OK;
 	int f;
@@ -299,8 +301,15 @@ ledger_entry_brief_open(struct ledger_buf *b, const struct ledger_entry *e)
 	r |= ledger_json_member(b, "source", e->source[LEDGER_SRC_NAME]);
 	r |= ledger_json_member(b, "event", e->source[LEDGER_SRC_EVENT]);
 	for (f = 0; f < LEDGER_SUBJ_COUNT; f++)
-		r |= ledger_json_member(b, ledger_subject_name((enum ledger_subject)f),
-		    e->subject[f]);
+		if (f != LEDGER_SUBJ_STATUS)
+			r |= ledger_json_member(b, ledger_subject_name(
+			    (enum ledger_subject)f), e->subject[f]);
+	/* the vocabulary's word; the source's own beside it if other */
+	word = ledger_status_word(e->kind, e->subject[LEDGER_SUBJ_STATUS]);
+	r |= ledger_json_member(b, "status", word);
+	if (word != NULL && strcmp(word, e->subject[LEDGER_SUBJ_STATUS]) != 0)
+		r |= ledger_json_member(b, "source_status",
+		    e->subject[LEDGER_SUBJ_STATUS]);
 	return r;
 }
 

@@ -1,5 +1,4 @@
 /* test-lineage.c - trace and where (ledger/lineage.h) on a small history */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,39 +18,7 @@
 
 static struct ledger_store *s;
 
-/* kind, then FIELD=VALUE pairs, NULL-terminated. */
-static void
-add(enum ledger_kind kind, ...)
-{
-	struct ledger_event *ev;
-	struct ledger_receipt r;
-	const char *kv;
-	char name[32];
-	va_list ap;
-	int f;
-
-	ck_assert_int_eq(ledger_event_new(&ev, NULL), LEDGER_OK);
-	ev->e.kind = kind;
-	ck_assert_int_eq(ledger_event_set_source(ev, LEDGER_SRC_NAME, "ci",
-	    NULL), LEDGER_OK);
-	ck_assert_int_eq(ledger_event_set_source(ev, LEDGER_SRC_TYPE,
-	    "generic", NULL), LEDGER_OK);
-	va_start(ap, kind);
-	while ((kv = va_arg(ap, const char *)) != NULL) {
-		snprintf(name, sizeof(name), "%.*s",
-		    (int)(strchr(kv, '=') - kv), kv);
-		f = ledger_subject_lookup(name);
-		ck_assert_int_ge(f, 0);
-		ck_assert_int_eq(ledger_event_set_subject(ev,
-		    (enum ledger_subject)f, strchr(kv, '=') + 1, NULL),
-		    LEDGER_OK);
-	}
-	va_end(ap);
-	ck_assert_int_eq(ledger_event_set_payload(ev, "{}", 2,
-	    "application/json", NULL), LEDGER_OK);
-	ck_assert_int_eq(ledger_store_append(s, &ev, 1, &r, NULL), LEDGER_OK);
-	ledger_event_free(ev);
-}
+#define add(...) ts_add(s, __VA_ARGS__)
 
 static void
 setup(void)

@@ -1,5 +1,7 @@
 /* teststore.c - a fresh ledger for the suites that test through a store */
+#include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <check.h>
 
@@ -49,4 +51,45 @@ ts_verify_clean(const char *d)
 	ck_assert_uint_eq(rep.problems, 0);
 	ledger_store_close(s);
 	return rep.entries;
+}
+
+uint64_t
+ts_add(struct ledger_store *s, enum ledger_kind kind, ...)
+{
+	struct ledger_event *ev;
+	struct ledger_receipt r;
+	const char *kv, *v;
+	char name[32];
+	va_list ap;
+	int f;
+
+	ck_assert_int_eq(ledger_event_new(&ev, NULL), LEDGER_OK);
+	ev->e.kind = kind;
+	ck_assert_int_eq(ledger_event_set_source(ev, LEDGER_SRC_NAME, "ci",
+	    NULL), LEDGER_OK);
+	ck_assert_int_eq(ledger_event_set_source(ev, LEDGER_SRC_TYPE,
+	    "generic", NULL), LEDGER_OK);
+	va_start(ap, kind);
+	while ((kv = va_arg(ap, const char *)) != NULL) {
+		ck_assert_ptr_nonnull(strchr(kv, '='));
+		snprintf(name, sizeof(name), "%.*s",
+		    (int)(strchr(kv, '=') - kv), kv);
+		v = strchr(kv, '=') + 1;
+		if (strcmp(name, "source") == 0 || strcmp(name, "event") == 0) {
+			ck_assert_int_eq(ledger_event_set_source(ev,
+			    name[0] == 's' ? LEDGER_SRC_NAME : LEDGER_SRC_EVENT,
+			    v, NULL), LEDGER_OK);
+			continue;
+		}
+		f = ledger_subject_lookup(name);
+		ck_assert_int_ge(f, 0);
+		ck_assert_int_eq(ledger_event_set_subject(ev,
+		    (enum ledger_subject)f, v, NULL), LEDGER_OK);
+	}
+	va_end(ap);
+	ck_assert_int_eq(ledger_event_set_payload(ev, "{}", 2,
+	    "application/json", NULL), LEDGER_OK);
+	ck_assert_int_eq(ledger_store_append(s, &ev, 1, &r, NULL), LEDGER_OK);
+	ledger_event_free(ev);
+	return r.seq;
 }

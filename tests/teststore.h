@@ -4,6 +4,9 @@
 
 #include <stdint.h>
 
+#include "ledger/entry.h"
+#include "ledger/store.h"
+
 /*
  * ts_setup: a temporary directory with a new ledger of origin `origin`
  * in its "data" subdirectory (ledger_store_init); ts_data() is that path,
@@ -17,5 +20,10 @@ const char *ts_data(void);
 /* Verify the ledger in data read-only, every check on: fails the test on
  * any problem; returns the number of entries. */
 uint64_t ts_verify_clean(const char *data);
+
+/* Append one entry of kind from source "ci" (type generic), payload {},
+ * with FIELD=VALUE strings for subject fields ("source=" and "event="
+ * set those source fields), NULL-terminated; returns its seq. */
+uint64_t ts_add(struct ledger_store *s, enum ledger_kind kind, ...);
 
 #endif

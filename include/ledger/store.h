@@ -183,6 +183,10 @@ struct ledger_row {
 /* Free the row's memory and zero it.  NULL-safe. */
 void ledger_row_release(struct ledger_row *r);
 
+/* A deep copy of src into dst (a query's row is valid only in its
+ * callback); false, dst zeroed, when out of memory. */
+bool ledger_row_copy(struct ledger_row *dst, const struct ledger_row *src);
+
 /* Read entry seq into *ret (caller-allocated; ledger_row_release).
  * Errors: LEDGER_ENOTFOUND, LEDGER_EDB, LEDGER_ENOMEM. */
 enum ledger_status ledger_store_get(struct ledger_store *s, uint64_t seq,
