@@ -75,7 +75,17 @@ void json_print_string(FILE *f, const char *s);
  * into a value cannot pass for an escape. */
 void term_print(FILE *f, const char *s, int width);
 
-/* The commands, one per cmd-NAME.c. */
+/* Print s as one RFC 4180 field (quoted when it holds a comma, a quote
+ * or a line break); nothing for NULL. */
+void csv_field(const char *s);
+
+/* The commands, one per cmd-NAME.c (the answers: cmd-report.c). */
+int cmd_actors(struct cli *, int, char **);
+int cmd_deployments(struct cli *, int, char **);
+int cmd_exceptions(struct cli *, int, char **);
+int cmd_gate(struct cli *, int, char **);
+int cmd_last_good(struct cli *, int, char **);
+int cmd_state(struct cli *, int, char **);
 int cmd_append(struct cli *, int, char **);
 int cmd_canonicalize(struct cli *, int, char **);
 int cmd_checkpoint(struct cli *, int, char **);

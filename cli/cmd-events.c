@@ -77,26 +77,6 @@ static const struct column {
 #define NCOLUMNS (sizeof(columns) / sizeof(*columns))
 
 static void
-csv_field(const char *s)
-{
-	const char *p;
-
-	if (s == NULL)
-		return;
-	if (strpbrk(s, ",\"\n\r") == NULL) {
-		fputs(s, stdout);
-		return;
-	}
-	putchar('"');
-	for (p = s; *p; p++) {
-		if (*p == '"')
-			putchar('"');
-		putchar(*p);
-	}
-	putchar('"');
-}
-
-static void
 csv_header(void)
 {
 	size_t i;

@@ -104,6 +104,108 @@ const struct command commands[] = {
 	  "example:\n"
 	  "  ledgerctl timeline -d var --env production \\\n"
 	  "      --from 2026-11-22T02:00Z --to 2026-11-22T03:10Z\n" },
+	{ "deployments", cmd_deployments,
+	  "-d DIR|--url URL --env E --period P|--from T1 --to T2"
+	  "\n       [--service S] [--gap SECONDS] [--json|--csv]",
+	  "the auditor's population of deployments, with completeness",
+	  "One row per deployment of the environment in the period (the\n"
+	  "statuses of one deployment id are one deployment): time, status,\n"
+	  "service, deployer, approvers with their seqs and the matching rule,\n"
+	  "run, commit, artifact, ticket, whether it was rolled back, and its\n"
+	  "exceptions (docs/auditing.md, \"Linking rules\").  Then the\n"
+	  "completeness evidence: the count, the period's first and last seq,\n"
+	  "the two signed checkpoints that bracket it with the consistency\n"
+	  "proof between them, and the ledger's gaps in it.  Exit 0 with\n"
+	  "deployments, 1 with none, 2 when it cannot answer.\n\n"
+	  COMMON_READ
+	  "      --env E         the environment\n"
+	  "      --period P      a day, a month, a quarter (2026Q3) or an ISO\n"
+	  "                      week (2026-W38), UTC\n"
+	  "      --from T1 --to T2  RFC 3339 times; --to is exclusive\n"
+	  "      --service S     that service's deployments only\n"
+	  "      --gap SECONDS   the gap threshold (default: twice the\n"
+	  "                      heartbeat interval)\n"
+	  "      --json          {\"deployments\":[{\"seq\",\"approvals\":[...],...}],"
+	  "\n                      \"completeness\":{...}}\n"
+	  "      --csv           one row per deployment\n\n"
+	  "example:\n"
+	  "  ledgerctl deployments -d var --env production --period 2026Q3 --csv\n" },
+	{ "exceptions", cmd_exceptions,
+	  "NAME -d DIR|--url URL --period P|--from T1 --to T2 [--env E]"
+	  "\n       [--service S] [--json|--csv]",
+	  "deployments that break a control",
+	  "NAME is unapproved (no matching approval anywhere), late-approval\n"
+	  "(approved only after it was deployed), rejected (the last matching\n"
+	  "decision before it was a rejection) or self-approved (approved only\n"
+	  "by its deployer or its commit's author).  Each row carries the\n"
+	  "deployment's seq and, as evidence, the seqs that make it one.  Exit\n"
+	  "0 with exceptions, 1 with none.\n\n"
+	  COMMON_READ
+	  "      --env E         one environment (default: all)\n"
+	  "      --period P | --from T1 --to T2   as for deployments\n"
+	  "      --json          {\"exceptions\":[{\"seq\",\"evidence\":[...],...}]}\n\n"
+	  "example:\n"
+	  "  ledgerctl exceptions self-approved -d var --env production \\\n"
+	  "      --period 2026Q3\n" },
+	{ "actors", cmd_actors,
+	  "-d DIR|--url URL --period P|--from T1 --to T2 [--env E]"
+	  "\n       [--json|--csv]",
+	  "who deployed or approved, with counts",
+	  "Every identity that deployed, rolled back or decided an approval in\n"
+	  "the period, with counts and first and last seen.  Exit 0 with\n"
+	  "actors, 1 with none.\n\n"
+	  COMMON_READ
+	  "      --env E         one environment (default: all)\n"
+	  "      --period P | --from T1 --to T2   as for deployments\n\n"
+	  "example:\n"
+	  "  ledgerctl actors -d var --env production --period 2026-09\n" },
+	{ "state", cmd_state,
+	  "-d DIR|--url URL --env E [--at T] [--service S] [--json|--csv]",
+	  "what ran in an environment at a moment",
+	  "Per service: the artifact and commit running at T (default: now),\n"
+	  "since when (the seq and time of the entry that set it: a successful\n"
+	  "deployment, or a rollback naming its target), deployed and approved\n"
+	  "by whom.  A rollback naming no target returns to the deployment\n"
+	  "before the one it undid.  Exit 0 with a state, 1 with none.\n\n"
+	  COMMON_READ
+	  "      --env E         the environment\n"
+	  "      --at T          an RFC 3339 time (default: now)\n"
+	  "      --service S     that service only\n\n"
+	  "example:\n"
+	  "  ledgerctl state -d var --env production --at 2026-11-22T02:47Z\n" },
+	{ "last-good", cmd_last_good,
+	  "-d DIR|--url URL --env E --service S [--before T] [--json]",
+	  "the deployment to roll back to",
+	  "The most recent successful, approved deployment of the service\n"
+	  "that was never the one running when a rollback came.  --json gives\n"
+	  "{\"seq\",\"artifact\",\"commit\",...} for a rollback script.  Exit 0\n"
+	  "with one, 1 with none.\n\n"
+	  COMMON_READ
+	  "      --env E --service S   the target\n"
+	  "      --before T      only deployments recorded before T\n\n"
+	  "example:\n"
+	  "  ledgerctl last-good -d var --env production --service pay --json \\\n"
+	  "      | jq -r .artifact\n" },
+	{ "gate", cmd_gate,
+	  "-d DIR|--url URL --artifact DIGEST --env E [--policy FILE]"
+	  "\n       [--deployer WHO] [--json]",
+	  "may this digest be deployed there? (exit 0: yes)",
+	  "Checks the ledger for the evidence the policy requires for the\n"
+	  "digest in the environment: successful build, test, scan or\n"
+	  "provenance, distinct approvers (not the deployer, not the commit's\n"
+	  "author), no failing scan, approvals not too old (docs/auditing.md,\n"
+	  "\"Gate policy\").  Without --policy: a build and one approver other\n"
+	  "than the deployer, no failing scan.  Against ledgerd with a write\n"
+	  "token the decision is appended to the log.  Exit 0 when allowed,\n"
+	  "1 when not (what is missing is listed), 2 when it cannot answer.\n\n"
+	  COMMON_READ
+	  "      --artifact D    the digest about to be deployed\n"
+	  "      --env E         the environment\n"
+	  "      --policy FILE   a policy (JSON)\n"
+	  "      --deployer WHO  who is about to deploy\n\n"
+	  "example:\n"
+	  "  ledgerctl gate -d var --env production --policy gate.json \\\n"
+	  "      --artifact sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n" },
 	{ "trace", cmd_trace,
 	  "-d DIR|--url URL --commit SHA|--artifact DIGEST|--run ID"
 	  "\n       [--pipeline P] [--json]",
@@ -495,4 +597,24 @@ main(int argc, char **argv)
 		return EXIT_TROUBLE;
 	}
 	return cmd->fn(&cli, argc - 1, argv + 1);
+}
+
+void
+csv_field(const char *s)
+{
+	const char *p;
+
+	if (s == NULL)
+		return;
+	if (strpbrk(s, ",\"\n\r") == NULL) {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('"');
+	for (p = s; *p; p++) {
+		if (*p == '"')
+			putchar('"');
+		putchar(*p);
+	}
+	putchar('"');
 }

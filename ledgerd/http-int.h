@@ -43,6 +43,7 @@ struct req {
 					   completion */
 	const struct ledger_source *src;
 	char hook[LEDGER_SOURCE_NAME_MAX + 1];
+	bool may_write;			/* a write token asked (the gate) */
 };
 
 
@@ -110,6 +111,10 @@ enum MHD_Result route_trace(struct req *r, bool where);
 /* GET /v1/timeline (ledger/timeline.h): period=P, or from=T&to=T; with
  * environment (env), service, gap (seconds). */
 enum MHD_Result route_timeline(struct req *r);
+/* http-report.c: the answers; may_write: the gate records its decision
+ * (a write token asked). */
+enum MHD_Result route_report(struct req *r, const char *path,
+    bool may_write);
 enum MHD_Result route_metrics(struct req *r);
 
 #endif

@@ -32,6 +32,23 @@ finish_write(struct req *r)
 	size_t i;
 	int e = 0;
 
+	if (st == LEDGER_OK && r->route == ROUTE_GATE) {
+		/* the gate's answer, with the receipt of its record */
+		if (r->body.len > 0 && r->body.data[r->body.len - 1] == '}') {
+			e |= ledger_buf_add(&b, r->body.data, r->body.len - 1);
+			e |= ledger_buf_adds(&b, ",\"recorded\":");
+			e |= ledger_receipt_json(&b, &r->receipts[0],
+			    http_origin());
+			e |= ledger_buf_addc(&b, '}');
+		} else
+			e = 1;
+		if (e != 0) {
+			ledger_buf_release(&b);
+			return send_error(r, 503, "unavailable", retry_after,
+			    "out of memory");
+		}
+		return send_json(r, 200, &b, NULL);
+	}
 	if (st == LEDGER_OK) {
 		if (r->nev > 1)
 			e |= ledger_buf_adds(&b, "{\"receipts\":[");

@@ -260,7 +260,11 @@ check_auth(struct req *r, enum ledger_scope need, enum MHD_Result *ret)
 		    "missing or invalid bearer token");
 		return -1;
 	}
-	if (scope != need) {
+	/* the gate asked with a write token records its decision */
+	if (r->route == ROUTE_GATE && need == LEDGER_SCOPE_READ &&
+	    scope == LEDGER_SCOPE_WRITE)
+		r->may_write = true;
+	else if (scope != need) {
 		metrics_reject(REJECT_SCOPE);
 		*ret = send_error(r, 403, "forbidden", NULL,
 		    "this token has %s scope; this request needs %s scope",
@@ -402,6 +406,17 @@ static const struct route_def {
 	  false },
 	{ "/v1/timeline", ARG_NONE, "", ROUTE_TRACE, ROUTE_OTHER, V_TIMELINE,
 	  false },
+	{ "/v1/deployments", ARG_NONE, "", ROUTE_REPORT, ROUTE_OTHER, V_NONE,
+	  false },
+	{ "/v1/exceptions/", ARG_NAME, "", ROUTE_REPORT, ROUTE_OTHER, V_NONE,
+	  false },
+	{ "/v1/actors", ARG_NONE, "", ROUTE_REPORT, ROUTE_OTHER, V_NONE,
+	  false },
+	{ "/v1/state", ARG_NONE, "", ROUTE_REPORT, ROUTE_OTHER, V_NONE,
+	  false },
+	{ "/v1/last-good", ARG_NONE, "", ROUTE_REPORT, ROUTE_OTHER, V_NONE,
+	  false },
+	{ "/v1/gate", ARG_NONE, "", ROUTE_GATE, ROUTE_OTHER, V_NONE, false },
 	{ "/healthz", ARG_NONE, "", ROUTE_HEALTHZ, ROUTE_OTHER, V_NONE,
 	  false },
 	{ "/metrics", ARG_NONE, "", ROUTE_METRICS, ROUTE_OTHER, V_NONE,
@@ -534,6 +549,9 @@ handle_first(struct req *r, const char *url, const char *method)
 	if (check_auth(r, LEDGER_SCOPE_READ, &ret) != 0)
 		return ret;
 	switch (r->route) {
+	case ROUTE_REPORT:
+	case ROUTE_GATE:
+		return route_report(r, url, r->may_write);
 	case ROUTE_EVENTS_LIST:
 		return route_events_list(r);
 	case ROUTE_EVENT_GET:

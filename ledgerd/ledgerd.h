@@ -72,7 +72,8 @@ void config_free(struct config *c);
 enum route {
 	ROUTE_EVENTS_POST, ROUTE_EVENTS_LIST, ROUTE_EVENT_GET,
 	ROUTE_EVENT_ENTRY, ROUTE_EVENT_PAYLOAD, ROUTE_HOOKS, ROUTE_CHECKPOINT,
-	ROUTE_PROOF, ROUTE_HEALTHZ, ROUTE_METRICS, ROUTE_TRACE, ROUTE_OTHER,
+	ROUTE_PROOF, ROUTE_HEALTHZ, ROUTE_METRICS, ROUTE_TRACE, ROUTE_REPORT,
+	ROUTE_GATE, ROUTE_OTHER,
 	ROUTE_COUNT
 };
 enum reject {
@@ -166,6 +167,8 @@ bool export_checkpoint(const struct config *c, uint64_t size,
 struct ledger_event *daemon_event(const char *what, json_t *detail);
 /* Append one through the sequencer and wait; false if it could not be
  * recorded (logged).  detail: as daemon_event. */
+struct ledger_event *gate_event(const char *json, size_t len,
+    const char *auth, const char *artifact, const char *env, bool allow);
 bool record(const char *what, json_t *detail);
 
 #endif

@@ -13,7 +13,7 @@
 static const char *const routes[ROUTE_COUNT] = {
 	"events_post", "events_list", "event_get", "event_entry",
 	"event_payload", "hooks", "checkpoint", "proof", "healthz", "metrics",
-	"trace", "other",
+	"trace", "report", "gate", "other",
 };
 
 static const char *const rejects[REJECT_COUNT] = {

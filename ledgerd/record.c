@@ -66,3 +66,34 @@ record(const char *what, json_t *detail)
 	ledger_event_free(ev);
 	return ok;
 }
+
+/* The gate's decision as an entry: the answer (JSON) as the payload, the
+ * digest, environment and verdict as its subject, the token that asked
+ * as its auth (docs/auditing.md, "Gate policy"). */
+struct ledger_event *
+gate_event(const char *json, size_t len, const char *auth,
+    const char *artifact, const char *env, bool allow)
+{
+	struct ledger_event *ev = NULL;
+	struct ledger_error err;
+
+	if (ledger_event_new(&ev, &err) != LEDGER_OK)
+		goto fail;
+	ev->e.kind = LEDGER_KIND_LEDGER;
+	if (ledger_event_set_source(ev, LEDGER_SRC_NAME, "ledgerd", &err) ||
+	    ledger_event_set_source(ev, LEDGER_SRC_TYPE, "ledger", &err) ||
+	    ledger_event_set_source(ev, LEDGER_SRC_EVENT, "gate", &err) ||
+	    ledger_event_set_source(ev, LEDGER_SRC_AUTH, auth, &err) ||
+	    ledger_event_set_subject(ev, LEDGER_SUBJ_ARTIFACT, artifact,
+	    &err) ||
+	    ledger_event_set_subject(ev, LEDGER_SUBJ_ENVIRONMENT, env, &err) ||
+	    ledger_event_set_subject(ev, LEDGER_SUBJ_STATUS, allow ?
+	    "allowed" : "denied", &err) ||
+	    ledger_event_set_payload(ev, json, len, "application/json", &err))
+		goto fail;
+	return ev;
+fail:
+	log_error("build 'gate' entry: %s", err.msg);
+	ledger_event_free(ev);
+	return NULL;
+}

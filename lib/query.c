@@ -283,8 +283,8 @@ ledger_query_match(const struct ledger_query *q, const struct ledger_entry *e)
 	return true;
 }
 
-static enum ledger_status
-add_param(struct ledger_buf *b, const char *name, const char *v)
+enum ledger_status
+ledger_url_param(struct ledger_buf *b, const char *name, const char *v)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p;
@@ -316,20 +316,20 @@ ledger_query_encode(const struct ledger_query *q, struct ledger_buf *out,
 
 	for (i = 0; i < LEDGER_KIND_COUNT; i++)
 		if (q->kinds & (1u << i))
-			rc |= add_param(out, "kind", ledger_kind_name(i));
+			rc |= ledger_url_param(out, "kind", ledger_kind_name(i));
 	for (j = 0; j < q->source.n; j++)
-		rc |= add_param(out, "source", q->source.v[j].s);
+		rc |= ledger_url_param(out, "source", q->source.v[j].s);
 	for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
 		for (j = 0; j < q->subject[i].n; j++)
-			rc |= add_param(out, ledger_subject_name(i),
+			rc |= ledger_url_param(out, ledger_subject_name(i),
 			    q->subject[i].v[j].s);
 	if (q->since_ms > 0) {
 		ledger_time_format(q->since_ms, t);
-		rc |= add_param(out, "since", t);
+		rc |= ledger_url_param(out, "since", t);
 	}
 	if (q->until_ms > 0) {
 		ledger_time_format(q->until_ms, t);
-		rc |= add_param(out, "until", t);
+		rc |= ledger_url_param(out, "until", t);
 	}
 	if (rc != LEDGER_OK)
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");

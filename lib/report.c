@@ -189,6 +189,12 @@ static const char *const exc_names[] = {
 };
 
 const char *
+ledger_exception_name(unsigned bit)
+{
+	return exc_name(bit);
+}
+
+const char *
 exc_name(unsigned bit)
 {
 	unsigned i;

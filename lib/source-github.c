@@ -71,6 +71,10 @@ static const struct fieldset deployment = {{
 	[LEDGER_SUBJ_ACTOR] = { P("deployment.creator.login"), SENDER },
 	[LEDGER_SUBJ_STATUS] = { CONST("requested") },
 	[LEDGER_SUBJ_DEPLOYMENT] = { P("deployment.id") },
+	/* a deployment deploys the repository unless its payload names
+	 * a service */
+	[LEDGER_SUBJ_SERVICE] = { P("deployment.payload.service"),
+	    P("repository.name") },
 	[LEDGER_SUBJ_URL] = { URL("workflow_run.html_url"),
 	    URL("deployment.url") },
 }};
@@ -85,6 +89,10 @@ static const struct fieldset deployment_status = {{
 	    SENDER },
 	[LEDGER_SUBJ_STATUS] = { P("deployment_status.state") },
 	[LEDGER_SUBJ_DEPLOYMENT] = { P("deployment.id") },
+	/* a deployment deploys the repository unless its payload names
+	 * a service */
+	[LEDGER_SUBJ_SERVICE] = { P("deployment.payload.service"),
+	    P("repository.name") },
 	[LEDGER_SUBJ_URL] = { URL("deployment_status.target_url"),
 	    URL("deployment_status.log_url"),
 	    URL("deployment_status.environment_url"),

@@ -54,6 +54,7 @@ static const struct fieldset deployment = {{
 	[LEDGER_SUBJ_ACTOR] = { USER },
 	[LEDGER_SUBJ_STATUS] = { P("status") },
 	[LEDGER_SUBJ_DEPLOYMENT] = { P("deployment_id") },
+	[LEDGER_SUBJ_SERVICE] = { P("project.name") },
 	[LEDGER_SUBJ_URL] = { URL("deployable_url"),
 	    URL("environment_external_url") },
 }};

@@ -54,6 +54,7 @@ static const struct word words[] = {
 	{ "inactive", "inactive" },
 	{ "removed", "removed" }, { "deleted", "removed" },
 	{ "approved", "approved" }, { "rejected", "rejected" },
+	{ "allowed", "allowed" }, { "denied", "denied" },
 	{ NULL, NULL },
 };
 

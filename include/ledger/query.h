@@ -105,6 +105,11 @@ bool ledger_query_match(const struct ledger_query *q,
 enum ledger_status ledger_query_encode(const struct ledger_query *q,
     struct ledger_buf *out, struct ledger_error *err) LEDGER_WUR;
 
+/* Append "&name=value", value percent-encoded (all but unreserved
+ * characters).  Errors: LEDGER_ENOMEM. */
+enum ledger_status ledger_url_param(struct ledger_buf *out, const char *name,
+    const char *value) LEDGER_WUR;
+
 /* ledger_row_json: ledger/wire.h. */
 
 #ifdef __cplusplus

@@ -67,6 +67,8 @@ enum ledger_exception {
 /* "unapproved", "late-approval", "rejected", "self-approved" to its bit;
  * 0 for another word. */
 unsigned ledger_exception_parse(const char *name);
+/* The name of one exception bit; NULL for another value. */
+const char *ledger_exception_name(unsigned bit);
 
 struct ledger_report_opts {
 	const char *environment;	/* required but for gate's policy */
@@ -155,6 +157,81 @@ enum ledger_status ledger_gate_json(struct ledger_store *s,
     const char *artifact, const char *environment, const char *deployer,
     const char *policy, size_t policy_len, struct ledger_buf *out,
     bool *allow, struct ledger_error *err) LEDGER_WUR;
+
+/*
+ * One question, as ledgerctl's options and the API's query parameters
+ * both give it, so that the two mean the same (ledger/query.h does the
+ * same for listings).  Parameters, each at most once:
+ *
+ *	env|environment, service	deployments exceptions actors
+ *					state last-good gate(env)
+ *	period | from & to		deployments exceptions actors
+ *	at				state (default: now)
+ *	before				last-good (default: now)
+ *	gap				deployments (seconds)
+ *	artifact, deployer		gate
+ *
+ * An answer refuses parameters it does not take.
+ */
+enum ledger_answer {
+	LEDGER_ANSWER_DEPLOYMENTS,
+	LEDGER_ANSWER_EXCEPTIONS,
+	LEDGER_ANSWER_ACTORS,
+	LEDGER_ANSWER_STATE,
+	LEDGER_ANSWER_LAST_GOOD,
+	LEDGER_ANSWER_GATE,
+};
+
+struct ledger_report_req {
+	enum ledger_answer what;
+	unsigned exception;		/* EXCEPTIONS: the one bit */
+	struct ledger_report_opts o;
+	char *v[9];			/* the parameters as given (owned) */
+};
+
+/* Start a question: what, and for EXCEPTIONS its name.
+ * Errors: LEDGER_EINVAL (an unknown exception). */
+enum ledger_status ledger_report_req_init(struct ledger_report_req *r,
+    enum ledger_answer what, const char *exception,
+    struct ledger_error *err) LEDGER_WUR;
+void ledger_report_req_release(struct ledger_report_req *r);
+
+/* One parameter.  Errors: LEDGER_ENOTFOUND (not a parameter of this
+ * answer; the message names it), LEDGER_EINVAL (a bad value, given
+ * twice), LEDGER_ENOMEM. */
+enum ledger_status ledger_report_param(struct ledger_report_req *r,
+    const char *name, const char *value, struct ledger_error *err)
+    LEDGER_WUR;
+
+/* The value given for a parameter, or NULL. */
+const char *ledger_report_get(const struct ledger_report_req *r,
+    const char *name);
+
+/* After the parameters: what is missing or conflicting.
+ * Errors: LEDGER_EINVAL. */
+enum ledger_status ledger_report_check(struct ledger_report_req *r,
+    struct ledger_error *err) LEDGER_WUR;
+
+/* The parameters as a query string ("?a=b&c=d", percent-encoded) that
+ * ledger_report_param reads back to the same question.
+ * Errors: LEDGER_ENOMEM. */
+enum ledger_status ledger_report_encode(const struct ledger_report_req *r,
+    struct ledger_buf *out) LEDGER_WUR;
+
+/* The API path of an answer: "/v1/deployments", "/v1/exceptions/NAME". */
+const char *ledger_report_path(const struct ledger_report_req *r,
+    char *buf, size_t size);
+
+/*
+ * Answer a checked question into out (the JSON above); *ret_yes says
+ * whether the answer is "some"/"yes" (rows found, a last good found, the
+ * gate allows).  policy (gate only; may be NULL) as ledger_gate_json.
+ * Errors: as the answer's function.
+ */
+enum ledger_status ledger_report_answer(struct ledger_store *s,
+    const struct ledger_report_req *r, const char *policy, size_t policy_len,
+    struct ledger_buf *out, bool *ret_yes, struct ledger_error *err)
+    LEDGER_WUR;
 
 #ifdef __cplusplus
 }

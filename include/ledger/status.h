@@ -7,7 +7,9 @@
  * documented in docs/auditing.md ("Statuses"):
  *
  *	success failure started queued cancelled inactive removed
- *	approved rejected requested dismissed unknown
+ *	approved rejected requested dismissed allowed denied unknown
+ *
+ * (allowed and denied are the gate's verdicts, ledger/report.h).
  *
  * The entry keeps the word its source sent (the subject's status as
  * recorded, and the payload byte for byte): normalizing is a reading of
