@@ -240,6 +240,18 @@ ok_word(const struct ledger_entry *e)
 	return word_is(e, "success");
 }
 
+/* Is e of the run that built the digest (the same pipeline, when both
+ * name one)? */
+static bool
+same_run(const struct gate *g, const struct ledger_entry *e)
+{
+	const char *p = e->subject[LEDGER_SUBJ_PIPELINE];
+
+	return g->run != NULL && e->subject[LEDGER_SUBJ_RUN] != NULL &&
+	    strcmp(e->subject[LEDGER_SUBJ_RUN], g->run) == 0 &&
+	    (p == NULL || g->pipeline == NULL || strcmp(p, g->pipeline) == 0);
+}
+
 /* Which required kind e is evidence for (a bit of REQ_*), or 0. */
 static unsigned
 evidence_for(const struct gate *g, const struct ledger_entry *e,
@@ -251,13 +263,15 @@ evidence_for(const struct gate *g, const struct ledger_entry *e,
 
 	if (carries && is_provenance(e))
 		bits |= REQ_PROVENANCE;
-	if (carries && e->kind == LEDGER_KIND_BUILD && ok_word(e))
+	/* a build: a successful one carrying the digest, its provenance,
+	 * or a successful build of the run that made it */
+	if (e->kind == LEDGER_KIND_BUILD && ((carries && (ok_word(e) ||
+	    is_provenance(e))) || (ok_word(e) && same_run(g, e))))
 		bits |= REQ_BUILD;
 	if (carries && e->kind == LEDGER_KIND_SCAN && ok_word(e))
 		bits |= REQ_SCAN;
 	if (e->kind == LEDGER_KIND_TEST && ok_word(e) && (carries ||
-	    (g->run != NULL && e->subject[LEDGER_SUBJ_RUN] != NULL &&
-	    strcmp(e->subject[LEDGER_SUBJ_RUN], g->run) == 0)))
+	    same_run(g, e)))
 		bits |= REQ_TEST;
 	return bits;
 }
@@ -448,7 +462,7 @@ ledger_gate_json(struct ledger_store *s, const char *artifact,
 			g.commit = g.ev.v[i].e.subject[LEDGER_SUBJ_COMMIT];
 		}
 	if (g.run != NULL && (st = find(&g, LEDGER_SUBJ_RUN, g.run,
-	    1u << LEDGER_KIND_TEST, err)))
+	    1u << LEDGER_KIND_TEST | 1u << LEDGER_KIND_BUILD, err)))
 		goto out;
 	check_kinds(&g, &p, digest);
 	if ((st = check_approvals(&g, &p, g.rep.env, digest, deployer, err)))
