@@ -38,11 +38,11 @@ static const struct shape shapes[] = {
 	    { "seq", "time", "service", "status", "deployer", "approvers",
 	      "approvals", "rule", "run", "commit", "artifact", "ticket",
 	      "rolled_back", "exceptions", NULL },
-	    { 6, 24, 10, 9, 12, 14, 9, 8, 10, 12, 14, 8, 5, 14 } },
+	    { 6, 24, 10, 9, 12, 14, 9, 8, 10, 12, 22, 8, 11, 14 } },
 	[LEDGER_ANSWER_EXCEPTIONS] = { "exceptions", "exceptions",
 	    { "seq", "time", "environment", "service", "status", "deployer",
 	      "approvers", "evidence", "commit", "artifact", NULL },
-	    { 6, 24, 12, 10, 9, 12, 14, 12, 12, 14 } },
+	    { 6, 24, 12, 10, 9, 12, 14, 12, 12, 22 } },
 	[LEDGER_ANSWER_ACTORS] = { "actors", "actors",
 	    { "actor", "deployments", "rollbacks", "approvals", "first_seq",
 	      "first_seen", "last_seq", "last_seen", NULL },
@@ -50,11 +50,11 @@ static const struct shape shapes[] = {
 	[LEDGER_ANSWER_STATE] = { "state", "state",
 	    { "service", "seq", "time", "set_by", "artifact", "commit",
 	      "deployer", "approvers", "approvals", NULL },
-	    { 10, 6, 24, 10, 16, 12, 12, 14, 9 } },
+	    { 10, 6, 24, 10, 22, 12, 12, 14, 9 } },
 	[LEDGER_ANSWER_LAST_GOOD] = { "last-good", NULL,
 	    { "seq", "time", "service", "artifact", "commit", "deployer",
 	      "approvers", "approvals", NULL },
-	    { 6, 24, 10, 16, 12, 12, 14, 9 } },
+	    { 6, 24, 10, 22, 12, 12, 14, 9 } },
 	[LEDGER_ANSWER_GATE] = { "gate", NULL, { NULL }, { 0 } },
 };
 
@@ -152,6 +152,11 @@ print_rows(const struct cli *cli, const struct shape *sh, const json_t *doc)
 					putchar(',');
 				csv_field(buf);
 			} else {
+				/* a long digest or commit: its start, marked */
+				if (strlen(buf) > (size_t)sh->width[c] &&
+				    sh->width[c] > 4)
+					memcpy(buf + sh->width[c] - 3, "...",
+					    4);
 				term_print(stdout, buf[0] ? buf : "-",
 				    sh->width[c]);
 				putchar(' ');
@@ -175,17 +180,25 @@ print_tail(const struct cli *cli, enum ledger_answer what, const json_t *doc)
 	if (what == LEDGER_ANSWER_DEPLOYMENTS && c != NULL) {
 		b = json_object_get(c, "checkpoint_before");
 		a = json_object_get(c, "checkpoint_after");
+		b = json_is_object(b) ? b : NULL;
+		a = json_is_object(a) ? a : NULL;
 		printf("completeness: %.0f deployments; entries %.0f..%.0f of "
-		    "the period; checkpoints %s%.0f and %s%.0f%s; %zu gap(s) "
-		    "longer than %.0f s\n",
-		    json_number_value(json_object_get(c, "count")),
-		    json_number_value(json_object_get(c, "first_seq")),
-		    json_number_value(json_object_get(c, "last_seq")),
-		    b ? "size " : "none", json_number_value(json_object_get(b,
-		    "size")), a ? "size " : "none",
-		    json_number_value(json_object_get(a, "size")),
-		    json_is_object(json_object_get(c, "consistency")) ?
-		    ", consistency proven" : "",
+		    "the period; ", json_number_value(json_object_get(c,
+		    "count")), json_number_value(json_object_get(c,
+		    "first_seq")), json_number_value(json_object_get(c,
+		    "last_seq")));
+		if (b != NULL)
+			printf("checkpoint size %.0f before, ",
+			    json_number_value(json_object_get(b, "size")));
+		else
+			printf("no checkpoint before, ");
+		if (a != NULL)
+			printf("size %.0f after%s; ", json_number_value(
+			    json_object_get(a, "size")), b != NULL ?
+			    " (consistency proven)" : "");
+		else
+			printf("none after yet; ");
+		printf("%zu gap(s) longer than %.0f s\n",
 		    json_array_size(json_object_get(c, "gaps")),
 		    json_number_value(json_object_get(c, "gap_s")));
 	}

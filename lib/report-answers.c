@@ -329,6 +329,7 @@ population(struct report *rep, struct ledger_store *s,
 	if ((st = check_period(o, err)) ||
 	    (st = report_init(rep, s, o->environment, o->service, err)))
 		return st;
+	rep->preload = true;
 	if ((st = report_collect(rep, o->from_ms, o->to_ms, err)) ||
 	    (st = report_walk(rep, &stacks, err)))
 		goto out;

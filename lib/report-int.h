@@ -75,6 +75,10 @@ struct report {
 	struct smap by_key;		/* "a:<digest>" "r:<run>" "c:<commit>"
 					   -> approvals */
 	bool all_approvals;		/* the environment's read at once */
+	bool preload;			/* a population: read them at once
+					   past PRELOAD_AT deployments */
+	bool no_authors;		/* the answer needs no commit authors
+					   (state, last good) */
 	struct smap authors;		/* commit -> indices of author_names */
 	char **author_names;
 	size_t nauthor_names, capauthor_names;

@@ -414,7 +414,7 @@ join_as(struct report *rep, struct dep *d, const struct ledger_entry *e,
 
 	if (env == NULL)
 		return LEDGER_OK;	/* no environment: nothing matches */
-	if (!rep->all_approvals && rep->env != NULL &&
+	if (!rep->all_approvals && rep->env != NULL && rep->preload &&
 	    rep->ndeps > PRELOAD_AT &&
 	    (st = load_all_approvals(rep, err)) != LEDGER_OK)
 		return st;
@@ -425,8 +425,8 @@ join_as(struct report *rep, struct dep *d, const struct ledger_entry *e,
 	    (st = load_key(rep, env, LEDGER_SUBJ_COMMIT, 'c',
 	    e->subject[LEDGER_SUBJ_COMMIT], err)) ||
 	    (st = gather(rep, e, d, err)) ||
-	    (st = authors_of(rep, e->subject[LEDGER_SUBJ_COMMIT], &d->authors,
-	    err)))
+	    (!rep->no_authors && (st = authors_of(rep,
+	    e->subject[LEDGER_SUBJ_COMMIT], &d->authors, err))))
 		return st;
 	classify(rep, d, e);
 	d->joined = true;

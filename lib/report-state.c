@@ -85,8 +85,10 @@ ledger_state_json(struct ledger_store *s, const struct ledger_report_opts *o,
 
 	memset(&rep, 0, sizeof(rep));
 	if ((st = need(o->environment, "environment", err)) ||
-	    (st = report_init(&rep, s, o->environment, o->service, err)) ||
-	    (st = report_collect(&rep, 0, at + 1, err)) ||
+	    (st = report_init(&rep, s, o->environment, o->service, err)))
+		goto out;
+	rep.no_authors = true;		/* approvals are all state shows */
+	if ((st = report_collect(&rep, 0, at + 1, err)) ||
 	    (st = report_walk(&rep, &stacks, err)))
 		goto out;
 	if ((v = sorted_slots(&stacks, &n)) == NULL) {
@@ -138,8 +140,10 @@ ledger_last_good_json(struct ledger_store *s,
 	memset(&rep, 0, sizeof(rep));
 	if ((st = need(o->environment, "environment", err)) ||
 	    (st = need(o->service, "service", err)) ||
-	    (st = report_init(&rep, s, o->environment, o->service, err)) ||
-	    (st = report_collect(&rep, 0, before, err)) ||
+	    (st = report_init(&rep, s, o->environment, o->service, err)))
+		goto out;
+	rep.no_authors = true;		/* approved by anyone counts */
+	if ((st = report_collect(&rep, 0, before, err)) ||
 	    (st = report_walk(&rep, &stacks, err)))
 		goto out;
 	for (i = rep.ndeps; i-- > 0 && !*found;) {

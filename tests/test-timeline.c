@@ -122,6 +122,27 @@ START_TEST(test_timeline_entries_and_gaps)
 	    "after_seq")) == 2);
 	ck_assert(json_number_value(json_object_get(v, "gap_s")) == 1);
 	json_decref(v);
+	/* the bisection (completeness evidence) finds the gaps the scan
+	 * found, for the same period and threshold */
+	{
+		struct ledger_buf g = LEDGER_BUF_INIT, want = LEDGER_BUF_INIT;
+		char *p1, *p2;
+		size_t ng;
+
+		ck_assert_int_eq(ledger_gaps_json(s, o.from_ms, o.to_ms, 1000,
+		    &g, &ng, NULL), LEDGER_OK);
+		ck_assert_uint_eq(ng, 1);
+		ck_assert_int_eq(ledger_buf_addc(&g, '\0'), LEDGER_OK);
+		ck_assert_int_eq(ledger_buf_add(&want, b.data, b.len),
+		    LEDGER_OK);
+		ck_assert_int_eq(ledger_buf_addc(&want, '\0'), LEDGER_OK);
+		p1 = strstr(want.data, "\"gaps\":[") + 8;
+		p2 = strstr(p1, "]");
+		*p2 = '\0';
+		ck_assert_str_eq(g.data, p1);
+		ledger_buf_release(&g);
+		ledger_buf_release(&want);
+	}
 	/* a period inside the gap: no entry, the gap all the same, from the
 	 * entry before the period to the one after it */
 	ck_assert_int_eq(ledger_store_time_of(s, 2, &t2, NULL), LEDGER_OK);

@@ -162,6 +162,16 @@ enum ledger_status ledger_time_parse(const char *s, int64_t *ret_ms,
 int64_t ledger_now_ms(void);
 
 /*
+ * Replace the clock ledger_now_ms reads, for this process (NULL: the wall
+ * clock again).  For benchmarks and tests that build a year of history in
+ * a minute (bench/bench-answers.c); ledgerd and ledgerctl never call it.
+ * Entry times still never decrease: the append path takes the later of
+ * this clock and the last entry's time.  Not thread-safe against appends
+ * in flight: set it before appending.
+ */
+void ledger_set_clock(int64_t (*now_ms)(void));
+
+/*
  * An event waiting to be appended: an entry without its sequencing fields
  * (seq, time, log, key, prev are filled by the store), plus the raw payload
  * compressed and hashed up front, so that request threads do that work and
