@@ -52,7 +52,8 @@ const char *progname = "bench-answers";
 #define NPIPE 10000
 #define NSVC 300
 #define NENV 5
-#define BATCH 256
+#define BATCH 32	/* a batch spans ~17 min of the simulated year: under
+			   the 20 min gap threshold, as heartbeats keep it */
 
 static const char *const envs[NENV] = { "dev", "test", "staging",
     "preprod", "production" };

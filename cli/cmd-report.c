@@ -115,14 +115,22 @@ cell(const json_t *row, const char *col, char *buf, size_t n)
 			const json_t *m = json_is_object(x) ? json_object_get(x,
 			    actors ? "actor" : "seq") : x;
 
+			/* approvers: those who approved, not who rejected */
+			if (actors && !json_is_string(json_object_get(x,
+			    "status")))
+				continue;
+			if (actors && strcmp(json_string_value(json_object_get(x,
+			    "status")), "approved") != 0)
+				continue;
+
 			if (len + 2 >= n)
 				break;
 			if (json_is_string(m))
 				len += (size_t)snprintf(buf + len, n - len,
-				    "%s%s", i ? " " : "", json_string_value(m));
+				    "%s%s", len ? " " : "", json_string_value(m));
 			else if (json_is_number(m))
 				len += (size_t)snprintf(buf + len, n - len,
-				    "%s%.0f", i ? " " : "", json_number_value(m));
+				    "%s%.0f", len ? " " : "", json_number_value(m));
 		}
 }
 
@@ -346,6 +354,9 @@ run(struct cli *cli, int argc, char **argv, enum ledger_answer what)
 	    json_array_size(json_object_get(doc, sh->rows)) > 0;
 	if (cli->json)
 		printf("%s\n", text);
+	else if (what == LEDGER_ANSWER_LAST_GOOD && !yes && !cli->csv)
+		printf("none: no successful, approved deployment that was "
+		    "never rolled back\n");
 	else {
 		if (sh->cols[0] != NULL)
 			print_rows(cli, sh, doc);

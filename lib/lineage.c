@@ -13,6 +13,7 @@
 #include "ledger/jcs.h"
 #include "ledger/lineage.h"
 #include "ledger/query.h"
+#include "ledger/status.h"
 #include "ledger/wire.h"
 #include "ledger-int.h"
 
@@ -313,7 +314,8 @@ target_json(const struct ledger_trace *t, size_t first,
 	    "\"%s\",\"last_seq\":%" PRIu64 ",\"last_time\":\"%s\","
 	    "\"last_kind\":\"%s\"", f->seq, t1, last->seq, t2,
 	    ledger_kind_name(last->kind));
-	r |= ledger_json_member(out, "last_status", last->subject[LEDGER_SUBJ_STATUS]);
+	r |= ledger_json_member(out, "last_status", ledger_status_word(
+	    last->kind, last->subject[LEDGER_SUBJ_STATUS]));
 	r |= ledger_buf_addc(out, '}');
 	return r;
 }

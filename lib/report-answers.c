@@ -194,14 +194,17 @@ report_dep_json(const struct report *rep, const struct dep *d,
 	r |= report_dep_fields(rep, d, e, first, out);
 	r |= ledger_buf_addf(out, ",\"first_seq\":%" PRIu64, first->seq);
 	r |= seqs_json(out, "entries", &d->entries, &rep->rows);
-	r |= ledger_buf_adds(out, ",\"authors\":[");
-	for (i = 0; i < d->authors.n; i++) {
-		const char *a = rep->author_names[d->authors.v[i]];
+	if (!rep->no_authors) {
+		r |= ledger_buf_adds(out, ",\"authors\":[");
+		for (i = 0; i < d->authors.n; i++) {
+			const char *a = rep->author_names[d->authors.v[i]];
 
-		r |= ledger_buf_adds(out, i ? "," : "");
-		r |= ledger_jcs_append_string(out, a, strlen(a), NULL);
+			r |= ledger_buf_adds(out, i ? "," : "");
+			r |= ledger_jcs_append_string(out, a, strlen(a), NULL);
+		}
+		r |= ledger_buf_addc(out, ']');
 	}
-	r |= ledger_buf_addf(out, "],\"rolled_back\":%s",
+	r |= ledger_buf_addf(out, ",\"rolled_back\":%s",
 	    d->rolled_back ? "true" : "false");
 	r |= exceptions_list(out, d->exc);
 	r |= ledger_buf_addc(out, '}');

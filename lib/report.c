@@ -50,7 +50,8 @@ rows_push(struct rows *r, const struct ledger_row *row)
 		r->v = p;
 		r->cap = cap;
 	}
-	if (!ledger_row_copy(&r->v[r->n], row))
+	/* the decoded fields only: no answer here shows the entry bytes */
+	if (!ledger_row_copy_fields(&r->v[r->n], row))
 		return false;
 	r->n++;
 	return true;

@@ -58,23 +58,44 @@ add_group(struct ledger_buf *b, enum ledger_lookup_field f,
 	return rc;
 }
 
+/*
+ * A field whose values are few (kind, source, environment, status) has a
+ * term on a large share of the log: FTS5 reads such a term's whole doclist
+ * to AND it with another, which on a million entries costs more than the
+ * answer (docs/performance.md, "Answers").  When the filter names a field
+ * of many values (a commit, a digest, a run, a service...), only those
+ * fields' terms go into the expression; ledger_query_match checks the
+ * rest on the few rows they find.
+ */
+static bool
+coarse(enum ledger_subject f)
+{
+	return f == LEDGER_SUBJ_ENVIRONMENT || f == LEDGER_SUBJ_STATUS;
+}
+
 static enum ledger_status
 match_expr(const struct ledger_query *q, struct ledger_buf *b)
 {
 	struct ledger_query_values kinds;
 	enum ledger_status rc = LEDGER_OK;
+	bool fine = false;
 	int i;
 
+	for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
+		if (ledger_lookup_subject(i) >= 0 && !coarse(i) &&
+		    q->subject[i].n > 0)
+			fine = true;
 	memset(&kinds, 0, sizeof(kinds));
-	for (i = 0; i < LEDGER_KIND_COUNT; i++)
+	for (i = 0; i < LEDGER_KIND_COUNT && !fine; i++)
 		if (q->kinds & (1u << i)) {
 			kinds.v[kinds.n].s = (char *)ledger_kind_name(i);
 			kinds.v[kinds.n++].how = LEDGER_MATCH_EXACT;
 		}
 	rc |= add_group(b, LEDGER_LOOKUP_KIND, &kinds);
-	rc |= add_group(b, LEDGER_LOOKUP_SOURCE, &q->source);
+	if (!fine)
+		rc |= add_group(b, LEDGER_LOOKUP_SOURCE, &q->source);
 	for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
-		if (ledger_lookup_subject(i) >= 0)
+		if (ledger_lookup_subject(i) >= 0 && !(fine && coarse(i)))
 			rc |= add_group(b, (enum ledger_lookup_field)
 			    ledger_lookup_subject(i), &q->subject[i]);
 	return rc;

@@ -414,8 +414,8 @@ dup_or_null(const char *s, bool *nomem)
 	return d;
 }
 
-bool
-ledger_row_copy(struct ledger_row *dst, const struct ledger_row *src)
+static bool
+row_copy(struct ledger_row *dst, const struct ledger_row *src, bool bytes)
 {
 	bool nomem = false;
 	int i;
@@ -429,7 +429,9 @@ ledger_row_copy(struct ledger_row *dst, const struct ledger_row *src)
 		dst->e.subject[i] = dup_or_null(src->e.subject[i], &nomem);
 	dst->e.payload_type = dup_or_null(src->e.payload_type, &nomem);
 	memcpy(dst->sig, src->sig, sizeof(dst->sig));
-	if ((dst->entry = malloc(src->entry_len + 1)) == NULL)
+	if (!bytes)
+		;
+	else if ((dst->entry = malloc(src->entry_len + 1)) == NULL)
 		nomem = true;
 	else {
 		memcpy(dst->entry, src->entry, src->entry_len);
@@ -439,6 +441,18 @@ ledger_row_copy(struct ledger_row *dst, const struct ledger_row *src)
 	if (nomem)
 		ledger_row_release(dst);
 	return !nomem;
+}
+
+bool
+ledger_row_copy(struct ledger_row *dst, const struct ledger_row *src)
+{
+	return row_copy(dst, src, true);
+}
+
+bool
+ledger_row_copy_fields(struct ledger_row *dst, const struct ledger_row *src)
+{
+	return row_copy(dst, src, false);
 }
 
 void

@@ -297,6 +297,66 @@ add(struct ledger_buf *out, const struct ledger_buf *b)
 	return b->len > 0 ? ledger_buf_add(out, b->data, b->len) : LEDGER_OK;
 }
 
+/*
+ * A filtered timeline reads what it lists through the lookup keys (the
+ * environment's or service's entries), the ledger's own entries through
+ * theirs, and finds the gaps by bisection: a quiet environment in a busy
+ * log costs its own entries, not the log's.
+ */
+static int
+ledger_row_fn(void *ctx, const struct ledger_row *row)
+{
+	struct tl *t = ctx;
+	struct ledger_buf *keep = t->out;
+	int r;
+
+	t->out = NULL;			/* summarize, list nothing */
+	t->have_prev = false;		/* gaps: by bisection */
+	r = tl_row(t, row);
+	t->out = keep;
+	return r;
+}
+
+static int
+listed_row(void *ctx, const struct ledger_row *row)
+{
+	struct tl *t = ctx;
+
+	if (row->e.kind == LEDGER_KIND_LEDGER)
+		return 0;
+	t->have_prev = false;
+	return tl_row(t, row);
+}
+
+static enum ledger_status
+filtered_period(struct tl *t, struct ledger_error *err)
+{
+	struct ledger_query q;
+	enum ledger_status st;
+	size_t ngaps = 0;
+
+	ledger_query_init(&q);
+	q.since_ms = t->o->from_ms;
+	q.until_ms = t->o->to_ms;
+	q.kinds = 1u << LEDGER_KIND_LEDGER;
+	st = ledger_store_query(t->s, &q, ledger_row_fn, t, err);
+	q.kinds = 0;
+	if (st == LEDGER_OK && t->o->environment != NULL)
+		st = ledger_query_add_subject(&q, LEDGER_SUBJ_ENVIRONMENT,
+		    t->o->environment, err);
+	if (st == LEDGER_OK && t->o->service != NULL)
+		st = ledger_query_add_subject(&q, LEDGER_SUBJ_SERVICE,
+		    t->o->service, err);
+	if (st == LEDGER_OK)
+		st = ledger_store_query(t->s, &q, listed_row, t, err);
+	ledger_query_release(&q);
+	if (st == LEDGER_OK)
+		st = ledger_gaps_json(t->s, t->o->from_ms, t->o->to_ms,
+		    t->gap_ms, &t->gaps, &ngaps, err);
+	t->ngaps = ngaps;
+	return st;
+}
+
 enum ledger_status
 ledger_timeline_json(struct ledger_store *s,
     const struct ledger_timeline_opts *o, struct ledger_buf *out,
@@ -333,7 +393,9 @@ ledger_timeline_json(struct ledger_store *s,
 	t.o = o;
 	t.out = &entries;
 	t.gap_ms = ledger_gap_ms(s, o->to_ms, o->gap_s);
-	st = scan_period(&t, o->from_ms, o->to_ms, err);
+	st = o->environment != NULL || o->service != NULL ?
+	    filtered_period(&t, err) : scan_period(&t, o->from_ms, o->to_ms,
+	    err);
 	if (st == LEDGER_OK && t.st != LEDGER_OK)
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 	if (st == LEDGER_OK) {

@@ -188,6 +188,22 @@ START_TEST(test_timeline_entries_and_gaps)
 	o.environment = "Production";
 	ck_assert_int_eq(ledger_timeline_json(s, &o, &b, &n, NULL), LEDGER_OK);
 	ck_assert_uint_eq(n, 1);
+	/* filtered, read through the lookup keys: the same ledger summary
+	 * and the same gaps (of the whole log) as the scan */
+	ck_assert_int_eq(ledger_json_parse(b.data, b.len, &v, NULL),
+	    LEDGER_OK);
+	gaps = json_object_get(v, "gaps");
+	ck_assert_uint_eq(json_array_size(gaps), 2);	/* and the open one,
+							   since the sleep */
+	ck_assert(json_number_value(json_object_get(json_array_get(gaps, 0),
+	    "after_seq")) == 2);
+	ck_assert(json_is_true(json_object_get(json_array_get(gaps, 1),
+	    "open")));
+	ck_assert(json_number_value(json_object_get(json_object_get(v,
+	    "ledger"), "heartbeats")) == 1);
+	ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(v,
+	    "ledger"), "started")), 1);
+	json_decref(v);
 	/* an explicit gap; a period with nothing; a reversed one */
 	ledger_buf_reset(&b);
 	o.environment = NULL;

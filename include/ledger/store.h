@@ -186,6 +186,9 @@ void ledger_row_release(struct ledger_row *r);
 /* A deep copy of src into dst (a query's row is valid only in its
  * callback); false, dst zeroed, when out of memory. */
 bool ledger_row_copy(struct ledger_row *dst, const struct ledger_row *src);
+/* The same without the entry bytes (entry NULL, entry_len 0). */
+bool ledger_row_copy_fields(struct ledger_row *dst,
+    const struct ledger_row *src);
 
 /* Read entry seq into *ret (caller-allocated; ledger_row_release).
  * Errors: LEDGER_ENOTFOUND, LEDGER_EDB, LEDGER_ENOMEM. */
