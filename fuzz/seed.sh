@@ -12,7 +12,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 payloads=${LEDGER_PAYLOADS:-$here/../../shared/payloads}
 out=${1:-$here/../build-fuzz/corpus}
 [ -d "$payloads" ] || { echo "seed.sh: no payloads in $payloads" >&2; exit 1; }
-mkdir -p "$out/hook" "$out/cloudevents" "$out/jcs" "$out/config"
+mkdir -p "$out/hook" "$out/cloudevents" "$out/jcs" "$out/config" \
+    "$out/report"
 
 python3 - "$payloads" "$out" <<'EOF'
 import hashlib, json, os, sys
@@ -119,5 +120,20 @@ for c in (b'{}', b'{"listen":"127.0.0.1:0","data_dir":"/tmp/x"}',
           b'{"sources":[{"name":"gh","type":"github",'
           b'"secret_file":"/nonexistent"}]}'):
     put(config, c)
+# fuzz-report: questions (byte 0: the answer) and gate policies, as
+# docs/auditing.md shows them
+report = os.path.join(out, "report")
+for c in (b'\x00env=production\nperiod=2026Q3\ngap=600\n--\n{}',
+          b'\x01period=2026-W38\nenv=Production\n--\n',
+          b'\x02from=2026-09-01T00:00:00Z\nto=2026-10-01T00:00:00Z\n',
+          b'\x03env=production\nat=2026-11-22T02:47:00Z\nservice=pay\n',
+          b'\x04env=production\nservice=pay\nbefore=2026-11-22T02:47Z\n',
+          b'\x05env=production\nartifact=sha256:' + b'ab' * 32 +
+          b'\ndeployer=carol\n--\n{"environments":{"production":'
+          b'{"require":["build","test","scan","provenance"],'
+          b'"min_approvers":2,"approver_not_deployer":true,'
+          b'"approver_not_author":true,"no_failing_scan":true,'
+          b'"max_approval_age_s":86400}},"default":{"require":["build"]}}'):
+    put(report, c)
 EOF
-echo "seed.sh: $(ls "$out/hook" | wc -l) hook, $(ls "$out/cloudevents" | wc -l) cloudevents, $(ls "$out/jcs" | wc -l) jcs, $(ls "$out/config" | wc -l) config seeds in $out"
+echo "seed.sh: $(ls "$out/hook" | wc -l) hook, $(ls "$out/cloudevents" | wc -l) cloudevents, $(ls "$out/jcs" | wc -l) jcs, $(ls "$out/config" | wc -l) config, $(ls "$out/report" | wc -l) report seeds in $out"

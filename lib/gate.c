@@ -497,3 +497,12 @@ out:
 	free(digest);
 	return st;
 }
+
+enum ledger_status
+ledger_gate_policy_check(const char *policy, size_t len, const char *env,
+    struct ledger_error *err)
+{
+	struct policy p;
+
+	return policy_for(policy, len, env, &p, err);
+}

@@ -158,6 +158,11 @@ enum ledger_status ledger_gate_json(struct ledger_store *s,
     const char *policy, size_t policy_len, struct ledger_buf *out,
     bool *allow, struct ledger_error *err) LEDGER_WUR;
 
+/* Check a gate policy (as ledger_gate_json reads it) for environment env.
+ * Errors: LEDGER_EINVAL (the message names the rule), LEDGER_ENOMEM. */
+enum ledger_status ledger_gate_policy_check(const char *policy, size_t len,
+    const char *env, struct ledger_error *err) LEDGER_WUR;
+
 /*
  * One question, as ledgerctl's options and the API's query parameters
  * both give it, so that the two mean the same (ledger/query.h does the
