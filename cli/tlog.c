@@ -17,13 +17,6 @@
 #include "http.h"
 #include "tlog.h"
 
-
-bool
-tlog_unb64(const char *s, uint8_t out[LEDGER_HASH_BYTES])
-{
-	return ledger_b64_hash_parse(s, out);
-}
-
 int
 tlog_exit_status(enum ledger_status st)
 {

@@ -99,10 +99,6 @@ enum ledger_status tlog_get_inclusion(struct tlog_src *src, uint64_t index,
 enum ledger_status tlog_get_entry(struct tlog_src *src, uint64_t seq,
     struct ledger_row *row, struct ledger_error *err);
 
-/* Decode a hash from canonical standard base64 (44 characters).  Returns
- * false for anything else. */
-bool tlog_unb64(const char *s, uint8_t out[LEDGER_HASH_BYTES]);
-
 /* The exit status for a failure code: 1 (the answer is no) for
  * LEDGER_ECRYPTO, LEDGER_ECHAIN, LEDGER_EINVAL and LEDGER_ENOTFOUND,
  * 2 (could not check) for the rest. */

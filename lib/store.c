@@ -362,20 +362,34 @@ ledger_store_probe(struct ledger_store *s, struct ledger_error *err)
 enum ledger_status
 ledger_store_sync_head(struct ledger_store *s, struct ledger_error *err)
 {
+	struct ledger_merkle_frontier saved_frontier = s->frontier;
+	uint8_t saved_leaf[LEDGER_HASH_BYTES];
+	int64_t saved_time = s->last_time_ms;
 	uint64_t size = s->size;
 	enum ledger_status st;
 
+	memcpy(saved_leaf, s->last_leaf, sizeof(saved_leaf));
 	if ((st = ledger_store_load_head(s, err)) != LEDGER_OK)
-		return st;
+		goto fail;
 	if (s->size == size)
 		return LEDGER_OK;
 	if (s->size > size && (st = ledger_store_dfilter_catch_up(s, size,
 	    s->size, err)) != LEDGER_OK)
-		return st;
+		goto fail;
 	if (s->size < size)	/* cannot happen to an append-only log */
 		ledger_store_dfilter_drop(s);
-	return ledger_merkle_frontier_load(&s->frontier, s->size,
-	    ledger_store_read_hashes, s, err);
+	if ((st = ledger_merkle_frontier_load(&s->frontier, s->size,
+	    ledger_store_read_hashes, s, err)) == LEDGER_OK)
+		return LEDGER_OK;
+fail:
+	/* Half a head is worse than an old one: the next batch syncs again
+	 * from what is known to match (the filter may have caught up on
+	 * keys the log holds: they stay true). */
+	s->frontier = saved_frontier;
+	s->size = size;
+	s->last_time_ms = saved_time;
+	memcpy(s->last_leaf, saved_leaf, sizeof(saved_leaf));
+	return st;
 }
 
 enum ledger_status

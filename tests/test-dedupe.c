@@ -191,6 +191,44 @@ START_TEST(test_dedupe_behind_the_filter)
 }
 END_TEST
 
+/* A writer that finds the log grown behind its back but cannot load the
+ * new tree (its hashes gone) fails the batch and keeps the head it had:
+ * half a head would sign the next entry onto the wrong frontier. */
+START_TEST(test_dedupe_failed_sync_keeps_the_head)
+{
+	struct ledger_store *s, *other;
+	struct ledger_receipt r;
+	char path[4500], *msg = NULL;
+	sqlite3 *db;
+
+	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
+	ck_assert_int_eq(append1(s, hook_event("{\"m\":1}", "r", "a"), &r),
+	    LEDGER_OK);
+	ck_assert_int_eq(ledger_store_open(data, 0, &other, NULL), LEDGER_OK);
+	ck_assert_int_eq(append1(other, hook_event("{\"m\":2}", "r", "b"),
+	    &r), LEDGER_OK);
+	ck_assert_int_eq(append1(other, hook_event("{\"m\":3}", "r", "c"),
+	    &r), LEDGER_OK);
+	ledger_store_close(other);
+	snprintf(path, sizeof(path), "%s/ledger.db", data);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(db, "DROP TRIGGER tree_no_delete; "
+	    "DELETE FROM tree WHERE id > 0", NULL, NULL, &msg) == SQLITE_OK,
+	    "%s", msg);
+	sqlite3_close(db);
+	/* ledgerd's start (ledger_store_prepare_ingest), then a batch */
+	ck_assert_int_ne(ledger_store_prepare_ingest(s, NULL), LEDGER_OK);
+	ck_assert_uint_eq(size_of(s), 1);	/* the head it had */
+	ck_assert_int_ne(append1(s, hook_event("{\"m\":4}", "r", "d"), &r),
+	    LEDGER_OK);
+	ck_assert_uint_eq(size_of(s), 1);
+	ck_assert_int_ne(append1(s, hook_event("{\"m\":5}", "r", "e"), &r),
+	    LEDGER_OK);			/* and it tries again, and fails */
+	ck_assert_uint_eq(size_of(s), 1);
+	ledger_store_close(s);
+}
+END_TEST
+
 /* A database of schema 5 has no body terms: a reader verifies it as it
  * is, and the first writer adds them (schema/006-body-keys.sql), after
  * which replays of old entries are found and the log verifies. */
@@ -242,6 +280,7 @@ main(void)
 	tcase_add_test(tc, test_dedupe_replay_under_fresh_id);
 	tcase_add_test(tc, test_dedupe_within_one_batch);
 	tcase_add_test(tc, test_dedupe_behind_the_filter);
+	tcase_add_test(tc, test_dedupe_failed_sync_keeps_the_head);
 	tcase_add_test(tc, test_dedupe_migrates_from_schema_5);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
