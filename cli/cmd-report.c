@@ -90,90 +90,6 @@ on_opt(void *ctx, int c, const char *arg)
 	return -1;
 }
 
-/* The text of a cell: a string, a number, a bool, or an array's members
- * ("approvers": the approvals' actors; "approvals": their seqs). */
-static void
-cell(const json_t *row, const char *col, char *buf, size_t n)
-{
-	const json_t *v, *x;
-	size_t i, len = 0;
-	bool actors = strcmp(col, "approvers") == 0;
-
-	v = json_object_get(row, actors ? "approvals" : col);
-	if (strcmp(col, "rule") == 0)
-		v = json_object_get(json_array_get(json_object_get(row,
-		    "approvals"), 0), "rule");
-	buf[0] = '\0';
-	if (json_is_string(v))
-		snprintf(buf, n, "%s", json_string_value(v));
-	else if (json_is_number(v))
-		snprintf(buf, n, "%.0f", json_number_value(v));
-	else if (json_is_boolean(v))
-		snprintf(buf, n, "%s", json_is_true(v) ? "yes" : "no");
-	else if (json_is_array(v))
-		json_array_foreach(v, i, x) {
-			const json_t *m = json_is_object(x) ? json_object_get(x,
-			    actors ? "actor" : "seq") : x;
-
-			/* approvers: those who approved, not who rejected */
-			if (actors && !json_is_string(json_object_get(x,
-			    "status")))
-				continue;
-			if (actors && strcmp(json_string_value(json_object_get(x,
-			    "status")), "approved") != 0)
-				continue;
-
-			if (len + 2 >= n)
-				break;
-			if (json_is_string(m))
-				len += (size_t)snprintf(buf + len, n - len,
-				    "%s%s", len ? " " : "", json_string_value(m));
-			else if (json_is_number(m))
-				len += (size_t)snprintf(buf + len, n - len,
-				    "%s%.0f", len ? " " : "", json_number_value(m));
-		}
-}
-
-static void
-print_rows(const struct cli *cli, const struct shape *sh, const json_t *doc)
-{
-	const json_t *rows = sh->rows != NULL ? json_object_get(doc, sh->rows) :
-	    NULL, *row;
-	char buf[4096];
-	size_t i, n = sh->rows != NULL ? json_array_size(rows) :
-	    json_object_get(doc, "seq") != NULL;
-	int c;
-
-	for (c = 0; sh->cols[c] != NULL; c++) {
-		if (cli->csv)
-			printf("%s%s", c ? "," : "", sh->cols[c]);
-		else
-			printf("%-*s ", sh->width[c], sh->cols[c]);
-	}
-	printf(cli->csv ? "\r\n" : "\n");
-	for (i = 0; i < n; i++) {
-		row = sh->rows != NULL ? json_array_get(rows, i) : doc;
-		for (c = 0; sh->cols[c] != NULL; c++) {
-			cell(row, sh->cols[c], buf, sizeof(buf));
-			if (cli->csv) {
-				if (c)
-					putchar(',');
-				csv_field(buf);
-			} else {
-				/* a long digest or commit: its start, marked */
-				if (strlen(buf) > (size_t)sh->width[c] &&
-				    sh->width[c] > 4)
-					memcpy(buf + sh->width[c] - 3, "...",
-					    4);
-				term_print(stdout, buf[0] ? buf : "-",
-				    sh->width[c]);
-				putchar(' ');
-			}
-		}
-		printf(cli->csv ? "\r\n" : "\n");
-	}
-}
-
 /* The table's closing lines: the completeness evidence, a gate's
  * verdict. */
 static void
@@ -359,7 +275,9 @@ run(struct cli *cli, int argc, char **argv, enum ledger_answer what)
 		    "never rolled back\n");
 	else {
 		if (sh->cols[0] != NULL)
-			print_rows(cli, sh, doc);
+			answer_table(cli, sh->rows != NULL ?
+			    json_object_get(doc, sh->rows) : doc, sh->cols,
+			    sh->width);
 		print_tail(cli, what, doc);
 	}
 	if (json_is_true(json_object_get(doc, "truncated")))

@@ -128,30 +128,14 @@ print_answer(const json_t *doc, void *ctx)
 	static const char *const cols[] = { "seq", "time", "kind", "source",
 	    "actor", "status", "environment", "service", NULL };
 	static const int w[] = { 6, 24, 10, 12, 14, 9, 12, 12 };
-	const json_t *row, *v, *gaps = json_object_get(doc, "gaps");
+	const struct cli *cli = ctx;
+	const json_t *row, *gaps = json_object_get(doc, "gaps");
 	const json_t *ledger = json_object_get(doc, "ledger");
-	char num[32];
 	size_t i;
-	int c;
 
-	(void)ctx;
-	for (c = 0; cols[c] != NULL; c++)
-		printf("%-*s ", w[c], cols[c]);
-	printf("\n");
-	json_array_foreach(json_object_get(doc, "entries"), i, row) {
-		for (c = 0; cols[c] != NULL; c++) {
-			v = json_object_get(row, cols[c]);
-			if (json_is_number(v)) {
-				snprintf(num, sizeof(num), "%.0f",
-				    json_number_value(v));
-				term_print(stdout, num, w[c]);
-			} else
-				term_print(stdout, json_is_string(v) ?
-				    json_string_value(v) : "-", w[c]);
-			fputc(' ', stdout);
-		}
-		printf("\n");
-	}
+	answer_table(cli, json_object_get(doc, "entries"), cols, w);
+	if (cli->csv)
+		return;		/* the rows only: the summary is in --json */
 	printf("ledger: %zu started, %zu stopping, %.0f heartbeats; "
 	    "%zu gap(s) longer than %.0f s\n",
 	    json_array_size(json_object_get(ledger, "started")),
@@ -192,8 +176,6 @@ cmd_timeline(struct cli *cli, int argc, char **argv)
 		return r;
 	if (argc > first)
 		return usage_error(cmd, "unexpected argument '%s'", argv[first]);
-	if (cli->csv)
-		return usage_error(cmd, "--csv is not offered here; use --json");
 	if ((r = resolve(cmd, &a, &o)) >= 0)
 		return r;
 	if (cli->url == NULL && (r = need_dir(cli, cmd)) >= 0)
@@ -202,5 +184,5 @@ cmd_timeline(struct cli *cli, int argc, char **argv)
 	    local_answer(cli, &o, &text);
 	if (r >= 0)
 		return r;
-	return answer_print(cli, text, "entries", print_answer, NULL);
+	return answer_print(cli, text, "entries", print_answer, cli);
 }

@@ -102,51 +102,25 @@ remote_answer(const struct cli *cli, int which, const struct trace_opts *o,
 	return remote_get_text(cli, path, ret);
 }
 
-static void
-cell(const json_t *row, const char *name, int width)
-{
-	const json_t *v = json_object_get(row, name);
-	char num[32];
-
-	if (json_is_integer(v) || json_is_real(v)) {
-		snprintf(num, sizeof(num), "%lld", json_is_integer(v) ?
-		    (long long)json_integer_value(v) :
-		    (long long)json_real_value(v));
-		term_print(stdout, num, width);
-	} else
-		term_print(stdout, json_is_string(v) ? json_string_value(v) :
-		    "-", width);
-	fputc(' ', stdout);
-}
-
-/* A table of the answer's rows (ctx: bool where). */
+/* A table (or CSV) of the answer's rows (ctx: the cli). */
 static void
 print_answer(const json_t *doc, void *ctx)
 {
-	bool where = *(const bool *)ctx;
+	const struct cli *cli = ctx;
+	bool where = json_object_get(doc, "targets") != NULL;
 	static const char *const trace_cols[] = { "seq", "time", "kind",
 	    "via", "source", "actor", "status", "environment", "service",
 	    "artifact", NULL };
 	static const char *const where_cols[] = { "environment", "service",
 	    "first_seq", "first_time", "last_seq", "last_time", "last_kind",
 	    "last_status", NULL };
-	static const int trace_w[] = { 6, 24, 10, 8, 12, 14, 9, 12, 12, 0 };
+	static const int trace_w[] = { 6, 24, 10, 8, 12, 14, 9, 12, 12, 22 };
 	static const int where_w[] = { 12, 12, 9, 24, 8, 24, 10, 0 };
 	const char *const *cols = where ? where_cols : trace_cols;
 	const int *w = where ? where_w : trace_w;
-	const json_t *rows = json_object_get(doc, where ? "targets" :
-	    "entries"), *row;
-	size_t i;
-	int c;
 
-	for (c = 0; cols[c] != NULL; c++)
-		printf("%-*s ", w[c], cols[c]);
-	printf("\n");
-	json_array_foreach(rows, i, row) {
-		for (c = 0; cols[c] != NULL; c++)
-			cell(row, cols[c], w[c]);
-		printf("\n");
-	}
+	answer_table(cli, json_object_get(doc, where ? "targets" : "entries"),
+	    cols, w);
 }
 
 static int
@@ -180,15 +154,14 @@ lineage(struct cli *cli, int argc, char **argv, bool where)
 		    "give exactly one of --commit, --artifact or --run");
 	if (o.pipeline != NULL && which != 2)
 		return usage_error(cmd, "--pipeline narrows --run only");
-	if (cli->csv)
-		return usage_error(cmd, "--csv is not offered here; use --json");
 	if (cli->url == NULL && (r = need_dir(cli, cmd)) >= 0)
 		return r;
 	r = cli->url != NULL ? remote_answer(cli, which, &o, where, &text) :
 	    local_answer(cli, which, &o, where, &text);
 	if (r >= 0)
 		return r;
-	return answer_print(cli, text, where ? "deployments" : "entries", print_answer, &where);
+	return answer_print(cli, text, where ? "deployments" : "entries",
+	    print_answer, cli);
 }
 
 int

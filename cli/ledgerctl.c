@@ -85,7 +85,7 @@ const struct command commands[] = {
 	  "  ledgerctl consistency -d var 10 42\n" },
 	{ "timeline", cmd_timeline,
 	  "-d DIR|--url URL --period P|--from T1 --to T2 [--env E]"
-	  "\n       [--service S] [--gap SECONDS] [--json]",
+	  "\n       [--service S] [--gap SECONDS] [--json|--csv]",
 	  "what happened in a period, in ledger order",
 	  "Lists every entry the ledger recorded in the period (by its own\n"
 	  "clock), across sources, in ledger order, with actors and statuses;\n"
@@ -208,7 +208,7 @@ const struct command commands[] = {
 	  "      --artifact sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n" },
 	{ "trace", cmd_trace,
 	  "-d DIR|--url URL --commit SHA|--artifact DIGEST|--run ID"
-	  "\n       [--pipeline P] [--json]",
+	  "\n       [--pipeline P] [--json|--csv]",
 	  "the lineage of a commit, artifact or run",
 	  "Lists, in ledger order, every entry linked to the commit, artifact\n"
 	  "digest or run: from a commit its builds, tests, artifacts, scans,\n"
@@ -224,7 +224,7 @@ const struct command commands[] = {
 	  "example:\n"
 	  "  ledgerctl trace -d var --commit 1f2e3d4c\n" },
 	{ "where", cmd_where,
-	  "-d DIR|--url URL --artifact DIGEST|--commit SHA [--json]",
+	  "-d DIR|--url URL --artifact DIGEST|--commit SHA [--json|--csv]",
 	  "where an artifact or commit was deployed",
 	  "The blast radius: every deployment and rollback in the trace of\n"
 	  "the artifact or commit, and per environment and service the first\n"

@@ -407,3 +407,87 @@ answer_print(const struct cli *cli, char *text, const char *rows,
 	free(text);
 	return finish(n > 0 ? EXIT_YES : EXIT_NO);
 }
+
+/* The text of a cell: a string, a number, a bool, or an array's members
+ * ("approvers": the approvals' actors; "approvals": their seqs). */
+static void
+cell(const json_t *row, const char *col, char *buf, size_t n)
+{
+	const json_t *v, *x;
+	size_t i, len = 0;
+	bool actors = strcmp(col, "approvers") == 0;
+
+	v = json_object_get(row, actors ? "approvals" : col);
+	if (strcmp(col, "rule") == 0)
+		v = json_object_get(json_array_get(json_object_get(row,
+		    "approvals"), 0), "rule");
+	buf[0] = '\0';
+	if (json_is_string(v))
+		snprintf(buf, n, "%s", json_string_value(v));
+	else if (json_is_number(v))
+		snprintf(buf, n, "%.0f", json_number_value(v));
+	else if (json_is_boolean(v))
+		snprintf(buf, n, "%s", json_is_true(v) ? "yes" : "no");
+	else if (json_is_array(v))
+		json_array_foreach(v, i, x) {
+			const json_t *m = json_is_object(x) ? json_object_get(x,
+			    actors ? "actor" : "seq") : x;
+
+			/* approvers: those who approved, not who rejected */
+			if (actors && !json_is_string(json_object_get(x,
+			    "status")))
+				continue;
+			if (actors && strcmp(json_string_value(json_object_get(x,
+			    "status")), "approved") != 0)
+				continue;
+
+			if (len + 2 >= n)
+				break;
+			if (json_is_string(m))
+				len += (size_t)snprintf(buf + len, n - len,
+				    "%s%s", len ? " " : "", json_string_value(m));
+			else if (json_is_number(m))
+				len += (size_t)snprintf(buf + len, n - len,
+				    "%s%.0f", len ? " " : "", json_number_value(m));
+		}
+}
+
+void
+answer_table(const struct cli *cli, const json_t *rows, const char *const *cols,
+    const int *width)
+{
+	const json_t *row;
+	char buf[4096];
+	size_t i, n = json_is_array(rows) ? json_array_size(rows) :
+	    json_object_get(rows, "seq") != NULL;
+	int c;
+
+	for (c = 0; cols[c] != NULL; c++) {
+		if (cli->csv)
+			printf("%s%s", c ? "," : "", cols[c]);
+		else
+			printf("%-*s ", width[c], cols[c]);
+	}
+	printf(cli->csv ? "\r\n" : "\n");
+	for (i = 0; i < n; i++) {
+		row = json_is_array(rows) ? json_array_get(rows, i) : rows;
+		for (c = 0; cols[c] != NULL; c++) {
+			cell(row, cols[c], buf, sizeof(buf));
+			if (cli->csv) {
+				if (c)
+					putchar(',');
+				csv_field(buf);
+			} else {
+				/* a long digest or commit: its start, marked */
+				if (strlen(buf) > (size_t)width[c] &&
+				    width[c] > 4)
+					memcpy(buf + width[c] - 3, "...",
+					    4);
+				term_print(stdout, buf[0] ? buf : "-",
+				    width[c]);
+				putchar(' ');
+			}
+		}
+		printf(cli->csv ? "\r\n" : "\n");
+	}
+}

@@ -42,4 +42,13 @@ int remote_get_text(const struct cli *cli, const char *path, char **ret);
 int answer_print(const struct cli *cli, char *text, const char *rows,
     void (*table)(const json_t *doc, void *ctx), void *ctx);
 
+/* Print rows (a JSON array of objects, or one object with a "seq": a
+ * row) as a table with these columns and widths, or as RFC 4180 CSV
+ * with --csv (CRLF, a header).  A cell is the member's string, number or
+ * yes/no; an array column prints its members space-separated (objects:
+ * their "seq"; "approvers": the "actor" of those approved); a long value
+ * is cut to its column with "..." (never in CSV). */
+void answer_table(const struct cli *cli, const json_t *rows,
+    const char *const *cols, const int *width);
+
 #endif

@@ -31,6 +31,17 @@ static const struct word approval_words[] = {
 	{ NULL, NULL },
 };
 
+/* A change (a push, a merge, a branch): it happened, or it was undone. */
+static const struct word change_words[] = {
+	{ "pushed", "success" }, { "merged", "success" },
+	{ "created", "success" }, { "forced", "success" },
+	{ "updated", "success" }, { "modified", "success" },
+	{ "reviewed", "success" }, { "opened", "started" },
+	{ "reopened", "started" }, { "abandoned", "cancelled" },
+	{ "closed", "cancelled" }, { "deleted", "removed" },
+	{ NULL, NULL },
+};
+
 static const struct word words[] = {
 	{ "success", "success" }, { "succeeded", "success" },
 	{ "successful", "success" }, { "passed", "success" },
@@ -62,12 +73,14 @@ const char *
 ledger_status_word(enum ledger_kind k, const char *raw)
 {
 	const struct word *w = k == LEDGER_KIND_APPROVAL ? approval_words :
-	    words;
+	    k == LEDGER_KIND_CHANGE ? change_words : words;
 
 	if (raw == NULL)
 		return NULL;
 	for (; w->raw != NULL; w++)
 		if (strcasecmp(raw, w->raw) == 0)
 			return w->word;
-	return "unknown";
+	/* a change may also say what a build says (CDEvents outcomes) */
+	return k == LEDGER_KIND_CHANGE ? ledger_status_word(LEDGER_KIND_BUILD,
+	    raw) : "unknown";
 }

@@ -39,6 +39,13 @@ check "where: the API's JSON is the CLI's" \
 "$LEDGERCTL" trace -d "$D/var" --commit 1f2e3d4c >"$T/table"
 check "trace table: a header and five rows" test "$(wc -l <"$T/table")" = 6
 
+"$LEDGERCTL" trace -d "$D/var" --commit 1f2e3d4c --csv >"$T/trace.csv"
+check "trace --csv: RFC 4180, the rows of --json" \
+    python3 -c "
+import csv, json, sys
+rows = list(csv.reader(open('$T/trace.csv', newline='')))
+d = json.load(open('$T/local'))['entries']
+sys.exit(not (rows[0][:3] == ['seq', 'time', 'kind'] and [r[0] for r in rows[1:]] == [str(x['seq']) for x in d] and open('$T/trace.csv', 'rb').read().count(b'\\r\\n') == len(d) + 1))"
 "$LEDGERCTL" trace -d "$D/var" --commit 0123456789ab >/dev/null 2>&1
 check "trace of a commit nothing carries: exit 1" test $? = 1
 "$LEDGERCTL" where --url "$URL" --token "$RTOK" --commit 0123456789ab >/dev/null 2>&1
@@ -68,6 +75,12 @@ check "timeline: the daemon's answer is the data directory's" \
     python3 -c "import json,sys; a=json.load(open('$T/tl-local')); b=json.load(open('$T/tl-remote')); sys.exit(a!=b)"
 check "timeline --env production: the approval and two deployments, the daemon's start" \
     python3 -c "import json,sys; d=json.load(open('$T/tl-local')); sys.exit(not([e['seq'] for e in d['entries']]==[4,5,6] and d['ledger']['started']==[0]))"
+"$LEDGERCTL" timeline -d "$D/var" --period "$DAY" --env Production --csv >"$T/tl.csv"
+check "timeline --csv: a header and the three rows" \
+    python3 -c "
+import csv, sys
+rows = list(csv.reader(open('$T/tl.csv', newline='')))
+sys.exit(not (rows[0][0] == 'seq' and [r[0] for r in rows[1:]] == ['4', '5', '6']))"
 "$LEDGERCTL" timeline -d "$D/var" --period 2001-01 >/dev/null
 check "timeline of an empty period: exit 1" test $? = 1
 "$LEDGERCTL" timeline -d "$D/var" --period 2026-13 >/dev/null 2>&1

@@ -188,6 +188,12 @@ START_TEST(test_report_vocabulary_and_rules)
 	ck_assert_str_eq(ledger_status_word(LEDGER_KIND_BUILD, "whatever"),
 	    "unknown");
 	ck_assert_ptr_null(ledger_status_word(LEDGER_KIND_BUILD, NULL));
+	ck_assert_str_eq(ledger_status_word(LEDGER_KIND_CHANGE, "pushed"),
+	    "success");
+	ck_assert_str_eq(ledger_status_word(LEDGER_KIND_CHANGE, "deleted"),
+	    "removed");
+	ck_assert_str_eq(ledger_status_word(LEDGER_KIND_CHANGE, "failed"),
+	    "failure");
 
 	memset(&a, 0, sizeof(a));
 	memset(&d, 0, sizeof(d));
