@@ -124,7 +124,12 @@ tree_leaf(void *ctx, struct ledger_verifier *v, uint64_t seq,
 		if (!end && t->st == LEDGER_OK)
 			t->st = t->s->ops->next_tree(t->tree_c, &id, stored,
 			    &bad_len, &end, &t->err);
-		if (end || t->st != LEDGER_OK) {
+		if (t->st != LEDGER_OK) {
+			/* a read failed (of the tree or a checkpoint): not a
+			 * finding about the log; the run fails with it */
+			t->tree_end = true;
+			t->tree_bad = true;
+		} else if (end) {
 			t->tree_end = true;
 			t->tree_bad = true;
 			ledger_verifier_report(v, seq, LEDGER_PROB_TREE_MISMATCH,
