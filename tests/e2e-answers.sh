@@ -200,6 +200,11 @@ ans deps_st deployments --env staging --period "$DAY"
 check "deployments in staging: billing's, self-approved by its deployer" \
     j deps_st "r=d['deployments']; sys.exit(len(r)!=1 or r[0]['seq']!=$S_G71 or r[0]['exceptions']!=['self-approved'])"
 
+"$LEDGERCTL" deployments --url "$URL" --token "$RTOK" --env production \
+    --period "$DAY" --json >"$T/deps-url"
+check "deployments --url: the daemon's answer is the data directory's" \
+    python3 -c "import json,sys; sys.exit(json.load(open('$T/deps'))!=json.load(open('$T/deps-url')))"
+
 # ---- exceptions ----
 for x in "unapproved $S_G72 $S_G72" "late-approval $S_LATE $S_LATE_APPR" \
     "rejected $S_REJ_DEP $S_REJECT" "self-approved $S_G71 $S_SELF_APPR"; do
@@ -217,6 +222,9 @@ check "exceptions with none: exit 1" test "$(cat "$T/exc-none.rc")" = 1
 ans actors actors --env production --period "$DAY"
 check "actors: deployers and approvers with counts" \
     j actors "a={x['actor']:x for x in d['actors']}; sys.exit(a['carol']['deployments']!=2 or a['bob']['approvals']!=1 or a['frank']['approvals']!=2 or a['dave']['deployments']!=1)"
+
+check "actors: GET /v1/actors is the same" \
+    same_as_api actors "/v1/actors?env=production&period=$DAY"
 
 # ---- state and last good ----
 NOW=$(date -u +%Y-%m-%dT%H:%M:%S.999Z)
@@ -258,6 +266,10 @@ curl -sS -o "$T/gate-api" -H "Authorization: Bearer $RTOK" \
 "$LEDGERCTL" gate -d "$D/var" --artifact "$D1" --env production --deployer carol --json >"$T/gate-cli"
 check "gate: GET /v1/gate (read token) is the CLI's answer" \
     python3 -c "import json,sys; sys.exit(json.load(open('$T/gate-api'))!=json.load(open('$T/gate-cli')))"
+"$LEDGERCTL" gate --url "$URL" --token "$RTOK" --artifact "$D1" --env production \
+    --policy "$T/policy.json" --deployer bob --json >"$T/gate-url"
+check "gate --url --policy: the policy travels, the same answer as -d (exit 1)" \
+    bash -c "[ $? = 1 ] && python3 -c \"import json,sys; sys.exit(json.load(open('$T/gate-url'))!=json.load(open('$T/gate2')))\""
 n1=$("$LEDGERCTL" events -d "$D/var" --json | wc -l)
 curl -sS -o "$T/gate-w" -w '%{http_code}' -H "Authorization: Bearer $WTOK" \
     "$URL/v1/gate?artifact=$D1&env=production&deployer=carol" >"$T/code"
