@@ -76,7 +76,8 @@ void json_print_string(FILE *f, const char *s);
 void term_print(FILE *f, const char *s, int width);
 
 /* Print s as one RFC 4180 field (quoted when it holds a comma, a quote
- * or a line break); nothing for NULL. */
+ * or a line break; a leading = + - @ tab or CR, which a spreadsheet would
+ * run as a formula, after an apostrophe); nothing for NULL. */
 void csv_field(const char *s);
 
 /* The commands, one per cmd-NAME.c (the answers: cmd-report.c). */

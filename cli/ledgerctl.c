@@ -603,14 +603,23 @@ void
 csv_field(const char *s)
 {
 	const char *p;
+	/* A spreadsheet runs a cell that begins with = + - @ (or a tab or
+	 * CR before one) as a formula; an entry's text is the sender's, so
+	 * such a field gets a leading apostrophe, which spreadsheets show as
+	 * text (OWASP, "CSV Injection").  Seqs, times, digests and commits
+	 * never begin so. */
+	bool formula = s != NULL && strchr("=+-@\t\r", s[0]) != NULL &&
+	    s[0] != '\0';
 
 	if (s == NULL)
 		return;
-	if (strpbrk(s, ",\"\n\r") == NULL) {
+	if (!formula && strpbrk(s, ",\"\n\r") == NULL) {
 		fputs(s, stdout);
 		return;
 	}
 	putchar('"');
+	if (formula)
+		putchar('\'');
 	for (p = s; *p; p++) {
 		if (*p == '"')
 			putchar('"');

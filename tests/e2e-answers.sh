@@ -278,6 +278,15 @@ check "gate with a write token: 200, the decision recorded with its receipt" \
 check "...as a ledger entry of event gate naming the digest, allowed" \
     bash -c "'$LEDGERCTL' events -d '$D/var' --kind ledger --artifact '$D1' --json | grep -q '\"event\":\"gate\".*\"status\":\"allowed\"' && [ \$('$LEDGERCTL' events -d '$D/var' --json | wc -l) = $((n1 + 1)) ]"
 
+# ---- CSV: an entry's text never runs as a spreadsheet formula ----
+st=$(post '{"kind":"deployment","subject":{"environment":"qa","service":"x","actor":"=HYPERLINK(\"http://evil.example\",\"ok\")","status":"success"}}')
+"$LEDGERCTL" deployments -d "$D/var" --env qa --period "$DAY" --csv >"$T/qa.csv"
+check "CSV: a deployer beginning with '=' is written after an apostrophe" \
+    python3 -c "
+import csv, sys
+rows = list(csv.reader(open('$T/qa.csv', newline='')))
+sys.exit(not (len(rows) == 2 and rows[1][4].startswith(\"'=HYPERLINK\")))"
+
 # ---- bad input ----
 ans bad1 deployments --env nowhere --period "$DAY"
 check "an unknown environment: an empty answer, exit 1" \
