@@ -72,6 +72,7 @@ on_opt(void *ctx, int c, const char *arg)
 		['e'] = "environment", ['S'] = "service", ['p'] = "period",
 		['F'] = "from", ['T'] = "to", ['A'] = "at", ['B'] = "before",
 		['g'] = "gap", ['a'] = "artifact", ['D'] = "deployer",
+		['X'] = "after", ['L'] = "limit",
 	};
 	struct rq_opts *o = ctx;
 	struct ledger_error err;
@@ -209,6 +210,8 @@ run(struct cli *cli, int argc, char **argv, enum ledger_answer what)
 		{ "artifact", required_argument, NULL, 'a' },
 		{ "deployer", required_argument, NULL, 'D' },
 		{ "policy", required_argument, NULL, 'P' },
+		{ "after", required_argument, NULL, 'X' },
+		{ "limit", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct shape *sh = &shapes[what];

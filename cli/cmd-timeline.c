@@ -19,7 +19,7 @@
 #include "remote.h"
 
 struct tl_opts {
-	const char *period, *from, *to, *env, *service, *gap;
+	const char *period, *from, *to, *env, *service, *gap, *after, *limit;
 };
 
 static int
@@ -34,6 +34,8 @@ on_opt(void *ctx, int c, const char *arg)
 	case 'e': o->env = arg; break;
 	case 'S': o->service = arg; break;
 	case 'g': o->gap = arg; break;
+	case 'a': o->after = arg; break;
+	case 'l': o->limit = arg; break;
 	default: break;
 	}
 	return -1;
@@ -62,6 +64,13 @@ resolve(const struct command *cmd, const struct tl_opts *a,
 	    g > 31536000))
 		return usage_error(cmd, "--gap takes 1 to 31536000 seconds");
 	o->gap_s = a->gap != NULL ? (int64_t)g : 0;
+	if (a->after != NULL && (!parse_u64(a->after, &g) || g >= INT64_MAX))
+		return usage_error(cmd, "--after takes a seq");
+	o->start_seq = a->after != NULL ? (uint64_t)g + 1 : 0;
+	if (a->limit != NULL && (!parse_u64(a->limit, &g) || g == 0 ||
+	    g > 100000))
+		return usage_error(cmd, "--limit takes 1 to 100000");
+	o->limit = a->limit != NULL ? (size_t)g : 0;
 	o->environment = a->env;
 	o->service = a->service;
 	return -1;
@@ -119,6 +128,12 @@ remote_answer(const struct cli *cli, const struct ledger_timeline_opts *o,
 	if (o->gap_s > 0)
 		snprintf(path + strlen(path), sizeof(path) - strlen(path),
 		    "&gap=%" PRId64, o->gap_s);
+	if (o->start_seq > 0)
+		snprintf(path + strlen(path), sizeof(path) - strlen(path),
+		    "&after=%" PRIu64, o->start_seq - 1);
+	if (o->limit > 0)
+		snprintf(path + strlen(path), sizeof(path) - strlen(path),
+		    "&limit=%zu", o->limit);
 	return remote_get_text(cli, path, ret);
 }
 
@@ -162,6 +177,8 @@ cmd_timeline(struct cli *cli, int argc, char **argv)
 		{ "environment", required_argument, NULL, 'e' },
 		{ "service", required_argument, NULL, 'S' },
 		{ "gap", required_argument, NULL, 'g' },
+		{ "after", required_argument, NULL, 'a' },
+		{ "limit", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct command *cmd = find_command("timeline");

@@ -85,7 +85,8 @@ const struct command commands[] = {
 	  "  ledgerctl consistency -d var 10 42\n" },
 	{ "timeline", cmd_timeline,
 	  "-d DIR|--url URL --period P|--from T1 --to T2 [--env E]"
-	  "\n       [--service S] [--gap SECONDS] [--json|--csv]",
+	  "\n       [--service S] [--gap SECONDS] [--limit N [--after SEQ]]"
+	  "\n       [--json|--csv]",
 	  "what happened in a period, in ledger order",
 	  "Lists every entry the ledger recorded in the period (by its own\n"
 	  "clock), across sources, in ledger order, with actors and statuses;\n"
@@ -100,13 +101,16 @@ const struct command commands[] = {
 	  "      --env E         entries of that environment only\n"
 	  "      --service S     entries of that service only\n"
 	  "      --gap SECONDS   report gaps longer than this instead\n"
+	  "      --limit N --after SEQ  a page: at most N entries after SEQ\n"
+	  "                      (the answer's next_after gives the next)\n"
 	  "      --json          {\"entries\":[...],\"ledger\":{...},\"gaps\":[...]}\n\n"
 	  "example:\n"
 	  "  ledgerctl timeline -d var --env production \\\n"
 	  "      --from 2026-11-22T02:00Z --to 2026-11-22T03:10Z\n" },
 	{ "deployments", cmd_deployments,
 	  "-d DIR|--url URL --env E --period P|--from T1 --to T2"
-	  "\n       [--service S] [--gap SECONDS] [--json|--csv]",
+	  "\n       [--service S] [--gap SECONDS] [--limit N [--after SEQ]]"
+	  "\n       [--json|--csv]",
 	  "the auditor's population of deployments, with completeness",
 	  "One row per deployment of the environment in the period (the\n"
 	  "statuses of one deployment id are one deployment): time, status,\n"
@@ -125,6 +129,8 @@ const struct command commands[] = {
 	  "      --service S     that service's deployments only\n"
 	  "      --gap SECONDS   the gap threshold (default: twice the\n"
 	  "                      heartbeat interval)\n"
+	  "      --limit N --after SEQ  a page: N deployments whose first\n"
+	  "                      entry is after SEQ (next_after gives the next)\n"
 	  "      --json          {\"deployments\":[{\"seq\",\"approvals\":[...],...}],"
 	  "\n                      \"completeness\":{...}}\n"
 	  "      --csv           one row per deployment\n\n"
@@ -132,7 +138,7 @@ const struct command commands[] = {
 	  "  ledgerctl deployments -d var --env production --period 2026Q3 --csv\n" },
 	{ "exceptions", cmd_exceptions,
 	  "NAME -d DIR|--url URL --period P|--from T1 --to T2 [--env E]"
-	  "\n       [--service S] [--json|--csv]",
+	  "\n       [--service S] [--limit N [--after SEQ]] [--json|--csv]",
 	  "deployments that break a control",
 	  "NAME is unapproved (no matching approval anywhere), late-approval\n"
 	  "(approved only after it was deployed), rejected (the last matching\n"

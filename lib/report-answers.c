@@ -316,10 +316,32 @@ period_open(struct ledger_buf *out, const struct report *rep,
 	return r;
 }
 
-/* Collect the period, walk it, join every deployment. */
+/* ',"truncated":BOOL[,"next_after":SEQ]}' */
+static enum ledger_status
+page_close(struct ledger_buf *out, bool truncated, uint64_t next_after)
+{
+	enum ledger_status r;
+
+	r = ledger_buf_addf(out, ",\"truncated\":%s",
+	    truncated ? "true" : "false");
+	if (next_after != UINT64_MAX)
+		r |= ledger_buf_addf(out, ",\"next_after\":%" PRIu64,
+		    next_after);
+	r |= ledger_buf_addc(out, '}');
+	return r;
+}
+
+/* Collect the period and walk it; *ret_first: the page's first
+ * deployment (the joins are the caller's, row by row). */
+static uint64_t
+first_seq(const struct report *rep, const struct dep *d)
+{
+	return rep->rows.v[d->first].e.seq;
+}
+
 static enum ledger_status
 population(struct report *rep, struct ledger_store *s,
-    const struct ledger_report_opts *o, bool need_env,
+    const struct ledger_report_opts *o, bool need_env, size_t *ret_first,
     struct ledger_error *err)
 {
 	struct smap stacks = { 0 };
@@ -327,6 +349,7 @@ population(struct report *rep, struct ledger_store *s,
 	size_t i;
 
 	memset(rep, 0, sizeof(*rep));
+	*ret_first = 0;
 	if (need_env && (o->environment == NULL || *o->environment == '\0'))
 		return ledger_errorf(err, LEDGER_EINVAL, "no environment");
 	if ((st = check_period(o, err)) ||
@@ -336,8 +359,13 @@ population(struct report *rep, struct ledger_store *s,
 	if ((st = report_collect(rep, o->from_ms, o->to_ms, err)) ||
 	    (st = report_walk(rep, &stacks, err)))
 		goto out;
-	for (i = 0; i < rep->ndeps && st == LEDGER_OK; i++)
-		st = report_join(rep, &rep->deps[i], err);
+	/* the page's first row; the join is done as rows are written */
+	for (i = 0; i < rep->ndeps && first_seq(rep, &rep->deps[i]) <
+	    o->start_seq; i++)
+		;
+	*ret_first = i;
+	rep->to_join = o->limit > 0 && o->limit < rep->ndeps - i ? o->limit :
+	    rep->ndeps - i;
 out:
 	smap_release(&stacks);
 	return st;
@@ -350,25 +378,31 @@ ledger_deployments_json(struct ledger_store *s,
 {
 	enum ledger_status st, r = LEDGER_OK;
 	struct report rep;
-	size_t i;
+	size_t i, first, n = 0;
 
-	if ((st = population(&rep, s, o, true, err)) != LEDGER_OK)
+	if ((st = population(&rep, s, o, true, &first, err)) != LEDGER_OK)
 		goto out;
 	r |= period_open(out, &rep, o);
 	r |= ledger_buf_adds(out, ",\"deployments\":[");
-	for (i = 0; i < rep.ndeps; i++) {
-		r |= ledger_buf_adds(out, i ? "," : "");
+	for (i = first; i < rep.ndeps && n < rep.to_join && st == LEDGER_OK;
+	    i++, n++) {
+		if ((st = report_join(&rep, &rep.deps[i], err)) != LEDGER_OK)
+			break;
+		r |= ledger_buf_adds(out, n ? "," : "");
 		r |= report_dep_json(&rep, &rep.deps[i], out);
 	}
 	r |= ledger_buf_addc(out, ']');
+	if (st != LEDGER_OK)
+		goto out;
 	if (r != LEDGER_OK)
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 	else if ((st = completeness_json(&rep, o, rep.ndeps, out, err)) ==
-	    LEDGER_OK && ledger_buf_addf(out, ",\"truncated\":%s}",
-	    rep.truncated ? "true" : "false") != LEDGER_OK)
+	    LEDGER_OK && page_close(out, rep.truncated || i < rep.ndeps,
+	    i < rep.ndeps && n > 0 ? first_seq(&rep, &rep.deps[i - 1]) :
+	    UINT64_MAX) != LEDGER_OK)
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 	if (ret_n != NULL)
-		*ret_n = rep.ndeps;
+		*ret_n = n;
 out:
 	report_release(&rep);
 	return st;
@@ -382,20 +416,31 @@ ledger_exceptions_json(struct ledger_store *s,
 	enum ledger_status st, r = LEDGER_OK;
 	const struct ledger_entry *e;
 	struct report rep;
-	size_t i, n = 0;
+	size_t i, n = 0, first;
+	uint64_t last = 0;
 	struct dep *d;
+	bool more = false;
 
 	if (exc_name(exc) == NULL)
 		return ledger_errorf(err, LEDGER_EINVAL, "no such exception: "
 		    "want unapproved, self-approved, late-approval or "
 		    "rejected");
-	if ((st = population(&rep, s, o, false, err)) != LEDGER_OK)
+	if ((st = population(&rep, s, o, false, &first, err)) != LEDGER_OK)
 		goto out;
+	/* every deployment from the page's first is judged until the page
+	 * holds limit exceptions */
+	rep.to_join = rep.ndeps - first;
 	r |= period_open(out, &rep, o);
 	r |= ledger_buf_addf(out, ",\"exception\":\"%s\",\"exceptions\":[",
 	    exc_name(exc));
-	for (i = 0; i < rep.ndeps && st == LEDGER_OK; i++) {
+	for (i = first; i < rep.ndeps && st == LEDGER_OK; i++) {
 		d = &rep.deps[i];
+		if (o->limit > 0 && n == o->limit) {
+			more = true;
+			break;
+		}
+		if ((st = report_join(&rep, d, err)) != LEDGER_OK)
+			break;
 		if (!(d->exc & exc))
 			continue;
 		if ((st = report_evidence(&rep, d, exc, err)) != LEDGER_OK)
@@ -406,9 +451,10 @@ ledger_exceptions_json(struct ledger_store *s,
 		r |= seqs_json(out, "evidence", &d->evidence, NULL);
 		r |= exceptions_list(out, d->exc);
 		r |= ledger_buf_addc(out, '}');
+		last = first_seq(&rep, d);
 	}
-	r |= ledger_buf_addf(out, "],\"truncated\":%s}",
-	    rep.truncated ? "true" : "false");
+	r |= ledger_buf_addc(out, ']');
+	r |= page_close(out, rep.truncated || more, more ? last : UINT64_MAX);
 	if (st == LEDGER_OK && r != LEDGER_OK)
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 	if (ret_n != NULL)

@@ -79,6 +79,8 @@ struct report {
 					   past PRELOAD_AT deployments */
 	bool no_authors;		/* the answer needs no commit authors
 					   (state, last good) */
+	size_t to_join;			/* how many deployments the answer
+					   joins (0: all of them) */
 	struct smap authors;		/* commit -> indices of author_names */
 	char **author_names;
 	size_t nauthor_names, capauthor_names;

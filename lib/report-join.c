@@ -418,7 +418,7 @@ join_as(struct report *rep, struct dep *d, const struct ledger_entry *e,
 	if (env == NULL)
 		return LEDGER_OK;	/* no environment: nothing matches */
 	if (!rep->all_approvals && rep->env != NULL && rep->preload &&
-	    rep->ndeps > PRELOAD_AT &&
+	    (rep->to_join > 0 ? rep->to_join : rep->ndeps) > PRELOAD_AT &&
 	    (st = load_all_approvals(rep, err)) != LEDGER_OK)
 		return st;
 	if ((st = load_key(rep, env, LEDGER_SUBJ_ARTIFACT, 'a',

@@ -13,17 +13,20 @@
 #include "ledger-int.h"
 
 enum { P_ENV, P_SERVICE, P_PERIOD, P_FROM, P_TO, P_AT, P_GAP, P_ARTIFACT,
-	P_DEPLOYER, P_COUNT };
+	P_DEPLOYER, P_AFTER, P_LIMIT, P_COUNT };
 
 static const char *const names[P_COUNT] = { "environment", "service",
-    "period", "from", "to", "at", "gap", "artifact", "deployer" };
+    "period", "from", "to", "at", "gap", "artifact", "deployer", "after",
+    "limit" };
 
 /* The parameters each answer takes (bits of P_*). */
 #define PERIOD (1u << P_PERIOD | 1u << P_FROM | 1u << P_TO)
+#define PAGE (1u << P_AFTER | 1u << P_LIMIT)
 static const unsigned takes[] = {
 	[LEDGER_ANSWER_DEPLOYMENTS] = 1u << P_ENV | 1u << P_SERVICE | PERIOD |
-	    1u << P_GAP,
-	[LEDGER_ANSWER_EXCEPTIONS] = 1u << P_ENV | 1u << P_SERVICE | PERIOD,
+	    1u << P_GAP | PAGE,
+	[LEDGER_ANSWER_EXCEPTIONS] = 1u << P_ENV | 1u << P_SERVICE | PERIOD |
+	    PAGE,
 	[LEDGER_ANSWER_ACTORS] = 1u << P_ENV | PERIOD,
 	[LEDGER_ANSWER_STATE] = 1u << P_ENV | 1u << P_SERVICE | 1u << P_AT,
 	[LEDGER_ANSWER_LAST_GOOD] = 1u << P_ENV | 1u << P_SERVICE | 1u << P_AT,
@@ -143,6 +146,22 @@ ledger_report_check(struct ledger_report_req *r, struct ledger_error *err)
 			return ledger_errorf(err, LEDGER_EINVAL, "gap takes 1 "
 			    "to 31536000 seconds");
 		o->gap_s = (int64_t)g;
+	}
+	if (r->v[P_AFTER] != NULL) {
+		g = strtoull(r->v[P_AFTER], &end, 10);
+		if (*end != '\0' || r->v[P_AFTER][0] < '0' ||
+		    r->v[P_AFTER][0] > '9' || g >= INT64_MAX)
+			return ledger_errorf(err, LEDGER_EINVAL, "after takes "
+			    "a seq");
+		o->start_seq = (uint64_t)g + 1;
+	}
+	if (r->v[P_LIMIT] != NULL) {
+		g = strtoull(r->v[P_LIMIT], &end, 10);
+		if (*end != '\0' || r->v[P_LIMIT][0] < '0' ||
+		    r->v[P_LIMIT][0] > '9' || g == 0 || g > 100000)
+			return ledger_errorf(err, LEDGER_EINVAL, "limit takes "
+			    "1 to 100000");
+		o->limit = (size_t)g;
 	}
 	if (r->what != LEDGER_ANSWER_EXCEPTIONS &&
 	    r->what != LEDGER_ANSWER_ACTORS && o->environment == NULL)

@@ -113,6 +113,7 @@ struct tl {
 	struct ledger_buf started, stopping, gaps;
 	size_t n, heartbeats, ngaps;
 	bool truncated;
+	uint64_t last_listed;
 	enum ledger_status st;
 	int64_t gap_ms;
 	bool have_prev;
@@ -175,14 +176,16 @@ tl_row(void *ctx, const struct ledger_row *row)
 			t->heartbeats++;
 		return 0;
 	}
-	if (t->out == NULL || !field_is(e, LEDGER_SUBJ_ENVIRONMENT,
-	    t->o->environment) || !field_is(e, LEDGER_SUBJ_SERVICE,
-	    t->o->service))
+	if (t->out == NULL || e->seq < t->o->start_seq ||
+	    !field_is(e, LEDGER_SUBJ_ENVIRONMENT, t->o->environment) ||
+	    !field_is(e, LEDGER_SUBJ_SERVICE, t->o->service))
 		return 0;
-	if (t->n >= LEDGER_TIMELINE_MAX) {
+	if (t->n >= (t->o->limit > 0 && t->o->limit < LEDGER_TIMELINE_MAX ?
+	    t->o->limit : LEDGER_TIMELINE_MAX)) {
 		t->truncated = true;
 		return 0;		/* go on: the gaps cover the period */
 	}
+	t->last_listed = e->seq;
 	t->st |= ledger_buf_adds(t->out, t->n ? "," : "");
 	t->st |= ledger_entry_brief_open(t->out, e);
 	t->st |= ledger_buf_addc(t->out, '}');
@@ -347,6 +350,8 @@ filtered_period(struct tl *t, struct ledger_error *err)
 	if (st == LEDGER_OK && t->o->service != NULL)
 		st = ledger_query_add_subject(&q, LEDGER_SUBJ_SERVICE,
 		    t->o->service, err);
+	if (t->o->start_seq > 0 && t->o->start_seq <= INT64_MAX)
+		q.after_seq = (int64_t)t->o->start_seq - 1;
 	if (st == LEDGER_OK)
 		st = ledger_store_query(t->s, &q, listed_row, t, err);
 	ledger_query_release(&q);
@@ -412,8 +417,12 @@ ledger_timeline_json(struct ledger_store *s,
 		    t.heartbeats);
 		t.st |= add(out, &t.gaps);
 		t.st |= ledger_buf_addf(out, "],\"gap_s\":%" PRId64
-		    ",\"truncated\":%s}", t.gap_ms / 1000,
+		    ",\"truncated\":%s", t.gap_ms / 1000,
 		    t.truncated ? "true" : "false");
+		if (t.truncated)
+			t.st |= ledger_buf_addf(out, ",\"next_after\":%" PRIu64,
+			    t.last_listed);
+		t.st |= ledger_buf_addc(out, '}');
 		if (t.st != LEDGER_OK)
 			st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 	}

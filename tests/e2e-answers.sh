@@ -205,6 +205,23 @@ check "deployments in staging: billing's, self-approved by its deployer" \
 check "deployments --url: the daemon's answer is the data directory's" \
     python3 -c "import json,sys; sys.exit(json.load(open('$T/deps'))!=json.load(open('$T/deps-url')))"
 
+curl -sS -o "$T/page1" -H "Authorization: Bearer $RTOK" \
+    "$URL/v1/deployments?env=production&period=$DAY&limit=4"
+N1=$(python3 -c "import json; print(json.load(open('$T/page1')).get('next_after', -1))")
+curl -sS -o "$T/page2" -H "Authorization: Bearer $RTOK" \
+    "$URL/v1/deployments?env=production&period=$DAY&limit=4&after=$N1"
+check "deployments in pages (limit=4, after=next_after): the same six rows" \
+    python3 -c "
+import json, sys
+a, b, full = (json.load(open('$T/' + f)) for f in ('page1', 'page2', 'deps'))
+rows = a['deployments'] + b['deployments']
+sys.exit(not (len(a['deployments']) == 4 and a['truncated'] and not b['truncated'] and 'next_after' not in b and rows == full['deployments']))"
+"$LEDGERCTL" timeline -d "$D/var" --period "$DAY" --env production --limit 3 --after "$S_D501" --json >"$T/tlpage"
+check "timeline --limit 3 --after SEQ: three entries after it, the next named" \
+    j tlpage "e=[x['seq'] for x in d['entries']]; sys.exit(len(e)!=3 or e[0]<=$S_D501 or d['next_after']!=e[-1] or not d['truncated'])"
+check "GET /v1/deployments with limit=0: 400" \
+    test "$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $RTOK" "$URL/v1/deployments?env=production&period=$DAY&limit=0")" = 400
+
 # ---- exceptions ----
 for x in "unapproved $S_G72 $S_G72" "late-approval $S_LATE $S_LATE_APPR" \
     "rejected $S_REJ_DEP $S_REJECT" "self-approved $S_G71 $S_SELF_APPR"; do

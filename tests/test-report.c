@@ -276,6 +276,37 @@ START_TEST(test_report_population)
 	    "consistency"), "consistency")), 0);
 	ck_assert_uint_eq(json_array_size(json_object_get(c, "gaps")), 0);
 	json_decref(v);
+	/* pages of two: the same rows, in order, each naming the next */
+	{
+		char got[256] = "";
+		uint64_t after = 0;
+		bool more = true;
+		int pages = 0;
+
+		while (more) {
+			json_t *p;
+
+			ledger_buf_reset(&b);
+			opts(&o, "production");
+			o.limit = 2;
+			o.start_seq = pages ? after + 1 : 0;
+			ck_assert_int_eq(ledger_deployments_json(s, &o, &b, &n,
+			    NULL), LEDGER_OK);
+			p = parse(&b);
+			snprintf(got + strlen(got), sizeof(got) - strlen(got),
+			    "%s%s", pages ? " " : "", seqs(json_object_get(p,
+			    "deployments")));
+			more = json_is_true(json_object_get(p, "truncated"));
+			if (more)
+				after = (uint64_t)num(p, "next_after");
+			ck_assert(num(json_object_get(p, "completeness"),
+			    "count") == 5);
+			json_decref(p);
+			pages++;
+		}
+		ck_assert_str_eq(got, "6 10 12 16 19");
+		ck_assert_int_eq(pages, 3);
+	}
 	/* an environment with nothing; no environment; a reversed period */
 	ledger_buf_reset(&b);
 	opts(&o, "nowhere");

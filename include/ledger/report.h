@@ -78,6 +78,10 @@ struct ledger_report_opts {
 					   now) */
 	int64_t gap_s;			/* completeness: the gap threshold
 					   (0: from the heartbeat interval) */
+	uint64_t start_seq;		/* paging: rows whose first entry is
+					   at or after this seq */
+	size_t limit;			/* paging: at most this many rows (0:
+					   all) */
 };
 
 /*
@@ -90,8 +94,11 @@ struct ledger_report_opts {
  *  "completeness":{"count","first_seq","last_seq","checkpoint_before",
  *   "checkpoint_after","consistency","gaps","gap_s"},"truncated":BOOL}
  * A deployment is in the period when its first entry is; its status is
- * the latest recorded in the period.  *ret_n (may be NULL) gets the
- * number of deployments.  Errors: LEDGER_EINVAL (no environment, to <=
+ * the latest recorded in the period.  A page (start_seq, limit) lists
+ * its rows; "completeness" is the whole period's; when rows remain,
+ * "truncated" is true and "next_after" is the last row's first_seq (ask
+ * again with start_seq = next_after + 1).  *ret_n (may be NULL) gets the
+ * number of deployments listed.  Errors: LEDGER_EINVAL (no environment, to <=
  * from), LEDGER_EDB, LEDGER_ENOMEM.
  */
 enum ledger_status ledger_deployments_json(struct ledger_store *s,
@@ -175,6 +182,7 @@ enum ledger_status ledger_gate_policy_check(const char *policy, size_t len,
  *	before				last-good (default: now)
  *	gap				deployments (seconds)
  *	artifact, deployer		gate
+ *	after, limit			deployments exceptions (a page)
  *
  * An answer refuses parameters it does not take.
  */
@@ -191,7 +199,7 @@ struct ledger_report_req {
 	enum ledger_answer what;
 	unsigned exception;		/* EXCEPTIONS: the one bit */
 	struct ledger_report_opts o;
-	char *v[9];			/* the parameters as given (owned) */
+	char *v[11];			/* the parameters as given (owned) */
 };
 
 /* Start a question: what, and for EXCEPTIONS its name.

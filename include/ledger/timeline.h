@@ -38,6 +38,10 @@ struct ledger_timeline_opts {
 					   the heartbeat interval the newest
 					   "started" entry names (600 s when
 					   none does) */
+	uint64_t start_seq;		/* paging: list entries of seq >= this */
+	size_t limit;			/* paging: at most this many (0, or
+					   more than LEDGER_TIMELINE_MAX:
+					   LEDGER_TIMELINE_MAX) */
 };
 
 /*
@@ -49,6 +53,10 @@ struct ledger_timeline_opts {
  * A gap may begin before the period or end after it (its neighbours are
  * the entries around the period); one that lasts to the end of the log
  * has "before_seq":null,"open":true and ends at now (or at to).
+ * A page (start_seq, limit) lists its entries; the ledger summary and the
+ * gaps are always the whole period's.  When entries remain past the page,
+ * "truncated" is true and "next_after" names the last seq listed: ask
+ * again with start_seq = next_after + 1 (the API's after=next_after).
  * entries are every kind but `ledger` (whose entries are summarized in
  * "ledger"), filtered by environment and service when given; gaps are
  * measured over every entry, whatever the filter: a quiet service is not
