@@ -64,13 +64,9 @@ resolve(const struct command *cmd, const struct tl_opts *a,
 	    g > 31536000))
 		return usage_error(cmd, "--gap takes 1 to 31536000 seconds");
 	o->gap_s = a->gap != NULL ? (int64_t)g : 0;
-	if (a->after != NULL && (!parse_u64(a->after, &g) || g >= INT64_MAX))
-		return usage_error(cmd, "--after takes a seq");
-	o->start_seq = a->after != NULL ? (uint64_t)g + 1 : 0;
-	if (a->limit != NULL && (!parse_u64(a->limit, &g) || g == 0 ||
-	    g > 100000))
-		return usage_error(cmd, "--limit takes 1 to 100000");
-	o->limit = a->limit != NULL ? (size_t)g : 0;
+	if (ledger_page_parse(a->after, a->limit, &o->start_seq, &o->limit,
+	    &err) != LEDGER_OK)
+		return usage_error(cmd, "--%s", err.msg);
 	o->environment = a->env;
 	o->service = a->service;
 	return -1;

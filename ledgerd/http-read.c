@@ -484,38 +484,6 @@ arg(struct req *r, const char *name)
 	    name);
 }
 
-/* after=SEQ and limit=N (1..100000): a page of a long answer; 0, or -1
- * with why. */
-static int
-paging_args(struct req *r, uint64_t *start_seq, size_t *limit,
-    struct ledger_error *err)
-{
-	const char *after = arg(r, "after"), *lim = arg(r, "limit");
-	unsigned long long v;
-	char *end;
-
-	if (after != NULL) {
-		v = strtoull(after, &end, 10);
-		if (*after < '0' || *after > '9' || *end != '\0' ||
-		    v >= INT64_MAX) {
-			ledger_errorf(err, LEDGER_EINVAL, "after must be a seq");
-			return -1;
-		}
-		*start_seq = (uint64_t)v + 1;
-	}
-	if (lim != NULL) {
-		v = strtoull(lim, &end, 10);
-		if (*lim < '0' || *lim > '9' || *end != '\0' || v == 0 ||
-		    v > 100000) {
-			ledger_errorf(err, LEDGER_EINVAL, "limit must be 1 to "
-			    "100000");
-			return -1;
-		}
-		*limit = (size_t)v;
-	}
-	return 0;
-}
-
 /* The timeline's options from the query string; 0, or -1 with why. */
 static int
 timeline_args(struct req *r, struct ledger_timeline_opts *o,
@@ -536,7 +504,8 @@ timeline_args(struct req *r, struct ledger_timeline_opts *o,
 	    &o->from_ms, err) != LEDGER_OK || ledger_time_parse_any(to,
 	    &o->to_ms, err) != LEDGER_OK)
 		return -1;
-	if (paging_args(r, &o->start_seq, &o->limit, err) != 0)
+	if (ledger_page_parse(arg(r, "after"), arg(r, "limit"), &o->start_seq,
+	    &o->limit, err) != LEDGER_OK)
 		return -1;
 	o->environment = arg(r, "environment") ? arg(r, "environment") :
 	    arg(r, "env");

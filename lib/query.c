@@ -335,3 +335,29 @@ ledger_query_encode(const struct ledger_query *q, struct ledger_buf *out,
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 	return LEDGER_OK;
 }
+
+enum ledger_status
+ledger_page_parse(const char *after, const char *limit, uint64_t *ret_start,
+    size_t *ret_limit, struct ledger_error *err)
+{
+	unsigned long long v;
+	char *end;
+
+	if (after != NULL) {
+		v = strtoull(after, &end, 10);
+		if (*after < '0' || *after > '9' || *end != '\0' ||
+		    v >= INT64_MAX)
+			return ledger_errorf(err, LEDGER_EINVAL, "after takes "
+			    "a seq");
+		*ret_start = (uint64_t)v + 1;
+	}
+	if (limit != NULL) {
+		v = strtoull(limit, &end, 10);
+		if (*limit < '0' || *limit > '9' || *end != '\0' || v == 0 ||
+		    v > 100000)
+			return ledger_errorf(err, LEDGER_EINVAL, "limit takes "
+			    "1 to 100000");
+		*ret_limit = (size_t)v;
+	}
+	return LEDGER_OK;
+}

@@ -147,22 +147,9 @@ ledger_report_check(struct ledger_report_req *r, struct ledger_error *err)
 			    "to 31536000 seconds");
 		o->gap_s = (int64_t)g;
 	}
-	if (r->v[P_AFTER] != NULL) {
-		g = strtoull(r->v[P_AFTER], &end, 10);
-		if (*end != '\0' || r->v[P_AFTER][0] < '0' ||
-		    r->v[P_AFTER][0] > '9' || g >= INT64_MAX)
-			return ledger_errorf(err, LEDGER_EINVAL, "after takes "
-			    "a seq");
-		o->start_seq = (uint64_t)g + 1;
-	}
-	if (r->v[P_LIMIT] != NULL) {
-		g = strtoull(r->v[P_LIMIT], &end, 10);
-		if (*end != '\0' || r->v[P_LIMIT][0] < '0' ||
-		    r->v[P_LIMIT][0] > '9' || g == 0 || g > 100000)
-			return ledger_errorf(err, LEDGER_EINVAL, "limit takes "
-			    "1 to 100000");
-		o->limit = (size_t)g;
-	}
+	if ((st = ledger_page_parse(r->v[P_AFTER], r->v[P_LIMIT],
+	    &o->start_seq, &o->limit, err)) != LEDGER_OK)
+		return st;
 	if (r->what != LEDGER_ANSWER_EXCEPTIONS &&
 	    r->what != LEDGER_ANSWER_ACTORS && o->environment == NULL)
 		return ledger_errorf(err, LEDGER_EINVAL, "give an environment");

@@ -126,6 +126,38 @@ START_TEST(test_query_value_limit)
 }
 END_TEST
 
+/* A page's two parameters: a seq and a row count, nothing else. */
+START_TEST(test_query_page_parse)
+{
+	static const char *const bad_after[] = { "", "-1", "+3", "1x", " 1",
+	    "9223372036854775807", "99999999999999999999", NULL };
+	static const char *const bad_limit[] = { "", "0", "100001", "-5",
+	    "1.5", "ten", NULL };
+	struct ledger_error err;
+	uint64_t start = 7;
+	size_t limit = 7, i;
+
+	ck_assert_int_eq(ledger_page_parse(NULL, NULL, &start, &limit, &err),
+	    LEDGER_OK);
+	ck_assert_uint_eq(start, 7);	/* untouched when not given */
+	ck_assert_uint_eq(limit, 7);
+	ck_assert_int_eq(ledger_page_parse("41", "100000", &start, &limit,
+	    &err), LEDGER_OK);
+	ck_assert_uint_eq(start, 42);
+	ck_assert_uint_eq(limit, 100000);
+	for (i = 0; bad_after[i] != NULL; i++) {
+		ck_assert_msg(ledger_page_parse(bad_after[i], NULL, &start,
+		    &limit, &err) == LEDGER_EINVAL, "%s", bad_after[i]);
+		ck_assert_ptr_nonnull(strstr(err.msg, "after"));
+	}
+	for (i = 0; bad_limit[i] != NULL; i++) {
+		ck_assert_msg(ledger_page_parse(NULL, bad_limit[i], &start,
+		    &limit, &err) == LEDGER_EINVAL, "%s", bad_limit[i]);
+		ck_assert_ptr_nonnull(strstr(err.msg, "limit"));
+	}
+}
+END_TEST
+
 START_TEST(test_query_match)
 {
 	struct ledger_query q;
@@ -393,6 +425,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, ts_teardown);
 	tcase_add_test(tc, test_query_params);
 	tcase_add_test(tc, test_query_value_limit);
+	tcase_add_test(tc, test_query_page_parse);
 	tcase_add_test(tc, test_query_match);
 	tcase_add_test(tc, test_query_encode_round_trip);
 	tcase_add_test(tc, test_query_store_or_and_prefix);

@@ -110,6 +110,16 @@ enum ledger_status ledger_query_encode(const struct ledger_query *q,
 enum ledger_status ledger_url_param(struct ledger_buf *out, const char *name,
     const char *value) LEDGER_WUR;
 
+/*
+ * A page of a long answer from its two parameters (either may be NULL):
+ * after, a seq (the rows after it: *ret_start = after + 1), and limit,
+ * 1 to 100,000 rows (*ret_limit; 0 when not given).
+ * Errors: LEDGER_EINVAL, saying which.
+ */
+enum ledger_status ledger_page_parse(const char *after, const char *limit,
+    uint64_t *ret_start, size_t *ret_limit, struct ledger_error *err)
+    LEDGER_WUR;
+
 /* ledger_row_json: ledger/wire.h. */
 
 #ifdef __cplusplus
