@@ -165,6 +165,7 @@ struct gate {
 	struct report rep;
 	struct rows ev;			/* entries carrying the digest, tests
 					   of its run */
+	struct smap seen;		/* their seqs */
 	const char *run, *pipeline, *commit;	/* of its build */
 	struct ledger_buf missing;
 	size_t nmissing;
@@ -176,12 +177,8 @@ static int
 gate_row(void *ctx, const struct ledger_row *row)
 {
 	struct gate *g = ctx;
-	size_t i;
 
-	for (i = 0; i < g->ev.n; i++)
-		if (g->ev.v[i].e.seq == row->e.seq)
-			return 0;
-	if (!rows_push(&g->ev, row)) {
+	if (rows_push_once(&g->ev, &g->seen, row) < 0) {
 		g->st = LEDGER_ENOMEM;
 		return 1;
 	}
@@ -491,6 +488,7 @@ out:
 	for (i = 0; i < g.ev.n; i++)
 		ledger_row_release(&g.ev.v[i]);
 	free(g.ev.v);
+	smap_release(&g.seen);
 	ledger_buf_release(&g.missing);
 	free(g.evidence.v);
 	report_release(&g.rep);

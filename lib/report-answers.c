@@ -131,7 +131,7 @@ exceptions_list(struct ledger_buf *out, unsigned exc)
 	for (bit = 1; bit <= LEDGER_EXC_SELF; bit <<= 1)
 		if (exc & bit) {
 			r |= ledger_buf_addf(out, "%s\"%s\"", any ? "," : "",
-			    exc_name(bit));
+			    ledger_exception_name(bit));
 			any = true;
 		}
 	r |= ledger_buf_addc(out, ']');
@@ -421,7 +421,7 @@ ledger_exceptions_json(struct ledger_store *s,
 	struct dep *d;
 	bool more = false;
 
-	if (exc_name(exc) == NULL)
+	if (ledger_exception_name(exc) == NULL)
 		return ledger_errorf(err, LEDGER_EINVAL, "no such exception: "
 		    "want unapproved, self-approved, late-approval or "
 		    "rejected");
@@ -432,7 +432,7 @@ ledger_exceptions_json(struct ledger_store *s,
 	rep.to_join = rep.ndeps - first;
 	r |= period_open(out, &rep, o);
 	r |= ledger_buf_addf(out, ",\"exception\":\"%s\",\"exceptions\":[",
-	    exc_name(exc));
+	    ledger_exception_name(exc));
 	for (i = first; i < rep.ndeps && st == LEDGER_OK; i++) {
 		d = &rep.deps[i];
 		if (o->limit > 0 && n == o->limit) {

@@ -74,6 +74,7 @@ struct report {
 	struct rows approvals;		/* of the environment */
 	struct smap by_key;		/* "a:<digest>" "r:<run>" "c:<commit>"
 					   -> approvals */
+	struct smap seen_approvals;	/* seqs of rep->approvals */
 	bool all_approvals;		/* the environment's read at once */
 	bool preload;			/* a population: read them at once
 					   past PRELOAD_AT deployments */
@@ -147,6 +148,7 @@ struct smap_slot *smap_get(struct smap *m, const char *key, bool *created);
 void smap_release(struct smap *m);
 bool idx_push(struct idx *x, size_t v);
 bool rows_push(struct rows *r, const struct ledger_row *row);
-const char *exc_name(unsigned bit);
+int rows_push_once(struct rows *r, struct smap *seen,
+    const struct ledger_row *row);
 
 #endif /* LEDGER_REPORT_INT_H */

@@ -51,13 +51,15 @@ index_approval(struct report *rep, size_t i)
 	return true;
 }
 
+/* An approval found by a query: kept once however many keys find it. */
 static int
 approval_row(void *ctx, const struct ledger_row *row)
 {
 	struct report *rep = ctx;
 	size_t i = rep->approvals.n;
+	int pushed = rows_push_once(&rep->approvals, &rep->seen_approvals, row);
 
-	if (!rows_push(&rep->approvals, row) || !index_approval(rep, i)) {
+	if (pushed < 0 || (pushed > 0 && !index_approval(rep, i))) {
 		rep->nomem = true;
 		return 1;
 	}
@@ -81,19 +83,6 @@ load_all_approvals(struct report *rep, struct ledger_error *err)
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 	rep->all_approvals = st == LEDGER_OK;
 	return st;
-}
-
-static int
-approval_key_row(void *ctx, const struct ledger_row *row)
-{
-	struct report *rep = ctx;
-	size_t i;
-
-	/* the same approval may come under another key: keep it once */
-	for (i = 0; i < rep->approvals.n; i++)
-		if (rep->approvals.v[i].e.seq == row->e.seq)
-			return 0;
-	return approval_row(ctx, row);
 }
 
 /* Make sure the approvals of env carrying field = value are loaded. */
@@ -124,7 +113,7 @@ load_key(struct report *rep, const char *env, enum ledger_subject f,
 	if ((st = ledger_query_add_subject(&q, LEDGER_SUBJ_ENVIRONMENT, env,
 	    err)) == LEDGER_OK && (st = ledger_query_add_subject(&q, f, value,
 	    err)) == LEDGER_OK)
-		st = ledger_store_query(rep->s, &q, approval_key_row, rep,
+		st = ledger_store_query(rep->s, &q, approval_row, rep,
 		    err);
 	ledger_query_release(&q);
 	if (st == LEDGER_OK && rep->nomem)

@@ -57,6 +57,23 @@ rows_push(struct rows *r, const struct ledger_row *row)
 	return true;
 }
 
+/* Push row unless its seq is in seen already (rows found under several
+ * keys are kept once): 1 pushed, 0 already there, -1 out of memory. */
+int
+rows_push_once(struct rows *r, struct smap *seen, const struct ledger_row *row)
+{
+	struct smap_slot *sl;
+	char key[24];
+	bool created;
+
+	snprintf(key, sizeof(key), "%" PRIu64, row->e.seq);
+	if ((sl = smap_get(seen, key, &created)) == NULL)
+		return -1;
+	if (!created)
+		return 0;
+	return rows_push(r, row) ? 1 : -1;
+}
+
 static void
 rows_release(struct rows *r)
 {
@@ -192,12 +209,6 @@ static const char *const exc_names[] = {
 const char *
 ledger_exception_name(unsigned bit)
 {
-	return exc_name(bit);
-}
-
-const char *
-exc_name(unsigned bit)
-{
 	unsigned i;
 
 	for (i = 0; i < 4; i++)
@@ -262,6 +273,7 @@ report_release(struct report *rep)
 	rows_release(&rep->approvals);
 	smap_release(&rep->by_key);
 	smap_release(&rep->authors);
+	smap_release(&rep->seen_approvals);
 	for (i = 0; i < rep->nauthor_names; i++)
 		free(rep->author_names[i]);
 	free(rep->author_names);

@@ -286,7 +286,8 @@ scan_period(struct tl *t, int64_t from_ms, int64_t to_ms,
 			return st;
 		edge.seq = hi;
 		note_gap(t, &edge, true);
-	} else if ((end_ms = now < to_ms ? now : to_ms) > t->prev_ms) {
+	} else if ((end_ms = now < to_ms ? now : to_ms) > t->prev_ms &&
+	    end_ms > from_ms) {
 		edge.time_ms = end_ms;	/* open: nothing recorded since */
 		note_gap(t, &edge, false);
 	}
@@ -307,7 +308,7 @@ add(struct ledger_buf *out, const struct ledger_buf *b)
  * log costs its own entries, not the log's.
  */
 static int
-ledger_row_fn(void *ctx, const struct ledger_row *row)
+own_row(void *ctx, const struct ledger_row *row)
 {
 	struct tl *t = ctx;
 	struct ledger_buf *keep = t->out;
@@ -342,7 +343,7 @@ filtered_period(struct tl *t, struct ledger_error *err)
 	q.since_ms = t->o->from_ms;
 	q.until_ms = t->o->to_ms;
 	q.kinds = 1u << LEDGER_KIND_LEDGER;
-	st = ledger_store_query(t->s, &q, ledger_row_fn, t, err);
+	st = ledger_store_query(t->s, &q, own_row, t, err);
 	q.kinds = 0;
 	if (st == LEDGER_OK && t->o->environment != NULL)
 		st = ledger_query_add_subject(&q, LEDGER_SUBJ_ENVIRONMENT,
@@ -506,7 +507,8 @@ ledger_gaps_json(struct ledger_store *s, int64_t from_ms, int64_t to_ms,
 	if (b <= a)
 		tb = ta;
 	/* nothing recorded since the last entry, up to now or to */
-	if (hi == size && (end_ms = now < to_ms ? now : to_ms) > tb) {
+	if (hi == size && (end_ms = now < to_ms ? now : to_ms) > tb &&
+	    end_ms > from_ms) {
 		t.have_prev = true;
 		t.prev_seq = b;
 		t.prev_ms = tb;

@@ -330,6 +330,11 @@ check "GET /v1/deployments with a malformed period: 400" \
     test "$(code "/v1/deployments?env=production&period=2026Q9")" = 400
 check "GET /v1/state with an unknown parameter: 400" \
     test "$(code "/v1/state?env=production&color=red")" = 400
+BIG=$(python3 -c "print('%7B%22pad%22%3A%22' + 'a' * 17000 + '%22%7D')")
+check "GET /v1/gate with a policy over 16 KiB: 400" \
+    test "$(code "/v1/gate?artifact=$D1&env=production&policy=$BIG")" = 400
+check "GET /v1/gate with a malformed policy: 400 naming it" \
+    bash -c "[ \"\$(curl -sS -o '$T/body' -w '%{http_code}' -H 'Authorization: Bearer $RTOK' '$URL/v1/gate?artifact=$D1&env=production&policy=%7B%22min_aprovers%22%3A1%7D')\" = 400 ] && grep -q min_aprovers '$T/body'"
 check "GET /v1/exceptions/sloppy: 404" \
     test "$(code "/v1/exceptions/sloppy?period=$DAY")" = 404
 check "GET /v1/deployments without a token: 401" \

@@ -130,9 +130,10 @@ str(json_t *o, const char *name)
 	return json_string_value(json_object_get(o, name));
 }
 
-/* The seqs of a JSON array of numbers or of objects' "seq", spaced. */
+/* A JSON array as text: numbers (or objects' "seq") space-separated,
+ * strings comma-separated. */
 static const char *
-seqs(json_t *a)
+joined(json_t *a)
 {
 	static char out[512];
 	json_t *v;
@@ -140,29 +141,19 @@ seqs(json_t *a)
 
 	out[0] = '\0';
 	json_array_foreach(a, i, v) {
-		double n = json_is_number(v) ? json_number_value(v) :
-		    num(v, "seq");
-
-		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%.0f",
-		    i ? " " : "", n);
+		if (json_is_string(v))
+			len += (size_t)snprintf(out + len, sizeof(out) - len,
+			    "%s%s", i ? "," : "", json_string_value(v));
+		else
+			len += (size_t)snprintf(out + len, sizeof(out) - len,
+			    "%s%.0f", i ? " " : "", json_is_number(v) ?
+			    json_number_value(v) : num(v, "seq"));
 	}
 	return out;
 }
 
-/* The strings of a JSON array, comma-separated. */
-static const char *
-names(json_t *a)
-{
-	static char out[512];
-	json_t *v;
-	size_t i, len = 0;
-
-	out[0] = '\0';
-	json_array_foreach(a, i, v)
-		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s",
-		    i ? "," : "", json_string_value(v));
-	return out;
-}
+#define seqs(a) joined(a)
+#define names(a) joined(a)
 
 static void
 opts(struct ledger_report_opts *o, const char *env)
