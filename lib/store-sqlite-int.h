@@ -10,6 +10,18 @@
 
 #include "store-sqlite.h"
 
+/*
+ * A statement a reader may run while another copy of it is stepping (a
+ * query's row callback asks the next question: the answers join that
+ * way): a few prepared copies, each lent to one caller at a time.  Past
+ * them a caller gets a fresh statement, finalized on return.
+ */
+#define SQLITE_POOL 4
+struct sqlite_pool {
+	sqlite3_stmt *st[SQLITE_POOL];
+	bool busy[SQLITE_POOL];
+};
+
 struct sqlite_backend {
 	struct ledger_backend base;
 	sqlite3 *db;
@@ -31,6 +43,9 @@ struct sqlite_backend {
 	sqlite3_stmt *st_get_tree;
 	sqlite3_stmt *st_head;
 	sqlite3_stmt *st_token_live;
+	struct sqlite_pool list_terms;	/* sqlite_list, by terms */
+	struct sqlite_pool list_range;	/* sqlite_list, a seq range */
+	struct sqlite_pool seq_time;	/* sqlite_seq_time */
 };
 
 #define SB(b) ((struct sqlite_backend *)(b))
@@ -42,6 +57,14 @@ enum ledger_status sqlite_err(struct sqlite_backend *b, int rc,
 /* Prepare sql into *st once (SQLITE_PREPARE_PERSISTENT). */
 enum ledger_status sqlite_prepare_once(struct sqlite_backend *b,
     const char *sql, sqlite3_stmt **st, struct ledger_error *err);
+
+/* Borrow a statement of sql from pool (prepared on first use); give it
+ * back with sqlite_pool_give, which resets it or finalizes a fresh one. */
+enum ledger_status sqlite_pool_take(struct sqlite_backend *b,
+    struct sqlite_pool *pool, const char *sql, sqlite3_stmt **ret,
+    struct ledger_error *err);
+void sqlite_pool_give(struct sqlite_pool *pool, sqlite3_stmt *q);
+void sqlite_pool_release(struct sqlite_pool *pool);
 
 /* The columns of an entry row, starting at column 0, and a row of them. */
 #define ENTRY_COLUMNS "seq, entry, sig, key_id, prev, time_ms, kind, " \

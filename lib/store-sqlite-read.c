@@ -234,16 +234,18 @@ enum ledger_status
 sqlite_seq_time(struct ledger_backend *be, uint64_t seq, uint64_t *ret_seq,
     int64_t *ret_time, bool *found, struct ledger_error *err)
 {
+	static const char sql[] = "SELECT seq, time_ms FROM entries"
+	    " WHERE seq >= ?1 ORDER BY seq LIMIT 1";
 	struct sqlite_backend *b = SB(be);
+	enum ledger_status st;
 	sqlite3_stmt *q;
 	int rc;
 
 	*found = false;
 	if (seq > INT64_MAX)
 		return LEDGER_OK;
-	if ((rc = sqlite3_prepare_v2(b->db, "SELECT seq, time_ms FROM entries"
-	    " WHERE seq >= ?1 ORDER BY seq LIMIT 1", -1, &q, NULL)))
-		return sqlite_err(b, rc, err, "query");
+	if ((st = sqlite_pool_take(b, &b->seq_time, sql, &q, err)))
+		return st;
 	sqlite3_bind_int64(q, 1, (sqlite3_int64)seq);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
@@ -251,7 +253,7 @@ sqlite_seq_time(struct ledger_backend *be, uint64_t seq, uint64_t *ret_seq,
 		*ret_time = sqlite3_column_int64(q, 1);
 		*found = true;
 	}
-	sqlite3_finalize(q);
+	sqlite_pool_give(&b->seq_time, q);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return sqlite_err(b, rc, err, "query");
 	return LEDGER_OK;
@@ -266,29 +268,30 @@ enum ledger_status
 sqlite_list(struct ledger_backend *be, const char *terms, uint64_t lo,
     uint64_t hi, ledger_be_row_fn fn, void *ctx, struct ledger_error *err)
 {
+	static const char by_terms[] = "SELECT " ENTRY_COLUMNS
+	    " FROM entry_keys JOIN entries ON seq = entry_keys.rowid"
+	    " WHERE entry_keys MATCH ?1 AND entry_keys.rowid >= ?2"
+	    " AND entry_keys.rowid < ?3 ORDER BY entry_keys.rowid";
+	static const char by_range[] = "SELECT " ENTRY_COLUMNS
+	    " FROM entries WHERE seq >= ?2 AND seq < ?3 ORDER BY seq";
 	struct sqlite_backend *b = SB(be);
+	struct sqlite_pool *pool = terms != NULL ? &b->list_terms :
+	    &b->list_range;
 	enum ledger_status st;
-	sqlite3_stmt *q = NULL;
-	int rc;
+	sqlite3_stmt *q;
 
 	if (lo > INT64_MAX)
 		return LEDGER_OK;
 	if (hi > INT64_MAX)
 		hi = INT64_MAX;
-	rc = sqlite3_prepare_v2(b->db, terms != NULL ?
-	    "SELECT " ENTRY_COLUMNS " FROM entry_keys JOIN entries ON"
-	    " seq = entry_keys.rowid WHERE entry_keys MATCH ?1 AND"
-	    " entry_keys.rowid >= ?2 AND entry_keys.rowid < ?3"
-	    " ORDER BY entry_keys.rowid" :
-	    "SELECT " ENTRY_COLUMNS " FROM entries WHERE seq >= ?2 AND"
-	    " seq < ?3 ORDER BY seq", -1, &q, NULL);
-	if (rc != SQLITE_OK)
-		return sqlite_err(b, rc, err, "query");
+	if ((st = sqlite_pool_take(b, pool, terms != NULL ? by_terms :
+	    by_range, &q, err)))
+		return st;
 	if (terms != NULL)
 		sqlite3_bind_text(q, 1, terms, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, (sqlite3_int64)lo);
 	sqlite3_bind_int64(q, 3, (sqlite3_int64)hi);
 	st = sqlite_each_row(b, q, fn, ctx, "query", err);
-	sqlite3_finalize(q);
+	sqlite_pool_give(pool, q);
 	return st;
 }

@@ -99,6 +99,54 @@ sqlite_prepare_once(struct sqlite_backend *b, const char *sql,
 	return LEDGER_OK;
 }
 
+enum ledger_status
+sqlite_pool_take(struct sqlite_backend *b, struct sqlite_pool *pool,
+    const char *sql, sqlite3_stmt **ret, struct ledger_error *err)
+{
+	enum ledger_status st;
+	int i, rc;
+
+	for (i = 0; i < SQLITE_POOL; i++) {
+		if (pool->busy[i])
+			continue;
+		if ((st = sqlite_prepare_once(b, sql, &pool->st[i], err)))
+			return st;
+		pool->busy[i] = true;
+		*ret = pool->st[i];
+		return LEDGER_OK;
+	}
+	if ((rc = sqlite3_prepare_v2(b->db, sql, -1, ret, NULL)) != SQLITE_OK)
+		return sqlite_err(b, rc, err, "prepare");
+	return LEDGER_OK;
+}
+
+void
+sqlite_pool_give(struct sqlite_pool *pool, sqlite3_stmt *q)
+{
+	int i;
+
+	for (i = 0; i < SQLITE_POOL; i++)
+		if (pool->st[i] == q && pool->busy[i]) {
+			sqlite3_reset(q);
+			sqlite3_clear_bindings(q);
+			pool->busy[i] = false;
+			return;
+		}
+	sqlite3_finalize(q);
+}
+
+void
+sqlite_pool_release(struct sqlite_pool *pool)
+{
+	int i;
+
+	for (i = 0; i < SQLITE_POOL; i++) {
+		sqlite3_finalize(pool->st[i]);
+		pool->st[i] = NULL;
+		pool->busy[i] = false;
+	}
+}
+
 /* Step a statement that returns no row, then reset it. */
 static enum ledger_status
 step_done(struct sqlite_backend *b, sqlite3_stmt *q, struct ledger_error *err,
@@ -345,6 +393,9 @@ sqlite_close(struct ledger_backend *be)
 	sqlite3_finalize(b->st_get_tree);
 	sqlite3_finalize(b->st_head);
 	sqlite3_finalize(b->st_token_live);
+	sqlite_pool_release(&b->list_terms);
+	sqlite_pool_release(&b->list_range);
+	sqlite_pool_release(&b->seq_time);
 	sqlite3_close(b->db);
 	free(b->origin);
 	free(b->path);
