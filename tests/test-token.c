@@ -105,7 +105,7 @@ START_TEST(test_token_only_hashes_are_stored)
 	    &id, NULL), LEDGER_OK);
 	ledger_store_close(s);
 	/* Neither the database nor its WAL holds the token text. */
-	ck_assert_int_eq(tu_run(&out, "cat '%s'/ledger.db* | grep -c '%s'",
+	ck_assert_int_eq(tu_run(&out, "cat '%s'/ledger.db* | grep -Fc -e '%s'",
 	    data, t + 9), 1);
 	free(out);
 }
