@@ -438,7 +438,7 @@ open_stores(struct ledger_store **writer, struct ledger_store **maint)
 
 /* Serve until SIGTERM or SIGINT; SIGHUP reloads; housekeeping every
  * 200 ms: frequent passive WAL checkpoints leave the writer's inline one
- * only a short remainder. */
+ * only a short remainder, and a step of merging the lookup keys. */
 static void
 serve(sigset_t *sigs, struct ledger_store *writer, struct ledger_store *maint)
 {
@@ -462,6 +462,11 @@ serve(sigset_t *sigs, struct ledger_store *writer, struct ledger_store *maint)
 		http_sweep();
 		if (ledger_store_wal_checkpoint(maint, &err) != LEDGER_OK)
 			log_warn("wal checkpoint: %s", err.msg);
+		/* keep the lookup keys' index merged: answers probe each of
+		 * its segments (ledger/store.h) */
+		if (ledger_store_merge_keys(maint, LEDGER_MERGE_STEP_PAGES,
+		    &err) != LEDGER_OK)
+			log_warn("merge lookup keys: %s", err.msg);
 		if (ticks % 10 == 0)	/* tokens: every 2 s */
 			http_reload_tokens();
 		if (started_pending && ticks % 5 == 0)

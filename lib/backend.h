@@ -38,6 +38,8 @@ enum {
 	LEDGER_BE_BODY_KEYS = 1 << 1,	/* every entry has its body term */
 	LEDGER_BE_HEADERS = 1 << 2,	/* evidence headers beside payloads */
 	LEDGER_BE_INDEX_CHECK = 1 << 3,	/* term instances can be listed */
+	LEDGER_BE_KIND_KEYS = 1 << 4,	/* every entry has its schema 8
+					   terms (kind-qualified, place) */
 };
 
 struct ledger_be_head {
@@ -93,6 +95,11 @@ struct ledger_backend_ops {
 	 * checkpoint); never blocks on readers. */
 	enum ledger_status (*maintain)(struct ledger_backend *b,
 	    struct ledger_error *err);
+	/* A bounded step of merging the lookup-key index, in its own write
+	 * transaction (ledger_store_merge_keys); a no-op where there is
+	 * nothing to merge or no such index. */
+	enum ledger_status (*merge_keys)(struct ledger_backend *b,
+	    unsigned pages, struct ledger_error *err);
 
 	enum ledger_status (*meta_get)(struct ledger_backend *b,
 	    const char *name, char **ret, struct ledger_error *err);

@@ -58,4 +58,31 @@ size_t ledger_note_text_problem(const char *s, size_t len, const char **bad);
 enum ledger_status ledger_check_value(const char *what, const char *s,
     size_t len, size_t max, struct ledger_error *err);
 
+/*
+ * One read snapshot around an answer's many queries (lib/store-query.c):
+ * every query of an answer sees the same log, and the store takes its
+ * read lock once instead of once a query.  Nested calls share the outer
+ * snapshot; each begin that succeeded is ended once.
+ */
+struct ledger_store;
+enum ledger_status ledger_store_snapshot_begin(struct ledger_store *s,
+    struct ledger_error *err);
+void ledger_store_snapshot_end(struct ledger_store *s);
+
+/*
+ * The places of deployments and rollbacks (lib/lookup.h, schema 8): every
+ * place key of environment env, then the rows of one place with seq in
+ * [lo, hi) in seq order (each row still to be checked: a key is only a
+ * candidate).  *have false: the store has no place terms (an older schema
+ * opened read-only), and nothing was called.
+ */
+struct ledger_row;
+enum ledger_status ledger_store_places(struct ledger_store *s,
+    const char *env, int (*fn)(void *ctx, uint64_t key), void *ctx,
+    bool *have, struct ledger_error *err);
+enum ledger_status ledger_store_place_rows(struct ledger_store *s,
+    uint64_t key, uint64_t lo, uint64_t hi,
+    int (*fn)(void *ctx, const struct ledger_row *row), void *ctx,
+    struct ledger_error *err);
+
 #endif /* LEDGER_INT_H */

@@ -16,6 +16,7 @@
 
 static const char letters[LEDGER_LOOKUP_COUNT] = {
 	'c', 'a', 'r', 'd', 'k', 'n', 'u', 'e', 'p', 's', 't', 'i', 'b',
+	'q', 'h', 'j', 'x',
 };
 
 char
@@ -30,7 +31,8 @@ ledger_lookup_name(enum ledger_lookup_field f)
 	static const char *const names[LEDGER_LOOKUP_COUNT] = {
 		"commit", "artifact", "run", "delivery id", "kind", "source",
 		"actor", "environment", "pipeline", "service", "status",
-		"ticket", "body",
+		"ticket", "body", "kind and commit", "kind and artifact",
+		"kind and run", "place",
 	};
 
 	return names[f];
@@ -76,6 +78,25 @@ ledger_lookup_key(enum ledger_lookup_field f, const char *v, const char *v2)
 	for (i = 0; i < sizeof(h); i++)
 		k = k << 8 | h[i];
 	return k;
+}
+
+uint64_t
+ledger_lookup_place_key(const char *environment, const char *service)
+{
+	uint64_t env = ledger_lookup_key(LEDGER_LOOKUP_PLACE, environment,
+	    NULL);
+	/* "" then the name: never the environment's own input */
+	uint64_t svc = ledger_lookup_key(LEDGER_LOOKUP_PLACE, "",
+	    service != NULL ? service : "");
+
+	return (env & ~(UINT64_MAX >> LEDGER_PLACE_ENV_BITS)) |
+	    svc >> LEDGER_PLACE_ENV_BITS;
+}
+
+int
+ledger_lookup_since_v8(enum ledger_lookup_field f)
+{
+	return f >= LEDGER_LOOKUP_KIND_COMMIT && f < LEDGER_LOOKUP_COUNT;
 }
 
 static void
@@ -172,6 +193,8 @@ ledger_lookup_terms(const struct ledger_entry *e,
 {
 	const char *v[LEDGER_LOOKUP_COUNT] = { 0 };
 	const char *v2[LEDGER_LOOKUP_COUNT] = { 0 };
+	const char *kind = ledger_kind_name(e->kind);
+	const char *env = e->subject[LEDGER_SUBJ_ENVIRONMENT];
 	size_t len = 0;
 	int f, n = 0;
 
@@ -183,19 +206,32 @@ ledger_lookup_terms(const struct ledger_entry *e,
 	}
 	v[LEDGER_LOOKUP_DELIVERY] = e->source[LEDGER_SRC_NAME];
 	v2[LEDGER_LOOKUP_DELIVERY] = e->source[LEDGER_SRC_DELIVERY];
-	v[LEDGER_LOOKUP_KIND] = ledger_kind_name(e->kind);
+	v[LEDGER_LOOKUP_KIND] = kind;
 	v[LEDGER_LOOKUP_SOURCE] = e->source[LEDGER_SRC_NAME];
+	v[LEDGER_LOOKUP_KIND_COMMIT] = kind;
+	v2[LEDGER_LOOKUP_KIND_COMMIT] = e->subject[LEDGER_SUBJ_COMMIT];
+	v[LEDGER_LOOKUP_KIND_ARTIFACT] = kind;
+	v2[LEDGER_LOOKUP_KIND_ARTIFACT] = e->subject[LEDGER_SUBJ_ARTIFACT];
+	v[LEDGER_LOOKUP_KIND_RUN] = kind;
+	v2[LEDGER_LOOKUP_KIND_RUN] = e->subject[LEDGER_SUBJ_RUN];
 	if (out != NULL)
 		out[0] = '\0';
 	for (f = 0; f < LEDGER_LOOKUP_COUNT; f++) {
-		int has = v[f] != NULL &&
-		    (f != LEDGER_LOOKUP_DELIVERY || v2[f] != NULL);
+		int has = v[f] != NULL && (v2[f] != NULL ||
+		    (f != LEDGER_LOOKUP_DELIVERY && !ledger_lookup_since_v8(
+		    (enum ledger_lookup_field)f)));
 		uint64_t k = 0;
 
 		if (f == LEDGER_LOOKUP_BODY)
 			has = e->source[LEDGER_SRC_NAME] != NULL;
+		if (f == LEDGER_LOOKUP_PLACE)
+			has = env != NULL && (e->kind ==
+			    LEDGER_KIND_DEPLOYMENT || e->kind ==
+			    LEDGER_KIND_ROLLBACK);
 		if (has) {
 			k = f == LEDGER_LOOKUP_BODY ? ledger_lookup_body_key(e) :
+			    f == LEDGER_LOOKUP_PLACE ? ledger_lookup_place_key(
+			    env, e->subject[LEDGER_SUBJ_SERVICE]) :
 			    ledger_lookup_key((enum ledger_lookup_field)f,
 			    v[f], v2[f]);
 			if (out != NULL) {

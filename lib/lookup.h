@@ -43,6 +43,19 @@ enum ledger_lookup_field {
 	LEDGER_LOOKUP_TICKET,		/* i */
 	LEDGER_LOOKUP_BODY,		/* b: source name + what the body says
 					   (see ledger_lookup_body_key) */
+	/* Schema 8: a fine value qualified by the entry's kind, so that a
+	 * question naming a kind and a commit (the builds of a commit, the
+	 * approvals of an artifact) reads only those rows, not every row
+	 * of the commit; see docs/performance.md "Answers". */
+	LEDGER_LOOKUP_KIND_COMMIT,	/* q: kind + commit */
+	LEDGER_LOOKUP_KIND_ARTIFACT,	/* h: kind + artifact */
+	LEDGER_LOOKUP_KIND_RUN,		/* j: kind + run */
+	/* Schema 8: where a deployment or rollback happened, 16 bits of
+	 * the environment's key then 48 of the service's (or of none;
+	 * ledger_lookup_place_key): the services of an environment are the
+	 * terms between two strings, and each one's history is its own
+	 * short doclist. */
+	LEDGER_LOOKUP_PLACE,		/* x */
 	LEDGER_LOOKUP_COUNT
 };
 
@@ -73,6 +86,18 @@ uint64_t ledger_lookup_key(enum ledger_lookup_field f, const char *v,
  * in-toto Statement's subjects, a CloudEvents batch).
  */
 uint64_t ledger_lookup_body_key(const struct ledger_entry *e);
+
+/* The key of a deployment's or rollback's place: service NULL is the
+ * place of the entries that name none.  Two environments may share the
+ * 16 bits (their places then share a range: the rows say whose they
+ * are); two services of one environment share a key with probability
+ * about n^2 / 2^49 for n services, which the answers notice when both
+ * appear in the rows they read (lib/report-state.c). */
+#define LEDGER_PLACE_ENV_BITS 16
+uint64_t ledger_lookup_place_key(const char *environment, const char *service);
+
+/* Is f one of schema 8's fields (absent from older key tables)? */
+int ledger_lookup_since_v8(enum ledger_lookup_field f);
 
 /* The FTS5 term of a key. */
 void ledger_lookup_term(enum ledger_lookup_field f, uint64_t key,

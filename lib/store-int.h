@@ -51,6 +51,7 @@ struct ledger_store {
 	struct ledger_signer *signer;
 
 	struct ledger_buf enc;		/* reused encoding buffer */
+	unsigned snapshots;		/* open ledger_store_snapshot_begin */
 };
 
 /* The Merkle reader over the stored tree (ctx is the store). */

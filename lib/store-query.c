@@ -25,12 +25,38 @@
  * no field has terms.
  */
 static enum ledger_status
-add_group(struct ledger_buf *b, enum ledger_lookup_field f,
-    const struct ledger_query_values *vs)
+add_term(struct ledger_buf *b, enum ledger_lookup_field f, const char *kind,
+    const struct ledger_query_value *v, bool first)
 {
 	char term[LEDGER_LOOKUP_TERM], full[80];
 	enum ledger_status rc = LEDGER_OK;
-	size_t i;
+	int k;
+
+	for (k = 0; k < (v->how == LEDGER_MATCH_DIGEST ? 2 : 1); k++) {
+		const char *s = v->s;
+
+		if (k == 1) {
+			snprintf(full, sizeof(full), "sha256:%s", v->s);
+			s = full;
+		}
+		ledger_lookup_term(f, kind != NULL ? ledger_lookup_key(f, kind,
+		    s) : ledger_lookup_key(f, s, NULL), term);
+		if (!first || k > 0)
+			rc |= ledger_buf_adds(b, " OR ");
+		rc |= ledger_buf_adds(b, term);
+	}
+	return rc;
+}
+
+/* The group of field f's values, each qualified by every kind of kinds
+ * when f is one of schema 8's kind-qualified fields. */
+static enum ledger_status
+add_group_of(struct ledger_buf *b, enum ledger_lookup_field f,
+    const struct ledger_query_values *kinds,
+    const struct ledger_query_values *vs)
+{
+	enum ledger_status rc = LEDGER_OK;
+	size_t i, k, nk = kinds != NULL ? kinds->n : 1;
 
 	if (vs->n == 0)
 		return LEDGER_OK;
@@ -40,22 +66,19 @@ add_group(struct ledger_buf *b, enum ledger_lookup_field f,
 	if (b->len > 0)
 		rc |= ledger_buf_adds(b, " AND ");
 	rc |= ledger_buf_addc(b, '(');
-	for (i = 0; i < vs->n; i++) {
-		if (i > 0)
-			rc |= ledger_buf_adds(b, " OR ");
-		ledger_lookup_term(f, ledger_lookup_key(f, vs->v[i].s, NULL),
-		    term);
-		rc |= ledger_buf_adds(b, term);
-		if (vs->v[i].how == LEDGER_MATCH_DIGEST) {
-			snprintf(full, sizeof(full), "sha256:%s", vs->v[i].s);
-			ledger_lookup_term(f, ledger_lookup_key(f, full, NULL),
-			    term);
-			rc |= ledger_buf_adds(b, " OR ");
-			rc |= ledger_buf_adds(b, term);
-		}
-	}
+	for (k = 0; k < nk; k++)
+		for (i = 0; i < vs->n; i++)
+			rc |= add_term(b, f, kinds != NULL ? kinds->v[k].s :
+			    NULL, &vs->v[i], k == 0 && i == 0);
 	rc |= ledger_buf_addc(b, ')');
 	return rc;
+}
+
+static enum ledger_status
+add_group(struct ledger_buf *b, enum ledger_lookup_field f,
+    const struct ledger_query_values *vs)
+{
+	return add_group_of(b, f, NULL, vs);
 }
 
 /*
@@ -73,31 +96,71 @@ coarse(enum ledger_subject f)
 	return f == LEDGER_SUBJ_ENVIRONMENT || f == LEDGER_SUBJ_STATUS;
 }
 
+/*
+ * Schema 8 qualifies a commit, a digest and a run by the entry's kind
+ * (lib/lookup.h): a filter naming at most a few kinds and one of those
+ * values reads the rows of those kinds only, through the first such field
+ * (commit, artifact, run); the kinds then need no group of their own.
+ */
+#define KIND_TERMS_MAX 1
+
+static int
+kind_field(const struct ledger_query *q, unsigned caps, size_t nkinds)
+{
+	static const enum ledger_subject f[] = { LEDGER_SUBJ_COMMIT,
+	    LEDGER_SUBJ_ARTIFACT, LEDGER_SUBJ_RUN };
+	size_t i, k;
+
+	if (!(caps & LEDGER_BE_KIND_KEYS) || nkinds == 0 ||
+	    nkinds > KIND_TERMS_MAX)
+		return -1;
+	for (i = 0; i < sizeof(f) / sizeof(*f); i++) {
+		const struct ledger_query_values *vs = &q->subject[f[i]];
+		bool prefix = false;
+
+		for (k = 0; k < vs->n; k++)
+			prefix |= vs->v[k].how == LEDGER_MATCH_PREFIX;
+		if (vs->n > 0 && !prefix)
+			return (int)f[i];
+	}
+	return -1;
+}
+
 static enum ledger_status
-match_expr(const struct ledger_query *q, struct ledger_buf *b)
+match_expr(const struct ledger_query *q, unsigned caps, struct ledger_buf *b)
 {
 	struct ledger_query_values kinds;
 	enum ledger_status rc = LEDGER_OK;
 	bool fine = false;
-	int i;
+	int i, kf;
 
 	for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
 		if (ledger_lookup_subject(i) >= 0 && !coarse(i) &&
 		    q->subject[i].n > 0)
 			fine = true;
 	memset(&kinds, 0, sizeof(kinds));
-	for (i = 0; i < LEDGER_KIND_COUNT && !fine; i++)
+	for (i = 0; i < LEDGER_KIND_COUNT; i++)
 		if (q->kinds & (1u << i)) {
 			kinds.v[kinds.n].s = (char *)ledger_kind_name(i);
 			kinds.v[kinds.n++].how = LEDGER_MATCH_EXACT;
 		}
-	rc |= add_group(b, LEDGER_LOOKUP_KIND, &kinds);
+	kf = kind_field(q, caps, kinds.n);
+	if (!fine)
+		rc |= add_group(b, LEDGER_LOOKUP_KIND, &kinds);
 	if (!fine)
 		rc |= add_group(b, LEDGER_LOOKUP_SOURCE, &q->source);
-	for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
-		if (ledger_lookup_subject(i) >= 0 && !(fine && coarse(i)))
+	for (i = 0; i < LEDGER_SUBJ_COUNT; i++) {
+		if (ledger_lookup_subject(i) < 0 || (fine && coarse(i)))
+			continue;
+		if (i == kf)
+			rc |= add_group_of(b, i == LEDGER_SUBJ_COMMIT ?
+			    LEDGER_LOOKUP_KIND_COMMIT : i ==
+			    LEDGER_SUBJ_ARTIFACT ? LEDGER_LOOKUP_KIND_ARTIFACT :
+			    LEDGER_LOOKUP_KIND_RUN, &kinds, &q->subject[i]);
+		else
 			rc |= add_group(b, (enum ledger_lookup_field)
 			    ledger_lookup_subject(i), &q->subject[i]);
+	}
 	return rc;
 }
 
@@ -141,6 +204,74 @@ ledger_store_seq_at_time(struct ledger_store *s, int64_t time_ms,
 	if ((st = s->ops->log_end(s->be, &end, err)) != LEDGER_OK)
 		return st;
 	return seq_at_time(s, time_ms, end, ret, err);
+}
+
+enum ledger_status
+ledger_store_snapshot_begin(struct ledger_store *s, struct ledger_error *err)
+{
+	enum ledger_status st;
+
+	if (s->snapshots == 0 && (st = s->ops->begin_read(s->be, err)))
+		return st;
+	s->snapshots++;
+	return LEDGER_OK;
+}
+
+void
+ledger_store_snapshot_end(struct ledger_store *s)
+{
+	if (s->snapshots > 0 && --s->snapshots == 0)
+		s->ops->rollback(s->be);	/* read only: nothing to keep */
+}
+
+struct places {
+	int (*fn)(void *ctx, uint64_t key);
+	void *ctx;
+};
+
+static int
+place_term(void *ctx, const char *term, size_t len)
+{
+	struct places *p = ctx;
+	enum ledger_lookup_field f;
+	uint64_t key;
+
+	if (!ledger_lookup_parse_term(term, len, &f, &key) ||
+	    f != LEDGER_LOOKUP_PLACE)
+		return 0;
+	return p->fn(p->ctx, key);
+}
+
+enum ledger_status
+ledger_store_places(struct ledger_store *s, const char *env,
+    int (*fn)(void *ctx, uint64_t key), void *ctx, bool *have,
+    struct ledger_error *err)
+{
+	struct places p = { fn, ctx };
+	char lo[LEDGER_LOOKUP_TERM], hi[LEDGER_LOOKUP_TERM];
+	uint64_t k = ledger_lookup_place_key(env, NULL);
+
+	*have = (s->ops->caps(s->be) & LEDGER_BE_KIND_KEYS) != 0;
+	if (!*have)
+		return LEDGER_OK;
+	/* the terms whose first 16 bits are env's: [x<env>000..., x<env+1>) */
+	k &= ~(UINT64_MAX >> LEDGER_PLACE_ENV_BITS);
+	ledger_lookup_term(LEDGER_LOOKUP_PLACE, k, lo);
+	ledger_lookup_term(LEDGER_LOOKUP_PLACE, k | UINT64_MAX >>
+	    LEDGER_PLACE_ENV_BITS, hi);
+	hi[LEDGER_LOOKUP_TERM - 2] = 'g';	/* past ...fff: the range ends */
+	return s->ops->scan_terms(s->be, lo, hi, place_term, &p, err);
+}
+
+enum ledger_status
+ledger_store_place_rows(struct ledger_store *s, uint64_t key, uint64_t lo,
+    uint64_t hi, int (*fn)(void *ctx, const struct ledger_row *row),
+    void *ctx, struct ledger_error *err)
+{
+	char term[LEDGER_LOOKUP_TERM];
+
+	ledger_lookup_term(LEDGER_LOOKUP_PLACE, key, term);
+	return s->ops->list(s->be, term, lo, hi, fn, ctx, err);
 }
 
 enum ledger_status
@@ -241,7 +372,7 @@ ledger_store_query_page(struct ledger_store *s, const struct ledger_query *q,
 	if (lo >= hi)
 		return LEDGER_OK;	/* an empty range */
 	if ((s->ops->caps(s->be) & LEDGER_BE_LOOKUP_KEYS) &&
-	    (match_expr(q, &terms) != LEDGER_OK ||
+	    (match_expr(q, s->ops->caps(s->be), &terms) != LEDGER_OK ||
 	    ledger_buf_addc(&terms, '\0') != LEDGER_OK)) {
 		ledger_buf_release(&terms);
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");

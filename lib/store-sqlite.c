@@ -281,10 +281,11 @@ migrate(struct sqlite_backend *b, struct ledger_error *err)
 
 /* ledger_lookup_terms(kind, source_name, delivery, actor, artifact,
  * commit_id, environment, pipeline, run, service, status, ticket
- * [, source_event, payload_sha256]): an entry's lookup terms
- * (lib/lookup.h), or NULL if it has none.  Migration 004 filled entry_keys
- * with the first twelve (its body terms, from no hash, were wrong and
- * unused); 006 refills it with all fourteen. */
+ * [, source_event, payload_sha256 [, deployment]]): an entry's lookup
+ * terms (lib/lookup.h), or NULL if it has none.  Migration 004 filled
+ * entry_keys with the first twelve (its body terms, from no hash, were
+ * wrong and unused); 006 refilled it with fourteen, 008 with all fifteen
+ * (a body key covers the deployment id, schema 7). */
 static void
 sql_lookup_terms(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -308,13 +309,16 @@ sql_lookup_terms(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	e.source[LEDGER_SRC_DELIVERY] = (char *)sqlite3_value_text(argv[2]);
 	for (i = 0; i < sizeof(subj) / sizeof(*subj); i++)
 		e.subject[subj[i]] = (char *)sqlite3_value_text(argv[3 + i]);
-	if (argc == 14) {
+	if (argc >= 14) {
 		e.source[LEDGER_SRC_EVENT] = (char *)sqlite3_value_text(
 		    argv[12]);
 		if (sqlite3_value_bytes(argv[13]) == LEDGER_HASH_BYTES)
 			memcpy(e.payload_sha256, sqlite3_value_blob(argv[13]),
 			    LEDGER_HASH_BYTES);
 	}
+	if (argc == 15)
+		e.subject[LEDGER_SUBJ_DEPLOYMENT] = (char *)sqlite3_value_text(
+		    argv[14]);
 	if (ledger_lookup_terms(&e, out, NULL, NULL) == 0)
 		sqlite3_result_null(ctx);
 	else
@@ -350,6 +354,9 @@ open_db(struct sqlite_backend *b, bool create, struct ledger_error *err)
 	    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL,
 	    sql_lookup_terms, NULL, NULL, NULL)) != SQLITE_OK ||
 	    (rc = sqlite3_create_function_v2(b->db, "ledger_lookup_terms", 14,
+	    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL,
+	    sql_lookup_terms, NULL, NULL, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_create_function_v2(b->db, "ledger_lookup_terms", 15,
 	    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL,
 	    sql_lookup_terms, NULL, NULL, NULL)) != SQLITE_OK)
 		return sqlite_err(b, rc, err, "register functions");
@@ -457,6 +464,8 @@ sqlite_caps(const struct ledger_backend *be)
 		c |= LEDGER_BE_HEADERS;
 	if (b->schema_version >= 6)
 		c |= LEDGER_BE_BODY_KEYS;
+	if (b->schema_version >= 8)
+		c |= LEDGER_BE_KIND_KEYS;
 	return c;
 }
 
@@ -540,6 +549,35 @@ sqlite_maintain(struct ledger_backend *be, struct ledger_error *err)
 
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 		return sqlite_err(SB(be), rc, err, "wal checkpoint");
+	return LEDGER_OK;
+}
+
+/*
+ * FTS5 writes each commit's terms as a new segment and merges a level
+ * once it holds `automerge` (4) segments, so a log appended in batches
+ * keeps a dozen segments, and a lookup probes each one.  A 'merge' step
+ * merges levels holding `usermerge` segments (2 since migration 008) and
+ * stops after `pages` pages; with nothing to merge it writes nothing.
+ */
+static enum ledger_status
+sqlite_merge_keys(struct ledger_backend *be, unsigned pages,
+    struct ledger_error *err)
+{
+	struct sqlite_backend *b = SB(be);
+	sqlite3_stmt *q;
+	int rc;
+
+	if (b->schema_version < 4 || pages == 0)
+		return LEDGER_OK;
+	if ((rc = sqlite3_prepare_v2(b->db, "INSERT INTO entry_keys"
+	    " (entry_keys, rank) VALUES ('merge', ?1)", -1, &q, NULL)) !=
+	    SQLITE_OK)
+		return sqlite_err(b, rc, err, "merge lookup keys");
+	sqlite3_bind_int(q, 1, pages > 1000000 ? 1000000 : (int)pages);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return sqlite_err(b, rc, err, "merge lookup keys");
 	return LEDGER_OK;
 }
 
@@ -782,6 +820,7 @@ const struct ledger_backend_ops sqlite_ops = {
 	.rollback = sqlite_rollback,
 	.check_alive = sqlite_check_alive,
 	.maintain = sqlite_maintain,
+	.merge_keys = sqlite_merge_keys,
 	.meta_get = sqlite_meta_get,
 	.meta_set = sqlite_meta_set,
 	.head_read = sqlite_head_read,

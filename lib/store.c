@@ -414,6 +414,15 @@ ledger_store_wal_checkpoint(struct ledger_store *s, struct ledger_error *err)
 	return s->ops->maintain(s->be, err);
 }
 
+enum ledger_status
+ledger_store_merge_keys(struct ledger_store *s, unsigned pages,
+    struct ledger_error *err)
+{
+	if (s->flags & LEDGER_STORE_READONLY)
+		return ledger_errorf(err, LEDGER_EINVAL, "read-only store");
+	return s->ops->merge_keys(s->be, pages, err);
+}
+
 /* ---- reading ---- */
 
 static char *

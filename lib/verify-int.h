@@ -13,10 +13,12 @@
 #include "ledger/verify.h"
 #include "lookup.h"
 
-/* The lookup keys an entry must have in a table that has (body_keys) or
- * has not yet (a store of schema < 6, not migrated) body terms. */
+/* The lookup keys an entry must have in a table whose backend has caps
+ * (LEDGER_BE_BODY_KEYS: body terms, schema 6; LEDGER_BE_KIND_KEYS: the
+ * kind-qualified and place terms, schema 8; a store opened read-only is
+ * not migrated). */
 void ledger_verify_expected_keys(const struct ledger_entry *e,
-    bool body_keys, uint64_t keys[LEDGER_LOOKUP_COUNT],
+    unsigned caps, uint64_t keys[LEDGER_LOOKUP_COUNT],
     int present[LEDGER_LOOKUP_COUNT]);
 
 /* Add the keyed PRF of (letter, key, seq) to sum (128 bits). */
@@ -27,7 +29,7 @@ void ledger_verify_prf_add(
 /* Have the workers sum the lookup-key PRF of every entry (a fresh random
  * key); then compare a listing's sum, added up with
  * ledger_verifier_prf_add, with ledger_verifier_lookup_sum_is. */
-void ledger_verifier_check_lookup(struct ledger_verifier *v, bool body_keys);
+void ledger_verifier_check_lookup(struct ledger_verifier *v, unsigned caps);
 void ledger_verifier_prf_add(const struct ledger_verifier *v, char letter,
     uint64_t key, uint64_t seq, uint64_t sum[2]);
 bool ledger_verifier_lookup_sum_is(const struct ledger_verifier *v,

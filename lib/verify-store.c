@@ -164,7 +164,7 @@ struct keycheck {
 	struct keypair *p;
 	size_t n, cap;
 	bool nomem;
-	bool body_keys;			/* as struct job's */
+	unsigned key_caps;		/* as struct job's */
 };
 
 static int
@@ -189,7 +189,7 @@ keycheck_add(struct keycheck *kc, const struct ledger_entry *e)
 
 	if (kc->nomem)
 		return;
-	ledger_verify_expected_keys(e, kc->body_keys, keys, present);
+	ledger_verify_expected_keys(e, kc->key_caps, keys, present);
 	for (f = 0; f < LEDGER_LOOKUP_COUNT; f++) {
 		if (!present[f])
 			continue;
@@ -497,8 +497,8 @@ ledger_verify_store(struct ledger_store *s,
 	    (st = ledger_verifier_new(&o, head.size, fn, ctx, &v, err)))
 		goto out;
 	if (caps & LEDGER_BE_INDEX_CHECK) {
-		kc.body_keys = (caps & LEDGER_BE_BODY_KEYS) != 0;
-		ledger_verifier_check_lookup(v, kc.body_keys);
+		kc.key_caps = caps;
+		ledger_verifier_check_lookup(v, caps);
 	}
 	tc.s = s;
 	tc.o = &o;

@@ -39,6 +39,7 @@
 
 #include "ledger/tree.h"
 #include "ledger/verify.h"
+#include "backend.h"
 #include "ledger-int.h"
 #include "lookup.h"
 #include "sha256.h"
@@ -82,7 +83,7 @@ struct job {
 	const struct ledger_vkey *keys;
 	size_t nkeys;
 	bool lookup;			/* sum the lookup-key PRF per item */
-	bool body_keys;			/* schema 6+: entries have body terms */
+	unsigned key_caps;		/* the backend's LEDGER_BE_*_KEYS */
 	uint8_t prf[crypto_shorthash_siphashx24_KEYBYTES];
 };
 
@@ -203,12 +204,18 @@ ledger_verify_prf_add(const uint8_t prf[crypto_shorthash_siphashx24_KEYBYTES],
 /* The lookup keys an entry must have in a table of this schema: body
  * terms came with schema 6 (a store opened read-only is not migrated). */
 void
-ledger_verify_expected_keys(const struct ledger_entry *e, bool body_keys,
+ledger_verify_expected_keys(const struct ledger_entry *e, unsigned caps,
     uint64_t keys[LEDGER_LOOKUP_COUNT], int present[LEDGER_LOOKUP_COUNT])
 {
+	int f;
+
 	ledger_lookup_terms(e, NULL, keys, present);
-	if (!body_keys)
+	if (!(caps & LEDGER_BE_BODY_KEYS))
 		present[LEDGER_LOOKUP_BODY] = 0;
+	for (f = 0; f < LEDGER_LOOKUP_COUNT && !(caps & LEDGER_BE_KIND_KEYS);
+	    f++)
+		if (ledger_lookup_since_v8((enum ledger_lookup_field)f))
+			present[f] = 0;
 }
 
 static void
@@ -217,7 +224,7 @@ lookup_item_sum(const struct job *j, struct item *it)
 	uint64_t keys[LEDGER_LOOKUP_COUNT];
 	int present[LEDGER_LOOKUP_COUNT], f;
 
-	ledger_verify_expected_keys(it->in->columns, j->body_keys, keys, present);
+	ledger_verify_expected_keys(it->in->columns, j->key_caps, keys, present);
 	for (f = 0; f < LEDGER_LOOKUP_COUNT; f++)
 		if (present[f])
 			ledger_verify_prf_add(j->prf, ledger_lookup_letter(f), keys[f],
@@ -560,10 +567,10 @@ ledger_verifier_free(struct ledger_verifier *v)
 
 
 void
-ledger_verifier_check_lookup(struct ledger_verifier *v, bool body_keys)
+ledger_verifier_check_lookup(struct ledger_verifier *v, unsigned caps)
 {
 	v->job.lookup = true;
-	v->job.body_keys = body_keys;
+	v->job.key_caps = caps;
 	randombytes_buf(v->job.prf, sizeof(v->job.prf));
 }
 

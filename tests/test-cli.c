@@ -208,6 +208,30 @@ static const struct tamper {
 	  "WHERE doc = 5 AND term LIKE \"b%\"; INSERT INTO entry_keys "
 	  "(entry_keys, rowid, k) SELECT \"delete\", doc, term FROM t;",
 	  5, "index mismatch" },
+	/* ... or, with schema 8's terms, a deployment from the answers:
+	 * from its service's history (state), or from the deployments of
+	 * its commit (the join) */
+	{ "remove a deployment's place from the lookup keys",
+	  "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, entry_keys, "
+	  "instance); CREATE TEMP TABLE t AS SELECT doc, term FROM temp.v "
+	  "WHERE doc = 4 AND term LIKE \"x%\"; INSERT INTO entry_keys "
+	  "(entry_keys, rowid, k) SELECT \"delete\", doc, term FROM t;",
+	  4, "index mismatch" },
+	{ "remove a deployment's kind and commit from the lookup keys",
+	  "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, entry_keys, "
+	  "instance); CREATE TEMP TABLE t AS SELECT doc, term FROM temp.v "
+	  "WHERE doc = 3 AND term LIKE \"q%\"; INSERT INTO entry_keys "
+	  "(entry_keys, rowid, k) SELECT \"delete\", doc, term FROM t;",
+	  3, "index mismatch" },
+	{ "move a deployment to another service's place",
+	  "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, entry_keys, "
+	  "instance); CREATE TEMP TABLE t AS SELECT doc, term FROM temp.v "
+	  "WHERE doc = 8 AND term LIKE \"x%\"; INSERT INTO entry_keys "
+	  "(entry_keys, rowid, k) SELECT \"delete\", doc, term FROM t; "
+	  "INSERT INTO entry_keys (rowid, k) SELECT 8, substr(term, 1, 16) || "
+	  "CASE substr(term, 17) WHEN \"0\" THEN \"1\" ELSE \"0\" END "
+	  "FROM t;",
+	  8, "index mismatch" },
 	{ "list an entry under another entry's commit",
 	  "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, entry_keys, "
 	  "instance); CREATE TEMP TABLE t AS SELECT term FROM temp.v "

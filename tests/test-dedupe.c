@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include <check.h>
-#include <sqlite3.h>
 
 #include "ledger/entry.h"
 #include "ledger/store.h"
@@ -198,8 +197,6 @@ START_TEST(test_dedupe_failed_sync_keeps_the_head)
 {
 	struct ledger_store *s, *other;
 	struct ledger_receipt r;
-	char path[4500], *msg = NULL;
-	sqlite3 *db;
 
 	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
 	ck_assert_int_eq(append1(s, hook_event("{\"m\":1}", "r", "a"), &r),
@@ -210,12 +207,8 @@ START_TEST(test_dedupe_failed_sync_keeps_the_head)
 	ck_assert_int_eq(append1(other, hook_event("{\"m\":3}", "r", "c"),
 	    &r), LEDGER_OK);
 	ledger_store_close(other);
-	snprintf(path, sizeof(path), "%s/ledger.db", data);
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	ck_assert_msg(sqlite3_exec(db, "DROP TRIGGER tree_no_delete; "
-	    "DELETE FROM tree WHERE id > 0", NULL, NULL, &msg) == SQLITE_OK,
-	    "%s", msg);
-	sqlite3_close(db);
+	ts_sql(data, "DROP TRIGGER tree_no_delete; DELETE FROM tree WHERE "
+	    "id > 0");
 	/* ledgerd's start (ledger_store_prepare_ingest), then a batch */
 	ck_assert_int_ne(ledger_store_prepare_ingest(s, NULL), LEDGER_OK);
 	ck_assert_uint_eq(size_of(s), 1);	/* the head it had */
@@ -236,8 +229,6 @@ START_TEST(test_dedupe_migrates_from_schema_5)
 {
 	struct ledger_store *s;
 	struct ledger_receipt orig, r;
-	char path[4500], *msg = NULL;
-	sqlite3 *db;
 
 	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
 	ck_assert_int_eq(append1(s, hook_event("{\"m\":1}", "r1", "m-1"),
@@ -246,17 +237,13 @@ START_TEST(test_dedupe_migrates_from_schema_5)
 	    LEDGER_OK);
 	ledger_store_close(s);
 
-	snprintf(path, sizeof(path), "%s/ledger.db", data);
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	ck_assert_msg(sqlite3_exec(db, "BEGIN; CREATE VIRTUAL TABLE temp.v "
-	    "USING fts5vocab(main, entry_keys, instance); CREATE TEMP TABLE t "
-	    "AS SELECT doc, group_concat(term, ' ') AS terms FROM temp.v "
-	    "WHERE term >= 'b' AND term < 'c' GROUP BY doc; INSERT INTO "
+	ts_sql(data, "BEGIN; CREATE VIRTUAL TABLE temp.v USING fts5vocab("
+	    "main, entry_keys, instance); CREATE TEMP TABLE t AS SELECT doc, "
+	    "group_concat(term, ' ') AS terms FROM temp.v WHERE substr(term, "
+	    "1, 1) IN ('b', 'h', 'j', 'q', 'x') GROUP BY doc; INSERT INTO "
 	    "entry_keys (entry_keys, rowid, k) SELECT 'delete', doc, terms "
 	    "FROM t; ALTER TABLE entries DROP COLUMN deployment; "
-	    "PRAGMA user_version = 5; COMMIT;", NULL, NULL, &msg) ==
-	    SQLITE_OK, "%s", msg);
-	sqlite3_close(db);
+	    "PRAGMA user_version = 5; COMMIT;");
 
 	/* read-only: schema 5, no body terms due */
 	ck_assert_uint_eq(ts_verify_clean(data), 2);

@@ -29,7 +29,7 @@ START_TEST(test_lookup_terms_round_trip)
 		ck_assert_int_eq(g, f);
 		ck_assert(k == UINT64_C(0x0123456789abcdef) + (uint64_t)i);
 	}
-	ck_assert(!ledger_lookup_parse_term("x0123456789abcdef", 17, &g, &k));
+	ck_assert(!ledger_lookup_parse_term("z0123456789abcdef", 17, &g, &k));
 	ck_assert(!ledger_lookup_parse_term("c0123456789abcdeF", 17, &g, &k));
 	ck_assert(!ledger_lookup_parse_term("c0123", 5, &g, &k));
 	ck_assert(!ledger_lookup_parse_term("garbage", 7, &g, &k));
@@ -72,9 +72,12 @@ START_TEST(test_lookup_terms_of_an_entry)
 
 	entry(&e);
 	e.subject[LEDGER_SUBJ_URL] = "https://example.com/x";
-	/* delivery, kind, source, environment, service, body */
-	ck_assert_int_eq(ledger_lookup_terms(&e, out, keys, present), 6);
-	ck_assert_uint_eq(strlen(out), 6 * LEDGER_LOOKUP_TERM - 1);
+	/* delivery, kind, source, environment, service, body, place */
+	ck_assert_int_eq(ledger_lookup_terms(&e, out, keys, present), 7);
+	ck_assert_uint_eq(strlen(out), 7 * LEDGER_LOOKUP_TERM - 1);
+	ck_assert(keys[LEDGER_LOOKUP_PLACE] ==
+	    ledger_lookup_place_key("production", "pay"));
+	ck_assert(!present[LEDGER_LOOKUP_KIND_COMMIT]);
 	ck_assert(present[LEDGER_LOOKUP_DELIVERY]);
 	ck_assert(present[LEDGER_LOOKUP_BODY]);
 	ck_assert(!present[LEDGER_LOOKUP_COMMIT]);
@@ -84,8 +87,17 @@ START_TEST(test_lookup_terms_of_an_entry)
 	ck_assert(keys[LEDGER_LOOKUP_BODY] == ledger_lookup_body_key(&e));
 	/* no delivery id: no delivery term */
 	e.source[LEDGER_SRC_DELIVERY] = NULL;
-	ck_assert_int_eq(ledger_lookup_terms(&e, NULL, keys, present), 5);
+	ck_assert_int_eq(ledger_lookup_terms(&e, NULL, keys, present), 6);
 	ck_assert(!present[LEDGER_LOOKUP_DELIVERY]);
+	/* a commit: its term, and the kind's */
+	e.subject[LEDGER_SUBJ_COMMIT] = "abc";
+	ck_assert_int_eq(ledger_lookup_terms(&e, NULL, keys, present), 8);
+	ck_assert(keys[LEDGER_LOOKUP_KIND_COMMIT] == ledger_lookup_key(
+	    LEDGER_LOOKUP_KIND_COMMIT, "deployment", "abc"));
+	/* a build has no place */
+	e.kind = LEDGER_KIND_BUILD;
+	ledger_lookup_terms(&e, NULL, keys, present);
+	ck_assert(!present[LEDGER_LOOKUP_PLACE]);
 }
 END_TEST
 

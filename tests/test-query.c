@@ -7,6 +7,7 @@
 #include <check.h>
 #include <jansson.h>
 #include <sodium.h>
+#include <sqlite3.h>
 
 #include "ledger/query.h"
 #include "ledger/wire.h"
@@ -376,6 +377,135 @@ START_TEST(test_query_store_or_and_prefix)
 }
 END_TEST
 
+struct scan {
+	const struct ledger_query *q;
+	struct ledger_buf *b;
+};
+
+static int
+scan_row(void *ctx, const struct ledger_row *r)
+{
+	struct scan *sc = ctx;
+
+	return ledger_query_match(sc->q, &r->e) ? collect(sc->b, r) : 0;
+}
+
+/* What the terms find equals what a scan of every entry finds. */
+static void
+same_as_scan(struct ledger_store *s, const struct ledger_query *q)
+{
+	struct ledger_buf a = LEDGER_BUF_INIT, b = LEDGER_BUF_INIT;
+	struct ledger_query all;
+	struct scan sc = { q, &b };
+
+	ledger_query_init(&all);
+	ck_assert_int_eq(ledger_store_query(s, q, collect, &a, NULL),
+	    LEDGER_OK);
+	ck_assert_int_eq(ledger_store_query(s, &all, scan_row, &sc, NULL),
+	    LEDGER_OK);
+	ck_assert_int_eq(ledger_buf_addc(&a, '\0'), LEDGER_OK);
+	ck_assert_int_eq(ledger_buf_addc(&b, '\0'), LEDGER_OK);
+	ck_assert_str_eq(a.data, b.data);
+	ck_assert_uint_gt(a.len, 1);	/* each question finds something */
+	ledger_buf_release(&a);
+	ledger_buf_release(&b);
+}
+
+static int
+segments(void)
+{
+	char path[4200];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/ledger.db", data);
+	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(DISTINCT segid)"
+	    " FROM entry_keys_idx", -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/* A kind and a commit, digest or run read through schema 8's kind terms
+ * (one kind) or the plain ones (several): the same entries a scan finds,
+ * before and after the key index is merged (one segment a commit, then
+ * a few), and the ledger verifies clean. */
+START_TEST(test_query_kind_terms_and_merge)
+{
+	static const enum ledger_kind k[] = { LEDGER_KIND_BUILD,
+	    LEDGER_KIND_APPROVAL, LEDGER_KIND_DEPLOYMENT, LEDGER_KIND_CHANGE };
+	/* kind; then the field and which value: commit, digest with its
+	 * sha256: prefix, run, digest without it */
+	static const char *const qs[][2] = {
+	    { "build", "commit" }, { "approval", "artifact" },
+	    { "deployment", "run" }, { "change", "artifact" },
+	    { "build", "commit" },	/* and change: two kinds */
+	};
+	struct ledger_event *ev;
+	struct ledger_receipt r;
+	struct ledger_store *s;
+	struct ledger_query q;
+	char c[41], d[80], v[100];
+	int i, j, pass, before, after, steps;
+
+	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
+	for (i = 0; i < 240; i++) {
+		snprintf(c, sizeof(c), "%040x", i % 5);
+		ev = ev_of(k[i % 4], "prod", c);
+		snprintf(d, sizeof(d), "sha256:%064x", i % 3);
+		snprintf(v, sizeof(v), "r-%d", i % 7);
+		ck_assert_int_eq(ledger_event_set_subject(ev,
+		    LEDGER_SUBJ_ARTIFACT, d, NULL), LEDGER_OK);
+		ck_assert_int_eq(ledger_event_set_subject(ev, LEDGER_SUBJ_RUN, v,
+		    NULL), LEDGER_OK);
+		ck_assert_int_eq(ledger_store_append(s, &ev, 1, &r, NULL),
+		    LEDGER_OK);
+		ledger_event_free(ev);
+	}
+	before = segments();
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < 5; i++)
+			for (j = 0; j < (int)(sizeof(qs) / sizeof(*qs)); j++) {
+				if (j == 0 || j == 4)
+					snprintf(v, sizeof(v), "%040x", i);
+				else if (j == 1)
+					snprintf(v, sizeof(v), "sha256:%064x",
+					    i % 3);
+				else if (j == 2)
+					snprintf(v, sizeof(v), "r-%d", i);
+				else
+					snprintf(v, sizeof(v), "%064x", i % 3);
+				ledger_query_init(&q);
+				param_ok(&q, "kind", qs[j][0]);
+				if (j == 4)
+					param_ok(&q, "kind", "change");
+				param_ok(&q, qs[j][1], v);
+				same_as_scan(s, &q);
+				ledger_query_release(&q);
+			}
+		if (pass == 1)
+			break;
+		for (steps = 0; steps < 50; steps++)
+			ck_assert_int_eq(ledger_store_merge_keys(s, 8, NULL),
+			    LEDGER_OK);
+		after = segments();
+		ck_assert_msg(after < before && after <= 8,
+		    "segments: %d before, %d after", before, after);
+	}
+	ledger_store_close(s);
+	ck_assert_uint_eq(ts_verify_clean(data), 240);
+	ck_assert_int_eq(ledger_store_open(data, LEDGER_STORE_READONLY, &s,
+	    NULL), LEDGER_OK);
+	ck_assert_int_eq(ledger_store_merge_keys(s, 8, NULL), LEDGER_EINVAL);
+	ledger_store_close(s);
+}
+END_TEST
+
 START_TEST(test_row_json_shape)
 {
 	struct ledger_buf b = LEDGER_BUF_INIT;
@@ -430,6 +560,7 @@ main(void)
 	tcase_add_test(tc, test_query_encode_round_trip);
 	tcase_add_test(tc, test_query_store_or_and_prefix);
 	tcase_add_test(tc, test_row_json_shape);
+	tcase_add_test(tc, test_query_kind_terms_and_merge);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

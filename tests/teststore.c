@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <check.h>
+#include <sqlite3.h>
 
 #include "ledger/store.h"
 #include "ledger/verify.h"
@@ -53,14 +54,27 @@ ts_verify_clean(const char *d)
 	return rep.entries;
 }
 
+void
+ts_sql(const char *datadir, const char *sql)
+{
+	char path[4500], *msg = NULL;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/ledger.db", datadir);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK,
+	    "%s: %s", sql, msg);
+	sqlite3_close(db);
+}
+
 uint64_t
-ts_add(struct ledger_store *s, enum ledger_kind kind, ...)
+ts_addv(struct ledger_store *s, enum ledger_kind kind,
+    const char *const *fields)
 {
 	struct ledger_event *ev;
 	struct ledger_receipt r;
 	const char *kv, *v;
 	char name[32];
-	va_list ap;
 	int f;
 
 	ck_assert_int_eq(ledger_event_new(&ev, NULL), LEDGER_OK);
@@ -69,8 +83,7 @@ ts_add(struct ledger_store *s, enum ledger_kind kind, ...)
 	    NULL), LEDGER_OK);
 	ck_assert_int_eq(ledger_event_set_source(ev, LEDGER_SRC_TYPE,
 	    "generic", NULL), LEDGER_OK);
-	va_start(ap, kind);
-	while ((kv = va_arg(ap, const char *)) != NULL) {
+	for (; (kv = *fields) != NULL; fields++) {
 		ck_assert_ptr_nonnull(strchr(kv, '='));
 		snprintf(name, sizeof(name), "%.*s",
 		    (int)(strchr(kv, '=') - kv), kv);
@@ -86,10 +99,25 @@ ts_add(struct ledger_store *s, enum ledger_kind kind, ...)
 		ck_assert_int_eq(ledger_event_set_subject(ev,
 		    (enum ledger_subject)f, v, NULL), LEDGER_OK);
 	}
-	va_end(ap);
 	ck_assert_int_eq(ledger_event_set_payload(ev, "{}", 2,
 	    "application/json", NULL), LEDGER_OK);
 	ck_assert_int_eq(ledger_store_append(s, &ev, 1, &r, NULL), LEDGER_OK);
 	ledger_event_free(ev);
 	return r.seq;
+}
+
+uint64_t
+ts_add(struct ledger_store *s, enum ledger_kind kind, ...)
+{
+	const char *fields[32];
+	size_t n = 0;
+	va_list ap;
+
+	va_start(ap, kind);
+	while ((fields[n] = va_arg(ap, const char *)) != NULL) {
+		n++;
+		ck_assert_uint_lt(n, 32);
+	}
+	va_end(ap);
+	return ts_addv(s, kind, fields);
 }

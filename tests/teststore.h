@@ -21,9 +21,16 @@ const char *ts_data(void);
  * any problem; returns the number of entries. */
 uint64_t ts_verify_clean(const char *data);
 
+/* Run sql on data's database behind the library's back (a tamper, a
+ * downgrade); fails the test with SQLite's message on an error. */
+void ts_sql(const char *data, const char *sql);
+
 /* Append one entry of kind from source "ci" (type generic), payload {},
  * with FIELD=VALUE strings for subject fields ("source=" and "event="
  * set those source fields), NULL-terminated; returns its seq. */
 uint64_t ts_add(struct ledger_store *s, enum ledger_kind kind, ...);
+/* The same with the FIELD=VALUE strings in a NULL-terminated array. */
+uint64_t ts_addv(struct ledger_store *s, enum ledger_kind kind,
+    const char *const *fields);
 
 #endif

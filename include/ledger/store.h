@@ -259,6 +259,19 @@ enum ledger_status ledger_store_probe(struct ledger_store *s,
 enum ledger_status ledger_store_wal_checkpoint(struct ledger_store *s,
     struct ledger_error *err) LEDGER_WUR;
 
+/*
+ * A step of merging the lookup-key index, writing at most `pages` pages
+ * (4 KiB), in its own short write transaction; nothing when nothing is
+ * to merge.  Every commit adds a small segment to the index and a lookup
+ * probes each segment, so a log appended in small batches answers
+ * lookups several times slower than a merged one (docs/performance.md,
+ * "Answers"); ledgerd runs a step from its maintenance tick.  Safe from
+ * another thread's own read-write handle.  Errors: LEDGER_EDB.
+ */
+#define LEDGER_MERGE_STEP_PAGES 128
+enum ledger_status ledger_store_merge_keys(struct ledger_store *s,
+    unsigned pages, struct ledger_error *err) LEDGER_WUR;
+
 #ifdef __cplusplus
 }
 #endif
