@@ -6,8 +6,7 @@
  * caches filled as the join needs them: the approvals of the environment
  * by artifact, run and commit, and the authors of each commit.  Small
  * answers (state, last-good, gate) look each key up through the lookup
- * keys; a population of many deployments reads the environment's
- * approvals once.
+ * keys; a population reads the keys of sixteen deployments at once.
  */
 #ifndef LEDGER_REPORT_INT_H
 #define LEDGER_REPORT_INT_H
@@ -59,6 +58,7 @@ struct dep {
 	struct match *m;
 	size_t nm;
 	bool joined, approved;
+	bool prefetched;		/* its keys read with its batch */
 	unsigned exc;
 	struct idx evidence;		/* seqs, for exceptions */
 	struct idx authors;		/* in rep->author_names */
@@ -66,6 +66,7 @@ struct dep {
 
 struct report {
 	struct ledger_store *s;
+	bool snapshot;			/* report_init began one */
 	char *env, *service;		/* normalized */
 	struct rows rows;		/* deployments and rollbacks */
 	struct dep *deps;
@@ -75,9 +76,11 @@ struct report {
 	struct smap by_key;		/* "a:<digest>" "r:<run>" "c:<commit>"
 					   -> approvals */
 	struct smap seen_approvals;	/* seqs of rep->approvals */
-	bool all_approvals;		/* the environment's read at once */
-	bool preload;			/* a population: read them at once
-					   past PRELOAD_AT deployments */
+	bool preload;			/* a population: its deployments'
+					   keys read a batch at a time, or
+					   past PRELOAD_AT deployments the
+					   environment's approvals at once */
+	bool all_approvals;		/* those read */
 	bool no_authors;		/* the answer needs no commit authors
 					   (state, last good) */
 	size_t to_join;			/* how many deployments the answer
@@ -111,6 +114,26 @@ enum ledger_status report_join(struct report *rep, struct dep *d,
 enum ledger_status report_join_entry(struct report *rep,
     const struct ledger_entry *e, struct dep *d, struct ledger_error *err);
 void dep_release(struct dep *d);
+
+/* The fast paths' knobs, for tests (tests/test-fastpaths.c holds each
+ * fast path equal to its plain one); all zero: the defaults. */
+struct report_tuning {
+	size_t preload_at;		/* past this many deployments a
+					   population reads its environment's
+					   approvals at once (0: PRELOAD_AT) */
+	bool one_at_a_time;		/* join each deployment alone, not in
+					   batches of sixteen */
+	uint64_t place_window;		/* the state's first window (0:
+					   PLACE_WINDOW) */
+	bool no_places;			/* state by report_walk, as before
+					   schema 8 */
+};
+extern struct report_tuning report_tuning;
+
+/* Are deployment entries a and b one deployment (the same id from the same
+ * source, pipeline and environment; without an id, the same entry)? */
+bool report_same_group(const struct ledger_entry *a,
+    const struct ledger_entry *b);
 
 /*
  * Walk rep->rows (seq order) keeping per service a stack of what ran: the
@@ -148,6 +171,7 @@ struct smap_slot *smap_get(struct smap *m, const char *key, bool *created);
 void smap_release(struct smap *m);
 bool idx_push(struct idx *x, size_t v);
 bool rows_push(struct rows *r, const struct ledger_row *row);
+void rows_release(struct rows *r);
 int rows_push_once(struct rows *r, struct smap *seen,
     const struct ledger_row *row);
 

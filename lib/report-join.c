@@ -14,10 +14,10 @@
 #include "report-int.h"
 
 /* Past this many deployments a join reads the environment's approvals
- * once instead of looking up each deployment's keys (three indexed
- * queries each): measured on a year of history (docs/performance.md),
- * reading a busy environment's approvals costs about a thousand
- * deployments' lookups. */
+ * once instead of looking up each deployment's keys (three lookups
+ * each): measured on a year of history (docs/performance.md), reading a
+ * busy environment's approvals costs about a thousand deployments'
+ * lookups. */
 #define PRELOAD_AT 1000
 
 /* ---- approvals ---- */
@@ -66,21 +66,76 @@ approval_row(void *ctx, const struct ledger_row *row)
 	return 0;
 }
 
+/*
+ * The slot saying that the approvals of env carrying tag:value were read
+ * (a key that was looked up has a slot, even with no approval): *isnew
+ * when this call made it.
+ */
+static enum ledger_status
+looked_up(struct report *rep, const char *env, char tag, const char *value,
+    bool *isnew, struct ledger_error *err)
+{
+	struct smap_slot *sl;
+	char key[1100];
+	bool found;
+
+	snprintf(key, sizeof(key), "%c:%s\x1f%s", tag, value, env);
+	if ((sl = smap_slot(&rep->by_key, key, &found)) == NULL)
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	*isnew = !found;
+	if (found)
+		return LEDGER_OK;
+	if ((sl->key = strdup(key)) == NULL)
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	rep->by_key.n++;
+	return LEDGER_OK;
+}
+
+/* Read the entries of kinds (in env, unless NULL) whose field f is any of
+ * v[0..n) (n 0: every one), each to fn (ctx rep). */
+static enum ledger_status
+read_rows(struct report *rep, uint32_t kinds, const char *env,
+    enum ledger_subject f, const char *const *v, size_t n,
+    int (*fn)(void *ctx, const struct ledger_row *row),
+    struct ledger_error *err)
+{
+	struct ledger_query q;
+	enum ledger_status st = LEDGER_OK;
+	size_t i;
+
+	ledger_query_init(&q);
+	q.kinds = kinds;
+	if (env != NULL)
+		st = ledger_query_add_subject(&q, LEDGER_SUBJ_ENVIRONMENT, env,
+		    err);
+	for (i = 0; i < n && st == LEDGER_OK; i++)
+		st = ledger_query_add_subject(&q, f, v[i], err);
+	if (st == LEDGER_OK)
+		st = ledger_store_query(rep->s, &q, fn, rep, err);
+	ledger_query_release(&q);
+	if (st == LEDGER_OK && rep->nomem)
+		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	return st;
+}
+
+/* Read the approvals of env carrying field f = any of v[0..n). */
+static enum ledger_status
+read_approvals(struct report *rep, const char *env, enum ledger_subject f,
+    const char *const *v, size_t n, struct ledger_error *err)
+{
+	if (n == 0)
+		return LEDGER_OK;
+	return read_rows(rep, 1u << LEDGER_KIND_APPROVAL, env, f, v, n,
+	    approval_row, err);
+}
+
 /* Read the environment's approvals once, all of them. */
 static enum ledger_status
 load_all_approvals(struct report *rep, struct ledger_error *err)
 {
-	struct ledger_query q;
-	enum ledger_status st;
+	enum ledger_status st = read_rows(rep, 1u << LEDGER_KIND_APPROVAL,
+	    rep->env, LEDGER_SUBJ_COMMIT, NULL, 0, approval_row, err);
 
-	ledger_query_init(&q);
-	q.kinds = 1u << LEDGER_KIND_APPROVAL;
-	if ((st = ledger_query_add_subject(&q, LEDGER_SUBJ_ENVIRONMENT,
-	    rep->env, err)) == LEDGER_OK)
-		st = ledger_store_query(rep->s, &q, approval_row, rep, err);
-	ledger_query_release(&q);
-	if (st == LEDGER_OK && rep->nomem)
-		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 	rep->all_approvals = st == LEDGER_OK;
 	return st;
 }
@@ -90,35 +145,14 @@ static enum ledger_status
 load_key(struct report *rep, const char *env, enum ledger_subject f,
     char tag, const char *value, struct ledger_error *err)
 {
-	struct ledger_query q;
 	enum ledger_status st;
-	struct smap_slot *sl;
-	char key[1100];
-	bool found;
+	bool isnew;
 
 	if (value == NULL || rep->all_approvals)
 		return LEDGER_OK;
-	snprintf(key, sizeof(key), "%c:%s", tag, value);
-	/* a key that was looked up has a slot, even with no approval */
-	snprintf(key + strlen(key), sizeof(key) - strlen(key), "\x1f%s", env);
-	if ((sl = smap_slot(&rep->by_key, key, &found)) == NULL)
-		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-	if (found)
-		return LEDGER_OK;
-	if ((sl->key = strdup(key)) == NULL)
-		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-	rep->by_key.n++;
-	ledger_query_init(&q);
-	q.kinds = 1u << LEDGER_KIND_APPROVAL;
-	if ((st = ledger_query_add_subject(&q, LEDGER_SUBJ_ENVIRONMENT, env,
-	    err)) == LEDGER_OK && (st = ledger_query_add_subject(&q, f, value,
-	    err)) == LEDGER_OK)
-		st = ledger_store_query(rep->s, &q, approval_row, rep,
-		    err);
-	ledger_query_release(&q);
-	if (st == LEDGER_OK && rep->nomem)
-		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-	return st;
+	if ((st = looked_up(rep, env, tag, value, &isnew, err)) || !isnew)
+		return st;
+	return read_approvals(rep, env, f, &value, 1, err);
 }
 
 static int
@@ -208,52 +242,69 @@ copy_idx(struct idx *dst, const struct idx *src, struct ledger_error *err)
 	return LEDGER_OK;
 }
 
-struct author_ctx {
-	struct report *rep;
-	struct idx *to;
-};
-
-static int
-author_row(void *ctx, const struct ledger_row *row)
+/* Add actor to the authors at to, once. */
+static bool
+add_author(struct report *rep, struct idx *to, const char *actor)
 {
-	struct author_ctx *a = ctx;
-	struct report *rep = a->rep;
-	const char *actor = row->e.subject[LEDGER_SUBJ_ACTOR];
 	char **p;
 	size_t i;
 
-	if (actor == NULL)
-		return 0;
-	for (i = 0; i < a->to->n; i++)
-		if (strcmp(rep->author_names[a->to->v[i]], actor) == 0)
-			return 0;
+	for (i = 0; i < to->n; i++)
+		if (strcmp(rep->author_names[to->v[i]], actor) == 0)
+			return true;
 	if (rep->nauthor_names == rep->capauthor_names) {
 		size_t cap = rep->capauthor_names ? 2 * rep->capauthor_names :
 		    16;
 
 		if ((p = realloc(rep->author_names, cap * sizeof(*p))) ==
 		    NULL)
-			goto nomem;
+			return false;
 		rep->author_names = p;
 		rep->capauthor_names = cap;
 	}
 	if ((rep->author_names[rep->nauthor_names] = strdup(actor)) == NULL)
-		goto nomem;
-	if (!idx_push(a->to, rep->nauthor_names++))
-		goto nomem;
-	return 0;
-nomem:
-	rep->nomem = true;
-	return 1;
+		return false;
+	return idx_push(to, rep->nauthor_names++);
 }
 
-/* The actors of the builds, pushes and changes carrying commit. */
+/* A build or change of a commit being read: its actor is one of the
+ * commit's authors (the commit has its slot already). */
+static int
+author_row(void *ctx, const struct ledger_row *row)
+{
+	struct report *rep = ctx;
+	const char *actor = row->e.subject[LEDGER_SUBJ_ACTOR];
+	const char *commit = row->e.subject[LEDGER_SUBJ_COMMIT];
+	struct smap_slot *sl;
+	bool found;
+
+	if (actor == NULL || commit == NULL)
+		return 0;
+	if ((sl = smap_slot(&rep->authors, commit, &found)) == NULL ||
+	    (found && !add_author(rep, &sl->to, actor))) {
+		rep->nomem = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* Read the actors of the builds, pushes and changes carrying any of the
+ * commits v[0..n), each of which has its slot in rep->authors. */
+static enum ledger_status
+read_authors(struct report *rep, const char *const *v, size_t n,
+    struct ledger_error *err)
+{
+	if (n == 0)
+		return LEDGER_OK;
+	return read_rows(rep, 1u << LEDGER_KIND_BUILD | 1u << LEDGER_KIND_CHANGE,
+	    NULL, LEDGER_SUBJ_COMMIT, v, n, author_row, err);
+}
+
+/* The authors of commit, read once. */
 static enum ledger_status
 authors_of(struct report *rep, const char *commit, struct idx *ret,
     struct ledger_error *err)
 {
-	struct author_ctx a;
-	struct ledger_query q;
 	enum ledger_status st;
 	struct smap_slot *sl;
 	bool created;
@@ -261,22 +312,77 @@ authors_of(struct report *rep, const char *commit, struct idx *ret,
 	ret->n = 0;
 	if (commit == NULL)
 		return LEDGER_OK;
-	if ((sl = smap_get(&rep->authors, commit, &created)) == NULL)
+	if (smap_get(&rep->authors, commit, &created) == NULL)
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-	if (!created)
-		return copy_idx(ret, &sl->to, err);
-	a.rep = rep;
-	a.to = &sl->to;
-	ledger_query_init(&q);
-	q.kinds = 1u << LEDGER_KIND_BUILD | 1u << LEDGER_KIND_CHANGE;
-	if ((st = ledger_query_add_subject(&q, LEDGER_SUBJ_COMMIT, commit,
-	    err)) == LEDGER_OK)
-		st = ledger_store_query(rep->s, &q, author_row, &a, err);
-	ledger_query_release(&q);
-	if (st == LEDGER_OK && rep->nomem)
-		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-	/* a copy: the map moves as it grows */
-	return st == LEDGER_OK ? copy_idx(ret, &sl->to, err) : st;
+	if (created && (st = read_authors(rep, &commit, 1, err)) != LEDGER_OK)
+		return st;
+	/* found again: the map moves as it grows */
+	if ((sl = smap_slot(&rep->authors, commit, &created)) == NULL)
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	return copy_idx(ret, &sl->to, err);
+}
+
+/*
+ * A population joins its deployments a batch at a time: the approvals'
+ * keys and the commits of the next deployments not yet joined, read with
+ * one query per field instead of one per deployment and field.  What is
+ * read is what load_key and authors_of would read one by one.
+ */
+#define BATCH LEDGER_QUERY_VALUES_MAX
+
+static const enum ledger_subject key_fields[] = { LEDGER_SUBJ_ARTIFACT,
+    LEDGER_SUBJ_RUN, LEDGER_SUBJ_COMMIT };
+static const char key_tags[] = "arc";
+
+static enum ledger_status
+prefetch(struct report *rep, size_t from, struct ledger_error *err)
+{
+	const char *v[BATCH] = { 0 };
+	const struct ledger_entry *e;
+	enum ledger_status st = LEDGER_OK;
+	size_t i, k, n, end = rep->ndeps - from > BATCH ? from + BATCH :
+	    rep->ndeps;
+	bool isnew;
+
+	if (rep->env != NULL && !rep->all_approvals &&
+	    (rep->to_join > 0 ? rep->to_join : rep->ndeps) >
+	    (report_tuning.preload_at ? report_tuning.preload_at : PRELOAD_AT))
+		st = load_all_approvals(rep, err);
+	for (k = 0; k < 3 && rep->env != NULL && !rep->all_approvals &&
+	    st == LEDGER_OK; k++) {
+		for (i = from, n = 0; i < end && st == LEDGER_OK; i++) {
+			e = &rep->rows.v[rep->deps[i].last].e;
+			if (rep->deps[i].joined || e->subject[key_fields[k]] ==
+			    NULL || e->subject[LEDGER_SUBJ_ENVIRONMENT] ==
+			    NULL || strcmp(e->subject[LEDGER_SUBJ_ENVIRONMENT],
+			    rep->env) != 0)
+				continue;
+			st = looked_up(rep, rep->env, key_tags[k],
+			    e->subject[key_fields[k]], &isnew, err);
+			if (st == LEDGER_OK && isnew)
+				v[n++] = e->subject[key_fields[k]];
+		}
+		if (st == LEDGER_OK)
+			st = read_approvals(rep, rep->env, key_fields[k], v, n,
+			    err);
+	}
+	for (i = from, n = 0; i < end && !rep->no_authors && st == LEDGER_OK;
+	    i++) {
+		e = &rep->rows.v[rep->deps[i].last].e;
+		if (rep->deps[i].joined || e->subject[LEDGER_SUBJ_COMMIT] ==
+		    NULL)
+			continue;
+		if (smap_get(&rep->authors, e->subject[LEDGER_SUBJ_COMMIT],
+		    &isnew) == NULL)
+			st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+		else if (isnew)
+			v[n++] = e->subject[LEDGER_SUBJ_COMMIT];
+	}
+	if (st == LEDGER_OK)
+		st = read_authors(rep, v, n, err);
+	for (i = from; i < end; i++)
+		rep->deps[i].prefetched = true;
+	return st;
 }
 
 /* ---- the join ---- */
@@ -406,10 +512,6 @@ join_as(struct report *rep, struct dep *d, const struct ledger_entry *e,
 
 	if (env == NULL)
 		return LEDGER_OK;	/* no environment: nothing matches */
-	if (!rep->all_approvals && rep->env != NULL && rep->preload &&
-	    (rep->to_join > 0 ? rep->to_join : rep->ndeps) > PRELOAD_AT &&
-	    (st = load_all_approvals(rep, err)) != LEDGER_OK)
-		return st;
 	if ((st = load_key(rep, env, LEDGER_SUBJ_ARTIFACT, 'a',
 	    e->subject[LEDGER_SUBJ_ARTIFACT], err)) ||
 	    (st = load_key(rep, env, LEDGER_SUBJ_RUN, 'r',
@@ -428,8 +530,15 @@ join_as(struct report *rep, struct dep *d, const struct ledger_entry *e,
 enum ledger_status
 report_join(struct report *rep, struct dep *d, struct ledger_error *err)
 {
+	enum ledger_status st;
+
 	if (d->joined)
 		return LEDGER_OK;
+	if (rep->preload && !report_tuning.one_at_a_time && !d->prefetched &&
+	    d >= rep->deps &&
+	    d < rep->deps + rep->ndeps &&
+	    (st = prefetch(rep, (size_t)(d - rep->deps), err)) != LEDGER_OK)
+		return st;
 	return join_as(rep, d, &rep->rows.v[d->last].e, err);
 }
 

@@ -12,6 +12,7 @@
 #include "ledger/status.h"
 #include "ledger/wire.h"
 #include "ledger-int.h"
+#include "lookup.h"
 #include "report-int.h"
 
 static int
@@ -71,6 +72,263 @@ state_item(struct report *rep, size_t top, struct ledger_buf *out,
 	    "out of memory");
 }
 
+/* ---- state by places (schema 8) ----
+ *
+ * report_walk replays every deployment and rollback of the environment up
+ * to T: 36,000 rows for a year of a busy production.  With place terms
+ * (lib/lookup.h) each service's history is its own doclist, read here
+ * backwards a window at a time: the newest window is replayed from an
+ * empty stack, and its answer is the log's answer when the replay does
+ * not end empty and what it ends on is not a deployment that it pushed
+ * on its empty stack while carrying an id: an earlier entry of that
+ * deployment might be on the real stack, where report_walk would not push
+ * it again.  (A rollback that finds the replay's stack empty pops what
+ * came before, below everything the replay pushes after it: the top is
+ * the same.)  Otherwise the window doubles, down to the whole history,
+ * which is exactly report_walk; tests/test-state.c holds the two equal.
+ */
+#define PLACE_WINDOW 16384	/* seqs: a busy service's last few
+				   deployments (docs/performance.md) */
+
+struct place {
+	struct report *rep;
+	struct rows win;		/* a window's rows, seq order */
+	struct idx keys;		/* places of the environment */
+	bool nomem;
+};
+
+static int
+place_key(void *ctx, uint64_t key)
+{
+	struct place *p = ctx;
+
+	if (!idx_push(&p->keys, (size_t)key)) {
+		p->nomem = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* A row of the place being read: the key only finds candidates. */
+static int
+place_row(void *ctx, const struct ledger_row *row)
+{
+	struct place *p = ctx;
+	const struct ledger_entry *e = &row->e;
+	const char *svc = p->rep->service;
+
+	if ((e->kind != LEDGER_KIND_DEPLOYMENT &&
+	    e->kind != LEDGER_KIND_ROLLBACK) ||
+	    e->subject[LEDGER_SUBJ_ENVIRONMENT] == NULL ||
+	    strcmp(e->subject[LEDGER_SUBJ_ENVIRONMENT], p->rep->env) != 0 ||
+	    (svc != NULL && (e->subject[LEDGER_SUBJ_SERVICE] == NULL ||
+	    strcmp(e->subject[LEDGER_SUBJ_SERVICE], svc) != 0)))
+		return 0;
+	if (!rows_push(&p->win, row)) {
+		p->nomem = true;
+		return 1;
+	}
+	return 0;
+}
+
+static bool
+same_service(const struct ledger_entry *e, const char *svc)
+{
+	const char *s = e->subject[LEDGER_SUBJ_SERVICE];
+
+	return svc == NULL ? s == NULL : s != NULL && strcmp(s, svc) == 0;
+}
+
+/*
+ * Replay service svc's rows of r from an empty stack, as report_walk does;
+ * *top: 2 * row (+ ROLLBACK_BIT), or SIZE_MAX for an empty stack.  1 when
+ * the top cannot depend on the rows before r, 0 when it may, -1 out of
+ * memory.
+ */
+static int
+replay(const struct rows *r, const char *svc, struct idx *stack,
+    size_t *top)
+{
+	size_t i, t, amb = SIZE_MAX;	/* a deployment with an id pushed
+					   on the empty stack */
+	const struct ledger_entry *e;
+	const char *w;
+
+	stack->n = 0;
+	for (i = 0; i < r->n; i++) {
+		e = &r->v[i].e;
+		if (!same_service(e, svc))
+			continue;
+		t = stack->n ? stack->v[stack->n - 1] : SIZE_MAX;
+		if (e->kind == LEDGER_KIND_DEPLOYMENT) {
+			w = ledger_status_word(e->kind,
+			    e->subject[LEDGER_SUBJ_STATUS]);
+			if (w == NULL || strcmp(w, "success") != 0 ||
+			    (t != SIZE_MAX && !(t & ROLLBACK_BIT) &&
+			    report_same_group(&r->v[t / 2].e, e)))
+				continue;
+			if (t == SIZE_MAX && e->subject[LEDGER_SUBJ_DEPLOYMENT])
+				amb = 2 * i;
+			if (!idx_push(stack, 2 * i))
+				return -1;
+			continue;
+		}
+		if (t != SIZE_MAX)
+			stack->n--;
+		if ((e->subject[LEDGER_SUBJ_ARTIFACT] != NULL ||
+		    e->subject[LEDGER_SUBJ_COMMIT] != NULL) &&
+		    !idx_push(stack, 2 * i + 1))
+			return -1;
+	}
+	*top = stack->n ? stack->v[stack->n - 1] : SIZE_MAX;
+	return *top != SIZE_MAX && *top != amb;
+}
+
+/* Prepend p->win to r (both seq order); p->win is emptied. */
+static bool
+prepend(struct rows *r, struct place *p)
+{
+	struct rows *w = &p->win;
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (!rows_push(w, &r->v[i]))
+			return false;
+	rows_release(r);
+	*r = *w;
+	memset(w, 0, sizeof(*w));
+	return true;
+}
+
+/* Record in stacks what svc's replay of r ends on. */
+static bool
+record(struct report *rep, const struct rows *r, const char *svc, size_t top,
+    struct smap *stacks)
+{
+	struct smap_slot *sl;
+	bool created;
+
+	if ((sl = smap_get(stacks, svc != NULL ? svc : "", &created)) ==
+	    NULL)
+		return false;
+	if (top == SIZE_MAX)
+		return true;		/* rolled back to nothing known */
+	if (!rows_push(&rep->rows, &r->v[top / 2]))
+		return false;
+	return idx_push(&sl->to, 2 * (rep->rows.n - 1) + (top & ROLLBACK_BIT));
+}
+
+/* The services of r: normally one (two share a place only by a 2^-48
+ * collision); n of them into v, at most max. */
+static size_t
+services_of(const struct rows *r, const char **v, size_t max, bool *more)
+{
+	size_t i, k, n = 0;
+
+	*more = false;
+	for (i = r->n; i-- > 0;) {
+		const char *s = r->v[i].e.subject[LEDGER_SUBJ_SERVICE];
+
+		for (k = 0; k < n && !same_service(&r->v[i].e, v[k]); k++)
+			;
+		if (k < n)
+			continue;
+		if (n == max) {
+			*more = true;
+			break;
+		}
+		v[n++] = s;
+	}
+	return n;
+}
+
+/* One place's state at seq end (exclusive) into stacks. */
+static enum ledger_status
+place_state(struct place *p, uint64_t key, uint64_t end, struct smap *stacks,
+    struct ledger_error *err)
+{
+	struct rows r = { 0 };
+	struct idx stack = { 0 };
+	enum ledger_status st = LEDGER_OK;
+	uint64_t lo = end, w = report_tuning.place_window ?
+	    report_tuning.place_window : PLACE_WINDOW;
+	const char *svc[4];
+	size_t n, i, top[4];
+	bool more, sure;
+
+	while (st == LEDGER_OK) {
+		uint64_t from = lo > w ? lo - w : 0;
+
+		if ((st = ledger_store_place_rows(p->rep->s, key, from, lo,
+		    place_row, p, err)) != LEDGER_OK)
+			break;
+		if (p->nomem || !prepend(&r, p))
+			goto nomem;
+		lo = from;
+		n = services_of(&r, svc, 4, &more);
+		sure = !more && (n < 2 || lo == 0) && (n > 0 || lo == 0);
+		for (i = 0; i < n && sure; i++) {
+			int rc = replay(&r, svc[i], &stack, &top[i]);
+
+			if (rc < 0)
+				goto nomem;
+			sure = rc == 1 || lo == 0;
+		}
+		if (sure) {
+			for (i = 0; i < n; i++)
+				if (!record(p->rep, &r, svc[i], top[i], stacks))
+					goto nomem;
+			break;
+		}
+		/* unsure, or two services here: read more, at last all */
+		w = n >= 2 || more ? end : w * 2;
+	}
+	rows_release(&r);
+	free(stack.v);
+	return st;
+nomem:
+	rows_release(&r);
+	free(stack.v);
+	return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+}
+
+/* The state by places; *have false when the store has none. */
+static enum ledger_status
+state_by_places(struct report *rep, int64_t at, struct smap *stacks,
+    bool *have, struct ledger_error *err)
+{
+	struct place p;
+	enum ledger_status st;
+	uint64_t end;
+	size_t i;
+
+	memset(&p, 0, sizeof(p));
+	p.rep = rep;
+	*have = false;
+	if (report_tuning.no_places)
+		return LEDGER_OK;
+	if (rep->service != NULL) {
+		*have = true;
+		if (!idx_push(&p.keys, (size_t)ledger_lookup_place_key(
+		    rep->env, rep->service)))
+			return ledger_errorf(err, LEDGER_ENOMEM,
+			    "out of memory");
+		st = LEDGER_OK;
+	} else {
+		st = ledger_store_places(rep->s, rep->env, place_key, &p,
+		    have, err);
+	}
+	if (st == LEDGER_OK && p.nomem)
+		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	if (st == LEDGER_OK && *have)
+		st = ledger_store_seq_at_time(rep->s, at + 1, &end, err);
+	for (i = 0; st == LEDGER_OK && *have && i < p.keys.n; i++)
+		st = place_state(&p, (uint64_t)p.keys.v[i], end, stacks, err);
+	free(p.keys.v);
+	rows_release(&p.win);
+	return st;
+}
+
 enum ledger_status
 ledger_state_json(struct ledger_store *s, const struct ledger_report_opts *o,
     struct ledger_buf *out, size_t *ret_n, struct ledger_error *err)
@@ -82,14 +340,16 @@ ledger_state_json(struct ledger_store *s, const struct ledger_report_opts *o,
 	int64_t at = o->at_ms > 0 ? o->at_ms : ledger_now_ms();
 	struct report rep;
 	size_t i, n = 0, k = 0;
+	bool have;
 
 	memset(&rep, 0, sizeof(rep));
 	if ((st = need(o->environment, "environment", err)) ||
 	    (st = report_init(&rep, s, o->environment, o->service, err)))
 		goto out;
 	rep.no_authors = true;		/* approvals are all state shows */
-	if ((st = report_collect(&rep, 0, at + 1, err)) ||
-	    (st = report_walk(&rep, &stacks, err)))
+	if ((st = state_by_places(&rep, at, &stacks, &have, err)) ||
+	    (!have && ((st = report_collect(&rep, 0, at + 1, err)) ||
+	    (st = report_walk(&rep, &stacks, err)))))
 		goto out;
 	if ((v = sorted_slots(&stacks, &n)) == NULL) {
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");

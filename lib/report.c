@@ -18,6 +18,8 @@
 #include "ledger-int.h"
 #include "report-int.h"
 
+struct report_tuning report_tuning;
+
 /* ---- small containers ---- */
 
 bool
@@ -74,7 +76,7 @@ rows_push_once(struct rows *r, struct smap *seen, const struct ledger_row *row)
 	return rows_push(r, row) ? 1 : -1;
 }
 
-static void
+void
 rows_release(struct rows *r)
 {
 	size_t i;
@@ -248,6 +250,14 @@ report_init(struct report *rep, struct ledger_store *s, const char *env,
 		rep->env = NULL;
 		return st;
 	}
+	/* the whole answer from one snapshot of the log */
+	if ((st = ledger_store_snapshot_begin(s, err)) != LEDGER_OK) {
+		free(rep->env);
+		free(rep->service);
+		rep->env = rep->service = NULL;
+		return st;
+	}
+	rep->snapshot = true;
 	return LEDGER_OK;
 }
 
@@ -279,6 +289,8 @@ report_release(struct report *rep)
 	free(rep->author_names);
 	free(rep->env);
 	free(rep->service);
+	if (rep->snapshot)
+		ledger_store_snapshot_end(rep->s);
 	memset(rep, 0, sizeof(*rep));
 }
 
@@ -329,6 +341,19 @@ group_key(const struct ledger_entry *e, char *out, size_t size)
 	snprintf(out, size, "%s\x1f%s\x1f%s\x1f%s", e->source[LEDGER_SRC_NAME],
 	    p != NULL ? p : "", e->subject[LEDGER_SUBJ_ENVIRONMENT],
 	    e->subject[LEDGER_SUBJ_DEPLOYMENT]);
+}
+
+bool
+report_same_group(const struct ledger_entry *a, const struct ledger_entry *b)
+{
+	char ka[4 * 1100], kb[4 * 1100];
+
+	if (a->subject[LEDGER_SUBJ_DEPLOYMENT] == NULL ||
+	    b->subject[LEDGER_SUBJ_DEPLOYMENT] == NULL)
+		return a->seq == b->seq;
+	group_key(a, ka, sizeof(ka));
+	group_key(b, kb, sizeof(kb));
+	return strcmp(ka, kb) == 0;
 }
 
 static int

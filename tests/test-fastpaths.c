@@ -1,0 +1,355 @@
+/*
+ * test-fastpaths.c - the answers' fast paths give exactly the answers of
+ * their plain ones, on random histories:
+ * - the state at a moment read by places (schema 8 terms,
+ *   lib/report-state.c) and by replaying the whole history (report_walk):
+ *   deployments with and without ids, every status, rollbacks with and
+ *   without a target, entries that name no service, at every moment, with
+ *   windows from one seq up; and a ledger migrated from schema 7;
+ * - a population joined a deployment at a time, sixteen at a time, and
+ *   with the environment's approvals read at once (lib/report-join.c):
+ *   the deployments and every exception, whole and in pages.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "ledger/report.h"
+#include "ledger/store.h"
+#include "report-int.h"
+#include "teststore.h"
+#include "testutil.h"
+
+#define N 300
+#define T0 INT64_C(1767225600000)
+
+static int64_t clock_ms;
+
+static int64_t
+sim_clock(void)
+{
+	return clock_ms;
+}
+
+static uint64_t rng = 7;
+
+static unsigned
+rnd(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+/* One random deployment or rollback at time T0 + 1000 * i. */
+static void
+add_random(struct ledger_store *s, int i)
+{
+	static const char *const envs[] = { "environment=prod",
+	    "environment=stage" };
+	static const char *const svcs[] = { "service=a", "service=b",
+	    "service=c", NULL };
+	static const char *const statuses[] = { "status=success",
+	    "status=success", "status=failure", "status=in_progress",
+	    "status=inactive" };
+	const char *f[8];
+	char dep[32], art[96];
+	size_t n = 0;
+	bool rollback = rnd(10) < 3;
+
+	clock_ms = T0 + 1000 * (int64_t)i;
+	f[n++] = envs[rnd(2)];
+	if ((f[n] = svcs[rnd(4)]) != NULL)
+		n++;
+	snprintf(art, sizeof(art), "artifact=sha256:%064x", rnd(6));
+	if (rollback) {
+		if (rnd(2))
+			f[n++] = art;
+	} else {
+		f[n++] = statuses[rnd(5)];
+		f[n++] = art;
+		if (rnd(5) < 2) {
+			/* a few ids, so that statuses of one deployment
+			 * come apart and together again */
+			snprintf(dep, sizeof(dep), "deployment=%u", rnd(4));
+			f[n++] = dep;
+		}
+	}
+	f[n] = NULL;
+	ts_addv(s, rollback ? LEDGER_KIND_ROLLBACK : LEDGER_KIND_DEPLOYMENT,
+	    f);
+}
+
+/* The answer in b as a string; b released. */
+static char *
+take(struct ledger_buf *b)
+{
+	char *r;
+
+	ck_assert_int_eq(ledger_buf_addc(b, '\0'), LEDGER_OK);
+	r = strdup((const char *)b->data);
+	ck_assert_ptr_nonnull(r);
+	ledger_buf_release(b);
+	return r;
+}
+
+static char *
+state(struct ledger_store *s, const char *env, const char *svc, int64_t at,
+    uint64_t window, bool places)
+{
+	struct ledger_report_opts o;
+	struct ledger_buf b = LEDGER_BUF_INIT;
+
+	memset(&o, 0, sizeof(o));
+	o.environment = env;
+	o.service = svc;
+	o.at_ms = at;
+	report_tuning.place_window = window;
+	report_tuning.no_places = !places;
+	ck_assert_int_eq(ledger_state_json(s, &o, &b, NULL, NULL), LEDGER_OK);
+	memset(&report_tuning, 0, sizeof(report_tuning));
+	return take(&b);
+}
+
+START_TEST(test_state_places_equal_the_walk)
+{
+	static const uint64_t windows[] = { 1, 2, 7, 64, 0 };
+	static const char *const envs[] = { "prod", "stage", "nowhere" };
+	static const char *const svcs[] = { NULL, "a", "c", "zz" };
+	struct ledger_store *s;
+	char *want, *got;
+	size_t e, k, w, checked = 0, nonempty = 0, rolled = 0;
+	int i;
+
+	ts_setup("state.example/log");
+	ledger_set_clock(sim_clock);
+	ck_assert_int_eq(ledger_store_open(ts_data(), 0, &s, NULL), LEDGER_OK);
+	for (i = 0; i < N; i++)
+		add_random(s, i);
+	for (i = -1; i <= N; i += 7) {
+		int64_t at = T0 + 1000 * (int64_t)i + 500;
+
+		for (e = 0; e < 3; e++)
+			for (k = 0; k < 4; k++) {
+				want = state(s, envs[e], svcs[k], at, 0, false);
+				nonempty += strstr(want, "\"seq\"") != NULL;
+				rolled += strstr(want, "\"set_by\":"
+				    "\"rollback\"") != NULL;
+				for (w = 0; w < 5; w++) {
+					got = state(s, envs[e], svcs[k], at,
+					    windows[w], true);
+					ck_assert_msg(strcmp(want, got) == 0,
+					    "at %d env %s svc %s window %d:\n"
+					    "walk   %s\nplaces %s", i, envs[e],
+					    svcs[k] ? svcs[k] : "-",
+					    (int)windows[w], want, got);
+					free(got);
+					checked++;
+				}
+				free(want);
+			}
+	}
+	/* the histories say something: of the 12 questions at a moment, 6
+	 * can name a deployment (not "nowhere", not "zz"); some were set by
+	 * a rollback */
+	ck_assert_uint_gt(nonempty, checked / 5 / 12 * 4);
+	ck_assert_uint_gt(rolled, 10);
+	ledger_store_close(s);
+	ledger_set_clock(NULL);
+	ck_assert_uint_eq(ts_verify_clean(ts_data()), N);
+	ts_teardown();
+}
+END_TEST
+
+/* Make the ledger in data look as schema 7 left it: no schema 8 terms. */
+static void
+to_schema_7(const char *data)
+{
+	ts_sql(data, "BEGIN; CREATE VIRTUAL TABLE temp.v USING fts5vocab("
+	    "main, entry_keys, instance); CREATE TEMP TABLE t AS SELECT doc, "
+	    "group_concat(term, ' ') AS terms FROM temp.v WHERE substr(term, "
+	    "1, 1) IN ('h', 'j', 'q', 'x') GROUP BY doc; INSERT INTO "
+	    "entry_keys (entry_keys, rowid, k) SELECT 'delete', doc, terms "
+	    "FROM t; PRAGMA user_version = 7; COMMIT;");
+}
+
+/* A ledger of schema 7 read as it is answers by the walk and verifies
+ * clean; opened to write, it gets its place terms (migration 008), still
+ * verifies clean, and answers the same by places. */
+START_TEST(test_state_from_schema_7)
+{
+	struct ledger_store *s;
+	char *before, *old, *migrated;
+	int i;
+
+	ts_setup("state.example/log");
+	ledger_set_clock(sim_clock);
+	ck_assert_int_eq(ledger_store_open(ts_data(), 0, &s, NULL), LEDGER_OK);
+	for (i = 0; i < 60; i++)
+		add_random(s, i);
+	before = state(s, "prod", NULL, T0 + 60000, 0, true);
+	ledger_store_close(s);
+	ck_assert_ptr_nonnull(strstr(before, "\"seq\""));
+
+	to_schema_7(ts_data());
+	ck_assert_uint_eq(ts_verify_clean(ts_data()), 60);
+	ck_assert_int_eq(ledger_store_open(ts_data(), LEDGER_STORE_READONLY,
+	    &s, NULL), LEDGER_OK);
+	old = state(s, "prod", NULL, T0 + 60000, 0, true);
+	ledger_store_close(s);
+	ck_assert_str_eq(old, before);
+
+	ck_assert_int_eq(ledger_store_open(ts_data(), 0, &s, NULL), LEDGER_OK);
+	ledger_store_close(s);
+	ck_assert_uint_eq(ts_verify_clean(ts_data()), 60);
+	ck_assert_int_eq(ledger_store_open(ts_data(), LEDGER_STORE_READONLY,
+	    &s, NULL), LEDGER_OK);
+	migrated = state(s, "prod", NULL, T0 + 60000, 1, true);
+	ledger_store_close(s);
+	ck_assert_str_eq(migrated, before);
+	free(before);
+	free(old);
+	free(migrated);
+	ledger_set_clock(NULL);
+	ts_teardown();
+}
+END_TEST
+
+static char *
+answer(struct ledger_store *s, const char *env, int exc, size_t limit,
+    uint64_t start)
+{
+	struct ledger_report_opts o;
+	struct ledger_buf b = LEDGER_BUF_INIT;
+
+	memset(&o, 0, sizeof(o));
+	o.environment = env;
+	o.from_ms = T0;
+	o.to_ms = T0 + 1000 * 1000;
+	o.limit = limit;
+	o.start_seq = start;
+	ck_assert_int_eq(exc == 0 ? ledger_deployments_json(s, &o, &b, NULL,
+	    NULL) : ledger_exceptions_json(s, &o, (unsigned)exc, &b, NULL,
+	    NULL), LEDGER_OK);
+	return take(&b);
+}
+
+/* One random entry of a delivery history at time T0 + 1000 * i: builds
+ * and changes (authors), approvals and rejections by artifact, run or
+ * commit, deployments naming some of the three, rollbacks. */
+static void
+add_delivery(struct ledger_store *s, int i)
+{
+	static const enum ledger_kind kinds[] = { LEDGER_KIND_BUILD,
+	    LEDGER_KIND_CHANGE, LEDGER_KIND_APPROVAL, LEDGER_KIND_APPROVAL,
+	    LEDGER_KIND_DEPLOYMENT, LEDGER_KIND_DEPLOYMENT,
+	    LEDGER_KIND_DEPLOYMENT, LEDGER_KIND_ROLLBACK };
+	static const char *const actors[] = { "actor=dev1", "actor=dev2",
+	    "actor=lead", "actor=ops1", "actor=ops2" };
+	static const char *const words[] = { "status=approved",
+	    "status=approved", "status=rejected", "status=success",
+	    "status=failure" };
+	enum ledger_kind k = kinds[rnd(8)];
+	char c[64], a[96], r[32];
+	const char *f[10];
+	size_t n = 0;
+
+	clock_ms = T0 + 1000 * (int64_t)i;
+	snprintf(c, sizeof(c), "commit=%040x", rnd(9));
+	snprintf(a, sizeof(a), "artifact=sha256:%064x", rnd(7));
+	snprintf(r, sizeof(r), "run=%u", rnd(8));
+	f[n++] = actors[rnd(5)];
+	if (k == LEDGER_KIND_BUILD || k == LEDGER_KIND_CHANGE) {
+		f[n++] = c;
+	} else {
+		f[n++] = rnd(3) ? "environment=prod" : "environment=stage";
+		if (rnd(3))
+			f[n++] = a;
+		if (rnd(2))
+			f[n++] = r;
+		if (rnd(2))
+			f[n++] = c;
+		if (k == LEDGER_KIND_APPROVAL)
+			f[n++] = words[rnd(3)];
+		if (k == LEDGER_KIND_DEPLOYMENT)
+			f[n++] = words[3 + rnd(2)];
+		if (k != LEDGER_KIND_APPROVAL)
+			f[n++] = "service=pay";
+	}
+	f[n] = NULL;
+	ts_addv(s, k, f);
+}
+
+static void
+tune(size_t preload_at, bool one_at_a_time)
+{
+	report_tuning.preload_at = preload_at;
+	report_tuning.one_at_a_time = one_at_a_time;
+}
+
+START_TEST(test_joins_equal_one_at_a_time)
+{
+	static const char *const envs[] = { "prod", "stage", NULL };
+	struct ledger_store *s;
+	char *want, *got;
+	int i, e, exc, mode, exceptions = 0;
+
+	ts_setup("joins.example/log");
+	ledger_set_clock(sim_clock);
+	ck_assert_int_eq(ledger_store_open(ts_data(), 0, &s, NULL), LEDGER_OK);
+	for (i = 0; i < 500; i++)
+		add_delivery(s, i);
+	for (e = 0; e < 3; e++)
+		for (exc = e == 2 ? 1 : 0; exc <= LEDGER_EXC_SELF;
+		    exc = exc ? exc << 1 : 1) {
+			tune(0, true);
+			want = answer(s, envs[e], exc, 0, 0);
+			exceptions += exc != 0 && strstr(want, "\"evidence\"");
+			for (mode = 0; mode < 2; mode++) {
+				/* sixteen at a time; then all approvals at
+				 * once */
+				tune(mode ? 1 : 0, false);
+				got = answer(s, envs[e], exc, 0, 0);
+				ck_assert_msg(strcmp(want, got) == 0, "env %s "
+				    "exc %d mode %d:\none %s\nfast %s",
+				    envs[e] ? envs[e] : "-", exc, mode, want,
+				    got);
+				free(got);
+			}
+			free(want);
+		}
+	/* a page from the middle, each way */
+	tune(0, true);
+	want = answer(s, "prod", 0, 7, 200);
+	ck_assert_ptr_nonnull(strstr(want, "\"next_after\""));
+	for (mode = 0; mode < 2; mode++) {
+		tune(mode ? 1 : 0, false);
+		got = answer(s, "prod", 0, 7, 200);
+		ck_assert_str_eq(got, want);
+		free(got);
+	}
+	free(want);
+	tune(0, false);
+	/* every exception occurs somewhere */
+	ck_assert_int_ge(exceptions, 8);
+	ledger_store_close(s);
+	ledger_set_clock(NULL);
+	ts_teardown();
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *su = suite_create("fastpaths");
+	TCase *tc = tcase_create("answers");
+
+	tcase_add_test(tc, test_state_places_equal_the_walk);
+	tcase_add_test(tc, test_state_from_schema_7);
+	tcase_add_test(tc, test_joins_equal_one_at_a_time);
+	suite_add_tcase(su, tc);
+	return tu_run_suite(su);
+}
