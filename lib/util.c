@@ -224,6 +224,17 @@ ledger_b64_decode(const char *s, size_t len, uint8_t *out, size_t max,
 
 	if (len == 0)
 		return -1;
+	/* libsodium (1.0.18) reads a byte >= 0x80 as some base64 digit, so
+	 * one value would have many spellings (found by fuzz-tlogproof): only
+	 * the alphabets' characters reach it. */
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+		    c == '=' || (!strict && (c == '-' || c == '_'))))
+			return -1;
+	}
 	for (i = 0; i < (strict ? 1 : sizeof(variants) / sizeof(*variants));
 	    i++)
 		if (sodium_base642bin(out, max, s, len, NULL, &n, NULL,

@@ -140,6 +140,19 @@ START_TEST(test_util_base64_and_hex)
 	    -1);
 	/* longer than max */
 	ck_assert_int_eq(ledger_b64_decode(b64, 44, back, 31, true), -1);
+	/* no byte outside the alphabet, which libsodium would read as a
+	 * digit: every value has one spelling */
+	for (i = 0x80; i < 0x100; i++) {
+		char t[5] = "AAAA";
+
+		t[3] = (char)i;
+		ck_assert_int_eq(ledger_b64_decode(t, 4, back, sizeof(back),
+		    true), -1);
+		ck_assert_int_eq(ledger_b64_decode(t, 4, back, sizeof(back),
+		    false), -1);
+	}
+	ck_assert_int_eq(ledger_b64_decode("AA A", 4, back, sizeof(back),
+	    false), -1);
 	ledger_hex(h, sizeof(h), hex);
 	ck_assert_int_eq(ledger_unhex(hex, back, 32, NULL), LEDGER_OK);
 	ck_assert_mem_eq(back, h, 32);
