@@ -6,7 +6,9 @@
  * entry's bytes and the audit path and checks that the bytes are entry
  * SEQ of this log, signed by its key, and that their leaf hash and the
  * path lead to the signed root.  Exit 0 proven, 1 a check failed (or no
- * such entry or checkpoint), 2 could not check.
+ * such entry or checkpoint), 2 could not check.  --tlog-proof writes the
+ * checked proof as C2SP tlog-proof@v1 text (ledger/tlogproof.h) with the
+ * entry's bytes as its extra.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 
 #include "ledger/entry.h"
+#include "ledger/tlogproof.h"
 #include "cli.h"
 #include "trust.h"
 
@@ -22,6 +25,7 @@ struct prove_opts {
 	struct trust_opts t;
 	unsigned long long size;
 	bool has_size;
+	bool tlog;			/* --tlog-proof */
 };
 
 static int
@@ -38,6 +42,8 @@ on_opt(void *ctx, int c, const char *arg)
 			    "'%s'", arg);
 		o->has_size = true;
 	}
+	if (c == 'T')
+		o->tlog = true;
 	return -1;
 }
 
@@ -135,12 +141,33 @@ print_proof(const struct cli *cli, const struct ledger_signed_checkpoint *c,
 	}
 }
 
+/* The checked proof as tlog-proof@v1 text, the entry as its extra. */
+static int
+print_tlog_proof(const struct ledger_signed_checkpoint *c,
+    unsigned long long seq, const struct ledger_row *row,
+    uint8_t (*proof)[LEDGER_HASH_BYTES], size_t n)
+{
+	struct ledger_buf b = LEDGER_BUF_INIT;
+	struct ledger_error err;
+
+	if (ledger_tlog_proof_format(&b, seq, row->entry, row->entry_len,
+	    (const uint8_t (*)[LEDGER_HASH_BYTES])proof, n, c->note,
+	    c->note_len, &err) != LEDGER_OK) {
+		ledger_buf_release(&b);
+		return fail("tlog-proof: %s", err.msg);
+	}
+	fwrite(b.data, 1, b.len, stdout);
+	ledger_buf_release(&b);
+	return finish(EXIT_YES);
+}
+
 int
 cmd_prove(struct cli *cli, int argc, char **argv)
 {
 	static const struct option extra[] = {
 		TRUST_LONG_OPTIONS,
 		{ "size", required_argument, NULL, 's' },
+		{ "tlog-proof", no_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct command *cmd = find_command("prove");
@@ -218,6 +245,10 @@ cmd_prove(struct cli *cli, int argc, char **argv)
 	/* Proven: now the pin may move forward to this checkpoint. */
 	if ((r = trust_pin_commit(&pin, &c)) >= 0) {
 		status = r;
+		goto out;
+	}
+	if (o.tlog) {
+		status = print_tlog_proof(&c, seq, &row, proof, n);
 		goto out;
 	}
 	print_proof(cli, &c, seq, &row, proof, n, &pin);

@@ -280,15 +280,18 @@ const struct command commands[] = {
 	  "  ledgerctl init --origin ci.example.com/ledger var\n" },
 	{ "prove", cmd_prove,
 	  "-d DIR|--url URL [--token T] [--size M] [--key FILE ...]\n"
-	  "       [--pin FILE|--no-pin] [--json] SEQ",
+	  "       [--pin FILE|--no-pin] [--json|--tlog-proof] SEQ",
 	  "prove an entry is in the log's signed tree",
 	  "Checks that entry SEQ is in the tree of a signed checkpoint: the\n"
 	  "entry, its inclusion proof, the checkpoint's signature and pin.\n\n"
 	  COMMON_READ TRUST_HELP
 	  "      --size M        the checkpoint of size M (default: newest)\n"
-	  "      --json          the proof as JSON\n\n"
+	  "      --json          the proof as JSON\n"
+	  "      --tlog-proof    the proof as C2SP tlog-proof@v1 text, the\n"
+	  "                      entry's bytes as its extra (docs/FORMAT.md)\n\n"
 	  "example:\n"
-	  "  ledgerctl prove -d var 42\n" },
+	  "  ledgerctl prove -d var 42\n"
+	  "  ledgerctl prove --url https://ledger --tlog-proof 42 > 42.tlog-proof\n" },
 	{ "show", cmd_show, "-d DIR|--url URL [--payload] [--json] SEQ",
 	  "show one entry, its signature and payload",
 	  "Prints entry SEQ: its signed bytes, leaf hash, signature, key id\n"

@@ -13,7 +13,7 @@ payloads=${LEDGER_PAYLOADS:-$here/../../shared/payloads}
 out=${1:-$here/../build-fuzz/corpus}
 [ -d "$payloads" ] || { echo "seed.sh: no payloads in $payloads" >&2; exit 1; }
 mkdir -p "$out/hook" "$out/cloudevents" "$out/jcs" "$out/config" \
-    "$out/report"
+    "$out/report" "$out/tlogproof"
 
 python3 - "$payloads" "$out" <<'EOF'
 import hashlib, json, os, sys
@@ -135,5 +135,13 @@ for c in (b'\x00env=production\nperiod=2026Q3\ngap=600\n--\n{}',
           b'"approver_not_author":true,"no_failing_scan":true,'
           b'"max_approval_age_s":86400}},"default":{"require":["build"]}}'):
     put(report, c)
+# fuzz-tlogproof: the specification's example, and it without its extra
+tp = os.path.join(out, "tlogproof")
+vec = os.path.join(os.path.dirname(payloads), "vectors", "checkpoint",
+                   "c2sp_format_examples.json")
+with open(vec, encoding="utf-8") as fh:
+    ex = json.load(fh)["tlog_proof_example"].encode()
+put(tp, ex)
+put(tp, b"\n".join(l for l in ex.split(b"\n") if not l.startswith(b"extra ")))
 EOF
-echo "seed.sh: $(ls "$out/hook" | wc -l) hook, $(ls "$out/cloudevents" | wc -l) cloudevents, $(ls "$out/jcs" | wc -l) jcs, $(ls "$out/config" | wc -l) config, $(ls "$out/report" | wc -l) report seeds in $out"
+echo "seed.sh: $(ls "$out/hook" | wc -l) hook, $(ls "$out/cloudevents" | wc -l) cloudevents, $(ls "$out/jcs" | wc -l) jcs, $(ls "$out/config" | wc -l) config, $(ls "$out/report" | wc -l) report, $(ls "$out/tlogproof" | wc -l) tlogproof seeds in $out"

@@ -11,17 +11,22 @@
 //
 //	interop -vkey FILE [-note FILE] [-old-note FILE] [-entry FILE] KIND:FILE...
 //
-// KIND is inclusion or consistency.  FILE is either the --json output of
-// ledgerctl prove or ledgerctl consistency, which carry their checkpoints
-// (and the entry), or an answer of GET /v1/proof/inclusion or
+// KIND is inclusion, consistency or tlogproof.  FILE is either the --json
+// output of ledgerctl prove or ledgerctl consistency, which carry their
+// checkpoints (and the entry), or an answer of GET /v1/proof/inclusion or
 // /v1/proof/consistency, whose checkpoints (-note: of tree_size or
-// second, -old-note: of first) and entry bytes (-entry) come from flags.
+// second, -old-note: of first) and entry bytes (-entry) come from flags;
+// or, for tlogproof, a C2SP tlog-proof@v1 text (ledgerctl prove
+// --tlog-proof, with the entry as its extra; GET /v1/events/{seq}/proof,
+// without: -entry), parsed here from the format's specification.
 // Each proof is also checked to fail once forged.  Prints "ok - ..." or
 // "FAIL - ..." per check and "N passed, N failed"; exits 1 on failure.
 package main
 
 import (
+	"bytes"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -228,6 +233,72 @@ func checkConsistency(name string, data []byte, v note.Verifier, noteFile, oldNo
 	}
 }
 
+// parseTLogProof reads c2sp.org/tlog-proof@v1: the header line, an
+// optional "extra <base64>" line, "index N", the audit path one base64
+// hash a line, an empty line, then the checkpoint note verbatim.
+func parseTLogProof(data []byte) (extra []byte, index int64, path []tlog.Hash, msg []byte, err error) {
+	head, rest, ok := bytes.Cut(data, []byte("\n\n"))
+	if !ok {
+		return nil, 0, nil, nil, errors.New("no empty line before the checkpoint")
+	}
+	lines := strings.Split(string(head), "\n")
+	if lines[0] != "c2sp.org/tlog-proof@v1" {
+		return nil, 0, nil, nil, fmt.Errorf("first line %q", lines[0])
+	}
+	lines = lines[1:]
+	if len(lines) > 0 && strings.HasPrefix(lines[0], "extra ") {
+		if extra, err = base64.StdEncoding.Strict().DecodeString(lines[0][6:]); err != nil {
+			return nil, 0, nil, nil, fmt.Errorf("extra: %w", err)
+		}
+		lines = lines[1:]
+	}
+	if len(lines) == 0 || !strings.HasPrefix(lines[0], "index ") {
+		return nil, 0, nil, nil, errors.New("no index line")
+	}
+	s := lines[0][6:]
+	if index, err = strconv.ParseInt(s, 10, 64); err != nil || index < 0 || strconv.FormatInt(index, 10) != s {
+		return nil, 0, nil, nil, fmt.Errorf("bad index %q", s)
+	}
+	if path, err = hashes(lines[1:]); err != nil {
+		return nil, 0, nil, nil, err
+	}
+	return extra, index, path, rest, nil
+}
+
+func checkTLogProof(name string, data []byte, v note.Verifier, entryFile []byte) {
+	extra, index, path, msg, err := parseTLogProof(data)
+	if !check(name+": parse c2sp.org/tlog-proof@v1", err) {
+		return
+	}
+	cp, err := openCheckpoint(msg, v)
+	if !check(name+": note.Open verifies its checkpoint", err) {
+		return
+	}
+	record := extra
+	if record == nil {
+		record = entryFile
+	}
+	if record == nil {
+		check(name+": a record to check", errors.New("no extra and no -entry"))
+		return
+	}
+	leaf := tlog.RecordHash(record)
+	check(fmt.Sprintf("%s: tlog.CheckRecord(entry %d, size %d)", name, index, cp.size),
+		tlog.CheckRecord(path, cp.size, cp.root, index, leaf))
+	for i := range path {
+		if tlog.CheckRecord(flipped(path, i), cp.size, cp.root, index, leaf) == nil {
+			check(name+": a forged audit path fails", fmt.Errorf("hash %d flipped, accepted", i))
+			return
+		}
+	}
+	bad := tlog.RecordHash(append(append([]byte(nil), record...), ' '))
+	if tlog.CheckRecord(path, cp.size, cp.root, index, bad) == nil {
+		check(name+": another record fails", errors.New("accepted"))
+		return
+	}
+	check(name+": forged audit paths and records fail", nil)
+}
+
 func expectErr(err error) error {
 	if err == nil {
 		return errors.New("accepted")
@@ -271,6 +342,8 @@ func main() {
 			checkInclusion(file, data, v, other, noteFile, entryFile)
 		case "consistency":
 			checkConsistency(file, data, v, noteFile, oldNoteFile)
+		case "tlogproof":
+			checkTLogProof(file, data, v, entryFile)
 		default:
 			fmt.Fprintf(os.Stderr, "interop: unknown kind %q\n", kind)
 			os.Exit(2)

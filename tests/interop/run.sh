@@ -50,6 +50,10 @@ for ss in "0 1" "0 2" "1 2" "2 3" "6 7" "0 8" "5 8" "7 8" "12 13" "0 21" \
 	"$LEDGERCTL" prove -d "$D" --no-pin --size "$2" --json "$1" > "$f" ||
 	    { echo "FAIL - ledgerctl prove $1 --size $2"; exit 1; }
 	ARGS+=("inclusion:$f")
+	f=$T/prove-$1-$2.tlog-proof
+	"$LEDGERCTL" prove -d "$D" --no-pin --size "$2" --tlog-proof "$1" \
+	    > "$f" || { echo "FAIL - ledgerctl prove --tlog-proof $1"; exit 1; }
+	ARGS+=("tlogproof:$f")
 done
 for mn in "1 2" "1 8" "3 7" "4 8" "5 13" "7 21" "8 16" "13 21" "20 21" \
     "6 6" "1 21"; do
