@@ -44,6 +44,11 @@ struct req {
 	const struct ledger_source *src;
 	char hook[LEDGER_SOURCE_NAME_MAX + 1];
 	bool may_write;			/* a write token asked (the gate) */
+	/* a proof waiting for a checkpoint (http-proof.c) */
+	uint64_t seq;			/* the path's seq */
+	uint64_t wseq;
+	int64_t wdeadline_ms;		/* CLOCK_MONOTONIC */
+	struct req *wnext;
 };
 
 
@@ -57,6 +62,13 @@ void pool_put(struct ledger_store *s);
 /* The log's origin (for receipts) and the data directory. */
 const char *http_origin(void);
 const char *http_data_dir(void);
+
+/* ---- http-proof.c ---- */
+/* GET /v1/events/{seq}/proof: first call, and again when resumed. */
+enum MHD_Result route_event_proof(struct req *r, uint64_t seq);
+/* Resume the proof waiters whose time is up; all of them (stopping). */
+void proof_sweep(void);
+void proof_wake_all(void);
 
 /* ---- http-conn.c ---- */
 /* MHD's connection notification: register and unregister. */

@@ -372,7 +372,7 @@ method_not_allowed(struct req *r, const char *allow)
  */
 enum path_arg { ARG_NONE, ARG_SEQ, ARG_NAME };
 enum variant { V_NONE, V_LATEST, V_SIZE, V_INCLUSION, V_CONSISTENCY,
-	V_WHERE, V_TIMELINE };
+	V_WHERE, V_TIMELINE, V_EVENT };
 
 static const struct route_def {
 	const char *path;
@@ -390,6 +390,8 @@ static const struct route_def {
 	  V_NONE, false },
 	{ "/v1/events/", ARG_SEQ, "/payload", ROUTE_EVENT_PAYLOAD,
 	  ROUTE_OTHER, V_NONE, false },
+	{ "/v1/events/", ARG_SEQ, "/proof", ROUTE_PROOF, ROUTE_OTHER, V_EVENT,
+	  false },
 	{ "/v1/hooks/", ARG_NAME, "", ROUTE_OTHER, ROUTE_HOOKS, V_NONE,
 	  false },
 	{ "/v1/checkpoint", ARG_NONE, "", ROUTE_CHECKPOINT, ROUTE_OTHER,
@@ -542,6 +544,10 @@ handle_first(struct req *r, const char *url, const char *method)
 	case ROUTE_CHECKPOINT:
 		return route_checkpoint(r, d->variant == V_LATEST, seq);
 	case ROUTE_PROOF:
+		if (d->variant == V_EVENT) {
+			r->seq = seq;
+			return route_event_proof(r, seq);
+		}
 		return route_proof(r, d->variant == V_INCLUSION);
 	default:
 		break;
@@ -605,6 +611,8 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 	case ST_WAITING:
 		if (!atomic_load(&r->finished))
 			return MHD_YES;	/* spurious: still suspended */
+		if (r->route == ROUTE_PROOF)
+			return route_event_proof(r, r->seq);
 		return finish_write(r);
 	case ST_DONE:
 	default:
@@ -645,6 +653,7 @@ void
 http_sweep(void)
 {
 	conn_sweep(atomic_load(&srv.request_timeout_s));
+	proof_sweep();
 }
 
 static void mhd_log(void *, const char *, va_list)
@@ -806,6 +815,7 @@ http_drain_and_stop(void)
 	if (srv.d == NULL)
 		return;
 	fd = MHD_quiesce_daemon(srv.d);	/* stop accepting connections */
+	proof_wake_all();	/* they answer now: 200, or 503 */
 	while (atomic_load(&srv.inflight) > 0 && waited < limit) {
 		usleep(100 * 1000);
 		waited++;

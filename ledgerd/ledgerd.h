@@ -147,6 +147,9 @@ void http_drain_and_stop(void);
  * previous request: slow-header clients cannot hold connections.  Called
  * from the main loop. */
 void http_sweep(void);
+/* The sequencer signed a checkpoint of size entries: answer the proofs
+ * waiting for one (ledgerd/http-proof.c). */
+void http_checkpoint_signed(uint64_t size);
 /* Reload API tokens from the store. */
 void http_reload_tokens(void);
 

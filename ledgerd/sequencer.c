@@ -291,6 +291,7 @@ checkpoint(void)
 		return;
 	}
 	sq.dirty = false;
+	http_checkpoint_signed(cp.size);
 	if (made) {
 		struct seq_opts o;
 		struct config c;

@@ -142,6 +142,75 @@ api_400 "/v1/proof/inclusion?size=3" "'seq' is required"
 api_400 "/v1/proof/consistency?first=1&second=2x" "'second' must be a non-negative integer"
 api_400 "/v1/proof/consistency?first=1&second=2&third=3" "unknown parameter 'third'"
 
+# ---- GET /v1/events/{seq}/proof: the entry's tlog-proof@v1, public ----
+c=$(curl -s -D "$T/hdr" -o "$T/tp" -w '%{http_code}' "$URL/v1/events/3/proof")
+check "GET /v1/events/3/proof is 200 text/plain without a token" \
+    bash -c "[ $c = 200 ] && grep -qi '^content-type: text/plain' '$T/hdr'"
+check "it is c2sp.org/tlog-proof@v1, index 3, no extra" \
+    bash -c "[ \"\$(sed -n 1p '$T/tp')\" = c2sp.org/tlog-proof@v1 ] &&
+        [ \"\$(sed -n 2p '$T/tp')\" = 'index 3' ]"
+curl -s "$URL/v1/proof/inclusion?seq=3&size=$N1" |
+    grep -o '"audit_path":\[[^]]*\]' | sed 's/.*\[//; s/\]//' |
+    tr -d '"' | tr , '\n' > "$T/path-json"
+sed -n '3,/^$/p' "$T/tp" | sed '/^$/d' > "$T/path-tp"
+check "its audit path is the inclusion proof's" \
+    bash -c "[ -s '$T/path-tp' ] && cmp -s '$T/path-json' '$T/path-tp'"
+check "it ends with the newest signed checkpoint, verbatim" \
+    bash -c "sed '1,/^$/d' '$T/tp' | cmp -s - '$T/cp'"
+check "GET /v1/events/99999/proof -> 404" \
+    test "$(code /v1/events/99999/proof)" = 404
+api_400 "/v1/events/3/proof?wait=11s" "at most 10 s"
+api_400 "/v1/events/3/proof?wait=soon" "at most 10 s"
+api_400 "/v1/events/3/proof?size=3" "unknown parameter 'size'"
+A_URL=$URL A_PID=$PID A_W=$WTOK A_R=$RTOK
+# a pipeline's receipt: post, then wait for the checkpoint that covers it
+start "$T/r" "$CP"
+post '{"kind":"build","subject":{"run":"r0"}}' >/dev/null
+RSEQ=$(sed -n 's/.*"seq":\([0-9]*\).*/\1/p' "$T/body")
+t0=$(date +%s%N)
+c=$(code "/v1/events/$RSEQ/proof?wait=5s")
+t1=$(date +%s%N)
+check "a fresh entry's proof with wait=5s: 200 once a checkpoint covers it ($(( (t1 - t0) / 1000000 )) ms)" \
+    bash -c "[ $c = 200 ] && grep -qx 'index $RSEQ' '$T/body' &&
+        [ $(( (t1 - t0) / 1000000 )) -lt 5000 ]"
+stop "$PID"
+# a daemon that signs once a minute: nothing covers a new entry for a while
+start "$T/w" '"checkpoint_interval_ms":60000'
+post '{"kind":"build","subject":{"run":"w1"}}' >/dev/null
+WSEQ=$(sed -n 's/.*"seq":\([0-9]*\).*/\1/p' "$T/body")
+c=$(curl -s -D "$T/hdr" -o "$T/body" -w '%{http_code}' "$URL/v1/events/$WSEQ/proof")
+check "an entry no checkpoint covers yet: 503 with Retry-After" \
+    bash -c "[ $c = 503 ] && grep -qi '^retry-after: 1' '$T/hdr' &&
+        grep -q 'no signed checkpoint covers entry $WSEQ' '$T/body'"
+t0=$(date +%s%N)
+c=$(code "/v1/events/$WSEQ/proof?wait=1s")
+t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+check "... and with wait=1s, 503 after the second ($ms ms)" \
+    bash -c "[ $c = 503 ] && [ $ms -ge 900 ] && [ $ms -lt 3000 ]"
+# waiters are suspended, not threads: more of them than the pool's threads
+# leave the daemon answering
+WAITERS=()
+for i in 1 2 3 4 5 6; do
+	curl -s -o "$T/waiter-$i" -w '%{http_code}' \
+	    "$URL/v1/events/$WSEQ/proof?wait=10s" > "$T/waiter-code-$i" &
+	WAITERS+=($!)
+done
+sleep 0.3
+check "six waiting proofs do not stop the daemon answering" \
+    bash -c "curl -s -m 2 '$URL/healthz' | grep -q '\"status\":\"ok\"'"
+t0=$(date +%s%N)
+stop "$PID"
+wait "${WAITERS[@]}"
+t1=$(date +%s%N)
+check "SIGTERM answers every waiting proof at once ($(( (t1 - t0) / 1000000 )) ms)" \
+    bash -c "[ $(( (t1 - t0) / 1000000 )) -lt 5000 ] &&
+        for i in 1 2 3 4 5 6; do
+            c=\$(cat '$T/waiter-code-'\$i)
+            [ \"\$c\" = 200 ] || [ \"\$c\" = 503 ] || exit 1
+        done"
+URL=$A_URL PID=$A_PID WTOK=$A_W RTOK=$A_R
+
 # ---- ledgerctl checkpoint: trust on first use, then only forward ----
 status 2 "checkpoint --url without --key is misuse" "$LEDGERCTL" checkpoint --url "$URL"
 status 0 "checkpoint --url: verified, pinned on first use" \

@@ -122,6 +122,10 @@ if [ -n "${LEDGERD:-}" ] && command -v curl >/dev/null; then
 		    > "$T/api-entry-$seq"
 		go_check -vkey "$S/var/ledger.pub" -note "$T/api-note" \
 		    -entry "$T/api-entry-$seq" "inclusion:$T/api-incl-$seq.json"
+		# the public tlog-proof: no extra, the record is the entry
+		curl -sS "$URL/v1/events/$seq/proof" > "$T/api-$seq.tlog-proof"
+		go_check -vkey "$S/var/ledger.pub" -entry "$T/api-entry-$seq" \
+		    "tlogproof:$T/api-$seq.tlog-proof"
 	done
 	# ledgerctl against the daemon, checked by Go as well
 	if "$LEDGERCTL" prove --url "$URL" --token "$R" \
