@@ -237,21 +237,6 @@ one_run(struct gen *g, uint64_t r)
 		    LEDGER_SUBJ_SERVICE, svc, LEDGER_SUBJ_ACTOR, deployer, END);
 }
 
-static long
-rss_kib(void)
-{
-	char line[256];
-	long v = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "VmRSS: %ld kB", &v) == 1)
-			break;
-	if (f != NULL)
-		fclose(f);
-	return v;
-}
-
 /* ---- measuring ---- */
 
 enum q { Q_TRACE, Q_WHERE, Q_STATE, Q_STATE_SVC, Q_LAST_GOOD, Q_GATE,
@@ -404,7 +389,7 @@ measure(const char *dir, uint64_t entries, uint64_t runs, uint64_t queries,
 		    (int)(strchr(qnames[q], '(') - qnames[q] - 1), qnames[q],
 		    rows, lo, hi);
 	}
-	printf("VmRSS after the answers: %ld KiB\n", rss_kib());
+	printf("VmRSS after the answers: %ld KiB\n", proc_status_kib("VmRSS"));
 	free(lat);
 	ledger_store_close(s);
 }

@@ -117,3 +117,21 @@ parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
 	*ret = v;
 	return true;
 }
+
+long
+proc_status_kib(const char *field)
+{
+	char line[256];
+	size_t n = strlen(field);
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, field, n) == 0 && line[n] == ':') {
+			v = strtol(line + n + 1, NULL, 10);
+			break;
+		}
+	if (f != NULL)
+		fclose(f);
+	return v;
+}

@@ -24,6 +24,8 @@ int cmp_double(const void *a, const void *b);
 double percentile(const double *sorted, size_t n, double p);
 /* xorshift64*: the next value of the sequence in *s. */
 uint64_t rnd(uint64_t *s);
+/* A field of /proc/self/status in KiB ("VmRSS", "VmHWM"), or -1. */
+long proc_status_kib(const char *field);
 /* A decimal count in [min, max], nothing else. */
 bool parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
 

@@ -80,6 +80,22 @@ void term_print(FILE *f, const char *s, int width);
  * run as a formula, after an apostrophe); nothing for NULL. */
 void csv_field(const char *s);
 
+/* The events filters, each a name of ledger_query_param (cmd-events.c),
+ * as long options CLI_OPT_FILTER + i; -k is --kind (index 10). */
+#define CLI_OPT_FILTER 2000
+#define CLI_NFILTERS 16
+extern const char *const cli_filter_names[CLI_NFILTERS];
+
+/* Fill extra[0..CLI_NFILTERS) with the filters as long options; returns
+ * CLI_NFILTERS. */
+struct option;
+size_t cli_filter_options(struct option *extra);
+
+/* ledgerctl verify --bundle FILE (cmd-bundle.c). */
+struct trust_opts;
+int verify_bundle(struct cli *cli, const char *path,
+    const struct trust_opts *t);
+
 /* The commands, one per cmd-NAME.c (the answers: cmd-report.c). */
 int cmd_actors(struct cli *, int, char **);
 int cmd_deployments(struct cli *, int, char **);
@@ -88,6 +104,7 @@ int cmd_gate(struct cli *, int, char **);
 int cmd_last_good(struct cli *, int, char **);
 int cmd_state(struct cli *, int, char **);
 int cmd_append(struct cli *, int, char **);
+int cmd_bundle(struct cli *, int, char **);
 int cmd_canonicalize(struct cli *, int, char **);
 int cmd_checkpoint(struct cli *, int, char **);
 int cmd_consistency(struct cli *, int, char **);

@@ -15,13 +15,12 @@
 /* Every filter option is a name of ledger_query_param: the options and the
  * API's query parameters are read by the same code.  (--url names the
  * daemon, so the url field is filtered through the API only.) */
-#define OPT_FILTER 2000
-static const char *const filter_names[] = {
+const char *const cli_filter_names[CLI_NFILTERS] = {
 	"actor", "artifact", "commit", "environment", "pipeline", "run",
 	"service", "status", "ticket", "env", "kind", "source",
 	"since", "until", "after", "limit",
 };
-#define NFILTERS (sizeof(filter_names) / sizeof(*filter_names))
+
 
 struct events_opts {
 	struct ledger_query q;
@@ -35,10 +34,10 @@ on_opt(void *ctx, int c, const char *arg)
 	const char *name;
 
 	if (c == 'k')
-		c = OPT_FILTER + 10;	/* -k is --kind */
-	if (c < OPT_FILTER || c >= OPT_FILTER + (int)NFILTERS)
+		c = CLI_OPT_FILTER + 10;	/* -k is --kind */
+	if (c < CLI_OPT_FILTER || c >= CLI_OPT_FILTER + (int)CLI_NFILTERS)
 		return -1;
-	name = filter_names[c - OPT_FILTER];
+	name = cli_filter_names[c - CLI_OPT_FILTER];
 	/* The library's message names the parameter already. */
 	if (ledger_query_param(&o->q, name, arg, &err) != LEDGER_OK)
 		return usage_error(find_command("events"), "%s", err.msg);
@@ -189,21 +188,29 @@ list(struct cli *cli, const struct ledger_query *q)
 	return finish(EXIT_YES);
 }
 
+size_t
+cli_filter_options(struct option *extra)
+{
+	size_t i;
+
+	for (i = 0; i < CLI_NFILTERS; i++)
+		extra[i] = (struct option){ cli_filter_names[i],
+		    required_argument, NULL, CLI_OPT_FILTER + (int)i };
+	return i;
+}
+
 int
 cmd_events(struct cli *cli, int argc, char **argv)
 {
-	struct option extra[NFILTERS + 1];
+	struct option extra[CLI_NFILTERS + 1];
 	const struct command *cmd = find_command("events");
 	struct events_opts o;
 	struct ledger_error err;
 	int r, first;
-	size_t i;
 
 	ledger_query_init(&o.q);
-	for (i = 0; i < NFILTERS; i++)
-		extra[i] = (struct option){ filter_names[i], required_argument,
-		    NULL, OPT_FILTER + (int)i };
-	extra[NFILTERS] = (struct option){ NULL, 0, NULL, 0 };
+	extra[cli_filter_options(extra)] = (struct option){ NULL, 0, NULL,
+	    0 };
 	if ((r = parse_options(cli, cmd, argc, argv, extra, "k:", on_opt, &o,
 	    &first)) >= 0)
 		goto out;

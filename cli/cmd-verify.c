@@ -27,6 +27,7 @@ struct verify_opts {
 	struct trust_opts t;
 	unsigned long long threads;
 	bool no_payloads;
+	const char *bundle;		/* --bundle FILE */
 };
 
 struct found {
@@ -62,6 +63,8 @@ on_opt(void *ctx, int c, const char *arg)
 		return r;
 	if (c == 'P') {
 		o->no_payloads = true;
+	} else if (c == 'B') {
+		o->bundle = arg;
 	} else if (c == 'T') {
 		if (!parse_u64(arg, &o->threads) || o->threads == 0 ||
 		    o->threads > 64)
@@ -216,6 +219,7 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 		TRUST_LONG_OPTIONS,
 		{ "threads", required_argument, NULL, 'T' },
 		{ "no-payloads", no_argument, NULL, 'P' },
+		{ "bundle", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct command *cmd = find_command("verify");
@@ -242,6 +246,12 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 	if ((r = parse_options(cli, cmd, argc, argv, extra, "k:", on_opt, &o,
 	    &first)) >= 0)
 		return r;
+	if (o.bundle != NULL) {
+		if (argc - first != 0 || cli->url != NULL || cli->dir != NULL)
+			return usage_error(cmd, "--bundle is checked alone: "
+			    "no -d, no --url, no argument");
+		return verify_bundle(cli, o.bundle, &o.t);
+	}
 	if (cli->url == NULL && (r = need_dir(cli, cmd)) >= 0)
 		return r;
 	if (cli->url != NULL && o.t.nkeyfiles == 0)

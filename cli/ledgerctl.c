@@ -56,6 +56,27 @@ const struct command commands[] = {
 	  "  ledgerctl append -d var --kind deployment --subject "
 	  "environment=production \\\n"
 	  "      --subject service=pay --subject actor=alice\n" },
+	{ "bundle", cmd_bundle,
+	  "-d DIR (--seq LIST | --ids-file F | FILTERS | --period P)\n"
+	  "       [--with-payloads] -o FILE",
+	  "write evidence to verify offline: entries, proofs, checkpoint",
+	  "Writes one gzip-compressed JSON file (docs/FORMAT.md \"Bundles\")\n"
+	  "holding the selected entries' exact bytes, signatures and inclusion\n"
+	  "proofs to the newest signed checkpoint, the key history and the\n"
+	  "log's origin: `ledgerctl verify --bundle FILE --key PUB` checks it\n"
+	  "with nothing else.\n\n"
+	  "  -d, --dir DIR       the data directory (or $LEDGER_DIR)\n"
+	  "      --seq LIST      seqs and ranges: 3,4,9-12\n"
+	  "      --ids-file F    one seq or range a line\n"
+	  "      --period P      the entries of a period (2026Q3, 2026-09, ...)\n"
+	  "      --kind K, --env E, --service S, --commit C, ... --since T,\n"
+	  "      --until T       the filters of `events`\n"
+	  "      --with-payloads the raw payloads too\n"
+	  "  -o, --output FILE   the bundle (never overwritten)\n"
+	  "      --json          what was written, as JSON\n\n"
+	  "example:\n"
+	  "  ledgerctl bundle -d var --env production --period 2026Q3 \\\n"
+	  "      --kind deployment --with-payloads -o q3.bundle.gz\n" },
 	{ "canonicalize", cmd_canonicalize, "[FILE|-]",
 	  "print the RFC 8785 canonical form of a JSON document",
 	  "Reads a JSON document (strictly: duplicate keys, lone surrogates\n"
@@ -319,7 +340,8 @@ const struct command commands[] = {
 	  "-d DIR [--key FILE ...] [--pin FILE|--no-pin] [--json]\n"
 	  "       ledgerctl verify --url URL [--token T] --key FILE "
 	  "[--no-payloads]\n"
-	  "       [--pin FILE|--no-pin] [--json]",
+	  "       [--pin FILE|--no-pin] [--json]\n"
+	  "       ledgerctl verify --bundle FILE --key FILE [--json]",
 	  "check every entry, link, signature, payload and index",
 	  "Checks the whole log: every leaf hash, link, signature, payload,\n"
 	  "index, tree hash and checkpoint, and names each entry tampered\n"
@@ -327,9 +349,12 @@ const struct command commands[] = {
 	  "\n" COMMON_READ TRUST_HELP
 	  "  -T, --threads N     verify on N threads (default: the cores)\n"
 	  "      --no-payloads   with --url: do not fetch payloads\n"
+	  "      --bundle FILE   check a bundle offline (ledgerctl bundle):\n"
+	  "                      no database, no network, only --key\n"
 	  "      --json          the report as JSON\n\n"
 	  "example:\n"
-	  "  ledgerctl verify -d var --key /secure/ledger.pub\n" },
+	  "  ledgerctl verify -d var --key /secure/ledger.pub\n"
+	  "  ledgerctl verify --bundle q3.bundle.gz --key /secure/ledger.pub\n" },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

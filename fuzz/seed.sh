@@ -13,7 +13,7 @@ payloads=${LEDGER_PAYLOADS:-$here/../../shared/payloads}
 out=${1:-$here/../build-fuzz/corpus}
 [ -d "$payloads" ] || { echo "seed.sh: no payloads in $payloads" >&2; exit 1; }
 mkdir -p "$out/hook" "$out/cloudevents" "$out/jcs" "$out/config" \
-    "$out/report" "$out/tlogproof"
+    "$out/report" "$out/tlogproof" "$out/bundle"
 
 python3 - "$payloads" "$out" <<'EOF'
 import hashlib, json, os, sys
@@ -143,5 +143,19 @@ with open(vec, encoding="utf-8") as fh:
     ex = json.load(fh)["tlog_proof_example"].encode()
 put(tp, ex)
 put(tp, b"\n".join(l for l in ex.split(b"\n") if not l.startswith(b"extra ")))
+# fuzz-bundle: a bundle's shape (docs/FORMAT.md "Bundles"), with the
+# specification's checkpoint example as its note
+bd = os.path.join(out, "bundle")
+note = ex.split(b"\n\n", 1)[1].decode()
+doc = {"checkpoint": note, "entries": [{"entry": "eyJ2IjoxfQ==",
+       "inclusion": ["gSKyXoYZUgZ6jduWYrkDOARinOMGJveXjgMkBTcdPlQ="],
+       "key_id": "0102abcd", "payload": "e30=", "seq": 1,
+       "signature": "00" * 64}], "format": "ledgerd-bundle/v1",
+       "keys": [{"from_seq": 0, "key_id": "0102abcd",
+                 "revoked_from_seq": None, "until_seq": None,
+                 "vkey": "example.com/fancylog+0102abcd+AQ" + "A" * 42}],
+       "older_checkpoints": [], "origin": "example.com/fancylog"}
+put(bd, json.dumps(doc, sort_keys=True, separators=(",", ":"),
+                   ensure_ascii=False).encode())
 EOF
-echo "seed.sh: $(ls "$out/hook" | wc -l) hook, $(ls "$out/cloudevents" | wc -l) cloudevents, $(ls "$out/jcs" | wc -l) jcs, $(ls "$out/config" | wc -l) config, $(ls "$out/report" | wc -l) report, $(ls "$out/tlogproof" | wc -l) tlogproof seeds in $out"
+echo "seed.sh: $(ls "$out/hook" | wc -l) hook, $(ls "$out/cloudevents" | wc -l) cloudevents, $(ls "$out/jcs" | wc -l) jcs, $(ls "$out/config" | wc -l) config, $(ls "$out/report" | wc -l) report, $(ls "$out/tlogproof" | wc -l) tlogproof, $(ls "$out/bundle" | wc -l) bundle seeds in $out"

@@ -297,6 +297,79 @@ START_TEST(test_cli_verify_prints_in_seq_order)
 }
 END_TEST
 
+/* ledgerctl bundle by each selection, checked by verify --bundle with
+ * nothing but the public key (the data directory moved away); a changed
+ * bundle exits 1, an unreadable one 2. */
+START_TEST(test_cli_bundle_round_trip)
+{
+	static const char *const sel[][2] = {
+		{ "--seq 1,3-5", "4 entries" },
+		{ "--ids-file", "3 entries" },
+		{ "--kind deployment --env production", "10 entries" },
+		{ "--since 2000-01-01 --until 2999-01-01 --limit 2",
+		  "2 entries" },
+	};
+	char cmd[600], *out;
+	size_t i;
+
+	ck_assert_int_eq(tu_run(NULL, "'%s' checkpoint -d '%s' --no-pin "
+	    ">/dev/null", ctl, data), 0);
+	ck_assert_int_eq(tu_run(NULL, "printf '0\n\n7-8\n' > '%s/ids'", dir),
+	    0);
+	ck_assert_int_eq(tu_run(NULL, "cp '%s/ledger.pub' '%s/trusted.pub'",
+	    data, dir), 0);
+	for (i = 0; i < sizeof(sel) / sizeof(*sel); i++) {
+		if (i == 1)
+			snprintf(cmd, sizeof(cmd), "--ids-file '%s/ids'", dir);
+		else
+			snprintf(cmd, sizeof(cmd), "%s", sel[i][0]);
+		ck_assert_int_eq(tu_run(&out, "'%s' bundle -d '%s' %s "
+		    "--with-payloads -o '%s/b%zu.gz'", ctl, data, cmd, dir, i),
+		    0);
+		ck_assert_msg(strstr(out, sel[i][1]) != NULL, "%s: %s", cmd,
+		    out);
+		free(out);
+	}
+	/* offline: nothing but the file and the key */
+	ck_assert_int_eq(tu_run(NULL, "mv '%s' '%s.away'", data, data), 0);
+	for (i = 0; i < sizeof(sel) / sizeof(*sel); i++) {
+		ck_assert_int_eq(tu_run(&out, "'%s' verify --bundle '%s/b%zu.gz' "
+		    "--key '%s/trusted.pub'", ctl, dir, i, dir), 0);
+		ck_assert_ptr_nonnull(strstr(out, "0 problems: INTACT"));
+		free(out);
+	}
+	ck_assert_int_eq(tu_run(&out, "'%s' verify --bundle '%s/b0.gz' --key "
+	    "'%s/trusted.pub' --json", ctl, dir, dir), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"entries\":4,\"problems\":0,"
+	    "\"status\":\"intact\""));
+	free(out);
+	/* a payload swapped for another entry's: that entry is named */
+	ck_assert_int_eq(tu_run(NULL, "zcat '%s/b0.gz' | python3 -c '"
+	    "import json,sys; d=json.load(sys.stdin); e=d[\"entries\"]; "
+	    "e[1][\"payload\"]=e[2][\"payload\"]; "
+	    "sys.stdout.write(json.dumps(d, separators=(\",\",\":\"), "
+	    "sort_keys=True, ensure_ascii=False))' | gzip > '%s/bad.gz'",
+	    dir, dir), 0);
+	ck_assert_int_eq(tu_run(&out, "'%s' verify --bundle '%s/bad.gz' --key "
+	    "'%s/trusted.pub'", ctl, dir, dir), 1);
+	ck_assert_msg(strstr(out, "seq 3: TAMPERED: the payload is not the "
+	    "one the entry names") != NULL, "%s", out);
+	free(out);
+	/* misuse and unreadable files: 2 */
+	ck_assert_int_eq(tu_run(NULL, "'%s' verify --bundle '%s/b0.gz' "
+	    ">/dev/null 2>&1", ctl, dir), 2);
+	ck_assert_int_eq(tu_run(NULL, "'%s' verify --bundle '%s/none.gz' --key "
+	    "'%s/trusted.pub' >/dev/null 2>&1", ctl, dir, dir), 2);
+	ck_assert_int_eq(tu_run(NULL, "'%s' bundle -d '%s.away' --seq 1 "
+	    "-o '%s/b0.gz' >/dev/null 2>&1", ctl, data, dir), 2);
+	ck_assert_int_eq(tu_run(NULL, "'%s' bundle -d '%s.away' --seq 1 "
+	    "--kind build -o '%s/x.gz' >/dev/null 2>&1", ctl, data, dir), 2);
+	ck_assert_int_eq(tu_run(NULL, "'%s' bundle -d '%s.away' --seq 1-x "
+	    "-o '%s/x.gz' >/dev/null 2>&1", ctl, data, dir), 2);
+	ck_assert_int_eq(tu_run(NULL, "mv '%s.away' '%s'", data, data), 0);
+}
+END_TEST
+
 /* Re-sign the whole history with a different key (same origin): an
  * attacker who rebuilds the log.  Detected against the auditor's copy of
  * the public key, even when ledger.pub in the data directory is replaced. */
@@ -611,6 +684,7 @@ cli_suite(void)
 	tcase_add_test(tc, test_cli_append_flags_and_receipt);
 	tcase_add_test(tc, test_cli_misuse_exits_2);
 	tcase_add_test(tc, test_cli_init_refuses_to_overwrite);
+	tcase_add_test(tc, test_cli_bundle_round_trip);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("canonicalize");

@@ -1,0 +1,323 @@
+/*
+ * cmd-bundle.c - ledgerctl bundle: evidence to take away; and ledgerctl
+ * verify --bundle: check one offline (ledger/bundle.h)
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ledger/bundle.h"
+#include "ledger/file.h"
+#include "ledger/query.h"
+#include "ledger/timeline.h"
+#include "cli.h"
+#include "tlog.h"
+#include "trust.h"
+
+#define OPT_SEQ 3000
+#define OPT_IDS 3001
+#define OPT_PAYLOADS 3002
+#define OPT_PERIOD 3003
+#define OPT_OUT 'o'
+
+struct bundle_opts {
+	struct ledger_query q;
+	bool filtered;			/* an events filter or --period */
+	const char *seq_list, *ids_file, *out;
+	bool payloads;
+	struct seqs {
+		uint64_t *v;
+		size_t n, cap;
+	} s;
+};
+
+static bool
+seqs_push(struct seqs *s, uint64_t v)
+{
+	uint64_t *p;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 256;
+
+		if ((p = realloc(s->v, cap * sizeof(*p))) == NULL)
+			return false;
+		s->v = p;
+		s->cap = cap;
+	}
+	s->v[s->n++] = v;
+	return true;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* "3,4,9-12" (or one seq or range a line of an ids file, with sep '\n')
+ * into s; false on a malformed item or a range over 10^7 entries. */
+static bool
+parse_list(const char *list, char sep, struct seqs *s)
+{
+	const char *p = list, *end;
+	unsigned long long a, b;
+	char item[64], *dash;
+	size_t n;
+
+	while (*p != '\0') {
+		end = strchr(p, sep);
+		n = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (n >= sizeof(item))
+			return false;
+		memcpy(item, p, n);
+		item[n] = '\0';
+		p += n + (end != NULL);
+		if (n == 0 && sep == '\n')
+			continue;	/* blank line */
+		if ((dash = strchr(item, '-')) != NULL)
+			*dash = '\0';
+		if (!parse_u64(item, &a) || (dash != NULL &&
+		    !parse_u64(dash + 1, &b)) || a > INT64_MAX)
+			return false;
+		if (dash == NULL)
+			b = a;
+		if (b < a || b - a > 10000000 || b > INT64_MAX)
+			return false;
+		for (; a <= b; a++)
+			if (!seqs_push(s, a))
+				return false;
+	}
+	return true;
+}
+
+static int
+on_opt(void *ctx, int c, const char *arg)
+{
+	struct bundle_opts *o = ctx;
+	struct ledger_error err;
+	int64_t from, to;
+
+	switch (c) {
+	case OPT_SEQ: o->seq_list = arg; return -1;
+	case OPT_IDS: o->ids_file = arg; return -1;
+	case OPT_PAYLOADS: o->payloads = true; return -1;
+	case OPT_OUT: o->out = arg; return -1;
+	case OPT_PERIOD:
+		if (ledger_period_parse(arg, &from, &to, &err) != LEDGER_OK)
+			return usage_error(find_command("bundle"), "--period: "
+			    "%s", err.msg);
+		o->q.since_ms = from;
+		o->q.until_ms = to;
+		o->filtered = true;
+		return -1;
+	default:
+		break;
+	}
+	if (c == 'k')
+		c = CLI_OPT_FILTER + 10;	/* -k is --kind */
+	if (c < CLI_OPT_FILTER || c >= CLI_OPT_FILTER + (int)CLI_NFILTERS)
+		return -1;
+	if (ledger_query_param(&o->q, cli_filter_names[c - CLI_OPT_FILTER],
+	    arg, &err) != LEDGER_OK)
+		return usage_error(find_command("bundle"), "%s", err.msg);
+	o->filtered = true;
+	return -1;
+}
+
+static int
+collect(void *ctx, const struct ledger_row *row)
+{
+	return seqs_push(ctx, row->e.seq) ? 0 : 1;
+}
+
+/* The selected seqs, ascending, each once. */
+static int
+select_seqs(struct bundle_opts *o, struct ledger_store *s)
+{
+	const struct command *cmd = find_command("bundle");
+	struct ledger_error err;
+	char *text = NULL;
+	size_t i, k, len;
+	int modes = (o->seq_list != NULL) + (o->ids_file != NULL) +
+	    o->filtered;
+
+	if (modes != 1)
+		return usage_error(cmd, "choose one selection: --seq LIST, "
+		    "--ids-file FILE, or event filters / --period");
+	if (o->seq_list != NULL && !parse_list(o->seq_list, ',', &o->s))
+		return usage_error(cmd, "bad --seq '%s' (seqs and ranges: "
+		    "3,4,9-12)", o->seq_list);
+	if (o->ids_file != NULL) {
+		if (ledger_read_file(o->ids_file, 64 << 20, &text, &len,
+		    &err) != LEDGER_OK)
+			return fail("--ids-file: %s", err.msg);
+		if (!parse_list(text, '\n', &o->s)) {
+			free(text);
+			return fail("--ids-file '%s': not one seq or range "
+			    "(9-12) a line", o->ids_file);
+		}
+		free(text);
+	}
+	if (o->filtered && ledger_store_query(s, &o->q, collect, &o->s,
+	    &err) != LEDGER_OK)
+		return fail("select entries: %s", err.msg);
+	if (o->s.n == 0)
+		return fail("no entries selected");
+	qsort(o->s.v, o->s.n, sizeof(*o->s.v), cmp_u64);
+	for (i = 1, k = 1; i < o->s.n; i++)
+		if (o->s.v[i] != o->s.v[k - 1])
+			o->s.v[k++] = o->s.v[i];
+	o->s.n = k;
+	return -1;
+}
+
+int
+cmd_bundle(struct cli *cli, int argc, char **argv)
+{
+	struct option extra[CLI_NFILTERS + 6];
+	const struct command *cmd = find_command("bundle");
+	struct ledger_bundle_stats st;
+	struct bundle_opts o;
+	struct ledger_store *s = NULL;
+	struct ledger_error err;
+	struct stat sb;
+	int r, first;
+	size_t i;
+
+	memset(&o, 0, sizeof(o));
+	ledger_query_init(&o.q);
+	i = cli_filter_options(extra);
+	extra[i++] = (struct option){ "seq", required_argument, NULL, OPT_SEQ };
+	extra[i++] = (struct option){ "ids-file", required_argument, NULL,
+	    OPT_IDS };
+	extra[i++] = (struct option){ "with-payloads", no_argument, NULL,
+	    OPT_PAYLOADS };
+	extra[i++] = (struct option){ "period", required_argument, NULL,
+	    OPT_PERIOD };
+	extra[i++] = (struct option){ "output", required_argument, NULL,
+	    OPT_OUT };
+	extra[i] = (struct option){ NULL, 0, NULL, 0 };
+	if ((r = parse_options(cli, cmd, argc, argv, extra, "k:o:", on_opt, &o,
+	    &first)) >= 0)
+		goto out;
+	if ((r = need_dir(cli, cmd)) >= 0)
+		goto out;
+	if (argc - first != 0 || o.out == NULL) {
+		r = usage_error(cmd, argc - first != 0 ? "unexpected argument "
+		    "'%s'" : "-o FILE is required%s", argc - first != 0 ?
+		    argv[first] : "");
+		goto out;
+	}
+	if (ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s, &err)) {
+		r = fail("open '%s': %s", cli->dir, err.msg);
+		goto out;
+	}
+	if ((r = select_seqs(&o, s)) >= 0)
+		goto out;
+	if (ledger_bundle_write(s, o.s.v, o.s.n, o.payloads, o.out, &st,
+	    &err) != LEDGER_OK) {
+		r = fail("bundle '%s': %s", o.out, err.msg);
+		goto out;
+	}
+	if (stat(o.out, &sb) != 0)
+		sb.st_size = 0;
+	if (cli->json)
+		printf("{\"file\":\"%s\",\"entries\":%" PRIu64 ",\"payloads\":%"
+		    PRIu64 ",\"checkpoint_size\":%" PRIu64 ",\"bytes\":%" PRIu64
+		    ",\"entry_bytes\":%" PRIu64 ",\"file_bytes\":%lld}\n",
+		    o.out, st.entries, st.payloads, st.checkpoint_size,
+		    st.bytes, st.entry_bytes, (long long)sb.st_size);
+	else
+		printf("wrote %s: %" PRIu64 " entries (%" PRIu64 " with "
+		    "payloads) proven to the checkpoint of size %" PRIu64 "; "
+		    "%" PRIu64 " bytes of JSON (%" PRIu64 " of entries), %lld "
+		    "gzipped\n", o.out, st.entries, st.payloads,
+		    st.checkpoint_size, st.bytes, st.entry_bytes,
+		    (long long)sb.st_size);
+	r = finish(EXIT_YES);
+out:
+	ledger_store_close(s);
+	ledger_query_release(&o.q);
+	free(o.s.v);
+	return r;
+}
+
+/* ---- verify --bundle ---- */
+
+struct vout {
+	const struct cli *cli;
+	bool first;
+};
+
+static void
+on_verdict(void *ctx, const struct ledger_bundle_verdict *v)
+{
+	struct vout *o = ctx;
+
+	if (o->cli->json) {
+		printf("%s{\"seq\":", o->first ? "" : ",");
+		if (v->seq < 0)
+			printf("null");
+		else
+			printf("%" PRId64, v->seq);
+		printf(",\"ok\":%s", v->ok ? "true" : "false");
+		if (!v->ok) {
+			printf(",\"problem\":");
+			json_print_string(stdout, v->problem);
+		}
+		printf("}");
+	} else if (v->seq < 0) {
+		printf("bundle: %s\n", v->problem);
+	} else {
+		printf("seq %" PRId64 ": %s%s\n", v->seq, v->ok ? "ok" :
+		    "TAMPERED: ", v->ok ? "" : v->problem);
+	}
+	o->first = false;
+}
+
+int
+verify_bundle(struct cli *cli, const char *path, const struct trust_opts *t)
+{
+	struct ledger_vkey *keys = NULL;
+	struct tlog_src none;
+	struct vout vo = { cli, true };
+	struct ledger_error err;
+	uint64_t n = 0, bad = 0;
+	size_t nkeys = 0;
+	int r;
+
+	if (t->nkeyfiles == 0)
+		return usage_error(find_command("verify"), "--bundle needs "
+		    "--key FILE: the log's public key, from a copy you trust");
+	memset(&none, 0, sizeof(none));
+	if ((r = trust_keys(t, &none, &keys, &nkeys)) >= 0)
+		return r;
+	if (cli->json) {
+		printf("{\"bundle\":");
+		json_print_string(stdout, path);
+		printf(",\"verdicts\":[");
+	}
+	if (ledger_bundle_verify(path, keys, nkeys, on_verdict, &vo, &n, &bad,
+	    &err) != LEDGER_OK) {
+		free(keys);
+		if (cli->json)
+			printf("]}\n");
+		return fail("verify --bundle: %s", err.msg);
+	}
+	free(keys);
+	if (cli->json)
+		printf("],\"entries\":%" PRIu64 ",\"problems\":%" PRIu64
+		    ",\"status\":\"%s\"}\n", n, bad, bad ? "tampered" :
+		    "intact");
+	else
+		printf("bundle %s: %" PRIu64 " entries, %" PRIu64 " problems: "
+		    "%s\n", path, n, bad, bad ? "TAMPERED" : "INTACT, every "
+		    "entry signed and proven in the signed tree");
+	return finish(bad ? EXIT_NO : EXIT_YES);
+}

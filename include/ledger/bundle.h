@@ -1,0 +1,104 @@
+/*
+ * ledger/bundle.h - evidence that leaves the building: a set of entries
+ * with everything needed to check them offline, months later, with the
+ * log's public key alone (docs/FORMAT.md "Bundles").
+ *
+ * A bundle is one gzip-compressed RFC 8785 JSON document:
+ *
+ *   {"checkpoint": "<signed note covering every entry>",
+ *    "entries": [{"entry": "<base64 canonical bytes>", "inclusion":
+ *      ["<base64 hash>", ...], "key_id": "<hex8>", "payload": "<base64>",
+ *      "seq": N, "signature": "<hex>"}, ...],
+ *    "format": "ledgerd-bundle/v1",
+ *    "keys": [{"from_seq": 0, "key_id": "<hex8>", "revoked_from_seq":
+ *      null, "until_seq": null, "vkey": "<verifier key line>"}],
+ *    "older_checkpoints": [{"checkpoint": "<note>", "consistency":
+ *      ["<base64 hash>", ...]}],
+ *    "origin": "<log origin>"}
+ *
+ * written member by member (no entry is held longer than its own row), so
+ * a population of any size streams.  The verifier requires exactly that
+ * canonical text: any byte changed anywhere either breaks the JSON, its
+ * canonical form, or a signature, hash or proof.
+ */
+#ifndef LEDGER_BUNDLE_H
+#define LEDGER_BUNDLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ledger/error.h"
+#include "ledger/keys.h"
+#include "ledger/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LEDGER_BUNDLE_FORMAT "ledgerd-bundle/v1"
+/* Most bytes a bundle may hold uncompressed (the verifier's limit). */
+#define LEDGER_BUNDLE_MAX ((size_t)2 << 30)
+
+struct ledger_bundle_stats {
+	uint64_t entries;
+	uint64_t payloads;
+	uint64_t bytes;			/* uncompressed */
+	uint64_t entry_bytes;		/* the entries' canonical bytes */
+	uint64_t checkpoint_size;
+};
+
+/*
+ * Write the bundle of the entries seqs[0..n) (ascending, no repeats) of
+ * store s to path (created, 0644, never over an existing file), with their
+ * raw payloads when payloads.  The newest signed checkpoint must cover the
+ * last entry.  *stats (may be NULL) gets what was written.
+ * Errors: LEDGER_EINVAL (seqs not ascending, empty), LEDGER_ENOTFOUND (no
+ * such entry, no checkpoint covers it yet: the message says so),
+ * LEDGER_EEXIST, LEDGER_EIO, LEDGER_EDB, LEDGER_ENOMEM.  On an error the
+ * file is removed.
+ */
+enum ledger_status ledger_bundle_write(struct ledger_store *s,
+    const uint64_t *seqs, size_t n, bool payloads, const char *path,
+    struct ledger_bundle_stats *stats, struct ledger_error *err)
+    LEDGER_WUR;
+
+/* One verdict of ledger_bundle_verify. */
+struct ledger_bundle_verdict {
+	int64_t seq;			/* -1: the bundle as a whole */
+	bool ok;
+	const char *problem;		/* NULL when ok */
+};
+
+/*
+ * Check the bundle at path offline against the trusted keys (the log's
+ * verifier key lines): canonical text, format, origin, key history, the
+ * checkpoint's signature, each older checkpoint's signature and its
+ * consistency with the checkpoint, and per entry: its bytes decode as
+ * entry seq of this log, its key is in the history and valid at seq (and
+ * trusted), its signature, its inclusion proof to the checkpoint, its
+ * payload's hash and size when present, and prev against the entry before
+ * when both are present.  fn gets every entry's verdict (in seq order)
+ * and the bundle's own problems (seq -1); *ret_bad the number of
+ * problems.  Returns LEDGER_OK when the bundle could be read at all.
+ * Errors: LEDGER_ENOTFOUND, LEDGER_EIO, LEDGER_EINVAL (not a gzip file,
+ * not JSON, too large), LEDGER_ENOMEM.
+ */
+enum ledger_status ledger_bundle_verify(const char *path,
+    const struct ledger_vkey *keys, size_t nkeys,
+    void (*fn)(void *ctx, const struct ledger_bundle_verdict *v), void *ctx,
+    uint64_t *ret_entries, uint64_t *ret_bad, struct ledger_error *err)
+    LEDGER_WUR;
+
+/* The same checks on the uncompressed text (len bytes) of a bundle.
+ * Errors: LEDGER_EINVAL (not JSON), LEDGER_ENOMEM. */
+enum ledger_status ledger_bundle_verify_text(const char *text, size_t len,
+    const struct ledger_vkey *keys, size_t nkeys,
+    void (*fn)(void *ctx, const struct ledger_bundle_verdict *v), void *ctx,
+    uint64_t *ret_entries, uint64_t *ret_bad, struct ledger_error *err)
+    LEDGER_WUR;
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LEDGER_BUNDLE_H */

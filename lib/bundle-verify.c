@@ -1,0 +1,511 @@
+/*
+ * bundle-verify.c - checking a bundle offline (ledger/bundle.h): nothing
+ * but the file and the trusted verifier keys
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+#include <zlib.h>
+
+#include "ledger/bundle.h"
+#include "ledger/jcs.h"
+#include "ledger/merkle.h"
+#include "ledger/tree.h"
+#include "ledger-int.h"
+#include "sha256.h"
+
+#define MAX_KEYS 64
+
+struct key {
+	struct ledger_vkey vk;
+	uint64_t from, until, revoked;	/* UINT64_MAX: null */
+};
+
+struct vctx {
+	void (*fn)(void *ctx, const struct ledger_bundle_verdict *v);
+	void *ctx;
+	uint64_t entries, bad;
+	const char *origin;
+	struct key keys[MAX_KEYS];
+	size_t nkeys;
+	struct ledger_signed_checkpoint cp;
+	bool have_cp;
+	char msg[512];
+};
+
+static void
+say(struct vctx *v, int64_t seq, const char *problem)
+{
+	struct ledger_bundle_verdict d = { seq, problem == NULL, problem };
+
+	if (problem != NULL)
+		v->bad++;
+	if (v->fn != NULL)
+		v->fn(v->ctx, &d);
+}
+
+static void
+sayf(struct vctx *v, int64_t seq, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+sayf(struct vctx *v, int64_t seq, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(v->msg, sizeof(v->msg), fmt, ap);
+	va_end(ap);
+	say(v, seq, v->msg);
+}
+
+/* Read and gunzip path, at most LEDGER_BUNDLE_MAX bytes. */
+static enum ledger_status
+read_gzip(const char *path, struct ledger_buf *b, struct ledger_error *err)
+{
+	gzFile gz;
+	int n, zerr;
+	const char *zmsg;
+
+	if ((gz = gzopen(path, "rb")) == NULL)
+		return ledger_errorf(err, errno == ENOENT ? LEDGER_ENOTFOUND :
+		    LEDGER_EIO, "open '%s': %s", path, strerror(errno));
+	for (;;) {
+		if (ledger_buf_reserve(b, 65536) != LEDGER_OK) {
+			gzclose(gz);
+			return ledger_errorf(err, LEDGER_ENOMEM,
+			    "out of memory");
+		}
+		n = gzread(gz, b->data + b->len, 65536);
+		if (n <= 0)
+			break;
+		if (b->len == 0 && gzdirect(gz)) {
+			gzclose(gz);
+			return ledger_errorf(err, LEDGER_EINVAL, "'%s' is not "
+			    "a gzip file", path);
+		}
+		b->len += (size_t)n;
+		if (b->len > LEDGER_BUNDLE_MAX) {
+			gzclose(gz);
+			return ledger_errorf(err, LEDGER_EINVAL, "'%s' is larger "
+			    "than %zu bytes uncompressed", path,
+			    LEDGER_BUNDLE_MAX);
+		}
+	}
+	zmsg = gzerror(gz, &zerr);
+	if (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
+		ledger_errorf(err, LEDGER_EINVAL, "'%s' is not a whole gzip "
+		    "file: %s", path, zmsg != NULL ? zmsg : "read error");
+		gzclose(gz);
+		return LEDGER_EINVAL;
+	}
+	if (gzclose(gz) != Z_OK)
+		return ledger_errorf(err, LEDGER_EINVAL, "'%s' is not a whole "
+		    "gzip file (truncated or corrupt)", path);
+	if (b->len == 0)
+		return ledger_errorf(err, LEDGER_EINVAL, "'%s' is empty", path);
+	return LEDGER_OK;
+}
+
+/* Does o have exactly the members names (n of them; opt: may lack)? */
+static const char *
+members_ok(const json_t *o, const char *const *names, size_t n,
+    const char *opt)
+{
+	const char *k;
+	json_t *x;
+	size_t i, have = 0;
+
+	if (!json_is_object(o))
+		return "not an object";
+	json_object_foreach((json_t *)o, k, x) {
+		for (i = 0; i < n && strcmp(k, names[i]) != 0; i++)
+			;
+		if (i == n)
+			return "an unknown member";
+		have++;
+	}
+	(void)x;
+	if (have == n || (opt != NULL && have == n - 1 &&
+	    json_object_get(o, opt) == NULL))
+		return NULL;
+	return "a member missing";
+}
+
+/* A JSON number that is an integer in [0, 2^53]; or null (UINT64_MAX)
+ * when nullable. */
+static bool
+uint_of(const json_t *j, bool nullable, uint64_t *ret)
+{
+	double d;
+
+	if (nullable && json_is_null(j)) {
+		*ret = UINT64_MAX;
+		return true;
+	}
+	if (!json_is_number(j))
+		return false;
+	d = json_number_value(j);
+	if (!(d >= 0 && d <= 9007199254740992.0) || floor(d) != d)
+		return false;
+	*ret = (uint64_t)d;
+	return true;
+}
+
+static long
+b64_of(const json_t *j, uint8_t *out, size_t max)
+{
+	const char *s = json_string_value(j);
+
+	return s != NULL ? ledger_b64_decode(s, json_string_length(j), out,
+	    max, true) : -1;
+}
+
+static bool
+trusted(const struct ledger_vkey *k, const struct ledger_vkey *keys,
+    size_t nkeys)
+{
+	size_t i;
+
+	for (i = 0; i < nkeys; i++)
+		if (keys[i].id == k->id && strcmp(keys[i].name, k->name) == 0 &&
+		    sodium_memcmp(keys[i].pub, k->pub, sizeof(k->pub)) == 0)
+			return true;
+	return false;
+}
+
+/* The key history: every key parses, names the origin, is trusted. */
+static bool
+read_keys(struct vctx *v, const json_t *keys, const struct ledger_vkey *tk,
+    size_t ntk)
+{
+	static const char *const names[] = { "from_seq", "key_id",
+	    "revoked_from_seq", "until_seq", "vkey" };
+	struct ledger_error err;
+	char id[LEDGER_NOTE_KEY_ID_HEX_SIZE];
+	struct key *k;
+	const char *why;
+	size_t i;
+	json_t *o;
+
+	if (!json_is_array(keys) || json_array_size(keys) == 0 ||
+	    json_array_size(keys) > MAX_KEYS) {
+		say(v, -1, "keys: not an array of 1 to 64 keys");
+		return false;
+	}
+	json_array_foreach(keys, i, o) {
+		k = &v->keys[v->nkeys];
+		if ((why = members_ok(o, names, 5, NULL)) != NULL ||
+		    !uint_of(json_object_get(o, "from_seq"), false, &k->from) ||
+		    !uint_of(json_object_get(o, "until_seq"), true, &k->until) ||
+		    !uint_of(json_object_get(o, "revoked_from_seq"), true,
+		    &k->revoked) || !json_is_string(json_object_get(o, "vkey"))) {
+			sayf(v, -1, "keys[%zu]: %s", i, why ? why :
+			    "a member of the wrong type");
+			return false;
+		}
+		if (ledger_vkey_parse(json_string_value(json_object_get(o,
+		    "vkey")), &k->vk, &err) != LEDGER_OK) {
+			sayf(v, -1, "keys[%zu]: %s", i, err.msg);
+			return false;
+		}
+		ledger_note_key_id_hex(k->vk.id, id);
+		if (!json_is_string(json_object_get(o, "key_id")) ||
+		    strcmp(json_string_value(json_object_get(o, "key_id")),
+		    id) != 0 || strcmp(k->vk.name, v->origin) != 0) {
+			sayf(v, -1, "keys[%zu]: its key_id or name is not its "
+			    "verifier key's", i);
+			return false;
+		}
+		/* one key at a time, from the first entry on: each from
+		 * where the one before ended */
+		if (k->from != (i == 0 ? 0 : v->keys[i - 1].until) ||
+		    (k->until != UINT64_MAX && k->until <= k->from) ||
+		    (k->revoked != UINT64_MAX && k->revoked < k->from)) {
+			sayf(v, -1, "keys[%zu]: its validity does not follow "
+			    "the key before (from_seq, until_seq, "
+			    "revoked_from_seq)", i);
+			return false;
+		}
+		if (!trusted(&k->vk, tk, ntk)) {
+			sayf(v, -1, "keys[%zu]: key %s is not one of the "
+			    "trusted keys", i, id);
+			return false;
+		}
+		v->nkeys++;
+	}
+	return true;
+}
+
+/* The key of the history that signs seq as key_id, or NULL. */
+static const struct key *
+key_at(const struct vctx *v, uint32_t key_id, uint64_t seq)
+{
+	size_t i;
+
+	for (i = 0; i < v->nkeys; i++)
+		if (v->keys[i].vk.id == key_id && v->keys[i].from <= seq &&
+		    (v->keys[i].until == UINT64_MAX || seq < v->keys[i].until) &&
+		    (v->keys[i].revoked == UINT64_MAX ||
+		    seq < v->keys[i].revoked))
+			return &v->keys[i];
+	return NULL;
+}
+
+static void
+older(struct vctx *v, const json_t *list, const struct ledger_vkey *tk,
+    size_t ntk)
+{
+	static const char *const names[] = { "checkpoint", "consistency" };
+	uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES];
+	struct ledger_signed_checkpoint old;
+	struct ledger_error err;
+	const char *note, *why;
+	size_t i, k, n;
+	json_t *o, *h;
+
+	if (!json_is_array(list)) {
+		say(v, -1, "older_checkpoints: not an array");
+		return;
+	}
+	json_array_foreach(list, i, o) {
+		if ((why = members_ok(o, names, 2, NULL)) != NULL ||
+		    (note = json_string_value(json_object_get(o,
+		    "checkpoint"))) == NULL ||
+		    !json_is_array(json_object_get(o, "consistency")) ||
+		    (n = json_array_size(json_object_get(o, "consistency"))) >
+		    LEDGER_MERKLE_MAX_PROOF) {
+			sayf(v, -1, "older_checkpoints[%zu]: %s", i, why ? why :
+			    "a member of the wrong type");
+			continue;
+		}
+		json_array_foreach(json_object_get(o, "consistency"), k, h)
+			if (b64_of(h, proof[k], LEDGER_HASH_BYTES) !=
+			    LEDGER_HASH_BYTES)
+				break;
+		if (k < n) {
+			sayf(v, -1, "older_checkpoints[%zu]: hash %zu is not "
+			    "base64 SHA-256", i, k);
+			continue;
+		}
+		if (ledger_checkpoint_verify(note, strlen(note), tk, ntk, &old,
+		    &err) != LEDGER_OK ||
+		    (v->have_cp && ledger_checkpoint_check_consistency(&old,
+		    &v->cp, &proof[0][0], n, &err) != LEDGER_OK))
+			sayf(v, -1, "older_checkpoints[%zu]: %s", i, err.msg);
+		ledger_signed_checkpoint_release(&old);
+	}
+}
+
+struct prev {
+	bool have;
+	uint64_t seq;
+	uint8_t leaf[LEDGER_HASH_BYTES];
+};
+
+/* The problem of one entry, or NULL; *leaf its leaf hash. */
+static const char *
+entry_problem(struct vctx *v, const json_t *o, uint64_t seq,
+    const struct prev *pv, uint8_t leaf[LEDGER_HASH_BYTES])
+{
+	uint8_t path[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES];
+	uint8_t sig[LEDGER_SIG_BYTES], h[LEDGER_HASH_BYTES];
+	const json_t *inc = json_object_get(o, "inclusion");
+	const char *kid = json_string_value(json_object_get(o, "key_id"));
+	const char *sigs = json_string_value(json_object_get(o, "signature"));
+	struct ledger_entry e;
+	struct ledger_error err;
+	const struct key *k;
+	const char *why = NULL;
+	uint8_t *bytes = NULL, *pay = NULL;
+	size_t i, n;
+	long len, plen;
+	json_t *x;
+	uint8_t kb[4];
+
+	if (!json_is_array(inc) || (n = json_array_size(inc)) >
+	    LEDGER_MERKLE_MAX_PROOF || kid == NULL || strlen(kid) != 8 ||
+	    ledger_unhex(kid, kb, 4, NULL) != LEDGER_OK || sigs == NULL ||
+	    ledger_unhex(sigs, sig, LEDGER_SIG_BYTES, NULL) != LEDGER_OK)
+		return "a member of the wrong type";
+	json_array_foreach(inc, i, x)
+		if (b64_of(x, path[i], LEDGER_HASH_BYTES) != LEDGER_HASH_BYTES)
+			return "an inclusion hash is not base64 SHA-256";
+	x = json_object_get(o, "entry");
+	if ((bytes = malloc(json_string_length(x) / 4 * 3 + 3)) == NULL)
+		return "out of memory";
+	if ((len = b64_of(x, bytes, json_string_length(x) / 4 * 3 + 3)) <= 0) {
+		free(bytes);
+		return "entry is not base64";
+	}
+	if (ledger_entry_decode(bytes, (size_t)len, &e, &err) != LEDGER_OK) {
+		free(bytes);
+		snprintf(v->msg, sizeof(v->msg), "not an entry: %s", err.msg);
+		return v->msg;
+	}
+	ledger_leaf_hash(bytes, (size_t)len, leaf);
+	if (e.seq != seq)
+		why = "its bytes are another entry's (seq)";
+	else if (e.log == NULL || strcmp(e.log, v->origin) != 0)
+		why = "its bytes are another log's entry";
+	else if (e.key_id != ((uint32_t)kb[0] << 24 | (uint32_t)kb[1] << 16 |
+	    (uint32_t)kb[2] << 8 | kb[3]))
+		why = "key_id is not the entry's key";
+	else if ((k = key_at(v, e.key_id, seq)) == NULL)
+		why = "signed by a key the history does not make valid here";
+	else if (!ledger_vkey_verify_leaf(&k->vk, leaf, sig))
+		why = "bad signature";
+	else if (!v->have_cp || seq >= v->cp.size)
+		why = "the checkpoint does not cover it";
+	else if (ledger_merkle_verify_inclusion(seq, v->cp.size, leaf,
+	    &path[0][0], n, v->cp.root, &err) != LEDGER_OK)
+		why = "its inclusion proof does not lead to the checkpoint";
+	else if (pv->have && pv->seq + 1 == seq &&
+	    sodium_memcmp(e.prev, pv->leaf, LEDGER_HASH_BYTES) != 0)
+		why = "prev is not the leaf hash of the entry before";
+	if (why == NULL && (x = json_object_get(o, "payload")) != NULL) {
+		if (!json_is_string(x))
+			why = "payload is not a string";
+		else if ((pay = malloc(json_string_length(x) / 4 * 3 + 3)) == NULL)
+			why = "out of memory";
+		else if ((plen = json_string_length(x) == 0 ? 0 : b64_of(x,
+		    pay, json_string_length(x) / 4 * 3 + 3)) < 0)
+			why = "payload is not base64";
+		else {
+			ledger_sha256(pay, (size_t)plen, h);
+			if ((uint64_t)plen != e.payload_size ||
+			    sodium_memcmp(h, e.payload_sha256,
+			    LEDGER_HASH_BYTES) != 0)
+				why = "the payload is not the one the entry "
+				    "names (size, sha256)";
+		}
+	}
+	free(pay);
+	free(bytes);
+	ledger_entry_release(&e);
+	return why;
+}
+
+static void
+entries(struct vctx *v, const json_t *list)
+{
+	static const char *const names[] = { "entry", "inclusion", "key_id",
+	    "payload", "seq", "signature" };
+	uint8_t leaf[LEDGER_HASH_BYTES];
+	struct prev pv = { false, 0, { 0 } };
+	const char *why;
+	uint64_t seq;
+	size_t i;
+	json_t *o;
+
+	if (!json_is_array(list) || json_array_size(list) == 0) {
+		say(v, -1, "entries: not an array of entries");
+		return;
+	}
+	json_array_foreach(list, i, o) {
+		if (!uint_of(json_object_get(o, "seq"), false, &seq) ||
+		    (pv.have && seq <= pv.seq)) {
+			sayf(v, -1, "entries[%zu]: seq missing or not after "
+			    "the one before", i);
+			pv.have = false;
+			continue;
+		}
+		v->entries++;
+		why = members_ok(o, names, 6, "payload");
+		if (why == NULL)
+			why = entry_problem(v, o, seq, &pv, leaf);
+		say(v, (int64_t)seq, why);
+		pv.have = why == NULL;
+		pv.seq = seq;
+		memcpy(pv.leaf, leaf, sizeof(leaf));
+	}
+}
+
+enum ledger_status
+ledger_bundle_verify_text(const char *text, size_t len,
+    const struct ledger_vkey *keys, size_t nkeys,
+    void (*fn)(void *ctx, const struct ledger_bundle_verdict *v), void *ctx,
+    uint64_t *ret_entries, uint64_t *ret_bad, struct ledger_error *err)
+{
+	static const char *const names[] = { "checkpoint", "entries",
+	    "format", "keys", "older_checkpoints", "origin" };
+	struct ledger_error e2;
+	enum ledger_status st;
+	struct vctx *v;
+	const char *note, *why;
+	json_t *doc = NULL;
+	char *canon = NULL;
+	size_t clen, i;
+
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	v->fn = fn;
+	v->ctx = ctx;
+	if ((st = ledger_json_parse(text, len, &doc, err)) != LEDGER_OK)
+		goto out;
+	/* one spelling: any other is a changed bundle */
+	if (ledger_jcs_encode(doc, &canon, &clen, &e2) != LEDGER_OK) {
+		sayf(v, -1, "not RFC 8785 JSON: %s", e2.msg);
+	} else if (clen != len || memcmp(canon, text, clen) != 0) {
+		for (i = 0; i < clen && i < len && canon[i] == text[i]; i++)
+			;
+		sayf(v, -1, "not in canonical form (RFC 8785) from byte %zu",
+		    i);
+	}
+	if ((why = members_ok(doc, names, 6, NULL)) != NULL ||
+	    !json_is_string(json_object_get(doc, "format")) ||
+	    strcmp(json_string_value(json_object_get(doc, "format")),
+	    LEDGER_BUNDLE_FORMAT) != 0 ||
+	    (v->origin = json_string_value(json_object_get(doc, "origin"))) ==
+	    NULL || (note = json_string_value(json_object_get(doc,
+	    "checkpoint"))) == NULL) {
+		sayf(v, -1, "not a %s bundle (%s)", LEDGER_BUNDLE_FORMAT,
+		    why ? why : "format, origin or checkpoint");
+		goto done;
+	}
+	if (!read_keys(v, json_object_get(doc, "keys"), keys, nkeys))
+		goto done;
+	if (ledger_checkpoint_verify(note, strlen(note), keys, nkeys, &v->cp,
+	    &e2) != LEDGER_OK)
+		sayf(v, -1, "checkpoint: %s", e2.msg);
+	else if (strcmp(v->cp.origin, v->origin) != 0)
+		say(v, -1, "checkpoint: of another log");
+	else
+		v->have_cp = true;
+	older(v, json_object_get(doc, "older_checkpoints"), keys, nkeys);
+	entries(v, json_object_get(doc, "entries"));
+done:
+	if (ret_entries != NULL)
+		*ret_entries = v->entries;
+	if (ret_bad != NULL)
+		*ret_bad = v->bad;
+out:
+	json_decref(doc);
+	free(canon);
+	ledger_signed_checkpoint_release(&v->cp);
+	free(v);
+	return st;
+}
+
+enum ledger_status
+ledger_bundle_verify(const char *path, const struct ledger_vkey *keys,
+    size_t nkeys, void (*fn)(void *ctx, const struct ledger_bundle_verdict *v),
+    void *ctx, uint64_t *ret_entries, uint64_t *ret_bad,
+    struct ledger_error *err)
+{
+	struct ledger_buf b = LEDGER_BUF_INIT;
+	enum ledger_status st;
+
+	if ((st = read_gzip(path, &b, err)) == LEDGER_OK)
+		st = ledger_bundle_verify_text((const char *)b.data, b.len,
+		    keys, nkeys, fn, ctx, ret_entries, ret_bad, err);
+	ledger_buf_release(&b);
+	return st;
+}

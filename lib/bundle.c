@@ -1,0 +1,209 @@
+/*
+ * bundle.c - writing a bundle (ledger/bundle.h; the verifier is
+ * bundle-verify.c), streamed member by member through zlib's gzip
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <zlib.h>
+
+#include "ledger/bundle.h"
+#include "ledger/jcs.h"
+#include "ledger/tree.h"
+#include "ledger-int.h"
+
+struct out {
+	gzFile gz;
+	struct ledger_buf b;		/* one member's text at a time */
+	struct ledger_bundle_stats st;
+	bool failed;
+};
+
+/* Write what is in o->b and empty it. */
+static bool
+flush_out(struct out *o)
+{
+	if (o->b.len > 0 && gzwrite(o->gz, o->b.data, (unsigned)o->b.len) !=
+	    (int)o->b.len)
+		o->failed = true;
+	o->st.bytes += o->b.len;
+	ledger_buf_reset(&o->b);
+	return !o->failed;
+}
+
+static enum ledger_status
+add_b64(struct ledger_buf *b, const void *p, size_t n)
+{
+	size_t len = sodium_base64_encoded_len(n,
+	    sodium_base64_VARIANT_ORIGINAL);
+	enum ledger_status r;
+
+	if ((r = ledger_buf_reserve(b, len + 2)) != LEDGER_OK)
+		return r;
+	b->data[b->len++] = '"';
+	sodium_bin2base64((char *)b->data + b->len, len, p, n,
+	    sodium_base64_VARIANT_ORIGINAL);
+	b->len += len - 1;
+	b->data[b->len++] = '"';
+	return LEDGER_OK;
+}
+
+/* One entry's member of "entries". */
+static enum ledger_status
+entry_json(struct ledger_store *s, uint64_t seq, uint64_t size,
+    bool payloads, bool first, struct out *o, struct ledger_error *err)
+{
+	uint8_t path[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES];
+	char hex[2 * LEDGER_SIG_BYTES + 1];
+	struct ledger_buf *b = &o->b;
+	enum ledger_status st, r = LEDGER_OK;
+	struct ledger_row row;
+	uint8_t *payload = NULL;
+	size_t n, i, plen = 0;
+
+	if ((st = ledger_store_get(s, seq, &row, err)) != LEDGER_OK)
+		return st;
+	if ((st = ledger_store_prove_inclusion(s, seq, size, path, &n,
+	    err)) != LEDGER_OK || (payloads && (st = ledger_store_get_payload(
+	    s, seq, &payload, &plen, err)) != LEDGER_OK)) {
+		ledger_row_release(&row);
+		return st;
+	}
+	r |= ledger_buf_adds(b, first ? "{\"entry\":" : ",{\"entry\":");
+	r |= add_b64(b, row.entry, row.entry_len);
+	r |= ledger_buf_adds(b, ",\"inclusion\":[");
+	for (i = 0; i < n; i++) {
+		r |= ledger_buf_adds(b, i ? "," : "");
+		r |= add_b64(b, path[i], LEDGER_HASH_BYTES);
+	}
+	r |= ledger_buf_addf(b, "],\"key_id\":\"%08" PRIx32 "\"",
+	    row.e.key_id);
+	if (payloads) {
+		r |= ledger_buf_adds(b, ",\"payload\":");
+		r |= add_b64(b, payload, plen);
+		o->st.payloads++;
+	}
+	ledger_hex(row.sig, LEDGER_SIG_BYTES, hex);
+	r |= ledger_buf_addf(b, ",\"seq\":%" PRIu64 ",\"signature\":\"%s\"}",
+	    seq, hex);
+	o->st.entries++;
+	o->st.entry_bytes += row.entry_len;
+	free(payload);
+	ledger_row_release(&row);
+	if (r != LEDGER_OK)
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	return LEDGER_OK;
+}
+
+/* After "entries": format, keys, older checkpoints, origin. */
+static enum ledger_status
+tail_json(struct ledger_store *s, struct out *o, struct ledger_error *err)
+{
+	enum ledger_status st, r = LEDGER_OK;
+	const char *origin = ledger_store_origin(s);
+	char *vkey = NULL;
+
+	if (ledger_store_vkey(s) == NULL)
+		return ledger_errorf(err, LEDGER_EINVAL, "the store has no "
+		    "verifier key");
+	if ((st = ledger_vkey_format(ledger_store_vkey(s), &vkey, err)))
+		return st;
+	r |= ledger_buf_adds(&o->b, "],\"format\":\"" LEDGER_BUNDLE_FORMAT
+	    "\",\"keys\":[{\"from_seq\":0,");
+	r |= ledger_buf_addf(&o->b, "\"key_id\":\"%08" PRIx32 "\","
+	    "\"revoked_from_seq\":null,\"until_seq\":null,\"vkey\":",
+	    ledger_store_key_id(s));
+	r |= ledger_jcs_append_string(&o->b, vkey, strlen(vkey), NULL);
+	r |= ledger_buf_adds(&o->b, "}],\"older_checkpoints\":[],"
+	    "\"origin\":");
+	r |= ledger_jcs_append_string(&o->b, origin, strlen(origin), NULL);
+	r |= ledger_buf_addc(&o->b, '}');
+	free(vkey);
+	if (r != LEDGER_OK)
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	return LEDGER_OK;
+}
+
+static enum ledger_status
+check_seqs(const uint64_t *seqs, size_t n, struct ledger_error *err)
+{
+	size_t i;
+
+	if (n == 0)
+		return ledger_errorf(err, LEDGER_EINVAL, "no entries to bundle");
+	for (i = 1; i < n; i++)
+		if (seqs[i] <= seqs[i - 1])
+			return ledger_errorf(err, LEDGER_EINVAL, "entries not "
+			    "in ascending order at %" PRIu64, seqs[i]);
+	return LEDGER_OK;
+}
+
+enum ledger_status
+ledger_bundle_write(struct ledger_store *s, const uint64_t *seqs, size_t n,
+    bool payloads, const char *path, struct ledger_bundle_stats *stats,
+    struct ledger_error *err)
+{
+	struct ledger_signed_checkpoint cp;
+	struct out o;
+	enum ledger_status st;
+	size_t i;
+	int fd;
+
+	memset(&o, 0, sizeof(o));
+	memset(&cp, 0, sizeof(cp));
+	if ((st = check_seqs(seqs, n, err)) ||
+	    (st = ledger_store_checkpoint_latest(s, &cp, err)))
+		return st;
+	if (cp.size <= seqs[n - 1]) {
+		st = ledger_errorf(err, LEDGER_ENOTFOUND, "no signed checkpoint "
+		    "covers entry %" PRIu64 " yet (the newest covers %" PRIu64
+		    " entries)", seqs[n - 1], cp.size);
+		goto out;
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0644)) < 0) {
+		st = ledger_errorf(err, errno == EEXIST ? LEDGER_EEXIST :
+		    LEDGER_EIO, "create '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if ((o.gz = gzdopen(fd, "wb6")) == NULL) {
+		close(fd);
+		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+		goto fail;
+	}
+	o.st.checkpoint_size = cp.size;
+	st = ledger_buf_adds(&o.b, "{\"checkpoint\":");
+	st |= ledger_jcs_append_string(&o.b, cp.note, cp.note_len, NULL);
+	st |= ledger_buf_adds(&o.b, ",\"entries\":[");
+	if (st != LEDGER_OK)
+		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	for (i = 0; i < n && st == LEDGER_OK && flush_out(&o); i++)
+		st = entry_json(s, seqs[i], cp.size, payloads, i == 0, &o, err);
+	if (st == LEDGER_OK)
+		st = tail_json(s, &o, err);
+	if (st == LEDGER_OK && !flush_out(&o))
+		st = ledger_errorf(err, LEDGER_EIO, "write '%s' failed", path);
+	/* evidence: on the disk before anyone is told it is written */
+	if (st == LEDGER_OK && (gzflush(o.gz, Z_FINISH) != Z_OK ||
+	    fsync(fd) != 0))
+		st = ledger_errorf(err, LEDGER_EIO, "write '%s': %s", path,
+		    strerror(errno));
+	if (gzclose(o.gz) != Z_OK && st == LEDGER_OK)
+		st = ledger_errorf(err, LEDGER_EIO, "write '%s': %s", path,
+		    errno ? strerror(errno) : "gzip failed");
+	if (st == LEDGER_OK && stats != NULL)
+		*stats = o.st;
+fail:
+	if (st != LEDGER_OK)
+		unlink(path);
+out:
+	ledger_buf_release(&o.b);
+	ledger_signed_checkpoint_release(&cp);
+	return st;
+}
