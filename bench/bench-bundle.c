@@ -123,7 +123,8 @@ main(int argc, char **argv)
 		seqs[i] = i;
 	snprintf(path, sizeof(path), "%s/all.bundle.gz", tmpl);
 	t0 = now();
-	if (ledger_bundle_write(s, seqs, n, true, path, &st, &err))
+	if (ledger_bundle_write(s, seqs, n, &(struct ledger_bundle_opts){
+	    true, NULL, 0 }, path, &st, &err))
 		die("write: %s", err.msg);
 	printf("write:  %.2f s (peak RSS %ld KiB)\n", now() - t0, proc_status_kib("VmHWM"));
 	if (stat(path, &sb) != 0)

@@ -183,6 +183,7 @@ cmd_bundle(struct cli *cli, int argc, char **argv)
 	struct option extra[CLI_NFILTERS + 6];
 	const struct command *cmd = find_command("bundle");
 	struct ledger_bundle_stats st;
+	struct ledger_bundle_opts bo = { false, NULL, 0 };
 	struct bundle_opts o;
 	struct ledger_store *s = NULL;
 	struct ledger_error err;
@@ -220,7 +221,8 @@ cmd_bundle(struct cli *cli, int argc, char **argv)
 	}
 	if ((r = select_seqs(&o, s)) >= 0)
 		goto out;
-	if (ledger_bundle_write(s, o.s.v, o.s.n, o.payloads, o.out, &st,
+	bo.payloads = o.payloads;
+	if (ledger_bundle_write(s, o.s.v, o.s.n, &bo, o.out, &st,
 	    &err) != LEDGER_OK) {
 		r = fail("bundle '%s': %s", o.out, err.msg);
 		goto out;

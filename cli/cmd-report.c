@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "ledger/bundle.h"
 #include "ledger/file.h"
 #include "ledger/report.h"
 #include "ledger/store.h"
@@ -61,6 +62,7 @@ static const struct shape shapes[] = {
 struct rq_opts {
 	struct ledger_report_req *req;
 	const char *policy;
+	const char *bundle;		/* --bundle FILE (deployments) */
 	const char *bad;		/* the first refused option */
 	char why[300];
 };
@@ -79,6 +81,10 @@ on_opt(void *ctx, int c, const char *arg)
 
 	if (c == 'P') {
 		o->policy = arg;
+		return -1;
+	}
+	if (c == 'U') {
+		o->bundle = arg;
 		return -1;
 	}
 	if (c < 0 || (size_t)c >= sizeof(names) / sizeof(*names) ||
@@ -195,6 +201,102 @@ remote_answer(const struct cli *cli, const struct ledger_report_req *rq,
 }
 
 static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool
+push_seq(uint64_t **v, size_t *n, size_t *cap, const json_t *j)
+{
+	uint64_t *p;
+
+	if (!json_is_number(j))
+		return true;
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 256;
+		if ((p = realloc(*v, *cap * sizeof(*p))) == NULL)
+			return false;
+		*v = p;
+	}
+	(*v)[(*n)++] = (uint64_t)json_number_value(j);
+	return true;
+}
+
+/*
+ * The population as a bundle (docs/FORMAT.md "Bundles"): every entry of
+ * every deployment and of its approvals, with the completeness evidence's
+ * bracketing checkpoints as older checkpoints, each proven a prefix of the
+ * bundle's.  Said on stderr: stdout is the answer.
+ */
+static int
+population_bundle(const struct cli *cli, const json_t *doc, const char *path)
+{
+	const json_t *c = json_object_get(doc, "completeness"), *d, *x;
+	struct ledger_bundle_opts bo = { false, NULL, 0 };
+	struct ledger_bundle_stats st;
+	struct ledger_store *s;
+	struct ledger_error err;
+	uint64_t *v = NULL, older[2];
+	size_t n = 0, cap = 0, i, k, j;
+	char sizes[64];
+	bool ok = true;
+
+	json_array_foreach(json_object_get(doc, "deployments"), i, d) {
+		json_array_foreach(json_object_get(d, "entries"), k, x)
+			ok &= push_seq(&v, &n, &cap, x);
+		json_array_foreach(json_object_get(d, "approvals"), k, x)
+			ok &= push_seq(&v, &n, &cap, json_object_get(x, "seq"));
+	}
+	if (!ok) {
+		free(v);
+		return fail("out of memory");
+	}
+	if (n == 0) {
+		free(v);
+		return fail("--bundle: the population is empty");
+	}
+	qsort(v, n, sizeof(*v), cmp_u64);
+	for (i = 1, j = 1; i < n; i++)
+		if (v[i] != v[j - 1])
+			v[j++] = v[i];
+	n = j;
+	x = json_object_get(json_object_get(c, "checkpoint_before"), "size");
+	if (json_is_number(x))
+		older[bo.nolder++] = (uint64_t)json_number_value(x);
+	x = json_object_get(json_object_get(c, "checkpoint_after"), "size");
+	if (json_is_number(x))
+		older[bo.nolder++] = (uint64_t)json_number_value(x);
+	bo.older = older;
+	if (ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s, &err)) {
+		free(v);
+		return fail("open '%s': %s", cli->dir, err.msg);
+	}
+	if (ledger_bundle_write(s, v, n, &bo, path, &st, &err) != LEDGER_OK) {
+		ledger_store_close(s);
+		free(v);
+		return fail("--bundle '%s': %s", path, err.msg);
+	}
+	ledger_store_close(s);
+	free(v);
+	if (bo.nolder == 0)
+		snprintf(sizes, sizeof(sizes), "none yet");
+	else if (bo.nolder == 1)
+		snprintf(sizes, sizeof(sizes), "size %" PRIu64, older[0]);
+	else
+		snprintf(sizes, sizeof(sizes), "sizes %" PRIu64 " and %" PRIu64,
+		    older[0], older[1]);
+	fprintf(stderr, "ledgerctl: wrote %s: %" PRIu64 " entries of the "
+	    "population, proven to the checkpoint of size %" PRIu64 " (the "
+	    "period's bracketing checkpoints: %s; each older one with its "
+	    "consistency proof)\n", path, st.entries, st.checkpoint_size,
+	    sizes);
+	return -1;
+}
+
+static int
 run(struct cli *cli, int argc, char **argv, enum ledger_answer what)
 {
 	static const struct option extra[] = {
@@ -212,6 +314,7 @@ run(struct cli *cli, int argc, char **argv, enum ledger_answer what)
 		{ "policy", required_argument, NULL, 'P' },
 		{ "after", required_argument, NULL, 'X' },
 		{ "limit", required_argument, NULL, 'L' },
+		{ "bundle", required_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct shape *sh = &shapes[what];
@@ -247,6 +350,10 @@ run(struct cli *cli, int argc, char **argv, enum ledger_answer what)
 		r = usage_error(cmd, "unexpected argument '%s'", argv[first]);
 	else if (r < 0 && o.policy != NULL && what != LEDGER_ANSWER_GATE)
 		r = usage_error(cmd, "--policy is the gate's");
+	else if (r < 0 && o.bundle != NULL && (what !=
+	    LEDGER_ANSWER_DEPLOYMENTS || cli->url != NULL))
+		r = usage_error(cmd, "--bundle is the deployments' answer "
+		    "from a data directory (-d)");
 	else if (r < 0 && cli->csv && (what == LEDGER_ANSWER_GATE))
 		r = usage_error(cmd, "--csv is not offered here; use --json");
 	else if (r < 0 && ledger_report_check(&rq, &err) != LEDGER_OK)
@@ -286,6 +393,12 @@ run(struct cli *cli, int argc, char **argv, enum ledger_answer what)
 	if (json_is_true(json_object_get(doc, "truncated")))
 		fprintf(stderr, "ledgerctl: the answer was cut short: narrow "
 		    "the question\n");
+	if (o.bundle != NULL && (r = population_bundle(cli, doc,
+	    o.bundle)) >= 0) {
+		json_decref(doc);
+		free(text);
+		return r;
+	}
 	json_decref(doc);
 	free(text);
 	return finish(yes ? EXIT_YES : EXIT_NO);

@@ -131,7 +131,7 @@ const struct command commands[] = {
 	{ "deployments", cmd_deployments,
 	  "-d DIR|--url URL --env E --period P|--from T1 --to T2"
 	  "\n       [--service S] [--gap SECONDS] [--limit N [--after SEQ]]"
-	  "\n       [--json|--csv]",
+	  "\n       [--json|--csv] [--bundle FILE]",
 	  "the auditor's population of deployments, with completeness",
 	  "One row per deployment of the environment in the period (the\n"
 	  "statuses of one deployment id are one deployment): time, status,\n"
@@ -150,6 +150,9 @@ const struct command commands[] = {
 	  "      --service S     that service's deployments only\n"
 	  "      --gap SECONDS   the gap threshold (default: twice the\n"
 	  "                      heartbeat interval)\n"
+	  "      --bundle FILE   with -d: also write the population as a\n"
+	  "                      bundle (ledgerctl bundle), its entries and\n"
+	  "                      approvals with the bracketing checkpoints\n"
 	  "      --limit N --after SEQ  a page: N deployments whose first\n"
 	  "                      entry is after SEQ (next_after gives the next)\n"
 	  "      --json          {\"deployments\":[{\"seq\",\"approvals\":[...],...}],"

@@ -101,9 +101,55 @@ entry_json(struct ledger_store *s, uint64_t seq, uint64_t size,
 	return LEDGER_OK;
 }
 
+/* The older checkpoints' members, ascending, each with its proof. */
+static enum ledger_status
+older_json(struct ledger_store *s, const struct ledger_bundle_opts *bo,
+    uint64_t size, struct out *o, struct ledger_error *err)
+{
+	uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES];
+	struct ledger_signed_checkpoint old;
+	enum ledger_status st, r = LEDGER_OK;
+	uint64_t last = 0;
+	size_t i, k, n, done = 0;
+
+	for (i = 0; i < (bo != NULL ? bo->nolder : 0); i++) {
+		/* ascending, each once, below the newest */
+		uint64_t next = UINT64_MAX;
+
+		for (k = 0; k < bo->nolder; k++)
+			if (bo->older[k] > last && bo->older[k] < size &&
+			    bo->older[k] < next)
+				next = bo->older[k];
+		if (next == UINT64_MAX)
+			break;
+		last = next;
+		if ((st = ledger_store_checkpoint_get(s, next, &old, err)))
+			return st;
+		st = ledger_store_prove_consistency(s, next, size, proof, &n,
+		    err);
+		r |= ledger_buf_adds(&o->b, done++ ? ",{\"checkpoint\":" :
+		    "{\"checkpoint\":");
+		r |= ledger_jcs_append_string(&o->b, old.note, old.note_len,
+		    NULL);
+		r |= ledger_buf_adds(&o->b, ",\"consistency\":[");
+		for (k = 0; st == LEDGER_OK && k < n; k++) {
+			r |= ledger_buf_adds(&o->b, k ? "," : "");
+			r |= add_b64(&o->b, proof[k], LEDGER_HASH_BYTES);
+		}
+		r |= ledger_buf_adds(&o->b, "]}");
+		ledger_signed_checkpoint_release(&old);
+		if (st != LEDGER_OK)
+			return st;
+	}
+	if (r != LEDGER_OK)
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	return LEDGER_OK;
+}
+
 /* After "entries": format, keys, older checkpoints, origin. */
 static enum ledger_status
-tail_json(struct ledger_store *s, struct out *o, struct ledger_error *err)
+tail_json(struct ledger_store *s, const struct ledger_bundle_opts *bo,
+    uint64_t size, struct out *o, struct ledger_error *err)
 {
 	enum ledger_status st, r = LEDGER_OK;
 	const char *origin = ledger_store_origin(s);
@@ -120,11 +166,15 @@ tail_json(struct ledger_store *s, struct out *o, struct ledger_error *err)
 	    "\"revoked_from_seq\":null,\"until_seq\":null,\"vkey\":",
 	    ledger_store_key_id(s));
 	r |= ledger_jcs_append_string(&o->b, vkey, strlen(vkey), NULL);
-	r |= ledger_buf_adds(&o->b, "}],\"older_checkpoints\":[],"
-	    "\"origin\":");
+	r |= ledger_buf_adds(&o->b, "}],\"older_checkpoints\":[");
+	free(vkey);
+	if (r != LEDGER_OK)
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	if ((st = older_json(s, bo, size, o, err)) != LEDGER_OK)
+		return st;
+	r |= ledger_buf_adds(&o->b, "],\"origin\":");
 	r |= ledger_jcs_append_string(&o->b, origin, strlen(origin), NULL);
 	r |= ledger_buf_addc(&o->b, '}');
-	free(vkey);
 	if (r != LEDGER_OK)
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 	return LEDGER_OK;
@@ -146,9 +196,10 @@ check_seqs(const uint64_t *seqs, size_t n, struct ledger_error *err)
 
 enum ledger_status
 ledger_bundle_write(struct ledger_store *s, const uint64_t *seqs, size_t n,
-    bool payloads, const char *path, struct ledger_bundle_stats *stats,
-    struct ledger_error *err)
+    const struct ledger_bundle_opts *bo, const char *path,
+    struct ledger_bundle_stats *stats, struct ledger_error *err)
 {
+	bool payloads = bo != NULL && bo->payloads;
 	struct ledger_signed_checkpoint cp;
 	struct out o;
 	enum ledger_status st;
@@ -186,7 +237,7 @@ ledger_bundle_write(struct ledger_store *s, const uint64_t *seqs, size_t n,
 	for (i = 0; i < n && st == LEDGER_OK && flush_out(&o); i++)
 		st = entry_json(s, seqs[i], cp.size, payloads, i == 0, &o, err);
 	if (st == LEDGER_OK)
-		st = tail_json(s, &o, err);
+		st = tail_json(s, bo, cp.size, &o, err);
 	if (st == LEDGER_OK && !flush_out(&o))
 		st = ledger_errorf(err, LEDGER_EIO, "write '%s' failed", path);
 	/* evidence: on the disk before anyone is told it is written */

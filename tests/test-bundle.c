@@ -92,13 +92,16 @@ check_file(const char *p, struct tally *t)
 	return st;
 }
 
+static const struct ledger_bundle_opts with = { true, NULL, 0 };
+
 static void
 write_seqs(const uint64_t *seqs, size_t n, bool payloads)
 {
 	struct ledger_bundle_stats st;
 
 	unlink(path);
-	ck_assert_int_eq(ledger_bundle_write(s, seqs, n, payloads, path, &st,
+	ck_assert_int_eq(ledger_bundle_write(s, seqs, n, payloads ? &with :
+	    NULL, path, &st,
 	    NULL), LEDGER_OK);
 	ck_assert_uint_eq(st.entries, n);
 	ck_assert_uint_eq(st.payloads, payloads ? n : 0);
@@ -160,15 +163,15 @@ START_TEST(test_bundle_round_trip)
 	/* refused: not ascending, empty, beyond the checkpoint, existing */
 	unlink(path);
 	ck_assert_int_eq(ledger_bundle_write(s, (const uint64_t[]){ 3, 2 }, 2,
-	    false, path, NULL, NULL), LEDGER_EINVAL);
-	ck_assert_int_eq(ledger_bundle_write(s, seqs, 0, false, path, NULL,
+	    NULL, path, NULL, NULL), LEDGER_EINVAL);
+	ck_assert_int_eq(ledger_bundle_write(s, seqs, 0, NULL, path, NULL,
 	    NULL), LEDGER_EINVAL);
 	ts_add(s, LEDGER_KIND_BUILD, "run=late", NULL);
 	ck_assert_int_eq(ledger_bundle_write(s, (const uint64_t[]){ 12 }, 1,
-	    false, path, NULL, NULL), LEDGER_ENOTFOUND);
+	    NULL, path, NULL, NULL), LEDGER_ENOTFOUND);
 	ck_assert_int_ne(access(path, F_OK), 0);	/* nothing left */
 	write_seqs(seqs, 1, false);
-	ck_assert_int_eq(ledger_bundle_write(s, seqs, 1, false, path, NULL,
+	ck_assert_int_eq(ledger_bundle_write(s, seqs, 1, NULL, path, NULL,
 	    NULL), LEDGER_EEXIST);
 }
 END_TEST
@@ -182,8 +185,18 @@ START_TEST(test_bundle_every_byte)
 	char *text, *copy;
 	enum ledger_status st;
 
-	write_seqs(seqs, 2, true);
+	/* with the older checkpoint of size 5 and its consistency proof */
+	unlink(path);
+	ck_assert_int_eq(ledger_bundle_write(s, seqs, 2,
+	    &(struct ledger_bundle_opts){ true, (const uint64_t[]){ 5, 5, 12,
+	    99 }, 4 }, path, NULL, NULL), LEDGER_OK);
+	ck_assert_int_eq(check_file(path, &t), LEDGER_OK);
+	ck_assert_uint_eq(t.ok, 2);
+	ck_assert_uint_eq(t.whole, 0);
 	text = gunzip(path, &len);
+	ck_assert_ptr_nonnull(strstr(text, "\"older_checkpoints\":[{"
+	    "\"checkpoint\":\"bundle.example/log\\n5\\n"));
+	ck_assert_ptr_nonnull(strstr(text, "]}],\"origin\""));	/* one */
 	copy = malloc(len);
 	ck_assert_ptr_nonnull(copy);
 	for (i = 0; i < len; i++) {

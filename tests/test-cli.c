@@ -355,6 +355,26 @@ START_TEST(test_cli_bundle_round_trip)
 	ck_assert_msg(strstr(out, "seq 3: TAMPERED: the payload is not the "
 	    "one the entry names") != NULL, "%s", out);
 	free(out);
+	/* the deployments' population with its completeness evidence: the
+	 * checkpoint before the period, proven a prefix of the newest */
+	ck_assert_int_eq(tu_run(NULL, "sleep 0.02; date -u "
+	    "+%%Y-%%m-%%dT%%H:%%M:%%S.%%3NZ > '%s/t0'; sleep 0.02", dir), 0);
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(tu_run(NULL, "'%s' append -d '%s.away' --kind "
+		    "deployment --subject environment=production --subject "
+		    "service=pay >/dev/null", ctl, data), 0);
+	ck_assert_int_eq(tu_run(&out, "'%s' deployments -d '%s.away' --env "
+	    "production --from \"$(cat '%s/t0')\" --to 2999-01-01 --bundle "
+	    "'%s/pop.gz' --json", ctl, data, dir, dir), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"checkpoint_before\":{\"size\":"
+	    "10,"));
+	free(out);
+	ck_assert_int_eq(tu_run(&out, "'%s' verify --bundle '%s/pop.gz' --key "
+	    "'%s/trusted.pub' && zcat '%s/pop.gz' | grep -o "
+	    "'\"older_checkpoints\":\\[{\"checkpoint\":\"test.example/log\\\\n10\\\\n'",
+	    ctl, dir, dir, dir), 0);
+	ck_assert_ptr_nonnull(strstr(out, "2 entries, 0 problems: INTACT"));
+	free(out);
 	/* misuse and unreadable files: 2 */
 	ck_assert_int_eq(tu_run(NULL, "'%s' verify --bundle '%s/b0.gz' "
 	    ">/dev/null 2>&1", ctl, dir), 2);

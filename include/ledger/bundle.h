@@ -48,18 +48,29 @@ struct ledger_bundle_stats {
 	uint64_t checkpoint_size;
 };
 
+/* What a bundle carries beside its entries. */
+struct ledger_bundle_opts {
+	bool payloads;			/* the raw payloads */
+	const uint64_t *older;		/* sizes of stored checkpoints to
+					   include, each with its consistency
+					   proof to the newest (a population's
+					   bracketing checkpoints) */
+	size_t nolder;
+};
+
 /*
  * Write the bundle of the entries seqs[0..n) (ascending, no repeats) of
- * store s to path (created, 0644, never over an existing file), with their
- * raw payloads when payloads.  The newest signed checkpoint must cover the
- * last entry.  *stats (may be NULL) gets what was written.
+ * store s to path (created, 0644, never over an existing file), as o says
+ * (NULL: entries only).  The newest signed checkpoint must cover the last
+ * entry.  *stats (may be NULL) gets what was written.
  * Errors: LEDGER_EINVAL (seqs not ascending, empty), LEDGER_ENOTFOUND (no
  * such entry, no checkpoint covers it yet: the message says so),
  * LEDGER_EEXIST, LEDGER_EIO, LEDGER_EDB, LEDGER_ENOMEM.  On an error the
  * file is removed.
  */
 enum ledger_status ledger_bundle_write(struct ledger_store *s,
-    const uint64_t *seqs, size_t n, bool payloads, const char *path,
+    const uint64_t *seqs, size_t n, const struct ledger_bundle_opts *o,
+    const char *path,
     struct ledger_bundle_stats *stats, struct ledger_error *err)
     LEDGER_WUR;
 
