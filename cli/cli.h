@@ -112,6 +112,7 @@ int cmd_events(struct cli *, int, char **);
 int cmd_init(struct cli *, int, char **);
 int cmd_prove(struct cli *, int, char **);
 int cmd_show(struct cli *, int, char **);
+int cmd_status(struct cli *, int, char **);
 int cmd_timeline(struct cli *, int, char **);
 int cmd_token(struct cli *, int, char **);
 int cmd_trace(struct cli *, int, char **);

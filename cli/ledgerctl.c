@@ -316,6 +316,17 @@ const struct command commands[] = {
 	  "example:\n"
 	  "  ledgerctl prove -d var 42\n"
 	  "  ledgerctl prove --url https://ledger --tlog-proof 42 > 42.tlog-proof\n" },
+	{ "status", cmd_status, "-d DIR|--url URL [--token T] [--json]",
+	  "the log at a glance: size, checkpoint age, keys, disk",
+	  "Prints the log's size and its oldest and newest entries, the\n"
+	  "newest signed checkpoint with its age and how many entries it does\n"
+	  "not cover yet, the key history, pruned payload ranges and legal\n"
+	  "holds (none until retention exists), and the database's and WAL's\n"
+	  "size on disk.\n\n"
+	  COMMON_READ
+	  "      --json          as JSON (the API's GET /v1/status)\n\n"
+	  "example:\n"
+	  "  ledgerctl status --url http://127.0.0.1:8420 --token T\n" },
 	{ "show", cmd_show, "-d DIR|--url URL [--payload] [--json] SEQ",
 	  "show one entry, its signature and payload",
 	  "Prints entry SEQ: its signed bytes, leaf hash, signature, key id\n"

@@ -63,6 +63,9 @@ void pool_put(struct ledger_store *s);
 const char *http_origin(void);
 const char *http_data_dir(void);
 
+/* GET /v1/status (http-read.c). */
+enum MHD_Result route_status(struct req *r);
+
 /* ---- http-proof.c ---- */
 /* GET /v1/events/{seq}/proof: first call, and again when resumed. */
 enum MHD_Result route_event_proof(struct req *r, uint64_t seq);

@@ -407,6 +407,29 @@ route_proof(struct req *r, bool inclusion)
 }
 
 enum MHD_Result
+route_status(struct req *r)
+{
+	struct ledger_buf b = LEDGER_BUF_INIT;
+	struct ledger_store *s;
+	struct ledger_error err;
+	enum ledger_status st;
+
+	if (MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, NULL,
+	    NULL) > 0)
+		return send_error(r, 400, "bad_request", NULL,
+		    "status takes no parameter");
+	if ((s = pool_get(&err)) == NULL)
+		return send_status(r, &err);
+	st = ledger_store_status_json(s, &b, &err);
+	pool_put(s);
+	if (st != LEDGER_OK) {
+		ledger_buf_release(&b);
+		return send_status(r, &err);
+	}
+	return send_json(r, 200, &b, NULL);
+}
+
+enum MHD_Result
 route_metrics(struct req *r)
 {
 	size_t len;

@@ -372,7 +372,7 @@ method_not_allowed(struct req *r, const char *allow)
  */
 enum path_arg { ARG_NONE, ARG_SEQ, ARG_NAME };
 enum variant { V_NONE, V_LATEST, V_SIZE, V_INCLUSION, V_CONSISTENCY,
-	V_WHERE, V_TIMELINE, V_EVENT };
+	V_WHERE, V_TIMELINE, V_EVENT, V_STATUS };
 
 static const struct route_def {
 	const char *path;
@@ -419,6 +419,8 @@ static const struct route_def {
 	{ "/v1/last-good", ARG_NONE, "", ROUTE_REPORT, ROUTE_OTHER, V_NONE,
 	  false },
 	{ "/v1/gate", ARG_NONE, "", ROUTE_GATE, ROUTE_OTHER, V_NONE, false },
+	{ "/v1/status", ARG_NONE, "", ROUTE_REPORT, ROUTE_OTHER, V_STATUS,
+	  false },
 	{ "/healthz", ARG_NONE, "", ROUTE_HEALTHZ, ROUTE_OTHER, V_NONE,
 	  false },
 	{ "/metrics", ARG_NONE, "", ROUTE_METRICS, ROUTE_OTHER, V_NONE,
@@ -556,6 +558,9 @@ handle_first(struct req *r, const char *url, const char *method)
 		return ret;
 	switch (r->route) {
 	case ROUTE_REPORT:
+		if (d->variant == V_STATUS)
+			return route_status(r);
+		return route_report(r, url, r->may_write);
 	case ROUTE_GATE:
 		return route_report(r, url, r->may_write);
 	case ROUTE_EVENTS_LIST:

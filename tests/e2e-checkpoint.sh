@@ -142,6 +142,21 @@ api_400 "/v1/proof/inclusion?size=3" "'seq' is required"
 api_400 "/v1/proof/consistency?first=1&second=2x" "'second' must be a non-negative integer"
 api_400 "/v1/proof/consistency?first=1&second=2&third=3" "unknown parameter 'third'"
 
+# ---- GET /v1/status and ledgerctl status --url ----
+c=$(curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $RTOK" "$URL/v1/status")
+check "GET /v1/status (read token): size, checkpoint, keys, disk" \
+    bash -c "[ $c = 200 ] && grep -q '\"log_size\":$N1,' '$T/body' &&
+        grep -q '\"checkpoint\":{\"size\":$N1,' '$T/body' &&
+        grep -q '\"verified\":true' '$T/body' &&
+        grep -q '\"keys\":\[{\"key_id\"' '$T/body'"
+check "GET /v1/status without a token -> 401" \
+    test "$(code /v1/status)" = 401
+c=$(curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $RTOK" "$URL/v1/status?x=1")
+check "GET /v1/status?x=1 -> 400" test "$c" = 400
+check "ledgerctl status --url agrees" \
+    bash -c "'$LEDGERCTL' status --url '$URL' --token '$RTOK' |
+        grep -q '^entries:     $N1 '"
+
 # ---- GET /v1/events/{seq}/proof: the entry's tlog-proof@v1, public ----
 c=$(curl -s -D "$T/hdr" -o "$T/tp" -w '%{http_code}' "$URL/v1/events/3/proof")
 check "GET /v1/events/3/proof is 200 text/plain without a token" \

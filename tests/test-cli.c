@@ -375,6 +375,18 @@ START_TEST(test_cli_bundle_round_trip)
 	    ctl, dir, dir, dir), 0);
 	ck_assert_ptr_nonnull(strstr(out, "2 entries, 0 problems: INTACT"));
 	free(out);
+	/* status: the log at a glance */
+	ck_assert_int_eq(tu_run(&out, "'%s' status -d '%s.away' --json", ctl,
+	    data), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"log_size\":12,"));
+	ck_assert_ptr_nonnull(strstr(out, "\"checkpoint\":{\"size\":12,"));
+	ck_assert_ptr_nonnull(strstr(out, "\"behind\":0,\"verified\":true"));
+	ck_assert_ptr_nonnull(strstr(out, "\"disk\":{\"database_bytes\":"));
+	free(out);
+	ck_assert_int_eq(tu_run(&out, "'%s' status -d '%s.away'", ctl, data),
+	    0);
+	ck_assert_ptr_nonnull(strstr(out, "entries:     12 (seq 0 at "));
+	free(out);
 	/* misuse and unreadable files: 2 */
 	ck_assert_int_eq(tu_run(NULL, "'%s' verify --bundle '%s/b0.gz' "
 	    ">/dev/null 2>&1", ctl, dir), 2);

@@ -168,6 +168,21 @@ enum ledger_status ledger_store_size(struct ledger_store *s, uint64_t *ret,
 enum ledger_status ledger_store_seq_at_time(struct ledger_store *s,
     int64_t time_ms, uint64_t *ret, struct ledger_error *err) LEDGER_WUR;
 
+/*
+ * The log at a glance, from one snapshot:
+ * {"origin","log_size","oldest":{"seq","time"}|null,"newest":...,
+ *  "checkpoint":{"size","time","age_s","behind","verified","key_id"}|null,
+ *  "keys":[{"key_id","from_seq","until_seq","revoked_from_seq","vkey"}],
+ *  "pruned":[],"holds":[],"disk":{"database_bytes","wal_bytes"}}
+ * ("behind": entries no checkpoint covers yet; "verified": its signature
+ * checks with the data directory's key, whose id "key_id" names; this is
+ * a glance, `verify` is the check).  Errors: LEDGER_EDB,
+ * LEDGER_ENOMEM.
+ */
+struct ledger_buf;
+enum ledger_status ledger_store_status_json(struct ledger_store *s,
+    struct ledger_buf *out, struct ledger_error *err) LEDGER_WUR;
+
 /* The time of entry seq; LEDGER_ENOTFOUND past the end. */
 enum ledger_status ledger_store_time_of(struct ledger_store *s,
     uint64_t seq, int64_t *ret, struct ledger_error *err) LEDGER_WUR;

@@ -1,0 +1,129 @@
+/*
+ * cmd-status.c - ledgerctl status: the log at a glance, from a data
+ * directory or a daemon (ledger_store_status_json; GET /v1/status)
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "ledger/store.h"
+#include "cli.h"
+#include "remote.h"
+
+static const char *
+str(const json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+
+	return v != NULL ? v : "-";
+}
+
+static double
+num(const json_t *o, const char *k)
+{
+	return json_number_value(json_object_get(o, k));
+}
+
+static void
+bytes(const char *label, double n)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	int u = 0;
+
+	while (n >= 1024 && u < 4) {
+		n /= 1024;
+		u++;
+	}
+	printf("%s %.1f %s", label, n, unit[u]);
+}
+
+static void
+print_text(const json_t *d)
+{
+	const json_t *o = json_object_get(d, "oldest");
+	const json_t *n = json_object_get(d, "newest");
+	const json_t *c = json_object_get(d, "checkpoint"), *k;
+	size_t i;
+
+	printf("origin:      ");
+	term_print(stdout, str(d, "origin"), 0);
+	printf("\nentries:     %.0f", num(d, "log_size"));
+	if (json_is_object(o) && json_is_object(n))
+		printf(" (seq %.0f at %s .. seq %.0f at %s)", num(o, "seq"),
+		    str(o, "time"), num(n, "seq"), str(n, "time"));
+	printf("\ncheckpoint:  ");
+	if (json_is_object(c))
+		printf("size %.0f, signed %s (%.0f s ago) by key %s%s; %.0f "
+		    "entries not covered yet\n", num(c, "size"), str(c, "time"),
+		    num(c, "age_s"), str(c, "key_id"), json_is_true(
+		    json_object_get(c, "verified")) ? "" : " (its signature "
+		    "does NOT check with ledger.pub: run verify)", num(c,
+		    "behind"));
+	else
+		printf("none signed yet\n");
+	json_array_foreach(json_object_get(d, "keys"), i, k)
+		printf("%s%s from seq %.0f%s\n", i ? "             " :
+		    "keys:        ", str(k, "key_id"), num(k, "from_seq"),
+		    json_is_null(json_object_get(k, "until_seq")) ?
+		    ", current" : "");
+	printf("pruned:      %s\n", json_array_size(json_object_get(d,
+	    "pruned")) ? "see --json" : "none");
+	printf("holds:       %s\n", json_array_size(json_object_get(d,
+	    "holds")) ? "see --json" : "none");
+	bytes("disk:        database", num(json_object_get(d, "disk"),
+	    "database_bytes"));
+	bytes(", WAL", num(json_object_get(d, "disk"), "wal_bytes"));
+	printf("\n");
+}
+
+int
+cmd_status(struct cli *cli, int argc, char **argv)
+{
+	const struct command *cmd = find_command("status");
+	struct ledger_buf b = LEDGER_BUF_INIT;
+	struct ledger_store *s;
+	struct ledger_error err;
+	char *text = NULL;
+	size_t len;
+	json_t *doc;
+	int r, first;
+
+	if ((r = parse_options(cli, cmd, argc, argv, NULL, NULL, NULL, NULL,
+	    &first)) >= 0)
+		return r;
+	if (argc - first != 0)
+		return usage_error(cmd, "unexpected argument '%s'",
+		    argv[first]);
+	if (cli->url != NULL) {
+		if ((r = remote_get_text(cli, "/v1/status", &text)) >= 0)
+			return r;
+	} else {
+		if ((r = need_dir(cli, cmd)) >= 0)
+			return r;
+		if (ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s,
+		    &err))
+			return fail("open '%s': %s", cli->dir, err.msg);
+		if (ledger_store_status_json(s, &b, &err) != LEDGER_OK ||
+		    ledger_buf_addc(&b, '\0') != LEDGER_OK) {
+			ledger_store_close(s);
+			ledger_buf_release(&b);
+			return fail("status: %s", err.msg);
+		}
+		ledger_store_close(s);
+		text = ledger_buf_steal(&b, &len);
+	}
+	if ((doc = json_loads(text, 0, NULL)) == NULL) {
+		free(text);
+		return fail("the status is not JSON");
+	}
+	if (cli->json)
+		printf("%s\n", text);
+	else
+		print_text(doc);
+	json_decref(doc);
+	free(text);
+	return finish(EXIT_YES);
+}

@@ -1,0 +1,114 @@
+/*
+ * store-status.c - what an operator asks first (ledger_store_status_json
+ * in ledger/store.h): how big the log is, how fresh its newest signed
+ * checkpoint, which keys sign it, what the disk holds
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ledger/jcs.h"
+#include "ledger/store.h"
+#include "ledger/tree.h"
+#include "ledger-int.h"
+#include "store-int.h"
+
+static int64_t
+file_size(const char *dir, const char *name)
+{
+	char path[4200];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, &sb) == 0 ? (int64_t)sb.st_size : 0;
+}
+
+/* ,"NAME":{"seq":N,"time":"..."} of entry seq, or null. */
+static enum ledger_status
+entry_at(struct ledger_store *s, const char *name, uint64_t seq, bool have,
+    struct ledger_buf *out, struct ledger_error *err)
+{
+	char t[LEDGER_TIME_MAX];
+	enum ledger_status st;
+	int64_t ms;
+
+	if (!have)
+		return ledger_buf_addf(out, ",\"%s\":null", name);
+	if ((st = ledger_store_time_of(s, seq, &ms, err)) != LEDGER_OK)
+		return st;
+	ledger_time_format(ms, t);
+	return ledger_buf_addf(out, ",\"%s\":{\"seq\":%" PRIu64 ",\"time\":"
+	    "\"%s\"}", name, seq, t);
+}
+
+enum ledger_status
+ledger_store_status_json(struct ledger_store *s, struct ledger_buf *out,
+    struct ledger_error *err)
+{
+	struct ledger_signed_checkpoint cp;
+	enum ledger_status st, r = LEDGER_OK;
+	char t[LEDGER_TIME_MAX], *vkey = NULL;
+	uint64_t size;
+	int64_t now = ledger_now_ms();
+
+	memset(&cp, 0, sizeof(cp));
+	if ((st = ledger_store_snapshot_begin(s, err)) != LEDGER_OK)
+		return st;
+	if ((st = ledger_store_size(s, &size, err)) != LEDGER_OK)
+		goto out;
+	r |= ledger_buf_adds(out, "{\"origin\":");
+	r |= ledger_jcs_append_string(out, s->origin, strlen(s->origin), NULL);
+	r |= ledger_buf_addf(out, ",\"log_size\":%" PRIu64, size);
+	if ((st = entry_at(s, "oldest", 0, size > 0, out, err)) ||
+	    (st = entry_at(s, "newest", size - 1, size > 0, out, err)))
+		goto out;
+	st = ledger_store_checkpoint_latest(s, &cp, err);
+	if (st == LEDGER_ENOTFOUND) {
+		r |= ledger_buf_adds(out, ",\"checkpoint\":null");
+		st = LEDGER_OK;
+	} else if (st == LEDGER_OK) {
+		struct ledger_signed_checkpoint ok;
+		struct ledger_error verr;
+		bool verified = s->have_vkey && ledger_checkpoint_verify(
+		    cp.note, cp.note_len, &s->vkey, 1, &ok, &verr) == LEDGER_OK;
+
+		ledger_time_format(cp.time_ms, t);
+		r |= ledger_buf_addf(out, ",\"checkpoint\":{\"size\":%" PRIu64
+		    ",\"time\":\"%s\",\"age_s\":%" PRId64 ",\"behind\":%"
+		    PRIu64 ",\"verified\":%s", cp.size, t,
+		    (now - cp.time_ms) / 1000, size - cp.size, verified ?
+		    "true" : "false");
+		if (verified)
+			r |= ledger_buf_addf(out, ",\"key_id\":\"%08" PRIx32
+			    "\"", ok.key_id);
+		r |= ledger_buf_addc(out, '}');
+		if (verified)
+			ledger_signed_checkpoint_release(&ok);
+	} else
+		goto out;
+	/* one key until rotation exists (issue 13) */
+	r |= ledger_buf_adds(out, ",\"keys\":[");
+	if (s->have_vkey && (st = ledger_vkey_format(&s->vkey, &vkey, err)) ==
+	    LEDGER_OK) {
+		r |= ledger_buf_addf(out, "{\"key_id\":\"%08" PRIx32 "\","
+		    "\"from_seq\":0,\"until_seq\":null,\"revoked_from_seq\":"
+		    "null,\"vkey\":", s->key_id);
+		r |= ledger_jcs_append_string(out, vkey, strlen(vkey), NULL);
+		r |= ledger_buf_addc(out, '}');
+	}
+	if (st != LEDGER_OK)
+		goto out;
+	r |= ledger_buf_addf(out, "],\"pruned\":[],\"holds\":[],\"disk\":{"
+	    "\"database_bytes\":%" PRId64 ",\"wal_bytes\":%" PRId64 "}}",
+	    file_size(s->dir, LEDGER_DB_FILE), file_size(s->dir,
+	    LEDGER_DB_FILE "-wal"));
+	if (r != LEDGER_OK)
+		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+out:
+	free(vkey);
+	ledger_signed_checkpoint_release(&cp);
+	ledger_store_snapshot_end(s);
+	return st;
+}
