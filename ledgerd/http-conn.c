@@ -7,11 +7,18 @@
  * loop closes those that have not sent a complete request within
  * request_timeout_s of connecting or of their previous answer.
  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "http-int.h"
 
@@ -126,4 +133,71 @@ conn_sweep(unsigned limit)
 		    "within %us", n, n == 1 ? "" : "s", limit);
 	while (n-- > 0)
 		metrics_reject(REJECT_TIMEOUT);
+}
+
+/* ---- the listening socket and MHD's messages ---- */
+
+void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512], safe[600];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_debug("mhd message=\"%s\"", log_safe(msg, safe, sizeof(safe)));
+}
+
+int
+bind_socket(const char *host, unsigned port, char *shown, size_t shown_len)
+{
+	struct addrinfo hints, *ai = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char portstr[16], addr[INET6_ADDRSTRLEN];
+	int fd, one = 1, rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(portstr, sizeof(portstr), "%u", port);
+	if ((rc = getaddrinfo(host, portstr, &hints, &ai)) != 0) {
+		log_error("listen: resolve host='%s' error=\"%s\"", host,
+		    gai_strerror(rc));
+		return -1;
+	}
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, ai->ai_protocol);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof(one)) != 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
+	    listen(fd, 1024) != 0) {
+		log_error("listen: host=%s port=%u error=\"%s\"", host, port,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(ai);
+		return -1;
+	}
+	freeaddrinfo(ai);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
+		close(fd);
+		return -1;
+	}
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, addr, sizeof(addr));
+		snprintf(shown, shown_len, "[%s]:%u", addr,
+		    ntohs(s6->sin6_port));
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, addr, sizeof(addr));
+		snprintf(shown, shown_len, "%s:%u", addr, ntohs(s4->sin_port));
+	}
+	return fd;
 }

@@ -8,6 +8,7 @@
 #ifndef LEDGERD_HTTP_INT_H
 #define LEDGERD_HTTP_INT_H
 
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -83,6 +84,13 @@ void conn_mark(struct MHD_Connection *conn, bool in_request);
 void conn_sweep(unsigned limit);
 /* Open connections. */
 unsigned conn_count(void);
+/* Bind and listen on host:port (port 0: any); *shown gets the address
+ * bound, for the log.  The socket, or -1 (logged). */
+int bind_socket(const char *host, unsigned port, char *shown,
+    size_t shown_len);
+/* libmicrohttpd's error log, into ours at debug level. */
+void mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* ---- http-reply.c ---- */
 extern const char *const retry_after[];	/* Retry-After: 1 */

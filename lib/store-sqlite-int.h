@@ -97,6 +97,9 @@ enum ledger_status sqlite_log_end(struct ledger_backend *b, uint64_t *ret,
 enum ledger_status sqlite_seq_time(struct ledger_backend *b, uint64_t seq,
     uint64_t *ret_seq, int64_t *ret_time, bool *found,
     struct ledger_error *err);
+/* A bounded FTS5 merge step of the lookup keys (store-sqlite-scan.c). */
+enum ledger_status sqlite_merge_keys(struct ledger_backend *b,
+    unsigned pages, struct ledger_error *err);
 enum ledger_status sqlite_list(struct ledger_backend *b, const char *terms,
     uint64_t lo, uint64_t hi, ledger_be_row_fn fn, void *ctx,
     struct ledger_error *err);

@@ -230,6 +230,56 @@ sqlite_log_end(struct ledger_backend *be, uint64_t *ret,
 	return LEDGER_OK;
 }
 
+/* ---- statements lent from a pool (store-sqlite-int.h) ---- */
+
+enum ledger_status
+sqlite_pool_take(struct sqlite_backend *b, struct sqlite_pool *pool,
+    const char *sql, sqlite3_stmt **ret, struct ledger_error *err)
+{
+	enum ledger_status st;
+	int i, rc;
+
+	for (i = 0; i < SQLITE_POOL; i++) {
+		if (pool->busy[i])
+			continue;
+		if ((st = sqlite_prepare_once(b, sql, &pool->st[i], err)))
+			return st;
+		pool->busy[i] = true;
+		*ret = pool->st[i];
+		return LEDGER_OK;
+	}
+	if ((rc = sqlite3_prepare_v2(b->db, sql, -1, ret, NULL)) != SQLITE_OK)
+		return sqlite_err(b, rc, err, "prepare");
+	return LEDGER_OK;
+}
+
+void
+sqlite_pool_give(struct sqlite_pool *pool, sqlite3_stmt *q)
+{
+	int i;
+
+	for (i = 0; i < SQLITE_POOL; i++)
+		if (pool->st[i] == q && pool->busy[i]) {
+			sqlite3_reset(q);
+			sqlite3_clear_bindings(q);
+			pool->busy[i] = false;
+			return;
+		}
+	sqlite3_finalize(q);
+}
+
+void
+sqlite_pool_release(struct sqlite_pool *pool)
+{
+	int i;
+
+	for (i = 0; i < SQLITE_POOL; i++) {
+		sqlite3_finalize(pool->st[i]);
+		pool->st[i] = NULL;
+		pool->busy[i] = false;
+	}
+}
+
 enum ledger_status
 sqlite_seq_time(struct ledger_backend *be, uint64_t seq, uint64_t *ret_seq,
     int64_t *ret_time, bool *found, struct ledger_error *err)

@@ -396,3 +396,32 @@ sqlite_next_term(struct ledger_be_cursor *c, const char **ret_term,
 	}
 	return LEDGER_OK;
 }
+
+/*
+ * FTS5 writes each commit's terms as a new segment and merges a level
+ * once it holds `automerge` (4) segments, so a log appended in batches
+ * keeps a dozen segments, and a lookup probes each one.  A 'merge' step
+ * merges levels holding `usermerge` segments (2 since migration 008) and
+ * stops after `pages` pages; with nothing to merge it writes nothing.
+ */
+enum ledger_status
+sqlite_merge_keys(struct ledger_backend *be, unsigned pages,
+    struct ledger_error *err)
+{
+	struct sqlite_backend *b = SB(be);
+	sqlite3_stmt *q;
+	int rc;
+
+	if (b->schema_version < 4 || pages == 0)
+		return LEDGER_OK;
+	if ((rc = sqlite3_prepare_v2(b->db, "INSERT INTO entry_keys"
+	    " (entry_keys, rank) VALUES ('merge', ?1)", -1, &q, NULL)) !=
+	    SQLITE_OK)
+		return sqlite_err(b, rc, err, "merge lookup keys");
+	sqlite3_bind_int(q, 1, pages > 1000000 ? 1000000 : (int)pages);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return sqlite_err(b, rc, err, "merge lookup keys");
+	return LEDGER_OK;
+}

@@ -99,54 +99,6 @@ sqlite_prepare_once(struct sqlite_backend *b, const char *sql,
 	return LEDGER_OK;
 }
 
-enum ledger_status
-sqlite_pool_take(struct sqlite_backend *b, struct sqlite_pool *pool,
-    const char *sql, sqlite3_stmt **ret, struct ledger_error *err)
-{
-	enum ledger_status st;
-	int i, rc;
-
-	for (i = 0; i < SQLITE_POOL; i++) {
-		if (pool->busy[i])
-			continue;
-		if ((st = sqlite_prepare_once(b, sql, &pool->st[i], err)))
-			return st;
-		pool->busy[i] = true;
-		*ret = pool->st[i];
-		return LEDGER_OK;
-	}
-	if ((rc = sqlite3_prepare_v2(b->db, sql, -1, ret, NULL)) != SQLITE_OK)
-		return sqlite_err(b, rc, err, "prepare");
-	return LEDGER_OK;
-}
-
-void
-sqlite_pool_give(struct sqlite_pool *pool, sqlite3_stmt *q)
-{
-	int i;
-
-	for (i = 0; i < SQLITE_POOL; i++)
-		if (pool->st[i] == q && pool->busy[i]) {
-			sqlite3_reset(q);
-			sqlite3_clear_bindings(q);
-			pool->busy[i] = false;
-			return;
-		}
-	sqlite3_finalize(q);
-}
-
-void
-sqlite_pool_release(struct sqlite_pool *pool)
-{
-	int i;
-
-	for (i = 0; i < SQLITE_POOL; i++) {
-		sqlite3_finalize(pool->st[i]);
-		pool->st[i] = NULL;
-		pool->busy[i] = false;
-	}
-}
-
 /* Step a statement that returns no row, then reset it. */
 static enum ledger_status
 step_done(struct sqlite_backend *b, sqlite3_stmt *q, struct ledger_error *err,
@@ -549,35 +501,6 @@ sqlite_maintain(struct ledger_backend *be, struct ledger_error *err)
 
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 		return sqlite_err(SB(be), rc, err, "wal checkpoint");
-	return LEDGER_OK;
-}
-
-/*
- * FTS5 writes each commit's terms as a new segment and merges a level
- * once it holds `automerge` (4) segments, so a log appended in batches
- * keeps a dozen segments, and a lookup probes each one.  A 'merge' step
- * merges levels holding `usermerge` segments (2 since migration 008) and
- * stops after `pages` pages; with nothing to merge it writes nothing.
- */
-static enum ledger_status
-sqlite_merge_keys(struct ledger_backend *be, unsigned pages,
-    struct ledger_error *err)
-{
-	struct sqlite_backend *b = SB(be);
-	sqlite3_stmt *q;
-	int rc;
-
-	if (b->schema_version < 4 || pages == 0)
-		return LEDGER_OK;
-	if ((rc = sqlite3_prepare_v2(b->db, "INSERT INTO entry_keys"
-	    " (entry_keys, rank) VALUES ('merge', ?1)", -1, &q, NULL)) !=
-	    SQLITE_OK)
-		return sqlite_err(b, rc, err, "merge lookup keys");
-	sqlite3_bind_int(q, 1, pages > 1000000 ? 1000000 : (int)pages);
-	rc = sqlite3_step(q);
-	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE)
-		return sqlite_err(b, rc, err, "merge lookup keys");
 	return LEDGER_OK;
 }
 
