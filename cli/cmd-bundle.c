@@ -15,6 +15,7 @@
 #include "ledger/query.h"
 #include "ledger/timeline.h"
 #include "cli.h"
+#include "remote.h"
 #include "tlog.h"
 #include "trust.h"
 
@@ -25,6 +26,7 @@
 #define OPT_OUT 'o'
 
 struct bundle_opts {
+	struct trust_opts t;		/* --key, for --url */
 	struct ledger_query q;
 	bool filtered;			/* an events filter or --period */
 	const char *seq_list, *ids_file, *out;
@@ -102,7 +104,10 @@ on_opt(void *ctx, int c, const char *arg)
 	struct bundle_opts *o = ctx;
 	struct ledger_error err;
 	int64_t from, to;
+	int r;
 
+	if (trust_on_opt(&o->t, c, arg, &r))
+		return r;
 	switch (c) {
 	case OPT_SEQ: o->seq_list = arg; return -1;
 	case OPT_IDS: o->ids_file = arg; return -1;
@@ -136,6 +141,126 @@ collect(void *ctx, const struct ledger_row *row)
 	return seqs_push(ctx, row->e.seq) ? 0 : 1;
 }
 
+static int select_seqs(struct bundle_opts *o, struct ledger_store *s);
+
+/* ---- a daemon as the source (--url): every checkpoint it sends is
+ * checked against --key before it goes in ---- */
+
+struct url_src {
+	struct tlog_src t;
+	const struct cli *cli;
+	const struct ledger_vkey *keys;
+	size_t nkeys;
+	struct ledger_signed_checkpoint newest;	/* verified */
+};
+
+static enum ledger_status
+u_checkpoint(void *ctx, bool latest, uint64_t size, char **note,
+    size_t *len, uint64_t *ret_size, struct ledger_error *err)
+{
+	struct url_src *u = ctx;
+	struct ledger_signed_checkpoint cp;
+	enum ledger_status st;
+
+	if ((st = tlog_get_checkpoint(&u->t, latest, size, note, len, err)))
+		return st;
+	if ((st = ledger_checkpoint_verify(*note, *len, u->keys, u->nkeys,
+	    &cp, err)) != LEDGER_OK) {
+		free(*note);
+		*note = NULL;
+		return st;
+	}
+	*ret_size = cp.size;
+	ledger_signed_checkpoint_release(&cp);
+	return LEDGER_OK;
+}
+
+static enum ledger_status
+u_entry(void *ctx, uint64_t seq, struct ledger_row *row,
+    struct ledger_error *err)
+{
+	return tlog_get_entry(&((struct url_src *)ctx)->t, seq, row, err);
+}
+
+static enum ledger_status
+u_inclusion(void *ctx, uint64_t seq, uint64_t size,
+    uint8_t (*path)[LEDGER_HASH_BYTES], size_t *n, struct ledger_error *err)
+{
+	uint8_t leaf[LEDGER_HASH_BYTES];
+	bool has;
+
+	return tlog_get_inclusion(&((struct url_src *)ctx)->t, seq, size,
+	    path, n, leaf, &has, err);
+}
+
+static enum ledger_status
+u_consistency(void *ctx, uint64_t m, uint64_t n,
+    uint8_t (*path)[LEDGER_HASH_BYTES], size_t *count,
+    struct ledger_error *err)
+{
+	return tlog_get_consistency(&((struct url_src *)ctx)->t, m, n, path,
+	    count, err);
+}
+
+static enum ledger_status
+u_payload(void *ctx, uint64_t seq, uint8_t **ret, size_t *len,
+    struct ledger_error *err)
+{
+	struct url_src *u = ctx;
+	struct ledger_row row;
+
+	memset(&row, 0, sizeof(row));
+	if (remote_get(u->cli, seq, &row, ret, len, true) >= 0)
+		return ledger_errorf(err, LEDGER_EIO, "fetch the payload of "
+		    "entry %" PRIu64 " (said above)", seq);
+	ledger_row_release(&row);
+	return LEDGER_OK;
+}
+
+/* Write the bundle from cli->url. */
+static int
+url_bundle(struct cli *cli, struct bundle_opts *o,
+    const struct ledger_bundle_opts *bo, struct ledger_bundle_stats *st)
+{
+	struct url_src u = { { NULL, NULL, cli->url, cli->token }, cli, NULL,
+	    0, { 0 } };
+	struct ledger_vkey *keys = NULL;
+	struct ledger_bundle_source src = { &u, NULL, NULL, u_checkpoint,
+	    u_entry, u_inclusion, u_consistency, u_payload };
+	struct ledger_error err;
+	size_t nkeys = 0, i;
+	int r;
+
+	if (o->t.nkeyfiles == 0)
+		return usage_error(find_command("bundle"), "--url needs --key "
+		    "FILE: the log's public key, from a copy you trust");
+	if ((r = trust_keys(&o->t, &u.t, &keys, &nkeys)) >= 0)
+		return r;
+	u.keys = keys;
+	u.nkeys = nkeys;
+	/* the origin and key of the log: those of its newest checkpoint */
+	if ((r = trust_checkpoint(&o->t, &u.t, true, 0, keys, nkeys, false,
+	    &u.newest)) >= 0)
+		goto out;
+	src.origin = u.newest.origin;
+	for (i = 0; i < nkeys; i++)
+		if (keys[i].id == u.newest.key_id &&
+		    strcmp(keys[i].name, u.newest.origin) == 0)
+			src.vkey = &keys[i];
+	if (o->filtered && (r = remote_events(cli, &o->q, collect, &o->s)) >=
+	    0)
+		goto out;
+	if ((r = select_seqs(o, NULL)) >= 0)
+		goto out;
+	if (ledger_bundle_write_from(&src, o->s.v, o->s.n, bo, o->out, st,
+	    &err) != LEDGER_OK)
+		r = fail("bundle '%s': %s", o->out, err.msg);
+out:
+	ledger_signed_checkpoint_release(&u.newest);
+	free(keys);
+	return r;
+}
+
 /* The selected seqs, ascending, each once. */
 static int
 select_seqs(struct bundle_opts *o, struct ledger_store *s)
@@ -164,8 +289,8 @@ select_seqs(struct bundle_opts *o, struct ledger_store *s)
 		}
 		free(text);
 	}
-	if (o->filtered && ledger_store_query(s, &o->q, collect, &o->s,
-	    &err) != LEDGER_OK)
+	if (o->filtered && s != NULL && ledger_store_query(s, &o->q, collect,
+	    &o->s, &err) != LEDGER_OK)
 		return fail("select entries: %s", err.msg);
 	if (o->s.n == 0)
 		return fail("no entries selected");
@@ -180,7 +305,7 @@ select_seqs(struct bundle_opts *o, struct ledger_store *s)
 int
 cmd_bundle(struct cli *cli, int argc, char **argv)
 {
-	struct option extra[CLI_NFILTERS + 6];
+	struct option extra[CLI_NFILTERS + 9];
 	const struct command *cmd = find_command("bundle");
 	struct ledger_bundle_stats st;
 	struct ledger_bundle_opts bo = { false, NULL, 0 };
@@ -203,11 +328,13 @@ cmd_bundle(struct cli *cli, int argc, char **argv)
 	    OPT_PERIOD };
 	extra[i++] = (struct option){ "output", required_argument, NULL,
 	    OPT_OUT };
+	extra[i++] = (struct option){ "key", required_argument, NULL,
+	    TRUST_OPT_KEY };
 	extra[i] = (struct option){ NULL, 0, NULL, 0 };
 	if ((r = parse_options(cli, cmd, argc, argv, extra, "k:o:", on_opt, &o,
 	    &first)) >= 0)
 		goto out;
-	if ((r = need_dir(cli, cmd)) >= 0)
+	if (cli->url == NULL && (r = need_dir(cli, cmd)) >= 0)
 		goto out;
 	if (argc - first != 0 || o.out == NULL) {
 		r = usage_error(cmd, argc - first != 0 ? "unexpected argument "
@@ -215,17 +342,23 @@ cmd_bundle(struct cli *cli, int argc, char **argv)
 		    argv[first] : "");
 		goto out;
 	}
-	if (ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s, &err)) {
-		r = fail("open '%s': %s", cli->dir, err.msg);
-		goto out;
-	}
-	if ((r = select_seqs(&o, s)) >= 0)
-		goto out;
 	bo.payloads = o.payloads;
-	if (ledger_bundle_write(s, o.s.v, o.s.n, &bo, o.out, &st,
-	    &err) != LEDGER_OK) {
-		r = fail("bundle '%s': %s", o.out, err.msg);
-		goto out;
+	if (cli->url != NULL) {
+		if ((r = url_bundle(cli, &o, &bo, &st)) >= 0)
+			goto out;
+	} else {
+		if (ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s,
+		    &err)) {
+			r = fail("open '%s': %s", cli->dir, err.msg);
+			goto out;
+		}
+		if ((r = select_seqs(&o, s)) >= 0)
+			goto out;
+		if (ledger_bundle_write(s, o.s.v, o.s.n, &bo, o.out, &st,
+		    &err) != LEDGER_OK) {
+			r = fail("bundle '%s': %s", o.out, err.msg);
+			goto out;
+		}
 	}
 	if (stat(o.out, &sb) != 0)
 		sb.st_size = 0;

@@ -57,8 +57,8 @@ const struct command commands[] = {
 	  "environment=production \\\n"
 	  "      --subject service=pay --subject actor=alice\n" },
 	{ "bundle", cmd_bundle,
-	  "-d DIR (--seq LIST | --ids-file F | FILTERS | --period P)\n"
-	  "       [--with-payloads] -o FILE",
+	  "-d DIR|--url URL --key FILE (--seq LIST | --ids-file F |\n"
+	  "       FILTERS | --period P) [--with-payloads] -o FILE",
 	  "write evidence to verify offline: entries, proofs, checkpoint",
 	  "Writes one gzip-compressed JSON file (docs/FORMAT.md \"Bundles\")\n"
 	  "holding the selected entries' exact bytes, signatures and inclusion\n"
@@ -66,6 +66,9 @@ const struct command commands[] = {
 	  "log's origin: `ledgerctl verify --bundle FILE --key PUB` checks it\n"
 	  "with nothing else.\n\n"
 	  "  -d, --dir DIR       the data directory (or $LEDGER_DIR)\n"
+	  "      --url URL       a running ledgerd (with --token T, read\n"
+	  "                      scope, and --key FILE: every checkpoint it\n"
+	  "                      sends must be signed by that key)\n"
 	  "      --seq LIST      seqs and ranges: 3,4,9-12\n"
 	  "      --ids-file F    one seq or range a line\n"
 	  "      --period P      the entries of a period (2026Q3, 2026-09, ...)\n"

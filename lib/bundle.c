@@ -56,22 +56,33 @@ add_b64(struct ledger_buf *b, const void *p, size_t n)
 
 /* One entry's member of "entries". */
 static enum ledger_status
-entry_json(struct ledger_store *s, uint64_t seq, uint64_t size,
-    bool payloads, bool first, struct out *o, struct ledger_error *err)
+entry_json(const struct ledger_bundle_source *src, uint64_t seq,
+    uint64_t size, bool payloads, bool first, struct out *o,
+    struct ledger_error *err)
 {
 	uint8_t path[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES];
 	char hex[2 * LEDGER_SIG_BYTES + 1];
 	struct ledger_buf *b = &o->b;
 	enum ledger_status st, r = LEDGER_OK;
+	struct ledger_entry e;
 	struct ledger_row row;
 	uint8_t *payload = NULL;
 	size_t n, i, plen = 0;
+	uint32_t key_id;
 
-	if ((st = ledger_store_get(s, seq, &row, err)) != LEDGER_OK)
+	memset(&row, 0, sizeof(row));
+	if ((st = src->entry(src->ctx, seq, &row, err)) != LEDGER_OK)
 		return st;
-	if ((st = ledger_store_prove_inclusion(s, seq, size, path, &n,
-	    err)) != LEDGER_OK || (payloads && (st = ledger_store_get_payload(
-	    s, seq, &payload, &plen, err)) != LEDGER_OK)) {
+	/* the key id from the signed bytes themselves */
+	if ((st = ledger_entry_decode(row.entry, row.entry_len, &e, err))) {
+		ledger_row_release(&row);
+		return st;
+	}
+	key_id = e.key_id;
+	ledger_entry_release(&e);
+	if ((st = src->inclusion(src->ctx, seq, size, path, &n, err)) ||
+	    (payloads && (st = src->payload(src->ctx, seq, &payload, &plen,
+	    err)))) {
 		ledger_row_release(&row);
 		return st;
 	}
@@ -83,7 +94,7 @@ entry_json(struct ledger_store *s, uint64_t seq, uint64_t size,
 		r |= add_b64(b, path[i], LEDGER_HASH_BYTES);
 	}
 	r |= ledger_buf_addf(b, "],\"key_id\":\"%08" PRIx32 "\"",
-	    row.e.key_id);
+	    key_id);
 	if (payloads) {
 		r |= ledger_buf_adds(b, ",\"payload\":");
 		r |= add_b64(b, payload, plen);
@@ -103,13 +114,15 @@ entry_json(struct ledger_store *s, uint64_t seq, uint64_t size,
 
 /* The older checkpoints' members, ascending, each with its proof. */
 static enum ledger_status
-older_json(struct ledger_store *s, const struct ledger_bundle_opts *bo,
-    uint64_t size, struct out *o, struct ledger_error *err)
+older_json(const struct ledger_bundle_source *src,
+    const struct ledger_bundle_opts *bo, uint64_t size, struct out *o,
+    struct ledger_error *err)
 {
 	uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES];
-	struct ledger_signed_checkpoint old;
 	enum ledger_status st, r = LEDGER_OK;
-	uint64_t last = 0;
+	uint64_t last = 0, got;
+	size_t note_len;
+	char *note;
 	size_t i, k, n, done = 0;
 
 	for (i = 0; i < (bo != NULL ? bo->nolder : 0); i++) {
@@ -123,21 +136,20 @@ older_json(struct ledger_store *s, const struct ledger_bundle_opts *bo,
 		if (next == UINT64_MAX)
 			break;
 		last = next;
-		if ((st = ledger_store_checkpoint_get(s, next, &old, err)))
+		if ((st = src->checkpoint(src->ctx, false, next, &note,
+		    &note_len, &got, err)))
 			return st;
-		st = ledger_store_prove_consistency(s, next, size, proof, &n,
-		    err);
+		st = src->consistency(src->ctx, next, size, proof, &n, err);
 		r |= ledger_buf_adds(&o->b, done++ ? ",{\"checkpoint\":" :
 		    "{\"checkpoint\":");
-		r |= ledger_jcs_append_string(&o->b, old.note, old.note_len,
-		    NULL);
+		r |= ledger_jcs_append_string(&o->b, note, note_len, NULL);
 		r |= ledger_buf_adds(&o->b, ",\"consistency\":[");
 		for (k = 0; st == LEDGER_OK && k < n; k++) {
 			r |= ledger_buf_adds(&o->b, k ? "," : "");
 			r |= add_b64(&o->b, proof[k], LEDGER_HASH_BYTES);
 		}
 		r |= ledger_buf_adds(&o->b, "]}");
-		ledger_signed_checkpoint_release(&old);
+		free(note);
 		if (st != LEDGER_OK)
 			return st;
 	}
@@ -148,29 +160,30 @@ older_json(struct ledger_store *s, const struct ledger_bundle_opts *bo,
 
 /* After "entries": format, keys, older checkpoints, origin. */
 static enum ledger_status
-tail_json(struct ledger_store *s, const struct ledger_bundle_opts *bo,
-    uint64_t size, struct out *o, struct ledger_error *err)
+tail_json(const struct ledger_bundle_source *src,
+    const struct ledger_bundle_opts *bo, uint64_t size, struct out *o,
+    struct ledger_error *err)
 {
 	enum ledger_status st, r = LEDGER_OK;
-	const char *origin = ledger_store_origin(s);
+	const char *origin = src->origin;
 	char *vkey = NULL;
 
-	if (ledger_store_vkey(s) == NULL)
-		return ledger_errorf(err, LEDGER_EINVAL, "the store has no "
-		    "verifier key");
-	if ((st = ledger_vkey_format(ledger_store_vkey(s), &vkey, err)))
+	if (src->vkey == NULL)
+		return ledger_errorf(err, LEDGER_EINVAL, "no verifier key for "
+		    "the log");
+	if ((st = ledger_vkey_format(src->vkey, &vkey, err)))
 		return st;
 	r |= ledger_buf_adds(&o->b, "],\"format\":\"" LEDGER_BUNDLE_FORMAT
 	    "\",\"keys\":[{\"from_seq\":0,");
 	r |= ledger_buf_addf(&o->b, "\"key_id\":\"%08" PRIx32 "\","
 	    "\"revoked_from_seq\":null,\"until_seq\":null,\"vkey\":",
-	    ledger_store_key_id(s));
+	    src->vkey->id);
 	r |= ledger_jcs_append_string(&o->b, vkey, strlen(vkey), NULL);
 	r |= ledger_buf_adds(&o->b, "}],\"older_checkpoints\":[");
 	free(vkey);
 	if (r != LEDGER_OK)
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-	if ((st = older_json(s, bo, size, o, err)) != LEDGER_OK)
+	if ((st = older_json(src, bo, size, o, err)) != LEDGER_OK)
 		return st;
 	r |= ledger_buf_adds(&o->b, "],\"origin\":");
 	r |= ledger_jcs_append_string(&o->b, origin, strlen(origin), NULL);
@@ -195,12 +208,13 @@ check_seqs(const uint64_t *seqs, size_t n, struct ledger_error *err)
 }
 
 enum ledger_status
-ledger_bundle_write(struct ledger_store *s, const uint64_t *seqs, size_t n,
-    const struct ledger_bundle_opts *bo, const char *path,
-    struct ledger_bundle_stats *stats, struct ledger_error *err)
+ledger_bundle_write_from(const struct ledger_bundle_source *src,
+    const uint64_t *seqs, size_t n, const struct ledger_bundle_opts *bo,
+    const char *path, struct ledger_bundle_stats *stats,
+    struct ledger_error *err)
 {
 	bool payloads = bo != NULL && bo->payloads;
-	struct ledger_signed_checkpoint cp;
+	struct cpn { char *note; size_t note_len; uint64_t size; } cp;
 	struct out o;
 	enum ledger_status st;
 	size_t i;
@@ -209,7 +223,8 @@ ledger_bundle_write(struct ledger_store *s, const uint64_t *seqs, size_t n,
 	memset(&o, 0, sizeof(o));
 	memset(&cp, 0, sizeof(cp));
 	if ((st = check_seqs(seqs, n, err)) ||
-	    (st = ledger_store_checkpoint_latest(s, &cp, err)))
+	    (st = src->checkpoint(src->ctx, true, 0, &cp.note, &cp.note_len,
+	    &cp.size, err)))
 		return st;
 	if (cp.size <= seqs[n - 1]) {
 		st = ledger_errorf(err, LEDGER_ENOTFOUND, "no signed checkpoint "
@@ -235,9 +250,10 @@ ledger_bundle_write(struct ledger_store *s, const uint64_t *seqs, size_t n,
 	if (st != LEDGER_OK)
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 	for (i = 0; i < n && st == LEDGER_OK && flush_out(&o); i++)
-		st = entry_json(s, seqs[i], cp.size, payloads, i == 0, &o, err);
+		st = entry_json(src, seqs[i], cp.size, payloads, i == 0, &o,
+		    err);
 	if (st == LEDGER_OK)
-		st = tail_json(s, bo, cp.size, &o, err);
+		st = tail_json(src, bo, cp.size, &o, err);
 	if (st == LEDGER_OK && !flush_out(&o))
 		st = ledger_errorf(err, LEDGER_EIO, "write '%s' failed", path);
 	/* evidence: on the disk before anyone is told it is written */
@@ -255,6 +271,68 @@ fail:
 		unlink(path);
 out:
 	ledger_buf_release(&o.b);
-	ledger_signed_checkpoint_release(&cp);
+	free(cp.note);
 	return st;
+}
+
+/* ---- a store as the source ---- */
+
+static enum ledger_status
+st_checkpoint(void *ctx, bool latest, uint64_t size, char **note,
+    size_t *note_len, uint64_t *ret_size, struct ledger_error *err)
+{
+	struct ledger_signed_checkpoint cp;
+	enum ledger_status st;
+
+	st = latest ? ledger_store_checkpoint_latest(ctx, &cp, err) :
+	    ledger_store_checkpoint_get(ctx, size, &cp, err);
+	if (st != LEDGER_OK)
+		return st;
+	*note = cp.note;
+	*note_len = cp.note_len;
+	*ret_size = cp.size;
+	cp.note = NULL;
+	ledger_signed_checkpoint_release(&cp);
+	return LEDGER_OK;
+}
+
+static enum ledger_status
+st_entry(void *ctx, uint64_t seq, struct ledger_row *row,
+    struct ledger_error *err)
+{
+	return ledger_store_get(ctx, seq, row, err);
+}
+
+static enum ledger_status
+st_inclusion(void *ctx, uint64_t seq, uint64_t size,
+    uint8_t (*path)[LEDGER_HASH_BYTES], size_t *n, struct ledger_error *err)
+{
+	return ledger_store_prove_inclusion(ctx, seq, size, path, n, err);
+}
+
+static enum ledger_status
+st_consistency(void *ctx, uint64_t m, uint64_t n,
+    uint8_t (*path)[LEDGER_HASH_BYTES], size_t *count,
+    struct ledger_error *err)
+{
+	return ledger_store_prove_consistency(ctx, m, n, path, count, err);
+}
+
+static enum ledger_status
+st_payload(void *ctx, uint64_t seq, uint8_t **ret, size_t *len,
+    struct ledger_error *err)
+{
+	return ledger_store_get_payload(ctx, seq, ret, len, err);
+}
+
+enum ledger_status
+ledger_bundle_write(struct ledger_store *s, const uint64_t *seqs, size_t n,
+    const struct ledger_bundle_opts *bo, const char *path,
+    struct ledger_bundle_stats *stats, struct ledger_error *err)
+{
+	struct ledger_bundle_source src = { s, ledger_store_origin(s),
+	    ledger_store_vkey(s), st_checkpoint, st_entry, st_inclusion,
+	    st_consistency, st_payload };
+
+	return ledger_bundle_write_from(&src, seqs, n, bo, path, stats, err);
 }

@@ -157,6 +157,28 @@ check "ledgerctl status --url agrees" \
     bash -c "'$LEDGERCTL' status --url '$URL' --token '$RTOK' |
         grep -q '^entries:     $N1 '"
 
+# ---- ledgerctl bundle --url: a bundle from the daemon, checked offline ----
+status 0 "bundle --url --seq with payloads" \
+    "$LEDGERCTL" bundle --url "$URL" --token "$RTOK" --key "$KEY" \
+    --seq 1,3-4 --with-payloads -o "$T/url.bundle.gz"
+status 0 "verify --bundle of the daemon's bundle: intact" \
+    "$LEDGERCTL" verify --bundle "$T/url.bundle.gz" --key "$KEY"
+check "... its three entries, each ok" \
+    bash -c "grep -c ': ok\$' '$T/out' | grep -qx 3"
+status 0 "bundle --url by the events filters" \
+    "$LEDGERCTL" bundle --url "$URL" --token "$RTOK" --key "$KEY" \
+    --kind build -o "$T/url2.bundle.gz"
+status 0 "... verified offline" \
+    "$LEDGERCTL" verify --bundle "$T/url2.bundle.gz" --key "$KEY"
+"$LEDGERCTL" init --origin "$OA" "$T/impostor" >/dev/null 2>&1
+status 1 "bundle --url refuses a checkpoint the --key did not sign" \
+    "$LEDGERCTL" bundle --url "$URL" --token "$RTOK" \
+    --key "$T/impostor/ledger.pub" --seq 1 -o "$T/url3.bundle.gz"
+check "... and writes nothing" test ! -e "$T/url3.bundle.gz"
+status 2 "bundle --url without --key is misuse" \
+    "$LEDGERCTL" bundle --url "$URL" --token "$RTOK" --seq 1 \
+    -o "$T/url4.bundle.gz"
+
 # ---- GET /v1/events/{seq}/proof: the entry's tlog-proof@v1, public ----
 c=$(curl -s -D "$T/hdr" -o "$T/tp" -w '%{http_code}' "$URL/v1/events/3/proof")
 check "GET /v1/events/3/proof is 200 text/plain without a token" \

@@ -74,6 +74,41 @@ enum ledger_status ledger_bundle_write(struct ledger_store *s,
     struct ledger_bundle_stats *stats, struct ledger_error *err)
     LEDGER_WUR;
 
+/*
+ * Where a bundle's contents come from: a store (ledger_bundle_write) or,
+ * for ledgerctl --url, a daemon's API.  Each call returns what it was
+ * asked or an error; the writer checks nothing the verifier does not.
+ */
+struct ledger_bundle_source {
+	void *ctx;
+	const char *origin;
+	const struct ledger_vkey *vkey;	/* the log's key */
+	/* The newest checkpoint (latest) or the one of size: its note,
+	 * malloc'd (free(3)), and its size. */
+	enum ledger_status (*checkpoint)(void *ctx, bool latest, uint64_t size,
+	    char **note, size_t *note_len, uint64_t *ret_size,
+	    struct ledger_error *err);
+	/* Entry seq's bytes and signature (row->e need not be filled). */
+	enum ledger_status (*entry)(void *ctx, uint64_t seq,
+	    struct ledger_row *row, struct ledger_error *err);
+	enum ledger_status (*inclusion)(void *ctx, uint64_t seq, uint64_t size,
+	    uint8_t (*path)[LEDGER_HASH_BYTES], size_t *n,
+	    struct ledger_error *err);
+	enum ledger_status (*consistency)(void *ctx, uint64_t m, uint64_t n,
+	    uint8_t (*path)[LEDGER_HASH_BYTES], size_t *count,
+	    struct ledger_error *err);
+	/* The raw payload, malloc'd (free(3)). */
+	enum ledger_status (*payload)(void *ctx, uint64_t seq, uint8_t **ret,
+	    size_t *len, struct ledger_error *err);
+};
+
+/* ledger_bundle_write from any source. */
+enum ledger_status ledger_bundle_write_from(
+    const struct ledger_bundle_source *src, const uint64_t *seqs, size_t n,
+    const struct ledger_bundle_opts *o, const char *path,
+    struct ledger_bundle_stats *stats, struct ledger_error *err)
+    LEDGER_WUR;
+
 /* One verdict of ledger_bundle_verify. */
 struct ledger_bundle_verdict {
 	int64_t seq;			/* -1: the bundle as a whole */
