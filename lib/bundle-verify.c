@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "ledger/bundle.h"
+#include "ledger/file.h"
 #include "ledger/jcs.h"
 #include "ledger/merkle.h"
 #include "ledger/tree.h"
@@ -66,52 +67,59 @@ sayf(struct vctx *v, int64_t seq, const char *fmt, ...)
 	say(v, seq, v->msg);
 }
 
-/* Read and gunzip path, at most LEDGER_BUNDLE_MAX bytes. */
+/*
+ * Read path and inflate it: exactly one gzip member (RFC 1952) and nothing
+ * after it, at most LEDGER_BUNDLE_MAX bytes of text.  (gzread would take
+ * concatenated members, trailing bytes and plain text alike.)  The
+ * header's name and time are not evidence and are not read.
+ */
 static enum ledger_status
 read_gzip(const char *path, struct ledger_buf *b, struct ledger_error *err)
 {
-	gzFile gz;
-	int n, zerr;
-	const char *zmsg;
+	char *raw = NULL;
+	size_t rlen;
+	z_stream z;
+	enum ledger_status st;
+	int rc = Z_OK;
 
-	if ((gz = gzopen(path, "rb")) == NULL)
-		return ledger_errorf(err, errno == ENOENT ? LEDGER_ENOTFOUND :
-		    LEDGER_EIO, "open '%s': %s", path, strerror(errno));
-	for (;;) {
-		if (ledger_buf_reserve(b, 65536) != LEDGER_OK) {
-			gzclose(gz);
-			return ledger_errorf(err, LEDGER_ENOMEM,
-			    "out of memory");
-		}
-		n = gzread(gz, b->data + b->len, 65536);
-		if (n <= 0)
-			break;
-		if (b->len == 0 && gzdirect(gz)) {
-			gzclose(gz);
-			return ledger_errorf(err, LEDGER_EINVAL, "'%s' is not "
-			    "a gzip file", path);
-		}
-		b->len += (size_t)n;
-		if (b->len > LEDGER_BUNDLE_MAX) {
-			gzclose(gz);
-			return ledger_errorf(err, LEDGER_EINVAL, "'%s' is larger "
+	if ((st = ledger_read_file(path, LEDGER_BUNDLE_MAX, &raw, &rlen,
+	    err)) != LEDGER_OK)
+		return st;
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
+		free(raw);
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	}
+	z.next_in = (Bytef *)raw;
+	z.avail_in = (uInt)rlen;
+	while (rc == Z_OK) {
+		if (b->len >= LEDGER_BUNDLE_MAX) {
+			st = ledger_errorf(err, LEDGER_EINVAL, "'%s' is larger "
 			    "than %zu bytes uncompressed", path,
 			    LEDGER_BUNDLE_MAX);
+			break;
 		}
+		if (ledger_buf_reserve(b, 1 << 20) != LEDGER_OK) {
+			st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+			break;
+		}
+		z.next_out = (Bytef *)b->data + b->len;
+		z.avail_out = 1 << 20;
+		rc = inflate(&z, Z_NO_FLUSH);
+		b->len += (1 << 20) - z.avail_out;
 	}
-	zmsg = gzerror(gz, &zerr);
-	if (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
-		ledger_errorf(err, LEDGER_EINVAL, "'%s' is not a whole gzip "
-		    "file: %s", path, zmsg != NULL ? zmsg : "read error");
-		gzclose(gz);
-		return LEDGER_EINVAL;
-	}
-	if (gzclose(gz) != Z_OK)
-		return ledger_errorf(err, LEDGER_EINVAL, "'%s' is not a whole "
-		    "gzip file (truncated or corrupt)", path);
-	if (b->len == 0)
-		return ledger_errorf(err, LEDGER_EINVAL, "'%s' is empty", path);
-	return LEDGER_OK;
+	if (st == LEDGER_OK && rc != Z_STREAM_END)
+		st = ledger_errorf(err, LEDGER_EINVAL, "'%s' is not a whole "
+		    "gzip file: %s", path, z.msg != NULL ? z.msg : rc ==
+		    Z_BUF_ERROR ? "truncated" : "corrupt");
+	else if (st == LEDGER_OK && z.avail_in != 0)
+		st = ledger_errorf(err, LEDGER_EINVAL, "'%s' has data after "
+		    "its gzip stream", path);
+	else if (st == LEDGER_OK && b->len == 0)
+		st = ledger_errorf(err, LEDGER_EINVAL, "'%s' is empty", path);
+	inflateEnd(&z);
+	free(raw);
+	return st;
 }
 
 /* Does o have exactly the members names (n of them; opt: may lack)? */
@@ -159,10 +167,36 @@ uint_of(const json_t *j, bool nullable, uint64_t *ret)
 	return true;
 }
 
+/* A string member's value, or NULL when it is none or holds a NUL (which
+ * "\u0000" can spell and a C string would cut short: every string of a
+ * bundle is read whole or not at all). */
+static const char *
+str_of(const json_t *j)
+{
+	const char *s = json_string_value(j);
+
+	return s != NULL && strlen(s) == json_string_length(j) ? s : NULL;
+}
+
+/* n lower-case hex digits, and nothing else. */
+static bool
+lower_hex(const char *s, size_t n)
+{
+	size_t i;
+
+	if (s == NULL || strlen(s) != n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' &&
+		    s[i] <= 'f')))
+			return false;
+	return true;
+}
+
 static long
 b64_of(const json_t *j, uint8_t *out, size_t max)
 {
-	const char *s = json_string_value(j);
+	const char *s = str_of(j);
 
 	return s != NULL ? ledger_b64_decode(s, json_string_length(j), out,
 	    max, true) : -1;
@@ -211,15 +245,16 @@ read_keys(struct vctx *v, const json_t *keys, const struct ledger_vkey *tk,
 			    "a member of the wrong type");
 			return false;
 		}
-		if (ledger_vkey_parse(json_string_value(json_object_get(o,
-		    "vkey")), &k->vk, &err) != LEDGER_OK) {
+		if (str_of(json_object_get(o, "vkey")) == NULL ||
+		    ledger_vkey_parse(str_of(json_object_get(o, "vkey")),
+		    &k->vk, &err) != LEDGER_OK) {
 			sayf(v, -1, "keys[%zu]: %s", i, err.msg);
 			return false;
 		}
 		ledger_note_key_id_hex(k->vk.id, id);
-		if (!json_is_string(json_object_get(o, "key_id")) ||
-		    strcmp(json_string_value(json_object_get(o, "key_id")),
-		    id) != 0 || strcmp(k->vk.name, v->origin) != 0) {
+		if (str_of(json_object_get(o, "key_id")) == NULL ||
+		    strcmp(str_of(json_object_get(o, "key_id")), id) != 0 ||
+		    strcmp(k->vk.name, v->origin) != 0) {
 			sayf(v, -1, "keys[%zu]: its key_id or name is not its "
 			    "verifier key's", i);
 			return false;
@@ -277,8 +312,8 @@ older(struct vctx *v, const json_t *list, const struct ledger_vkey *tk,
 	}
 	json_array_foreach(list, i, o) {
 		if ((why = members_ok(o, names, 2, NULL)) != NULL ||
-		    (note = json_string_value(json_object_get(o,
-		    "checkpoint"))) == NULL ||
+		    (note = str_of(json_object_get(o, "checkpoint"))) ==
+		    NULL ||
 		    !json_is_array(json_object_get(o, "consistency")) ||
 		    (n = json_array_size(json_object_get(o, "consistency"))) >
 		    LEDGER_MERKLE_MAX_PROOF) {
@@ -318,8 +353,8 @@ entry_problem(struct vctx *v, const json_t *o, uint64_t seq,
 	uint8_t path[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES];
 	uint8_t sig[LEDGER_SIG_BYTES], h[LEDGER_HASH_BYTES];
 	const json_t *inc = json_object_get(o, "inclusion");
-	const char *kid = json_string_value(json_object_get(o, "key_id"));
-	const char *sigs = json_string_value(json_object_get(o, "signature"));
+	const char *kid = str_of(json_object_get(o, "key_id"));
+	const char *sigs = str_of(json_object_get(o, "signature"));
 	struct ledger_entry e;
 	struct ledger_error err;
 	const struct key *k;
@@ -331,8 +366,9 @@ entry_problem(struct vctx *v, const json_t *o, uint64_t seq,
 	uint8_t kb[4];
 
 	if (!json_is_array(inc) || (n = json_array_size(inc)) >
-	    LEDGER_MERKLE_MAX_PROOF || kid == NULL || strlen(kid) != 8 ||
-	    ledger_unhex(kid, kb, 4, NULL) != LEDGER_OK || sigs == NULL ||
+	    LEDGER_MERKLE_MAX_PROOF || !lower_hex(kid, 8) ||
+	    ledger_unhex(kid, kb, 4, NULL) != LEDGER_OK ||
+	    !lower_hex(sigs, 2 * LEDGER_SIG_BYTES) ||
 	    ledger_unhex(sigs, sig, LEDGER_SIG_BYTES, NULL) != LEDGER_OK)
 		return "a member of the wrong type";
 	json_array_foreach(inc, i, x)
@@ -460,12 +496,11 @@ ledger_bundle_verify_text(const char *text, size_t len,
 		    i);
 	}
 	if ((why = members_ok(doc, names, 6, NULL)) != NULL ||
-	    !json_is_string(json_object_get(doc, "format")) ||
-	    strcmp(json_string_value(json_object_get(doc, "format")),
+	    str_of(json_object_get(doc, "format")) == NULL ||
+	    strcmp(str_of(json_object_get(doc, "format")),
 	    LEDGER_BUNDLE_FORMAT) != 0 ||
-	    (v->origin = json_string_value(json_object_get(doc, "origin"))) ==
-	    NULL || (note = json_string_value(json_object_get(doc,
-	    "checkpoint"))) == NULL) {
+	    (v->origin = str_of(json_object_get(doc, "origin"))) == NULL ||
+	    (note = str_of(json_object_get(doc, "checkpoint"))) == NULL) {
 		sayf(v, -1, "not a %s bundle (%s)", LEDGER_BUNDLE_FORMAT,
 		    why ? why : "format, origin or checkpoint");
 		goto done;

@@ -245,6 +245,54 @@ START_TEST(test_bundle_files_and_keys)
 	fwrite(text, 1, len, f);
 	fclose(f);
 	ck_assert_int_eq(check_file(path2, &t), LEDGER_EINVAL);
+	/* data after the gzip stream, or a second member: not one stream */
+	ck_assert_int_eq(tu_run(NULL, "cp '%s' '%s' && printf x >> '%s'", path,
+	    path2, path2), 0);
+	ck_assert_int_eq(check_file(path2, &t), LEDGER_EINVAL);
+	ck_assert_int_eq(tu_run(NULL, "cat '%s' '%s' > '%s'", path, path,
+	    path2), 0);
+	ck_assert_int_eq(check_file(path2, &t), LEDGER_EINVAL);
+	/* a NUL spelled \u0000, which C strings would cut off, in the origin
+	 * and after a signature; and a signature in upper-case hex */
+	{
+		static const char *const edits[][2] = {
+			{ "\"origin\":\"bundle.example/log\"",
+			  "\"origin\":\"bundle.example/log\\u0000x\"" },
+			{ ",\"signature\":\"", ",\"signature\":\"\\u0000" },
+			{ ",\"signature\":\"", NULL },
+		};
+		size_t e;
+
+		for (e = 0; e < 3; e++) {
+			char *m, *at2;
+
+			text = gunzip(path, &len);
+			m = malloc(len + 64);
+			ck_assert_ptr_nonnull(m);
+			at2 = strstr(text, edits[e][0]);
+			ck_assert_ptr_nonnull(at2);
+			at2 += strlen(edits[e][0]);
+			memcpy(m, text, (size_t)(at2 - text));
+			m[at2 - text] = '\0';
+			if (edits[e][1] != NULL) {
+				m[at2 - text - strlen(edits[e][0])] = '\0';
+				strcat(m, edits[e][1]);
+				strcat(m, at2);
+			} else {
+				size_t k = strlen(m);
+
+				strcat(m, at2);
+				for (; m[k] != '"'; k++)
+					if (m[k] >= 'a' && m[k] <= 'f')
+						m[k] = (char)(m[k] - 'a' + 'A');
+			}
+			gzip_to(path2, m, strlen(m));
+			ck_assert_int_eq(check_file(path2, &t), LEDGER_OK);
+			ck_assert_msg(t.bad + t.whole > 0, "edit %zu accepted",
+			    e);
+			free(m);
+		}
+	}
 	/* another key of the same name trusts nothing here */
 	ck_assert_int_eq(ledger_note_key_generate("bundle.example/log", &other,
 	    sk, NULL), LEDGER_OK);
