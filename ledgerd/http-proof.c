@@ -27,6 +27,7 @@
 
 static pthread_mutex_t wmu = PTHREAD_MUTEX_INITIALIZER;
 static struct req *waiters;		/* through r->wnext */
+static bool draining;			/* stopping: nobody waits any more */
 
 static int64_t
 mono_ms(void)
@@ -100,6 +101,11 @@ proof_sweep(void)
 void
 proof_wake_all(void)
 {
+	/* from now on no request waits (libmicrohttpd must not be stopped
+	 * with a connection suspended) */
+	pthread_mutex_lock(&wmu);
+	draining = true;
+	pthread_mutex_unlock(&wmu);
 	wake(NULL, 0);
 }
 
@@ -210,14 +216,21 @@ route_event_proof(struct req *r, uint64_t seq)
 		return send_error(r, 503, "unavailable", retry_after,
 		    "no signed checkpoint covers entry %" PRIu64 " yet; ask "
 		    "again, or with wait=", seq);
-	/* Suspend, then register; then look again, in case the checkpoint
-	 * came between the first look and the registration. */
+	/* Suspend, then register (unless stopping: then straight back);
+	 * then look again, in case the checkpoint came between the first
+	 * look and the registration. */
 	r->state = ST_WAITING;
 	r->wseq = seq;
 	r->wdeadline_ms = mono_ms() + ms;
 	atomic_store(&r->finished, false);
 	MHD_suspend_connection(r->conn);
 	pthread_mutex_lock(&wmu);
+	if (draining) {
+		pthread_mutex_unlock(&wmu);
+		atomic_store(&r->finished, true);
+		MHD_resume_connection(r->conn);
+		return MHD_YES;
+	}
 	r->wnext = waiters;
 	waiters = r;
 	pthread_mutex_unlock(&wmu);

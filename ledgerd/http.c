@@ -758,6 +758,7 @@ http_drain_and_stop(void)
 	if (atomic_load(&srv.inflight) > 0)
 		log_warn("stopping with requests in flight count=%u",
 		    atomic_load(&srv.inflight));
+	proof_wake_all();	/* none may be left suspended */
 	MHD_stop_daemon(srv.d);
 	srv.d = NULL;
 	if (fd >= 0)
