@@ -77,6 +77,7 @@ void ledger_store_snapshot_end(struct ledger_store *s);
  * opened read-only), and nothing was called.
  */
 struct ledger_row;
+bool ledger_store_has_places(struct ledger_store *s);
 enum ledger_status ledger_store_places(struct ledger_store *s,
     const char *env, int (*fn)(void *ctx, uint64_t key), void *ctx,
     bool *have, struct ledger_error *err);

@@ -308,7 +308,10 @@ state_by_places(struct report *rep, int64_t at, struct smap *stacks,
 	if (report_tuning.no_places)
 		return LEDGER_OK;
 	if (rep->service != NULL) {
-		*have = true;
+		/* a store of an older schema opened read-only has no place
+		 * terms: the walk answers */
+		if (!(*have = ledger_store_has_places(rep->s)))
+			return LEDGER_OK;
 		if (!idx_push(&p.keys, (size_t)ledger_lookup_place_key(
 		    rep->env, rep->service)))
 			return ledger_errorf(err, LEDGER_ENOMEM,

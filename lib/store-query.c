@@ -242,6 +242,12 @@ place_term(void *ctx, const char *term, size_t len)
 	return p->fn(p->ctx, key);
 }
 
+bool
+ledger_store_has_places(struct ledger_store *s)
+{
+	return (s->ops->caps(s->be) & LEDGER_BE_KIND_KEYS) != 0;
+}
+
 enum ledger_status
 ledger_store_places(struct ledger_store *s, const char *env,
     int (*fn)(void *ctx, uint64_t key), void *ctx, bool *have,
@@ -251,7 +257,7 @@ ledger_store_places(struct ledger_store *s, const char *env,
 	char lo[LEDGER_LOOKUP_TERM], hi[LEDGER_LOOKUP_TERM];
 	uint64_t k = ledger_lookup_place_key(env, NULL);
 
-	*have = (s->ops->caps(s->be) & LEDGER_BE_KIND_KEYS) != 0;
+	*have = ledger_store_has_places(s);
 	if (!*have)
 		return LEDGER_OK;
 	/* the terms whose first 16 bits are env's: [x<env>000..., x<env+1>) */
