@@ -267,23 +267,42 @@ add_author(struct report *rep, struct idx *to, const char *actor)
 	return idx_push(to, rep->nauthor_names++);
 }
 
-/* A build or change of a commit being read: its actor is one of the
- * commit's authors (the commit has its slot already). */
+/* The commits being read: a row's actor is an author of each v[i] its
+ * commit is (a short commit: a prefix of), as the query matched it. */
+struct authors_q {
+	struct report *rep;
+	const char *const *v;
+	size_t n;
+};
+
+static bool
+commit_is(const char *commit, const char *v)
+{
+	size_t n = strlen(v);
+
+	return strncmp(commit, v, n) == 0 && (commit[n] == '\0' || n < 40);
+}
+
 static int
 author_row(void *ctx, const struct ledger_row *row)
 {
-	struct report *rep = ctx;
+	struct authors_q *q = ctx;
 	const char *actor = row->e.subject[LEDGER_SUBJ_ACTOR];
 	const char *commit = row->e.subject[LEDGER_SUBJ_COMMIT];
 	struct smap_slot *sl;
 	bool found;
+	size_t i;
 
 	if (actor == NULL || commit == NULL)
 		return 0;
-	if ((sl = smap_slot(&rep->authors, commit, &found)) == NULL ||
-	    (found && !add_author(rep, &sl->to, actor))) {
-		rep->nomem = true;
-		return 1;
+	for (i = 0; i < q->n; i++) {
+		if (!commit_is(commit, q->v[i]))
+			continue;
+		if ((sl = smap_slot(&q->rep->authors, q->v[i], &found)) ==
+		    NULL || (found && !add_author(q->rep, &sl->to, actor))) {
+			q->rep->nomem = true;
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -294,10 +313,24 @@ static enum ledger_status
 read_authors(struct report *rep, const char *const *v, size_t n,
     struct ledger_error *err)
 {
+	struct authors_q q = { rep, v, n };
+	struct ledger_query lq;
+	enum ledger_status st = LEDGER_OK;
+	size_t i;
+
 	if (n == 0)
 		return LEDGER_OK;
-	return read_rows(rep, 1u << LEDGER_KIND_BUILD | 1u << LEDGER_KIND_CHANGE,
-	    NULL, LEDGER_SUBJ_COMMIT, v, n, author_row, err);
+	ledger_query_init(&lq);
+	lq.kinds = 1u << LEDGER_KIND_BUILD | 1u << LEDGER_KIND_CHANGE;
+	for (i = 0; i < n && st == LEDGER_OK; i++)
+		st = ledger_query_add_subject(&lq, LEDGER_SUBJ_COMMIT, v[i],
+		    err);
+	if (st == LEDGER_OK)
+		st = ledger_store_query(rep->s, &lq, author_row, &q, err);
+	ledger_query_release(&lq);
+	if (st == LEDGER_OK && rep->nomem)
+		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	return st;
 }
 
 /* The authors of commit, read once. */
@@ -334,33 +367,51 @@ static const enum ledger_subject key_fields[] = { LEDGER_SUBJ_ARTIFACT,
     LEDGER_SUBJ_RUN, LEDGER_SUBJ_COMMIT };
 static const char key_tags[] = "arc";
 
+/* How many query values v of field f takes (a bare digest may take two:
+ * ledger_query_add_subject), or 0 when it does not batch: a short
+ * commit, a prefix, is looked up alone. */
+static size_t
+weight(enum ledger_subject f, const char *v)
+{
+	if (f == LEDGER_SUBJ_COMMIT && strlen(v) < 40)
+		return 0;
+	return f == LEDGER_SUBJ_ARTIFACT ? 2 : 1;
+}
+
 static enum ledger_status
 prefetch(struct report *rep, size_t from, struct ledger_error *err)
 {
 	const char *v[BATCH] = { 0 };
 	const struct ledger_entry *e;
 	enum ledger_status st = LEDGER_OK;
-	size_t i, k, n, end = rep->ndeps - from > BATCH ? from + BATCH :
-	    rep->ndeps;
+	size_t i, k, n, w, used, end = rep->ndeps - from > BATCH ? from +
+	    BATCH : rep->ndeps;
 	bool isnew;
 
 	if (rep->env != NULL && !rep->all_approvals &&
 	    (rep->to_join > 0 ? rep->to_join : rep->ndeps) >
 	    (report_tuning.preload_at ? report_tuning.preload_at : PRELOAD_AT))
 		st = load_all_approvals(rep, err);
+	/* what does not fit or does not batch is left to load_key and
+	 * authors_of, one at a time */
 	for (k = 0; k < 3 && rep->env != NULL && !rep->all_approvals &&
 	    st == LEDGER_OK; k++) {
-		for (i = from, n = 0; i < end && st == LEDGER_OK; i++) {
+		for (i = from, n = 0, used = 0; i < end && st == LEDGER_OK;
+		    i++) {
 			e = &rep->rows.v[rep->deps[i].last].e;
 			if (rep->deps[i].joined || e->subject[key_fields[k]] ==
 			    NULL || e->subject[LEDGER_SUBJ_ENVIRONMENT] ==
 			    NULL || strcmp(e->subject[LEDGER_SUBJ_ENVIRONMENT],
-			    rep->env) != 0)
+			    rep->env) != 0 || (w = weight(key_fields[k],
+			    e->subject[key_fields[k]])) == 0 ||
+			    used + w > LEDGER_QUERY_VALUES_MAX)
 				continue;
 			st = looked_up(rep, rep->env, key_tags[k],
 			    e->subject[key_fields[k]], &isnew, err);
-			if (st == LEDGER_OK && isnew)
+			if (st == LEDGER_OK && isnew) {
 				v[n++] = e->subject[key_fields[k]];
+				used += w;
+			}
 		}
 		if (st == LEDGER_OK)
 			st = read_approvals(rep, rep->env, key_fields[k], v, n,
@@ -370,7 +421,8 @@ prefetch(struct report *rep, size_t from, struct ledger_error *err)
 	    i++) {
 		e = &rep->rows.v[rep->deps[i].last].e;
 		if (rep->deps[i].joined || e->subject[LEDGER_SUBJ_COMMIT] ==
-		    NULL)
+		    NULL || weight(LEDGER_SUBJ_COMMIT,
+		    e->subject[LEDGER_SUBJ_COMMIT]) == 0)
 			continue;
 		if (smap_get(&rep->authors, e->subject[LEDGER_SUBJ_COMMIT],
 		    &isnew) == NULL)
