@@ -362,12 +362,15 @@ cmd_bundle(struct cli *cli, int argc, char **argv)
 	}
 	if (stat(o.out, &sb) != 0)
 		sb.st_size = 0;
-	if (cli->json)
-		printf("{\"file\":\"%s\",\"entries\":%" PRIu64 ",\"payloads\":%"
-		    PRIu64 ",\"checkpoint_size\":%" PRIu64 ",\"bytes\":%" PRIu64
+	if (cli->json) {
+		printf("{\"file\":");
+		json_print_string(stdout, o.out);
+		printf(",\"entries\":%" PRIu64 ",\"payloads\":%" PRIu64
+		    ",\"checkpoint_size\":%" PRIu64 ",\"bytes\":%" PRIu64
 		    ",\"entry_bytes\":%" PRIu64 ",\"file_bytes\":%lld}\n",
-		    o.out, st.entries, st.payloads, st.checkpoint_size,
-		    st.bytes, st.entry_bytes, (long long)sb.st_size);
+		    st.entries, st.payloads, st.checkpoint_size, st.bytes,
+		    st.entry_bytes, (long long)sb.st_size);
+	}
 	else
 		printf("wrote %s: %" PRIu64 " entries (%" PRIu64 " with "
 		    "payloads) proven to the checkpoint of size %" PRIu64 "; "

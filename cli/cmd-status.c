@@ -64,6 +64,10 @@ print_text(const json_t *d)
 		    "behind"));
 	else
 		printf("none signed yet\n");
+	if (json_is_object(c) && num(c, "beyond_log") > 0)
+		printf("WARNING:     the checkpoint covers %.0f entries more "
+		    "than the log holds: entries it signed are gone (run "
+		    "verify)\n", num(c, "beyond_log"));
 	json_array_foreach(json_object_get(d, "keys"), i, k)
 		printf("%s%s from seq %.0f%s\n", i ? "             " :
 		    "keys:        ", str(k, "key_id"), num(k, "from_seq"),

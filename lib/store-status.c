@@ -75,11 +75,14 @@ ledger_store_status_json(struct ledger_store *s, struct ledger_buf *out,
 		    cp.note, cp.note_len, &s->vkey, 1, &ok, &verr) == LEDGER_OK;
 
 		ledger_time_format(cp.time_ms, t);
+		/* a checkpoint beyond the log: the log lost entries it
+		 * signed (a rollback); said, not hidden in an underflow */
 		r |= ledger_buf_addf(out, ",\"checkpoint\":{\"size\":%" PRIu64
 		    ",\"time\":\"%s\",\"age_s\":%" PRId64 ",\"behind\":%"
-		    PRIu64 ",\"verified\":%s", cp.size, t,
-		    (now - cp.time_ms) / 1000, size - cp.size, verified ?
-		    "true" : "false");
+		    PRIu64 ",\"beyond_log\":%" PRIu64 ",\"verified\":%s",
+		    cp.size, t, (now - cp.time_ms) / 1000, size > cp.size ?
+		    size - cp.size : 0, cp.size > size ? cp.size - size : 0,
+		    verified ? "true" : "false");
 		if (verified)
 			r |= ledger_buf_addf(out, ",\"key_id\":\"%08" PRIx32
 			    "\"", ok.key_id);

@@ -401,6 +401,13 @@ if [ "$(grep -c 'listening on' "$C/log")" = 2 ] && kill -0 "$PID" 2>/dev/null; t
 	status 1 "checkpoint --url: the log no longer holds its signed tree" \
 	    "$LEDGERCTL" checkpoint --url "$URL" --key "$C/var/ledger.pub" --pin "$T/c.pin"
 	check "and says which" err_has "does not hold the tree of its newest checkpoint"
+	status 0 "status -d on the shortened log" "$LEDGERCTL" status -d "$C/var"
+	check "status says the checkpoint is beyond the log" \
+	    bash -c "grep -q '^WARNING: .*entries it signed are gone' '$T/out'"
+	status 0 "status -d --json on the shortened log" \
+	    "$LEDGERCTL" status -d "$C/var" --json
+	check "... \"beyond_log\" > 0, \"behind\" 0" \
+	    bash -c "grep -q '\"behind\":0,\"beyond_log\":[1-9]' '$T/out'"
 	stop "$PID"
 else
 	bad "ledgerd did not start on a log shorter than its checkpoints: $(tail -1 "$C/log")"

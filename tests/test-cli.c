@@ -380,7 +380,8 @@ START_TEST(test_cli_bundle_round_trip)
 	    data), 0);
 	ck_assert_ptr_nonnull(strstr(out, "\"log_size\":12,"));
 	ck_assert_ptr_nonnull(strstr(out, "\"checkpoint\":{\"size\":12,"));
-	ck_assert_ptr_nonnull(strstr(out, "\"behind\":0,\"verified\":true"));
+	ck_assert_ptr_nonnull(strstr(out, "\"behind\":0,\"beyond_log\":0,"
+	    "\"verified\":true"));
 	ck_assert_ptr_nonnull(strstr(out, "\"disk\":{\"database_bytes\":"));
 	free(out);
 	ck_assert_int_eq(tu_run(&out, "'%s' status -d '%s.away'", ctl, data),

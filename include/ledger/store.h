@@ -171,12 +171,14 @@ enum ledger_status ledger_store_seq_at_time(struct ledger_store *s,
 /*
  * The log at a glance, from one snapshot:
  * {"origin","log_size","oldest":{"seq","time"}|null,"newest":...,
- *  "checkpoint":{"size","time","age_s","behind","verified","key_id"}|null,
+ *  "checkpoint":{"size","time","age_s","behind","beyond_log","verified",
+ *  "key_id"}|null,
  *  "keys":[{"key_id","from_seq","until_seq","revoked_from_seq","vkey"}],
  *  "pruned":[],"holds":[],"disk":{"database_bytes","wal_bytes"}}
- * ("behind": entries no checkpoint covers yet; "verified": its signature
- * checks with the data directory's key, whose id "key_id" names; this is
- * a glance, `verify` is the check).  Errors: LEDGER_EDB,
+ * ("behind": entries no checkpoint covers yet; "beyond_log": entries the
+ * checkpoint signed that the log no longer has, a rollback; "verified":
+ * its signature checks with the data directory's key, whose id "key_id"
+ * names; this is a glance, `verify` is the check).  Errors: LEDGER_EDB,
  * LEDGER_ENOMEM.
  */
 struct ledger_buf;
