@@ -375,7 +375,7 @@ weight(enum ledger_subject f, const char *v)
 {
 	if (f == LEDGER_SUBJ_COMMIT && strlen(v) < 40)
 		return 0;
-	return f == LEDGER_SUBJ_ARTIFACT ? 2 : 1;
+	return f == LEDGER_SUBJ_ARTIFACT && strchr(v, ':') == NULL ? 2 : 1;
 }
 
 static enum ledger_status
