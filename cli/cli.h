@@ -5,6 +5,7 @@
 #define LEDGERCTL_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "ledger/error.h"
@@ -90,6 +91,9 @@ extern const char *const cli_filter_names[CLI_NFILTERS];
  * CLI_NFILTERS. */
 struct option;
 size_t cli_filter_options(struct option *extra);
+
+/* Sort v ascending and drop repeats; the new count (cmd-bundle.c). */
+size_t sort_unique_u64(uint64_t *v, size_t n);
 
 /* ledgerctl verify --bundle FILE (cmd-bundle.c). */
 struct trust_opts;

@@ -62,6 +62,20 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+size_t
+sort_unique_u64(uint64_t *v, size_t n)
+{
+	size_t i, k;
+
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_u64);
+	for (i = 1, k = 1; i < n; i++)
+		if (v[i] != v[k - 1])
+			v[k++] = v[i];
+	return k;
+}
+
 /* "3,4,9-12" (or one seq or range a line of an ids file, with sep '\n')
  * into s; false on a malformed item or a range over 10^7 entries. */
 static bool
@@ -268,7 +282,7 @@ select_seqs(struct bundle_opts *o, struct ledger_store *s)
 	const struct command *cmd = find_command("bundle");
 	struct ledger_error err;
 	char *text = NULL;
-	size_t i, k, len;
+	size_t len;
 	int modes = (o->seq_list != NULL) + (o->ids_file != NULL) +
 	    o->filtered;
 
@@ -294,11 +308,7 @@ select_seqs(struct bundle_opts *o, struct ledger_store *s)
 		return fail("select entries: %s", err.msg);
 	if (o->s.n == 0)
 		return fail("no entries selected");
-	qsort(o->s.v, o->s.n, sizeof(*o->s.v), cmp_u64);
-	for (i = 1, k = 1; i < o->s.n; i++)
-		if (o->s.v[i] != o->s.v[k - 1])
-			o->s.v[k++] = o->s.v[i];
-	o->s.n = k;
+	o->s.n = sort_unique_u64(o->s.v, o->s.n);
 	return -1;
 }
 

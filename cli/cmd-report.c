@@ -200,14 +200,6 @@ remote_answer(const struct cli *cli, const struct ledger_report_req *rq,
 	return r;
 }
 
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static bool
 push_seq(uint64_t **v, size_t *n, size_t *cap, const json_t *j)
 {
@@ -240,7 +232,7 @@ population_bundle(const struct cli *cli, const json_t *doc, const char *path)
 	struct ledger_store *s;
 	struct ledger_error err;
 	uint64_t *v = NULL, older[2];
-	size_t n = 0, cap = 0, i, k, j;
+	size_t n = 0, cap = 0, i, k;
 	char sizes[64];
 	bool ok = true;
 
@@ -258,11 +250,7 @@ population_bundle(const struct cli *cli, const json_t *doc, const char *path)
 		free(v);
 		return fail("--bundle: the population is empty");
 	}
-	qsort(v, n, sizeof(*v), cmp_u64);
-	for (i = 1, j = 1; i < n; i++)
-		if (v[i] != v[j - 1])
-			v[j++] = v[i];
-	n = j;
+	n = sort_unique_u64(v, n);
 	x = json_object_get(json_object_get(c, "checkpoint_before"), "size");
 	if (json_is_number(x))
 		older[bo.nolder++] = (uint64_t)json_number_value(x);
