@@ -186,6 +186,13 @@ u_checkpoint(void *ctx, bool latest, uint64_t size, char **note,
 	}
 	*ret_size = cp.size;
 	ledger_signed_checkpoint_release(&cp);
+	if (!latest && *ret_size != size) {
+		free(*note);
+		*note = NULL;
+		return ledger_errorf(err, LEDGER_EINVAL, "asked for the "
+		    "checkpoint of size %" PRIu64 ", got %" PRIu64, size,
+		    *ret_size);
+	}
 	return LEDGER_OK;
 }
 
