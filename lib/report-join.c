@@ -92,11 +92,11 @@ looked_up(struct report *rep, const char *env, char tag, const char *value,
 }
 
 /* Read the entries of kinds (in env, unless NULL) whose field f is any of
- * v[0..n) (n 0: every one), each to fn (ctx rep). */
+ * v[0..n) (n 0: every one), each to fn with ctx. */
 static enum ledger_status
 read_rows(struct report *rep, uint32_t kinds, const char *env,
     enum ledger_subject f, const char *const *v, size_t n,
-    int (*fn)(void *ctx, const struct ledger_row *row),
+    int (*fn)(void *ctx, const struct ledger_row *row), void *ctx,
     struct ledger_error *err)
 {
 	struct ledger_query q;
@@ -111,7 +111,7 @@ read_rows(struct report *rep, uint32_t kinds, const char *env,
 	for (i = 0; i < n && st == LEDGER_OK; i++)
 		st = ledger_query_add_subject(&q, f, v[i], err);
 	if (st == LEDGER_OK)
-		st = ledger_store_query(rep->s, &q, fn, rep, err);
+		st = ledger_store_query(rep->s, &q, fn, ctx, err);
 	ledger_query_release(&q);
 	if (st == LEDGER_OK && rep->nomem)
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
@@ -126,7 +126,7 @@ read_approvals(struct report *rep, const char *env, enum ledger_subject f,
 	if (n == 0)
 		return LEDGER_OK;
 	return read_rows(rep, 1u << LEDGER_KIND_APPROVAL, env, f, v, n,
-	    approval_row, err);
+	    approval_row, rep, err);
 }
 
 /* Read the environment's approvals once, all of them. */
@@ -134,7 +134,7 @@ static enum ledger_status
 load_all_approvals(struct report *rep, struct ledger_error *err)
 {
 	enum ledger_status st = read_rows(rep, 1u << LEDGER_KIND_APPROVAL,
-	    rep->env, LEDGER_SUBJ_COMMIT, NULL, 0, approval_row, err);
+	    rep->env, LEDGER_SUBJ_COMMIT, NULL, 0, approval_row, rep, err);
 
 	rep->all_approvals = st == LEDGER_OK;
 	return st;
@@ -314,23 +314,11 @@ read_authors(struct report *rep, const char *const *v, size_t n,
     struct ledger_error *err)
 {
 	struct authors_q q = { rep, v, n };
-	struct ledger_query lq;
-	enum ledger_status st = LEDGER_OK;
-	size_t i;
 
 	if (n == 0)
 		return LEDGER_OK;
-	ledger_query_init(&lq);
-	lq.kinds = 1u << LEDGER_KIND_BUILD | 1u << LEDGER_KIND_CHANGE;
-	for (i = 0; i < n && st == LEDGER_OK; i++)
-		st = ledger_query_add_subject(&lq, LEDGER_SUBJ_COMMIT, v[i],
-		    err);
-	if (st == LEDGER_OK)
-		st = ledger_store_query(rep->s, &lq, author_row, &q, err);
-	ledger_query_release(&lq);
-	if (st == LEDGER_OK && rep->nomem)
-		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-	return st;
+	return read_rows(rep, 1u << LEDGER_KIND_BUILD | 1u << LEDGER_KIND_CHANGE,
+	    NULL, LEDGER_SUBJ_COMMIT, v, n, author_row, &q, err);
 }
 
 /* The authors of commit, read once. */
