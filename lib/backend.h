@@ -30,6 +30,7 @@
 #include "ledger/tree.h"
 
 struct ledger_backend;
+struct ledger_prune_plan;
 struct ledger_be_cursor;
 
 /* What a backend holds beyond the basics (bits of caps()). */
@@ -100,6 +101,25 @@ struct ledger_backend_ops {
 	 * nothing to merge or no such index. */
 	enum ledger_status (*merge_keys)(struct ledger_backend *b,
 	    unsigned pages, struct ledger_error *err);
+	/* Retention (lib/retention.c): one step of deleting pruned
+	 * payloads in its own write transaction, raising the recorded mark
+	 * to before_seq (a step that fails leaves p as it was); giving free
+	 * pages back (ledger_store_vacuum). */
+	enum ledger_status (*prune_step)(struct ledger_backend *b,
+	    uint64_t before_seq, unsigned max, bool (*held)(void *ctx,
+	    uint64_t seq, int64_t time_ms, const char *env), void *ctx,
+	    struct ledger_prune_plan *p, struct ledger_error *err);
+	/* The entries in [lo, hi), not the ledger's own, of env (NULL:
+	 * any) and time in [since, until) (0: open), whose payload row is
+	 * gone, in seq order, until fn stops (verify's hold check). */
+	enum ledger_status (*missing_payloads)(struct ledger_backend *b,
+	    uint64_t lo, uint64_t hi, const char *env, int64_t since_ms,
+	    int64_t until_ms, int (*fn)(void *ctx, uint64_t seq,
+	    int64_t time_ms, const char *env), void *ctx,
+	    struct ledger_error *err);
+	enum ledger_status (*vacuum)(struct ledger_backend *b, unsigned pages,
+	    bool full, uint64_t *ret_free_bytes, bool *ret_incremental,
+	    struct ledger_error *err);
 
 	enum ledger_status (*meta_get)(struct ledger_backend *b,
 	    const char *name, char **ret, struct ledger_error *err);

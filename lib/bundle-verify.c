@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "ledger/bundle.h"
+#include "ledger/retention.h"
 #include "ledger/file.h"
 #include "ledger/jcs.h"
 #include "ledger/merkle.h"
@@ -38,6 +39,7 @@ struct vctx {
 	size_t nkeys;
 	struct ledger_signed_checkpoint cp;
 	bool have_cp;
+	uint64_t pruned_before;		/* the verified prune records' */
 	char msg[512];
 };
 
@@ -345,6 +347,26 @@ struct prev {
 	uint8_t leaf[LEDGER_HASH_BYTES];
 };
 
+/* An intact payloads-pruned record (ledger/retention.h) vouches for the
+ * pruned payloads of the entries before its before_seq. */
+static void
+prune_record(struct vctx *v, const struct ledger_entry *e,
+    const uint8_t *pay, size_t len)
+{
+	uint64_t before;
+
+	if (e->kind == LEDGER_KIND_LEDGER && e->source[LEDGER_SRC_TYPE] &&
+	    strcmp(e->source[LEDGER_SRC_TYPE], "ledger") == 0 &&
+	    e->subject[LEDGER_SUBJ_STATUS] != NULL &&
+	    strcmp(e->subject[LEDGER_SUBJ_STATUS], LEDGER_EV_PRUNED) == 0 &&
+	    ledger_prune_body_parse(pay, len, &before, NULL) == LEDGER_OK) {
+		if (before > e->seq)
+			before = e->seq;
+		if (before > v->pruned_before)
+			v->pruned_before = before;
+	}
+}
+
 /* The problem of one entry, or NULL; *leaf its leaf hash. */
 static const char *
 entry_problem(struct vctx *v, const json_t *o, uint64_t seq,
@@ -406,6 +428,11 @@ entry_problem(struct vctx *v, const json_t *o, uint64_t seq,
 	else if (pv->have && pv->seq + 1 == seq &&
 	    sodium_memcmp(e.prev, pv->leaf, LEDGER_HASH_BYTES) != 0)
 		why = "prev is not the leaf hash of the entry before";
+	if (why == NULL && json_object_get(o, "payload_pruned") != NULL &&
+	    (!json_is_true(json_object_get(o, "payload_pruned")) ||
+	    seq >= v->pruned_before))
+		why = "payload_pruned, but no payloads-pruned record in the "
+		    "bundle covers it";
 	if (why == NULL && (x = json_object_get(o, "payload")) != NULL) {
 		if (!json_is_string(x))
 			why = "payload is not a string";
@@ -421,6 +448,8 @@ entry_problem(struct vctx *v, const json_t *o, uint64_t seq,
 			    LEDGER_HASH_BYTES) != 0)
 				why = "the payload is not the one the entry "
 				    "names (size, sha256)";
+			else
+				prune_record(v, &e, pay, (size_t)plen);
 		}
 	}
 	free(pay);
@@ -429,11 +458,37 @@ entry_problem(struct vctx *v, const json_t *o, uint64_t seq,
 	return why;
 }
 
+/* Entries whose payload was pruned need the record that says so, which
+ * comes after them: find the records first (only when there are such
+ * entries; the records' own checks run again in order). */
+static void
+find_prune_records(struct vctx *v, const json_t *list)
+{
+	uint8_t leaf[LEDGER_HASH_BYTES];
+	struct prev pv = { false, 0, { 0 } };
+	uint64_t seq;
+	size_t i;
+	json_t *o;
+	bool any = false;
+
+	json_array_foreach(list, i, o)
+		if (json_object_get(o, "payload_pruned") != NULL)
+			any = true;
+	if (!any)
+		return;
+	json_array_foreach(list, i, o)
+		if (json_object_get(o, "payload") != NULL &&
+		    uint_of(json_object_get(o, "seq"), false, &seq))
+			(void)entry_problem(v, o, seq, &pv, leaf);
+}
+
 static void
 entries(struct vctx *v, const json_t *list)
 {
 	static const char *const names[] = { "entry", "inclusion", "key_id",
 	    "payload", "seq", "signature" };
+	static const char *const pruned[] = { "entry", "inclusion", "key_id",
+	    "payload_pruned", "seq", "signature" };
 	uint8_t leaf[LEDGER_HASH_BYTES];
 	struct prev pv = { false, 0, { 0 } };
 	const char *why;
@@ -445,6 +500,7 @@ entries(struct vctx *v, const json_t *list)
 		say(v, -1, "entries: not an array of entries");
 		return;
 	}
+	find_prune_records(v, list);
 	json_array_foreach(list, i, o) {
 		if (!uint_of(json_object_get(o, "seq"), false, &seq) ||
 		    (pv.have && seq <= pv.seq)) {
@@ -454,7 +510,9 @@ entries(struct vctx *v, const json_t *list)
 			continue;
 		}
 		v->entries++;
-		why = members_ok(o, names, 6, "payload");
+		why = json_object_get(o, "payload_pruned") != NULL ?
+		    members_ok(o, pruned, 6, NULL) :
+		    members_ok(o, names, 6, "payload");
 		if (why == NULL)
 			why = entry_problem(v, o, seq, &pv, leaf);
 		say(v, (int64_t)seq, why);

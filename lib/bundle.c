@@ -69,6 +69,7 @@ entry_json(const struct ledger_bundle_source *src, uint64_t seq,
 	uint8_t *payload = NULL;
 	size_t n, i, plen = 0;
 	uint32_t key_id;
+	bool pruned;
 
 	memset(&row, 0, sizeof(row));
 	if ((st = src->entry(src->ctx, seq, &row, err)) != LEDGER_OK)
@@ -82,10 +83,11 @@ entry_json(const struct ledger_bundle_source *src, uint64_t seq,
 	ledger_entry_release(&e);
 	if ((st = src->inclusion(src->ctx, seq, size, path, &n, err)) ||
 	    (payloads && (st = src->payload(src->ctx, seq, &payload, &plen,
-	    err)))) {
+	    err)) && st != LEDGER_ENOTFOUND)) {
 		ledger_row_release(&row);
 		return st;
 	}
+	pruned = payloads && st == LEDGER_ENOTFOUND;
 	r |= ledger_buf_adds(b, first ? "{\"entry\":" : ",{\"entry\":");
 	r |= add_b64(b, row.entry, row.entry_len);
 	r |= ledger_buf_adds(b, ",\"inclusion\":[");
@@ -95,7 +97,11 @@ entry_json(const struct ledger_bundle_source *src, uint64_t seq,
 	}
 	r |= ledger_buf_addf(b, "],\"key_id\":\"%08" PRIx32 "\"",
 	    key_id);
-	if (payloads) {
+	if (pruned) {
+		/* pruned: the payloads-pruned record vouches (FORMAT.md) */
+		r |= ledger_buf_adds(b, ",\"payload_pruned\":true");
+		o->st.pruned++;
+	} else if (payloads) {
 		r |= ledger_buf_adds(b, ",\"payload\":");
 		r |= add_b64(b, payload, plen);
 		o->st.payloads++;

@@ -98,6 +98,17 @@ enum ledger_status sqlite_seq_time(struct ledger_backend *b, uint64_t seq,
     uint64_t *ret_seq, int64_t *ret_time, bool *found,
     struct ledger_error *err);
 /* A bounded FTS5 merge step of the lookup keys (store-sqlite-scan.c). */
+enum ledger_status sqlite_prune_step(struct ledger_backend *be,
+    uint64_t before_seq, unsigned max, bool (*held)(void *ctx, uint64_t seq,
+    int64_t time_ms, const char *env), void *ctx,
+    struct ledger_prune_plan *p, struct ledger_error *err);
+enum ledger_status sqlite_missing_payloads(struct ledger_backend *be,
+    uint64_t lo, uint64_t hi, const char *env, int64_t since_ms,
+    int64_t until_ms, int (*fn)(void *ctx, uint64_t seq, int64_t time_ms,
+    const char *env), void *ctx, struct ledger_error *err);
+enum ledger_status sqlite_vacuum(struct ledger_backend *be, unsigned pages,
+    bool full, uint64_t *ret_free_bytes, bool *ret_incremental,
+    struct ledger_error *err);
 enum ledger_status sqlite_merge_keys(struct ledger_backend *b,
     unsigned pages, struct ledger_error *err);
 enum ledger_status sqlite_list(struct ledger_backend *b, const char *terms,

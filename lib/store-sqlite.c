@@ -312,6 +312,10 @@ open_db(struct sqlite_backend *b, bool create, struct ledger_error *err)
 	    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL,
 	    sql_lookup_terms, NULL, NULL, NULL)) != SQLITE_OK)
 		return sqlite_err(b, rc, err, "register functions");
+	/* A new log gives pruned pages back as it goes (schema 009): to
+	 * be set before the first table, and before WAL writes a header. */
+	if (create && (st = exec(b, "PRAGMA auto_vacuum = INCREMENTAL", err)))
+		return st;
 	if (!(b->flags & LEDGER_STORE_READONLY)) {
 		if ((st = exec(b, "PRAGMA journal_mode = WAL", err)) ||
 		    (st = exec(b, "PRAGMA synchronous = FULL", err)) ||
@@ -744,6 +748,9 @@ const struct ledger_backend_ops sqlite_ops = {
 	.check_alive = sqlite_check_alive,
 	.maintain = sqlite_maintain,
 	.merge_keys = sqlite_merge_keys,
+	.prune_step = sqlite_prune_step,
+	.missing_payloads = sqlite_missing_payloads,
+	.vacuum = sqlite_vacuum,
 	.meta_get = sqlite_meta_get,
 	.meta_set = sqlite_meta_set,
 	.head_read = sqlite_head_read,

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "ledger/jcs.h"
+#include "ledger/retention.h"
 #include "ledger/store.h"
 #include "ledger/tree.h"
 #include "ledger-int.h"
@@ -43,6 +44,77 @@ entry_at(struct ledger_store *s, const char *name, uint64_t seq, bool have,
 	    "\"%s\"}", name, seq, t);
 }
 
+static int
+add_time(struct ledger_buf *out, const char *name, int64_t ms)
+{
+	char t[LEDGER_TIME_MAX];
+
+	if (ms == 0)
+		return ledger_buf_addf(out, ",\"%s\":null", name);
+	ledger_time_format(ms, t);
+	return ledger_buf_addf(out, ",\"%s\":\"%s\"", name, t);
+}
+
+static int
+add_str(struct ledger_buf *out, const char *name, const char *v)
+{
+	int r = ledger_buf_addf(out, ",\"%s\":", name);
+
+	if (v == NULL)
+		return r | ledger_buf_adds(out, "null");
+	return r | ledger_jcs_append_string(out, v, strlen(v), NULL);
+}
+
+/* "pruned": the records of prunes; "holds": every legal hold, released
+ * ones with the seq of their release (ledger/retention.h). */
+static enum ledger_status
+retention_json(struct ledger_store *s, struct ledger_buf *out,
+    struct ledger_error *err)
+{
+	struct ledger_retention rt;
+	const struct ledger_hold *h;
+	enum ledger_status st;
+	int r = 0;
+	size_t i;
+
+	if ((st = ledger_retention_read(s, &rt, err)) != LEDGER_OK)
+		return st;
+	r |= ledger_buf_adds(out, ",\"pruned\":[");
+	for (i = 0; i < rt.nprunes; i++) {
+		r |= ledger_buf_addf(out, "%s{\"record_seq\":%" PRIu64
+		    ",\"before_seq\":%" PRIu64, i ? "," : "",
+		    rt.prunes[i].seq, rt.prunes[i].before_seq);
+		r |= add_time(out, "time", rt.prunes[i].time_ms);
+		r |= ledger_buf_addc(out, '}');
+	}
+	r |= ledger_buf_adds(out, "],\"holds\":[");
+	for (i = 0; i < rt.nholds; i++) {
+		h = &rt.holds[i];
+		r |= ledger_buf_addf(out, "%s{\"seq\":%" PRIu64, i ? "," : "",
+		    h->seq);
+		r |= add_time(out, "time", h->time_ms);
+		r |= add_str(out, "environment", h->environment);
+		r |= add_time(out, "since", h->since_ms);
+		r |= add_time(out, "until", h->until_ms);
+		if (h->has_seqs)
+			r |= ledger_buf_addf(out, ",\"from_seq\":%" PRIu64
+			    ",\"to_seq\":%" PRIu64, h->from_seq, h->to_seq);
+		else
+			r |= ledger_buf_adds(out, ",\"from_seq\":null,"
+			    "\"to_seq\":null");
+		r |= add_str(out, "reason", h->reason);
+		if (h->released)
+			r |= ledger_buf_addf(out, ",\"released_seq\":%" PRIu64
+			    "}", h->released_seq);
+		else
+			r |= ledger_buf_adds(out, ",\"released_seq\":null}");
+	}
+	r |= ledger_buf_addc(out, ']');
+	ledger_retention_release(&rt);
+	return r ? ledger_errorf(err, LEDGER_ENOMEM, "out of memory") :
+	    LEDGER_OK;
+}
+
 enum ledger_status
 ledger_store_status_json(struct ledger_store *s, struct ledger_buf *out,
     struct ledger_error *err)
@@ -50,7 +122,8 @@ ledger_store_status_json(struct ledger_store *s, struct ledger_buf *out,
 	struct ledger_signed_checkpoint cp;
 	enum ledger_status st, r = LEDGER_OK;
 	char t[LEDGER_TIME_MAX], *vkey = NULL;
-	uint64_t size;
+	uint64_t size, free_bytes = 0;
+	bool incremental = false;
 	int64_t now = ledger_now_ms();
 
 	memset(&cp, 0, sizeof(cp));
@@ -103,10 +176,16 @@ ledger_store_status_json(struct ledger_store *s, struct ledger_buf *out,
 	}
 	if (st != LEDGER_OK)
 		goto out;
-	r |= ledger_buf_addf(out, "],\"pruned\":[],\"holds\":[],\"disk\":{"
-	    "\"database_bytes\":%" PRId64 ",\"wal_bytes\":%" PRId64 "}}",
-	    file_size(s->dir, LEDGER_DB_FILE), file_size(s->dir,
-	    LEDGER_DB_FILE "-wal"));
+	r |= ledger_buf_addc(out, ']');
+	if ((st = retention_json(s, out, err)) != LEDGER_OK ||
+	    (st = s->ops->vacuum(s->be, 0, false, &free_bytes, &incremental,
+	    err)) != LEDGER_OK)
+		goto out;
+	r |= ledger_buf_addf(out, ",\"disk\":{\"database_bytes\":%" PRId64
+	    ",\"wal_bytes\":%" PRId64 ",\"free_bytes\":%" PRIu64
+	    ",\"incremental_vacuum\":%s}}", file_size(s->dir, LEDGER_DB_FILE),
+	    file_size(s->dir, LEDGER_DB_FILE "-wal"), free_bytes,
+	    incremental ? "true" : "false");
 	if (r != LEDGER_OK)
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 out:

@@ -40,4 +40,12 @@ bool ledger_verifier_lookup_sum_is(const struct ledger_verifier *v,
 uint64_t ledger_verifier_walked(const struct ledger_verifier *v);
 uint64_t ledger_verifier_problems(const struct ledger_verifier *v);
 
+/* After the walk: every payload a legal hold kept from each prune that
+ * covered it is still there (lib/verify-holds.c); problems are added to
+ * rep and told to fn. */
+struct ledger_store;
+enum ledger_status ledger_verify_holds(struct ledger_store *s,
+    ledger_verify_fn fn, void *ctx, struct ledger_verify_report *rep,
+    struct ledger_error *err);
+
 #endif

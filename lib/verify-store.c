@@ -460,6 +460,30 @@ verify_opts(struct ledger_store *s, const struct ledger_verify_opts *opts,
 	return LEDGER_OK;
 }
 
+/* Missing payloads below the store's recorded prune mark wait for the
+ * log's own record of the prune (a hint: only the record decides). */
+static enum ledger_status
+pruned_mark(struct ledger_store *s, struct ledger_verify_opts *o,
+    struct ledger_error *err)
+{
+	enum ledger_status st;
+	char *v = NULL, *end;
+	unsigned long long n;
+
+	st = s->ops->meta_get(s->be, "prune_before", &v, err);
+	if (st == LEDGER_EINVAL)	/* never pruned */
+		return LEDGER_OK;
+	if (st != LEDGER_OK)
+		return st;
+	n = strtoull(v, &end, 10);
+	if (*end == '\0' && end != v)
+		o->payloads_pruned_below = n;
+	else	/* an edited mark: wait for records over the whole log */
+		o->payloads_pruned_below = UINT64_MAX;
+	free(v);
+	return LEDGER_OK;
+}
+
 enum ledger_status
 ledger_verify_store(struct ledger_store *s,
     const struct ledger_verify_opts *opts, ledger_verify_fn fn, void *ctx,
@@ -494,6 +518,7 @@ ledger_verify_store(struct ledger_store *s,
 	if ((st = s->ops->begin_read(s->be, err)) != LEDGER_OK)
 		goto out;
 	if ((st = s->ops->head_read(s->be, &head, err)) ||
+	    (st = pruned_mark(s, &o, err)) ||
 	    (st = ledger_verifier_new(&o, head.size, fn, ctx, &v, err)))
 		goto out;
 	if (caps & LEDGER_BE_INDEX_CHECK) {
@@ -525,5 +550,7 @@ out:
 	free(in);
 	free(kc.p);
 	ledger_verifier_free(v);
+	if (st == LEDGER_OK && rep->pruned_before > 0)
+		st = ledger_verify_holds(s, fn, ctx, rep, err);
 	return st;
 }

@@ -37,6 +37,7 @@
 
 #include <sodium.h>
 
+#include "ledger/retention.h"
 #include "ledger/tree.h"
 #include "ledger/verify.h"
 #include "backend.h"
@@ -73,6 +74,8 @@ struct item {
 	char cols_detail[96];
 	int payload;			/* 0 ok, 1 missing, 2 corrupt, 3 wrong,
 					   -1 not checked */
+	bool prune_record;		/* a payloads-pruned record, intact */
+	uint64_t before_seq;		/* ... and what it covers */
 	uint64_t ksum[2];		/* lookup-key PRF sum of its columns */
 };
 
@@ -145,6 +148,17 @@ check_sig(const struct job *j, struct item *it, uint32_t key_id)
 	    ledger_vkey_verify_leaf(vk, it->leaf, it->in->sig);
 }
 
+/* The ledger's own record of a prune (ledger/retention.h). */
+static bool
+is_prune_record(const struct ledger_entry *e)
+{
+	return e->kind == LEDGER_KIND_LEDGER &&
+	    e->source[LEDGER_SRC_TYPE] != NULL &&
+	    strcmp(e->source[LEDGER_SRC_TYPE], "ledger") == 0 &&
+	    e->subject[LEDGER_SUBJ_STATUS] != NULL &&
+	    strcmp(e->subject[LEDGER_SUBJ_STATUS], LEDGER_EV_PRUNED) == 0;
+}
+
 static void
 check_payload(struct item *it, const struct ledger_entry *e)
 {
@@ -173,9 +187,12 @@ check_payload(struct item *it, const struct ledger_entry *e)
 		len = in->payload_len;
 	}
 	ledger_sha256(data, len, h);
-	free(p);
 	it->payload = (len == e->payload_size &&
 	    sodium_memcmp(h, e->payload_sha256, LEDGER_HASH_BYTES) == 0) ? 0 : 3;
+	if (it->payload == 0 && is_prune_record(e))
+		it->prune_record = ledger_prune_body_parse(data, len,
+		    &it->before_seq, NULL) == LEDGER_OK;
+	free(p);
 }
 
 /* Add PRF(letter || key || seq) to sum: the unit of the key-table check. */
@@ -332,6 +349,14 @@ struct walk {
 	    const uint8_t leaf[LEDGER_HASH_BYTES]);
 	void *leaf_ctx;
 	struct ledger_verifier *v;
+	/* problems that make leaves untrustworthy for the tree checks (a
+	 * payload or an index column does not change a leaf) */
+	uint64_t chain_problems;
+	/* missing payloads below defer_below wait for a payloads-pruned
+	 * record that covers them (it comes later in the log): runs */
+	uint64_t defer_below;
+	struct missing_run { uint64_t first, n; } *missing;
+	size_t nmissing, capmissing;
 };
 
 static void
@@ -350,6 +375,8 @@ report(struct walk *w, uint64_t seq, enum ledger_problem p, const char *fmt,
 	va_end(ap);
 	w->rep->problems++;
 	w->rep->count[p]++;
+	if (p != LEDGER_PROB_PAYLOAD_MISMATCH && p != LEDGER_PROB_INDEX_MISMATCH)
+		w->chain_problems++;
 	if (!w->rep->has_first_bad || seq < w->rep->first_bad_seq) {
 		w->rep->has_first_bad = true;
 		w->rep->first_bad_seq = seq;
@@ -374,6 +401,83 @@ settle(struct walk *w, const uint8_t *next_prev)
 		report(w, w->pending_seq, LEDGER_PROB_MODIFIED,
 		    "entry bytes do not match their signature");
 	w->pending = false;
+}
+
+/* Keep a missing payload for later; false when out of memory (then it
+ * is reported now). */
+static bool
+defer_missing(struct walk *w, uint64_t seq)
+{
+	struct missing_run *r;
+	size_t cap;
+
+	if (w->nmissing > 0) {
+		r = &w->missing[w->nmissing - 1];
+		if (r->first + r->n == seq) {
+			r->n++;
+			return true;
+		}
+	}
+	if (w->nmissing == w->capmissing) {
+		cap = w->capmissing ? 2 * w->capmissing : 64;
+		if ((r = realloc(w->missing, cap * sizeof(*r))) == NULL)
+			return false;
+		w->missing = r;
+		w->capmissing = cap;
+	}
+	w->missing[w->nmissing].first = seq;
+	w->missing[w->nmissing].n = 1;
+	w->nmissing++;
+	return true;
+}
+
+/* An authentic payloads-pruned record: the missing payloads it covers
+ * were pruned, not lost. */
+static void
+resolve_pruned(struct walk *w, uint64_t before)
+{
+	size_t i, k = 0;
+	uint64_t end;
+
+	if (before > w->rep->pruned_before)
+		w->rep->pruned_before = before;
+	for (i = 0; i < w->nmissing; i++) {
+		struct missing_run r = w->missing[i];
+
+		end = r.first + r.n;
+		if (r.first < before) {
+			w->rep->pruned += (end < before ? end : before) -
+			    r.first;
+			if (end <= before)
+				continue;
+			r.n = end - before;
+			r.first = before;
+		}
+		w->missing[k++] = r;
+	}
+	w->nmissing = k;
+}
+
+/* At the end: what no record covered is missing. */
+static void
+report_missing(struct walk *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->nmissing; i++)
+		if (w->missing[i].n == 1)
+			report(w, w->missing[i].first,
+			    LEDGER_PROB_PAYLOAD_MISMATCH, "payload is missing "
+			    "(below the pruned mark, but no payloads-pruned "
+			    "record covers it)");
+		else
+			report(w, w->missing[i].first,
+			    LEDGER_PROB_PAYLOAD_MISMATCH, "%" PRIu64 " payloads"
+			    " are missing (%" PRIu64 "..%" PRIu64 "; below the "
+			    "pruned mark, but no payloads-pruned record covers "
+			    "them)", w->missing[i].n, w->missing[i].first,
+			    w->missing[i].first + w->missing[i].n - 1);
+	w->nmissing = 0;
 }
 
 static void
@@ -436,7 +540,12 @@ walk_item(struct walk *w, struct item *it)
 		w->have_time = true;
 		w->last_time = it->time_ms;
 	}
-	if (it->decoded && it->payload > 0)
+	if (authentic && it->prune_record)
+		resolve_pruned(w, it->before_seq < seq ? it->before_seq : seq);
+	if (it->decoded && it->payload == 1 && seq < w->defer_below &&
+	    defer_missing(w, seq))
+		;
+	else if (it->decoded && it->payload > 0)
 		report(w, seq, LEDGER_PROB_PAYLOAD_MISMATCH, "%s",
 		    it->payload == 1 ? "payload is missing" :
 		    it->payload == 2 ? "stored payload is corrupt" :
@@ -445,7 +554,7 @@ walk_item(struct walk *w, struct item *it)
 	w->prev_ok = authentic;
 	memcpy(w->prev_leaf, it->leaf, LEDGER_HASH_BYTES);
 	/* A pending entry may still turn out bad: feed only clean ones. */
-	if (w->on_leaf != NULL && w->rep->problems == 0 && !w->pending)
+	if (w->on_leaf != NULL && w->chain_problems == 0 && !w->pending)
 		w->on_leaf(w->leaf_ctx, w->v, seq, it->leaf);
 }
 
@@ -481,6 +590,7 @@ ledger_verifier_new(const struct ledger_verify_opts *opts, uint64_t head_size,
 	if (v->nthreads > MAX_THREADS)
 		v->nthreads = MAX_THREADS;
 	v->rep.head_size = head_size;
+	v->w.defer_below = opts->payloads_pruned_below;
 	v->w.v = v;
 	v->w.fn = fn;
 	v->w.ctx = ctx;
@@ -523,6 +633,7 @@ ledger_verifier_finish(struct ledger_verifier *v,
 	struct walk *w = &v->w;
 
 	settle(w, NULL);
+	report_missing(w);
 	if (v->rep.head_size > w->expected)
 		report(w, w->expected, LEDGER_PROB_MISSING,
 		    "%" PRIu64 " entr%s missing at the end (%" PRIu64 "..%"
@@ -562,6 +673,7 @@ ledger_verifier_free(struct ledger_verifier *v)
 	if (v == NULL)
 		return;
 	free(v->items);
+	free(v->w.missing);
 	free(v);
 }
 

@@ -79,7 +79,7 @@ truncate_db() {
 	local cps="DELETE FROM checkpoints WHERE size > $k;"
 	[ -n "$keep" ] && cps=
 	sqlite3 "$db" "
-	    DROP TRIGGER entries_no_delete; DROP TRIGGER payloads_no_delete;
+	    DROP TRIGGER entries_no_delete; DROP TRIGGER payloads_prune_only;
 	    DROP TRIGGER tree_no_delete; DROP TRIGGER checkpoints_no_delete;
 	    DROP TRIGGER head_no_shrink;
 	    DELETE FROM payloads WHERE seq >= $k;

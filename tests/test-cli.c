@@ -61,7 +61,7 @@ sql(const char *stmts)
 	return tu_run(NULL, "sqlite3 '%s/ledger.db' 'DROP TRIGGER IF EXISTS "
 	    "entries_no_update; DROP TRIGGER IF EXISTS entries_no_delete; "
 	    "DROP TRIGGER IF EXISTS payloads_no_update; DROP TRIGGER IF "
-	    "EXISTS payloads_no_delete; DROP TRIGGER IF EXISTS head_no_shrink;"
+	    "EXISTS payloads_prune_only; DROP TRIGGER IF EXISTS head_no_shrink;"
 	    " %s'", data, stmts);
 }
 
@@ -424,7 +424,7 @@ START_TEST(test_cli_verify_detects_resigned_history)
 	 * checkpoints and the lookup-key table (FTS5's shadow tables). */
 	ck_assert_int_eq(tu_run(NULL, "sqlite3 '%s/ledger.db' \"ATTACH '%s/"
 	    "ledger.db' AS o; DROP TRIGGER entries_no_delete; DROP TRIGGER "
-	    "payloads_no_delete; DROP TRIGGER tree_no_delete; DROP TRIGGER "
+	    "payloads_prune_only; DROP TRIGGER tree_no_delete; DROP TRIGGER "
 	    "checkpoints_no_delete; DROP TRIGGER head_no_shrink; "
 	    "DELETE FROM payloads; DELETE FROM entries; DELETE FROM tree; "
 	    "DELETE FROM checkpoints; DELETE FROM entry_keys_data; "

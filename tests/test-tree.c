@@ -177,7 +177,7 @@ END_TEST
 /* The writer refuses to extend a log that contradicts its last
  * checkpoint: truncated, or its tree rewritten. */
 static const char *const contradictions[] = {
-	"DROP TRIGGER entries_no_delete; DROP TRIGGER payloads_no_delete; "
+	"DROP TRIGGER entries_no_delete; DROP TRIGGER payloads_prune_only; "
 	"DROP TRIGGER tree_no_delete; DROP TRIGGER head_no_shrink; "
 	"DELETE FROM payloads WHERE seq >= 6; DELETE FROM entries WHERE "
 	"seq >= 6; DELETE FROM tree WHERE id >= 10; UPDATE head SET size = 6",

@@ -67,6 +67,20 @@ ts_sql(const char *datadir, const char *sql)
 	sqlite3_close(db);
 }
 
+int
+ts_sql_rc(const char *datadir, const char *sql)
+{
+	char path[4500];
+	sqlite3 *db;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/ledger.db", datadir);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
+}
+
 uint64_t
 ts_addv(struct ledger_store *s, enum ledger_kind kind,
     const char *const *fields)

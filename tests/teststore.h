@@ -24,6 +24,8 @@ uint64_t ts_verify_clean(const char *data);
 /* Run sql on data's database behind the library's back (a tamper, a
  * downgrade); fails the test with SQLite's message on an error. */
 void ts_sql(const char *data, const char *sql);
+/* The same, returning SQLite's code instead of failing the test. */
+int ts_sql_rc(const char *data, const char *sql);
 
 /* Append one entry of kind from source "ci" (type generic), payload {},
  * with FIELD=VALUE strings for subject fields ("source=" and "event="

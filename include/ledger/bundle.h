@@ -46,6 +46,8 @@ struct ledger_bundle_stats {
 	uint64_t bytes;			/* uncompressed */
 	uint64_t entry_bytes;		/* the entries' canonical bytes */
 	uint64_t checkpoint_size;
+	uint64_t pruned;		/* entries whose payload was pruned
+					   ("payload_pruned": true) */
 };
 
 /* What a bundle carries beside its entries. */

@@ -49,6 +49,11 @@ struct ledger_verify_opts {
 	const struct ledger_vkey *keys;	/* the keyring; see below */
 	size_t nkeys;
 	int threads;			/* 0: one per online core */
+	/* A payload missing below this seq waits for a payloads-pruned
+	 * record covering it (ledger/retention.h): pruned, not missing.
+	 * A hint (the store's recorded mark); only the record decides.
+	 * 0: report every missing payload at once. */
+	uint64_t payloads_pruned_below;
 };
 
 struct ledger_verify_report {
@@ -58,6 +63,8 @@ struct ledger_verify_report {
 	uint64_t count[LEDGER_PROB_COUNT];
 	bool has_first_bad;
 	uint64_t first_bad_seq;		/* lowest seq with a problem */
+	uint64_t pruned;		/* payloads pruned, as recorded */
+	uint64_t pruned_before;		/* the highest record's range end */
 };
 
 /*
