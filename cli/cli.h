@@ -115,6 +115,7 @@ int cmd_consistency(struct cli *, int, char **);
 int cmd_events(struct cli *, int, char **);
 int cmd_init(struct cli *, int, char **);
 int cmd_prove(struct cli *, int, char **);
+int cmd_retention(struct cli *, int, char **);
 int cmd_show(struct cli *, int, char **);
 int cmd_status(struct cli *, int, char **);
 int cmd_timeline(struct cli *, int, char **);

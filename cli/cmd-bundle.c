@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "ledger/bundle.h"
+#include "ledger/retention.h"
 #include "ledger/file.h"
 #include "ledger/query.h"
 #include "ledger/timeline.h"
@@ -156,6 +157,8 @@ collect(void *ctx, const struct ledger_row *row)
 }
 
 static int select_seqs(struct bundle_opts *o, struct ledger_store *s);
+static int add_prune_records(struct cli *cli, struct bundle_opts *o,
+    struct ledger_store *s);
 
 /* ---- a daemon as the source (--url): every checkpoint it sends is
  * checked against --key before it goes in ---- */
@@ -271,7 +274,8 @@ url_bundle(struct cli *cli, struct bundle_opts *o,
 	if (o->filtered && (r = remote_events(cli, &o->q, collect, &o->s)) >=
 	    0)
 		goto out;
-	if ((r = select_seqs(o, NULL)) >= 0)
+	if ((r = select_seqs(o, NULL)) >= 0 || (bo->payloads &&
+	    (r = add_prune_records(cli, o, NULL)) >= 0))
 		goto out;
 	if (ledger_bundle_write_from(&src, o->s.v, o->s.n, bo, o->out, st,
 	    &err) != LEDGER_OK)
@@ -279,6 +283,51 @@ url_bundle(struct cli *cli, struct bundle_opts *o,
 out:
 	ledger_signed_checkpoint_release(&u.newest);
 	free(keys);
+	return r;
+}
+
+/*
+ * With payloads, an entry whose payload was pruned is vouched for by the
+ * payloads-pruned record that covers it: bring the records that cover
+ * any selected entry (a few) along, or the bundle would not verify.
+ */
+static int
+add_prune_records(struct cli *cli, struct bundle_opts *o,
+    struct ledger_store *s)
+{
+	struct ledger_retention rt;
+	struct ledger_query q;
+	struct ledger_error err;
+	struct seqs recs = { NULL, 0, 0 };
+	uint64_t lowest = o->s.v[0];
+	size_t i;
+	int r = -1;
+
+	if (s != NULL) {
+		if (ledger_retention_read(s, &rt, &err) != LEDGER_OK)
+			return fail("read prune records: %s", err.msg);
+		for (i = 0; i < rt.nprunes; i++)
+			if (rt.prunes[i].before_seq > lowest &&
+			    !seqs_push(&o->s, rt.prunes[i].seq))
+				r = fail("out of memory");
+		ledger_retention_release(&rt);
+	} else {
+		ledger_query_init(&q);
+		q.kinds = 1u << LEDGER_KIND_LEDGER;
+		if (ledger_query_add_subject(&q, LEDGER_SUBJ_STATUS,
+		    LEDGER_EV_PRUNED, &err) != LEDGER_OK)
+			r = fail("%s", err.msg);
+		else
+			r = remote_events(cli, &q, collect, &recs);
+		ledger_query_release(&q);
+		/* a record after the lowest seq may cover it; the writer
+		 * proves each one like any entry */
+		for (i = 0; r < 0 && i < recs.n; i++)
+			if (recs.v[i] > lowest && !seqs_push(&o->s, recs.v[i]))
+				r = fail("out of memory");
+		free(recs.v);
+	}
+	o->s.n = sort_unique_u64(o->s.v, o->s.n);
 	return r;
 }
 
@@ -369,7 +418,8 @@ cmd_bundle(struct cli *cli, int argc, char **argv)
 			r = fail("open '%s': %s", cli->dir, err.msg);
 			goto out;
 		}
-		if ((r = select_seqs(&o, s)) >= 0)
+		if ((r = select_seqs(&o, s)) >= 0 || (o.payloads &&
+		    (r = add_prune_records(cli, &o, s)) >= 0))
 			goto out;
 		if (ledger_bundle_write(s, o.s.v, o.s.n, &bo, o.out, &st,
 		    &err) != LEDGER_OK) {
@@ -384,15 +434,17 @@ cmd_bundle(struct cli *cli, int argc, char **argv)
 		json_print_string(stdout, o.out);
 		printf(",\"entries\":%" PRIu64 ",\"payloads\":%" PRIu64
 		    ",\"checkpoint_size\":%" PRIu64 ",\"bytes\":%" PRIu64
-		    ",\"entry_bytes\":%" PRIu64 ",\"file_bytes\":%lld}\n",
+		    ",\"entry_bytes\":%" PRIu64 ",\"file_bytes\":%lld,"
+		    "\"payloads_pruned\":%" PRIu64 "}\n",
 		    st.entries, st.payloads, st.checkpoint_size, st.bytes,
-		    st.entry_bytes, (long long)sb.st_size);
+		    st.entry_bytes, (long long)sb.st_size, st.pruned);
 	}
 	else
 		printf("wrote %s: %" PRIu64 " entries (%" PRIu64 " with "
-		    "payloads) proven to the checkpoint of size %" PRIu64 "; "
+		    "payloads, %" PRIu64 " pruned) proven to the checkpoint "
+		    "of size %" PRIu64 "; "
 		    "%" PRIu64 " bytes of JSON (%" PRIu64 " of entries), %lld "
-		    "gzipped\n", o.out, st.entries, st.payloads,
+		    "gzipped\n", o.out, st.entries, st.payloads, st.pruned,
 		    st.checkpoint_size, st.bytes, st.entry_bytes,
 		    (long long)sb.st_size);
 	r = finish(EXIT_YES);

@@ -8,6 +8,7 @@
 #include "ledger/wire.h"
 #include "ledger/entry.h"
 #include "ledger/query.h"
+#include "ledger/retention.h"
 #include "ledger/store.h"
 #include "cli.h"
 #include "remote.h"
@@ -37,6 +38,8 @@ cmd_show(struct cli *cli, int argc, char **argv)
 	uint8_t leaf[LEDGER_HASH_BYTES], *payload = NULL;
 	char *headers = NULL;
 	size_t plen = 0;
+	uint64_t pruned_by = UINT64_MAX;
+	char pruned[96];
 	int r, first, want_payload = 0, status;
 	enum ledger_status st;
 
@@ -67,7 +70,18 @@ cmd_show(struct cli *cli, int argc, char **argv)
 			goto out;
 		}
 		st = ledger_store_get_payload(s, seq, &payload, &plen, &err);
-		if (st != LEDGER_OK && (want_payload ||
+		if (st == LEDGER_ENOTFOUND && ledger_payload_pruned_by(s, seq,
+		    &pruned_by, &err) == LEDGER_OK) {
+			snprintf(pruned, sizeof(pruned), " (pruned: the "
+			    "payloads-pruned record at seq %" PRIu64 " covers "
+			    "it)", pruned_by);
+			if (want_payload) {
+				status = fail("payload of %llu was pruned (the "
+				    "record at seq %" PRIu64 ")", seq,
+				    pruned_by);
+				goto out;
+			}
+		} else if (st != LEDGER_OK && (want_payload ||
 		    st != LEDGER_ENOTFOUND)) {
 			status = fail("payload of %llu: %s", seq, err.msg);
 			goto out;
@@ -101,7 +115,8 @@ cmd_show(struct cli *cli, int argc, char **argv)
 		    "payload:    %" PRIu64 " bytes, %s, sha256 %s%s\n",
 		    leaf_hex, sig_hex, row.e.key_id, row.e.payload_size,
 		    row.e.payload_type, sha_hex,
-		    payload ? "" : " (not stored)");
+		    payload ? "" : pruned_by != UINT64_MAX ? pruned : 
+		    " (not stored)");
 		if (headers != NULL) {
 			printf("headers:    ");
 			term_print(stdout, headers, 0);

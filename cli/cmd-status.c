@@ -45,8 +45,8 @@ print_text(const json_t *d)
 {
 	const json_t *o = json_object_get(d, "oldest");
 	const json_t *n = json_object_get(d, "newest");
-	const json_t *c = json_object_get(d, "checkpoint"), *k;
-	size_t i;
+	const json_t *c = json_object_get(d, "checkpoint"), *k, *pr;
+	size_t i, n_held;
 
 	printf("origin:      ");
 	term_print(stdout, str(d, "origin"), 0);
@@ -73,13 +73,23 @@ print_text(const json_t *d)
 		    "keys:        ", str(k, "key_id"), num(k, "from_seq"),
 		    json_is_null(json_object_get(k, "until_seq")) ?
 		    ", current" : "");
-	printf("pruned:      %s\n", json_array_size(json_object_get(d,
-	    "pruned")) ? "see --json" : "none");
-	printf("holds:       %s\n", json_array_size(json_object_get(d,
-	    "holds")) ? "see --json" : "none");
+	pr = json_object_get(d, "pruned");
+	if (json_array_size(pr) > 0) {
+		k = json_array_get(pr, json_array_size(pr) - 1);
+		printf("pruned:      payloads of entries before seq %.0f "
+		    "(recorded at seq %.0f, %s; %zu prune%s)\n",
+		    num(k, "before_seq"), num(k, "record_seq"), str(k, "time"),
+		    json_array_size(pr), json_array_size(pr) == 1 ? "" : "s");
+	} else
+		printf("pruned:      none\n");
+	n_held = 0;
+	json_array_foreach(json_object_get(d, "holds"), i, k)
+		n_held += json_is_null(json_object_get(k, "released_seq"));
+	printf("holds:       %zu in force (hold list shows them)\n", n_held);
 	bytes("disk:        database", num(json_object_get(d, "disk"),
 	    "database_bytes"));
 	bytes(", WAL", num(json_object_get(d, "disk"), "wal_bytes"));
+	bytes(", free inside", num(json_object_get(d, "disk"), "free_bytes"));
 	printf("\n");
 }
 

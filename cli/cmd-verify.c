@@ -143,7 +143,8 @@ report_json(const struct report *r)
 	for (i = 0; i < LEDGER_PROB_COUNT; i++)
 		printf("%s\"%s\":%" PRIu64, i ? "," : "",
 		    ledger_problem_name((enum ledger_problem)i), rep->count[i]);
-	printf("},\"problems\":[");
+	printf("},\"pruned\":{\"payloads\":%" PRIu64 ",\"before_seq\":%"
+	    PRIu64 "},\"problems\":[", rep->pruned, rep->pruned_before);
 	for (i = 0; i < r->col->n; i++) {
 		printf("%s{\"seq\":%" PRIu64 ",\"category\":\"%s\","
 		    "\"detail\":", i ? "," : "", r->col->list[i].seq,
@@ -201,6 +202,10 @@ report_text(const struct report *r)
 		    "of log '%s'; first bad entry: seq %" PRIu64 "\n",
 		    rep->problems, rep->problems == 1 ? "" : "s", rep->entries,
 		    r->origin, rep->first_bad_seq);
+	if (rep->pruned_before > 0)
+		printf("pruned:       %" PRIu64 " payloads of entries before "
+		    "seq %" PRIu64 ", as the log records (not missing)\n",
+		    rep->pruned, rep->pruned_before);
 	if (r->c->note != NULL) {
 		ledger_b64_hash(r->c->root, b64);
 		printf("checkpoint:   size %" PRIu64 " root_hash %s (signed by "

@@ -297,6 +297,24 @@ const struct command commands[] = {
 	  "  ledgerctl events -d var --env production --kind deployment "
 	  "--kind rollback \\\n"
 	  "      --since 2026-11-22T02:00Z --until 2026-11-22T03:10Z\n" },
+	{ "hold", cmd_retention,
+	  "add (--env E | --period P | --seq FROM[-TO]) --reason TEXT -d DIR\n"
+	  "       ledgerctl hold release --reason TEXT -d DIR SEQ\n"
+	  "       ledgerctl hold list -d DIR [--json]",
+	  "legal holds: keep matching payloads through any prune",
+	  "A hold keeps the payloads of the entries it matches (every part\n"
+	  "given must match) from being pruned.  Adding and releasing one is\n"
+	  "recorded in the log; a hold is named by the seq of its record.\n\n"
+	  "  -d, --dir DIR       the data directory (or $LEDGER_DIR)\n"
+	  "      --env E         entries of environment E\n"
+	  "      --period P      entries recorded in period P (2026-Q3,\n"
+	  "                      2026-07, FROM..TO)\n"
+	  "      --seq FROM[-TO] entries in that seq range\n"
+	  "      --reason TEXT   why (required; recorded)\n"
+	  "      --json          list as JSON\n\n"
+	  "example:\n"
+	  "  ledgerctl hold add --env production --period 2026-Q3 \\\n"
+	  "      --reason 'litigation 2026-114' -d var\n" },
 	{ "init", cmd_init, "[--origin NAME] DIR",
 	  "create a data directory with a new key and database",
 	  "Creates DIR (0700) with a new Ed25519 key (0600), its verifier key\n"
@@ -319,13 +337,31 @@ const struct command commands[] = {
 	  "example:\n"
 	  "  ledgerctl prove -d var 42\n"
 	  "  ledgerctl prove --url https://ledger --tlog-proof 42 > 42.tlog-proof\n" },
+	{ "prune", cmd_retention,
+	  "--payloads-before T|SEQ [--vacuum] -d DIR [--json]",
+	  "delete old payloads; entries and proofs stay",
+	  "Deletes the raw payloads (and delivery headers) of the entries\n"
+	  "before SEQ, or recorded before T, except those a legal hold keeps\n"
+	  "and the ledger's own.  The range is recorded in the log first, so\n"
+	  "verify reports it as pruned, not missing.  Entries, hashes, the\n"
+	  "tree and checkpoints stay: every proof still holds.  Safe while\n"
+	  "ledgerd runs: it deletes in short transactions.\n\n"
+	  "  -d, --dir DIR       the data directory (or $LEDGER_DIR)\n"
+	  "      --payloads-before T|SEQ\n"
+	  "                      a seq, an age (90d, 12h) or a time\n"
+	  "      --vacuum        rewrite the database to return the freed\n"
+	  "                      space (blocks writers while it runs; logs\n"
+	  "                      created since schema 9 return it as they go)\n"
+	  "      --json          the result as JSON\n\n"
+	  "example:\n"
+	  "  ledgerctl prune --payloads-before 400d -d var\n" },
 	{ "status", cmd_status, "-d DIR|--url URL [--token T] [--json]",
 	  "the log at a glance: size, checkpoint age, keys, disk",
 	  "Prints the log's size and its oldest and newest entries, the\n"
 	  "newest signed checkpoint with its age and how many entries it does\n"
 	  "not cover yet, the key history, pruned payload ranges and legal\n"
-	  "holds (none until retention exists), and the database's and WAL's\n"
-	  "size on disk.\n\n"
+	  "holds, and the database's and WAL's size on disk (and the free\n"
+	  "space inside the database that pruning left).\n\n"
 	  COMMON_READ
 	  "      --json          as JSON (the API's GET /v1/status)\n\n"
 	  "example:\n"

@@ -40,6 +40,8 @@ config_defaults(struct config *c)
 	c->anonymous_read = false;
 	c->checkpoint_interval_ms = 1000;
 	c->heartbeat_interval_s = 600;
+	c->retention_check_s = 3600;
+	c->retention_step = 1000;
 }
 
 void
@@ -283,6 +285,41 @@ check_export(struct loader *L, const char *path, bool dir)
 		    "cannot be created: '%.200s' is not writable", path, parent);
 }
 
+/* {"payload_days": N, "check_interval_s": S, "step_payloads": P} */
+static void
+parse_retention(struct loader *L, json_t *v, struct config *c)
+{
+	unsigned long long n;
+	const char *key;
+	json_t *val;
+
+	if (!json_is_object(v)) {
+		problem(L, "retention", "'retention' must be an object");
+		return;
+	}
+	json_object_foreach(v, key, val) {
+		if (strcmp(key, "payload_days") == 0) {
+			if (get_uint(L, key, val, 1, 36500, &n))
+				c->retention_age_s = n * 86400;
+		} else if (strcmp(key, "payload_age_s") == 0) {
+			if (get_uint(L, key, val, 1, 36500.0 * 86400, &n))
+				c->retention_age_s = n;
+		} else if (strcmp(key, "check_interval_s") == 0) {
+			if (get_uint(L, key, val, 1, 86400, &n))
+				c->retention_check_s = (unsigned)n;
+		} else if (strcmp(key, "step_payloads") == 0) {
+			if (get_uint(L, key, val, 1, 100000, &n))
+				c->retention_step = (unsigned)n;
+		} else
+			problem(L, key, "unknown key '%.64s' in 'retention' "
+			    "(want payload_days or payload_age_s, "
+			    "check_interval_s, step_payloads)", key);
+	}
+	if (c->retention_age_s == 0)
+		problem(L, "retention", "'retention' needs payload_days (or "
+		    "payload_age_s)");
+}
+
 /* {"file": PATH} or {"dir": PATH} */
 static void
 parse_export(struct loader *L, json_t *v, struct config *c)
@@ -365,6 +402,8 @@ apply(struct loader *L, json_t *root, struct config *c)
 		} else if (strcmp(key, "heartbeat_interval_s") == 0) {
 			if (get_uint(L, key, val, 0, 86400 * 7, &v))
 				c->heartbeat_interval_s = (unsigned)v;
+		} else if (strcmp(key, "retention") == 0) {
+			parse_retention(L, val, c);
 		} else if (strcmp(key, "checkpoint_export") == 0) {
 			parse_export(L, val, c);
 		} else if (strcmp(key, "sources") == 0) {

@@ -16,6 +16,7 @@
 #include "ledger/timeline.h"
 #include "ledger/wire.h"
 #include "ledger/query.h"
+#include "ledger/retention.h"
 #include "ledger/tree.h"
 #include "http-int.h"
 
@@ -189,7 +190,22 @@ route_event(struct req *r, uint64_t seq)
 		pool_put(s);
 		if (st != LEDGER_OK) {
 			ledger_row_release(&row);
-			if (st == LEDGER_ENOTFOUND)
+			if (st == LEDGER_ENOTFOUND &&
+			    (s = pool_get(&err)) != NULL) {
+				uint64_t by;
+
+				if (ledger_payload_pruned_by(s, seq, &by,
+				    &err) == LEDGER_OK)
+					ledger_errorf(&err, st, "payload of entry "
+					    "%" PRIu64 " was pruned (the "
+					    "payloads-pruned record at seq %"
+					    PRIu64 ")", seq, by);
+				else
+					ledger_errorf(&err, st, "payload of "
+					    "entry %" PRIu64 " is not stored",
+					    seq);
+				pool_put(s);
+			} else if (st == LEDGER_ENOTFOUND)
 				ledger_errorf(&err, st, "payload of entry %"
 				    PRIu64 " is not stored", seq);
 			else if (st == LEDGER_EINVAL) {	/* corrupt */

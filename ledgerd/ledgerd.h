@@ -52,6 +52,9 @@ struct config {
 	bool anonymous_read;
 	unsigned checkpoint_interval_ms;
 	unsigned heartbeat_interval_s;	/* 0: no heartbeats */
+	uint64_t retention_age_s;	/* prune payloads older; 0: never */
+	unsigned retention_check_s;	/* how often to look */
+	unsigned retention_step;	/* payloads deleted per 200 ms tick */
 	char *export_file;		/* append each checkpoint here */
 	char *export_dir;		/* or write DIR/<size> */
 	struct ledger_sources *sources;	/* webhook sources, may be NULL */
@@ -67,6 +70,13 @@ void config_defaults(struct config *c);
 int config_load(const char *path, struct config *c,
     void (*report)(void *ctx, const char *msg), void *ctx);
 void config_free(struct config *c);
+
+/* ---- prune.c ---- */
+/* From the main loop's 200 ms tick: with "retention" configured, prune
+ * payloads older than its payload_days (or payload_age_s) every
+ * check_interval_s, one short transaction a tick (docs/ledgerd.md,
+ * "Retention"). */
+void prune_tick(struct ledger_store *maint, const struct config *c);
 
 /* ---- metrics.c ---- */
 enum route {
@@ -90,6 +100,7 @@ void metrics_batch(size_t events, size_t appended);
 void metrics_storage_failure(void);
 /* A read found the stored log inconsistent (tamper evidence). */
 void metrics_integrity_error(void);
+void metrics_pruned(uint64_t n);
 void metrics_set_log_size(uint64_t n);
 void metrics_set_queue(size_t n);
 void metrics_set_connections(unsigned n);

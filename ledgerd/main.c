@@ -467,6 +467,7 @@ serve(sigset_t *sigs, struct ledger_store *writer, struct ledger_store *maint)
 		if (ledger_store_merge_keys(maint, LEDGER_MERGE_STEP_PAGES,
 		    &err) != LEDGER_OK)
 			log_warn("merge lookup keys: %s", err.msg);
+		prune_tick(maint, &cfg);
 		if (ticks % 10 == 0)	/* tokens: every 2 s */
 			http_reload_tokens();
 		if (started_pending && ticks % 5 == 0)

@@ -42,6 +42,7 @@ static atomic_uint_fast64_t batch_count[NBATCH + 1];
 static atomic_uint_fast64_t batches, batch_events, appended;
 static atomic_uint_fast64_t storage_failures;
 static atomic_uint_fast64_t integrity_errors;
+static atomic_uint_fast64_t payloads_pruned;
 static atomic_uint_fast64_t log_size, queue_depth, connections;
 static atomic_uint_fast64_t checkpoints, checkpoint_size, export_failures;
 
@@ -93,6 +94,12 @@ void
 metrics_storage_failure(void)
 {
 	atomic_fetch_add_explicit(&storage_failures, 1, memory_order_relaxed);
+}
+
+void
+metrics_pruned(uint64_t n)
+{
+	atomic_fetch_add_explicit(&payloads_pruned, n, memory_order_relaxed);
 }
 
 void
@@ -218,6 +225,11 @@ metrics_render(size_t *len)
 	    "evidence.\n"
 	    "# TYPE ledgerd_integrity_errors_total counter\n"
 	    "ledgerd_integrity_errors_total %llu\n", LOAD(integrity_errors));
+	e |= ledger_buf_addf(&b,
+	    "# HELP ledgerd_payloads_pruned_total Payloads the retention "
+	    "schedule deleted (each range recorded in the log first).\n"
+	    "# TYPE ledgerd_payloads_pruned_total counter\n"
+	    "ledgerd_payloads_pruned_total %llu\n", LOAD(payloads_pruned));
 	e |= ledger_buf_addf(&b,
 	    "# HELP ledgerd_storage_failures_total Batches that failed to commit "
 	    "(disk full, I/O error, busy).\n"
