@@ -114,6 +114,7 @@ int cmd_checkpoint(struct cli *, int, char **);
 int cmd_consistency(struct cli *, int, char **);
 int cmd_events(struct cli *, int, char **);
 int cmd_init(struct cli *, int, char **);
+int cmd_key(struct cli *, int, char **);
 int cmd_prove(struct cli *, int, char **);
 int cmd_retention(struct cli *, int, char **);
 int cmd_show(struct cli *, int, char **);

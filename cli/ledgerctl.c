@@ -315,6 +315,30 @@ const struct command commands[] = {
 	  "example:\n"
 	  "  ledgerctl hold add --env production --period 2026-Q3 \\\n"
 	  "      --reason 'litigation 2026-114' -d var\n" },
+	{ "key", cmd_key,
+	  "rotate -d DIR\n"
+	  "       ledgerctl key retire -d DIR KEYID\n"
+	  "       ledgerctl key revoke --compromised-from SEQ [--reason TEXT] "
+	  "-d DIR KEYID\n"
+	  "       ledgerctl key destroy -d DIR KEYID\n"
+	  "       ledgerctl key list -d DIR [--json]",
+	  "rotate, retire, revoke and destroy the log's signing keys",
+	  "rotate makes a new key (DIR/ledger-<id>.key, never over a file) and\n"
+	  "announces it in a key-added entry signed by the current key; from\n"
+	  "then on entries are signed by the new key, and checkpoints by both\n"
+	  "until the old one is retired (retire KEYID, or ledgerd's\n"
+	  "key_overlap_s).  revoke records that KEYID must not be trusted for\n"
+	  "entries from SEQ on (rotate first if it signs now).  destroy\n"
+	  "removes a retired key's secret file; the log still verifies from\n"
+	  "the public history.  With ledgerd running, rotate by sending it\n"
+	  "SIGUSR1.  `verify --key ledger.pub` (the first key) verifies\n"
+	  "through any number of rotations.\n\n"
+	  "  -d, --dir DIR       the data directory (or $LEDGER_DIR)\n"
+	  "      --compromised-from SEQ  the first entry not to trust\n"
+	  "      --reason TEXT   why (recorded with a revocation)\n"
+	  "      --json          list as JSON\n\n"
+	  "example:\n"
+	  "  ledgerctl key rotate -d var && ledgerctl key list -d var\n" },
 	{ "init", cmd_init, "[--origin NAME] DIR",
 	  "create a data directory with a new key and database",
 	  "Creates DIR (0700) with a new Ed25519 key (0600), its verifier key\n"

@@ -7,6 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "ledger/jcs.h"
+#include "ledger/keyhist.h"
+#include "http.h"
 #include "trust.h"
 
 int
@@ -114,15 +119,107 @@ no_checkpoint(const struct trust_opts *t, struct tlog_src *src,
 	return EXIT_TROUBLE;
 }
 
+/* One record of GET /v1/keys, proven into h. */
+static enum ledger_status
+add_url_record(struct ledger_keyhist *h, const json_t *o,
+    struct ledger_error *err)
+{
+	const char *e = json_string_value(json_object_get(o, "entry"));
+	const char *p = json_string_value(json_object_get(o, "payload"));
+	const char *g = json_string_value(json_object_get(o, "signature"));
+	uint8_t sig[LEDGER_SIG_BYTES], *eb = NULL, *pb = NULL;
+	enum ledger_status st;
+	long el = -1, pl = -1;
+
+	if (e != NULL && p != NULL && (eb = malloc(strlen(e))) != NULL &&
+	    (pb = malloc(strlen(p) + 1)) != NULL) {
+		el = ledger_b64_decode(e, strlen(e), eb, strlen(e), NULL);
+		pl = ledger_b64_decode(p, strlen(p), pb, strlen(p) + 1, NULL);
+	}
+	if (el <= 0 || pl < 0 || g == NULL || strlen(g) != 2 * sizeof(sig) ||
+	    ledger_unhex(g, sig, sizeof(sig), NULL) != LEDGER_OK)
+		st = ledger_errorf(err, LEDGER_ECHAIN, "a malformed record");
+	else
+		st = ledger_keyhist_add_record(h, eb, (size_t)el, sig, pb,
+		    (size_t)pl, err);
+	free(eb);
+	free(pb);
+	return st;
+}
+
+/* The key records a daemon serves (GET /v1/keys, public), proven one by
+ * one from the roots; a daemon without that route has no rotation. */
+static int
+url_history(const struct tlog_src *src, struct ledger_keyhist *h)
+{
+	struct http_resp resp;
+	struct ledger_error err;
+	json_t *doc = NULL, *o;
+	size_t i;
+	int r = -1;
+
+	if (http_get(src->url, "/v1/keys", NULL, &resp, &err) != LEDGER_OK)
+		return fail("%s: %s", src->url, err.msg);
+	if (resp.status == 404) {
+		http_resp_release(&resp);
+		return -1;
+	}
+	if (resp.status != 200 || ledger_json_parse(resp.body, resp.len, &doc,
+	    &err) != LEDGER_OK || !json_is_array(json_object_get(doc,
+	    "records")))
+		r = fail("%s/v1/keys: not the key records (status %d)",
+		    src->url, resp.status);
+	json_array_foreach(json_object_get(doc, "records"), i, o)
+		if (r < 0 && add_url_record(h, o, &err) != LEDGER_OK)
+			r = fail("%s: the key history: %s", src->url, err.msg);
+	json_decref(doc);
+	http_resp_release(&resp);
+	return r;
+}
+
+/*
+ * The trusted keys and every key the log announced since, each proven
+ * from them (a key-added entry signed by a key valid there): a pin
+ * follows a rotation only through the log's own record of it.
+ */
+static int
+with_history(const struct tlog_src *src, const struct ledger_vkey *keys,
+    size_t nkeys, struct ledger_vkey **ret, size_t *ret_n)
+{
+	struct ledger_keyhist h;
+	struct ledger_error err;
+	size_t i;
+	int r = -1;
+
+	if (src->store != NULL) {
+		if (ledger_store_keyhist_proven(src->store, keys, nkeys, &h,
+		    &err) != LEDGER_OK)
+			return fail("%s: the key history: %s",
+			    tlog_src_name(src), err.msg);
+	} else {
+		ledger_keyhist_init(&h, keys, nkeys);
+		if (src->url != NULL && (r = url_history(src, &h)) >= 0)
+			return r;
+	}
+	if ((*ret = calloc(h.n + 1, sizeof(**ret))) == NULL)
+		return fail("out of memory");
+	for (i = 0; i < h.n; i++)
+		(*ret)[i] = h.keys[i].vk;
+	*ret_n = h.n;
+	return -1;
+}
+
 int
 trust_checkpoint(const struct trust_opts *t, struct tlog_src *src,
     bool latest, uint64_t size, const struct ledger_vkey *keys,
     size_t nkeys, bool optional, struct ledger_signed_checkpoint *ret)
 {
+	struct ledger_vkey *all = NULL;
 	struct ledger_error err;
 	enum ledger_status st;
 	char *note = NULL, what[64];
-	size_t len;
+	size_t len, nall = 0;
+	int r;
 
 	memset(ret, 0, sizeof(*ret));
 	if (latest)
@@ -137,7 +234,12 @@ trust_checkpoint(const struct trust_opts *t, struct tlog_src *src,
 		fail("%s of %s: %s", what, tlog_src_name(src), err.msg);
 		return tlog_exit_status(st);
 	}
-	st = ledger_checkpoint_verify(note, len, keys, nkeys, ret, &err);
+	if ((r = with_history(src, keys, nkeys, &all, &nall)) >= 0) {
+		free(note);
+		return r;
+	}
+	st = ledger_checkpoint_verify(note, len, all, nall, ret, &err);
+	free(all);
 	free(note);
 	if (st != LEDGER_OK) {
 		fail("%s of %s: %s", what, tlog_src_name(src), err.msg);
@@ -165,15 +267,22 @@ trust_pin(const struct trust_opts *t, struct tlog_src *src,
     const struct ledger_vkey *keys, size_t nkeys,
     const struct ledger_signed_checkpoint *c, bool newest, struct trust_pin *out)
 {
+	struct ledger_vkey *all = NULL;
 	struct ledger_error err;
 	enum ledger_status st;
+	size_t nall = 0;
+	int r;
 
 	memset(out, 0, sizeof(*out));
 	out->p.dirfd = -1;
 	if (t->no_pin)
 		return -1;
 	out->enabled = true;
-	if (ledger_pin_open(&out->p, t->pin_file, c->origin, keys, nkeys, &err)) {
+	if ((r = with_history(src, keys, nkeys, &all, &nall)) >= 0)
+		return r;
+	st = ledger_pin_open(&out->p, t->pin_file, c->origin, all, nall, &err);
+	free(all);
+	if (st != LEDGER_OK) {
 		/* Reported once, as what it is; never as "not pinned". */
 		snprintf(out->detail, sizeof(out->detail), "%s", err.msg);
 		snprintf(out->path, sizeof(out->path), "%s", out->p.path);

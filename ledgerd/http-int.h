@@ -127,6 +127,8 @@ enum MHD_Result route_events_list(struct req *r);
 enum MHD_Result route_event(struct req *r, uint64_t seq);
 enum MHD_Result route_healthz(struct req *r);
 enum MHD_Result route_checkpoint(struct req *r, bool latest, uint64_t size);
+/* GET /v1/keys: the log's key records, public (ledger/keyhist.h). */
+enum MHD_Result route_keys(struct req *r);
 enum MHD_Result route_proof(struct req *r, bool inclusion);
 /* GET /v1/trace and /v1/where (ledger/lineage.h): exactly one of commit,
  * artifact or run, and pipeline with run. */

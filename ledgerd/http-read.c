@@ -15,6 +15,7 @@
 #include "ledger/lineage.h"
 #include "ledger/timeline.h"
 #include "ledger/wire.h"
+#include "ledger/keyhist.h"
 #include "ledger/query.h"
 #include "ledger/retention.h"
 #include "ledger/tree.h"
@@ -318,6 +319,29 @@ route_checkpoint(struct req *r, bool latest, uint64_t size)
 	len = cp.note_len;
 	cp.note = NULL;
 	return send_buf(r, 200, "text/plain; charset=utf-8", note, len,
+	    MHD_RESPMEM_MUST_FREE, NULL);
+}
+
+enum MHD_Result
+route_keys(struct req *r)
+{
+	struct ledger_buf b = LEDGER_BUF_INIT;
+	struct ledger_store *s;
+	struct ledger_error err;
+	enum ledger_status st;
+	size_t len;
+	char *text;
+
+	if ((s = pool_get(&err)) == NULL)
+		return send_status(r, &err);
+	st = ledger_store_key_records_json(s, &b, &err);
+	pool_put(s);
+	if (st != LEDGER_OK) {
+		ledger_buf_release(&b);
+		return send_status(r, &err);
+	}
+	text = (char *)ledger_buf_steal(&b, &len);
+	return send_buf(r, 200, "application/json", text, len,
 	    MHD_RESPMEM_MUST_FREE, NULL);
 }
 

@@ -370,7 +370,7 @@ method_not_allowed(struct req *r, const char *allow)
  */
 enum path_arg { ARG_NONE, ARG_SEQ, ARG_NAME };
 enum variant { V_NONE, V_LATEST, V_SIZE, V_INCLUSION, V_CONSISTENCY,
-	V_WHERE, V_TIMELINE, V_EVENT, V_STATUS };
+	V_WHERE, V_TIMELINE, V_EVENT, V_STATUS, V_KEYS };
 
 static const struct route_def {
 	const char *path;
@@ -396,6 +396,8 @@ static const struct route_def {
 	  V_LATEST, false },
 	{ "/v1/checkpoint/", ARG_SEQ, "", ROUTE_CHECKPOINT, ROUTE_OTHER,
 	  V_SIZE, true },
+	{ "/v1/keys", ARG_NONE, "", ROUTE_CHECKPOINT, ROUTE_OTHER, V_KEYS,
+	  false },
 	{ "/v1/proof/inclusion", ARG_NONE, "", ROUTE_PROOF, ROUTE_OTHER,
 	  V_INCLUSION, false },
 	{ "/v1/proof/consistency", ARG_NONE, "", ROUTE_PROOF, ROUTE_OTHER,
@@ -542,6 +544,8 @@ handle_first(struct req *r, const char *url, const char *method)
 	case ROUTE_HEALTHZ:
 		return route_healthz(r);
 	case ROUTE_CHECKPOINT:
+		if (d->variant == V_KEYS)
+			return route_keys(r);
 		return route_checkpoint(r, d->variant == V_LATEST, seq);
 	case ROUTE_PROOF:
 		if (d->variant == V_EVENT) {

@@ -167,11 +167,6 @@ read_record(void *ctx, const struct ledger_row *row)
 	json_t *doc = NULL;
 	struct ledger_error e2;
 
-	/* only the ledger's own records, not a source's entry that
-	 * happens to carry the same status */
-	if (row->e.source[LEDGER_SRC_TYPE] == NULL ||
-	    strcmp(row->e.source[LEDGER_SRC_TYPE], "ledger") != 0)
-		return 0;
 	rd->st = ledger_store_get_payload(rd->s, row->e.seq, &body, &len,
 	    &e2);
 	if (rd->st == LEDGER_OK)
@@ -197,25 +192,16 @@ ledger_retention_read(struct ledger_store *s, struct ledger_retention *ret,
 	    LEDGER_EV_HOLD_ADDED, LEDGER_EV_HOLD_RELEASED };
 	struct ledger_error local;
 	struct reader rd = { s, ret, NULL, LEDGER_OK };
-	struct ledger_query q;
-	enum ledger_status st = LEDGER_OK;
-	size_t i;
+	enum ledger_status st;
 
 	if (err == NULL)
 		err = &local;
 	rd.err = err;
 	memset(ret, 0, sizeof(*ret));
 	err->msg[0] = '\0';
-	ledger_query_init(&q);
-	q.kinds = 1u << LEDGER_KIND_LEDGER;
-	for (i = 0; i < 3 && st == LEDGER_OK; i++)
-		st = ledger_query_add_subject(&q, LEDGER_SUBJ_STATUS, evs[i],
-		    err);
-	if (st == LEDGER_OK)
-		st = ledger_store_query(s, &q, read_record, &rd, err);
+	st = ledger_store_records(s, evs, 3, read_record, &rd, err);
 	if (st == LEDGER_OK)
 		st = rd.st;
-	ledger_query_release(&q);
 	if (st != LEDGER_OK)
 		ledger_retention_release(ret);
 	return st;

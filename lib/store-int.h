@@ -17,7 +17,19 @@ struct ledger_store {
 	unsigned flags;
 	char *origin;
 	uint32_t key_id;
-	struct ledger_key *key;		/* NULL when read-only */
+	struct ledger_key *key;		/* signs now; NULL when read-only */
+	/* The writer's keys (store-keys.c): the log's first key (its file
+	 * is key_file or ledger.key), the replaced key that co-signs
+	 * checkpoints until retired (cosign, or cosign_root when that is
+	 * the first key), every key of the history (ring) to check the
+	 * checkpoints it signed, and the key-added of the current key
+	 * (UINT64_MAX: the first key). */
+	struct ledger_key *key_root;
+	struct ledger_key *cosign;
+	bool cosign_root;
+	struct ledger_vkey *ring;
+	size_t nring;
+	uint64_t key_added_seq;
 	struct ledger_vkey vkey;
 	bool have_vkey;
 
@@ -53,6 +65,21 @@ struct ledger_store {
 	struct ledger_buf enc;		/* reused encoding buffer */
 	unsigned snapshots;		/* open ledger_store_snapshot_begin */
 };
+
+/* The writer's keys from the log's key history (store-keys.c): called
+ * at open and after each key record. */
+enum ledger_status ledger_store_load_keys(struct ledger_store *s,
+    struct ledger_error *err);
+/* The key that co-signs checkpoints now, or NULL. */
+const struct ledger_key *ledger_store_cosign_key(const struct ledger_store *s);
+
+/* The ledger's own records (kind and source type "ledger") whose
+ * status is one of events, in seq order, until fn stops (store-query.c;
+ * key, prune and hold records). */
+enum ledger_status ledger_store_records(struct ledger_store *s,
+    const char *const *events, size_t n,
+    int (*fn)(void *ctx, const struct ledger_row *row), void *ctx,
+    struct ledger_error *err);
 
 /* The Merkle reader over the stored tree (ctx is the store). */
 enum ledger_status ledger_store_read_hashes(void *ctx,

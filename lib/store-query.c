@@ -388,3 +388,42 @@ ledger_store_query_page(struct ledger_store *s, const struct ledger_query *q,
 	ledger_buf_release(&terms);
 	return st;
 }
+
+struct records {
+	int (*fn)(void *ctx, const struct ledger_row *row);
+	void *ctx;
+};
+
+static int
+ledger_only(void *ctx, const struct ledger_row *row)
+{
+	const struct records *r = ctx;
+
+	/* the ledger's own records, not a source's entry that happens to
+	 * carry the same status */
+	if (row->e.source[LEDGER_SRC_TYPE] == NULL ||
+	    strcmp(row->e.source[LEDGER_SRC_TYPE], "ledger") != 0)
+		return 0;
+	return r->fn(r->ctx, row);
+}
+
+enum ledger_status
+ledger_store_records(struct ledger_store *s, const char *const *events,
+    size_t n, int (*fn)(void *ctx, const struct ledger_row *row), void *ctx,
+    struct ledger_error *err)
+{
+	struct records r = { fn, ctx };
+	struct ledger_query q;
+	enum ledger_status st = LEDGER_OK;
+	size_t i;
+
+	ledger_query_init(&q);
+	q.kinds = 1u << LEDGER_KIND_LEDGER;
+	for (i = 0; i < n && st == LEDGER_OK; i++)
+		st = ledger_query_add_subject(&q, LEDGER_SUBJ_STATUS, events[i],
+		    err);
+	if (st == LEDGER_OK)
+		st = ledger_store_query(s, &q, ledger_only, &r, err);
+	ledger_query_release(&q);
+	return st;
+}

@@ -120,14 +120,18 @@ open_writer(struct ledger_store *s, const char *key_file,
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 	if (key_file == NULL)
 		key_file = path;
-	st = ledger_key_load(key_file, &s->key, err);
-	if (st == LEDGER_OK && (ledger_key_vkey(s->key)->id != s->key_id ||
-	    strcmp(ledger_key_vkey(s->key)->name, s->origin) != 0))
+	st = ledger_key_load(key_file, &s->key_root, err);
+	if (st == LEDGER_OK && (ledger_key_vkey(s->key_root)->id != s->key_id ||
+	    strcmp(ledger_key_vkey(s->key_root)->name, s->origin) != 0))
 		st = ledger_errorf(err, LEDGER_EINVAL,
 		    "key '%s' is not this log's key (log '%s' key %08x)",
 		    key_file, s->origin, s->key_id);
 	free(path);
 	if (st != LEDGER_OK)
+		return st;
+	/* the key that signs now: the log's key history says which */
+	s->key = s->key_root;
+	if ((st = ledger_store_load_keys(s, err)) != LEDGER_OK)
 		return st;
 	st = ledger_merkle_frontier_load(&s->frontier, s->size,
 	    ledger_store_read_hashes, s, err);
@@ -202,7 +206,11 @@ ledger_store_close(struct ledger_store *s)
 	free(s->sigs);
 	if (s->be != NULL)
 		s->ops->close(s->be);
-	ledger_key_free(s->key);
+	if (s->key != s->key_root)
+		ledger_key_free(s->key);
+	ledger_key_free(s->key_root);
+	ledger_key_free(s->cosign);
+	free(s->ring);
 	ledger_buf_release(&s->enc);
 	free(s->origin);
 	free(s->dir);

@@ -154,8 +154,8 @@ ledger_store_check_last_checkpoint(struct ledger_store *s,
 		return LEDGER_OK;
 	if (st != LEDGER_OK)
 		return st;
-	st = ledger_checkpoint_verify(cp.note, cp.note_len,
-	    ledger_key_vkey(s->key), 1, &vc, &verr);
+	st = ledger_checkpoint_verify(cp.note, cp.note_len, s->ring, s->nring,
+	    &vc, &verr);
 	csize = vc.size;
 	memcpy(croot, vc.root, sizeof(croot));
 	ledger_signed_checkpoint_release(&vc);
@@ -196,8 +196,9 @@ ledger_store_check_extends(struct ledger_store *s, const char *note,
 {
 	struct ledger_signed_checkpoint vc;
 	struct ledger_error verr;
-	const struct ledger_vkey *vk = s->key != NULL ?
-	    ledger_key_vkey(s->key) : ledger_store_vkey(s);
+	const struct ledger_vkey *vk = s->key != NULL ? s->ring :
+	    ledger_store_vkey(s);
+	size_t nvk = s->key != NULL ? s->nring : 1;
 	uint8_t root[LEDGER_HASH_BYTES], croot[LEDGER_HASH_BYTES];
 	enum ledger_status st;
 	uint64_t csize, size = s->size;
@@ -207,7 +208,7 @@ ledger_store_check_extends(struct ledger_store *s, const char *note,
 		    "with", where);
 	if (s->key == NULL && (st = ledger_store_size(s, &size, err)))
 		return st;
-	st = ledger_checkpoint_verify(note, len, vk, 1, &vc, &verr);
+	st = ledger_checkpoint_verify(note, len, vk, nvk, &vc, &verr);
 	csize = vc.size;
 	memcpy(croot, vc.root, sizeof(croot));
 	ledger_signed_checkpoint_release(&vc);
@@ -323,6 +324,27 @@ out:
 	return st;
 }
 
+/* During a rotation's overlap the replaced key signs too (its line
+ * after the current key's), so verifiers pinned to it follow. */
+static enum ledger_status
+cosign(struct ledger_store *s, const struct ledger_buf *text,
+    struct ledger_buf *note, struct ledger_error *err)
+{
+	const struct ledger_key *co = ledger_store_cosign_key(s);
+	struct ledger_buf n2 = LEDGER_BUF_INIT;
+	enum ledger_status st;
+
+	if (co == NULL)
+		return LEDGER_OK;
+	/* n2 is text, a blank line, then the one signature line */
+	if ((st = ledger_key_sign_note(co, text->data, text->len, &n2, err)) ==
+	    LEDGER_OK && ledger_buf_add(note, n2.data + text->len + 1,
+	    n2.len - text->len - 1) != LEDGER_OK)
+		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	ledger_buf_release(&n2);
+	return st;
+}
+
 enum ledger_status
 ledger_store_checkpoint(struct ledger_store *s,
     struct ledger_signed_checkpoint *ret, bool *ret_new,
@@ -400,7 +422,7 @@ ledger_store_checkpoint(struct ledger_store *s,
 	memcpy(cp.root, root, sizeof(root));
 	if ((st = ledger_checkpoint_format(&cp, &text, err)) ||
 	    (st = ledger_key_sign_note(s->key, text.data, text.len, &note,
-	    err)))
+	    err)) || (st = cosign(s, &text, &note, err)))
 		goto rollback;
 	made.size = s->size;
 	made.time_ms = ledger_now_ms();

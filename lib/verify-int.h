@@ -40,6 +40,33 @@ bool ledger_verifier_lookup_sum_is(const struct ledger_verifier *v,
 uint64_t ledger_verifier_walked(const struct ledger_verifier *v);
 uint64_t ledger_verifier_problems(const struct ledger_verifier *v);
 
+/* The walk's key history (verify-keys.c). */
+#include "ledger/keyhist.h"
+struct ledger_keyrun {
+	uint32_t key_id;
+	uint64_t first, last;
+};
+struct ledger_keywalk {
+	struct ledger_keyhist h;
+	struct ledger_keyrun *runs;	/* authentic entries, by key */
+	size_t nruns, capruns;
+	bool oom;
+};
+void ledger_keywalk_init(struct ledger_keywalk *kw,
+    const struct ledger_vkey *roots, size_t n);
+void ledger_keywalk_release(struct ledger_keywalk *kw);
+void ledger_keywalk_signed(struct ledger_keywalk *kw, uint32_t id,
+    uint64_t seq);
+/* Apply the key record e (authentic, signed by signer); problems, and
+ * the entries a revocation takes back, go to say. */
+void ledger_keywalk_apply(struct ledger_keywalk *kw,
+    const struct ledger_entry *e, uint32_t signer, const uint8_t *body,
+    size_t len, bool have_body,
+    void (*say)(void *ctx, uint64_t seq, const char *why), void *ctx);
+/* The verifier's history so far (checkpoints are judged by it). */
+const struct ledger_keyhist *ledger_verifier_keyhist(
+    const struct ledger_verifier *v);
+
 /* After the walk: every payload a legal hold kept from each prune that
  * covered it is still there (lib/verify-holds.c); problems are added to
  * rep and told to fn. */

@@ -78,8 +78,13 @@ static void
 check_checkpoint(struct treecheck *t, struct ledger_verifier *v)
 {
 	struct ledger_signed_checkpoint vc;
+	struct ledger_vkey vks[LEDGER_KEYHIST_MAX];
+	const struct ledger_keyhist *h;
+	const char *why;
+	char buf[192];
 	uint64_t at;
 	bool signed_ok;
+	size_t i;
 
 	at = t->cp_size > 0 ? t->cp_size - 1 : 0;
 	if (t->cp_bad_root) {
@@ -88,12 +93,20 @@ check_checkpoint(struct treecheck *t, struct ledger_verifier *v)
 		    "not %d bytes", t->cp_size, LEDGER_HASH_BYTES);
 		return;
 	}
-	signed_ok = ledger_checkpoint_verify(t->cp_note, t->cp_len, t->o->keys,
-	    t->o->nkeys, &vc, NULL) == LEDGER_OK;
+	/* judged by the key history as of its size (the walk is there) */
+	h = ledger_verifier_keyhist(v);
+	for (i = 0; i < h->n; i++)
+		vks[i] = h->keys[i].vk;
+	signed_ok = ledger_checkpoint_verify(t->cp_note, t->cp_len, vks, h->n,
+	    &vc, NULL) == LEDGER_OK;
 	if (!signed_ok)
 		ledger_verifier_report(v, at, LEDGER_PROB_BAD_CHECKPOINT,
-		    "checkpoint of size %" PRIu64 " is not signed by a key in "
-		    "the keyring", t->cp_size);
+		    "checkpoint of size %" PRIu64 " is not signed by a key of "
+		    "the log's history", t->cp_size);
+	else if ((why = ledger_keyhist_check_note(h, t->cp_note, t->cp_len,
+	    t->cp_size, buf, sizeof(buf))) != NULL)
+		ledger_verifier_report(v, at, LEDGER_PROB_BAD_CHECKPOINT, "%s",
+		    why);
 	else if (vc.size != t->cp_size || memcmp(vc.root, t->cp_root,
 	    LEDGER_HASH_BYTES) != 0)
 		ledger_verifier_report(v, at, LEDGER_PROB_BAD_CHECKPOINT,

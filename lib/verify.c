@@ -37,6 +37,7 @@
 
 #include <sodium.h>
 
+#include "ledger/keyhist.h"
 #include "ledger/retention.h"
 #include "ledger/tree.h"
 #include "ledger/verify.h"
@@ -52,7 +53,7 @@
 static const char *const problem_names[LEDGER_PROB_COUNT] = {
 	"modified", "missing", "reordered", "inserted", "bad signature",
 	"unknown key", "payload mismatch", "index mismatch", "tree mismatch",
-	"bad checkpoint",
+	"bad checkpoint", "key not valid",
 };
 
 const char *
@@ -76,6 +77,11 @@ struct item {
 					   -1 not checked */
 	bool prune_record;		/* a payloads-pruned record, intact */
 	uint64_t before_seq;		/* ... and what it covers */
+	uint32_t key_id;		/* the key it names */
+	const char *key_event;		/* a key record (ledger/keyhist.h) */
+	uint8_t *key_body;		/* its payload, when intact */
+	size_t key_body_len;
+	char *key_log;
 	uint64_t ksum[2];		/* lookup-key PRF sum of its columns */
 };
 
@@ -83,8 +89,7 @@ struct job {
 	struct item *items;
 	size_t n;
 	atomic_size_t next;
-	const struct ledger_vkey *keys;
-	size_t nkeys;
+	const struct ledger_keyhist *hist;	/* as of the chunk's start */
 	bool lookup;			/* sum the lookup-key PRF per item */
 	unsigned key_caps;		/* the backend's LEDGER_BE_*_KEYS */
 	uint8_t prf[crypto_shorthash_siphashx24_KEYBYTES];
@@ -93,12 +98,9 @@ struct job {
 static const struct ledger_vkey *
 find_key(const struct job *j, uint32_t id)
 {
-	size_t i;
+	const struct ledger_keyinfo *k = ledger_keyhist_find(j->hist, id);
 
-	for (i = 0; i < j->nkeys; i++)
-		if (j->keys[i].id == id)
-			return &j->keys[i];
-	return NULL;
+	return k != NULL ? &k->vk : NULL;
 }
 
 /* Name the first indexed column that differs from the decoded entry. */
@@ -143,6 +145,7 @@ check_sig(const struct job *j, struct item *it, uint32_t key_id)
 {
 	const struct ledger_vkey *vk = find_key(j, key_id);
 
+	it->key_id = key_id;
 	it->key_known = vk != NULL;
 	return vk != NULL &&
 	    ledger_vkey_verify_leaf(vk, it->leaf, it->in->sig);
@@ -166,6 +169,9 @@ check_payload(struct item *it, const struct ledger_entry *e)
 	uint8_t *p = NULL, h[LEDGER_HASH_BYTES];
 	const uint8_t *data;
 	size_t len;
+
+	if ((it->key_event = ledger_keyhist_event(e)) != NULL && e->log != NULL)
+		it->key_log = strdup(e->log);
 
 	if (in->skip_payload) {
 		it->payload = -1;
@@ -192,6 +198,11 @@ check_payload(struct item *it, const struct ledger_entry *e)
 	if (it->payload == 0 && is_prune_record(e))
 		it->prune_record = ledger_prune_body_parse(data, len,
 		    &it->before_seq, NULL) == LEDGER_OK;
+	if (it->payload == 0 && it->key_event != NULL &&
+	    (it->key_body = malloc(len + 1)) != NULL) {
+		memcpy(it->key_body, data, len);
+		it->key_body_len = len;
+	}
 	free(p);
 }
 
@@ -357,6 +368,7 @@ struct walk {
 	uint64_t defer_below;
 	struct missing_run { uint64_t first, n; } *missing;
 	size_t nmissing, capmissing;
+	struct ledger_keywalk *kw;	/* the key history so far */
 };
 
 static void
@@ -480,6 +492,55 @@ report_missing(struct walk *w)
 	w->nmissing = 0;
 }
 
+/* A key the workers did not know may have been announced earlier in
+ * the same chunk: check the signature now. */
+static bool
+recheck_key(struct walk *w, struct item *it)
+{
+	const struct ledger_keyinfo *k = ledger_keyhist_find(&w->kw->h,
+	    it->key_id);
+
+	if (k == NULL)
+		return false;
+	it->key_known = true;
+	it->sig_ok = ledger_vkey_verify_leaf(&k->vk, it->leaf, it->in->sig);
+	return true;
+}
+
+static void
+key_say(void *ctx, uint64_t seq, const char *why)
+{
+	report(ctx, seq, LEDGER_PROB_KEY_NOT_VALID, "%s", why);
+}
+
+/* An authentic entry: was its key valid at its seq?  And a key record
+ * moves the history on (before the checkpoints of this size are
+ * judged). */
+static void
+key_valid(struct walk *w, struct item *it, uint64_t seq)
+{
+	struct ledger_entry ke;
+	const char *why;
+	char buf[192];
+
+	if ((why = ledger_keyhist_entry_problem(&w->kw->h, it->key_id, seq,
+	    buf, sizeof(buf))) != NULL) {
+		report(w, seq, LEDGER_PROB_KEY_NOT_VALID, "%s", why);
+		return;
+	}
+	ledger_keywalk_signed(w->kw, it->key_id, seq);
+	if (it->key_event == NULL)
+		return;
+	memset(&ke, 0, sizeof(ke));
+	ke.seq = seq;
+	ke.kind = LEDGER_KIND_LEDGER;
+	ke.log = it->key_log;
+	ke.source[LEDGER_SRC_TYPE] = (char *)"ledger";
+	ke.subject[LEDGER_SUBJ_STATUS] = (char *)it->key_event;
+	ledger_keywalk_apply(w->kw, &ke, it->key_id, it->key_body,
+	    it->key_body_len, it->key_body != NULL, key_say, w);
+}
+
 static void
 walk_item(struct walk *w, struct item *it)
 {
@@ -505,9 +566,10 @@ walk_item(struct walk *w, struct item *it)
 	} else if (!it->decoded) {
 		report(w, seq, LEDGER_PROB_MODIFIED,
 		    "entry bytes are not a valid canonical entry");
-	} else if (!it->key_known) {
-		report(w, seq, LEDGER_PROB_UNKNOWN_KEY,
-		    "signed by a key that is not in the keyring");
+	} else if (!it->key_known && !recheck_key(w, it)) {
+		report(w, seq, LEDGER_PROB_UNKNOWN_KEY, "signed by key %08"
+		    PRIx32 ", neither a trusted key nor one the log announced",
+		    it->key_id);
 	} else if (it->seq != seq) {
 		report(w, seq, it->sig_ok ? LEDGER_PROB_REORDERED :
 		    LEDGER_PROB_MODIFIED, "row %" PRIu64 " holds the entry "
@@ -539,6 +601,7 @@ walk_item(struct walk *w, struct item *it)
 			    "entries out of time order", seq - 1);
 		w->have_time = true;
 		w->last_time = it->time_ms;
+		key_valid(w, it, seq);
 	}
 	if (authentic && it->prune_record)
 		resolve_pruned(w, it->before_seq < seq ? it->before_seq : seq);
@@ -561,6 +624,7 @@ walk_item(struct walk *w, struct item *it)
 struct ledger_verifier {
 	struct job job;
 	struct walk w;
+	struct ledger_keywalk kw;
 	struct ledger_verify_report rep;
 	struct item *items;
 	int nthreads;
@@ -581,8 +645,9 @@ ledger_verifier_new(const struct ledger_verify_opts *opts, uint64_t head_size,
 		free(v);
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 	}
-	v->job.keys = opts->keys;
-	v->job.nkeys = opts->nkeys;
+	ledger_keywalk_init(&v->kw, opts->keys, opts->nkeys);
+	v->job.hist = &v->kw.h;
+	v->w.kw = &v->kw;
 	v->nthreads = opts->threads > 0 ? opts->threads :
 	    (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (v->nthreads < 1)
@@ -618,6 +683,8 @@ ledger_verifier_add(struct ledger_verifier *v,
 			walk_item(&v->w, &v->items[i]);
 			v->ksum[0] += v->items[i].ksum[0];
 			v->ksum[1] += v->items[i].ksum[1];
+			free(v->items[i].key_body);
+			free(v->items[i].key_log);
 		}
 		v->rep.entries += k;
 		in += k;
@@ -634,6 +701,10 @@ ledger_verifier_finish(struct ledger_verifier *v,
 
 	settle(w, NULL);
 	report_missing(w);
+	if (v->kw.oom)
+		report(w, w->expected, LEDGER_PROB_KEY_NOT_VALID, "out of "
+		    "memory tracking what each key signed: revocations were not "
+		    "fully checked");
 	if (v->rep.head_size > w->expected)
 		report(w, w->expected, LEDGER_PROB_MISSING,
 		    "%" PRIu64 " entr%s missing at the end (%" PRIu64 "..%"
@@ -674,6 +745,7 @@ ledger_verifier_free(struct ledger_verifier *v)
 		return;
 	free(v->items);
 	free(v->w.missing);
+	ledger_keywalk_release(&v->kw);
 	free(v);
 }
 
@@ -698,6 +770,12 @@ ledger_verifier_prf_add(const struct ledger_verifier *v, char letter,
     uint64_t key, uint64_t seq, uint64_t sum[2])
 {
 	ledger_verify_prf_add(v->job.prf, letter, key, seq, sum);
+}
+
+const struct ledger_keyhist *
+ledger_verifier_keyhist(const struct ledger_verifier *v)
+{
+	return &v->kw.h;
 }
 
 uint64_t

@@ -33,12 +33,17 @@ enum ledger_problem {
 	LEDGER_PROB_REORDERED,		/* an authentic entry at the wrong seq */
 	LEDGER_PROB_INSERTED,		/* a row the log never appended */
 	LEDGER_PROB_BAD_SIGNATURE,	/* authentic bytes, signature invalid */
-	LEDGER_PROB_UNKNOWN_KEY,	/* signed by a key not in the keyring */
+	LEDGER_PROB_UNKNOWN_KEY,	/* signed by a key neither trusted nor
+					   announced by the log */
 	LEDGER_PROB_PAYLOAD_MISMATCH,	/* payload missing or not its hash */
 	LEDGER_PROB_INDEX_MISMATCH,	/* an indexed column differs */
 	LEDGER_PROB_TREE_MISMATCH,	/* a stored Merkle hash is wrong */
 	LEDGER_PROB_BAD_CHECKPOINT,	/* a checkpoint's signature or root
 					   does not match the entries */
+	LEDGER_PROB_KEY_NOT_VALID,	/* signed by a key of the log outside
+					   its validity (before announced,
+					   after replaced, revoked), or a key
+					   record that does not hold */
 	LEDGER_PROB_COUNT
 };
 
