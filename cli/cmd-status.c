@@ -68,11 +68,20 @@ print_text(const json_t *d)
 		printf("WARNING:     the checkpoint covers %.0f entries more "
 		    "than the log holds: entries it signed are gone (run "
 		    "verify)\n", num(c, "beyond_log"));
-	json_array_foreach(json_object_get(d, "keys"), i, k)
-		printf("%s%s from seq %.0f%s\n", i ? "             " :
-		    "keys:        ", str(k, "key_id"), num(k, "from_seq"),
-		    json_is_null(json_object_get(k, "until_seq")) ?
-		    ", current" : "");
+	json_array_foreach(json_object_get(d, "keys"), i, k) {
+		printf("%s%s from seq %.0f", i ? "             " :
+		    "keys:        ", str(k, "key_id"), num(k, "from_seq"));
+		if (json_is_null(json_object_get(k, "until_seq")))
+			printf(", current");
+		else
+			printf(" until seq %.0f", num(k, "until_seq"));
+		if (json_is_number(json_object_get(k, "retired_seq")))
+			printf(", retired at seq %.0f", num(k, "retired_seq"));
+		if (json_is_number(json_object_get(k, "revoked_from_seq")))
+			printf(", REVOKED from seq %.0f", num(k,
+			    "revoked_from_seq"));
+		printf("\n");
+	}
 	pr = json_object_get(d, "pruned");
 	if (json_array_size(pr) > 0) {
 		k = json_array_get(pr, json_array_size(pr) - 1);

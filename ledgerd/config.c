@@ -40,6 +40,7 @@ config_defaults(struct config *c)
 	c->anonymous_read = false;
 	c->checkpoint_interval_ms = 1000;
 	c->heartbeat_interval_s = 600;
+	c->key_overlap_s = 86400;
 	c->retention_check_s = 3600;
 	c->retention_step = 1000;
 }
@@ -402,6 +403,9 @@ apply(struct loader *L, json_t *root, struct config *c)
 		} else if (strcmp(key, "heartbeat_interval_s") == 0) {
 			if (get_uint(L, key, val, 0, 86400 * 7, &v))
 				c->heartbeat_interval_s = (unsigned)v;
+		} else if (strcmp(key, "key_overlap_s") == 0) {
+			if (get_uint(L, key, val, 0, 86400 * 365, &v))
+				c->key_overlap_s = (unsigned)v;
 		} else if (strcmp(key, "retention") == 0) {
 			parse_retention(L, val, c);
 		} else if (strcmp(key, "checkpoint_export") == 0) {

@@ -52,6 +52,7 @@ struct config {
 	bool anonymous_read;
 	unsigned checkpoint_interval_ms;
 	unsigned heartbeat_interval_s;	/* 0: no heartbeats */
+	unsigned key_overlap_s;		/* old key co-signs this long */
 	uint64_t retention_age_s;	/* prune payloads older; 0: never */
 	unsigned retention_check_s;	/* how often to look */
 	unsigned retention_step;	/* payloads deleted per 200 ms tick */
@@ -70,6 +71,13 @@ void config_defaults(struct config *c);
 int config_load(const char *path, struct config *c,
     void (*report)(void *ctx, const char *msg), void *ctx);
 void config_free(struct config *c);
+
+/* ---- keys.c ---- */
+/* SIGUSR1: rotate at the sequencer's next turn. */
+void keys_request_rotate(void);
+/* From the sequencer thread: a requested rotation, or the end of an
+ * overlap older than overlap_s; true when it appended. */
+bool keys_tick(struct ledger_store *w, unsigned overlap_s);
 
 /* ---- prune.c ---- */
 /* From the main loop's 200 ms tick: with "retention" configured, prune
@@ -134,6 +142,8 @@ bool seq_submit(struct pending *p);
 enum ledger_status seq_submit_wait(struct ledger_event *ev,
     struct ledger_receipt *r, struct ledger_error *err);
 void seq_set_config(const struct config *c);
+/* Wake the sequencer for its housekeeping (a requested rotation). */
+void seq_wake(void);
 /* Drain the queue, stop the thread. */
 void seq_stop(void);
 /* The last append's outcome: true after success. */

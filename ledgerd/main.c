@@ -458,6 +458,12 @@ serve(sigset_t *sigs, struct ledger_store *writer, struct ledger_store *maint)
 			reload();
 			continue;
 		}
+		if (sig == SIGUSR1) {
+			log_info("key rotation requested (SIGUSR1)");
+			keys_request_rotate();
+			seq_wake();
+			continue;
+		}
 		ticks++;
 		http_sweep();
 		if (ledger_store_wal_checkpoint(maint, &err) != LEDGER_OK)
@@ -530,6 +536,7 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 

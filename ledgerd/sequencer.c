@@ -26,6 +26,7 @@
 struct seq_opts {
 	unsigned checkpoint_interval_ms;
 	unsigned heartbeat_interval_s;
+	unsigned key_overlap_s;
 	char *export_file;
 	char *export_dir;
 };
@@ -109,7 +110,7 @@ seq_set_config(const struct config *c)
 {
 	struct seq_opts next = {
 		c->checkpoint_interval_ms, c->heartbeat_interval_s,
-		c->export_file, c->export_dir,
+		c->key_overlap_s, c->export_file, c->export_dir,
 	}, copy, old;
 
 	if (!opts_copy(&copy, &next)) {
@@ -126,6 +127,15 @@ seq_set_config(const struct config *c)
 	pthread_cond_signal(&sq.cv);
 	pthread_mutex_unlock(&sq.mu);
 	opts_release(&old);
+}
+
+/* Something for maintain() to do (a key rotation): wake it now. */
+void
+seq_wake(void)
+{
+	pthread_mutex_lock(&sq.mu);
+	pthread_cond_signal(&sq.cv);
+	pthread_mutex_unlock(&sq.mu);
 }
 
 void
@@ -335,12 +345,28 @@ heartbeat(void)
 	ledger_event_free(ev);
 }
 
+/* A key rotation asked for, or an overlap to end (ledgerd/keys.c). */
+static void
+keys(unsigned overlap)
+{
+	uint64_t size;
+
+	if (atomic_load(&sq.refusing) || !keys_tick(sq.w, overlap))
+		return;
+	sq.dirty = true;
+	sq.last_append_ms = ledger_now_ms();
+	if (ledger_store_size(sq.w, &size, NULL) == LEDGER_OK) {
+		atomic_store(&sq.size, size);
+		metrics_set_log_size(size);
+	}
+}
+
 /* Called without the lock held.  Returns ms until something is due. */
 static int64_t
 maintain(void)
 {
 	int64_t now = ledger_now_ms(), due = 60000, t;
-	unsigned hb, cpi;
+	unsigned hb, cpi, overlap;
 
 	if (atomic_load(&sq.refusing))
 		return due;
@@ -358,7 +384,9 @@ maintain(void)
 	pthread_mutex_lock(&sq.mu);
 	hb = sq.opts.heartbeat_interval_s;
 	cpi = sq.opts.checkpoint_interval_ms;
+	overlap = sq.opts.key_overlap_s;
 	pthread_mutex_unlock(&sq.mu);
+	keys(overlap);
 	if (hb > 0) {
 		t = sq.last_append_ms + (int64_t)hb * 1000 - now;
 		if (t <= 0) {
@@ -386,7 +414,7 @@ run(void *arg)
 	struct pending *batch[LEDGER_BATCH_MAX], *p;
 	struct timespec ts;
 	size_t n, nev;
-	unsigned cpi;
+	unsigned cpi, overlap;
 
 	(void)arg;
 	pthread_mutex_lock(&sq.mu);
@@ -429,7 +457,9 @@ run(void *arg)
 		commit(batch, n);
 		pthread_mutex_lock(&sq.mu);
 		cpi = sq.opts.checkpoint_interval_ms;
+		overlap = sq.opts.key_overlap_s;
 		pthread_mutex_unlock(&sq.mu);
+		keys(overlap);
 		if (sq.dirty && ledger_now_ms() - sq.last_cp_ms >= cpi)
 			checkpoint();
 		pthread_mutex_lock(&sq.mu);

@@ -30,6 +30,8 @@ struct ledger_store {
 	struct ledger_vkey *ring;
 	size_t nring;
 	uint64_t key_added_seq;
+	bool in_overlap;		/* a replaced key not yet retired */
+	uint32_t replaced_id;
 	struct ledger_vkey vkey;
 	bool have_vkey;
 

@@ -186,8 +186,10 @@ take_keys(struct ledger_store *s, const struct ledger_keyhist *h,
 		    load_secret(s, k->vk.id, &co, NULL) != LEDGER_OK)
 			co = NULL;	/* destroyed: no co-signature */
 		s->cosign_root = k->vk.id == root_id;
+		s->replaced_id = k->vk.id;
 		break;
 	}
+	s->in_overlap = i < h->n;
 	if ((st = set_ring(s, h, err)) != LEDGER_OK) {
 		ledger_key_free(key);
 		ledger_key_free(co);
@@ -206,6 +208,17 @@ take_keys(struct ledger_store *s, const struct ledger_keyhist *h,
 	ledger_signer_stop(s->signer);
 	s->signer = NULL;
 	return LEDGER_OK;
+}
+
+bool
+ledger_store_key_overlap(const struct ledger_store *s, uint32_t *ret_old,
+    uint64_t *ret_added_seq)
+{
+	if (s == NULL || s->key == NULL || !s->in_overlap)
+		return false;
+	*ret_old = s->replaced_id;
+	*ret_added_seq = s->key_added_seq;
+	return true;
 }
 
 const struct ledger_key *

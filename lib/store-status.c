@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "ledger/jcs.h"
+#include "ledger/keyhist.h"
 #include "ledger/retention.h"
 #include "ledger/store.h"
 #include "ledger/tree.h"
@@ -63,6 +64,49 @@ add_str(struct ledger_buf *out, const char *name, const char *v)
 	if (v == NULL)
 		return r | ledger_buf_adds(out, "null");
 	return r | ledger_jcs_append_string(out, v, strlen(v), NULL);
+}
+
+static int
+add_seq(struct ledger_buf *out, const char *name, uint64_t v)
+{
+	if (v == UINT64_MAX)
+		return ledger_buf_addf(out, ",\"%s\":null", name);
+	return ledger_buf_addf(out, ",\"%s\":%" PRIu64, name, v);
+}
+
+/* "keys": [{"key_id","from_seq","until_seq","retired_seq",
+ * "revoked_from_seq","current","vkey"}] (without its array's brackets'
+ * opening, which the caller wrote). */
+static enum ledger_status
+keys_json(const struct ledger_keyhist *h, struct ledger_buf *out,
+    struct ledger_error *err)
+{
+	const struct ledger_keyinfo *k;
+	enum ledger_status st = LEDGER_OK;
+	char *line = NULL;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < h->n && st == LEDGER_OK; i++) {
+		k = &h->keys[i];
+		if ((st = ledger_vkey_format(&k->vk, &line, err)) != LEDGER_OK)
+			break;
+		r |= ledger_buf_addf(out, "%s{\"key_id\":\"%08" PRIx32 "\","
+		    "\"from_seq\":%" PRIu64, i ? "," : "", k->vk.id,
+		    k->from_seq);
+		r |= add_seq(out, "until_seq", k->until_seq);
+		r |= add_seq(out, "retired_seq", k->retired_seq);
+		r |= add_seq(out, "revoked_from_seq", k->revoked_from);
+		r |= ledger_buf_addf(out, ",\"current\":%s,\"vkey\":",
+		    i == h->current ? "true" : "false");
+		r |= ledger_jcs_append_string(out, line, strlen(line), NULL);
+		r |= ledger_buf_addc(out, '}');
+		free(line);
+		line = NULL;
+	}
+	if (st == LEDGER_OK && r != 0)
+		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	return st;
 }
 
 /* "pruned": the records of prunes; "holds": every legal hold, released
@@ -121,14 +165,24 @@ ledger_store_status_json(struct ledger_store *s, struct ledger_buf *out,
 {
 	struct ledger_signed_checkpoint cp;
 	enum ledger_status st, r = LEDGER_OK;
-	char t[LEDGER_TIME_MAX], *vkey = NULL;
+	struct ledger_vkey vks[LEDGER_KEYHIST_MAX];
+	struct ledger_keyhist h;
+	char t[LEDGER_TIME_MAX];
 	uint64_t size, free_bytes = 0;
 	bool incremental = false;
 	int64_t now = ledger_now_ms();
+	size_t i;
 
 	memset(&cp, 0, sizeof(cp));
+	h.n = 0;
 	if ((st = ledger_store_snapshot_begin(s, err)) != LEDGER_OK)
 		return st;
+	/* the key history, from the log's key records, rooted in
+	 * ledger.pub (none without it) */
+	if (s->have_vkey && (st = ledger_store_keyhist(s, &s->vkey, &h, err)))
+		goto out;
+	for (i = 0; i < h.n; i++)
+		vks[i] = h.keys[i].vk;
 	if ((st = ledger_store_size(s, &size, err)) != LEDGER_OK)
 		goto out;
 	r |= ledger_buf_adds(out, "{\"origin\":");
@@ -144,8 +198,8 @@ ledger_store_status_json(struct ledger_store *s, struct ledger_buf *out,
 	} else if (st == LEDGER_OK) {
 		struct ledger_signed_checkpoint ok;
 		struct ledger_error verr;
-		bool verified = s->have_vkey && ledger_checkpoint_verify(
-		    cp.note, cp.note_len, &s->vkey, 1, &ok, &verr) == LEDGER_OK;
+		bool verified = h.n > 0 && ledger_checkpoint_verify(cp.note,
+		    cp.note_len, vks, h.n, &ok, &verr) == LEDGER_OK;
 
 		ledger_time_format(cp.time_ms, t);
 		/* a checkpoint beyond the log: the log lost entries it
@@ -164,17 +218,9 @@ ledger_store_status_json(struct ledger_store *s, struct ledger_buf *out,
 			ledger_signed_checkpoint_release(&ok);
 	} else
 		goto out;
-	/* one key until rotation exists (issue 13) */
+	/* the key history, from the log's key records */
 	r |= ledger_buf_adds(out, ",\"keys\":[");
-	if (s->have_vkey && (st = ledger_vkey_format(&s->vkey, &vkey, err)) ==
-	    LEDGER_OK) {
-		r |= ledger_buf_addf(out, "{\"key_id\":\"%08" PRIx32 "\","
-		    "\"from_seq\":0,\"until_seq\":null,\"revoked_from_seq\":"
-		    "null,\"vkey\":", s->key_id);
-		r |= ledger_jcs_append_string(out, vkey, strlen(vkey), NULL);
-		r |= ledger_buf_addc(out, '}');
-	}
-	if (st != LEDGER_OK)
+	if ((st = keys_json(&h, out, err)) != LEDGER_OK)
 		goto out;
 	r |= ledger_buf_addc(out, ']');
 	if ((st = retention_json(s, out, err)) != LEDGER_OK ||
@@ -189,7 +235,6 @@ ledger_store_status_json(struct ledger_store *s, struct ledger_buf *out,
 	if (r != LEDGER_OK)
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 out:
-	free(vkey);
 	ledger_signed_checkpoint_release(&cp);
 	ledger_store_snapshot_end(s);
 	return st;

@@ -158,6 +158,12 @@ struct ledger_buf;
 enum ledger_status ledger_store_key_records_json(struct ledger_store *s,
     struct ledger_buf *out, struct ledger_error *err) LEDGER_WUR;
 
+/* A writer in a rotation's overlap: the replaced key, not yet retired
+ * (*ret_old), and the seq of the current key's key-added.  false
+ * otherwise. */
+bool ledger_store_key_overlap(const struct ledger_store *s,
+    uint32_t *ret_old, uint64_t *ret_added_seq);
+
 /* Remove the secret key file of a retired or revoked key (not the
  * first key's).  Everything still verifies from the public history.
  * Errors: LEDGER_ENOTFOUND, LEDGER_EINVAL, LEDGER_EIO. */
