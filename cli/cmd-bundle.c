@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "ledger/bundle.h"
+#include "ledger/keyhist.h"
 #include "ledger/retention.h"
 #include "ledger/file.h"
 #include "ledger/query.h"
@@ -157,8 +158,8 @@ collect(void *ctx, const struct ledger_row *row)
 }
 
 static int select_seqs(struct bundle_opts *o, struct ledger_store *s);
-static int add_prune_records(struct cli *cli, struct bundle_opts *o,
-    struct ledger_store *s);
+static int add_records(struct cli *cli, struct bundle_opts *o,
+    struct ledger_store *s, bool payloads);
 
 /* ---- a daemon as the source (--url): every checkpoint it sends is
  * checked against --key before it goes in ---- */
@@ -250,7 +251,8 @@ url_bundle(struct cli *cli, struct bundle_opts *o,
 	    0, { 0 } };
 	struct ledger_vkey *keys = NULL;
 	struct ledger_bundle_source src = { &u, NULL, NULL, u_checkpoint,
-	    u_entry, u_inclusion, u_consistency, u_payload };
+	    u_entry, u_inclusion, u_consistency, u_payload, NULL };
+	struct ledger_keyhist hist;
 	struct ledger_error err;
 	size_t nkeys = 0, i;
 	int r;
@@ -274,9 +276,11 @@ url_bundle(struct cli *cli, struct bundle_opts *o,
 	if (o->filtered && (r = remote_events(cli, &o->q, collect, &o->s)) >=
 	    0)
 		goto out;
-	if ((r = select_seqs(o, NULL)) >= 0 || (bo->payloads &&
-	    (r = add_prune_records(cli, o, NULL)) >= 0))
+	if ((r = select_seqs(o, NULL)) >= 0 ||
+	    (r = add_records(cli, o, NULL, bo->payloads)) >= 0 ||
+	    (r = trust_history(&u.t, keys, nkeys, &hist)) >= 0)
 		goto out;
+	src.hist = &hist;
 	if (ledger_bundle_write_from(&src, o->s.v, o->s.n, bo, o->out, st,
 	    &err) != LEDGER_OK)
 		r = fail("bundle '%s': %s", o->out, err.msg);
@@ -286,47 +290,59 @@ out:
 	return r;
 }
 
-/*
- * With payloads, an entry whose payload was pruned is vouched for by the
- * payloads-pruned record that covers it: bring the records that cover
- * any selected entry (a few) along, or the bundle would not verify.
- */
+/* The seqs of the ledger's records with one of these statuses. */
 static int
-add_prune_records(struct cli *cli, struct bundle_opts *o,
-    struct ledger_store *s)
+record_seqs(struct cli *cli, struct ledger_store *s,
+    const char *const *evs, size_t n, struct seqs *out)
 {
-	struct ledger_retention rt;
 	struct ledger_query q;
 	struct ledger_error err;
-	struct seqs recs = { NULL, 0, 0 };
-	uint64_t lowest = o->s.v[0];
 	size_t i;
 	int r = -1;
 
-	if (s != NULL) {
-		if (ledger_retention_read(s, &rt, &err) != LEDGER_OK)
-			return fail("read prune records: %s", err.msg);
-		for (i = 0; i < rt.nprunes; i++)
-			if (rt.prunes[i].before_seq > lowest &&
-			    !seqs_push(&o->s, rt.prunes[i].seq))
-				r = fail("out of memory");
-		ledger_retention_release(&rt);
-	} else {
-		ledger_query_init(&q);
-		q.kinds = 1u << LEDGER_KIND_LEDGER;
-		if (ledger_query_add_subject(&q, LEDGER_SUBJ_STATUS,
-		    LEDGER_EV_PRUNED, &err) != LEDGER_OK)
+	ledger_query_init(&q);
+	q.kinds = 1u << LEDGER_KIND_LEDGER;
+	for (i = 0; i < n && r < 0; i++)
+		if (ledger_query_add_subject(&q, LEDGER_SUBJ_STATUS, evs[i],
+		    &err) != LEDGER_OK)
 			r = fail("%s", err.msg);
-		else
-			r = remote_events(cli, &q, collect, &recs);
-		ledger_query_release(&q);
-		/* a record after the lowest seq may cover it; the writer
-		 * proves each one like any entry */
-		for (i = 0; r < 0 && i < recs.n; i++)
-			if (recs.v[i] > lowest && !seqs_push(&o->s, recs.v[i]))
-				r = fail("out of memory");
-		free(recs.v);
-	}
+	if (r < 0 && s != NULL && ledger_store_query(s, &q, collect, out,
+	    &err) != LEDGER_OK)
+		r = fail("select records: %s", err.msg);
+	else if (r < 0 && s == NULL)
+		r = remote_events(cli, &q, collect, out);
+	ledger_query_release(&q);
+	return r;
+}
+
+/*
+ * Records a bundle needs beside what was selected: every key record (the
+ * verifier rebuilds the key history from them, with their payloads), and
+ * with payloads the prune records after the lowest entry selected (one
+ * of them vouches for each pruned payload).
+ */
+static int
+add_records(struct cli *cli, struct bundle_opts *o, struct ledger_store *s,
+    bool payloads)
+{
+	static const char *const keys[] = { LEDGER_EV_KEY_ADDED,
+	    LEDGER_EV_KEY_RETIRED, LEDGER_EV_KEY_REVOKED };
+	static const char *const prunes[] = { LEDGER_EV_PRUNED };
+	struct seqs recs = { NULL, 0, 0 }, pr = { NULL, 0, 0 };
+	uint64_t lowest = o->s.v[0];
+	size_t i;
+	int r;
+
+	if ((r = record_seqs(cli, s, keys, 3, &recs)) < 0 && payloads)
+		r = record_seqs(cli, s, prunes, 1, &pr);
+	for (i = 0; r < 0 && i < recs.n; i++)
+		if (!seqs_push(&o->s, recs.v[i]))
+			r = fail("out of memory");
+	for (i = 0; r < 0 && i < pr.n; i++)
+		if (pr.v[i] > lowest && !seqs_push(&o->s, pr.v[i]))
+			r = fail("out of memory");
+	free(recs.v);
+	free(pr.v);
 	o->s.n = sort_unique_u64(o->s.v, o->s.n);
 	return r;
 }
@@ -418,8 +434,8 @@ cmd_bundle(struct cli *cli, int argc, char **argv)
 			r = fail("open '%s': %s", cli->dir, err.msg);
 			goto out;
 		}
-		if ((r = select_seqs(&o, s)) >= 0 || (o.payloads &&
-		    (r = add_prune_records(cli, &o, s)) >= 0))
+		if ((r = select_seqs(&o, s)) >= 0 ||
+		    (r = add_records(cli, &o, s, o.payloads)) >= 0)
 			goto out;
 		if (ledger_bundle_write(s, o.s.v, o.s.n, &bo, o.out, &st,
 		    &err) != LEDGER_OK) {

@@ -182,25 +182,33 @@ url_history(const struct tlog_src *src, struct ledger_keyhist *h)
  * from them (a key-added entry signed by a key valid there): a pin
  * follows a rotation only through the log's own record of it.
  */
+int
+trust_history(const struct tlog_src *src, const struct ledger_vkey *keys,
+    size_t nkeys, struct ledger_keyhist *h)
+{
+	struct ledger_error err;
+
+	if (src->store != NULL) {
+		if (ledger_store_keyhist_proven(src->store, keys, nkeys, h,
+		    &err) != LEDGER_OK)
+			return fail("%s: the key history: %s",
+			    tlog_src_name(src), err.msg);
+		return -1;
+	}
+	ledger_keyhist_init(h, keys, nkeys);
+	return src->url != NULL ? url_history(src, h) : -1;
+}
+
 static int
 with_history(const struct tlog_src *src, const struct ledger_vkey *keys,
     size_t nkeys, struct ledger_vkey **ret, size_t *ret_n)
 {
 	struct ledger_keyhist h;
-	struct ledger_error err;
 	size_t i;
-	int r = -1;
+	int r;
 
-	if (src->store != NULL) {
-		if (ledger_store_keyhist_proven(src->store, keys, nkeys, &h,
-		    &err) != LEDGER_OK)
-			return fail("%s: the key history: %s",
-			    tlog_src_name(src), err.msg);
-	} else {
-		ledger_keyhist_init(&h, keys, nkeys);
-		if (src->url != NULL && (r = url_history(src, &h)) >= 0)
-			return r;
-	}
+	if ((r = trust_history(src, keys, nkeys, &h)) >= 0)
+		return r;
 	if ((*ret = calloc(h.n + 1, sizeof(**ret))) == NULL)
 		return fail("out of memory");
 	for (i = 0; i < h.n; i++)

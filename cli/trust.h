@@ -45,6 +45,13 @@ int trust_only_opt(void *ctx, int c, const char *arg);
 int trust_keys(const struct trust_opts *t, const struct tlog_src *src,
     struct ledger_vkey **ret, size_t *ret_n);
 
+/* The key history of src's log from the trusted keys, every key record
+ * proven (the store's, or GET /v1/keys): -1, or an exit status after
+ * saying why. */
+struct ledger_keyhist;
+int trust_history(const struct tlog_src *src, const struct ledger_vkey *keys,
+    size_t nkeys, struct ledger_keyhist *h);
+
 /*
  * Fetch the newest checkpoint (latest) or the one of size and verify its
  * signature with the keyring into *ret (tlog_checkpoint_release).  When

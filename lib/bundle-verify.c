@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "ledger/bundle.h"
+#include "ledger/keyhist.h"
 #include "ledger/retention.h"
 #include "ledger/file.h"
 #include "ledger/jcs.h"
@@ -23,20 +24,13 @@
 #include "ledger-int.h"
 #include "sha256.h"
 
-#define MAX_KEYS 64
-
-struct key {
-	struct ledger_vkey vk;
-	uint64_t from, until, revoked;	/* UINT64_MAX: null */
-};
-
 struct vctx {
 	void (*fn)(void *ctx, const struct ledger_bundle_verdict *v);
 	void *ctx;
 	uint64_t entries, bad;
 	const char *origin;
-	struct key keys[MAX_KEYS];
-	size_t nkeys;
+	struct ledger_keyhist h;	/* proven from the trusted keys */
+	struct ledger_vkey vks[LEDGER_KEYHIST_MAX];	/* h's, for notes */
 	struct ledger_signed_checkpoint cp;
 	bool have_cp;
 	uint64_t pruned_before;		/* the verified prune records' */
@@ -204,101 +198,157 @@ b64_of(const json_t *j, uint8_t *out, size_t max)
 	    max, true) : -1;
 }
 
+/* Prove the bundle's key records (entries that carry one, with its
+ * payload), in seq order, from the trusted keys. */
 static bool
-trusted(const struct ledger_vkey *k, const struct ledger_vkey *keys,
-    size_t nkeys)
+prove_records(struct vctx *v, const json_t *entries)
 {
-	size_t i;
-
-	for (i = 0; i < nkeys; i++)
-		if (keys[i].id == k->id && strcmp(keys[i].name, k->name) == 0 &&
-		    sodium_memcmp(keys[i].pub, k->pub, sizeof(k->pub)) == 0)
-			return true;
-	return false;
-}
-
-/* The key history: every key parses, names the origin, is trusted. */
-static bool
-read_keys(struct vctx *v, const json_t *keys, const struct ledger_vkey *tk,
-    size_t ntk)
-{
-	static const char *const names[] = { "from_seq", "key_id",
-	    "revoked_from_seq", "until_seq", "vkey" };
+	struct ledger_entry e;
 	struct ledger_error err;
-	char id[LEDGER_NOTE_KEY_ID_HEX_SIZE];
-	struct key *k;
-	const char *why;
+	uint8_t sig[LEDGER_SIG_BYTES], *eb = NULL, *pb = NULL;
+	const json_t *x, *p;
+	const char *g;
+	long el, pl;
 	size_t i;
 	json_t *o;
+	bool ok = true;
 
-	if (!json_is_array(keys) || json_array_size(keys) == 0 ||
-	    json_array_size(keys) > MAX_KEYS) {
-		say(v, -1, "keys: not an array of 1 to 64 keys");
-		return false;
-	}
-	json_array_foreach(keys, i, o) {
-		k = &v->keys[v->nkeys];
-		if ((why = members_ok(o, names, 5, NULL)) != NULL ||
-		    !uint_of(json_object_get(o, "from_seq"), false, &k->from) ||
-		    !uint_of(json_object_get(o, "until_seq"), true, &k->until) ||
-		    !uint_of(json_object_get(o, "revoked_from_seq"), true,
-		    &k->revoked) || !json_is_string(json_object_get(o, "vkey"))) {
-			sayf(v, -1, "keys[%zu]: %s", i, why ? why :
-			    "a member of the wrong type");
-			return false;
+	json_array_foreach(entries, i, o) {
+		if ((p = json_object_get(o, "payload")) == NULL ||
+		    !json_is_string(x = json_object_get(o, "entry")) ||
+		    (eb = malloc(json_string_length(x) + 1)) == NULL)
+			continue;
+		el = b64_of(x, eb, json_string_length(x) + 1);
+		if (el <= 0 || ledger_entry_decode(eb, (size_t)el, &e, NULL) !=
+		    LEDGER_OK) {
+			free(eb);
+			continue;	/* the entry's own check says why */
 		}
-		if (str_of(json_object_get(o, "vkey")) == NULL ||
-		    ledger_vkey_parse(str_of(json_object_get(o, "vkey")),
-		    &k->vk, &err) != LEDGER_OK) {
-			sayf(v, -1, "keys[%zu]: %s", i, err.msg);
-			return false;
+		if (ledger_keyhist_event(&e) != NULL) {
+			g = str_of(json_object_get(o, "signature"));
+			pb = malloc(json_string_length(p) + 1);
+			pl = pb == NULL ? -1 : json_string_length(p) == 0 ? 0 :
+			    b64_of(p, pb, json_string_length(p) + 1);
+			if (pl < 0 || g == NULL || strlen(g) != 2 * sizeof(sig) ||
+			    ledger_unhex(g, sig, sizeof(sig), NULL) != LEDGER_OK)
+				ledger_errorf(&err, LEDGER_ECHAIN, "key record %"
+				    PRIu64 " is malformed", e.seq);
+			if (pl < 0 || g == NULL || strlen(g) != 2 *
+			    sizeof(sig) || ledger_keyhist_add_record(&v->h, eb,
+			    (size_t)el, sig, pb, (size_t)pl, &err) != LEDGER_OK) {
+				sayf(v, -1, "keys: %s", err.msg);
+				ok = false;
+			}
+			free(pb);
 		}
-		ledger_note_key_id_hex(k->vk.id, id);
-		if (str_of(json_object_get(o, "key_id")) == NULL ||
-		    strcmp(str_of(json_object_get(o, "key_id")), id) != 0 ||
-		    strcmp(k->vk.name, v->origin) != 0) {
-			sayf(v, -1, "keys[%zu]: its key_id or name is not its "
-			    "verifier key's", i);
+		ledger_entry_release(&e);
+		free(eb);
+		if (!ok)
 			return false;
-		}
-		/* one key at a time, from the first entry on: each from
-		 * where the one before ended */
-		if (k->from != (i == 0 ? 0 : v->keys[i - 1].until) ||
-		    (k->until != UINT64_MAX && k->until <= k->from) ||
-		    (k->revoked != UINT64_MAX && k->revoked < k->from)) {
-			sayf(v, -1, "keys[%zu]: its validity does not follow "
-			    "the key before (from_seq, until_seq, "
-			    "revoked_from_seq)", i);
-			return false;
-		}
-		if (!trusted(&k->vk, tk, ntk)) {
-			sayf(v, -1, "keys[%zu]: key %s is not one of the "
-			    "trusted keys", i, id);
-			return false;
-		}
-		v->nkeys++;
 	}
 	return true;
 }
 
-/* The key of the history that signs seq as key_id, or NULL. */
-static const struct key *
-key_at(const struct vctx *v, uint32_t key_id, uint64_t seq)
+/* The key history: proven from the trusted keys through the bundle's own
+ * key records; "keys" must say exactly that of every key it lists, and
+ * list every key the records announce. */
+static bool
+read_keys(struct vctx *v, const json_t *keys, const json_t *entries,
+    const struct ledger_vkey *tk, size_t ntk)
 {
+	static const char *const names[] = { "from_seq", "key_id",
+	    "retired_seq", "revoked_from_seq", "until_seq", "vkey" };
+	bool seen[LEDGER_KEYHIST_MAX] = { false };
+	const struct ledger_keyinfo *k;
+	struct ledger_error err;
+	struct ledger_vkey vk;
+	char id[LEDGER_NOTE_KEY_ID_HEX_SIZE];
+	uint64_t from, until, retired = UINT64_MAX, revoked;
+	const char *why;
 	size_t i;
+	json_t *o;
 
-	for (i = 0; i < v->nkeys; i++)
-		if (v->keys[i].vk.id == key_id && v->keys[i].from <= seq &&
-		    (v->keys[i].until == UINT64_MAX || seq < v->keys[i].until) &&
-		    (v->keys[i].revoked == UINT64_MAX ||
-		    seq < v->keys[i].revoked))
-			return &v->keys[i];
-	return NULL;
+	ledger_keyhist_init(&v->h, tk, ntk);
+	if (json_is_array(entries) && !prove_records(v, entries))
+		return false;
+	if (!json_is_array(keys) || json_array_size(keys) == 0 ||
+	    json_array_size(keys) > LEDGER_KEYHIST_MAX) {
+		say(v, -1, "keys: not an array of 1 to 64 keys");
+		return false;
+	}
+	json_array_foreach(keys, i, o) {
+		/* retired_seq came with rotation: older bundles lack it */
+		if ((why = members_ok(o, names, 6, "retired_seq")) != NULL ||
+		    !uint_of(json_object_get(o, "from_seq"), false, &from) ||
+		    !uint_of(json_object_get(o, "until_seq"), true, &until) ||
+		    (json_object_get(o, "retired_seq") != NULL &&
+		    !uint_of(json_object_get(o, "retired_seq"), true,
+		    &retired)) ||
+		    !uint_of(json_object_get(o, "revoked_from_seq"), true,
+		    &revoked) || !json_is_string(json_object_get(o, "vkey"))) {
+			sayf(v, -1, "keys[%zu]: %s", i, why ? why :
+			    "a member of the wrong type");
+			return false;
+		}
+		if (ledger_vkey_parse(str_of(json_object_get(o, "vkey")), &vk,
+		    &err) != LEDGER_OK) {
+			sayf(v, -1, "keys[%zu]: %s", i, err.msg);
+			return false;
+		}
+		ledger_note_key_id_hex(vk.id, id);
+		if (str_of(json_object_get(o, "key_id")) == NULL ||
+		    strcmp(str_of(json_object_get(o, "key_id")), id) != 0 ||
+		    strcmp(vk.name, v->origin) != 0) {
+			sayf(v, -1, "keys[%zu]: its key_id or name is not its "
+			    "verifier key's", i);
+			return false;
+		}
+		if ((k = ledger_keyhist_find(&v->h, vk.id)) == NULL ||
+		    sodium_memcmp(k->vk.pub, vk.pub, sizeof(vk.pub)) != 0) {
+			sayf(v, -1, "keys[%zu]: key %s is neither trusted nor "
+			    "announced by a key record in the bundle", i, id);
+			return false;
+		}
+		if (k->from_seq != from || k->until_seq != until ||
+		    (json_object_get(o, "retired_seq") != NULL &&
+		    k->retired_seq != retired) || k->revoked_from != revoked) {
+			sayf(v, -1, "keys[%zu]: key %s's validity is not what "
+			    "the bundle's key records say", i, id);
+			return false;
+		}
+		seen[k - v->h.keys] = true;
+	}
+	for (i = 0; i < v->h.n; i++) {
+		v->vks[i] = v->h.keys[i].vk;
+		if (!seen[i] && v->h.keys[i].added_seq != UINT64_MAX) {
+			sayf(v, -1, "keys: key %08" PRIx32 ", announced at seq %"
+			    PRIu64 ", is not listed", v->h.keys[i].vk.id,
+			    v->h.keys[i].added_seq);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A signed note of the log: signed by a key of the history that may
+ * sign a tree of its size.  *ret as ledger_checkpoint_verify's. */
+static const char *
+note_problem(struct vctx *v, const char *note,
+    struct ledger_signed_checkpoint *ret)
+{
+	struct ledger_error err;
+
+	if (ledger_checkpoint_verify(note, strlen(note), v->vks, v->h.n, ret,
+	    &err) != LEDGER_OK) {
+		snprintf(v->msg, sizeof(v->msg), "%s", err.msg);
+		return v->msg;
+	}
+	return ledger_keyhist_check_note(&v->h, note, strlen(note), ret->size,
+	    v->msg, sizeof(v->msg));
 }
 
 static void
-older(struct vctx *v, const json_t *list, const struct ledger_vkey *tk,
-    size_t ntk)
+older(struct vctx *v, const json_t *list)
 {
 	static const char *const names[] = { "checkpoint", "consistency" };
 	uint8_t proof[LEDGER_MERKLE_MAX_PROOF][LEDGER_HASH_BYTES];
@@ -332,10 +382,10 @@ older(struct vctx *v, const json_t *list, const struct ledger_vkey *tk,
 			    "base64 SHA-256", i, k);
 			continue;
 		}
-		if (ledger_checkpoint_verify(note, strlen(note), tk, ntk, &old,
-		    &err) != LEDGER_OK ||
-		    (v->have_cp && ledger_checkpoint_check_consistency(&old,
-		    &v->cp, &proof[0][0], n, &err) != LEDGER_OK))
+		if ((why = note_problem(v, note, &old)) != NULL)
+			sayf(v, -1, "older_checkpoints[%zu]: %s", i, why);
+		else if (v->have_cp && ledger_checkpoint_check_consistency(&old,
+		    &v->cp, &proof[0][0], n, &err) != LEDGER_OK)
 			sayf(v, -1, "older_checkpoints[%zu]: %s", i, err.msg);
 		ledger_signed_checkpoint_release(&old);
 	}
@@ -379,7 +429,7 @@ entry_problem(struct vctx *v, const json_t *o, uint64_t seq,
 	const char *sigs = str_of(json_object_get(o, "signature"));
 	struct ledger_entry e;
 	struct ledger_error err;
-	const struct key *k;
+	const struct ledger_keyinfo *k;
 	const char *why = NULL;
 	uint8_t *bytes = NULL, *pay = NULL;
 	size_t i, n;
@@ -416,8 +466,11 @@ entry_problem(struct vctx *v, const json_t *o, uint64_t seq,
 	else if (e.key_id != ((uint32_t)kb[0] << 24 | (uint32_t)kb[1] << 16 |
 	    (uint32_t)kb[2] << 8 | kb[3]))
 		why = "key_id is not the entry's key";
-	else if ((k = key_at(v, e.key_id, seq)) == NULL)
-		why = "signed by a key the history does not make valid here";
+	else if (ledger_keyhist_entry_problem(&v->h, e.key_id, seq, v->msg,
+	    sizeof(v->msg)) != NULL)
+		why = v->msg;
+	else if ((k = ledger_keyhist_find(&v->h, e.key_id)) == NULL)
+		why = "signed by a key the history does not know";
 	else if (!ledger_vkey_verify_leaf(&k->vk, leaf, sig))
 		why = "bad signature";
 	else if (!v->have_cp || seq >= v->cp.size)
@@ -563,16 +616,16 @@ ledger_bundle_verify_text(const char *text, size_t len,
 		    why ? why : "format, origin or checkpoint");
 		goto done;
 	}
-	if (!read_keys(v, json_object_get(doc, "keys"), keys, nkeys))
+	if (!read_keys(v, json_object_get(doc, "keys"),
+	    json_object_get(doc, "entries"), keys, nkeys))
 		goto done;
-	if (ledger_checkpoint_verify(note, strlen(note), keys, nkeys, &v->cp,
-	    &e2) != LEDGER_OK)
-		sayf(v, -1, "checkpoint: %s", e2.msg);
+	if ((why = note_problem(v, note, &v->cp)) != NULL)
+		sayf(v, -1, "checkpoint: %s", why);
 	else if (strcmp(v->cp.origin, v->origin) != 0)
 		say(v, -1, "checkpoint: of another log");
 	else
 		v->have_cp = true;
-	older(v, json_object_get(doc, "older_checkpoints"), keys, nkeys);
+	older(v, json_object_get(doc, "older_checkpoints"));
 	entries(v, json_object_get(doc, "entries"));
 done:
 	if (ret_entries != NULL)

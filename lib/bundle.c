@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "ledger/bundle.h"
+#include "ledger/keyhist.h"
 #include "ledger/jcs.h"
 #include "ledger/tree.h"
 #include "ledger-int.h"
@@ -80,6 +81,10 @@ entry_json(const struct ledger_bundle_source *src, uint64_t seq,
 		return st;
 	}
 	key_id = e.key_id;
+	/* a key record always carries its payload: the verifier rebuilds
+	 * the key history from it */
+	if (ledger_keyhist_event(&e) != NULL)
+		payloads = true;
 	ledger_entry_release(&e);
 	if ((st = src->inclusion(src->ctx, seq, size, path, &n, err)) ||
 	    (payloads && (st = src->payload(src->ctx, seq, &payload, &plen,
@@ -164,6 +169,55 @@ older_json(const struct ledger_bundle_source *src,
 	return LEDGER_OK;
 }
 
+static int
+seq_or_null(struct ledger_buf *b, const char *name, uint64_t v)
+{
+	if (v == UINT64_MAX)
+		return ledger_buf_addf(b, "\"%s\":null", name);
+	return ledger_buf_addf(b, "\"%s\":%" PRIu64, name, v);
+}
+
+/* "keys": the history, each key with its validity (docs/FORMAT.md). */
+static enum ledger_status
+keys_json(const struct ledger_bundle_source *src, struct out *o,
+    struct ledger_error *err)
+{
+	struct ledger_keyhist one;
+	const struct ledger_keyhist *h = src->hist;
+	const struct ledger_keyinfo *k;
+	enum ledger_status st;
+	char *vkey = NULL;
+	size_t i;
+	int r = 0;
+
+	if (h == NULL) {
+		if (src->vkey == NULL)
+			return ledger_errorf(err, LEDGER_EINVAL, "no verifier "
+			    "key for the log");
+		ledger_keyhist_init(&one, src->vkey, 1);
+		h = &one;
+	}
+	for (i = 0; i < h->n; i++) {
+		k = &h->keys[i];
+		if ((st = ledger_vkey_format(&k->vk, &vkey, err)))
+			return st;
+		r |= ledger_buf_addf(&o->b, "%s{\"from_seq\":%" PRIu64 ","
+		    "\"key_id\":\"%08" PRIx32 "\",", i ? "," : "",
+		    k->from_seq, k->vk.id);
+		r |= seq_or_null(&o->b, "retired_seq", k->retired_seq);
+		r |= ledger_buf_addc(&o->b, ',');
+		r |= seq_or_null(&o->b, "revoked_from_seq", k->revoked_from);
+		r |= ledger_buf_addc(&o->b, ',');
+		r |= seq_or_null(&o->b, "until_seq", k->until_seq);
+		r |= ledger_buf_adds(&o->b, ",\"vkey\":");
+		r |= ledger_jcs_append_string(&o->b, vkey, strlen(vkey), NULL);
+		r |= ledger_buf_addc(&o->b, '}');
+		free(vkey);
+	}
+	return r ? ledger_errorf(err, LEDGER_ENOMEM, "out of memory") :
+	    LEDGER_OK;
+}
+
 /* After "entries": format, keys, older checkpoints, origin. */
 static enum ledger_status
 tail_json(const struct ledger_bundle_source *src,
@@ -172,21 +226,14 @@ tail_json(const struct ledger_bundle_source *src,
 {
 	enum ledger_status st, r = LEDGER_OK;
 	const char *origin = src->origin;
-	char *vkey = NULL;
 
-	if (src->vkey == NULL)
-		return ledger_errorf(err, LEDGER_EINVAL, "no verifier key for "
-		    "the log");
-	if ((st = ledger_vkey_format(src->vkey, &vkey, err)))
-		return st;
 	r |= ledger_buf_adds(&o->b, "],\"format\":\"" LEDGER_BUNDLE_FORMAT
-	    "\",\"keys\":[{\"from_seq\":0,");
-	r |= ledger_buf_addf(&o->b, "\"key_id\":\"%08" PRIx32 "\","
-	    "\"revoked_from_seq\":null,\"until_seq\":null,\"vkey\":",
-	    src->vkey->id);
-	r |= ledger_jcs_append_string(&o->b, vkey, strlen(vkey), NULL);
-	r |= ledger_buf_adds(&o->b, "}],\"older_checkpoints\":[");
-	free(vkey);
+	    "\",\"keys\":[");
+	if (r != LEDGER_OK)
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	if ((st = keys_json(src, o, err)) != LEDGER_OK)
+		return st;
+	r |= ledger_buf_adds(&o->b, "],\"older_checkpoints\":[");
 	if (r != LEDGER_OK)
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 	if ((st = older_json(src, bo, size, o, err)) != LEDGER_OK)
@@ -338,7 +385,12 @@ ledger_bundle_write(struct ledger_store *s, const uint64_t *seqs, size_t n,
 {
 	struct ledger_bundle_source src = { s, ledger_store_origin(s),
 	    ledger_store_vkey(s), st_checkpoint, st_entry, st_inclusion,
-	    st_consistency, st_payload };
+	    st_consistency, st_payload, NULL };
+	struct ledger_keyhist h;
+	enum ledger_status st;
 
+	if ((st = ledger_store_keyhist(s, NULL, &h, err)) != LEDGER_OK)
+		return st;
+	src.hist = &h;
 	return ledger_bundle_write_from(&src, seqs, n, bo, path, stats, err);
 }

@@ -81,6 +81,7 @@ enum ledger_status ledger_bundle_write(struct ledger_store *s,
  * for ledgerctl --url, a daemon's API.  Each call returns what it was
  * asked or an error; the writer checks nothing the verifier does not.
  */
+struct ledger_keyhist;
 struct ledger_bundle_source {
 	void *ctx;
 	const char *origin;
@@ -102,6 +103,9 @@ struct ledger_bundle_source {
 	/* The raw payload, malloc'd (free(3)). */
 	enum ledger_status (*payload)(void *ctx, uint64_t seq, uint8_t **ret,
 	    size_t *len, struct ledger_error *err);
+	/* The log's key history (ledger/keyhist.h), for "keys"; NULL: the
+	 * one key vkey, never rotated. */
+	const struct ledger_keyhist *hist;
 };
 
 /* ledger_bundle_write from any source. */
