@@ -387,7 +387,8 @@ report(struct walk *w, uint64_t seq, enum ledger_problem p, const char *fmt,
 	va_end(ap);
 	w->rep->problems++;
 	w->rep->count[p]++;
-	if (p != LEDGER_PROB_PAYLOAD_MISMATCH && p != LEDGER_PROB_INDEX_MISMATCH)
+	if (p != LEDGER_PROB_PAYLOAD_MISMATCH && p != LEDGER_PROB_INDEX_MISMATCH &&
+	    p != LEDGER_PROB_KEY_NOT_VALID)
 		w->chain_problems++;
 	if (!w->rep->has_first_bad || seq < w->rep->first_bad_seq) {
 		w->rep->has_first_bad = true;

@@ -119,44 +119,17 @@ has_payload(uint64_t seq)
 	return st == LEDGER_OK;
 }
 
-struct seen {
-	uint64_t seq[16];
-	enum ledger_problem p[16];
-	size_t n;
-};
-
-static void
-collect(void *ctx, uint64_t seq, enum ledger_problem p, const char *detail)
-{
-	struct seen *sn = ctx;
-
-	(void)detail;
-	if (sn->n < 16) {
-		sn->seq[sn->n] = seq;
-		sn->p[sn->n++] = p;
-	}
-}
-
 static struct ledger_verify_report
-verify(struct seen *sn)
+verify(struct ts_seen *sn)
 {
-	struct ledger_verify_report rep;
-	struct ledger_store *r;
-
-	memset(sn, 0, sizeof(*sn));
-	ck_assert_int_eq(ledger_store_open(ts_data(), LEDGER_STORE_READONLY, &r,
-	    NULL), LEDGER_OK);
-	ck_assert_int_eq(ledger_verify_store(r, NULL, collect, sn, &rep, NULL),
-	    LEDGER_OK);
-	ledger_store_close(r);
-	return rep;
+	return ts_verify_seen(ts_data(), NULL, sn);
 }
 
 START_TEST(test_prune_then_verify)
 {
 	struct ledger_prune_plan p;
 	struct ledger_verify_report rep;
-	struct seen sn;
+	struct ts_seen sn;
 	uint64_t rec, by, seq;
 
 	rec = prune(6, &p);
@@ -195,7 +168,7 @@ START_TEST(test_holds_keep_payloads)
 	struct ledger_verify_report rep;
 	struct ledger_event *ev = NULL;
 	struct ledger_retention rt;
-	struct seen sn;
+	struct ts_seen sn;
 	uint64_t h1, h2, seq;
 
 	h1 = hold("prod", UINT64_MAX, 0);	/* seq 10: even seqs */
@@ -313,7 +286,7 @@ END_TEST
 START_TEST(test_tamper_payload_above_mark)
 {
 	struct ledger_prune_plan p;
-	struct seen sn;
+	struct ts_seen sn;
 
 	prune(4, &p);
 	ledger_prune_plan_release(&p);
@@ -329,7 +302,7 @@ START_TEST(test_tamper_held_payload)
 {
 	struct ledger_prune_plan p;
 	struct ledger_verify_report rep;
-	struct seen sn;
+	struct ts_seen sn;
 
 	hold("prod", UINT64_MAX, 0);
 	prune(10, &p);
@@ -346,7 +319,7 @@ END_TEST
 START_TEST(test_tamper_mark_without_record)
 {
 	struct ledger_verify_report rep;
-	struct seen sn;
+	struct ts_seen sn;
 
 	ts_sql(ts_data(), "INSERT INTO meta VALUES ('prune_before', '8'); "
 	    "DELETE FROM payloads WHERE seq IN (2, 3, 5)");
@@ -363,7 +336,7 @@ START_TEST(test_tamper_record_edited)
 {
 	struct ledger_prune_plan p;
 	struct ledger_verify_report rep;
-	struct seen sn;
+	struct ts_seen sn;
 	uint64_t rec = prune(3, &p);
 	char sql[256];
 

@@ -67,6 +67,35 @@ ts_sql(const char *datadir, const char *sql)
 	sqlite3_close(db);
 }
 
+static void
+seen(void *ctx, uint64_t seq, enum ledger_problem p, const char *detail)
+{
+	struct ts_seen *sn = ctx;
+
+	(void)detail;
+	if (sn->n < 16) {
+		sn->seq[sn->n] = seq;
+		sn->p[sn->n++] = p;
+	}
+}
+
+struct ledger_verify_report
+ts_verify_seen(const char *d, const struct ledger_vkey *key,
+    struct ts_seen *sn)
+{
+	struct ledger_verify_opts o = { key, key != NULL, 0, 0 };
+	struct ledger_verify_report rep;
+	struct ledger_store *r;
+
+	memset(sn, 0, sizeof(*sn));
+	ck_assert_int_eq(ledger_store_open(d, LEDGER_STORE_READONLY, &r, NULL),
+	    LEDGER_OK);
+	ck_assert_int_eq(ledger_verify_store(r, &o, seen, sn, &rep, NULL),
+	    LEDGER_OK);
+	ledger_store_close(r);
+	return rep;
+}
+
 int
 ts_sql_rc(const char *datadir, const char *sql)
 {

@@ -21,6 +21,17 @@ const char *ts_data(void);
  * any problem; returns the number of entries. */
 uint64_t ts_verify_clean(const char *data);
 
+/* Verify data read-only with key as the only trust root (NULL: its
+ * ledger.pub); the first 16 problems' seqs and categories in *sn. */
+#include "ledger/verify.h"
+struct ts_seen {
+	uint64_t seq[16];
+	enum ledger_problem p[16];
+	size_t n;
+};
+struct ledger_verify_report ts_verify_seen(const char *data,
+    const struct ledger_vkey *key, struct ts_seen *sn);
+
 /* Run sql on data's database behind the library's back (a tamper, a
  * downgrade); fails the test with SQLite's message on an error. */
 void ts_sql(const char *data, const char *sql);
