@@ -253,6 +253,7 @@ url_bundle(struct cli *cli, struct bundle_opts *o,
 	struct ledger_bundle_source src = { &u, NULL, NULL, u_checkpoint,
 	    u_entry, u_inclusion, u_consistency, u_payload, NULL };
 	struct ledger_keyhist hist;
+	struct ledger_vkey vks[LEDGER_KEYHIST_MAX];
 	struct ledger_error err;
 	size_t nkeys = 0, i;
 	int r;
@@ -262,23 +263,28 @@ url_bundle(struct cli *cli, struct bundle_opts *o,
 		    "FILE: the log's public key, from a copy you trust");
 	if ((r = trust_keys(&o->t, &u.t, &keys, &nkeys)) >= 0)
 		return r;
-	u.keys = keys;
-	u.nkeys = nkeys;
+	/* every checkpoint the daemon sends is checked against the keys
+	 * of the history proven from --key (a rotated log) */
+	if ((r = trust_history(&u.t, keys, nkeys, &hist)) >= 0)
+		goto out;
+	for (i = 0; i < hist.n; i++)
+		vks[i] = hist.keys[i].vk;
+	u.keys = vks;
+	u.nkeys = hist.n;
 	/* the origin and key of the log: those of its newest checkpoint */
 	if ((r = trust_checkpoint(&o->t, &u.t, true, 0, keys, nkeys, false,
 	    &u.newest)) >= 0)
 		goto out;
 	src.origin = u.newest.origin;
-	for (i = 0; i < nkeys; i++)
-		if (keys[i].id == u.newest.key_id &&
-		    strcmp(keys[i].name, u.newest.origin) == 0)
-			src.vkey = &keys[i];
+	for (i = 0; i < hist.n; i++)
+		if (vks[i].id == u.newest.key_id &&
+		    strcmp(vks[i].name, u.newest.origin) == 0)
+			src.vkey = &vks[i];
 	if (o->filtered && (r = remote_events(cli, &o->q, collect, &o->s)) >=
 	    0)
 		goto out;
 	if ((r = select_seqs(o, NULL)) >= 0 ||
-	    (r = add_records(cli, o, NULL, bo->payloads)) >= 0 ||
-	    (r = trust_history(&u.t, keys, nkeys, &hist)) >= 0)
+	    (r = add_records(cli, o, NULL, bo->payloads)) >= 0)
 		goto out;
 	src.hist = &hist;
 	if (ledger_bundle_write_from(&src, o->s.v, o->s.n, bo, o->out, st,

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "ledger/tree.h"
+#include "ledger/keyhist.h"
 #include "ledgerd.h"
 
 /* What reload may change.  Strings owned. */
@@ -387,6 +388,14 @@ maintain(void)
 	overlap = sq.opts.key_overlap_s;
 	pthread_mutex_unlock(&sq.mu);
 	keys(overlap);
+	{
+		uint32_t old;
+		uint64_t added;
+
+		/* an overlap to end: look again within a second */
+		if (ledger_store_key_overlap(sq.w, &old, &added) && due > 1000)
+			due = 1000;
+	}
 	if (hb > 0) {
 		t = sq.last_append_ms + (int64_t)hb * 1000 - now;
 		if (t <= 0) {
