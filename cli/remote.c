@@ -17,6 +17,7 @@
 #include "ledger/wire.h"
 #include "ledger/jcs.h"
 #include "http.h"
+#include "ledger/keyhist.h"
 #include "remote.h"
 
 #define PAGE 1000
@@ -257,8 +258,11 @@ page_inputs(const struct cli *cli, json_t *events, uint64_t head,
 		in[*k].entry = rows[*k].entry;
 		in[*k].entry_len = rows[*k].entry_len;
 		memcpy(in[*k].sig, rows[*k].sig, LEDGER_SIG_BYTES);
-		in[*k].skip_payload = skip_payloads;
-		if (!skip_payloads) {
+		/* a key record's payload always: the key history is
+		 * rebuilt from it */
+		in[*k].skip_payload = skip_payloads &&
+		    ledger_keyhist_event(&rows[*k].e) == NULL;
+		if (!in[*k].skip_payload) {
 			snprintf(path, sizeof(path), "/v1/events/%" PRIu64
 			    "/payload", rows[*k].e.seq);
 			if (http_get(cli->url, path, cli->token, &pr[*k],

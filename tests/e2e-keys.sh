@@ -51,6 +51,8 @@ check "the pin follows the rotation through the log's key records" grep -q "key_
 check "... consistent with what it pinned" grep -q "pin:          consistent" "$T/out"
 "$LEDGERCTL" verify --url "$URL" --token "$RTOK" --key "$PUB" >"$T/out" 2>&1
 check "verify --url with the first key only" grep -q "^intact:" "$T/out"
+"$LEDGERCTL" verify --url "$URL" --token "$RTOK" --key "$PUB" --no-payloads >"$T/out" 2>&1
+check "... and with --no-payloads (key records' payloads are fetched)" grep -q "^intact:" "$T/out"
 check "verify -d with the first key only" "$LEDGERCTL" verify -d "$D/var" --key "$PUB" --no-pin
 "$LEDGERCTL" bundle --url "$URL" --token "$RTOK" --key "$PUB" --seq 0-50 \
     -o "$T/b.gz" >/dev/null 2>"$T/err"

@@ -56,6 +56,10 @@ check "every acknowledged deployment is in the log ($n)" [ "$n" = 360 ]
 "$LEDGERCTL" verify -d "$D/var" >"$T/v" 2>&1
 check "verify passes after pruning" grep -q "^intact:" "$T/v"
 check "verify reports the range as pruned" grep -q "^pruned: .* payloads of entries before seq" "$T/v"
+"$LEDGERCTL" verify --url "$URL" --token "$RTOK" --key "$D/var/ledger.pub" >"$T/v" 2>&1
+grep -q "^intact:" "$T/v" && grep -q "^pruned: " "$T/v" &&
+    ok "verify --url says pruned, not missing" ||
+    bad "verify --url says pruned, not missing: $(head -3 "$T/v")"
 check "the held payload is kept" "$LEDGERCTL" show -d "$D/var" --payload "$PROD_SEQ"
 "$LEDGERCTL" show -d "$D/var" --payload "$STAGING_SEQ" >/dev/null 2>"$T/err"
 check "a pruned payload is reported as pruned by show" grep -q "was pruned (the record at seq" "$T/err"
