@@ -34,6 +34,8 @@ struct vctx {
 	struct ledger_signed_checkpoint cp;
 	bool have_cp;
 	uint64_t pruned_before;		/* the verified prune records' */
+	uint64_t proven[LEDGER_KEYHIST_MAX * 3];	/* key records */
+	size_t nproven;
 	char msg[512];
 };
 
@@ -238,7 +240,9 @@ prove_records(struct vctx *v, const json_t *entries)
 			    (size_t)el, sig, pb, (size_t)pl, &err) != LEDGER_OK) {
 				sayf(v, -1, "keys: %s", err.msg);
 				ok = false;
-			}
+			} else if (v->nproven < sizeof(v->proven) /
+			    sizeof(v->proven[0]))
+				v->proven[v->nproven++] = e.seq;
 			free(pb);
 		}
 		ledger_entry_release(&e);
@@ -247,6 +251,19 @@ prove_records(struct vctx *v, const json_t *entries)
 			return false;
 	}
 	return true;
+}
+
+/* A key record proven in order: it stands even if a later revocation
+ * covers its seq (FORMAT.md, "Keys"). */
+static bool
+proven(const struct vctx *v, uint64_t seq)
+{
+	size_t i;
+
+	for (i = 0; i < v->nproven; i++)
+		if (v->proven[i] == seq)
+			return true;
+	return false;
 }
 
 /* The key history: proven from the trusted keys through the bundle's own
@@ -466,8 +483,8 @@ entry_problem(struct vctx *v, const json_t *o, uint64_t seq,
 	else if (e.key_id != ((uint32_t)kb[0] << 24 | (uint32_t)kb[1] << 16 |
 	    (uint32_t)kb[2] << 8 | kb[3]))
 		why = "key_id is not the entry's key";
-	else if (ledger_keyhist_entry_problem(&v->h, e.key_id, seq, v->msg,
-	    sizeof(v->msg)) != NULL)
+	else if (!proven(v, seq) && ledger_keyhist_entry_problem(&v->h,
+	    e.key_id, seq, v->msg, sizeof(v->msg)) != NULL)
 		why = v->msg;
 	else if ((k = ledger_keyhist_find(&v->h, e.key_id)) == NULL)
 		why = "signed by a key the history does not know";

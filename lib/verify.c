@@ -529,9 +529,12 @@ key_valid(struct walk *w, struct item *it, uint64_t seq)
 		report(w, seq, LEDGER_PROB_KEY_NOT_VALID, "%s", why);
 		return;
 	}
-	ledger_keywalk_signed(w->kw, it->key_id, seq);
-	if (it->key_event == NULL)
+	/* key records stand once made: later keys derive from them, and a
+	 * revocation is itself signed by a key one of them announced */
+	if (it->key_event == NULL) {
+		ledger_keywalk_signed(w->kw, it->key_id, seq);
 		return;
+	}
 	memset(&ke, 0, sizeof(ke));
 	ke.seq = seq;
 	ke.kind = LEDGER_KIND_LEDGER;

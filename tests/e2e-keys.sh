@@ -64,11 +64,40 @@ check "... but not from the new key alone" grep -q "never announced" "$T/out"
 "$LEDGERCTL" status --url "$URL" --token "$RTOK" >"$T/out"
 check "status shows both keys" grep -q "$K1 from seq 0 until seq" "$T/out"
 
-# stopped, revoke the first key from seq 3: what it signed since is out
+# a second rotation: three keys
+kill -USR1 "$PID"
+for _ in $(seq 1 50); do
+	[ "$(grep -c 'key rotated' "$D/log")" -ge 2 ] && break; sleep 0.1
+done
+K3=$(grep -o 'key rotated key_id=[0-9a-f]*' "$D/log" | tail -1 | sed 's/.*=//')
+for i in $(seq 100 104); do dep "$i"; done
+sleep 0.3
+check "a second rotation" [ -n "$K3" ] && [ "$K3" != "$K2" ]
+"$LEDGERCTL" verify --url "$URL" --token "$RTOK" --key "$PUB" >"$T/out" 2>&1
+check "verify --url across three keys, from the first" grep -q "^intact:" "$T/out"
+S2=$(grep -o 'key rotated key_id=[0-9a-f]* key_added_seq=[0-9]*' "$D/log" |
+    head -1 | sed 's/.*=//')
+FROM=$((S2 + 3))
+S3=$(grep -o 'key rotated key_id=[0-9a-f]* key_added_seq=[0-9]*' "$D/log" |
+    tail -1 | sed 's/.*=//')
 stop "$PID"
-"$LEDGERCTL" key revoke --compromised-from 3 --reason test -d "$D/var" "$K1" >"$T/out" 2>&1
+
+# stopped, revoke the second key from a seq it signed: what it signed
+# since is out, by --url, -d and in a bundle spanning the three keys
+"$LEDGERCTL" key revoke --compromised-from "$FROM" --reason test -d "$D/var" "$K2" >"$T/out" 2>&1
 check "key revoke records it" grep -q "revoked at seq" "$T/out"
 "$LEDGERCTL" verify -d "$D/var" --key "$PUB" --no-pin >"$T/out" 2>&1
-check "verify names the first entry the revoked key signed" grep -q "^seq 3: key not valid" "$T/out"
-check "... and says TAMPERED from seq 3" grep -q "first bad entry: seq 3" "$T/out"
+check "verify -d names the first entry the revoked key signed since ($FROM)" grep -q "^seq $FROM: key not valid" "$T/out"
+check "... and says TAMPERED from there" grep -q "first bad entry: seq $FROM" "$T/out"
+restart_nth "$D" 2 '"checkpoint_interval_ms":100,"heartbeat_interval_s":0'
+sleep 0.3
+"$LEDGERCTL" verify --url "$URL" --token "$RTOK" --key "$PUB" --no-pin >"$T/out" 2>&1
+check "verify --url names it too" grep -q "first bad entry: seq $FROM" "$T/out"
+"$LEDGERCTL" bundle --url "$URL" --token "$RTOK" --key "$PUB" \
+    --seq "0-$((FROM + 2)),$((S3 + 1))-$((S3 + 3))" -o "$T/c.gz" >/dev/null 2>"$T/err"
+"$LEDGERCTL" verify --bundle "$T/c.gz" --key "$PUB" >"$T/out" 2>&1
+grep -q "^seq $FROM: TAMPERED" "$T/out" && grep -q " 3 problems" "$T/out" &&
+    ok "a bundle spanning the three keys names $FROM..$((FROM + 2)), not the third key's" ||
+    bad "a bundle spanning the three keys: $(head -c 300 "$T/err") $(grep -v ": ok" "$T/out" | head -5 | tr "\n" "|")"
+stop "$PID"
 summary
