@@ -20,6 +20,9 @@ struct cli {
 	const char *dir;	/* -d, --dir, or $LEDGER_DIR */
 	const char *url;	/* --url, or $LEDGER_URL */
 	const char *token;	/* --token, or $LEDGER_TOKEN */
+	const char *cacert;	/* --cacert, or $LEDGER_CACERT */
+	const char *cert;	/* --cert, or $LEDGER_CERT */
+	const char *client_key;	/* --client-key, or $LEDGER_CLIENT_KEY */
 	bool json;		/* --json */
 	bool csv;		/* --csv */
 	const char *progname;

@@ -226,7 +226,7 @@ hold(struct cli *cli, const struct command *cmd, const char *sub,
 	struct ledger_error err;
 	struct ledger_hold h;
 	unsigned long long id = 0;
-	uint64_t rec;
+	uint64_t rec = 0;
 	size_t i;
 	int r;
 

@@ -1,26 +1,30 @@
 /*
- * http.c - a minimal HTTP/1.1 client for ledgerctl --url
+ * http.c - ledgerctl's HTTP(S) client for --url, on libcurl
  *
- * One request per connection (Connection: close), plain http:// only:
- * ledgerd listens on loopback by default; put TLS in front of it with a
- * proxy, and point ledgerctl at a local tunnel or the proxy's plain side.
+ * http:// and https:// only (no redirects followed, no other protocol);
+ * TLS with the system's CA store, or --cacert; a client certificate with
+ * --cert/--client-key for ledgerd's mTLS; proxies from the environment
+ * (http_proxy, https_proxy, no_proxy) as libcurl reads them.  One handle
+ * is kept for the process, so the many requests of verify --url reuse
+ * one connection.
  */
-#include <errno.h>
-#include <netdb.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
 
 #include "http.h"
 
-#define TIMEOUT_S 60
+#define CONNECT_TIMEOUT_S 10
+#define STALL_S 60		/* below 1 byte/s for this long: give up */
+
+static struct {
+	CURL *h;
+	char *cacert, *cert, *key;
+} cl;
 
 void
 http_resp_release(struct http_resp *r)
@@ -29,224 +33,176 @@ http_resp_release(struct http_resp *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static enum ledger_status
-split_url(const char *url, char *host, size_t hn, char *port, size_t pn,
-    const char **prefix, struct ledger_error *err)
+static void
+http_cleanup(void)
 {
-	const char *p, *slash, *colon;
-	size_t len;
-
-	if (strncmp(url, "http://", 7) != 0)
-		return ledger_errorf(err, LEDGER_EINVAL,
-		    "bad url '%.80s': only http://HOST:PORT is supported", url);
-	p = url + 7;
-	slash = strchr(p, '/');
-	len = slash ? (size_t)(slash - p) : strlen(p);
-	*prefix = slash ? slash : "";
-	if (len > 0 && p[0] == '[') {
-		const char *rb = memchr(p, ']', len);
-
-		if (rb == NULL)
-			goto bad;
-		if ((size_t)(rb - p - 1) >= hn)
-			goto bad;
-		memcpy(host, p + 1, (size_t)(rb - p - 1));
-		host[rb - p - 1] = '\0';
-		colon = rb + 1 < p + len && rb[1] == ':' ? rb + 1 : NULL;
-	} else {
-		colon = memchr(p, ':', len);
-		if ((size_t)((colon ? colon : p + len) - p) >= hn)
-			goto bad;
-		memcpy(host, p, (size_t)((colon ? colon : p + len) - p));
-		host[(colon ? colon : p + len) - p] = '\0';
-	}
-	if (colon != NULL) {
-		size_t plen = (size_t)(p + len - colon - 1);
-
-		if (plen == 0 || plen >= pn)
-			goto bad;
-		memcpy(port, colon + 1, plen);
-		port[plen] = '\0';
-	} else
-		snprintf(port, pn, "80");
-	if (host[0] == '\0')
-		goto bad;
-	return LEDGER_OK;
-bad:
-	return ledger_errorf(err, LEDGER_EINVAL, "bad url '%.80s'", url);
+	curl_easy_cleanup(cl.h);
+	free(cl.cacert);
+	free(cl.cert);
+	free(cl.key);
+	memset(&cl, 0, sizeof(cl));
+	curl_global_cleanup();
 }
 
-static int
-dial(const char *host, const char *port, struct ledger_error *err)
+static char *
+dup_or_null(const char *s)
 {
-	struct addrinfo hints, *ai, *a;
-	struct timeval tv = { TIMEOUT_S, 0 };
-	int fd = -1, rc;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	if ((rc = getaddrinfo(host, port, &hints, &ai)) != 0) {
-		ledger_errorf(err, LEDGER_EIO, "resolve '%s': %s", host,
-		    gai_strerror(rc));
-		return -1;
-	}
-	for (a = ai; a != NULL; a = a->ai_next) {
-		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC,
-		    a->ai_protocol);
-		if (fd < 0)
-			continue;
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0)
-			break;
-		close(fd);
-		fd = -1;
-	}
-	if (fd < 0)
-		ledger_errorf_errno(err, LEDGER_EIO, errno,
-		    "connect to %s port %s", host, port);
-	freeaddrinfo(ai);
-	return fd;
+	return s != NULL && s[0] != '\0' ? strdup(s) : NULL;
 }
 
-/* Decode a chunked body in place. */
-static int
-dechunk(char *b, size_t len, size_t *out)
+void
+http_set_tls(const char *cacert, const char *cert, const char *key)
 {
-	size_t r = 0, w = 0, n;
-	char *end;
+	free(cl.cacert);
+	free(cl.cert);
+	free(cl.key);
+	cl.cacert = dup_or_null(cacert);
+	cl.cert = dup_or_null(cert);
+	cl.key = dup_or_null(key);
+}
 
-	for (;;) {
-		errno = 0;
-		n = strtoul(b + r, &end, 16);
-		if (errno || end == b + r)
-			return -1;
-		r = (size_t)(end - b);
-		while (r < len && b[r] != '\n')
-			r++;
-		if (r >= len)
-			return -1;
-		r++;
-		if (n == 0)
-			break;
-		if (n > len - r)
-			return -1;
-		memmove(b + w, b + r, n);
-		w += n;
-		r += n;
-		if (r + 2 > len || b[r] != '\r' || b[r + 1] != '\n')
-			return -1;
-		r += 2;
+/* The handle, made once (curl_global_init is not thread-safe: ledgerctl
+ * calls it from its one thread). */
+static CURL *
+handle(struct ledger_error *err)
+{
+	if (cl.h != NULL)
+		return cl.h;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    (cl.h = curl_easy_init()) == NULL) {
+		ledger_errorf(err, LEDGER_ENOMEM, "libcurl failed to start");
+		return NULL;
 	}
-	b[w] = '\0';
-	*out = w;
-	return 0;
+	atexit(http_cleanup);
+	return cl.h;
+}
+
+struct sink {
+	struct http_resp *r;
+	size_t cap;
+	bool too_large;
+};
+
+static size_t
+on_data(char *p, size_t size, size_t n, void *ctx)
+{
+	struct sink *k = ctx;
+	size_t len = size * n, cap;
+	char *b;
+
+	if (k->r->len + len > HTTP_BODY_MAX) {
+		k->too_large = true;
+		return 0;	/* abort the transfer */
+	}
+	if (k->r->len + len + 1 > k->cap) {
+		cap = k->cap ? k->cap : 65536;
+		while (cap < k->r->len + len + 1)
+			cap *= 2;
+		if ((b = realloc(k->r->body, cap)) == NULL)
+			return 0;
+		k->r->body = b;
+		k->cap = cap;
+	}
+	memcpy(k->r->body + k->r->len, p, len);
+	k->r->len += len;
+	k->r->body[k->r->len] = '\0';
+	return len;
+}
+
+/* base_url + path, without doubling the slash between them. */
+static char *
+join(const char *base, const char *path)
+{
+	size_t n = strlen(base);
+	char *u;
+
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	if (asprintf(&u, "%.*s%s", (int)n, base, path) < 0)
+		return NULL;
+	return u;
+}
+
+static void
+set_options(CURL *h, const char *url, struct curl_slist *hdr,
+    struct sink *k, char *errbuf)
+{
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)CONNECT_TIMEOUT_S);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long)STALL_S);
+	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "ledgerctl");
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, k);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	if (cl.cacert != NULL)
+		curl_easy_setopt(h, CURLOPT_CAINFO, cl.cacert);
+	if (cl.cert != NULL)
+		curl_easy_setopt(h, CURLOPT_SSLCERT, cl.cert);
+	if (cl.key != NULL)
+		curl_easy_setopt(h, CURLOPT_SSLKEY, cl.key);
 }
 
 enum ledger_status
 http_get(const char *base_url, const char *path, const char *token,
     struct http_resp *r, struct ledger_error *err)
 {
-	char host[256], port[16], *req = NULL, *buf = NULL, *hend, *line, *p;
-	const char *prefix = "";
-	size_t len = 0, cap = 0, hlen;
-	enum ledger_status st;
-	ssize_t n;
-	int fd, k;
-	bool chunked = false;
+	char errbuf[CURL_ERROR_SIZE] = "", *url = NULL, *auth = NULL;
+	struct curl_slist *hdr = NULL, *more;
+	struct sink k = { r, 0, false };
+	enum ledger_status st = LEDGER_OK;
+	const char *ct = NULL;
+	long code = 0;
+	CURLcode rc;
+	CURL *h;
 
 	memset(r, 0, sizeof(*r));
-	if ((st = split_url(base_url, host, sizeof(host), port, sizeof(port),
-	    &prefix, err)) != LEDGER_OK)
-		return st;
+	if (strncmp(base_url, "http://", 7) != 0 &&
+	    strncmp(base_url, "https://", 8) != 0)
+		return ledger_errorf(err, LEDGER_EINVAL, "bad URL '%.200s': "
+		    "want http:// or https://", base_url);
 	if (token != NULL && strpbrk(token, "\r\n") != NULL)
 		return ledger_errorf(err, LEDGER_EINVAL, "bad token");
-	k = asprintf(&req, "GET %s%s HTTP/1.1\r\nHost: %s:%s\r\n"
-	    "User-Agent: ledgerctl\r\nAccept: */*\r\nConnection: close\r\n"
-	    "%s%s%s\r\n", strcmp(prefix, "/") == 0 ? "" : prefix, path,
-	    host, port, token ? "Authorization: Bearer " : "",
-	    token ? token : "", token ? "\r\n" : "");
-	if (k < 0)
-		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-	if ((fd = dial(host, port, err)) < 0) {
-		free(req);
-		return LEDGER_EIO;
+	if ((h = handle(err)) == NULL)
+		return LEDGER_ENOMEM;
+	if ((url = join(base_url, path)) == NULL ||
+	    (token != NULL && asprintf(&auth, "Authorization: Bearer %s",
+	    token) < 0) ||
+	    (hdr = curl_slist_append(NULL, "Accept: */*")) == NULL ||
+	    (auth != NULL && (more = curl_slist_append(hdr, auth)) == NULL)) {
+		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+		goto out;
 	}
-	for (p = req, hlen = (size_t)k; hlen > 0; ) {
-		n = send(fd, p, hlen, MSG_NOSIGNAL);
-		if (n <= 0) {
-			st = ledger_errorf_errno(err, LEDGER_EIO, errno,
-			    "send to %s", base_url);
-			goto out;
-		}
-		p += n;
-		hlen -= (size_t)n;
+	curl_easy_reset(h);
+	set_options(h, url, hdr, &k, errbuf);
+	rc = curl_easy_perform(h);
+	if (rc != CURLE_OK) {
+		st = ledger_errorf(err, rc == CURLE_URL_MALFORMAT ?
+		    LEDGER_EINVAL : LEDGER_EIO, "%s", k.too_large ?
+		    "response too large" : errbuf[0] ? errbuf :
+		    curl_easy_strerror(rc));
+		http_resp_release(r);
+		goto out;
 	}
-	for (;;) {
-		if (cap - len < 65536) {
-			cap = cap ? cap * 2 : 131072;
-			if ((p = realloc(buf, cap + 1)) == NULL) {
-				st = ledger_errorf(err, LEDGER_ENOMEM,
-				    "out of memory");
-				goto out;
-			}
-			buf = p;
-		}
-		n = recv(fd, buf + len, cap - len, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			st = ledger_errorf_errno(err, LEDGER_EIO, errno,
-			    "receive from %s", base_url);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > HTTP_BODY_MAX) {
-			st = ledger_errorf(err, LEDGER_EIO,
-			    "response from %s is too large", base_url);
-			goto out;
-		}
-	}
-	if (buf == NULL)
-		goto malformed;
-	buf[len] = '\0';
-	if ((hend = strstr(buf, "\r\n\r\n")) == NULL ||
-	    sscanf(buf, "HTTP/1.%*d %d", &r->status) != 1)
-		goto malformed;
-	*hend = '\0';
-	for (line = strstr(buf, "\r\n"); line != NULL && line < hend;
-	    line = strstr(line, "\r\n")) {
-		line += 2;
-		if (strncasecmp(line, "Content-Type:", 13) == 0) {
-			p = line + 13;
-			while (*p == ' ')
-				p++;
-			snprintf(r->content_type, sizeof(r->content_type),
-			    "%.*s", (int)strcspn(p, "\r"), p);
-		} else if (strncasecmp(line, "Transfer-Encoding:", 18) == 0 &&
-		    strcasestr(line, "chunked") != NULL)
-			chunked = true;
-	}
-	hlen = (size_t)(hend + 4 - buf);
-	memmove(buf, buf + hlen, len - hlen + 1);
-	len -= hlen;
-	if (chunked && dechunk(buf, len, &len) != 0)
-		goto malformed;
-	r->body = buf;
-	r->len = len;
-	buf = NULL;
-	st = LEDGER_OK;
-	goto out;
-malformed:
-	st = ledger_errorf(err, LEDGER_EIO, "malformed response from %s",
-	    base_url);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
+	r->status = (int)code;
+	if (ct != NULL)
+		snprintf(r->content_type, sizeof(r->content_type), "%s", ct);
+	if (r->body == NULL && (r->body = calloc(1, 1)) == NULL)
+		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 out:
-	close(fd);
-	free(req);
-	free(buf);
+	/* the handle keeps no pointer into what is freed here past the
+	 * next reset */
+	curl_slist_free_all(hdr);
+	free(auth);
+	free(url);
 	return st;
 }
 

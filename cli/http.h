@@ -1,4 +1,4 @@
-/* http.h - a minimal HTTP/1.1 client for ledgerctl --url */
+/* http.h - ledgerctl's HTTP(S) client for --url (libcurl) */
 #ifndef LEDGERCTL_HTTP_H
 #define LEDGERCTL_HTTP_H
 
@@ -17,15 +17,20 @@ struct http_resp {
 };
 
 /*
- * GET base_url + path ("http://host:port" + "/v1/events?..."), sending
+ * GET base_url + path ("https://host:port" + "/v1/events?..."), sending
  * "Authorization: Bearer token" when token is not NULL.  Fills *r (release
  * with http_resp_release).  Any status is a success here; the caller looks
- * at r->status.  Errors: LEDGER_EINVAL (bad URL: only http:// is
- * supported), LEDGER_EIO (connect, send, receive, malformed response).
+ * at r->status.  Errors: LEDGER_EINVAL (bad URL: http:// or https://),
+ * LEDGER_EIO (connect, TLS, send, receive, a body over HTTP_BODY_MAX; the
+ * message is libcurl's), LEDGER_ENOMEM.
  */
 enum ledger_status http_get(const char *base_url, const char *path,
     const char *token, struct http_resp *r, struct ledger_error *err);
 void http_resp_release(struct http_resp *r);
+
+/* TLS for every request after: the CA bundle to trust (NULL: the
+ * system's), a client certificate and its key (PEM files; NULL: none). */
+void http_set_tls(const char *cacert, const char *cert, const char *key);
 
 /* The "message" of a JSON error body, or the status line's meaning. */
 const char *http_error_message(const struct http_resp *r, char *buf,

@@ -13,15 +13,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ledger-config.h"
 #include "ledger/entry.h"
 #include "cli.h"
+#include "http.h"
 
 #define COMMON_READ \
 	"  -d, --dir DIR       the data directory (or $LEDGER_DIR)\n" \
 	"      --url URL       a running ledgerd instead (or $LEDGER_URL)\n" \
-	"      --token T       its read token (or $LEDGER_TOKEN)\n"
+	"      --token T       its read token (or $LEDGER_TOKEN)\n" \
+	"      --cacert FILE   for https://: the CA bundle to trust (or\n" \
+	"                      $LEDGER_CACERT; default: the system's)\n" \
+	"      --cert FILE, --client-key FILE  a client certificate (PEM)\n" \
+	"                      for ledgerd's mTLS (or $LEDGER_CERT,\n" \
+	"                      $LEDGER_CLIENT_KEY; the key must be 0600)\n"
 #define TRUST_HELP \
 	"      --key FILE      a verifier key you trust (note format; "\
 	"repeatable;\n" \
@@ -591,7 +598,30 @@ print_help(const struct command *cmd)
 	    cmd->summary, cmd->help);
 }
 
-enum { OPT_URL = 1000, OPT_TOKEN, OPT_JSON, OPT_CSV };
+enum { OPT_URL = 1000, OPT_TOKEN, OPT_JSON, OPT_CSV, OPT_CACERT, OPT_CERT,
+    OPT_CLIENT_KEY };
+
+/* --cacert, --cert, --client-key: a client key must be private, as the
+ * log's own keys are. */
+static int
+tls_options(const struct cli *cli, const struct command *cmd)
+{
+	struct stat sb;
+
+	if ((cli->cert == NULL) != (cli->client_key == NULL))
+		return usage_error(cmd, "--cert and --client-key go together");
+	if (cli->client_key != NULL) {
+		if (stat(cli->client_key, &sb) != 0)
+			return fail("--client-key '%s': %s", cli->client_key,
+			    strerror(errno));
+		if (sb.st_mode & 077)
+			return fail("--client-key '%s' may be read by group or "
+			    "others (mode %04o): chmod 600 it", cli->client_key,
+			    (unsigned)(sb.st_mode & 07777));
+	}
+	http_set_tls(cli->cacert, cli->cert, cli->client_key);
+	return -1;
+}
 
 int
 parse_options(struct cli *cli, const struct command *cmd, int argc,
@@ -605,6 +635,9 @@ parse_options(struct cli *cli, const struct command *cmd, int argc,
 		{ "token", required_argument, NULL, OPT_TOKEN },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "csv", no_argument, NULL, OPT_CSV },
+		{ "cacert", required_argument, NULL, OPT_CACERT },
+		{ "cert", required_argument, NULL, OPT_CERT },
+		{ "client-key", required_argument, NULL, OPT_CLIENT_KEY },
 		{ "help", no_argument, NULL, 'h' },
 	};
 	struct option opts[64];
@@ -639,6 +672,15 @@ parse_options(struct cli *cli, const struct command *cmd, int argc,
 		case OPT_CSV:
 			cli->csv = true;
 			break;
+		case OPT_CACERT:
+			cli->cacert = optarg;
+			break;
+		case OPT_CERT:
+			cli->cert = optarg;
+			break;
+		case OPT_CLIENT_KEY:
+			cli->client_key = optarg;
+			break;
 		case 'h':
 			print_help(cmd);
 			return finish(EXIT_YES);
@@ -660,6 +702,8 @@ parse_options(struct cli *cli, const struct command *cmd, int argc,
 	}
 	if (cli->json && cli->csv)
 		return usage_error(cmd, "--json and --csv exclude each other");
+	if ((r = tls_options(cli, cmd)) >= 0)
+		return r;
 	*optind_out = optind;
 	return -1;
 }
@@ -689,6 +733,9 @@ main(int argc, char **argv)
 	cli.dir = getenv("LEDGER_DIR");
 	cli.url = getenv("LEDGER_URL");
 	cli.token = getenv("LEDGER_TOKEN");
+	cli.cacert = getenv("LEDGER_CACERT");
+	cli.cert = getenv("LEDGER_CERT");
+	cli.client_key = getenv("LEDGER_CLIENT_KEY");
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_TROUBLE;

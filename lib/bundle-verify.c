@@ -351,17 +351,17 @@ read_keys(struct vctx *v, const json_t *keys, const json_t *entries,
  * sign a tree of its size.  *ret as ledger_checkpoint_verify's. */
 static const char *
 note_problem(struct vctx *v, const char *note,
-    struct ledger_signed_checkpoint *ret)
+    struct ledger_signed_checkpoint *ret, char *buf, size_t len)
 {
 	struct ledger_error err;
 
 	if (ledger_checkpoint_verify(note, strlen(note), v->vks, v->h.n, ret,
 	    &err) != LEDGER_OK) {
-		snprintf(v->msg, sizeof(v->msg), "%s", err.msg);
-		return v->msg;
+		snprintf(buf, len, "%s", err.msg);
+		return buf;
 	}
 	return ledger_keyhist_check_note(&v->h, note, strlen(note), ret->size,
-	    v->msg, sizeof(v->msg));
+	    buf, len);
 }
 
 static void
@@ -372,6 +372,7 @@ older(struct vctx *v, const json_t *list)
 	struct ledger_signed_checkpoint old;
 	struct ledger_error err;
 	const char *note, *why;
+	char buf[256];
 	size_t i, k, n;
 	json_t *o, *h;
 
@@ -399,7 +400,8 @@ older(struct vctx *v, const json_t *list)
 			    "base64 SHA-256", i, k);
 			continue;
 		}
-		if ((why = note_problem(v, note, &old)) != NULL)
+		if ((why = note_problem(v, note, &old, buf, sizeof(buf))) !=
+		    NULL)
 			sayf(v, -1, "older_checkpoints[%zu]: %s", i, why);
 		else if (v->have_cp && ledger_checkpoint_check_consistency(&old,
 		    &v->cp, &proof[0][0], n, &err) != LEDGER_OK)
@@ -604,6 +606,7 @@ ledger_bundle_verify_text(const char *text, size_t len,
 	enum ledger_status st;
 	struct vctx *v;
 	const char *note, *why;
+	char buf[256];
 	json_t *doc = NULL;
 	char *canon = NULL;
 	size_t clen, i;
@@ -636,7 +639,7 @@ ledger_bundle_verify_text(const char *text, size_t len,
 	if (!read_keys(v, json_object_get(doc, "keys"),
 	    json_object_get(doc, "entries"), keys, nkeys))
 		goto done;
-	if ((why = note_problem(v, note, &v->cp)) != NULL)
+	if ((why = note_problem(v, note, &v->cp, buf, sizeof(buf))) != NULL)
 		sayf(v, -1, "checkpoint: %s", why);
 	else if (strcmp(v->cp.origin, v->origin) != 0)
 		say(v, -1, "checkpoint: of another log");
