@@ -29,6 +29,7 @@ config_defaults(struct config *c)
 	c->listen_port = 8420;
 	c->data_dir = strdup("./var");
 	c->max_body_bytes = 1u << 20;
+	c->disk_reserve_bytes = 64u << 20;
 	c->max_connections = 256;
 	c->max_connections_per_client = 64;
 	c->request_timeout_s = 30;
@@ -403,6 +404,9 @@ apply(struct loader *L, json_t *root, struct config *c)
 		} else if (strcmp(key, "heartbeat_interval_s") == 0) {
 			if (get_uint(L, key, val, 0, 86400 * 7, &v))
 				c->heartbeat_interval_s = (unsigned)v;
+		} else if (strcmp(key, "disk_reserve_bytes") == 0) {
+			if (get_uint(L, key, val, 0, 1099511627776.0, &v))
+				c->disk_reserve_bytes = v;
 		} else if (strcmp(key, "key_overlap_s") == 0) {
 			if (get_uint(L, key, val, 0, 86400 * 365, &v))
 				c->key_overlap_s = (unsigned)v;

@@ -127,6 +127,12 @@ enum MHD_Result route_events_list(struct req *r);
 enum MHD_Result route_event(struct req *r, uint64_t seq);
 enum MHD_Result route_healthz(struct req *r);
 enum MHD_Result route_checkpoint(struct req *r, bool latest, uint64_t size);
+/* GET /readyz: accepting writes (FORMAT of /healthz, more reasons). */
+enum MHD_Result route_readyz(struct req *r);
+/* Below the configured disk reserve?  *ret_free: the free bytes
+ * (http_disk_free, ledgerd.h). */
+bool http_disk_low(uint64_t *ret_free);
+unsigned http_checkpoint_interval_ms(void);
 /* GET /v1/keys: the log's key records, public (ledger/keyhist.h). */
 enum MHD_Result route_keys(struct req *r);
 enum MHD_Result route_proof(struct req *r, bool inclusion);

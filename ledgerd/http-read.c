@@ -296,6 +296,45 @@ route_healthz(struct req *r)
 	return send_json(r, 200, &b, NULL);
 }
 
+/*
+ * Ready to take writes: the store writable, free space above the reserve
+ * and the log covered by a recent checkpoint (entries wait at most ten
+ * checkpoint intervals, and never over a minute, to be covered).
+ */
+enum MHD_Result
+route_readyz(struct req *r)
+{
+	struct ledger_buf b = LEDGER_BUF_INIT;
+	int64_t lag = seq_uncovered_ms(), limit;
+	uint64_t free_bytes;
+	char why[200];
+
+	limit = 10 * (int64_t)http_checkpoint_interval_ms();
+	if (limit < 60000)
+		limit = 60000;
+	why[0] = '\0';
+	if (seq_refusal() != NULL)
+		snprintf(why, sizeof(why), "%s", seq_refusal());
+	else if (!seq_healthy())
+		snprintf(why, sizeof(why), "the last write to the store failed");
+	else if (http_disk_low(&free_bytes))
+		snprintf(why, sizeof(why), "%llu bytes free in the data "
+		    "directory, below the reserve", (unsigned long long)
+		    free_bytes);
+	else if (lag > limit)
+		snprintf(why, sizeof(why), "entries have waited %lld ms for a "
+		    "checkpoint", (long long)lag);
+	if (ledger_buf_addf(&b, "{\"status\":\"%s\"", why[0] ? "unavailable" :
+	    "ready") || (why[0] && (ledger_buf_adds(&b, ",\"reason\":") ||
+	    add_jstr(&b, why))) || ledger_buf_addf(&b, ",\"log_size\":%"
+	    PRIu64 "}", healthz_size())) {
+		ledger_buf_release(&b);
+		return MHD_NO;
+	}
+	return send_json(r, why[0] ? 503 : 200, &b, why[0] ? retry_after :
+	    NULL);
+}
+
 /* ---- checkpoints and proofs (public) ---- */
 
 enum MHD_Result

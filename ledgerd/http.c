@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -42,6 +43,8 @@ static struct {
 	pthread_rwlock_t tok_lock;
 	struct ledger_tokenset *tokens;
 	_Atomic size_t max_body;
+	_Atomic uint64_t disk_reserve;
+	atomic_uint checkpoint_interval_ms;
 	_Atomic unsigned max_connections;
 	_Atomic unsigned request_timeout_s;
 	atomic_bool anonymous_read;
@@ -370,7 +373,7 @@ method_not_allowed(struct req *r, const char *allow)
  */
 enum path_arg { ARG_NONE, ARG_SEQ, ARG_NAME };
 enum variant { V_NONE, V_LATEST, V_SIZE, V_INCLUSION, V_CONSISTENCY,
-	V_WHERE, V_TIMELINE, V_EVENT, V_STATUS, V_KEYS };
+	V_WHERE, V_TIMELINE, V_EVENT, V_STATUS, V_KEYS, V_READY };
 
 static const struct route_def {
 	const char *path;
@@ -420,6 +423,8 @@ static const struct route_def {
 	  false },
 	{ "/v1/gate", ARG_NONE, "", ROUTE_GATE, ROUTE_OTHER, V_NONE, false },
 	{ "/v1/status", ARG_NONE, "", ROUTE_REPORT, ROUTE_OTHER, V_STATUS,
+	  false },
+	{ "/readyz", ARG_NONE, "", ROUTE_HEALTHZ, ROUTE_OTHER, V_READY,
 	  false },
 	{ "/healthz", ARG_NONE, "", ROUTE_HEALTHZ, ROUTE_OTHER, V_NONE,
 	  false },
@@ -476,6 +481,7 @@ static enum MHD_Result
 begin_write(struct req *r, const char *name)
 {
 	enum MHD_Result ret = MHD_YES;
+	uint64_t free_bytes;
 
 	if (r->route == ROUTE_EVENTS_POST) {
 		if (check_auth(r, LEDGER_SCOPE_WRITE, &ret) != 0)
@@ -499,10 +505,42 @@ begin_write(struct req *r, const char *name)
 		}
 		snprintf(r->hook, sizeof(r->hook), "%s", name);
 	}
+	if (http_disk_low(&free_bytes)) {
+		metrics_reject(REJECT_DISK_RESERVE);
+		return send_error(r, 503, "unavailable", retry_after, "the data "
+		    "directory has %llu bytes free, less than the reserve of "
+		    "%llu: writes are refused so that checkpoints and the log's "
+		    "own entries can still be written; free space and retry",
+		    (unsigned long long)free_bytes, (unsigned long long)
+		    atomic_load(&srv.disk_reserve));
+	}
 	if (begin_body(r, &ret) != 0)
 		return ret;
 	r->state = ST_READING;
 	return MHD_YES;
+}
+
+uint64_t
+http_disk_free(void)
+{
+	struct statvfs vfs;
+
+	if (statvfs(srv.data_dir, &vfs) != 0)
+		return UINT64_MAX;	/* unknown: the store says if it fails */
+	return (uint64_t)vfs.f_bavail * vfs.f_frsize;
+}
+
+bool
+http_disk_low(uint64_t *ret_free)
+{
+	*ret_free = http_disk_free();
+	return *ret_free < atomic_load(&srv.disk_reserve);
+}
+
+unsigned
+http_checkpoint_interval_ms(void)
+{
+	return atomic_load(&srv.checkpoint_interval_ms);
 }
 
 static enum MHD_Result
@@ -542,6 +580,8 @@ handle_first(struct req *r, const char *url, const char *method)
 	case ROUTE_HOOKS:
 		return begin_write(r, name);
 	case ROUTE_HEALTHZ:
+		if (d->variant == V_READY)
+			return route_readyz(r);
 		return route_healthz(r);
 	case ROUTE_CHECKPOINT:
 		if (d->variant == V_KEYS)
@@ -667,6 +707,8 @@ void
 http_set_config(const struct config *c)
 {
 	atomic_store(&srv.max_body, c->max_body_bytes);
+	atomic_store(&srv.disk_reserve, c->disk_reserve_bytes);
+	atomic_store(&srv.checkpoint_interval_ms, c->checkpoint_interval_ms);
 	atomic_store(&srv.max_connections, c->max_connections);
 	atomic_store(&srv.request_timeout_s, c->request_timeout_s);
 	atomic_store(&srv.anonymous_read, c->anonymous_read);

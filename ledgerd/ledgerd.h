@@ -41,6 +41,7 @@ struct config {
 	char *data_dir;
 	char *origin;			/* NULL: the default */
 	size_t max_body_bytes;
+	uint64_t disk_reserve_bytes;	/* refuse writes below this free */
 	unsigned max_connections;
 	unsigned max_connections_per_client;	/* per client address */
 	unsigned request_timeout_s;
@@ -98,7 +99,7 @@ enum reject {
 	REJECT_BAD_JSON, REJECT_BAD_FIELDS, REJECT_AUTH, REJECT_SCOPE,
 	REJECT_TOO_LARGE, REJECT_CONTENT_TYPE, REJECT_CONNECTIONS,
 	REJECT_QUEUE, REJECT_TIMEOUT, REJECT_STORAGE, REJECT_LENGTH,
-	REJECT_CONFLICT,
+	REJECT_CONFLICT, REJECT_DISK_RESERVE,
 	REJECT_COUNT
 };
 const char *route_name(enum route r);
@@ -109,6 +110,8 @@ void metrics_storage_failure(void);
 /* A read found the stored log inconsistent (tamper evidence). */
 void metrics_integrity_error(void);
 void metrics_pruned(uint64_t n);
+/* Free space, database and WAL sizes (the main loop, once a second). */
+void metrics_set_disk(uint64_t free_bytes, uint64_t database, uint64_t wal);
 void metrics_set_log_size(uint64_t n);
 void metrics_set_queue(size_t n);
 void metrics_set_connections(unsigned n);
@@ -148,6 +151,9 @@ void seq_wake(void);
 void seq_stop(void);
 /* The last append's outcome: true after success. */
 bool seq_healthy(void);
+/* How long entries have waited for a checkpoint to cover them (0: all
+ * covered). */
+int64_t seq_uncovered_ms(void);
 uint64_t seq_log_size(void);
 
 /* ---- http.c ---- */
@@ -168,6 +174,8 @@ void http_drain_and_stop(void);
  * previous request: slow-header clients cannot hold connections.  Called
  * from the main loop. */
 void http_sweep(void);
+/* Free bytes in the data directory (UINT64_MAX: unknown). */
+uint64_t http_disk_free(void);
 /* The sequencer signed a checkpoint of size entries: answer the proofs
  * waiting for one (ledgerd/http-proof.c). */
 void http_checkpoint_signed(uint64_t size);

@@ -436,6 +436,26 @@ open_stores(struct ledger_store **writer, struct ledger_store **maint)
 	return 0;
 }
 
+static uint64_t
+file_bytes(const char *name)
+{
+	char path[4200];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/%s", cfg.data_dir, name);
+	return stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+}
+
+/* What an SRE watches of the disk (/metrics). */
+static void
+disk_metrics(void)
+{
+	uint64_t free_bytes = http_disk_free();
+
+	metrics_set_disk(free_bytes == UINT64_MAX ? 0 : free_bytes,
+	    file_bytes(LEDGER_DB_FILE), file_bytes(LEDGER_DB_FILE "-wal"));
+}
+
 /* Serve until SIGTERM or SIGINT; SIGHUP reloads; housekeeping every
  * 200 ms: frequent passive WAL checkpoints leave the writer's inline one
  * only a short remainder, and a step of merging the lookup keys. */
@@ -447,6 +467,7 @@ serve(sigset_t *sigs, struct ledger_store *writer, struct ledger_store *maint)
 	siginfo_t si;
 	int sig, ticks = 0;
 
+	disk_metrics();
 	for (;;) {
 		sig = sigtimedwait(sigs, &si, &tick);
 		if (sig == SIGTERM || sig == SIGINT) {
@@ -474,6 +495,8 @@ serve(sigset_t *sigs, struct ledger_store *writer, struct ledger_store *maint)
 		    &err) != LEDGER_OK)
 			log_warn("merge lookup keys: %s", err.msg);
 		prune_tick(maint, &cfg);
+		if (ticks % 5 == 0)	/* disk: every second */
+			disk_metrics();
 		if (ticks % 10 == 0)	/* tokens: every 2 s */
 			http_reload_tokens();
 		if (started_pending && ticks % 5 == 0)

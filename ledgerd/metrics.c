@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledger-config.h"
 #include "ledger/buf.h"
 #include "ledgerd.h"
 
@@ -19,7 +20,7 @@ static const char *const routes[ROUTE_COUNT] = {
 static const char *const rejects[REJECT_COUNT] = {
 	"bad_json", "bad_fields", "auth", "scope", "too_large",
 	"content_type", "connections", "queue", "timeout", "storage",
-	"length_required", "conflict",
+	"length_required", "conflict", "disk_reserve",
 };
 
 static const unsigned statuses[] = { 200, 201, 202, 400, 401, 403, 404, 405,
@@ -43,6 +44,8 @@ static atomic_uint_fast64_t batches, batch_events, appended;
 static atomic_uint_fast64_t storage_failures;
 static atomic_uint_fast64_t integrity_errors;
 static atomic_uint_fast64_t payloads_pruned;
+static atomic_uint_fast64_t disk_free, db_bytes, wal_bytes;
+static _Atomic int64_t last_cp_ms;
 static atomic_uint_fast64_t log_size, queue_depth, connections;
 static atomic_uint_fast64_t checkpoints, checkpoint_size, export_failures;
 
@@ -124,10 +127,20 @@ void
 metrics_checkpoint(uint64_t size, bool exported_ok)
 {
 	atomic_fetch_add_explicit(&checkpoints, 1, memory_order_relaxed);
+	atomic_store_explicit(&last_cp_ms, ledger_now_ms(),
+	    memory_order_relaxed);
 	atomic_store_explicit(&checkpoint_size, size, memory_order_relaxed);
 	if (!exported_ok)
 		atomic_fetch_add_explicit(&export_failures, 1,
 		    memory_order_relaxed);
+}
+
+void
+metrics_set_disk(uint64_t free_bytes, uint64_t database, uint64_t wal)
+{
+	atomic_store_explicit(&disk_free, free_bytes, memory_order_relaxed);
+	atomic_store_explicit(&db_bytes, database, memory_order_relaxed);
+	atomic_store_explicit(&wal_bytes, wal, memory_order_relaxed);
 }
 
 void
@@ -254,6 +267,29 @@ metrics_render(size_t *len)
 	    LOAD(storage_failures), LOAD(log_size), LOAD(queue_depth),
 	    LOAD(connections), LOAD(checkpoints), LOAD(checkpoint_size),
 	    LOAD(export_failures));
+	e |= ledger_buf_addf(&b,
+	    "# HELP ledgerd_build_info The running ledgerd.\n"
+	    "# TYPE ledgerd_build_info gauge\n"
+	    "ledgerd_build_info{version=\"%s\"} 1\n"
+	    "# HELP ledgerd_disk_free_bytes Free space for ledgerd in the data "
+	    "directory's file system.\n"
+	    "# TYPE ledgerd_disk_free_bytes gauge\n"
+	    "ledgerd_disk_free_bytes %llu\n"
+	    "# HELP ledgerd_database_bytes Size of the database file.\n"
+	    "# TYPE ledgerd_database_bytes gauge\n"
+	    "ledgerd_database_bytes %llu\n"
+	    "# HELP ledgerd_wal_bytes Size of the write-ahead log.\n"
+	    "# TYPE ledgerd_wal_bytes gauge\n"
+	    "ledgerd_wal_bytes %llu\n", LEDGER_VERSION, LOAD(disk_free),
+	    LOAD(db_bytes), LOAD(wal_bytes));
+	if (atomic_load(&last_cp_ms) > 0)
+		e |= ledger_buf_addf(&b,
+		    "# HELP ledgerd_checkpoint_age_seconds Since this ledgerd "
+		    "last signed a checkpoint.\n"
+		    "# TYPE ledgerd_checkpoint_age_seconds gauge\n"
+		    "ledgerd_checkpoint_age_seconds %.3f\n",
+		    (double)(ledger_now_ms() - atomic_load(&last_cp_ms)) /
+		    1000.0);
 	if (e != 0) {
 		ledger_buf_release(&b);
 		return NULL;

@@ -49,6 +49,7 @@ static struct {
 	 * the sequencer thread works on a copy taken under mu */
 	struct seq_opts opts;
 	bool dirty;			/* appended since the last checkpoint */
+	_Atomic int64_t uncovered_since;	/* first such append, or 0 */
 	int64_t last_cp_ms, last_append_ms;
 	char refusal[512];
 	atomic_bool refusing;
@@ -57,6 +58,25 @@ static struct {
 	.cv = PTHREAD_COND_INITIALIZER,
 	.done_cv = PTHREAD_COND_INITIALIZER,
 };
+
+/* Something was appended that no checkpoint covers yet. */
+static void
+mark_dirty(void)
+{
+	int64_t zero = 0;
+
+	sq.dirty = true;
+	atomic_compare_exchange_strong(&sq.uncovered_since, &zero,
+	    ledger_now_ms());
+}
+
+int64_t
+seq_uncovered_ms(void)
+{
+	int64_t t = atomic_load(&sq.uncovered_since);
+
+	return t == 0 ? 0 : ledger_now_ms() - t;
+}
 
 bool
 seq_healthy(void)
@@ -254,7 +274,7 @@ commit(struct pending **batch, size_t n)
 					atomic_store(&sq.size, rs[total].seq + 1);
 			}
 		if (fresh > 0) {
-			sq.dirty = true;
+			mark_dirty();
 			sq.last_append_ms = ledger_now_ms();
 		}
 		if (!atomic_exchange(&sq.healthy, true))
@@ -302,6 +322,7 @@ checkpoint(void)
 		return;
 	}
 	sq.dirty = false;
+	atomic_store(&sq.uncovered_since, 0);
 	http_checkpoint_signed(cp.size);
 	if (made) {
 		struct seq_opts o;
@@ -338,7 +359,7 @@ heartbeat(void)
 		log_error("heartbeat failed error=\"%s\"", err.msg);
 		metrics_storage_failure();
 	} else {
-		sq.dirty = true;
+		mark_dirty();
 		atomic_store(&sq.size, r.seq + 1);
 		metrics_batch(1, 1);
 		metrics_set_log_size(r.seq + 1);
@@ -354,7 +375,7 @@ keys(unsigned overlap)
 
 	if (atomic_load(&sq.refusing) || !keys_tick(sq.w, overlap))
 		return;
-	sq.dirty = true;
+	mark_dirty();
 	sq.last_append_ms = ledger_now_ms();
 	if (ledger_store_size(sq.w, &size, NULL) == LEDGER_OK) {
 		atomic_store(&sq.size, size);

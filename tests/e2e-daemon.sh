@@ -235,7 +235,9 @@ F=$T/full
 mkdir -p "$F/mnt"
 if mount -t tmpfs -o size=3m tmpfs "$F/mnt" 2>/dev/null; then
 	MOUNTS+=("$F/mnt")
-	start "$F/mnt"
+	# no reserve here: this is the store's own full-disk path (the
+	# reserve that refuses writes before it is tested below)
+	start "$F/mnt" '"disk_reserve_bytes":0'
 	head -c 400000 /dev/urandom | base64 -w0 > "$T/blob"
 	printf '{"kind":"artifact","payload":"%s"}' "$(cat "$T/blob")" > "$T/bigevent"
 	got503=0
@@ -270,7 +272,7 @@ if mount -t tmpfs -o size=3m tmpfs "$F/mnt" 2>/dev/null; then
 	nstart=$("$LEDGERCTL" events -d "$F/mnt/var" --kind ledger --json | grep -c '"event":"started"')
 	avail=$(df -k --output=avail "$F/mnt" | tail -1)
 	head -c $(( (avail - 8) * 1024 )) /dev/zero > "$F/mnt/filler" 2>/dev/null
-	STARTS=2 start "$F/mnt"
+	STARTS=2 start "$F/mnt" '"disk_reserve_bytes":0'
 	sleep 0.5
 	rm -f "$F/mnt/filler"
 	for _ in $(seq 1 40); do
@@ -280,7 +282,7 @@ if mount -t tmpfs -o size=3m tmpfs "$F/mnt" 2>/dev/null; then
 	check "full disk: a start on a full disk records 'started' once there is room" \
 	    test "$("$LEDGERCTL" events -d "$F/mnt/var" --kind ledger --json | grep -c '"event":"started"')" -gt "$nstart"
 	stop "$PID"
-	STARTS=3 start "$F/mnt"
+	STARTS=3 start "$F/mnt" '"disk_reserve_bytes":0'
 	n=$(grep -c '"seq"' "$F/acks")
 	check "full disk: every acknowledged event survived ($n)" \
 	    bash -c "[ \$('$LEDGERCTL' events -d '$F/mnt/var' --kind artifact --json | wc -l) = $n ]"
@@ -289,6 +291,36 @@ if mount -t tmpfs -o size=3m tmpfs "$F/mnt" 2>/dev/null; then
 	    test "$st" = 201
 	check "full disk: the chain verifies" verify "$F/mnt"
 	stop "$PID"
+
+	# ---- the disk reserve: writes refused before the disk is full ----
+	R=$T/reserve
+	mkdir -p "$R/mnt"
+	mount -t tmpfs -o size=12m tmpfs "$R/mnt" && MOUNTS+=("$R/mnt")
+	start "$R/mnt" '"disk_reserve_bytes":6291456,"checkpoint_interval_ms":100'
+	code=200
+	for _ in $(seq 1 60); do
+		code=$(curl -sS -o "$T/body" -w '%{http_code}' -X POST \
+		    "$URL/v1/events" -H "Authorization: Bearer $WTOK" \
+		    -H 'Content-Type: application/json' \
+		    --data-binary @"$T/bigevent")
+		[ "$code" = 503 ] && break
+	done
+	check "reserve: a write is refused with 503 before the disk is full" \
+	    grep -q "less than the reserve" "$T/body"
+	check "reserve: the disk still has room ($(df -k --output=avail "$R/mnt" | tail -1) KiB)" \
+	    test "$(df -k --output=avail "$R/mnt" | tail -1)" -gt 4096
+	sleep 1.2	# the disk gauges are read once a second
+	curl -s -H "Authorization: Bearer $RTOK" "$URL/metrics" > "$T/m"
+	check "reserve: counted as reason disk_reserve, no storage failure" \
+	    bash -c "grep -q 'reason=\"disk_reserve\"} [1-9]' '$T/m' && grep -q 'ledgerd_storage_failures_total 0' '$T/m'"
+	check "reserve: /metrics shows free disk and database size" \
+	    bash -c "grep -q '^ledgerd_disk_free_bytes [1-9]' '$T/m' && grep -q '^ledgerd_database_bytes [1-9]' '$T/m'"
+	check "reserve: /readyz is 503, /healthz 200" test \
+	    "$(curl -s -o /dev/null -w '%{http_code}' "$URL/readyz")$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")" = 503200
+	stop "$PID"
+	check "reserve: ledgerd still recorded 'stopping'" bash -c \
+	    "'$LEDGERCTL' events -d '$R/mnt/var' --kind ledger --json | tail -1 | grep -q '\"event\":\"stopping\"'"
+	check "reserve: the chain verifies" verify "$R/mnt"
 else
 	echo "skip - full disk tests: cannot mount a tmpfs here (not root)"
 	SKIPPED_FULL_DISK=1
