@@ -25,6 +25,7 @@ struct cli {
 	const char *client_key;	/* --client-key, or $LEDGER_CLIENT_KEY */
 	bool json;		/* --json */
 	bool csv;		/* --csv */
+	bool quiet;		/* --quiet: no progress */
 	const char *progname;
 };
 

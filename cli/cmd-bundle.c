@@ -17,6 +17,7 @@
 #include "ledger/query.h"
 #include "ledger/timeline.h"
 #include "cli.h"
+#include "progress.h"
 #include "remote.h"
 #include "tlog.h"
 #include "trust.h"
@@ -396,6 +397,8 @@ cmd_bundle(struct cli *cli, int argc, char **argv)
 	struct option extra[CLI_NFILTERS + 9];
 	const struct command *cmd = find_command("bundle");
 	struct ledger_bundle_stats st;
+	struct progress pg;
+	enum ledger_status st_w;
 	struct ledger_bundle_opts bo = { false, NULL, 0 };
 	struct bundle_opts o;
 	struct ledger_store *s = NULL;
@@ -431,8 +434,13 @@ cmd_bundle(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	bo.payloads = o.payloads;
+	progress_start(&pg, cli, "bundle", "entries");
+	bo.progress = progress_cb;
+	bo.progress_ctx = &pg;
 	if (cli->url != NULL) {
-		if ((r = url_bundle(cli, &o, &bo, &st)) >= 0)
+		r = url_bundle(cli, &o, &bo, &st);
+		progress_end(&pg);
+		if (r >= 0)
 			goto out;
 	} else {
 		if (ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s,
@@ -443,9 +451,13 @@ cmd_bundle(struct cli *cli, int argc, char **argv)
 		if ((r = select_seqs(&o, s)) >= 0 ||
 		    (r = add_records(cli, &o, s, o.payloads)) >= 0)
 			goto out;
-		if (ledger_bundle_write(s, o.s.v, o.s.n, &bo, o.out, &st,
-		    &err) != LEDGER_OK) {
-			r = fail("bundle '%s': %s", o.out, err.msg);
+		st_w = ledger_bundle_write(s, o.s.v, o.s.n, &bo, o.out, &st,
+		    &err);
+		progress_end(&pg);
+		if (st_w != LEDGER_OK) {
+			r = fail("bundle '%s': %s%s", o.out, err.msg, st_w ==
+			    LEDGER_ECANCELED ? " (interrupted; nothing written)" :
+			    "");
 			goto out;
 		}
 	}

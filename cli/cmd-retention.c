@@ -15,6 +15,7 @@
 #include "ledger/timeline.h"
 #include "ledger/tree.h"
 #include "cli.h"
+#include "progress.h"
 
 #define PRUNE_STEP 2000		/* payloads a transaction deletes */
 
@@ -91,6 +92,7 @@ static int
 prune(struct cli *cli, const struct command *cmd, const struct ret_opts *o)
 {
 	struct ledger_prune_plan p;
+	struct progress pg;
 	struct ledger_store *s;
 	struct ledger_error err;
 	uint64_t before_seq, rec = 0, free_bytes = 0;
@@ -114,13 +116,24 @@ prune(struct cli *cli, const struct command *cmd, const struct ret_opts *o)
 		rec = p.record_seq;
 	else if ((r = append_record(s, p.record, &rec)) >= 0)
 		goto out;
-	while (!p.done)
+	progress_start(&pg, cli, "prune", "entries looked at");
+	while (!p.done) {
 		if (ledger_prune_step(s, &p, rec, PRUNE_STEP, &err)) {
+			progress_end(&pg);
 			r = fail("prune (recorded at seq %" PRIu64 ", %" PRIu64
 			    " deleted so far; run it again to finish): %s",
 			    rec, p.deleted, err.msg);
 			goto out;
 		}
+		if (progress_show(&pg, p.next_seq, p.before_seq)) {
+			progress_end(&pg);
+			r = fail("prune interrupted (recorded at seq %" PRIu64
+			    ", %" PRIu64 " payloads deleted so far; run it "
+			    "again to finish)", rec, p.deleted);
+			goto out;
+		}
+	}
+	progress_end(&pg);
 	if (ledger_store_vacuum(s, 1u << 30, o->vacuum, &free_bytes,
 	    &incremental, &err) != LEDGER_OK) {
 		r = fail("pruned, but vacuum failed: %s", err.msg);

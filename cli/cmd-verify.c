@@ -17,6 +17,7 @@
 #include "ledger/store.h"
 #include "ledger/verify.h"
 #include "cli.h"
+#include "progress.h"
 #include "remote.h"
 #include "trust.h"
 
@@ -217,6 +218,22 @@ report_text(const struct report *r)
 		trust_pin_text(stdout, r->pin);
 }
 
+/* Interrupted: how far it got, and what it found on the way (exit 2:
+ * the log was not checked to the end). */
+static int
+stopped(const struct ledger_verify_report *rep)
+{
+	fprintf(stderr, "ledgerctl: verify interrupted after %llu of %llu "
+	    "entries: %llu problem%s so far", (unsigned long long)rep->entries,
+	    (unsigned long long)rep->head_size,
+	    (unsigned long long)rep->problems, rep->problems == 1 ? "" : "s");
+	if (rep->has_first_bad)
+		fprintf(stderr, ", the first at seq %llu",
+		    (unsigned long long)rep->first_bad_seq);
+	fprintf(stderr, "; NOT CHECKED to the end\n");
+	return rep->problems > 0 ? EXIT_NO : EXIT_TROUBLE;
+}
+
 int
 cmd_verify(struct cli *cli, int argc, char **argv)
 {
@@ -230,6 +247,8 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 	const struct command *cmd = find_command("verify");
 	struct verify_opts o;
 	struct ledger_verify_opts vo;
+	struct progress pg;
+	enum ledger_status st;
 	struct ledger_verify_report rep;
 	struct tlog_src src;
 	struct ledger_signed_checkpoint c;
@@ -282,6 +301,9 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 	vo.keys = keys;
 	vo.nkeys = nkeys;
 	vo.threads = (int)o.threads;
+	progress_start(&pg, cli, "verify", "entries");
+	vo.progress = progress_cb;
+	vo.progress_ctx = &pg;
 	if (cli->url != NULL) {
 		/* a payload the daemon does not have waits for a prune
 		 * record covering it (FORMAT.md, "Retention") */
@@ -292,16 +314,22 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 		    true, &c)) >= 0 ||
 		    (r = remote_verify(cli, &vo, o.no_payloads, c.note ? &c :
 		    NULL, on_problem, &col, &rep)) >= 0) {
-			status = r;
+			progress_end(&pg);
+			status = progress_interrupted() ? stopped(&rep) : r;
 			goto out;
 		}
 		origin = c.note ? c.origin : keys[0].name;
-	} else if (ledger_verify_store(src.store, &vo, on_problem, &col, &rep,
-	    &err)) {
-		fail("verify '%s': %s", cli->dir, err.msg);
+	} else if ((st = ledger_verify_store(src.store, &vo, on_problem, &col,
+	    &rep, &err)) != LEDGER_OK) {
+		progress_end(&pg);
+		if (st == LEDGER_ECANCELED)
+			status = stopped(&rep);
+		else
+			fail("verify '%s': %s", cli->dir, err.msg);
 		goto out;
 	} else
 		origin = ledger_store_origin(src.store);
+	progress_end(&pg);
 	status = rep.problems == 0 ? EXIT_YES : EXIT_NO;
 	status = check_pin(&o, &src, keys, nkeys, &c, &pin, status);
 	qsort(col.list, col.n, sizeof(*col.list), found_cmp);

@@ -599,7 +599,7 @@ print_help(const struct command *cmd)
 }
 
 enum { OPT_URL = 1000, OPT_TOKEN, OPT_JSON, OPT_CSV, OPT_CACERT, OPT_CERT,
-    OPT_CLIENT_KEY };
+    OPT_CLIENT_KEY, OPT_QUIET };
 
 /* --cacert, --cert, --client-key: a client key must be private, as the
  * log's own keys are. */
@@ -638,6 +638,7 @@ parse_options(struct cli *cli, const struct command *cmd, int argc,
 		{ "cacert", required_argument, NULL, OPT_CACERT },
 		{ "cert", required_argument, NULL, OPT_CERT },
 		{ "client-key", required_argument, NULL, OPT_CLIENT_KEY },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "help", no_argument, NULL, 'h' },
 	};
 	struct option opts[64];
@@ -680,6 +681,9 @@ parse_options(struct cli *cli, const struct command *cmd, int argc,
 			break;
 		case OPT_CLIENT_KEY:
 			cli->client_key = optarg;
+			break;
+		case OPT_QUIET:
+			cli->quiet = true;
 			break;
 		case 'h':
 			print_help(cmd);

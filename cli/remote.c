@@ -348,7 +348,11 @@ remote_verify(const struct cli *cli, const struct ledger_verify_opts *o,
 		    in, &k, &after)) >= 0)
 			goto out;
 		if (ledger_verifier_add(v, in, k, &err) != LEDGER_OK) {
-			st = fail("verify: %s", err.msg);
+			if (err.code == LEDGER_ECANCELED) {
+				ledger_verifier_peek(v, rep);
+				st = EXIT_TROUBLE;
+			} else
+				st = fail("verify: %s", err.msg);
 			goto out;
 		}
 		for (j = 0; j < k; j++) {

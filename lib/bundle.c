@@ -302,9 +302,15 @@ ledger_bundle_write_from(const struct ledger_bundle_source *src,
 	st |= ledger_buf_adds(&o.b, ",\"entries\":[");
 	if (st != LEDGER_OK)
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-	for (i = 0; i < n && st == LEDGER_OK && flush_out(&o); i++)
+	for (i = 0; i < n && st == LEDGER_OK && flush_out(&o); i++) {
 		st = entry_json(src, seqs[i], cp.size, payloads, i == 0, &o,
 		    err);
+		if (st == LEDGER_OK && bo != NULL && bo->progress != NULL &&
+		    (i + 1 == n || (i + 1) % 1000 == 0) &&
+		    bo->progress(bo->progress_ctx, i + 1, n) != 0)
+			st = ledger_errorf(err, LEDGER_ECANCELED, "stopped "
+			    "after %zu of %zu entries", i + 1, n);
+	}
 	if (st == LEDGER_OK)
 		st = tail_json(src, bo, cp.size, &o, err);
 	if (st == LEDGER_OK && !flush_out(&o))

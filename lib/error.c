@@ -72,6 +72,7 @@ ledger_status_str(enum ledger_status code)
 	case LEDGER_ENOTFOUND:	return "not found";
 	case LEDGER_EEXIST:	return "already exists";
 	case LEDGER_EPERM:	return "permission denied";
+	case LEDGER_ECANCELED:	return "stopped";
 	}
 	return "unknown error";
 }

@@ -551,8 +551,11 @@ ledger_verify_store(struct ledger_store *s,
 	}
 	ledger_verifier_on_leaf(v, tree_leaf, &tc);
 	if ((st = verify_rows(s, v, rows, in, err)) ||
-	    (st = verify_rest(s, v, &tc, &kc, err)))
+	    (st = verify_rest(s, v, &tc, &kc, err))) {
+		if (st == LEDGER_ECANCELED)	/* how far it got */
+			ledger_verifier_peek(v, rep);
 		goto out;
+	}
 	ledger_verifier_finish(v, rep);
 out:
 	s->ops->close_cursor(tc.tree_c);

@@ -633,6 +633,8 @@ struct ledger_verifier {
 	struct item *items;
 	int nthreads;
 	uint64_t ksum[2];		/* expected lookup-key PRF sum */
+	int (*progress)(void *ctx, uint64_t done, uint64_t total);
+	void *progress_ctx;
 };
 
 enum ledger_status
@@ -659,6 +661,8 @@ ledger_verifier_new(const struct ledger_verify_opts *opts, uint64_t head_size,
 	if (v->nthreads > MAX_THREADS)
 		v->nthreads = MAX_THREADS;
 	v->rep.head_size = head_size;
+	v->progress = opts->progress;
+	v->progress_ctx = opts->progress_ctx;
 	v->w.defer_below = opts->payloads_pruned_below;
 	v->w.v = v;
 	v->w.fn = fn;
@@ -693,6 +697,11 @@ ledger_verifier_add(struct ledger_verifier *v,
 		v->rep.entries += k;
 		in += k;
 		n -= k;
+		if (v->progress != NULL && v->progress(v->progress_ctx,
+		    v->rep.entries, v->rep.head_size) != 0)
+			return ledger_errorf(err, LEDGER_ECANCELED, "stopped "
+			    "after %" PRIu64 " of %" PRIu64 " entries",
+			    v->rep.entries, v->rep.head_size);
 	}
 	return LEDGER_OK;
 }
@@ -718,6 +727,13 @@ ledger_verifier_finish(struct ledger_verifier *v,
 		    w->expected, v->rep.head_size - 1, v->rep.head_size);
 	if (out != NULL)
 		*out = v->rep;
+}
+
+void
+ledger_verifier_peek(const struct ledger_verifier *v,
+    struct ledger_verify_report *report)
+{
+	*report = v->rep;
 }
 
 void

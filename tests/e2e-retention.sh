@@ -90,6 +90,16 @@ check "a released hold's payloads are pruned" gone "$PROD_SEQ"
 grep -q "^intact:" "$T/v" && ok "verify still passes" ||
     bad "verify still passes: $(head -3 "$T/v")"
 
+# progress on a terminal only (script(1) gives a pseudo-terminal)
+if command -v script >/dev/null; then
+	script -qec "'$LEDGERCTL' verify -d '$D/var' --no-pin" /dev/null > "$T/tty" 2>&1
+	check "verify shows progress on a terminal" grep -q "verify: [0-9]* of [0-9]* entries" "$T/tty"
+	script -qec "'$LEDGERCTL' verify -d '$D/var' --no-pin --quiet" /dev/null > "$T/tty" 2>&1
+	check "... not with --quiet" bash -c "! grep -q 'verify: [0-9]* of' '$T/tty'"
+fi
+"$LEDGERCTL" verify -d "$D/var" --no-pin > "$T/v" 2>&1
+check "... nor into a pipe" bash -c "! grep -q 'verify: [0-9]* of' '$T/v'"
+
 # a bad retention configuration is refused with the key named
 printf '{"data_dir":"%s/x","retention":{"payload_days":0}}' "$T" > "$T/bad.json"
 "$LEDGERD" -n -f "$T/bad.json" >/dev/null 2>"$T/err"

@@ -426,6 +426,41 @@ START_TEST(test_step_needs_record_mark)
 }
 END_TEST
 
+static int
+stop_now(void *ctx, uint64_t done, uint64_t total)
+{
+	uint64_t *seen = ctx;
+
+	seen[0] = done;
+	seen[1] = total;
+	return 1;
+}
+
+/* A verify told to stop (Ctrl-C in ledgerctl) says how far it got. */
+START_TEST(test_verify_stops_when_asked)
+{
+	struct ledger_verify_opts o;
+	struct ledger_verify_report rep;
+	struct ledger_store *r;
+	struct ledger_error err;
+	uint64_t seen[2] = { 0, 0 };
+
+	memset(&o, 0, sizeof(o));
+	o.progress = stop_now;
+	o.progress_ctx = seen;
+	ck_assert_int_eq(ledger_store_open(ts_data(), LEDGER_STORE_READONLY, &r,
+	    NULL), LEDGER_OK);
+	ck_assert_int_eq(ledger_verify_store(r, &o, NULL, NULL, &rep, &err),
+	    LEDGER_ECANCELED);
+	ck_assert_uint_eq(rep.entries, 10);
+	ck_assert_uint_eq(rep.head_size, 10);
+	ck_assert_uint_eq(seen[0], 10);
+	ck_assert_uint_eq(seen[1], 10);
+	ck_assert_ptr_nonnull(strstr(err.msg, "stopped after 10 of 10"));
+	ledger_store_close(r);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -444,6 +479,7 @@ main(void)
 	tcase_add_test(tc, test_tamper_record_edited);
 	tcase_add_test(tc, test_bundle_pruned);
 	tcase_add_test(tc, test_step_needs_record_mark);
+	tcase_add_test(tc, test_verify_stops_when_asked);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
 }

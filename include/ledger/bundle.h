@@ -58,6 +58,10 @@ struct ledger_bundle_opts {
 					   proof to the newest (a population's
 					   bracketing checkpoints) */
 	size_t nolder;
+	/* Called every 1,000 entries written (may be NULL); non-zero stops:
+	 * LEDGER_ECANCELED, and no file is left. */
+	int (*progress)(void *ctx, uint64_t done, uint64_t total);
+	void *progress_ctx;
 };
 
 /*

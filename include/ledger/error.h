@@ -37,7 +37,8 @@ enum ledger_status {
 	LEDGER_ECHAIN,    /* the log contradicts itself or a checkpoint */
 	LEDGER_ENOTFOUND, /* no such entry, key, file or source */
 	LEDGER_EEXIST,    /* refusing to overwrite something that exists */
-	LEDGER_EPERM      /* a file has unsafe permissions, or access denied */
+	LEDGER_EPERM,     /* a file has unsafe permissions, or access denied */
+	LEDGER_ECANCELED  /* stopped by the caller (a progress callback) */
 };
 
 /* Filled on failure.  msg is NUL-terminated; sys_errno is the errno that

@@ -59,6 +59,12 @@ struct ledger_verify_opts {
 	 * A hint (the store's recorded mark); only the record decides.
 	 * 0: report every missing payload at once. */
 	uint64_t payloads_pruned_below;
+	/* Called after each chunk of entries with how many were walked and
+	 * how many the log holds (may be NULL).  Non-zero stops the walk:
+	 * the verify then returns LEDGER_ECANCELED, its report saying how
+	 * far it got. */
+	int (*progress)(void *ctx, uint64_t done, uint64_t total);
+	void *progress_ctx;
 };
 
 struct ledger_verify_report {
@@ -127,6 +133,9 @@ enum ledger_status ledger_verifier_add(struct ledger_verifier *v,
     struct ledger_error *err) LEDGER_WUR;
 /* Settle what is pending, check the end against head_size, fill *report. */
 void ledger_verifier_finish(struct ledger_verifier *v,
+    struct ledger_verify_report *report);
+/* The report so far, without settling anything (a stopped walk). */
+void ledger_verifier_peek(const struct ledger_verifier *v,
     struct ledger_verify_report *report);
 void ledger_verifier_free(struct ledger_verifier *v);
 
