@@ -50,6 +50,8 @@ finish_write(struct req *r)
 		return send_json(r, 200, &b, NULL);
 	}
 	if (st == LEDGER_OK) {
+		if (r->hook[0] != '\0')
+			metrics_hook(r->hook, NULL);
 		if (r->nev > 1)
 			e |= ledger_buf_adds(&b, "{\"receipts\":[");
 		for (i = 0; i < r->nev; i++) {
@@ -187,6 +189,7 @@ route_hook(struct req *r)
 			return send_error(r, 503, "unavailable", retry_after,
 			    "out of memory");
 		metrics_reject(REJECT_AUTH);
+		metrics_hook(r->hook, "auth");
 		log_info("hook refused source=%s reason=\"%s\"", r->hook,
 		    log_safe(err.msg, safe, sizeof(safe)));
 		return send_error(r, 401, "unauthorized", NULL,
@@ -194,6 +197,7 @@ route_hook(struct req *r)
 	}
 	if (ledger_source_check_media_type(r->src, &hr, &err) != LEDGER_OK) {
 		metrics_reject(REJECT_CONTENT_TYPE);
+		metrics_hook(r->hook, "content_type");
 		return send_error(r, 415, "unsupported_media_type", NULL, "%s",
 		    err.msg);
 	}
@@ -204,9 +208,12 @@ route_hook(struct req *r)
 			    "out of memory");
 		metrics_reject(err.flags & LEDGER_ERRF_SYNTAX ?
 		    REJECT_BAD_JSON : REJECT_BAD_FIELDS);
+		metrics_hook(r->hook, err.flags & LEDGER_ERRF_SYNTAX ?
+		    "bad_json" : "bad_fields");
 		return send_error(r, 400, "bad_request", NULL, "%s", err.msg);
 	}
 	if (drop || r->nev == 0) {
+		metrics_hook(r->hook, "dropped");
 		struct ledger_buf b = LEDGER_BUF_INIT;
 
 		log_info("hook dropped source=%s (unknown event, "

@@ -110,6 +110,10 @@ void metrics_storage_failure(void);
 /* A read found the stored log inconsistent (tamper evidence). */
 void metrics_integrity_error(void);
 void metrics_pruned(uint64_t n);
+/* A webhook delivery of source: refused for reason, or (reason NULL)
+ * recorded; by source in /metrics, with the time of the last recorded
+ * one. */
+void metrics_hook(const char *source, const char *reason);
 /* Free space, database and WAL sizes (the main loop, once a second). */
 void metrics_set_disk(uint64_t free_bytes, uint64_t database, uint64_t wal);
 void metrics_set_log_size(uint64_t n);

@@ -2,6 +2,7 @@
  * metrics.c - counters and histograms, rendered in the Prometheus text
  * format.  Lock-free: relaxed atomics updated from any thread.
  */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,24 @@ static atomic_uint_fast64_t storage_failures;
 static atomic_uint_fast64_t integrity_errors;
 static atomic_uint_fast64_t payloads_pruned;
 static atomic_uint_fast64_t disk_free, db_bytes, wal_bytes;
+
+#define LOAD(x) ((unsigned long long)atomic_load_explicit(&(x), \
+	memory_order_relaxed))
+
+/* Per webhook source (configured names; a bounded table). */
+#define SOURCES_MAX 64
+static const char *const hook_reasons[] = { "auth", "content_type",
+    "bad_json", "bad_fields", "dropped" };
+#define NREASONS (sizeof(hook_reasons) / sizeof(*hook_reasons))
+static struct {
+	pthread_mutex_t mu;		/* adding a name */
+	atomic_size_t n;
+	struct src_stat {
+		char name[65];
+		atomic_uint_fast64_t recorded, refused[NREASONS];
+		_Atomic int64_t last_ms;
+	} s[SOURCES_MAX];
+} hooks = { .mu = PTHREAD_MUTEX_INITIALIZER };
 static _Atomic int64_t last_cp_ms;
 static atomic_uint_fast64_t log_size, queue_depth, connections;
 static atomic_uint_fast64_t checkpoints, checkpoint_size, export_failures;
@@ -135,6 +154,80 @@ metrics_checkpoint(uint64_t size, bool exported_ok)
 		    memory_order_relaxed);
 }
 
+static struct src_stat *
+src_stat(const char *name)
+{
+	size_t i, n = atomic_load(&hooks.n);
+
+	for (i = 0; i < n; i++)
+		if (strcmp(hooks.s[i].name, name) == 0)
+			return &hooks.s[i];
+	pthread_mutex_lock(&hooks.mu);
+	n = atomic_load(&hooks.n);
+	for (i = 0; i < n && strcmp(hooks.s[i].name, name) != 0; i++)
+		;
+	if (i == n && n < SOURCES_MAX) {
+		snprintf(hooks.s[n].name, sizeof(hooks.s[n].name), "%s", name);
+		atomic_store(&hooks.n, n + 1);
+	}
+	pthread_mutex_unlock(&hooks.mu);
+	return i < SOURCES_MAX ? &hooks.s[i] : NULL;
+}
+
+void
+metrics_hook(const char *source, const char *reason)
+{
+	struct src_stat *st = src_stat(source);
+	size_t i;
+
+	if (st == NULL)
+		return;
+	if (reason == NULL) {
+		atomic_fetch_add(&st->recorded, 1);
+		atomic_store(&st->last_ms, ledger_now_ms());
+		return;
+	}
+	for (i = 0; i < NREASONS; i++)
+		if (strcmp(reason, hook_reasons[i]) == 0)
+			atomic_fetch_add(&st->refused[i], 1);
+}
+
+/* The per-source families (names are configured sources: no quote or
+ * backslash can reach a label, ledger/source.h). */
+static int
+render_hooks(struct ledger_buf *b)
+{
+	size_t i, k, n = atomic_load(&hooks.n);
+	int e = 0;
+
+	e |= ledger_buf_adds(b, "# HELP ledgerd_hook_deliveries_total Webhook "
+	    "deliveries recorded, by source.\n"
+	    "# TYPE ledgerd_hook_deliveries_total counter\n");
+	for (i = 0; i < n; i++)
+		e |= ledger_buf_addf(b, "ledgerd_hook_deliveries_total{source="
+		    "\"%s\"} %llu\n", hooks.s[i].name,
+		    LOAD(hooks.s[i].recorded));
+	e |= ledger_buf_adds(b, "# HELP ledgerd_hook_refused_total Webhook "
+	    "deliveries refused, by source and reason (auth: a signature or "
+	    "token that did not verify).\n"
+	    "# TYPE ledgerd_hook_refused_total counter\n");
+	for (i = 0; i < n; i++)
+		for (k = 0; k < NREASONS; k++)
+			e |= ledger_buf_addf(b, "ledgerd_hook_refused_total{"
+			    "source=\"%s\",reason=\"%s\"} %llu\n",
+			    hooks.s[i].name, hook_reasons[k],
+			    LOAD(hooks.s[i].refused[k]));
+	e |= ledger_buf_adds(b, "# HELP ledgerd_hook_last_delivery_seconds "
+	    "When the source's last delivery was recorded (Unix time).\n"
+	    "# TYPE ledgerd_hook_last_delivery_seconds gauge\n");
+	for (i = 0; i < n; i++)
+		if (atomic_load(&hooks.s[i].last_ms) > 0)
+			e |= ledger_buf_addf(b, "ledgerd_hook_last_delivery_"
+			    "seconds{source=\"%s\"} %.3f\n", hooks.s[i].name,
+			    (double)atomic_load(&hooks.s[i].last_ms) / 1000.0);
+	return e;
+}
+
 void
 metrics_set_disk(uint64_t free_bytes, uint64_t database, uint64_t wal)
 {
@@ -149,8 +242,6 @@ metrics_set_connections(unsigned n)
 	atomic_store_explicit(&connections, n, memory_order_relaxed);
 }
 
-#define LOAD(x) ((unsigned long long)atomic_load_explicit(&(x), \
-	memory_order_relaxed))
 
 char *
 metrics_render(size_t *len)
@@ -282,6 +373,7 @@ metrics_render(size_t *len)
 	    "# TYPE ledgerd_wal_bytes gauge\n"
 	    "ledgerd_wal_bytes %llu\n", LEDGER_VERSION, LOAD(disk_free),
 	    LOAD(db_bytes), LOAD(wal_bytes));
+	e |= render_hooks(&b);
 	if (atomic_load(&last_cp_ms) > 0)
 		e |= ledger_buf_addf(&b,
 		    "# HELP ledgerd_checkpoint_age_seconds Since this ledgerd "

@@ -108,6 +108,13 @@ printf '{"action":"completed","workflow_run":' > "$T/broken"
 refused "malformed JSON, correctly signed" 400 "$(gh "$T/broken" workflow_run x8)"
 printf '{"a":1,"a":2}' > "$T/dup"
 refused "duplicate keys, correctly signed" 400 "$(gh "$T/dup" workflow_run x9)"
+curl -s -H "Authorization: Bearer $RTOK" "$URL/metrics" > "$T/m"
+check "metrics: refused signatures by source (5 for gh-main)" \
+    grep -q '^ledgerd_hook_refused_total{source="gh-main",reason="auth"} 5$' "$T/m"
+check "metrics: malformed JSON by source" \
+    grep -q '^ledgerd_hook_refused_total{source="gh-main",reason="bad_json"} [1-9]' "$T/m"
+check "metrics: deliveries recorded and the last one's time, by source" \
+    bash -c "grep -q '^ledgerd_hook_deliveries_total{source=\"gh-main\"} [1-9]' '$T/m' && grep -q '^ledgerd_hook_last_delivery_seconds{source=\"gh-main\"} 1[0-9]*' '$T/m'"
 check "refusals are counted in metrics" bash -c "curl -s -H 'Authorization: Bearer $RTOK' '$URL/metrics' | grep -q 'ledgerd_rejected_requests_total{reason=\"auth\"} [4-9]'"
 check "refusals are logged with source and reason" grep -q 'hook refused source=gh-main reason=' "$D/log"
 check "secrets never reach the log" bash -c "! grep -q 'gh-secret-for-tests\|gl-token-for-tests' '$D/log'"
