@@ -416,6 +416,15 @@ apply(struct loader *L, json_t *root, struct config *c)
 			parse_export(L, val, c);
 		} else if (strcmp(key, "sources") == 0) {
 			parse_sources(L, val, c);
+		} else if (strcmp(key, "metrics_public") == 0 ||
+		    strcmp(key, "access_log") == 0) {
+			if (!json_is_boolean(val))
+				problem(L, key, "'%s' must be true or false",
+				    key);
+			else if (key[0] == 'm')
+				c->metrics_public = json_is_true(val);
+			else
+				c->access_log = json_is_true(val);
 		} else if (strcmp(key, "anonymous_read") == 0) {
 			if (!json_is_boolean(val))
 				problem(L, key, "'anonymous_read' must be true "

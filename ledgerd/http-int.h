@@ -45,6 +45,7 @@ struct req {
 	const struct ledger_source *src;
 	char hook[LEDGER_SOURCE_NAME_MAX + 1];
 	bool may_write;			/* a write token asked (the gate) */
+	size_t sent;			/* response bytes (access log) */
 	/* a proof waiting for a checkpoint (http-proof.c) */
 	uint64_t seq;			/* the path's seq */
 	uint64_t wseq;

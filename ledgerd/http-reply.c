@@ -31,6 +31,7 @@ send_buf(struct req *r, unsigned status, const char *type, void *buf,
 	for (; hdrs != NULL && hdrs[0] != NULL; hdrs += 2)
 		MHD_add_response_header(resp, hdrs[0], hdrs[1]);
 	r->status = status;
+	r->sent = len;
 	r->state = ST_DONE;
 	ret = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);

@@ -48,6 +48,7 @@ static struct {
 	_Atomic unsigned max_connections;
 	_Atomic unsigned request_timeout_s;
 	atomic_bool anonymous_read;
+	atomic_bool metrics_public, access_log;
 	atomic_uint inflight;
 	struct srcset *sources;		/* under mu */
 } srv = {
@@ -593,6 +594,11 @@ handle_first(struct req *r, const char *url, const char *method)
 			return route_event_proof(r, seq);
 		}
 		return route_proof(r, d->variant == V_INCLUSION);
+	case ROUTE_METRICS:
+		/* scrapers that send no token: operator's choice */
+		if (atomic_load(&srv.metrics_public))
+			return route_metrics(r);
+		break;
 	default:
 		break;
 	}
@@ -669,6 +675,31 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 }
 
+/* One line per request: who, what, how it went; never a secret (the
+ * token's id, not the token; the source's name, not its signature). */
+static void
+access_line(struct MHD_Connection *conn, const struct req *r)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char peer[INET6_ADDRSTRLEN + 8] = "-";
+
+	if (ci != NULL && ci->client_addr != NULL) {
+		const struct sockaddr *sa = ci->client_addr;
+
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)
+			    (const void *)sa)->sin_addr, peer, sizeof(peer));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+			    (const void *)sa)->sin6_addr, peer, sizeof(peer));
+	}
+	log_info("access peer=%s route=%s status=%u bytes=%zu ms=%.1f "
+	    "auth=%s%s%s", peer, route_name(r->route), r->status, r->sent,
+	    elapsed(&r->start) * 1000.0, r->auth[0] ? r->auth : "-",
+	    r->hook[0] ? " source=" : "", r->hook);
+}
+
 static void
 completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
@@ -681,6 +712,8 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	conn_mark(conn, false);
 	metrics_request(r->route, r->status, elapsed(&r->start));
+	if (atomic_load(&srv.access_log))
+		access_line(conn, r);
 	if (r->state == ST_WAITING && !atomic_load(&r->finished)) {
 		/* Cannot happen while suspended; never free a queued item. */
 		log_error("request completed while queued route=%s",
@@ -712,6 +745,8 @@ http_set_config(const struct config *c)
 	atomic_store(&srv.max_connections, c->max_connections);
 	atomic_store(&srv.request_timeout_s, c->request_timeout_s);
 	atomic_store(&srv.anonymous_read, c->anonymous_read);
+	atomic_store(&srv.metrics_public, c->metrics_public);
+	atomic_store(&srv.access_log, c->access_log);
 }
 
 static char listen_shown[INET6_ADDRSTRLEN + 16];

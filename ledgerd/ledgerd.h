@@ -51,6 +51,8 @@ struct config {
 	unsigned queue_max;
 	enum log_level log_level;
 	bool anonymous_read;
+	bool metrics_public;		/* /metrics without a token */
+	bool access_log;		/* a log line per request */
 	unsigned checkpoint_interval_ms;
 	unsigned heartbeat_interval_s;	/* 0: no heartbeats */
 	unsigned key_overlap_s;		/* old key co-signs this long */

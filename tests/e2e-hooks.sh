@@ -13,7 +13,7 @@ printf 'gh-secret-for-tests' > "$D/gh.secret"
 printf 'gl-token-for-tests' > "$D/gl.token"
 printf 'cd-secret-for-tests' > "$D/cd.secret"
 chmod 600 "$D"/*.secret "$D"/*.token
-start "$D" '"max_body_bytes":65536,"sources":[
+start "$D" '"max_body_bytes":65536,"access_log":true,"metrics_public":true,"sources":[
  {"name":"gh-main","type":"github","secret_file":"gh.secret"},
  {"name":"gl","type":"gitlab","secret_file":"gl.token"},
  {"name":"cd","type":"cdevents","secret_file":"cd.secret"},
@@ -108,11 +108,15 @@ printf '{"action":"completed","workflow_run":' > "$T/broken"
 refused "malformed JSON, correctly signed" 400 "$(gh "$T/broken" workflow_run x8)"
 printf '{"a":1,"a":2}' > "$T/dup"
 refused "duplicate keys, correctly signed" 400 "$(gh "$T/dup" workflow_run x9)"
-curl -s -H "Authorization: Bearer $RTOK" "$URL/metrics" > "$T/m"
+curl -s "$URL/metrics" > "$T/m"	# metrics_public: no token needed
 check "metrics: refused signatures by source (5 for gh-main)" \
     grep -q '^ledgerd_hook_refused_total{source="gh-main",reason="auth"} 5$' "$T/m"
 check "metrics: malformed JSON by source" \
     grep -q '^ledgerd_hook_refused_total{source="gh-main",reason="bad_json"} [1-9]' "$T/m"
+check "access log: one line per request, the source named, no secret" \
+    bash -c "grep -q 'access peer=127.0.0.1 route=hooks status=401 .*source=gh-main' '$D/log' && ! grep -q 'gh-secret-for-tests' '$D/log'"
+check "access log: a token by its id only" \
+    bash -c "grep -q 'access peer=127.0.0.1 route=metrics status=200' '$D/log' && ! grep 'access peer=' '$D/log' | grep -qe \"$WTOK\" -e \"$RTOK\""
 check "metrics: deliveries recorded and the last one's time, by source" \
     bash -c "grep -q '^ledgerd_hook_deliveries_total{source=\"gh-main\"} [1-9]' '$T/m' && grep -q '^ledgerd_hook_last_delivery_seconds{source=\"gh-main\"} 1[0-9]*' '$T/m'"
 check "refusals are counted in metrics" bash -c "curl -s -H 'Authorization: Bearer $RTOK' '$URL/metrics' | grep -q 'ledgerd_rejected_requests_total{reason=\"auth\"} [4-9]'"
