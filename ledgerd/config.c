@@ -42,6 +42,7 @@ config_defaults(struct config *c)
 	c->checkpoint_interval_ms = 1000;
 	c->heartbeat_interval_s = 600;
 	c->key_overlap_s = 86400;
+	c->self_verify_interval_s = 3600;
 	c->retention_check_s = 3600;
 	c->retention_step = 1000;
 }
@@ -407,6 +408,9 @@ apply(struct loader *L, json_t *root, struct config *c)
 		} else if (strcmp(key, "disk_reserve_bytes") == 0) {
 			if (get_uint(L, key, val, 0, 1099511627776.0, &v))
 				c->disk_reserve_bytes = v;
+		} else if (strcmp(key, "self_verify_interval_s") == 0) {
+			if (get_uint(L, key, val, 0, 86400 * 30, &v))
+				c->self_verify_interval_s = (unsigned)v;
 		} else if (strcmp(key, "key_overlap_s") == 0) {
 			if (get_uint(L, key, val, 0, 86400 * 365, &v))
 				c->key_overlap_s = (unsigned)v;

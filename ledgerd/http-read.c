@@ -306,7 +306,7 @@ route_readyz(struct req *r)
 {
 	struct ledger_buf b = LEDGER_BUF_INIT;
 	int64_t lag = seq_uncovered_ms(), limit;
-	uint64_t free_bytes;
+	uint64_t free_bytes, first_bad;
 	char why[200];
 
 	limit = 10 * (int64_t)http_checkpoint_interval_ms();
@@ -324,6 +324,9 @@ route_readyz(struct req *r)
 	else if (lag > limit)
 		snprintf(why, sizeof(why), "entries have waited %lld ms for a "
 		    "checkpoint", (long long)lag);
+	else if (selfverify_failed(&first_bad))
+		snprintf(why, sizeof(why), "self-verification found the log "
+		    "changed, first at seq %llu", (unsigned long long)first_bad);
 	if (ledger_buf_addf(&b, "{\"status\":\"%s\"", why[0] ? "unavailable" :
 	    "ready") || (why[0] && (ledger_buf_adds(&b, ",\"reason\":") ||
 	    add_jstr(&b, why))) || ledger_buf_addf(&b, ",\"log_size\":%"

@@ -56,6 +56,7 @@ struct config {
 	unsigned checkpoint_interval_ms;
 	unsigned heartbeat_interval_s;	/* 0: no heartbeats */
 	unsigned key_overlap_s;		/* old key co-signs this long */
+	unsigned self_verify_interval_s;	/* 0: no self-verification */
 	uint64_t retention_age_s;	/* prune payloads older; 0: never */
 	unsigned retention_check_s;	/* how often to look */
 	unsigned retention_step;	/* payloads deleted per 200 ms tick */
@@ -74,6 +75,17 @@ void config_defaults(struct config *c);
 int config_load(const char *path, struct config *c,
     void (*report)(void *ctx, const char *msg), void *ctx);
 void config_free(struct config *c);
+
+/* ---- selfverify.c ---- */
+/* Verify the whole log every self_verify_interval_s in a thread (0, or
+ * -1 if it could not start); stop and join it. */
+int selfverify_start(const struct config *c);
+void selfverify_stop(void);
+/* Did the last pass find a problem (the first at *first_bad)? */
+bool selfverify_failed(uint64_t *first_bad);
+/* Its metrics families (nothing when off); non-zero: out of memory. */
+struct ledger_buf;
+int selfverify_metrics(struct ledger_buf *b);
 
 /* ---- keys.c ---- */
 /* SIGUSR1: rotate at the sequencer's next turn. */

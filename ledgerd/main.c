@@ -579,7 +579,10 @@ main(int argc, char **argv)
 	/* A start on a full disk must not lose its "started" entry: it is
 	 * retried every second until it is recorded. */
 	started_pending = writer != NULL && !record_started(writer);
+	if (selfverify_start(&cfg) != 0)
+		log_warn("self-verification is off: its thread did not start");
 	serve(&sigs, writer, maint);
+	selfverify_stop();
 	http_drain_and_stop();
 	if (writer != NULL)
 		record("stopping", NULL);

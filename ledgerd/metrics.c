@@ -374,6 +374,7 @@ metrics_render(size_t *len)
 	    "ledgerd_wal_bytes %llu\n", LEDGER_VERSION, LOAD(disk_free),
 	    LOAD(db_bytes), LOAD(wal_bytes));
 	e |= render_hooks(&b);
+	e |= selfverify_metrics(&b);
 	if (atomic_load(&last_cp_ms) > 0)
 		e |= ledger_buf_addf(&b,
 		    "# HELP ledgerd_checkpoint_age_seconds Since this ledgerd "
