@@ -201,7 +201,8 @@ trust_history(const struct tlog_src *src, const struct ledger_vkey *keys,
 
 static int
 with_history(const struct tlog_src *src, const struct ledger_vkey *keys,
-    size_t nkeys, struct ledger_vkey **ret, size_t *ret_n)
+    size_t nkeys, struct ledger_vkey **ret, size_t *ret_n,
+    struct ledger_keyhist *h_out)
 {
 	struct ledger_keyhist h;
 	size_t i;
@@ -209,6 +210,8 @@ with_history(const struct tlog_src *src, const struct ledger_vkey *keys,
 
 	if ((r = trust_history(src, keys, nkeys, &h)) >= 0)
 		return r;
+	if (h_out != NULL)
+		*h_out = h;
 	if ((*ret = calloc(h.n + 1, sizeof(**ret))) == NULL)
 		return fail("out of memory");
 	for (i = 0; i < h.n; i++)
@@ -223,9 +226,11 @@ trust_checkpoint(const struct trust_opts *t, struct tlog_src *src,
     size_t nkeys, bool optional, struct ledger_signed_checkpoint *ret)
 {
 	struct ledger_vkey *all = NULL;
+	struct ledger_keyhist h;
 	struct ledger_error err;
 	enum ledger_status st;
-	char *note = NULL, what[64];
+	char *note = NULL, what[64], buf[192];
+	const char *why;
 	size_t len, nall = 0;
 	int r;
 
@@ -242,12 +247,19 @@ trust_checkpoint(const struct trust_opts *t, struct tlog_src *src,
 		fail("%s of %s: %s", what, tlog_src_name(src), err.msg);
 		return tlog_exit_status(st);
 	}
-	if ((r = with_history(src, keys, nkeys, &all, &nall)) >= 0) {
+	if ((r = with_history(src, keys, nkeys, &all, &nall, &h)) >= 0) {
 		free(note);
 		return r;
 	}
 	st = ledger_checkpoint_verify(note, len, all, nall, ret, &err);
 	free(all);
+	/* a key of the history, but one that may sign a tree of this size
+	 * (not a retired or revoked key signing a fork) */
+	if (st == LEDGER_OK && (why = ledger_keyhist_check_note(&h, note, len,
+	    ret->size, buf, sizeof(buf))) != NULL) {
+		ledger_signed_checkpoint_release(ret);
+		st = ledger_errorf(&err, LEDGER_ECRYPTO, "%s", why);
+	}
 	free(note);
 	if (st != LEDGER_OK) {
 		fail("%s of %s: %s", what, tlog_src_name(src), err.msg);
@@ -286,7 +298,7 @@ trust_pin(const struct trust_opts *t, struct tlog_src *src,
 	if (t->no_pin)
 		return -1;
 	out->enabled = true;
-	if ((r = with_history(src, keys, nkeys, &all, &nall)) >= 0)
+	if ((r = with_history(src, keys, nkeys, &all, &nall, NULL)) >= 0)
 		return r;
 	st = ledger_pin_open(&out->p, t->pin_file, c->origin, all, nall, &err);
 	free(all);

@@ -243,6 +243,11 @@ prove_records(struct vctx *v, const json_t *entries)
 			} else if (v->nproven < sizeof(v->proven) /
 			    sizeof(v->proven[0]))
 				v->proven[v->nproven++] = e.seq;
+			else {
+				say(v, -1, "keys: more key records than a "
+				    "history may have");
+				ok = false;
+			}
 			free(pb);
 		}
 		ledger_entry_release(&e);
@@ -505,6 +510,15 @@ entry_problem(struct vctx *v, const json_t *o, uint64_t seq,
 	    seq >= v->pruned_before))
 		why = "payload_pruned, but no payloads-pruned record in the "
 		    "bundle covers it";
+	/* the ledger's own payloads are never pruned, and a key record
+	 * counts only once proven into the history (in order) */
+	if (why == NULL && e.kind == LEDGER_KIND_LEDGER &&
+	    json_object_get(o, "payload_pruned") != NULL)
+		why = "payload_pruned on a ledger entry (those are never "
+		    "pruned)";
+	if (why == NULL && ledger_keyhist_event(&e) != NULL && !proven(v, seq))
+		why = "a key record without its payload, or one the key history "
+		    "could not take";
 	if (why == NULL && (x = json_object_get(o, "payload")) != NULL) {
 		if (!json_is_string(x))
 			why = "payload is not a string";

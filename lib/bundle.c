@@ -70,7 +70,7 @@ entry_json(const struct ledger_bundle_source *src, uint64_t seq,
 	uint8_t *payload = NULL;
 	size_t n, i, plen = 0;
 	uint32_t key_id;
-	bool pruned;
+	bool pruned, is_key;
 
 	memset(&row, 0, sizeof(row));
 	if ((st = src->entry(src->ctx, seq, &row, err)) != LEDGER_OK)
@@ -83,7 +83,7 @@ entry_json(const struct ledger_bundle_source *src, uint64_t seq,
 	key_id = e.key_id;
 	/* a key record always carries its payload: the verifier rebuilds
 	 * the key history from it */
-	if (ledger_keyhist_event(&e) != NULL)
+	if ((is_key = ledger_keyhist_event(&e) != NULL))
 		payloads = true;
 	ledger_entry_release(&e);
 	if ((st = src->inclusion(src->ctx, seq, size, path, &n, err)) ||
@@ -93,6 +93,12 @@ entry_json(const struct ledger_bundle_source *src, uint64_t seq,
 		return st;
 	}
 	pruned = payloads && st == LEDGER_ENOTFOUND;
+	if (pruned && is_key) {
+		ledger_row_release(&row);
+		return ledger_errorf(err, LEDGER_ECHAIN, "the payload of key "
+		    "record %" PRIu64 " is missing: the key history cannot be "
+		    "carried (run verify)", seq);
+	}
 	r |= ledger_buf_adds(b, first ? "{\"entry\":" : ",{\"entry\":");
 	r |= add_b64(b, row.entry, row.entry_len);
 	r |= ledger_buf_adds(b, ",\"inclusion\":[");

@@ -240,6 +240,29 @@ ledger_store_load_keys(struct ledger_store *s, struct ledger_error *err)
 	return take_keys(s, &h, err);
 }
 
+/* Would the record hold?  Applied to a copy of the history first, so
+ * that the writer never signs a record it would refuse when it reads its
+ * log back (and then could not open). */
+static enum ledger_status
+dry_run(struct ledger_store *s, const char *event, const char *body,
+    size_t len, struct ledger_error *err)
+{
+	struct ledger_keyhist h;
+	struct ledger_entry e;
+	enum ledger_status st;
+
+	if ((st = ledger_store_keyhist(s, NULL, &h, err)) != LEDGER_OK)
+		return st;
+	memset(&e, 0, sizeof(e));
+	e.seq = s->size;
+	e.kind = LEDGER_KIND_LEDGER;
+	e.log = s->origin;
+	e.source[LEDGER_SRC_TYPE] = (char *)"ledger";
+	e.subject[LEDGER_SUBJ_STATUS] = (char *)event;
+	return ledger_keyhist_apply(&h, &e, s->key_id, (const uint8_t *)body,
+	    len, err);
+}
+
 /* Append one key record signed by the current key, and a checkpoint. */
 static enum ledger_status
 record(struct ledger_store *s, const char *event, const char *source,
@@ -249,6 +272,8 @@ record(struct ledger_store *s, const char *event, const char *source,
 	struct ledger_receipt r;
 	enum ledger_status st;
 
+	if ((st = dry_run(s, event, body, len, err)) != LEDGER_OK)
+		return st;
 	if ((st = ledger_event_new(&ev, err)) ||
 	    (st = ledger_event_set_source(ev, LEDGER_SRC_NAME, source, err)) ||
 	    (st = ledger_event_set_source(ev, LEDGER_SRC_TYPE, "ledger", err)) ||
@@ -313,12 +338,19 @@ ledger_store_key_rotate(struct ledger_store *s, const char *source,
     struct ledger_vkey *ret_new, uint64_t *ret_seq, struct ledger_error *err)
 {
 	struct ledger_key *nk = NULL;
+	struct ledger_keyhist h;
 	enum ledger_status st;
 	char *body = NULL;
 	size_t len;
 
 	if (s == NULL || s->key == NULL)
 		return ledger_errorf(err, LEDGER_EINVAL, "not a writer");
+	if ((st = ledger_store_keyhist(s, NULL, &h, err)) != LEDGER_OK)
+		return st;
+	if (h.n >= LEDGER_KEYHIST_MAX)
+		return ledger_errorf(err, LEDGER_EINVAL, "the log has had %d "
+		    "keys, the most a history may hold: start a new log",
+		    LEDGER_KEYHIST_MAX);
 	if ((st = new_key_files(s, &nk, err)) ||
 	    (st = ledger_keyhist_body(LEDGER_EV_KEY_ADDED, ledger_key_vkey(nk),
 	    ledger_key_vkey(nk)->id, 0, NULL, &body, &len, err)) ||
@@ -349,6 +381,9 @@ ledger_store_key_record(struct ledger_store *s, const char *event,
 
 	if (s == NULL || s->key == NULL)
 		return ledger_errorf(err, LEDGER_EINVAL, "not a writer");
+	if (from_seq > 9007199254740992ull)
+		return ledger_errorf(err, LEDGER_EINVAL, "seq %" PRIu64 " is "
+		    "beyond 2^53", from_seq);
 	if ((st = ledger_store_keyhist(s, NULL, &h, err)) != LEDGER_OK)
 		return st;
 	if ((k = ledger_keyhist_find(&h, id)) == NULL)

@@ -15,8 +15,11 @@
 #include <unistd.h>
 
 #include <check.h>
+#include <jansson.h>
+#include <zlib.h>
 
 #include "ledger/bundle.h"
+#include "ledger/jcs.h"
 #include "ledger/keyhist.h"
 #include "ledger/keys.h"
 #include "ledger/tree.h"
@@ -160,6 +163,68 @@ START_TEST(test_revoke_takes_back_from_the_compromise)
 	ck_assert_uint_eq(n, 11);
 	/* 5, 6; the key-added at 7 stands (key records do, FORMAT.md) */
 	ck_assert_uint_eq(bad, 2);
+}
+END_TEST
+
+/* A bundle that hides a key record's payload behind payload_pruned: the
+ * record is not taken, and says so. */
+START_TEST(test_bundle_key_record_pruned_is_refused)
+{
+	struct ledger_bundle_opts bo = { true, NULL, 0, NULL, NULL };
+	uint64_t a, all[6], n, bad;
+	char path[4200], *text, *canon;
+	size_t len, clen, i;
+	json_t *doc, *o;
+	gzFile gz;
+	int k;
+
+	add(2);
+	rotate(&a);				/* 2 */
+	add(2);
+	ck_assert_int_eq(ledger_store_checkpoint(s, NULL, NULL, NULL),
+	    LEDGER_OK);
+	for (i = 0; i < 5; i++)
+		all[i] = i;
+	snprintf(path, sizeof(path), "%s/k.gz", ts_dir());
+	ck_assert_int_eq(ledger_bundle_write(s, all, 5, &bo, path, NULL,
+	    NULL), LEDGER_OK);
+	ck_assert_ptr_nonnull(gz = gzopen(path, "rb"));
+	text = malloc(1 << 20);
+	k = gzread(gz, text, 1 << 20);
+	gzclose(gz);
+	ck_assert_int_gt(k, 0);
+	ck_assert_int_eq(ledger_json_parse(text, (size_t)k, &doc, NULL),
+	    LEDGER_OK);
+	o = json_array_get(json_object_get(doc, "entries"), (size_t)a);
+	json_object_del(o, "payload");
+	json_object_set_new(o, "payload_pruned", json_true());
+	ck_assert_int_eq(ledger_jcs_encode(doc, &canon, &clen, NULL),
+	    LEDGER_OK);
+	ck_assert_int_eq(ledger_bundle_verify_text(canon, clen, &root, 1,
+	    NULL, NULL, &n, &bad, NULL), LEDGER_OK);
+	ck_assert_uint_ge(bad, 1);
+	(void)len;
+	free(canon);
+	free(text);
+	json_decref(doc);
+}
+END_TEST
+
+/* A record the writer could not read back is refused before it is
+ * signed (the writer would not open again). */
+START_TEST(test_writer_refuses_records_it_could_not_take)
+{
+	uint64_t a;
+	uint32_t k2;
+
+	add(1);
+	k2 = rotate(&a);
+	rotate(&a);
+	ck_assert_int_eq(ledger_store_key_record(s, LEDGER_EV_KEY_REVOKED, k2,
+	    UINT64_MAX, "x", "test", NULL, NULL), LEDGER_EINVAL);
+	ledger_store_close(s);
+	ck_assert_int_eq(ledger_store_open(ts_data(), 0, &s, NULL), LEDGER_OK);
+	add(1);
 }
 END_TEST
 
@@ -383,6 +448,8 @@ main(void)
 	tcase_add_test(tc, test_checkpoint_by_retired_key);
 	tcase_add_test(tc, test_destroy_and_files);
 	tcase_add_test(tc, test_history_rules);
+	tcase_add_test(tc, test_bundle_key_record_pruned_is_refused);
+	tcase_add_test(tc, test_writer_refuses_records_it_could_not_take);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
 }
