@@ -255,8 +255,10 @@ trust_checkpoint(const struct trust_opts *t, struct tlog_src *src,
 	free(all);
 	/* a key of the history, but one that may sign a tree of this size
 	 * (not a retired or revoked key signing a fork) */
-	if (st == LEDGER_OK && (why = ledger_keyhist_check_note(&h, note, len,
-	    ret->size, buf, sizeof(buf))) != NULL) {
+	if (st == LEDGER_OK && ((why = ledger_keyhist_check_note(&h, note, len,
+	    ret->size, buf, sizeof(buf))) != NULL ||
+	    (why = ledger_keyhist_check_commitment(&h, note, len, ret->size,
+	    buf, sizeof(buf))) != NULL)) {
 		ledger_signed_checkpoint_release(ret);
 		st = ledger_errorf(&err, LEDGER_ECRYPTO, "%s", why);
 	}

@@ -653,7 +653,9 @@ ledger_bundle_verify_text(const char *text, size_t len,
 	if (!read_keys(v, json_object_get(doc, "keys"),
 	    json_object_get(doc, "entries"), keys, nkeys))
 		goto done;
-	if ((why = note_problem(v, note, &v->cp, buf, sizeof(buf))) != NULL)
+	if ((why = note_problem(v, note, &v->cp, buf, sizeof(buf))) != NULL ||
+	    (why = ledger_keyhist_check_commitment(&v->h, note, strlen(note),
+	    v->cp.size, buf, sizeof(buf))) != NULL)
 		sayf(v, -1, "checkpoint: %s", why);
 	else if (strcmp(v->cp.origin, v->origin) != 0)
 		say(v, -1, "checkpoint: of another log");

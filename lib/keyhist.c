@@ -197,8 +197,30 @@ add_key(struct ledger_keyhist *h, const struct ledger_entry *e,
 	return LEDGER_OK;
 }
 
+static enum ledger_status
+apply_one(struct ledger_keyhist *h, const struct ledger_entry *e,
+    uint32_t signer_id, const uint8_t *body, size_t len,
+    struct ledger_error *err);
+
 enum ledger_status
 ledger_keyhist_apply(struct ledger_keyhist *h, const struct ledger_entry *e,
+    uint32_t signer_id, const uint8_t *body, size_t len,
+    struct ledger_error *err)
+{
+	enum ledger_status st;
+
+	if (ledger_keyhist_event(e) == NULL)
+		return LEDGER_OK;
+	if (h->nrec == LEDGER_KEYREC_MAX)
+		return ledger_errorf(err, LEDGER_EINVAL, "more than %d key "
+		    "records", LEDGER_KEYREC_MAX);
+	if ((st = apply_one(h, e, signer_id, body, len, err)) == LEDGER_OK)
+		h->rec[h->nrec++] = e->seq;
+	return st;
+}
+
+static enum ledger_status
+apply_one(struct ledger_keyhist *h, const struct ledger_entry *e,
     uint32_t signer_id, const uint8_t *body, size_t len,
     struct ledger_error *err)
 {
@@ -349,4 +371,46 @@ ledger_keyhist_add_record(struct ledger_keyhist *h, const uint8_t *entry,
 		    ": %s", e.seq, err->msg);
 	ledger_entry_release(&e);
 	return st;
+}
+
+const char *
+ledger_keyhist_check_commitment(const struct ledger_keyhist *h,
+    const char *note, size_t len, uint64_t size, char *buf, size_t blen)
+{
+	static const char tag[] = LEDGER_KEYS_EXT " ";
+	unsigned long long count, last;
+	const char *p = note, *end = note + len, *nl;
+	uint64_t n = 0, top = 0;
+	int line = 0;
+	size_t i;
+	char tail;
+
+	/* the note's text: lines up to the blank one; extensions from the
+	 * fourth */
+	for (; p < end && *p != '\n'; p = nl + 1, line++) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+		if (line < 3 || (size_t)(nl - p) < sizeof(tag) - 1 ||
+		    memcmp(p, tag, sizeof(tag) - 1) != 0)
+			continue;
+		if (sscanf(p + sizeof(tag) - 1, "%llu %llu%c", &count, &last,
+		    &tail) != 3 || tail != '\n') {
+			snprintf(buf, blen, "a malformed %s line",
+			    LEDGER_KEYS_EXT);
+			return buf;
+		}
+		for (i = 0; i < h->nrec; i++)
+			if (h->rec[i] < size) {
+				n++;
+				top = h->rec[i];
+			}
+		if (n == count && (n == 0 || top == last))
+			return NULL;
+		snprintf(buf, blen, "the checkpoint of size %" PRIu64 " commits "
+		    "to %llu key records (the last at seq %llu); %" PRIu64
+		    " were given: a key record is missing", size, count, last,
+		    n);
+		return buf;
+	}
+	return NULL;
 }

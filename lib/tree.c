@@ -14,6 +14,7 @@
 
 #include "ledger/keys.h"
 #include "ledger/note.h"
+#include "ledger/keyhist.h"
 #include "ledger/tree.h"
 #include "ledger-int.h"
 #include "store-int.h"
@@ -324,6 +325,25 @@ out:
 	return st;
 }
 
+/* Once the log has key records, every checkpoint commits to how many
+ * lie below its size and the last one's seq (ledger/keyhist.h), so that
+ * a copy cannot leave one out; a log never rotated has no such line. */
+static enum ledger_status
+key_commitment(struct ledger_store *s, char *ext, size_t n,
+    struct ledger_error *err)
+{
+	struct ledger_keyhist h;
+	enum ledger_status st;
+
+	ext[0] = '\0';
+	if ((st = ledger_store_keyhist(s, NULL, &h, err)) != LEDGER_OK)
+		return st;
+	if (h.nrec > 0)
+		snprintf(ext, n, LEDGER_KEYS_EXT " %zu %" PRIu64 "\n", h.nrec,
+		    h.rec[h.nrec - 1]);
+	return LEDGER_OK;
+}
+
 /* During a rotation's overlap the replaced key signs too (its line
  * after the current key's), so verifiers pinned to it follow. */
 static enum ledger_status
@@ -350,6 +370,7 @@ ledger_store_checkpoint(struct ledger_store *s,
     struct ledger_signed_checkpoint *ret, bool *ret_new,
     struct ledger_error *err)
 {
+	char ext[64];
 	struct ledger_signed_checkpoint last, made;
 	struct ledger_checkpoint cp;
 	struct ledger_buf text = LEDGER_BUF_INIT, note = LEDGER_BUF_INIT;
@@ -420,6 +441,10 @@ ledger_store_checkpoint(struct ledger_store *s,
 	cp.origin_len = strlen(s->origin);
 	cp.size = s->size;
 	memcpy(cp.root, root, sizeof(root));
+	if ((st = key_commitment(s, ext, sizeof(ext), err)) != LEDGER_OK)
+		goto rollback;
+	cp.ext = ext;
+	cp.ext_len = strlen(ext);
 	if ((st = ledger_checkpoint_format(&cp, &text, err)) ||
 	    (st = ledger_key_sign_note(s->key, text.data, text.len, &note,
 	    err)) || (st = cosign(s, &text, &note, err)))

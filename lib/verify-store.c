@@ -104,6 +104,8 @@ check_checkpoint(struct treecheck *t, struct ledger_verifier *v)
 		    "checkpoint of size %" PRIu64 " is not signed by a key of "
 		    "the log's history", t->cp_size);
 	else if ((why = ledger_keyhist_check_note(h, t->cp_note, t->cp_len,
+	    t->cp_size, buf, sizeof(buf))) != NULL ||
+	    (why = ledger_keyhist_check_commitment(h, t->cp_note, t->cp_len,
 	    t->cp_size, buf, sizeof(buf))) != NULL)
 		ledger_verifier_report(v, at, LEDGER_PROB_BAD_CHECKPOINT, "%s",
 		    why);

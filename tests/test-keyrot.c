@@ -166,28 +166,18 @@ START_TEST(test_revoke_takes_back_from_the_compromise)
 }
 END_TEST
 
-/* A bundle that hides a key record's payload behind payload_pruned: the
- * record is not taken, and says so. */
-START_TEST(test_bundle_key_record_pruned_is_refused)
+/* The bundle at path as a document, edited by fn, verified as text:
+ * the problems found. */
+static uint64_t
+edited(const char *path, void (*fn)(json_t *doc, uint64_t arg), uint64_t arg)
 {
-	struct ledger_bundle_opts bo = { true, NULL, 0, NULL, NULL };
-	uint64_t a, all[6], n, bad;
-	char path[4200], *text, *canon;
-	size_t len, clen, i;
-	json_t *doc, *o;
+	char *text, *canon;
+	size_t clen;
+	uint64_t n, bad;
+	json_t *doc;
 	gzFile gz;
 	int k;
 
-	add(2);
-	rotate(&a);				/* 2 */
-	add(2);
-	ck_assert_int_eq(ledger_store_checkpoint(s, NULL, NULL, NULL),
-	    LEDGER_OK);
-	for (i = 0; i < 5; i++)
-		all[i] = i;
-	snprintf(path, sizeof(path), "%s/k.gz", ts_dir());
-	ck_assert_int_eq(ledger_bundle_write(s, all, 5, &bo, path, NULL,
-	    NULL), LEDGER_OK);
 	ck_assert_ptr_nonnull(gz = gzopen(path, "rb"));
 	text = malloc(1 << 20);
 	k = gzread(gz, text, 1 << 20);
@@ -195,18 +185,84 @@ START_TEST(test_bundle_key_record_pruned_is_refused)
 	ck_assert_int_gt(k, 0);
 	ck_assert_int_eq(ledger_json_parse(text, (size_t)k, &doc, NULL),
 	    LEDGER_OK);
-	o = json_array_get(json_object_get(doc, "entries"), (size_t)a);
-	json_object_del(o, "payload");
-	json_object_set_new(o, "payload_pruned", json_true());
+	fn(doc, arg);
 	ck_assert_int_eq(ledger_jcs_encode(doc, &canon, &clen, NULL),
 	    LEDGER_OK);
 	ck_assert_int_eq(ledger_bundle_verify_text(canon, clen, &root, 1,
 	    NULL, NULL, &n, &bad, NULL), LEDGER_OK);
-	ck_assert_uint_ge(bad, 1);
-	(void)len;
 	free(canon);
 	free(text);
 	json_decref(doc);
+	return bad;
+}
+
+static json_t *
+entry_at(json_t *doc, uint64_t seq)
+{
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "entries"), i, o)
+		if (json_number_value(json_object_get(o, "seq")) ==
+		    (double)seq)
+			return o;
+	ck_abort_msg("no entry %" PRIu64 " in the bundle", seq);
+	return NULL;
+}
+
+static void
+prune_payload(json_t *doc, uint64_t seq)
+{
+	json_t *o = entry_at(doc, seq);
+
+	json_object_del(o, "payload");
+	json_object_set_new(o, "payload_pruned", json_true());
+}
+
+/* The revocation left out, and keys[] says the key was never revoked. */
+static void
+drop_revocation(json_t *doc, uint64_t seq)
+{
+	json_t *list = json_object_get(doc, "entries"), *o;
+	size_t i;
+
+	json_array_foreach(list, i, o)
+		if (json_number_value(json_object_get(o, "seq")) ==
+		    (double)seq) {
+			json_array_remove(list, i);
+			break;
+		}
+	json_array_foreach(json_object_get(doc, "keys"), i, o)
+		json_object_set_new(o, "revoked_from_seq", json_null());
+}
+
+/* A bundle that hides a key record behind payload_pruned, or leaves the
+ * revocation out: the checkpoint's commitment to the key records (and
+ * the proof of each) says so. */
+START_TEST(test_bundle_key_records_cannot_be_hidden)
+{
+	struct ledger_bundle_opts bo = { true, NULL, 0, NULL, NULL };
+	uint64_t a, rec, all[8];
+	char path[4200];
+	uint32_t k2;
+	size_t i;
+
+	add(2);
+	k2 = rotate(&a);			/* 2 */
+	add(2);
+	rotate(&a);				/* 5 */
+	ck_assert_int_eq(ledger_store_key_record(s, LEDGER_EV_KEY_REVOKED, k2,
+	    3, "x", "test", &rec, NULL), LEDGER_OK);	/* 6 */
+	add(1);
+	ck_assert_int_eq(ledger_store_checkpoint(s, NULL, NULL, NULL),
+	    LEDGER_OK);
+	for (i = 0; i < 8; i++)
+		all[i] = i;
+	snprintf(path, sizeof(path), "%s/k.gz", ts_dir());
+	ck_assert_int_eq(ledger_bundle_write(s, all, 8, &bo, path, NULL,
+	    NULL), LEDGER_OK);
+	ck_assert_uint_ge(edited(path, prune_payload, 2), 1);
+	ck_assert_uint_ge(edited(path, drop_revocation, rec), 1);
 }
 END_TEST
 
@@ -448,7 +504,7 @@ main(void)
 	tcase_add_test(tc, test_checkpoint_by_retired_key);
 	tcase_add_test(tc, test_destroy_and_files);
 	tcase_add_test(tc, test_history_rules);
-	tcase_add_test(tc, test_bundle_key_record_pruned_is_refused);
+	tcase_add_test(tc, test_bundle_key_records_cannot_be_hidden);
 	tcase_add_test(tc, test_writer_refuses_records_it_could_not_take);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);

@@ -41,6 +41,10 @@ extern "C" {
 #define LEDGER_EV_KEY_RETIRED "key-retired"
 #define LEDGER_EV_KEY_REVOKED "key-revoked"
 #define LEDGER_KEYHIST_MAX 64		/* keys a log may have */
+#define LEDGER_KEYREC_MAX (3 * LEDGER_KEYHIST_MAX)	/* key records */
+/* The checkpoint extension line that commits to the key records below
+ * its size: "ledgerd-key-records <count> <seq of the last>". */
+#define LEDGER_KEYS_EXT "ledgerd-key-records"
 
 struct ledger_keyinfo {
 	struct ledger_vkey vk;
@@ -55,6 +59,8 @@ struct ledger_keyhist {
 	struct ledger_keyinfo keys[LEDGER_KEYHIST_MAX];
 	size_t n;
 	size_t current;			/* index of the current key */
+	uint64_t rec[LEDGER_KEYREC_MAX];	/* seqs of the records taken */
+	size_t nrec;
 };
 
 /* A history with the trust roots (valid from seq 0; the first is the
@@ -77,6 +83,14 @@ const char *ledger_keyhist_checkpoint_problem(const struct ledger_keyhist *h,
 /* A signed checkpoint note of size: NULL when a key of the history that
  * may sign that size signed it; else why not, in buf. */
 const char *ledger_keyhist_check_note(const struct ledger_keyhist *h,
+    const char *note, size_t len, uint64_t size, char *buf, size_t blen);
+
+/* A checkpoint that carries the LEDGER_KEYS_EXT line commits to how
+ * many key records lie below its size: NULL when h took exactly those
+ * (or the note has no such line: a log never rotated, or older); else
+ * why not, in buf.  A bundle or a daemon cannot then leave a record
+ * out. */
+const char *ledger_keyhist_check_commitment(const struct ledger_keyhist *h,
     const char *note, size_t len, uint64_t size, char *buf, size_t blen);
 
 /* Is e (decoded) one of the key records?  Its event name, or NULL. */
