@@ -1,10 +1,12 @@
 /* buf.c - growable byte buffer */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ledger/buf.h"
+#include "ledger-int.h"
 
 void
 ledger_buf_init(struct ledger_buf *b)
@@ -103,4 +105,13 @@ ledger_buf_steal(struct ledger_buf *b, size_t *ret_len)
 		*ret_len = b->len;
 	ledger_buf_init(b);
 	return p;
+}
+
+int
+ledger_buf_seq_member(struct ledger_buf *b, const char *sep, const char *name,
+    uint64_t v)
+{
+	if (v == UINT64_MAX)
+		return ledger_buf_addf(b, "%s\"%s\":null", sep, name) != 0;
+	return ledger_buf_addf(b, "%s\"%s\":%" PRIu64, sep, name, v) != 0;
 }

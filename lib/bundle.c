@@ -175,14 +175,6 @@ older_json(const struct ledger_bundle_source *src,
 	return LEDGER_OK;
 }
 
-static int
-seq_or_null(struct ledger_buf *b, const char *name, uint64_t v)
-{
-	if (v == UINT64_MAX)
-		return ledger_buf_addf(b, "\"%s\":null", name);
-	return ledger_buf_addf(b, "\"%s\":%" PRIu64, name, v);
-}
-
 /* "keys": the history, each key with its validity (docs/FORMAT.md). */
 static enum ledger_status
 keys_json(const struct ledger_bundle_source *src, struct out *o,
@@ -210,11 +202,11 @@ keys_json(const struct ledger_bundle_source *src, struct out *o,
 		r |= ledger_buf_addf(&o->b, "%s{\"from_seq\":%" PRIu64 ","
 		    "\"key_id\":\"%08" PRIx32 "\",", i ? "," : "",
 		    k->from_seq, k->vk.id);
-		r |= seq_or_null(&o->b, "retired_seq", k->retired_seq);
-		r |= ledger_buf_addc(&o->b, ',');
-		r |= seq_or_null(&o->b, "revoked_from_seq", k->revoked_from);
-		r |= ledger_buf_addc(&o->b, ',');
-		r |= seq_or_null(&o->b, "until_seq", k->until_seq);
+		r |= ledger_buf_seq_member(&o->b, "", "retired_seq",
+		    k->retired_seq);
+		r |= ledger_buf_seq_member(&o->b, ",", "revoked_from_seq",
+		    k->revoked_from);
+		r |= ledger_buf_seq_member(&o->b, ",", "until_seq", k->until_seq);
 		r |= ledger_buf_adds(&o->b, ",\"vkey\":");
 		r |= ledger_jcs_append_string(&o->b, vkey, strlen(vkey), NULL);
 		r |= ledger_buf_addc(&o->b, '}');

@@ -45,6 +45,12 @@ enum ledger_status ledger_replace_file(const char *path, int mode,
     const void *buf, size_t len, struct ledger_error *err);
 
 /* strdup that reports LEDGER_ENOMEM.  NULL in gives NULL out and OK. */
+/* Append sep, then "name":v, or "name":null for UINT64_MAX (a seq
+ * that is not there: the JSON of key validity).  Non-zero: out of memory. */
+struct ledger_buf;
+int ledger_buf_seq_member(struct ledger_buf *b, const char *sep,
+    const char *name, uint64_t v);
+
 enum ledger_status ledger_strdup(const char *s, char **ret,
     struct ledger_error *err);
 

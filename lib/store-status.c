@@ -66,14 +66,6 @@ add_str(struct ledger_buf *out, const char *name, const char *v)
 	return r | ledger_jcs_append_string(out, v, strlen(v), NULL);
 }
 
-static int
-add_seq(struct ledger_buf *out, const char *name, uint64_t v)
-{
-	if (v == UINT64_MAX)
-		return ledger_buf_addf(out, ",\"%s\":null", name);
-	return ledger_buf_addf(out, ",\"%s\":%" PRIu64, name, v);
-}
-
 /* "keys": [{"key_id","from_seq","until_seq","retired_seq",
  * "revoked_from_seq","current","vkey"}] (without its array's brackets'
  * opening, which the caller wrote). */
@@ -94,9 +86,11 @@ keys_json(const struct ledger_keyhist *h, struct ledger_buf *out,
 		r |= ledger_buf_addf(out, "%s{\"key_id\":\"%08" PRIx32 "\","
 		    "\"from_seq\":%" PRIu64, i ? "," : "", k->vk.id,
 		    k->from_seq);
-		r |= add_seq(out, "until_seq", k->until_seq);
-		r |= add_seq(out, "retired_seq", k->retired_seq);
-		r |= add_seq(out, "revoked_from_seq", k->revoked_from);
+		r |= ledger_buf_seq_member(out, ",", "until_seq", k->until_seq);
+		r |= ledger_buf_seq_member(out, ",", "retired_seq",
+		    k->retired_seq);
+		r |= ledger_buf_seq_member(out, ",", "revoked_from_seq",
+		    k->revoked_from);
 		r |= ledger_buf_addf(out, ",\"current\":%s,\"vkey\":",
 		    i == h->current ? "true" : "false");
 		r |= ledger_jcs_append_string(out, line, strlen(line), NULL);
