@@ -61,6 +61,12 @@ int parse_options(struct cli *cli, const struct command *cmd, int argc,
     int (*on_opt)(void *ctx, int c, const char *arg), void *ctx,
     int *optind_out);
 
+/* The subcommand that comes first ("token create --scope write"): -1
+ * with *ret set, or an exit status (0 after --help; misuse names want,
+ * the subcommands). */
+int subcommand(const struct command *cmd, int argc, char **argv,
+    const char *want, const char **ret);
+
 /* Require the data directory option; message and EXIT_TROUBLE if absent. */
 int need_dir(const struct cli *cli, const struct command *cmd);
 

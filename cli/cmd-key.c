@@ -207,16 +207,9 @@ cmd_key(struct cli *cli, int argc, char **argv)
 	const char *sub;
 	int r, first;
 
-	if (argc < 2 || argv[1][0] == '-') {
-		if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
-		    strcmp(argv[1], "--help") == 0)) {
-			print_help(cmd);
-			return finish(EXIT_YES);
-		}
-		return usage_error(cmd, "want rotate, retire, revoke, destroy "
-		    "or list");
-	}
-	sub = argv[1];
+	if ((r = subcommand(cmd, argc, argv, "rotate, retire, revoke, destroy "
+	    "or list", &sub)) >= 0)
+		return r;
 	if ((r = parse_options(cli, cmd, argc - 1, argv + 1, extra, "",
 	    on_opt, &o, &first)) >= 0)
 		return r;

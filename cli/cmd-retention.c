@@ -314,15 +314,9 @@ cmd_retention(struct cli *cli, int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	if (strcmp(name, "hold") == 0) {
-		if (argc < 2 || argv[1][0] == '-') {
-			if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
-			    strcmp(argv[1], "--help") == 0)) {
-				print_help(cmd);
-				return finish(EXIT_YES);
-			}
-			return usage_error(cmd, "want add, release or list");
-		}
-		sub = argv[1];
+		if ((r = subcommand(cmd, argc, argv, "add, release or list",
+		    &sub)) >= 0)
+			return r;
 		argc--;
 		argv++;
 	}

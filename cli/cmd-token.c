@@ -120,15 +120,9 @@ cmd_token(struct cli *cli, int argc, char **argv)
 	int r, first, status = EXIT_TROUBLE;
 
 	/* The subcommand comes first: "token create --scope write -d DIR". */
-	if (argc < 2 || argv[1][0] == '-') {
-		if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
-		    strcmp(argv[1], "--help") == 0)) {
-			print_help(cmd);
-			return finish(EXIT_YES);
-		}
-		return usage_error(cmd, "want create, revoke or list");
-	}
-	sub = argv[1];
+	if ((r = subcommand(cmd, argc, argv, "create, revoke or list",
+	    &sub)) >= 0)
+		return r;
 	if ((r = parse_options(cli, cmd, argc - 1, argv + 1, extra, "",
 	    on_opt, &o, &first)) >= 0)
 		return r;

@@ -601,6 +601,22 @@ print_help(const struct command *cmd)
 enum { OPT_URL = 1000, OPT_TOKEN, OPT_JSON, OPT_CSV, OPT_CACERT, OPT_CERT,
     OPT_CLIENT_KEY, OPT_QUIET };
 
+int
+subcommand(const struct command *cmd, int argc, char **argv,
+    const char *want, const char **ret)
+{
+	if (argc >= 2 && argv[1][0] != '-') {
+		*ret = argv[1];
+		return -1;
+	}
+	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0)) {
+		print_help(cmd);
+		return finish(EXIT_YES);
+	}
+	return usage_error(cmd, "want %s", want);
+}
+
 /* --cacert, --cert, --client-key: a client key must be private, as the
  * log's own keys are. */
 static int
