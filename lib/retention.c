@@ -109,7 +109,8 @@ grow(void **arr, size_t n, size_t size, struct ledger_error *err)
 }
 
 static enum ledger_status
-add_record(struct reader *rd, const struct ledger_row *row, const json_t *doc)
+add_record(struct reader *rd, const struct ledger_row *row, const json_t *doc,
+    struct ledger_error *err)
 {
 	struct ledger_retention *r = rd->r;
 	const char *ev = row->e.subject[LEDGER_SUBJ_STATUS];
@@ -122,12 +123,12 @@ add_record(struct reader *rd, const struct ledger_row *row, const json_t *doc)
 		struct ledger_prune_record *p;
 
 		if ((st = grow((void **)&r->prunes, r->nprunes,
-		    sizeof(*r->prunes), rd->err)))
+		    sizeof(*r->prunes), err)))
 			return st;
 		p = &r->prunes[r->nprunes];
 		if (!json_u64(json_object_get(doc, "before_seq"),
 		    &p->before_seq) || p->before_seq > row->e.seq)
-			return ledger_errorf(rd->err, LEDGER_EINVAL,
+			return ledger_errorf(err, LEDGER_EINVAL,
 			    "bad before_seq");
 		p->seq = row->e.seq;
 		p->time_ms = row->e.time_ms;
@@ -138,23 +139,23 @@ add_record(struct reader *rd, const struct ledger_row *row, const json_t *doc)
 	}
 	if (strcmp(ev, LEDGER_EV_HOLD_ADDED) == 0) {
 		if ((st = grow((void **)&r->holds, r->nholds,
-		    sizeof(*r->holds), rd->err)))
+		    sizeof(*r->holds), err)))
 			return st;
 		h = &r->holds[r->nholds++];
 		memset(h, 0, sizeof(*h));
 		h->seq = row->e.seq;
 		h->time_ms = row->e.time_ms;
-		return parse_hold(doc, h, rd->err);
+		return parse_hold(doc, h, err);
 	}
 	if (!json_u64(json_object_get(doc, "hold_seq"), &hs))
-		return ledger_errorf(rd->err, LEDGER_EINVAL, "no hold_seq");
+		return ledger_errorf(err, LEDGER_EINVAL, "no hold_seq");
 	for (i = 0; i < r->nholds; i++)
 		if (r->holds[i].seq == hs && !r->holds[i].released) {
 			r->holds[i].released = true;
 			r->holds[i].released_seq = row->e.seq;
 			return LEDGER_OK;
 		}
-	return ledger_errorf(rd->err, LEDGER_EINVAL, "releases %" PRIu64
+	return ledger_errorf(err, LEDGER_EINVAL, "releases %" PRIu64
 	    ", not a hold in force", hs);
 }
 
@@ -165,20 +166,21 @@ read_record(void *ctx, const struct ledger_row *row)
 	uint8_t *body = NULL;
 	size_t len;
 	json_t *doc = NULL;
-	struct ledger_error e2;
+	struct ledger_error e2 = { LEDGER_OK, 0, "", 0 };
 
 	rd->st = ledger_store_get_payload(rd->s, row->e.seq, &body, &len,
 	    &e2);
 	if (rd->st == LEDGER_OK)
 		rd->st = ledger_json_parse((const char *)body, len, &doc, &e2);
 	if (rd->st == LEDGER_OK)
-		rd->st = add_record(rd, row, doc);
+		rd->st = add_record(rd, row, doc, &e2);
+	/* e2 says why; rd->err gets it with the record named (never
+	 * formatted from itself) */
 	if (rd->st != LEDGER_OK)
 		rd->st = ledger_errorf(rd->err, rd->st == LEDGER_ENOMEM ?
 		    LEDGER_ENOMEM : LEDGER_EINVAL, "retention record %" PRIu64
 		    " (%s): %s", row->e.seq, row->e.subject[LEDGER_SUBJ_STATUS],
-		    rd->st == LEDGER_OK ? "" : rd->err->msg[0] ?
-		    rd->err->msg : e2.msg);
+		    e2.msg);
 	json_decref(doc);
 	free(body);
 	return rd->st != LEDGER_OK;

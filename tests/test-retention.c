@@ -426,6 +426,36 @@ START_TEST(test_step_needs_record_mark)
 }
 END_TEST
 
+/* A retention record that does not hold (only from outside ledgerd): a
+ * clear error naming it, for prune and hold alike. */
+START_TEST(test_malformed_record_is_named)
+{
+	struct ledger_event *ev = NULL;
+	struct ledger_retention rt;
+	struct ledger_prune_plan p;
+	struct ledger_error err;
+	static const char body[] = "{\"event\":\"hold-added\"}";
+
+	ck_assert_int_eq(ledger_event_new(&ev, NULL), LEDGER_OK);
+	ev->e.kind = LEDGER_KIND_LEDGER;
+	ck_assert_int_eq(ledger_event_set_source(ev, LEDGER_SRC_NAME, "x",
+	    NULL), LEDGER_OK);
+	ck_assert_int_eq(ledger_event_set_source(ev, LEDGER_SRC_TYPE, "ledger",
+	    NULL), LEDGER_OK);
+	ck_assert_int_eq(ledger_event_set_subject(ev, LEDGER_SUBJ_STATUS,
+	    LEDGER_EV_HOLD_ADDED, NULL), LEDGER_OK);
+	ck_assert_int_eq(ledger_event_set_payload(ev, body, sizeof(body) - 1,
+	    "application/json", NULL), LEDGER_OK);
+	ck_assert_uint_eq(append_ev(ev), 10);
+	ck_assert_int_eq(ledger_retention_read(s, &rt, &err), LEDGER_EINVAL);
+	ck_assert_str_eq(err.msg, "retention record 10 (hold-added): "
+	    "malformed hold");
+	ck_assert_int_eq(ledger_prune_plan(s, 5, 0, "test", "local", &p,
+	    &err), LEDGER_EINVAL);
+	ck_assert_ptr_null(p.record);
+}
+END_TEST
+
 static int
 stop_now(void *ctx, uint64_t done, uint64_t total)
 {
@@ -480,6 +510,7 @@ main(void)
 	tcase_add_test(tc, test_bundle_pruned);
 	tcase_add_test(tc, test_step_needs_record_mark);
 	tcase_add_test(tc, test_verify_stops_when_asked);
+	tcase_add_test(tc, test_malformed_record_is_named);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
 }
