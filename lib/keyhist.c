@@ -342,12 +342,13 @@ ledger_keyhist_add_record(struct ledger_keyhist *h, const uint8_t *entry,
 	const struct ledger_keyinfo *k;
 	struct ledger_entry e;
 	uint8_t leaf[LEDGER_HASH_BYTES], hash[LEDGER_HASH_BYTES];
+	struct ledger_error e2;		/* what an inner call says, quoted */
 	enum ledger_status st;
 	char why[192];
 
-	if ((st = ledger_entry_decode(entry, entry_len, &e, err)) != LEDGER_OK)
+	if ((st = ledger_entry_decode(entry, entry_len, &e, &e2)) != LEDGER_OK)
 		return ledger_errorf(err, LEDGER_ECHAIN, "a key record is not "
-		    "an entry: %s", err->msg);
+		    "an entry: %s", e2.msg);
 	ledger_leaf_hash(entry, entry_len, leaf);
 	ledger_sha256(body, len, hash);
 	k = ledger_keyhist_find(h, e.key_id);
@@ -366,9 +367,9 @@ ledger_keyhist_add_record(struct ledger_keyhist *h, const uint8_t *entry,
 		st = ledger_errorf(err, LEDGER_ECHAIN, "key record %" PRIu64
 		    ": its payload is not the one the entry names", e.seq);
 	else if ((st = ledger_keyhist_apply(h, &e, e.key_id, body, len,
-	    err)) != LEDGER_OK)
+	    &e2)) != LEDGER_OK)
 		st = ledger_errorf(err, LEDGER_ECHAIN, "key record %" PRIu64
-		    ": %s", e.seq, err->msg);
+		    ": %s", e.seq, e2.msg);
 	ledger_entry_release(&e);
 	return st;
 }

@@ -266,6 +266,36 @@ START_TEST(test_bundle_key_records_cannot_be_hidden)
 }
 END_TEST
 
+/* A key record proven twice: the second is refused with its seq and
+ * why; bytes that are no entry say so. */
+START_TEST(test_add_record_errors_name_the_record)
+{
+	struct ledger_keyhist h;
+	struct ledger_error err;
+	struct ledger_row row;
+	uint8_t *body = NULL;
+	size_t len;
+	uint64_t a;
+
+	add(1);
+	rotate(&a);
+	ck_assert_int_eq(ledger_store_get(s, a, &row, NULL), LEDGER_OK);
+	ck_assert_int_eq(ledger_store_get_payload(s, a, &body, &len, NULL),
+	    LEDGER_OK);
+	ledger_keyhist_init(&h, &root, 1);
+	ck_assert_int_eq(ledger_keyhist_add_record(&h, row.entry,
+	    row.entry_len, row.sig, body, len, &err), LEDGER_OK);
+	ck_assert_int_eq(ledger_keyhist_add_record(&h, row.entry,
+	    row.entry_len, row.sig, body, len, &err), LEDGER_ECHAIN);
+	ck_assert_ptr_nonnull(strstr(err.msg, "key record 1: "));
+	ck_assert_int_eq(ledger_keyhist_add_record(&h, (const uint8_t *)"{}",
+	    2, row.sig, body, len, &err), LEDGER_ECHAIN);
+	ck_assert_ptr_nonnull(strstr(err.msg, "a key record is not an entry"));
+	free(body);
+	ledger_row_release(&row);
+}
+END_TEST
+
 /* A record the writer could not read back is refused before it is
  * signed (the writer would not open again). */
 START_TEST(test_writer_refuses_records_it_could_not_take)
@@ -506,6 +536,7 @@ main(void)
 	tcase_add_test(tc, test_history_rules);
 	tcase_add_test(tc, test_bundle_key_records_cannot_be_hidden);
 	tcase_add_test(tc, test_writer_refuses_records_it_could_not_take);
+	tcase_add_test(tc, test_add_record_errors_name_the_record);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
 }
