@@ -74,6 +74,20 @@ struct ledger_be_checkpoint {
 
 typedef int (*ledger_be_row_fn)(void *ctx, const struct ledger_row *row);
 
+/* A row of the tokens table: scope as stored ("read", "write"), the
+ * token's SHA-256 (hash_len bytes), label, times (revoked 0 when live),
+ * the identity it is bound to (NULL: none; schema 10). */
+struct ledger_token_row {
+	int64_t id;
+	const char *scope;
+	const uint8_t *hash;
+	size_t hash_len;
+	const char *label;
+	int64_t created_ms;
+	int64_t revoked_ms;
+	const char *identity;
+};
+
 struct ledger_backend_ops {
 	const char *name;
 	void (*close)(struct ledger_backend *b);
@@ -193,9 +207,10 @@ struct ledger_backend_ops {
 	    struct ledger_error *err);
 
 	/* ---- tokens (hashes only; lib/token.c decides) ---- */
+	/* t->id is ignored; *ret_id gets the new one. */
 	enum ledger_status (*token_insert)(struct ledger_backend *b,
-	    const char *scope, const uint8_t hash[32], const char *label,
-	    int64_t created_ms, int64_t *ret_id, struct ledger_error *err);
+	    const struct ledger_token_row *t, int64_t *ret_id,
+	    struct ledger_error *err);
 	/* *changed: a live token of that id was revoked now. */
 	enum ledger_status (*token_revoke)(struct ledger_backend *b,
 	    int64_t id, int64_t when_ms, bool *changed,
@@ -204,12 +219,10 @@ struct ledger_backend_ops {
 	    bool *ret, struct ledger_error *err);
 	enum ledger_status (*token_count)(struct ledger_backend *b,
 	    int64_t *ret, struct ledger_error *err);
-	/* Every token in id order (live and revoked): scope as stored, hash
-	 * (hash_len bytes), label, times (revoked 0 when live). */
+	/* Every token in id order (live and revoked); fn's non-zero stops
+	 * the scan. */
 	enum ledger_status (*token_scan)(struct ledger_backend *b,
-	    int (*fn)(void *ctx, int64_t id, const char *scope,
-	    const uint8_t *hash, size_t hash_len, const char *label,
-	    int64_t created_ms, int64_t revoked_ms), void *ctx,
+	    int (*fn)(void *ctx, const struct ledger_token_row *t), void *ctx,
 	    struct ledger_error *err);
 
 	/* ---- the scans verify needs, inside begin_read ---- */

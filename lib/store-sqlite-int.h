@@ -123,8 +123,8 @@ enum ledger_status sqlite_checkpoint_get(struct ledger_backend *b,
     int which, uint64_t size, struct ledger_signed_checkpoint *ret,
     struct ledger_error *err);
 enum ledger_status sqlite_token_insert(struct ledger_backend *b,
-    const char *scope, const uint8_t hash[32], const char *label,
-    int64_t created_ms, int64_t *ret_id, struct ledger_error *err);
+    const struct ledger_token_row *t, int64_t *ret_id,
+    struct ledger_error *err);
 enum ledger_status sqlite_token_revoke(struct ledger_backend *b, int64_t id,
     int64_t when_ms, bool *changed, struct ledger_error *err);
 enum ledger_status sqlite_token_live(struct ledger_backend *b, int64_t id,
@@ -132,9 +132,7 @@ enum ledger_status sqlite_token_live(struct ledger_backend *b, int64_t id,
 enum ledger_status sqlite_token_count(struct ledger_backend *b,
     int64_t *ret, struct ledger_error *err);
 enum ledger_status sqlite_token_scan(struct ledger_backend *b,
-    int (*fn)(void *ctx, int64_t id, const char *scope,
-    const uint8_t *hash, size_t hash_len, const char *label,
-    int64_t created_ms, int64_t revoked_ms), void *ctx,
+    int (*fn)(void *ctx, const struct ledger_token_row *t), void *ctx,
     struct ledger_error *err);
 enum ledger_status sqlite_open_rows(struct ledger_backend *b,
     struct ledger_be_cursor **ret, struct ledger_error *err);

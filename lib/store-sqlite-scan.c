@@ -100,22 +100,30 @@ sqlite_checkpoint_get(struct ledger_backend *be, int which, uint64_t size,
 /* ---- tokens ---- */
 
 enum ledger_status
-sqlite_token_insert(struct ledger_backend *be, const char *scope,
-    const uint8_t hash[32], const char *label, int64_t created_ms,
+sqlite_token_insert(struct ledger_backend *be, const struct ledger_token_row *t,
     int64_t *ret_id, struct ledger_error *err)
 {
 	static const char sql[] = "INSERT INTO tokens (scope, hash, label,"
 	    " created_ms) VALUES (?1, ?2, ?3, ?4)";
+	static const char sql10[] = "INSERT INTO tokens (scope, hash, label,"
+	    " created_ms, identity) VALUES (?1, ?2, ?3, ?4, ?5)";
 	struct sqlite_backend *b = SB(be);
 	sqlite3_stmt *q = NULL;
 	int rc;
 
-	if ((rc = sqlite3_prepare_v2(b->db, sql, -1, &q, NULL)) != SQLITE_OK)
+	if (t->identity != NULL && b->schema_version < 10)
+		return ledger_errorf(err, LEDGER_EINVAL, "this log's schema "
+		    "(version %d) cannot bind a token to an identity: "
+		    "migrate it", b->schema_version);
+	if ((rc = sqlite3_prepare_v2(b->db, b->schema_version >= 10 ? sql10 :
+	    sql, -1, &q, NULL)) != SQLITE_OK)
 		return sqlite_err(b, rc, err, "create token");
-	sqlite3_bind_text(q, 1, scope, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(q, 2, hash, 32, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, label, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 4, created_ms);
+	sqlite3_bind_text(q, 1, t->scope, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 2, t->hash, (int)t->hash_len, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, t->label, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, t->created_ms);
+	if (b->schema_version >= 10)
+		sqlite3_bind_text(q, 5, t->identity, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
@@ -192,29 +200,35 @@ sqlite_token_count(struct ledger_backend *be, int64_t *ret,
 
 enum ledger_status
 sqlite_token_scan(struct ledger_backend *be,
-    int (*fn)(void *ctx, int64_t id, const char *scope, const uint8_t *hash,
-    size_t hash_len, const char *label, int64_t created_ms,
-    int64_t revoked_ms), void *ctx, struct ledger_error *err)
+    int (*fn)(void *ctx, const struct ledger_token_row *t), void *ctx,
+    struct ledger_error *err)
 {
 	static const char sql[] = "SELECT id, scope, hash, label, created_ms,"
-	    " revoked_ms FROM tokens ORDER BY id";
+	    " revoked_ms, NULL FROM tokens ORDER BY id";
+	static const char sql10[] = "SELECT id, scope, hash, label,"
+	    " created_ms, revoked_ms, identity FROM tokens ORDER BY id";
 	struct sqlite_backend *b = SB(be);
+	struct ledger_token_row t;
 	sqlite3_stmt *q = NULL;
 	int rc;
 
-	if ((rc = sqlite3_prepare_v2(b->db, sql, -1, &q, NULL)) != SQLITE_OK)
+	if ((rc = sqlite3_prepare_v2(b->db, b->schema_version >= 10 ? sql10 :
+	    sql, -1, &q, NULL)) != SQLITE_OK)
 		return sqlite_err(b, rc, err, "read tokens");
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		if (fn(ctx, sqlite3_column_int64(q, 0),
-		    (const char *)sqlite3_column_text(q, 1),
-		    sqlite3_column_blob(q, 2),
-		    (size_t)sqlite3_column_bytes(q, 2),
-		    (const char *)sqlite3_column_text(q, 3),
-		    sqlite3_column_int64(q, 4),
-		    sqlite3_column_int64(q, 5)) != 0) {
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		t.id = sqlite3_column_int64(q, 0);
+		t.scope = (const char *)sqlite3_column_text(q, 1);
+		t.hash = sqlite3_column_blob(q, 2);
+		t.hash_len = (size_t)sqlite3_column_bytes(q, 2);
+		t.label = (const char *)sqlite3_column_text(q, 3);
+		t.created_ms = sqlite3_column_int64(q, 4);
+		t.revoked_ms = sqlite3_column_int64(q, 5);
+		t.identity = (const char *)sqlite3_column_text(q, 6);
+		if (fn(ctx, &t) != 0) {
 			rc = SQLITE_DONE;
 			break;
 		}
+	}
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
 		return sqlite_err(b, rc, err, "read tokens");

@@ -6,6 +6,7 @@
 
 #include <sodium.h>
 
+#include "ledger/identity.h"
 #include "ledger/token.h"
 #include "ledger-int.h"
 #include "store-int.h"
@@ -14,6 +15,7 @@ struct tok {
 	uint8_t hash[crypto_hash_sha256_BYTES];
 	enum ledger_scope scope;
 	int64_t id;
+	char *identity;			/* bound to it, or NULL */
 };
 
 struct ledger_tokenset {
@@ -50,6 +52,16 @@ ledger_token_create(struct ledger_store *s, enum ledger_scope scope,
     const char *label, char out[LEDGER_TOKEN_MAX], int64_t *ret_id,
     struct ledger_error *err)
 {
+	return ledger_token_create_bound(s, scope, label, NULL, out, ret_id,
+	    err);
+}
+
+enum ledger_status
+ledger_token_create_bound(struct ledger_store *s, enum ledger_scope scope,
+    const char *label, const char *identity, char out[LEDGER_TOKEN_MAX],
+    int64_t *ret_id, struct ledger_error *err)
+{
+	struct ledger_token_row row;
 	uint8_t rnd[32], hash[crypto_hash_sha256_BYTES];
 	char b64[sodium_base64_ENCODED_LEN(32,
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
@@ -65,6 +77,9 @@ ledger_token_create(struct ledger_store *s, enum ledger_scope scope,
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "bad label: at most %d printable UTF-8 bytes",
 		    LEDGER_TOKEN_LABEL_MAX);
+	if (identity != NULL &&
+	    (st = ledger_identity_check_name(identity, err)) != LEDGER_OK)
+		return st;
 	if (sodium_init() < 0)
 		return ledger_errorf(err, LEDGER_ECRYPTO, "libsodium init");
 	randombytes_buf(rnd, sizeof(rnd));
@@ -75,8 +90,10 @@ ledger_token_create(struct ledger_store *s, enum ledger_scope scope,
 	    scope == LEDGER_SCOPE_READ ? "r" : "w", b64);
 	sodium_memzero(b64, sizeof(b64));
 	crypto_hash_sha256(hash, (const uint8_t *)out, strlen(out));
-	st = s->ops->token_insert(s->be, ledger_scope_name(scope), hash, label,
-	    ledger_now_ms(), ret_id, err);
+	row = (struct ledger_token_row){ .scope = ledger_scope_name(scope),
+	    .hash = hash, .hash_len = sizeof(hash), .label = label,
+	    .created_ms = ledger_now_ms(), .identity = identity };
+	st = s->ops->token_insert(s->be, &row, ret_id, err);
 	if (st != LEDGER_OK)
 		sodium_memzero(out, LEDGER_TOKEN_MAX);
 	return st;
@@ -118,21 +135,18 @@ struct list_ctx {
 };
 
 static int
-list_one(void *ctx, int64_t id, const char *scope, const uint8_t *hash,
-    size_t hash_len, const char *label, int64_t created_ms,
-    int64_t revoked_ms)
+list_one(void *ctx, const struct ledger_token_row *row)
 {
 	struct list_ctx *l = ctx;
 	struct ledger_token_info t;
 
-	(void)hash;
-	(void)hash_len;
-	if (ledger_scope_parse(scope, &t.scope, NULL) != LEDGER_OK)
+	if (ledger_scope_parse(row->scope, &t.scope, NULL) != LEDGER_OK)
 		return 0;
-	t.id = id;
-	t.label = label;
-	t.created_ms = created_ms;
-	t.revoked_ms = revoked_ms;
+	t.id = row->id;
+	t.label = row->label;
+	t.created_ms = row->created_ms;
+	t.revoked_ms = row->revoked_ms;
+	t.identity = row->identity;
 	l->fn(l->ctx, &t);
 	return 0;
 }
@@ -154,29 +168,31 @@ struct load_ctx {
 
 /* A live token with a well-formed hash and scope joins the set. */
 static int
-load_one(void *ctx, int64_t id, const char *scope, const uint8_t *hash,
-    size_t hash_len, const char *label, int64_t created_ms,
-    int64_t revoked_ms)
+load_one(void *ctx, const struct ledger_token_row *row)
 {
 	struct load_ctx *l = ctx;
 	struct ledger_tokenset *ts = l->ts;
 	enum ledger_scope sc;
 	struct tok *p;
+	char *bound = NULL;
 
-	(void)label;
-	(void)created_ms;
-	if (revoked_ms != 0 || hash_len != crypto_hash_sha256_BYTES ||
-	    ledger_scope_parse(scope, &sc, NULL) != LEDGER_OK)
+	if (row->revoked_ms != 0 ||
+	    row->hash_len != crypto_hash_sha256_BYTES ||
+	    ledger_scope_parse(row->scope, &sc, NULL) != LEDGER_OK)
 		return 0;
-	if ((p = realloc(ts->t, (ts->n + 1) * sizeof(*p))) == NULL) {
+	if ((row->identity != NULL &&
+	    (bound = strdup(row->identity)) == NULL) ||
+	    (p = realloc(ts->t, (ts->n + 1) * sizeof(*p))) == NULL) {
+		free(bound);
 		l->nomem = true;
 		return 1;
 	}
 	ts->t = p;
 	p = &ts->t[ts->n++];
-	p->id = id;
+	p->id = row->id;
 	p->scope = sc;
-	memcpy(p->hash, hash, sizeof(p->hash));
+	p->identity = bound;
+	memcpy(p->hash, row->hash, sizeof(p->hash));
 	return 0;
 }
 
@@ -203,8 +219,12 @@ ledger_tokenset_load(struct ledger_store *s, struct ledger_tokenset **ret,
 void
 ledger_tokenset_free(struct ledger_tokenset *ts)
 {
+	size_t i;
+
 	if (ts == NULL)
 		return;
+	for (i = 0; i < ts->n; i++)
+		free(ts->t[i].identity);
 	if (ts->t != NULL)
 		sodium_memzero(ts->t, ts->n * sizeof(*ts->t));
 	free(ts->t);
@@ -231,4 +251,15 @@ ledger_tokenset_check(const struct ledger_tokenset *ts, const char *token,
 	*ret_scope = ts->t[found].scope;
 	*ret_id = ts->t[found].id;
 	return true;
+}
+
+const char *
+ledger_tokenset_identity(const struct ledger_tokenset *ts, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; ts != NULL && i < ts->n; i++)
+		if (ts->t[i].id == id)
+			return ts->t[i].identity;
+	return NULL;
 }

@@ -326,18 +326,20 @@ START_TEST(test_backend_tree_and_checkpoints)
 END_TEST
 
 static int
-token_seen(void *ctx, int64_t id, const char *scope, const uint8_t *hash,
-    size_t hash_len, const char *label, int64_t created_ms,
-    int64_t revoked_ms)
+token_seen(void *ctx, const struct ledger_token_row *t)
 {
 	int *n = ctx;
 
-	(void)hash;
-	(void)created_ms;
-	ck_assert_str_eq(scope, id == 1 ? "read" : "write");
-	ck_assert_uint_eq(hash_len, 32);
-	ck_assert_str_eq(label, "lab");
-	ck_assert_int_eq(revoked_ms != 0, id == 1);
+	ck_assert_str_eq(t->scope, t->id == 1 ? "read" : "write");
+	ck_assert_uint_eq(t->hash_len, 32);
+	ck_assert_int_eq(t->hash[0], t->id);
+	ck_assert_str_eq(t->label, "lab");
+	ck_assert_int_eq(t->created_ms, 9 + t->id);
+	ck_assert_int_eq(t->revoked_ms != 0, t->id == 1);
+	if (t->id == 1)
+		ck_assert_ptr_null(t->identity);
+	else
+		ck_assert_str_eq(t->identity, "spiffe://example.org/ci");
 	(*n)++;
 	return 0;
 }
@@ -345,15 +347,18 @@ token_seen(void *ctx, int64_t id, const char *scope, const uint8_t *hash,
 START_TEST(test_backend_tokens)
 {
 	uint8_t hash[32] = { 1 };
+	struct ledger_token_row t = { .scope = "read", .hash = hash,
+	    .hash_len = 32, .label = "lab", .created_ms = 10 };
 	int64_t id1, id2, live_n;
 	bool live, changed;
 	int n = 0;
 
-	ck_assert_int_eq(ops->token_insert(be, "read", hash, "lab", 10, &id1,
-	    NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->token_insert(be, &t, &id1, NULL), LEDGER_OK);
 	hash[0] = 2;
-	ck_assert_int_eq(ops->token_insert(be, "write", hash, "lab", 11, &id2,
-	    NULL), LEDGER_OK);
+	t.scope = "write";
+	t.created_ms = 11;
+	t.identity = "spiffe://example.org/ci";
+	ck_assert_int_eq(ops->token_insert(be, &t, &id2, NULL), LEDGER_OK);
 	ck_assert_int_eq(id1, 1);
 	ck_assert_int_eq(ops->token_live(be, id1, &live, NULL), LEDGER_OK);
 	ck_assert(live);

@@ -42,6 +42,15 @@ enum ledger_status ledger_token_create(struct ledger_store *s,
     enum ledger_scope scope, const char *label, char out[LEDGER_TOKEN_MAX],
     int64_t *ret_id, struct ledger_error *err) LEDGER_WUR;
 
+/* The same, bound to a machine identity (ledger/identity.h; NULL: not
+ * bound): only a request over a connection whose client certificate has
+ * that name may use it.  Errors as above; LEDGER_EINVAL for a bad
+ * identity or a log whose schema predates bindings. */
+enum ledger_status ledger_token_create_bound(struct ledger_store *s,
+    enum ledger_scope scope, const char *label, const char *identity,
+    char out[LEDGER_TOKEN_MAX], int64_t *ret_id,
+    struct ledger_error *err) LEDGER_WUR;
+
 /* Revoke token id.  Errors: LEDGER_ENOTFOUND (no such live token),
  * LEDGER_EDB. */
 enum ledger_status ledger_token_revoke(struct ledger_store *s, int64_t id,
@@ -63,6 +72,7 @@ struct ledger_token_info {
 	const char *label;
 	int64_t created_ms;
 	int64_t revoked_ms;	/* 0 when live */
+	const char *identity;	/* bound to it, or NULL */
 };
 
 /* Call fn for each token (live and revoked), in id order. */
@@ -87,6 +97,11 @@ void ledger_tokenset_free(struct ledger_tokenset *ts);
 bool ledger_tokenset_check(const struct ledger_tokenset *ts,
     const char *token, size_t len, enum ledger_scope *ret_scope,
     int64_t *ret_id) LEDGER_WUR;
+
+/* The identity live token id is bound to (NULL: none, or no such token);
+ * valid while ts is. */
+const char *ledger_tokenset_identity(const struct ledger_tokenset *ts,
+    int64_t id);
 
 #ifdef __cplusplus
 }
