@@ -796,13 +796,7 @@ downgrade_to_v3(void)
 	    "CREATE INDEX entries_service ON entries (service, time_ms) "
 	    "WHERE service IS NOT NULL; "
 	    "CREATE INDEX entries_run ON entries (run) WHERE run IS NOT NULL; "
-	    /* schema/010-token-identity.sql */
-	    "DROP TRIGGER tokens_no_unrevoke; "
-	    "ALTER TABLE tokens DROP COLUMN identity; "
-	    "CREATE TRIGGER tokens_no_unrevoke BEFORE UPDATE ON tokens "
-	    "WHEN OLD.revoked_ms IS NOT NULL OR NEW.hash != OLD.hash OR "
-	    "NEW.scope != OLD.scope BEGIN SELECT RAISE(ABORT, 'a token can "
-	    "only be revoked'); END; "
+	    TS_UNDO_SCHEMA_10
 	    "PRAGMA user_version = 3; COMMIT;", NULL, NULL, &msg) == SQLITE_OK,
 	    "%s", msg);
 	sqlite3_close(db);

@@ -32,6 +32,15 @@ struct ts_seen {
 struct ledger_verify_report ts_verify_seen(const char *data,
     const struct ledger_vkey *key, struct ts_seen *sn);
 
+/* SQL that undoes schema/010-token-identity.sql, for tests that make a
+ * ledger look as an older schema left it (inside their transaction). */
+#define TS_UNDO_SCHEMA_10 "DROP TRIGGER tokens_no_unrevoke; " \
+	"ALTER TABLE tokens DROP COLUMN identity; " \
+	"CREATE TRIGGER tokens_no_unrevoke BEFORE UPDATE ON tokens " \
+	"WHEN OLD.revoked_ms IS NOT NULL OR NEW.hash != OLD.hash OR " \
+	"NEW.scope != OLD.scope BEGIN SELECT RAISE(ABORT, 'a token can " \
+	"only be revoked'); END; "
+
 /* Run sql on data's database behind the library's back (a tamper, a
  * downgrade); fails the test with SQLite's message on an error. */
 void ts_sql(const char *data, const char *sql);
