@@ -166,7 +166,8 @@ json_int(const json_t *v, int64_t min, int64_t max, int64_t *ret)
 }
 
 static const char *const config_keys[] = {
-	"duplicate_bodies", "max_events", "name", "secret_file", "signing_secret_file",
+	"client_identity", "duplicate_bodies", "max_events", "name",
+	"secret_file", "signing_secret_file",
 	"timestamp_tolerance_s", "token_file", "type", "unknown_events",
 };
 
@@ -216,6 +217,7 @@ load_signing_key(struct ledger_source *src, const uint8_t *s, size_t len,
 /* What a source object says, checked, before anything is read. */
 struct src_options {
 	const char *name, *secret_file, *token_file, *signing_file;
+	const char *client_identity;	/* bound to it, or NULL */
 	int type;
 	bool drop_unknown, dedupe_body;
 	int64_t tolerance_s, max_events;
@@ -261,7 +263,7 @@ parse_name_type(const json_t *obj, struct src_options *o,
 			    "source '%s': unknown key '%.64s' (want name, type, "
 			    "secret_file, token_file, signing_secret_file, "
 			    "timestamp_tolerance_s, unknown_events, max_events, "
-			    "duplicate_bodies)", name, key);
+			    "duplicate_bodies, client_identity)", name, key);
 	}
 	if ((type = config_string(obj, "type", &bad)) == NULL)
 		return ledger_errorf(err, LEDGER_EINVAL, bad ?
@@ -350,6 +352,16 @@ parse_options(const json_t *obj, struct src_options *o,
 			    "source '%s': 'timestamp_tolerance_s' must be an "
 			    "integer from 1 to 86400", o->name);
 	}
+	if (json_object_get(obj, "client_identity") != NULL) {
+		o->client_identity = config_string(obj, "client_identity",
+		    &bad);
+		if (bad || ledger_identity_check_name(o->client_identity,
+		    err) != LEDGER_OK)
+			return ledger_errorf(err, LEDGER_EINVAL, "source '%s': "
+			    "'client_identity' must be a client certificate's "
+			    "SAN URI, subject DN or sha256:<fingerprint>",
+			    o->name);
+	}
 	o->max_events = LEDGER_SOURCE_EVENTS_DEFAULT;
 	if ((v = json_object_get(obj, "max_events")) != NULL &&
 	    !json_int(v, 1, LEDGER_SOURCE_EVENTS_MAX, &o->max_events))
@@ -436,6 +448,9 @@ ledger_source_from_json(const json_t *obj, const char *base_dir,
 	src->drop_unknown = o.drop_unknown;
 	src->dedupe_body = o.dedupe_body;
 	src->max_events = (size_t)o.max_events;
+	if (o.client_identity != NULL)
+		memcpy(src->client_identity, o.client_identity,
+		    strlen(o.client_identity) + 1);
 	if ((rc = read_secrets(src, &o, base_dir, err)) != LEDGER_OK) {
 		ledger_source_free(src);
 		return rc;

@@ -20,6 +20,7 @@
 
 #include "ledger/entry.h"
 #include "ledger/error.h"
+#include "ledger/identity.h"
 #include "ledger/source.h"
 
 /* How one alternative for a subject field gets its value. */
@@ -142,6 +143,7 @@ struct ledger_source {
 	bool drop_unknown;
 	bool dedupe_body;	/* duplicate_bodies: "dedupe" (the default) */
 	size_t max_events;
+	char client_identity[LEDGER_IDENTITY_MAX];	/* "": not bound */
 };
 
 /* The events a delivery produces, as they are built. */

@@ -66,6 +66,13 @@ ledger_source_type(const struct ledger_source *src)
 	return src != NULL ? src->type : LEDGER_SOURCE_TYPE_COUNT;
 }
 
+const char *
+ledger_source_client_identity(const struct ledger_source *src)
+{
+	return src != NULL && src->client_identity[0] != '\0' ?
+	    src->client_identity : NULL;
+}
+
 void
 ledger_source_free(struct ledger_source *src)
 {

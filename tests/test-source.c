@@ -343,7 +343,8 @@ START_TEST(test_source_config_loads_each_type)
 		"{\"name\":\"gl2\",\"type\":\"gitlab\",\"secret_file\":"
 		"\"gl.token\",\"signing_secret_file\":\"gl.signing\","
 		"\"timestamp_tolerance_s\":60,\"unknown_events\":\"record\","
-		"\"duplicate_bodies\":\"record\"}",
+		"\"duplicate_bodies\":\"record\",\"client_identity\":"
+		"\"spiffe://example.org/gitlab\"}",
 	};
 	static const enum ledger_source_type types[] = {
 		LEDGER_SOURCE_GITHUB, LEDGER_SOURCE_GITLAB, LEDGER_SOURCE_GITLAB,
@@ -357,6 +358,11 @@ START_TEST(test_source_config_loads_each_type)
 	ck_assert_str_eq(ledger_source_type_name(types[_i]),
 	    _i == 0 ? "github" : _i <= 2 || _i == 6 ? "gitlab" : _i == 4 ?
 	    "generic" : "cdevents");
+	if (_i == 6)
+		ck_assert_str_eq(ledger_source_client_identity(src),
+		    "spiffe://example.org/gitlab");
+	else
+		ck_assert_ptr_null(ledger_source_client_identity(src));
 	ledger_source_free(src);
 	ledger_source_free(NULL);
 }
@@ -524,6 +530,15 @@ START_TEST(test_source_config_rejects_bad_values)
 		  "\"gl.token\",\"signing_secret_file\":\"gh.secret\"}",
 		  LEDGER_EINVAL, "whsec_" },
 		{ "[\"name\"]", LEDGER_EINVAL, "object" },
+		{ "{\"name\":\"x\",\"type\":\"github\",\"secret_file\":"
+		  "\"gh.secret\",\"client_identity\":\"\"}", LEDGER_EINVAL,
+		  "client_identity" },
+		{ "{\"name\":\"x\",\"type\":\"github\",\"secret_file\":"
+		  "\"gh.secret\",\"client_identity\":\"sha256:00\"}",
+		  LEDGER_EINVAL, "client_identity" },
+		{ "{\"name\":\"x\",\"type\":\"github\",\"secret_file\":"
+		  "\"gh.secret\",\"client_identity\":7}", LEDGER_EINVAL,
+		  "client_identity" },
 	};
 	struct ledger_source *src = NULL;
 	struct ledger_error err;

@@ -141,6 +141,10 @@ void ledger_source_free(struct ledger_source *src);
  * ledger_source_free. */
 const char *ledger_source_name(const struct ledger_source *src);
 enum ledger_source_type ledger_source_type(const struct ledger_source *src);
+/* The machine identity the source is bound to ("client_identity"; NULL:
+ * none): its deliveries must come over a connection whose client
+ * certificate has that name (ledger/identity.h). */
+const char *ledger_source_client_identity(const struct ledger_source *src);
 
 /* "github", "gitlab", "cdevents", "generic"; NULL when out of range. */
 const char *ledger_source_type_name(enum ledger_source_type t);
