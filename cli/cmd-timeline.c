@@ -137,8 +137,8 @@ static void
 print_answer(const json_t *doc, void *ctx)
 {
 	static const char *const cols[] = { "seq", "time", "kind", "source",
-	    "actor", "status", "environment", "service", NULL };
-	static const int w[] = { 6, 24, 10, 12, 14, 9, 12, 12 };
+	    "actor", "status", "environment", "service", "machine", NULL };
+	static const int w[] = { 6, 24, 10, 12, 14, 9, 12, 12, 32 };
 	const struct cli *cli = ctx;
 	const json_t *row, *gaps = json_object_get(doc, "gaps");
 	const json_t *ledger = json_object_get(doc, "ledger");

@@ -22,7 +22,7 @@
 #include "cli.h"
 
 struct token_opts {
-	const char *scope, *label;
+	const char *scope, *label, *identity;
 };
 
 static int
@@ -34,6 +34,8 @@ on_opt(void *ctx, int c, const char *arg)
 		o->scope = arg;
 	else if (c == 'l')
 		o->label = arg;
+	else if (c == 'i')
+		o->identity = arg;
 	return -1;
 }
 
@@ -88,16 +90,22 @@ print_token(void *ctx, const struct ledger_token_info *t)
 		printf("{\"id\":%" PRId64 ",\"scope\":\"%s\",\"label\":", t->id,
 		    ledger_scope_name(t->scope));
 		json_print_string(stdout, t->label ? t->label : "");
+		printf(",\"identity\":");
+		if (t->identity != NULL)
+			json_print_string(stdout, t->identity);
+		else
+			printf("null");
 		printf(",\"created\":\"%s\",\"revoked\":", c);
 		if (t->revoked_ms)
 			printf("\"%s\"}\n", r);
 		else
 			printf("null}\n");
 	} else
-		printf("%-4" PRId64 " %-5s %s %s  %s\n", t->id,
+		printf("%-4" PRId64 " %-5s %s %s  %s%s%s\n", t->id,
 		    ledger_scope_name(t->scope), c,
 		    t->revoked_ms ? "revoked" : "live   ",
-		    t->label ? t->label : "");
+		    t->label ? t->label : "", t->identity ? "  bound to " : "",
+		    t->identity ? t->identity : "");
 }
 
 int
@@ -106,10 +114,11 @@ cmd_token(struct cli *cli, int argc, char **argv)
 	static const struct option extra[] = {
 		{ "scope", required_argument, NULL, 's' },
 		{ "label", required_argument, NULL, 'l' },
+		{ "identity", required_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct command *cmd = find_command("token");
-	struct token_opts o = { NULL, NULL };
+	struct token_opts o = { NULL, NULL, NULL };
 	struct ledger_store *s = NULL;
 	struct ledger_error err;
 	enum ledger_scope scope;
@@ -151,14 +160,15 @@ cmd_token(struct cli *cli, int argc, char **argv)
 			return usage_error(cmd, "%s", err.msg);
 		if (ledger_store_open(cli->dir, 0, &s, &err))
 			return fail("open '%s': %s", cli->dir, err.msg);
-		if (ledger_token_create(s, scope, o.label, tok, &newid,
-		    &err) != LEDGER_OK) {
+		if (ledger_token_create_bound(s, scope, o.label, o.identity,
+		    tok, &newid, &err) != LEDGER_OK) {
 			fail("create token: %s", err.msg);
 			goto out;
 		}
-		if (record(s, "token-created", json_pack("{s:I,s:s,s:s}", "id",
-		    (json_int_t)newid, "scope", ledger_scope_name(scope),
-		    "label", o.label ? o.label : "")) != EXIT_YES)
+		if (record(s, "token-created", json_pack("{s:I,s:s,s:s,s:s*}",
+		    "id", (json_int_t)newid, "scope", ledger_scope_name(scope),
+		    "label", o.label ? o.label : "", "identity", o.identity)) !=
+		    EXIT_YES)
 			goto out;
 		if (cli->json)
 			printf("{\"id\":%" PRId64 ",\"scope\":\"%s\",\"token\":"

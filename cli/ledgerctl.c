@@ -407,7 +407,7 @@ const struct command commands[] = {
 	  "example:\n"
 	  "  ledgerctl show -d var --json 42\n" },
 	{ "token", cmd_token,
-	  "create --scope read|write [--label TEXT] -d DIR\n"
+	  "create --scope read|write [--label TEXT] [--identity ID] -d DIR\n"
 	  "       ledgerctl token revoke -d DIR ID\n"
 	  "       ledgerctl token list -d DIR [--json]",
 	  "create, revoke and list API tokens",
@@ -417,6 +417,9 @@ const struct command commands[] = {
 	  "  -d, --dir DIR       the data directory (or $LEDGER_DIR)\n"
 	  "      --scope S       read or write\n"
 	  "      --label TEXT    what the token is for\n"
+	  "      --identity ID   bind it to a machine: only requests over a\n"
+	  "                      client certificate with this SAN URI, subject\n"
+	  "                      DN or sha256:<fingerprint> may use it\n"
 	  "      --json          list as JSON\n\n"
 	  "example:\n"
 	  "  ledgerctl token create --scope write --label ci -d var\n" },

@@ -57,6 +57,9 @@ config_free(struct config *c)
 	free(c->origin);
 	free(c->export_file);
 	free(c->export_dir);
+	free(c->tls_cert_file);
+	free(c->tls_key_file);
+	free(c->tls_client_ca_file);
 	ledger_sources_free(c->sources);
 	free(c->path);
 	memset(c, 0, sizeof(*c));
@@ -323,6 +326,81 @@ parse_retention(struct loader *L, json_t *v, struct config *c)
 		    "payload_age_s)");
 }
 
+/* A file named in the config: relative to the config's directory. */
+static void
+get_path(struct loader *L, const char *key, json_t *v, char **out)
+{
+	const char *slash;
+	char *p;
+
+	if (!get_str(L, key, v, out) || (*out)[0] == '/' ||
+	    (slash = strrchr(L->path, '/')) == NULL)
+		return;
+	if (asprintf(&p, "%.*s/%s", (int)(slash - L->path), L->path,
+	    *out) < 0) {
+		problem(L, key, "out of memory");
+		return;
+	}
+	free(*out);
+	*out = p;
+}
+
+/* {"cert_file", "key_file", "client_ca_file", "client_auth"} */
+static void
+parse_tls(struct loader *L, json_t *v, struct config *c)
+{
+	static const char *const modes[] = { "none", "optional", "required" };
+	const char *key;
+	json_t *val;
+	size_t i;
+
+	if (!json_is_object(v)) {
+		problem(L, "tls", "'tls' must be an object");
+		return;
+	}
+	json_object_foreach(v, key, val) {
+		if (strcmp(key, "cert_file") == 0)
+			get_path(L, key, val, &c->tls_cert_file);
+		else if (strcmp(key, "key_file") == 0)
+			get_path(L, key, val, &c->tls_key_file);
+		else if (strcmp(key, "client_ca_file") == 0)
+			get_path(L, key, val, &c->tls_client_ca_file);
+		else if (strcmp(key, "client_auth") == 0) {
+			for (i = 0; i < 3; i++)
+				if (json_is_string(val) && strcmp(
+				    json_string_value(val), modes[i]) == 0)
+					break;
+			if (i == 3)
+				problem(L, key, "'client_auth' must be none, "
+				    "optional or required");
+			else
+				c->tls_client_auth = (enum tls_client_auth)i;
+		} else
+			problem(L, key, "unknown key '%.64s' in 'tls' (want "
+			    "cert_file, key_file, client_ca_file, "
+			    "client_auth)", key);
+	}
+	if (c->tls_cert_file == NULL || c->tls_key_file == NULL)
+		problem(L, "tls", "'tls' needs cert_file and key_file");
+	if (c->tls_client_auth != TLS_CLIENT_NONE &&
+	    c->tls_client_ca_file == NULL)
+		problem(L, "tls", "'tls': client_auth %s needs client_ca_file "
+		    "(the CAs that sign client certificates)",
+		    modes[c->tls_client_auth]);
+	if (c->tls_client_auth == TLS_CLIENT_NONE &&
+	    c->tls_client_ca_file != NULL)
+		problem(L, "tls", "'tls': client_ca_file is set but "
+		    "client_auth is none; say optional or required");
+}
+
+/* Loopback: 127.0.0.0/8, ::1, localhost. */
+static bool
+is_loopback(const char *host)
+{
+	return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
+	    strcmp(host, "localhost") == 0;
+}
+
 /* {"file": PATH} or {"dir": PATH} */
 static void
 parse_export(struct loader *L, json_t *v, struct config *c)
@@ -416,19 +494,24 @@ apply(struct loader *L, json_t *root, struct config *c)
 				c->key_overlap_s = (unsigned)v;
 		} else if (strcmp(key, "retention") == 0) {
 			parse_retention(L, val, c);
+		} else if (strcmp(key, "tls") == 0) {
+			parse_tls(L, val, c);
 		} else if (strcmp(key, "checkpoint_export") == 0) {
 			parse_export(L, val, c);
 		} else if (strcmp(key, "sources") == 0) {
 			parse_sources(L, val, c);
 		} else if (strcmp(key, "metrics_public") == 0 ||
-		    strcmp(key, "access_log") == 0) {
+		    strcmp(key, "access_log") == 0 ||
+		    strcmp(key, "allow_plaintext") == 0) {
 			if (!json_is_boolean(val))
 				problem(L, key, "'%s' must be true or false",
 				    key);
 			else if (key[0] == 'm')
 				c->metrics_public = json_is_true(val);
-			else
+			else if (key[1] == 'c')
 				c->access_log = json_is_true(val);
+			else
+				c->allow_plaintext = json_is_true(val);
 		} else if (strcmp(key, "anonymous_read") == 0) {
 			if (!json_is_boolean(val))
 				problem(L, key, "'anonymous_read' must be true "
@@ -438,6 +521,12 @@ apply(struct loader *L, json_t *root, struct config *c)
 		} else
 			problem(L, key, "unknown key '%.64s'", key);
 	}
+	if (c->tls_cert_file == NULL && !c->allow_plaintext &&
+	    !is_loopback(c->listen_host))
+		problem(L, "listen", "listening on '%s' without TLS would send "
+		    "tokens and events in the clear: configure \"tls\", or "
+		    "set \"allow_plaintext\": true (TLS terminated in front)",
+		    c->listen_host);
 }
 
 int

@@ -47,6 +47,12 @@ struct conn_rec {
 	struct timespec since;
 	bool in_request;
 	bool cut;
+	/* the client certificate, checked at the first request (only the
+	 * connection's own thread touches these) */
+	bool peer_checked;
+	enum tls_peer peer;
+	struct ledger_identity id;
+	char why[160];
 };
 
 static struct conn_rec *
@@ -56,6 +62,29 @@ conn_of(struct MHD_Connection *conn)
 	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
 	return ci != NULL ? ci->socket_context : NULL;
+}
+
+enum tls_peer
+conn_peer(struct MHD_Connection *conn, const struct ledger_identity **id,
+    const char **why)
+{
+	static struct conn_rec unregistered = { .why = "out of memory" };
+	struct conn_rec *c = conn_of(conn);
+
+	if (c == NULL) {
+		/* never registered (out of memory): checked, not kept */
+		if (!tls_on() || tls_client_auth() == TLS_CLIENT_NONE)
+			return TLS_PEER_NONE;
+		*why = unregistered.why;
+		return TLS_PEER_BAD;
+	}
+	if (!c->peer_checked) {
+		c->peer = tls_peer_check(conn, &c->id, c->why, sizeof(c->why));
+		c->peer_checked = true;
+	}
+	*id = &c->id;
+	*why = c->why;
+	return c->peer;
 }
 
 void

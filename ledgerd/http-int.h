@@ -16,6 +16,7 @@
 
 #include <microhttpd.h>
 
+#include "ledger/identity.h"
 #include "ledger/source.h"
 #include "ledgerd.h"
 
@@ -33,7 +34,8 @@ struct req {
 	struct timespec start;
 	struct ledger_buf body;
 	bool too_large;
-	char auth[48];			/* source.auth for the entry */
+	char auth[48 + LEDGER_IDENTITY_MAX];	/* source.auth for the entry */
+	const struct ledger_identity *peer;	/* verified client cert */
 	struct ledger_event **evs;	/* what this request appends */
 	size_t nev;
 	struct ledger_receipt *receipts;
@@ -75,6 +77,23 @@ enum MHD_Result route_event_proof(struct req *r, uint64_t seq);
 void proof_sweep(void);
 void proof_wake_all(void);
 
+/* ---- http-tls.c ---- */
+enum tls_peer { TLS_PEER_NONE, TLS_PEER_OK, TLS_PEER_BAD };
+/* Load the certificate, key and client CAs of c's "tls" (nothing when it
+ * has none): 0, or -1 (logged). */
+int tls_init(const struct config *c);
+bool tls_on(void);
+/* The MHD options that serve HTTPS (an MHD_OPTION_ARRAY). */
+const struct MHD_OptionItem *tls_mhd_options(void);
+void tls_stop(void);
+/* The serving certificate's notAfter (Unix seconds; 0: no TLS). */
+double tls_cert_expiry(void);
+enum tls_client_auth tls_client_auth(void);
+/* The client certificate of conn: none, verified (*id filled), or
+ * presented and refused (why says why). */
+enum tls_peer tls_peer_check(struct MHD_Connection *conn,
+    struct ledger_identity *id, char *why, size_t n);
+
 /* ---- http-conn.c ---- */
 /* MHD's connection notification: register and unregister. */
 void conn_notify(void *cls, struct MHD_Connection *conn,
@@ -85,6 +104,11 @@ void conn_mark(struct MHD_Connection *conn, bool in_request);
 void conn_sweep(unsigned limit);
 /* Open connections. */
 unsigned conn_count(void);
+/* The client certificate's verdict for conn, checked once per connection
+ * (tls_peer_check): *id points at the identity when TLS_PEER_OK, *why at
+ * the reason when TLS_PEER_BAD. */
+enum tls_peer conn_peer(struct MHD_Connection *conn,
+    const struct ledger_identity **id, const char **why);
 /* Bind and listen on host:port (port 0: any); *shown gets the address
  * bound, for the log.  The socket, or -1 (logged). */
 int bind_socket(const char *host, unsigned port, char *shown,
@@ -92,6 +116,11 @@ int bind_socket(const char *host, unsigned port, char *shown,
 /* libmicrohttpd's error log, into ours at debug level. */
 void mhd_log(void *cls, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
+
+/* Set r->auth to how the sender authenticated (base), with the machine
+ * identity of its client certificate when it has one:
+ * "<base>+mtls:<identity>" (docs/FORMAT.md). */
+void set_auth(struct req *r, const char *base);
 
 /* ---- http-reply.c ---- */
 extern const char *const retry_after[];	/* Retry-After: 1 */

@@ -201,7 +201,8 @@ route_hook(struct req *r)
 		return send_error(r, 415, "unsupported_media_type", NULL, "%s",
 		    err.msg);
 	}
-	if (ledger_source_normalize(r->src, &hr, auth, &r->evs, &r->nev,
+	set_auth(r, auth);
+	if (ledger_source_normalize(r->src, &hr, r->auth, &r->evs, &r->nev,
 	    &drop, &err) != LEDGER_OK) {
 		if (err.code == LEDGER_ENOMEM)
 			return send_error(r, 503, "unavailable", retry_after,

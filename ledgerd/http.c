@@ -168,15 +168,64 @@ http_reload_tokens(void)
 	pool_put(s);
 }
 
+/* A live token; *bound_ok: it is bound to nothing or to the identity
+ * of this connection's client certificate. */
 static bool
-token_check(const char *h, enum ledger_scope *scope, int64_t *id)
+token_check(const char *h, const struct ledger_identity *peer,
+    enum ledger_scope *scope, int64_t *id, bool *bound_ok)
 {
 	bool ok;
 
 	pthread_rwlock_rdlock(&srv.tok_lock);
 	ok = ledger_tokenset_check(srv.tokens, h, strlen(h), scope, id);
+	*bound_ok = ok && ledger_identity_allows(ledger_tokenset_identity(
+	    srv.tokens, *id), peer);
 	pthread_rwlock_unlock(&srv.tok_lock);
 	return ok;
+}
+
+void
+set_auth(struct req *r, const char *base)
+{
+	if (r->peer != NULL)
+		snprintf(r->auth, sizeof(r->auth), "%s+mtls:%s", base,
+		    ledger_identity_name(r->peer));
+	else
+		snprintf(r->auth, sizeof(r->auth), "%s", base);
+}
+
+/*
+ * The client certificate: 0 to go on (r->peer set when one was verified),
+ * else a 401 was queued: one was presented and did not verify, or none
+ * was and client_auth is required.
+ */
+static int
+check_peer(struct req *r, enum MHD_Result *ret)
+{
+	const struct ledger_identity *id = NULL;
+	const char *why = NULL;
+	char safe[200];
+
+	switch (conn_peer(r->conn, &id, &why)) {
+	case TLS_PEER_OK:
+		r->peer = id;
+		return 0;
+	case TLS_PEER_NONE:
+		if (tls_client_auth() != TLS_CLIENT_REQUIRED)
+			return 0;
+		metrics_reject(REJECT_CLIENT_CERT);
+		*ret = send_error(r, 401, "unauthorized", NULL,
+		    "a client certificate is required");
+		return -1;
+	case TLS_PEER_BAD:
+	default:
+		metrics_reject(REJECT_CLIENT_CERT);
+		log_warn("client certificate refused reason=\"%s\"",
+		    log_safe(why, safe, sizeof(safe)));
+		*ret = send_error(r, 401, "unauthorized", NULL,
+		    "client certificate not accepted: %s", why);
+		return -1;
+	}
 }
 
 /* Reload the token set if the last reload is TOKEN_RELOAD_MS old: one
@@ -235,10 +284,11 @@ check_auth(struct req *r, enum ledger_scope need, enum MHD_Result *ret)
 	const char *h;
 	enum ledger_scope scope = 0;
 	int64_t id = 0;
-	bool ok = false;
+	bool ok = false, bound_ok = false;
+	char base[40];
 
 	if (need == LEDGER_SCOPE_READ && atomic_load(&srv.anonymous_read)) {
-		snprintf(r->auth, sizeof(r->auth), "anonymous");
+		set_auth(r, "anonymous");
 		return 0;
 	}
 	h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
@@ -247,12 +297,12 @@ check_auth(struct req *r, enum ledger_scope need, enum MHD_Result *ret)
 		h += 7;
 		while (*h == ' ')
 			h++;
-		ok = token_check(h, &scope, &id);
+		ok = token_check(h, r->peer, &scope, &id, &bound_ok);
 		/* A token created a moment ago (ledgerctl token create, beside
 		 * us) works at once: an unknown token reloads the set from the
 		 * store first, at most every TOKEN_RELOAD_MS. */
 		if (!ok && token_reload_due())
-			ok = token_check(h, &scope, &id);
+			ok = token_check(h, r->peer, &scope, &id, &bound_ok);
 	}
 	if (ok && !token_still_live(id, r, ret))
 		return -1;
@@ -260,6 +310,14 @@ check_auth(struct req *r, enum ledger_scope need, enum MHD_Result *ret)
 		metrics_reject(REJECT_AUTH);
 		*ret = send_error(r, 401, "unauthorized", www_auth,
 		    "missing or invalid bearer token");
+		return -1;
+	}
+	if (!bound_ok) {
+		metrics_reject(REJECT_IDENTITY);
+		*ret = send_error(r, 403, "forbidden", NULL, "this token is "
+		    "bound to a machine identity; this connection's client "
+		    "certificate %s", r->peer != NULL ? "is another one" :
+		    "is missing");
 		return -1;
 	}
 	/* the gate asked with a write token records its decision */
@@ -273,7 +331,8 @@ check_auth(struct req *r, enum ledger_scope need, enum MHD_Result *ret)
 		    ledger_scope_name(scope), ledger_scope_name(need));
 		return -1;
 	}
-	snprintf(r->auth, sizeof(r->auth), "bearer-token:%" PRId64, id);
+	snprintf(base, sizeof(base), "bearer-token:%" PRId64, id);
+	set_auth(r, base);
 	return 0;
 }
 
@@ -505,6 +564,15 @@ begin_write(struct req *r, const char *name)
 			    log_safe(name, safe, sizeof(safe)));
 		}
 		snprintf(r->hook, sizeof(r->hook), "%s", name);
+		if (!ledger_identity_allows(ledger_source_client_identity(
+		    r->src), r->peer)) {
+			metrics_reject(REJECT_IDENTITY);
+			metrics_hook(r->hook, "identity");
+			return send_error(r, 403, "forbidden", NULL, "source "
+			    "'%s' is bound to a machine identity; this "
+			    "connection's client certificate %s", name,
+			    r->peer != NULL ? "is another one" : "is missing");
+		}
 	}
 	if (http_disk_low(&free_bytes)) {
 		metrics_reject(REJECT_DISK_RESERVE);
@@ -575,6 +643,9 @@ handle_first(struct req *r, const char *url, const char *method)
 		    "no such resource");
 	if (r->route == ROUTE_OTHER)
 		return method_not_allowed(r, allow_of(d));
+	/* Liveness and readiness probes answer without a certificate. */
+	if (r->route != ROUTE_HEALTHZ && check_peer(r, &ret) != 0)
+		return ret;
 
 	switch (r->route) {
 	case ROUTE_EVENTS_POST:
@@ -694,10 +765,14 @@ access_line(struct MHD_Connection *conn, const struct req *r)
 			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
 			    (const void *)sa)->sin6_addr, peer, sizeof(peer));
 	}
+	char safe[LEDGER_IDENTITY_MAX + 64];
+
 	log_info("access peer=%s route=%s status=%u bytes=%zu ms=%.1f "
-	    "auth=%s%s%s", peer, route_name(r->route), r->status, r->sent,
-	    elapsed(&r->start) * 1000.0, r->auth[0] ? r->auth : "-",
-	    r->hook[0] ? " source=" : "", r->hook);
+	    "auth=%s%s%s%s%s", peer, route_name(r->route), r->status, r->sent,
+	    elapsed(&r->start) * 1000.0, r->auth[0] ? log_safe(r->auth, safe,
+	    sizeof(safe)) : "-", r->hook[0] ? " source=" : "", r->hook,
+	    r->peer != NULL ? " cert=" : "", r->peer != NULL ?
+	    r->peer->sha256 + 7 : "");
 }
 
 static void
@@ -799,8 +874,14 @@ http_serve(const struct config *c)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
+	if (tls_init(c) != 0) {
+		close(srv.listen_fd);
+		srv.listen_fd = -1;
+		return -1;
+	}
 	srv.d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
-	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+	    (tls_on() ? MHD_USE_TLS : 0), 0, NULL, NULL,
 	    handler, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, srv.listen_fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(ncpu > 0 ? ncpu : 2),
@@ -811,6 +892,7 @@ http_serve(const struct config *c)
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    MHD_OPTION_NOTIFY_CONNECTION, conn_notify, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_ARRAY, tls_mhd_options(),
 	    MHD_OPTION_END);
 	if (srv.d == NULL) {
 		log_error("start http server on %s failed", listen_shown);
@@ -818,7 +900,11 @@ http_serve(const struct config *c)
 		srv.listen_fd = -1;
 		return -1;
 	}
-	log_info("listening on http://%s", listen_shown);
+	log_info("listening on %s://%s%s", tls_on() ? "https" : "http",
+	    listen_shown, !tls_on() ? "" : tls_client_auth() ==
+	    TLS_CLIENT_REQUIRED ? " (client certificates required)" :
+	    tls_client_auth() == TLS_CLIENT_OPTIONAL ?
+	    " (client certificates optional)" : "");
 	return 0;
 }
 
@@ -851,5 +937,6 @@ http_drain_and_stop(void)
 	tokens_swap(NULL);
 	sources_put(srv.sources);
 	srv.sources = NULL;
+	tls_stop();
 }
 

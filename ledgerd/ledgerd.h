@@ -35,11 +35,20 @@ void log_msg(enum log_level level, const char *fmt, ...)
 const char *log_safe(const char *s, char *out, size_t n);
 
 /* ---- config.c ---- */
+enum tls_client_auth {
+	TLS_CLIENT_NONE, TLS_CLIENT_OPTIONAL, TLS_CLIENT_REQUIRED
+};
+
 struct config {
 	char *listen_host;
 	unsigned listen_port;
 	char *data_dir;
 	char *origin;			/* NULL: the default */
+	char *tls_cert_file;		/* "tls": NULL when off */
+	char *tls_key_file;
+	char *tls_client_ca_file;
+	enum tls_client_auth tls_client_auth;
+	bool allow_plaintext;		/* plain HTTP beyond loopback */
 	size_t max_body_bytes;
 	uint64_t disk_reserve_bytes;	/* refuse writes below this free */
 	unsigned max_connections;
@@ -113,7 +122,8 @@ enum reject {
 	REJECT_BAD_JSON, REJECT_BAD_FIELDS, REJECT_AUTH, REJECT_SCOPE,
 	REJECT_TOO_LARGE, REJECT_CONTENT_TYPE, REJECT_CONNECTIONS,
 	REJECT_QUEUE, REJECT_TIMEOUT, REJECT_STORAGE, REJECT_LENGTH,
-	REJECT_CONFLICT, REJECT_DISK_RESERVE,
+	REJECT_CONFLICT, REJECT_DISK_RESERVE, REJECT_CLIENT_CERT,
+	REJECT_IDENTITY,
 	REJECT_COUNT
 };
 const char *route_name(enum route r);
@@ -197,6 +207,9 @@ uint64_t http_disk_free(void);
 /* The sequencer signed a checkpoint of size entries: answer the proofs
  * waiting for one (ledgerd/http-proof.c). */
 void http_checkpoint_signed(uint64_t size);
+/* SIGHUP: the TLS certificate, key and client CAs again from their
+ * files (kept as they were if they do not load; logged). */
+void tls_reload(const struct config *c);
 /* Reload API tokens from the store. */
 void http_reload_tokens(void);
 

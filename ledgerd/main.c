@@ -191,7 +191,7 @@ ensure_tokens(const struct config *c)
 	struct ledger_error err;
 	char wtok[LEDGER_TOKEN_MAX], rtok[LEDGER_TOKEN_MAX];
 	int64_t n, wid, rid;
-	const char *host = c->listen_host;
+	const char *host = c->listen_host, *scheme;
 	char port[32];
 
 	/* Tokens need no key: a log that contradicts its checkpoint still
@@ -222,6 +222,7 @@ ensure_tokens(const struct config *c)
 	ledger_store_close(s);
 	if (strchr(host, ':') != NULL)
 		host = "[::1]";
+	scheme = c->tls_cert_file != NULL ? "https" : "http";
 	if (c->listen_port == 0)
 		snprintf(port, sizeof(port), "PORT");	/* see "listening on" */
 	else
@@ -236,13 +237,13 @@ ensure_tokens(const struct config *c)
 	    "application/json' \\\n"
 	    "    -d '{\"kind\":\"deployment\",\"subject\":{\"environment\":"
 	    "\"production\",\"service\":\"pay\"}}' \\\n"
-	    "    http://%s:%s/v1/events\n"
+	    "    %s://%s:%s/v1/events\n"
 	    "  curl -sS -H 'Authorization: Bearer %s' "
-	    "http://%s:%s/v1/events\n"
+	    "%s://%s:%s/v1/events\n"
 	    "ledgerd: more tokens: ledgerctl token create --scope "
 	    "read|write -d %s\n",
-	    (long long)wid, wtok, (long long)rid, rtok, wtok, host, port,
-	    rtok, host, port, c->data_dir);
+	    (long long)wid, wtok, (long long)rid, rtok, wtok, scheme, host,
+	    port, rtok, scheme, host, port, c->data_dir);
 	sodium_memzero(wtok, sizeof(wtok));
 	sodium_memzero(rtok, sizeof(rtok));
 	return 0;
@@ -315,6 +316,7 @@ reload(void)
 	log_set_level(cfg.log_level);
 	http_set_config(&cfg);
 	http_set_sources(&cfg);
+	tls_reload(&cfg);
 	seq_set_config(&cfg);
 	http_reload_tokens();
 	record("config-reloaded", json_pack("{s:s}", "config_sha256",

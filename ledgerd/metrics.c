@@ -21,7 +21,8 @@ static const char *const routes[ROUTE_COUNT] = {
 static const char *const rejects[REJECT_COUNT] = {
 	"bad_json", "bad_fields", "auth", "scope", "too_large",
 	"content_type", "connections", "queue", "timeout", "storage",
-	"length_required", "conflict", "disk_reserve",
+	"length_required", "conflict", "disk_reserve", "client_cert",
+	"identity",
 };
 
 static const unsigned statuses[] = { 200, 201, 202, 400, 401, 403, 404, 405,

@@ -58,3 +58,14 @@ ledger_identity_check_name(const char *s, struct ledger_error *err)
 	}
 	return LEDGER_OK;
 }
+
+const char *
+ledger_auth_machine(const char *auth)
+{
+	const char *p;
+
+	if (auth == NULL || (p = strstr(auth, "+mtls:")) == NULL ||
+	    p[6] == '\0')
+		return NULL;
+	return p + 6;
+}

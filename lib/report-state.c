@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledger/identity.h"
 #include "ledger/jcs.h"
 #include "ledger/query.h"
 #include "ledger/status.h"
@@ -431,11 +432,34 @@ out:
 
 /* ---- actors ---- */
 
+/* The machines (client certificate identities) an actor's entries came
+ * from: the first few, in order. */
+#define ACTOR_MACHINES 8
+
 struct actor {
 	size_t deployments, rollbacks, approvals;
 	uint64_t first_seq, last_seq;
 	int64_t first_ms, last_ms;
+	char *machines[ACTOR_MACHINES];
+	size_t nmachines;
 };
+
+/* Note the machine of e (if it names one) for p; false: out of memory. */
+static bool
+actor_machine(struct actor *p, const struct ledger_entry *e)
+{
+	const char *m = ledger_auth_machine(e->source[LEDGER_SRC_AUTH]);
+	size_t i;
+
+	if (m == NULL)
+		return true;
+	for (i = 0; i < p->nmachines; i++)
+		if (strcmp(p->machines[i], m) == 0)
+			return true;
+	if (p->nmachines == ACTOR_MACHINES)
+		return true;
+	return (p->machines[p->nmachines++] = strdup(m)) != NULL;
+}
 
 struct actors {
 	struct smap names;		/* actor -> index into v */
@@ -479,7 +503,7 @@ actor_get(struct actors *a, const char *name, const struct ledger_entry *e)
 		p->last_seq = e->seq;
 		p->last_ms = e->time_ms;
 	}
-	return p;
+	return actor_machine(p, e) ? p : NULL;
 }
 
 static int
@@ -509,7 +533,7 @@ actors_out(struct actors *a, struct ledger_buf *out, struct ledger_error *err)
 	enum ledger_status r = LEDGER_OK;
 	char t1[LEDGER_TIME_MAX], t2[LEDGER_TIME_MAX];
 	const struct actor *p;
-	size_t i, n;
+	size_t i, k, n;
 
 	if ((v = sorted_slots(&a->names, &n)) == NULL)
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
@@ -523,9 +547,15 @@ actors_out(struct actors *a, struct ledger_buf *out, struct ledger_error *err)
 		    strlen(v[i]->key), NULL);
 		r |= ledger_buf_addf(out, ",\"deployments\":%zu,\"rollbacks\":"
 		    "%zu,\"approvals\":%zu,\"first_seq\":%" PRIu64 ",\"first_seen"
-		    "\":\"%s\",\"last_seq\":%" PRIu64 ",\"last_seen\":\"%s\"}",
-		    p->deployments, p->rollbacks, p->approvals, p->first_seq, t1,
-		    p->last_seq, t2);
+		    "\":\"%s\",\"last_seq\":%" PRIu64 ",\"last_seen\":\"%s\","
+		    "\"machines\":[", p->deployments, p->rollbacks, p->approvals,
+		    p->first_seq, t1, p->last_seq, t2);
+		for (k = 0; k < p->nmachines; k++) {
+			r |= k ? ledger_buf_addc(out, ',') : LEDGER_OK;
+			r |= ledger_jcs_append_string(out, p->machines[k],
+			    strlen(p->machines[k]), NULL);
+		}
+		r |= ledger_buf_adds(out, "]}");
 	}
 	r |= ledger_buf_adds(out, "]}");
 	free(v);
@@ -597,6 +627,9 @@ nomem:
 out:
 	ledger_query_release(&q);
 	smap_release(&a.names);
+	for (i = 0; i < a.n; i++)
+		while (a.v[i].nmachines > 0)
+			free(a.v[i].machines[--a.v[i].nmachines]);
 	free(a.v);
 	report_release(&rep);
 	return st;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledger/identity.h"
 #include "ledger/jcs.h"
 #include "ledger/status.h"
 #include "ledger/wire.h"
@@ -300,6 +301,9 @@ ledger_entry_brief_open(struct ledger_buf *b, const struct ledger_entry *e)
 	    ledger_kind_name(e->kind) : "other");
 	r |= ledger_json_member(b, "source", e->source[LEDGER_SRC_NAME]);
 	r |= ledger_json_member(b, "event", e->source[LEDGER_SRC_EVENT]);
+	/* the sender's client certificate, where it had one */
+	r |= ledger_json_member(b, "machine",
+	    ledger_auth_machine(e->source[LEDGER_SRC_AUTH]));
 	for (f = 0; f < LEDGER_SUBJ_COUNT; f++)
 		if (f != LEDGER_SUBJ_STATUS)
 			r |= ledger_json_member(b, ledger_subject_name(

@@ -44,17 +44,19 @@ start() {
 	PORT=
 	for i in $(seq 1 100); do
 		# one snapshot of the log: the count and the port must agree
-		lines=$(grep -o 'listening on http://127.0.0.1:[0-9]*' \
+		lines=$(grep -oE 'listening on https?://127.0.0.1:[0-9]*' \
 		    "$dir/log" 2>/dev/null)
 		if [ -n "$lines" ] && [ "$(echo "$lines" | wc -l)" -ge \
 		    "${STARTS:-1}" ]; then
 			PORT=$(echo "$lines" | sed -n "${STARTS:-1}p" |
 			    sed 's/.*://')
+			SCHEME=$(echo "$lines" | sed -n "${STARTS:-1}p" |
+			    sed 's/listening on \(https*\):.*/\1/')
 			break
 		fi
 		sleep 0.05
 	done
-	URL=http://127.0.0.1:$PORT
+	URL=${SCHEME:-http}://127.0.0.1:$PORT
 	local w r
 	w=$(grep -o 'write token (id [0-9]*): [^ ]*' "$dir/log" | head -1 |
 	    awk '{print $5}')
@@ -70,9 +72,9 @@ stop() { kill -TERM "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 # the port is read again from the Nth "listening on" line.
 restart_nth() {
 	STARTS=$2 start "$1" "${3:-}"
-	PORT=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$1/log" |
+	PORT=$(grep -oE 'listening on https?://127.0.0.1:[0-9]*' "$1/log" |
 	    sed -n "${2}p" | sed 's/.*://')
-	URL=http://127.0.0.1:$PORT
+	URL=${SCHEME:-http}://127.0.0.1:$PORT
 }
 
 # post BODY [curl args...]: prints "STATUS" and leaves the body in $T/body.

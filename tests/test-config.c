@@ -118,6 +118,60 @@ START_TEST(test_config_reports_every_problem)
 }
 END_TEST
 
+/* TLS: files relative to the config, the modes, what each needs; plain
+ * HTTP beyond loopback only when asked for. */
+START_TEST(test_config_tls_and_plaintext)
+{
+	static const struct {
+		const char *json, *needle;
+	} bad[] = {
+		{ "{\"tls\": {\"cert_file\": \"c.pem\"}}",
+		  "needs cert_file and key_file" },
+		{ "{\"tls\": {\"cert_file\": \"c.pem\", \"key_file\": "
+		  "\"k.pem\", \"client_auth\": \"required\"}}",
+		  "needs client_ca_file" },
+		{ "{\"tls\": {\"cert_file\": \"c.pem\", \"key_file\": "
+		  "\"k.pem\", \"client_ca_file\": \"ca.pem\"}}",
+		  "client_auth is none" },
+		{ "{\"tls\": {\"cert_file\": \"c.pem\", \"key_file\": "
+		  "\"k.pem\", \"client_auth\": \"maybe\"}}",
+		  "must be none, optional or required" },
+		{ "{\"tls\": {\"cert\": \"c.pem\"}}", "unknown key 'cert'" },
+		{ "{\"tls\": true}", "'tls' must be an object" },
+		{ "{\"listen\": \"0.0.0.0:8420\"}", "allow_plaintext" },
+		{ "{\"listen\": \"[::]:8420\"}", "allow_plaintext" },
+		{ "{\"listen\": \"10.0.0.5:8420\", \"allow_plaintext\": 1}",
+		  "'allow_plaintext' must be true or false" },
+	};
+	struct config c;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		ck_assert_int_gt(load(bad[i].json, &c), 0);
+		ck_assert_msg(strstr(msgs, bad[i].needle) != NULL,
+		    "'%s' not in '%s'", bad[i].needle, msgs);
+		config_free(&c);
+	}
+	ck_assert_int_eq(load("{\"listen\": \"0.0.0.0:8420\", \"tls\": {"
+	    "\"cert_file\": \"c.pem\", \"key_file\": \"/etc/k.pem\", "
+	    "\"client_ca_file\": \"ca.pem\", \"client_auth\": "
+	    "\"optional\"}}", &c), 0);
+	ck_assert_ptr_nonnull(strstr(c.tls_cert_file, dir));
+	ck_assert_str_eq(c.tls_cert_file + strlen(dir), "/c.pem");
+	ck_assert_str_eq(c.tls_key_file, "/etc/k.pem");
+	ck_assert_int_eq(c.tls_client_auth, TLS_CLIENT_OPTIONAL);
+	config_free(&c);
+	ck_assert_int_eq(load("{\"listen\": \"0.0.0.0:8420\", "
+	    "\"allow_plaintext\": true}", &c), 0);
+	ck_assert(c.allow_plaintext);
+	config_free(&c);
+	ck_assert_int_eq(load("{\"listen\": \"127.0.0.2:1\"}", &c), 0);
+	config_free(&c);
+	ck_assert_int_eq(load("{\"listen\": \"[::1]:1\"}", &c), 0);
+	config_free(&c);
+}
+END_TEST
+
 START_TEST(test_config_refuses_bad_files)
 {
 	struct config c;
@@ -161,6 +215,7 @@ main(void)
 	tcase_add_test(tc, test_config_loads_every_key);
 	tcase_add_test(tc, test_config_reports_every_problem);
 	tcase_add_test(tc, test_config_refuses_bad_files);
+	tcase_add_test(tc, test_config_tls_and_plaintext);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

@@ -99,6 +99,18 @@ START_TEST(test_identity_check_name)
 }
 END_TEST
 
+START_TEST(test_identity_auth_machine)
+{
+	ck_assert_str_eq(ledger_auth_machine("bearer-token:3+mtls:spiffe://"
+	    "example.org/a+b"), "spiffe://example.org/a+b");
+	ck_assert_str_eq(ledger_auth_machine("hmac-sha256+mtls:CN=x,O=y"),
+	    "CN=x,O=y");
+	ck_assert_ptr_null(ledger_auth_machine("bearer-token:3"));
+	ck_assert_ptr_null(ledger_auth_machine("bearer-token:3+mtls:"));
+	ck_assert_ptr_null(ledger_auth_machine(NULL));
+}
+END_TEST
+
 /* A token bound to an identity: kept, listed, loaded; the binding cannot
  * be changed or removed behind the library's back. */
 static void
@@ -162,6 +174,7 @@ main(void)
 	tcase_add_test(tc, test_identity_name);
 	tcase_add_test(tc, test_identity_allows);
 	tcase_add_test(tc, test_identity_check_name);
+	tcase_add_test(tc, test_identity_auth_machine);
 	tcase_add_test(tc, test_identity_bound_token);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);

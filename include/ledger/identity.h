@@ -48,6 +48,10 @@ bool ledger_identity_allows(const char *bound,
 enum ledger_status ledger_identity_check_name(const char *s,
     struct ledger_error *err) LEDGER_WUR;
 
+/* The machine identity an entry's source.auth names ("<how>+mtls:<name>",
+ * docs/FORMAT.md), or NULL when it names none. */
+const char *ledger_auth_machine(const char *auth);
+
 #ifdef __cplusplus
 }
 #endif

@@ -122,7 +122,9 @@ enum ledger_status ledger_exceptions_json(struct ledger_store *s,
 /*
  * Who deployed or approved in the environment (NULL: every one) in the
  * period: {"actors":[{"actor","deployments","approvals","first_seq",
- * "first_seen","last_seq","last_seen"}]}, by actor name.
+ * "first_seen","last_seq","last_seen","machines"}]}, by actor name;
+ * machines are the client certificate identities (ledger/identity.h) the
+ * actor's entries came from, the first eight in seq order.
  */
 enum ledger_status ledger_actors_json(struct ledger_store *s,
     const struct ledger_report_opts *o, struct ledger_buf *out,

@@ -100,7 +100,8 @@ enum ledger_status ledger_json_member(struct ledger_buf *out,
 
 /*
  * An entry as the answers show it: writes '{' and "seq", "time", "kind",
- * "source", "event" and every subject field present, "status" in the
+ * "source", "event", "machine" (the identity of the sender's client
+ * certificate, ledger/identity.h) and every subject field present, "status" in the
  * vocabulary of ledger/status.h with the word the source sent as
  * "source_status" when it differs; the caller adds its own members and
  * the closing '}'.  Errors: LEDGER_ENOMEM.
