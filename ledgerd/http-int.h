@@ -86,8 +86,6 @@ bool tls_on(void);
 /* The MHD options that serve HTTPS (an MHD_OPTION_ARRAY). */
 const struct MHD_OptionItem *tls_mhd_options(void);
 void tls_stop(void);
-/* The serving certificate's notAfter (Unix seconds; 0: no TLS). */
-double tls_cert_expiry(void);
 enum tls_client_auth tls_client_auth(void);
 /* The client certificate of conn: none, verified (*id filled), or
  * presented and refused (why says why). */

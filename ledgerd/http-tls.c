@@ -267,6 +267,7 @@ tls_init(const struct config *c)
 	}
 	if ((tls.cur = cred_load(c)) == NULL)
 		return -1;
+	metrics_set_tls_expiry((int64_t)tls.cur->not_after);
 	tls.mode = c->tls_client_auth;
 	if (tls.mode != TLS_CLIENT_NONE &&
 	    (tls.trust = trust_load(c, &tls.ca_pem)) == NULL)
@@ -326,6 +327,7 @@ tls_reload(const struct config *c)
 		cred_free(cr);
 		return;
 	}
+	metrics_set_tls_expiry((int64_t)cr->not_after);
 	pthread_mutex_lock(&tls.mu);
 	cr->older = tls.cur;
 	tls.cur = cr;
@@ -355,18 +357,6 @@ tls_stop(void)
 	free(tls.ca_pem);
 	tls.ca_pem = NULL;
 	tls.on = false;
-}
-
-double
-tls_cert_expiry(void)
-{
-	double t = 0;
-
-	pthread_mutex_lock(&tls.mu);
-	if (tls.cur != NULL)
-		t = (double)tls.cur->not_after;
-	pthread_mutex_unlock(&tls.mu);
-	return t;
 }
 
 /* The three names of a verified client certificate. */

@@ -229,6 +229,14 @@ render_hooks(struct ledger_buf *b)
 	return e;
 }
 
+static _Atomic int64_t tls_expiry;
+
+void
+metrics_set_tls_expiry(int64_t unix_s)
+{
+	atomic_store(&tls_expiry, unix_s);
+}
+
 void
 metrics_set_disk(uint64_t free_bytes, uint64_t database, uint64_t wal)
 {
@@ -376,6 +384,13 @@ metrics_render(size_t *len)
 	    LOAD(db_bytes), LOAD(wal_bytes));
 	e |= render_hooks(&b);
 	e |= selfverify_metrics(&b);
+	if (atomic_load(&tls_expiry) > 0)
+		e |= ledger_buf_addf(&b,
+		    "# HELP ledgerd_tls_certificate_expiry_seconds When the "
+		    "served TLS certificate expires (Unix time).\n"
+		    "# TYPE ledgerd_tls_certificate_expiry_seconds gauge\n"
+		    "ledgerd_tls_certificate_expiry_seconds %lld\n",
+		    (long long)atomic_load(&tls_expiry));
 	if (atomic_load(&last_cp_ms) > 0)
 		e |= ledger_buf_addf(&b,
 		    "# HELP ledgerd_checkpoint_age_seconds Since this ledgerd "

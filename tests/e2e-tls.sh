@@ -192,6 +192,11 @@ check "new connections get server2.pem" [ "$(fp)" = "$(openssl x509 -in \
     "$C/server2.pem" -noout -fingerprint -sha256)" ]
 check "all 60 requests during the rotation were answered 201" \
     [ "$(grep -c '^201$' "$T/loop")" = 60 ]
+EXP=$(date -u -d "$(openssl x509 -in "$C/server2.pem" -noout -enddate |
+    sed 's/notAfter=//')" +%s)
+check "/metrics tells when the served certificate expires" grep -q \
+    "^ledgerd_tls_certificate_expiry_seconds $EXP$" <(curl -sS "${TLS[@]}" \
+    -H "Authorization: Bearer $RTOK" "$URL/metrics")
 # a broken renewal is refused and the running certificate kept
 printf 'not a key\n' > "$D/key.pem"
 kill -HUP "$PID"
