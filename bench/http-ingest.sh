@@ -1,7 +1,7 @@
 #!/bin/bash
 # http-ingest.sh - ledgerd's durable ingest rate over HTTP, in one report
 #
-# usage: bench/http-ingest.sh [-kp] [-c connections] [-d seconds]
+# usage: bench/http-ingest.sh [-kpT] [-c connections] [-d seconds]
 #            [-D uuid|none] [-n append_events] [-t wrk_threads]
 #            [-x 'config members']
 #
@@ -20,6 +20,9 @@
 #   -p  also profile the daemon with perf (cpu-clock); slows it down, so
 #       read the profile, not the rate, of such a run
 #   -x  extra members for the daemon's config, e.g. '"batch_delay_ms":2'
+#   -T  serve HTTPS (a P-256 certificate made with openssl for the run;
+#       wrk's TLS is OpenSSL, ledgerd's GnuTLS); bench/https-ab.sh
+#       compares it with plain HTTP in one run
 #
 # BUILD (default: ./build beside bench/) or LEDGERD, LEDGERCTL and
 # BENCH_APPEND name the binaries.  Exit status 0 when every step ran and
@@ -48,9 +51,10 @@ DELIVERY=uuid
 KEEP=0
 PROFILE=0
 EXTRA=
+TLS=0
 
 usage() {
-    echo "usage: $prog [-kp] [-c connections] [-d seconds] [-D uuid|none]" \
+    echo "usage: $prog [-kpT] [-c connections] [-d seconds] [-D uuid|none]" \
         "[-n append_events] [-t wrk_threads] [-x 'config members']" >&2
     exit 2
 }
@@ -58,7 +62,7 @@ die() { echo "$prog: $*" >&2; exit 1; }
 misuse() { echo "$prog: $*" >&2; usage; }
 is_uint() { case $1 in ''|*[!0-9]*) return 1;; esac; }
 
-while getopts "c:d:D:kn:pt:x:" opt; do
+while getopts "c:d:D:kn:pTt:x:" opt; do
     case $opt in
     c) CONNS=$OPTARG ;;
     d) DURATION=$OPTARG ;;
@@ -66,6 +70,7 @@ while getopts "c:d:D:kn:pt:x:" opt; do
     k) KEEP=1 ;;
     n) APPEND_N=$OPTARG ;;
     p) PROFILE=1 ;;
+    T) TLS=1 ;;
     t) WRK_THREADS=$OPTARG ;;
     x) EXTRA=$OPTARG ;;
     *) usage ;;
@@ -194,7 +199,8 @@ sample() {
 
 NCPU=$(nproc)
 CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-echo "http-ingest: ledgerd over HTTP, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "http-ingest: ledgerd over $([ "$TLS" -eq 1 ] && echo HTTPS ||
+    echo HTTP), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "machine: $NCPU cores, ${CPU_MODEL:-unknown CPU}, $(uname -sr)"
 echo "load: $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}'), $WRK_THREADS" \
     "threads, $CONNS connections, ${DURATION}s, 1 KiB generic events," \
@@ -204,6 +210,15 @@ echo "load average at start: $(cat /proc/loadavg)"
 
 # ---- start the daemon ----
 mkdir -p "$T"
+if [ "$TLS" -eq 1 ]; then
+    command -v openssl >/dev/null || die "openssl not found (-T)"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -keyout "$T/tls.key" -out "$T/tls.pem" -days 2 -subj /CN=localhost \
+        -addext subjectAltName=IP:127.0.0.1 2>/dev/null ||
+        die "openssl could not make a certificate"
+    chmod 600 "$T/tls.key"
+    EXTRA="\"tls\":{\"cert_file\":\"$T/tls.pem\",\"key_file\":\"$T/tls.key\"}${EXTRA:+,$EXTRA}"
+fi
 printf '{"listen":"127.0.0.1:0","data_dir":"%s/var"%s}\n' "$T" \
     "${EXTRA:+,$EXTRA}" >"$T/config.json"
 "$LEDGERD" -d -f "$T/config.json" >"$T/ledgerd.log" 2>&1 &
@@ -211,8 +226,8 @@ DPID=$!
 DPID_RUN=$DPID
 PORT=
 for _ in $(seq 1 200); do
-    PORT=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$T/ledgerd.log" |
-        head -1 | sed 's/.*://')
+    PORT=$(grep -oE 'listening on https?://127.0.0.1:[0-9]*' \
+        "$T/ledgerd.log" | head -1 | sed 's/.*://')
     [ -n "$PORT" ] && break
     kill -0 "$DPID" 2>/dev/null ||
         die "ledgerd exited: $(tail -3 "$T/ledgerd.log")"
@@ -225,6 +240,8 @@ RTOK=$(grep -o 'read token  *(id [0-9]*): [^ ]*' "$T/ledgerd.log" | head -1 |
     awk '{ print $NF }')
 [ -n "$WTOK" ] || die "ledgerd printed no write token"
 URL=http://127.0.0.1:$PORT
+[ "$TLS" -eq 0 ] || URL=https://127.0.0.1:$PORT
+[ "$TLS" -eq 0 ] || export CURL_CA_BUNDLE=$T/tls.pem	# curl's /metrics
 RSS_IDLE=$(awk '/^VmRSS:/ { print $2 }' "/proc/$DPID/status")
 
 # ---- load ----

@@ -3,8 +3,8 @@
 # Safe to run again: apt-get skips what is already installed.
 set -eu
 pkgs="meson ninja-build pkg-config gcc python3 libsqlite3-dev libsodium-dev
-libmicrohttpd-dev libjansson-dev zlib1g-dev libcurl4-gnutls-dev check sqlite3
-curl"
+libmicrohttpd-dev libgnutls28-dev libjansson-dev zlib1g-dev
+libcurl4-gnutls-dev check sqlite3 curl openssl"
 if [ "${1:-}" = "--test" ]; then
 	pkgs="$pkgs valgrind clang libclang-rt-14-dev golang-go golang-golang-x-mod-dev wrk"
 fi
