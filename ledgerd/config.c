@@ -60,6 +60,8 @@ config_free(struct config *c)
 	free(c->tls_cert_file);
 	free(c->tls_key_file);
 	free(c->tls_client_ca_file);
+	free(c->user);
+	free(c->pidfile);
 	ledger_sources_free(c->sources);
 	free(c->path);
 	memset(c, 0, sizeof(*c));
@@ -494,6 +496,10 @@ apply(struct loader *L, json_t *root, struct config *c)
 				c->key_overlap_s = (unsigned)v;
 		} else if (strcmp(key, "retention") == 0) {
 			parse_retention(L, val, c);
+		} else if (strcmp(key, "user") == 0) {
+			get_str(L, key, val, &c->user);
+		} else if (strcmp(key, "pidfile") == 0) {
+			get_path(L, key, val, &c->pidfile);
 		} else if (strcmp(key, "tls") == 0) {
 			parse_tls(L, val, c);
 		} else if (strcmp(key, "checkpoint_export") == 0) {

@@ -863,6 +863,12 @@ http_listen(const struct config *c, const char *data_dir)
 	}
 	origin_name = origin;
 	http_reload_tokens();
+	return srv.listen_fd >= 0 ? 0 : http_bind(c);
+}
+
+int
+http_bind(const struct config *c)
+{
 	if ((srv.listen_fd = bind_socket(c->listen_host, c->listen_port,
 	    listen_shown, sizeof(listen_shown))) < 0)
 		return -1;

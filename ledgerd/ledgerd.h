@@ -19,7 +19,10 @@
 /* ---- log.c ---- */
 enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
+/* Foreground: stderr.  Detached: syslog, and stderr too until
+ * log_detached() (the start's messages reach whoever started it). */
 void log_init(bool foreground, enum log_level level);
+void log_detached(void);
 void log_set_level(enum log_level level);
 bool log_enabled(enum log_level level);
 /* "<time> <level> <verb> key=value ..."; never pass payloads or secrets. */
@@ -49,6 +52,8 @@ struct config {
 	char *tls_client_ca_file;
 	enum tls_client_auth tls_client_auth;
 	bool allow_plaintext;		/* plain HTTP beyond loopback */
+	char *user;			/* run as, when started as root */
+	char *pidfile;			/* NULL: DIR/ledgerd.pid detached */
 	size_t max_body_bytes;
 	uint64_t disk_reserve_bytes;	/* refuse writes below this free */
 	unsigned max_connections;
@@ -84,6 +89,25 @@ void config_defaults(struct config *c);
 int config_load(const char *path, struct config *c,
     void (*report)(void *ctx, const char *msg), void *ctx);
 void config_free(struct config *c);
+
+/* ---- service.c ---- */
+/* Send one sd_notify datagram (nothing without $NOTIFY_SOCKET); true
+ * when sent. */
+bool service_notify(const char *msg);
+/* Detach: fork; the parent exits 0 once the child calls service_ready,
+ * 1 if it exits first.  0 in the child, -1 (printed) on failure. */
+int service_detach(void);
+/* Serving: pidfile (c->pidfile, or DIR/ledgerd.pid when detached),
+ * READY=1 to systemd, the waiting parent released, stdio to /dev/null
+ * when detached. */
+void service_ready(const struct config *c, bool detached);
+/* WATCHDOG=1 every half of $WATCHDOG_USEC (call it often). */
+void service_watchdog(void);
+/* STOPPING=1; the pidfile removed. */
+void service_stopping(void);
+/* Started as root: become c->user (or an existing "ledgerd" user).  0,
+ * or -1 (printed). */
+int service_drop_root(const struct config *c);
 
 /* ---- selfverify.c ---- */
 /* Verify the whole log every self_verify_interval_s in a thread (0, or
@@ -187,8 +211,10 @@ int64_t seq_uncovered_ms(void);
 uint64_t seq_log_size(void);
 
 /* ---- http.c ---- */
-/* Open the read side (tokens, origin) and bind the socket; nothing is
- * served yet.  Returns 0 or -1 (logged): a port in use fails here, before
+/* Bind the listening socket (before dropping root); 0 or -1 (logged). */
+int http_bind(const struct config *c);
+/* Open the read side (tokens, origin) and bind the socket unless
+ * http_bind did; nothing is served yet.  Returns 0 or -1 (logged): a port in use fails here, before
  * anything is appended. */
 int http_listen(const struct config *c, const char *data_dir);
 /* Start serving on the bound socket; logs "listening on http://HOST:PORT".

@@ -7,6 +7,7 @@
 #include "ledgerd.h"
 
 static bool to_stderr = true;
+static bool also_stderr;	/* detached, until it serves */
 static _Atomic int cur_level = LOG_LVL_INFO;
 
 static const char *const names[] = { "error", "warn", "info", "debug" };
@@ -15,9 +16,16 @@ void
 log_init(bool foreground, enum log_level level)
 {
 	to_stderr = foreground;
+	also_stderr = !foreground;
 	cur_level = level;
 	if (!foreground)
 		openlog("ledgerd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void
+log_detached(void)
+{
+	also_stderr = false;
 }
 
 void
@@ -44,10 +52,11 @@ log_msg(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (to_stderr) {
+	if (to_stderr || also_stderr) {
 		ledger_time_format(ledger_now_ms(), t);
 		fprintf(stderr, "%s %s %s\n", t, names[level], line);
-	} else
+	}
+	if (!to_stderr)
 		syslog(prio[level], "%s %s", names[level], line);
 }
 

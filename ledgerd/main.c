@@ -183,7 +183,27 @@ ensure_export_dir(const struct config *c)
 	return -1;
 }
 
-/* No live token yet: make a write and a read token, shown once. */
+/* DIR/first-tokens, new, 0600, for the tokens of a first start. */
+static FILE *
+first_tokens_file(const char *dir, char *path, size_t n)
+{
+	FILE *f;
+	int fd;
+
+	snprintf(path, n, "%s/first-tokens", dir);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) < 0 || (f = fdopen(fd, "w")) == NULL) {
+		fprintf(stderr, "ledgerd: create %s: %s\n", path,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	return f;
+}
+
+/* No live token yet: make a write and a read token, shown once (under
+ * systemd: written to DIR/first-tokens). */
 static int
 ensure_tokens(const struct config *c)
 {
@@ -192,7 +212,8 @@ ensure_tokens(const struct config *c)
 	char wtok[LEDGER_TOKEN_MAX], rtok[LEDGER_TOKEN_MAX];
 	int64_t n, wid, rid;
 	const char *host = c->listen_host, *scheme;
-	char port[32];
+	char port[32], path[4200];
+	FILE *out = stderr;
 
 	/* Tokens need no key: a log that contradicts its checkpoint still
 	 * opens here, and is then served read-only. */
@@ -207,9 +228,12 @@ ensure_tokens(const struct config *c)
 		ledger_store_close(s);
 		return -1;
 	}
-	if (n > 0) {
+	/* Under systemd stderr is the journal, which keeps what it gets:
+	 * the tokens go to a file only root and ledgerd can read. */
+	if (n > 0 || (getenv("JOURNAL_STREAM") != NULL && (out =
+	    first_tokens_file(c->data_dir, path, sizeof(path))) == NULL)) {
 		ledger_store_close(s);
-		return 0;
+		return n > 0 ? 0 : -1;
 	}
 	if (ledger_token_create(s, LEDGER_SCOPE_WRITE, "first write token",
 	    wtok, &wid, &err) != LEDGER_OK ||
@@ -217,6 +241,10 @@ ensure_tokens(const struct config *c)
 	    rtok, &rid, &err) != LEDGER_OK) {
 		fprintf(stderr, "ledgerd: create tokens: %s\n", err.msg);
 		ledger_store_close(s);
+		if (out != stderr) {
+			fclose(out);
+			unlink(path);
+		}
 		return -1;
 	}
 	ledger_store_close(s);
@@ -227,7 +255,7 @@ ensure_tokens(const struct config *c)
 		snprintf(port, sizeof(port), "PORT");	/* see "listening on" */
 	else
 		snprintf(port, sizeof(port), "%u", c->listen_port);
-	fprintf(stderr,
+	fprintf(out,
 	    "ledgerd: created the first API tokens. They are shown once, here, "
 	    "and only their hashes are stored:\n"
 	    "  write token (id %lld): %s\n"
@@ -244,6 +272,16 @@ ensure_tokens(const struct config *c)
 	    "read|write -d %s\n",
 	    (long long)wid, wtok, (long long)rid, rtok, wtok, scheme, host,
 	    port, rtok, scheme, host, port, c->data_dir);
+	if (out != stderr) {
+		if (fclose(out) != 0) {
+			fprintf(stderr, "ledgerd: write %s: %s\n", path,
+			    strerror(errno));
+			return -1;
+		}
+		fprintf(stderr, "ledgerd: created the first API tokens; they "
+		    "are in %s (mode 0600): read them, store them, delete the "
+		    "file\n", path);
+	}
 	sodium_memzero(wtok, sizeof(wtok));
 	sodium_memzero(rtok, sizeof(rtok));
 	return 0;
@@ -478,7 +516,9 @@ serve(sigset_t *sigs, struct ledger_store *writer, struct ledger_store *maint)
 			return;
 		}
 		if (sig == SIGHUP) {
+			service_notify("RELOADING=1");
 			reload();
+			service_notify("READY=1");
 			continue;
 		}
 		if (sig == SIGUSR1) {
@@ -488,6 +528,7 @@ serve(sigset_t *sigs, struct ledger_store *writer, struct ledger_store *maint)
 			continue;
 		}
 		ticks++;
+		service_watchdog();
 		http_sweep();
 		if (ledger_store_wal_checkpoint(maint, &err) != LEDGER_OK)
 			log_warn("wal checkpoint: %s", err.msg);
@@ -546,13 +587,16 @@ main(int argc, char **argv)
 	}
 	if (verbose)
 		cfg.log_level = LOG_LVL_DEBUG;
+	/* As root: bind (a port below 1024 may need it), then drop it
+	 * before anything is created or opened. */
+	if (geteuid() == 0 && (http_bind(&cfg) != 0 ||
+	    service_drop_root(&cfg) != 0))
+		return 1;
 	if (ensure_data_dir(&cfg) != 0 || lock_data_dir(cfg.data_dir) != 0 ||
 	    ensure_export_dir(&cfg) != 0 || ensure_tokens(&cfg) != 0)
 		return 1;
-	if (!foreground && daemon(1, 0) != 0) {
-		fprintf(stderr, "ledgerd: daemon: %s\n", strerror(errno));
+	if (!foreground && service_detach() != 0)
 		return 1;
-	}
 	log_init(foreground, cfg.log_level);
 	lock_note_pid();
 
@@ -583,7 +627,9 @@ main(int argc, char **argv)
 	started_pending = writer != NULL && !record_started(writer);
 	if (selfverify_start(&cfg) != 0)
 		log_warn("self-verification is off: its thread did not start");
+	service_ready(&cfg, !foreground);
 	serve(&sigs, writer, maint);
+	service_stopping();
 	selfverify_stop();
 	http_drain_and_stop();
 	if (writer != NULL)
