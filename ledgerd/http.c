@@ -816,6 +816,7 @@ http_set_config(const struct config *c)
 {
 	atomic_store(&srv.max_body, c->max_body_bytes);
 	atomic_store(&srv.disk_reserve, c->disk_reserve_bytes);
+	metrics_set_disk_reserve(c->disk_reserve_bytes);
 	atomic_store(&srv.checkpoint_interval_ms, c->checkpoint_interval_ms);
 	atomic_store(&srv.max_connections, c->max_connections);
 	atomic_store(&srv.request_timeout_s, c->request_timeout_s);

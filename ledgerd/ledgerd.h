@@ -165,6 +165,7 @@ void metrics_hook(const char *source, const char *reason);
 /* Free space, database and WAL sizes (the main loop, once a second). */
 void metrics_set_disk(uint64_t free_bytes, uint64_t database, uint64_t wal);
 void metrics_set_log_size(uint64_t n);
+void metrics_set_disk_reserve(uint64_t bytes);
 /* The served TLS certificate's notAfter (Unix seconds). */
 void metrics_set_tls_expiry(int64_t unix_s);
 void metrics_set_queue(size_t n);

@@ -54,7 +54,7 @@ static atomic_uint_fast64_t disk_free, db_bytes, wal_bytes;
 /* Per webhook source (configured names; a bounded table). */
 #define SOURCES_MAX 64
 static const char *const hook_reasons[] = { "auth", "content_type",
-    "bad_json", "bad_fields", "dropped" };
+    "bad_json", "bad_fields", "dropped", "identity" };
 #define NREASONS (sizeof(hook_reasons) / sizeof(*hook_reasons))
 static struct {
 	pthread_mutex_t mu;		/* adding a name */
@@ -230,6 +230,13 @@ render_hooks(struct ledger_buf *b)
 }
 
 static _Atomic int64_t tls_expiry;
+static _Atomic uint64_t disk_reserve;
+
+void
+metrics_set_disk_reserve(uint64_t bytes)
+{
+	atomic_store(&disk_reserve, bytes);
+}
 
 void
 metrics_set_tls_expiry(int64_t unix_s)
@@ -375,13 +382,18 @@ metrics_render(size_t *len)
 	    "directory's file system.\n"
 	    "# TYPE ledgerd_disk_free_bytes gauge\n"
 	    "ledgerd_disk_free_bytes %llu\n"
+	    "# HELP ledgerd_disk_reserve_bytes Below this free, writes are "
+	    "refused (disk_reserve_bytes).\n"
+	    "# TYPE ledgerd_disk_reserve_bytes gauge\n"
+	    "ledgerd_disk_reserve_bytes %llu\n"
 	    "# HELP ledgerd_database_bytes Size of the database file.\n"
 	    "# TYPE ledgerd_database_bytes gauge\n"
 	    "ledgerd_database_bytes %llu\n"
 	    "# HELP ledgerd_wal_bytes Size of the write-ahead log.\n"
 	    "# TYPE ledgerd_wal_bytes gauge\n"
 	    "ledgerd_wal_bytes %llu\n", LEDGER_VERSION, LOAD(disk_free),
-	    LOAD(db_bytes), LOAD(wal_bytes));
+	    (unsigned long long)atomic_load(&disk_reserve), LOAD(db_bytes),
+	    LOAD(wal_bytes));
 	e |= render_hooks(&b);
 	e |= selfverify_metrics(&b);
 	if (atomic_load(&tls_expiry) > 0)

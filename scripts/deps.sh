@@ -6,7 +6,8 @@ pkgs="meson ninja-build pkg-config gcc python3 libsqlite3-dev libsodium-dev
 libmicrohttpd-dev libgnutls28-dev libjansson-dev zlib1g-dev
 libcurl4-gnutls-dev check sqlite3 curl openssl"
 if [ "${1:-}" = "--test" ]; then
-	pkgs="$pkgs valgrind clang libclang-rt-14-dev golang-go golang-golang-x-mod-dev wrk"
+	pkgs="$pkgs valgrind clang libclang-rt-14-dev golang-go golang-golang-x-mod-dev wrk
+scdoc man-db systemd"
 fi
 missing=""
 for p in $pkgs; do
@@ -19,4 +20,26 @@ if [ -n "$missing" ]; then
 	echo "deps.sh: installing:$missing" >&2
 	$SUDO apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+fi
+
+# promtool (the alert rules' check) ships only in Debian's prometheus
+# package: installed without its recommends (node exporter, smartd), and
+# with policy-rc.d saying no, so that no Prometheus server starts
+# listening on this machine.
+if [ "${1:-}" = "--test" ] && ! command -v promtool >/dev/null; then
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	echo "deps.sh: installing: prometheus (for promtool; not started)" >&2
+	policy=/usr/sbin/policy-rc.d
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+		$SUDO chmod 755 "$policy"
+		trap '$SUDO rm -f "$policy"' EXIT
+	fi
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+	    --no-install-recommends prometheus >/dev/null
+	if command -v systemctl >/dev/null; then
+		$SUDO systemctl disable --now prometheus >/dev/null 2>&1 || :
+	fi
 fi
