@@ -43,6 +43,7 @@ config_defaults(struct config *c)
 	c->heartbeat_interval_s = 600;
 	c->key_overlap_s = 86400;
 	c->self_verify_interval_s = 3600;
+	c->self_verify_tail_ms = 1000;
 	c->retention_check_s = 3600;
 	c->retention_step = 1000;
 }
@@ -491,6 +492,9 @@ apply(struct loader *L, json_t *root, struct config *c)
 		} else if (strcmp(key, "self_verify_interval_s") == 0) {
 			if (get_uint(L, key, val, 0, 86400 * 30, &v))
 				c->self_verify_interval_s = (unsigned)v;
+		} else if (strcmp(key, "self_verify_tail_ms") == 0) {
+			if (get_uint(L, key, val, 0, 3600000, &v))
+				c->self_verify_tail_ms = (unsigned)v;
 		} else if (strcmp(key, "key_overlap_s") == 0) {
 			if (get_uint(L, key, val, 0, 86400 * 365, &v))
 				c->key_overlap_s = (unsigned)v;

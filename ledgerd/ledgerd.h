@@ -70,7 +70,8 @@ struct config {
 	unsigned checkpoint_interval_ms;
 	unsigned heartbeat_interval_s;	/* 0: no heartbeats */
 	unsigned key_overlap_s;		/* old key co-signs this long */
-	unsigned self_verify_interval_s;	/* 0: no self-verification */
+	unsigned self_verify_interval_s;	/* 0: no whole-log pass */
+	unsigned self_verify_tail_ms;	/* 0: no tail verification */
 	uint64_t retention_age_s;	/* prune payloads older; 0: never */
 	unsigned retention_check_s;	/* how often to look */
 	unsigned retention_step;	/* payloads deleted per 200 ms tick */

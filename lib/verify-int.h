@@ -67,6 +67,15 @@ void ledger_keywalk_apply(struct ledger_keywalk *kw,
 const struct ledger_keyhist *ledger_verifier_keyhist(
     const struct ledger_verifier *v);
 
+/* A stored checkpoint (size, the row's root, its signed note) against the
+ * walk's key history and its frontier f (of that size): problems go to
+ * v at seq size - 1 (verify-store.c). */
+struct ledger_merkle_frontier;
+void ledger_verify_checkpoint_row(struct ledger_verifier *v,
+    const struct ledger_merkle_frontier *f, uint64_t size,
+    const uint8_t root[LEDGER_HASH_BYTES], bool bad_root, const char *note,
+    size_t note_len);
+
 /* After the walk: every payload a legal hold kept from each prune that
  * covered it is still there (lib/verify-holds.c); problems are added to
  * rep and told to fn. */

@@ -77,6 +77,16 @@ next_checkpoint(struct treecheck *t)
 static void
 check_checkpoint(struct treecheck *t, struct ledger_verifier *v)
 {
+	ledger_verify_checkpoint_row(v, &t->f, t->cp_size, t->cp_root,
+	    t->cp_bad_root, t->cp_note, t->cp_len);
+}
+
+void
+ledger_verify_checkpoint_row(struct ledger_verifier *v,
+    const struct ledger_merkle_frontier *f, uint64_t size,
+    const uint8_t root[LEDGER_HASH_BYTES], bool bad_root, const char *note,
+    size_t note_len)
+{
 	struct ledger_signed_checkpoint vc;
 	struct ledger_vkey vks[LEDGER_KEYHIST_MAX];
 	const struct ledger_keyhist *h;
@@ -86,36 +96,36 @@ check_checkpoint(struct treecheck *t, struct ledger_verifier *v)
 	bool signed_ok;
 	size_t i;
 
-	at = t->cp_size > 0 ? t->cp_size - 1 : 0;
-	if (t->cp_bad_root) {
+	at = size > 0 ? size - 1 : 0;
+	if (bad_root) {
 		ledger_verifier_report(v, at, LEDGER_PROB_BAD_CHECKPOINT,
 		    "checkpoint row of size %" PRIu64 " has a root that is "
-		    "not %d bytes", t->cp_size, LEDGER_HASH_BYTES);
+		    "not %d bytes", size, LEDGER_HASH_BYTES);
 		return;
 	}
 	/* judged by the key history as of its size (the walk is there) */
 	h = ledger_verifier_keyhist(v);
 	for (i = 0; i < h->n; i++)
 		vks[i] = h->keys[i].vk;
-	signed_ok = ledger_checkpoint_verify(t->cp_note, t->cp_len, vks, h->n,
+	signed_ok = ledger_checkpoint_verify(note, note_len, vks, h->n,
 	    &vc, NULL) == LEDGER_OK;
 	if (!signed_ok)
 		ledger_verifier_report(v, at, LEDGER_PROB_BAD_CHECKPOINT,
 		    "checkpoint of size %" PRIu64 " is not signed by a key of "
-		    "the log's history", t->cp_size);
-	else if ((why = ledger_keyhist_check_note(h, t->cp_note, t->cp_len,
-	    t->cp_size, buf, sizeof(buf))) != NULL ||
-	    (why = ledger_keyhist_check_commitment(h, t->cp_note, t->cp_len,
-	    t->cp_size, buf, sizeof(buf))) != NULL)
+		    "the log's history", size);
+	else if ((why = ledger_keyhist_check_note(h, note, note_len,
+	    size, buf, sizeof(buf))) != NULL ||
+	    (why = ledger_keyhist_check_commitment(h, note, note_len,
+	    size, buf, sizeof(buf))) != NULL)
 		ledger_verifier_report(v, at, LEDGER_PROB_BAD_CHECKPOINT, "%s",
 		    why);
-	else if (vc.size != t->cp_size || memcmp(vc.root, t->cp_root,
+	else if (vc.size != size || memcmp(vc.root, root,
 	    LEDGER_HASH_BYTES) != 0)
 		ledger_verifier_report(v, at, LEDGER_PROB_BAD_CHECKPOINT,
 		    "checkpoint row of size %" PRIu64 " does not match its "
-		    "signed text", t->cp_size);
+		    "signed text", size);
 	else
-		(void)ledger_verifier_check_root(v, at, &t->f, &vc);
+		(void)ledger_verifier_check_root(v, at, f, &vc);
 	ledger_signed_checkpoint_release(&vc);
 }
 

@@ -100,6 +100,32 @@ enum ledger_status ledger_verify_store(struct ledger_store *s,
     LEDGER_WUR;
 
 /*
+ * A tail: what was appended to a store since the last step, checked as
+ * ledger_verify_store checks it (entry bytes, links, signatures, the key
+ * history, the indexed columns, and each checkpoint the new entries
+ * reach), at the cost of what was appended.  The first steps walk the log
+ * from seq 0.  Payloads, the stored tree hashes and the lookup terms are
+ * left to the whole-log walk.  A head that shrinks below what a step saw
+ * is reported as missing entries.  Problems go to fn as they are found.
+ * The keys: as for ledger_verify_store (opts->keys, else s's ledger.pub;
+ * s must then outlive the tail).
+ */
+struct ledger_tail;
+enum ledger_status ledger_tail_new(struct ledger_store *s,
+    const struct ledger_verify_opts *opts, ledger_verify_fn fn, void *ctx,
+    struct ledger_tail **ret, struct ledger_error *err) LEDGER_WUR;
+/* Check up to max (0: all) of the entries appended since the last step,
+ * in one read snapshot of s; *ret_checked says how many; *rep (may be
+ * NULL) gets the counts so far.  Errors: LEDGER_EDB, LEDGER_ENOMEM (the
+ * step did not run; the next one starts at the same place). */
+enum ledger_status ledger_tail_step(struct ledger_tail *t,
+    struct ledger_store *s, uint64_t max, uint64_t *ret_checked,
+    struct ledger_verify_report *rep, struct ledger_error *err) LEDGER_WUR;
+/* The next seq a step reads: everything before it was checked. */
+uint64_t ledger_tail_next(const struct ledger_tail *t);
+void ledger_tail_free(struct ledger_tail *t);
+
+/*
  * A streaming verifier, for logs that do not come from a local store: a
  * running daemon's API pages, an evidence bundle.  Feed entries in seq
  * order with ledger_verifier_add, then ledger_verifier_finish.  The same
