@@ -21,7 +21,7 @@
 #       read the profile, not the rate, of such a run
 #   -x  extra members for the daemon's config, e.g. '"batch_delay_ms":2'
 #   -T  serve HTTPS (a P-256 certificate made with openssl for the run;
-#       wrk's TLS is OpenSSL, ledgerd's GnuTLS); bench/https-ab.sh
+#       wrk's TLS is OpenSSL, ledgerd's GnuTLS); bench/ingest-ab.sh
 #       compares it with plain HTTP in one run
 #
 # BUILD (default: ./build beside bench/) or LEDGERD, LEDGERCTL and

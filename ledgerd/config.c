@@ -44,6 +44,8 @@ config_defaults(struct config *c)
 	c->key_overlap_s = 86400;
 	c->self_verify_interval_s = 3600;
 	c->self_verify_tail_ms = 1000;
+	c->refusal_alert_per_minute = 20;
+	c->refusal_block_s = 60;
 	c->retention_check_s = 3600;
 	c->retention_step = 1000;
 }
@@ -294,37 +296,59 @@ check_export(struct loader *L, const char *path, bool dir)
 		    "cannot be created: '%.200s' is not writable", path, parent);
 }
 
+/* An object of whole-number members, each into a config field. */
+struct uint_member {
+	const char *name;
+	double min, max;
+	uint64_t scale;			/* stored as value * scale */
+	uint64_t *wide;			/* one of wide or narrow */
+	unsigned *narrow;
+};
+
+static void
+parse_uints(struct loader *L, const char *what, json_t *v,
+    const struct uint_member *m, size_t n, const char *want)
+{
+	unsigned long long x;
+	const char *key;
+	json_t *val;
+	size_t i;
+
+	if (!json_is_object(v)) {
+		problem(L, what, "'%s' must be an object", what);
+		return;
+	}
+	json_object_foreach(v, key, val) {
+		for (i = 0; i < n && strcmp(key, m[i].name) != 0; i++)
+			;
+		if (i == n)
+			problem(L, key, "unknown key '%.64s' in '%s' (want %s)",
+			    key, what, want);
+		else if (get_uint(L, key, val, m[i].min, m[i].max, &x)) {
+			if (m[i].wide != NULL)
+				*m[i].wide = x * m[i].scale;
+			else
+				*m[i].narrow = (unsigned)(x * m[i].scale);
+		}
+	}
+}
+
 /* {"payload_days": N, "check_interval_s": S, "step_payloads": P} */
 static void
 parse_retention(struct loader *L, json_t *v, struct config *c)
 {
-	unsigned long long n;
-	const char *key;
-	json_t *val;
+	const struct uint_member m[] = {
+		{ "payload_days", 1, 36500, 86400, &c->retention_age_s, NULL },
+		{ "payload_age_s", 1, 36500.0 * 86400, 1, &c->retention_age_s,
+		  NULL },
+		{ "check_interval_s", 1, 86400, 1, NULL,
+		  &c->retention_check_s },
+		{ "step_payloads", 1, 100000, 1, NULL, &c->retention_step },
+	};
 
-	if (!json_is_object(v)) {
-		problem(L, "retention", "'retention' must be an object");
-		return;
-	}
-	json_object_foreach(v, key, val) {
-		if (strcmp(key, "payload_days") == 0) {
-			if (get_uint(L, key, val, 1, 36500, &n))
-				c->retention_age_s = n * 86400;
-		} else if (strcmp(key, "payload_age_s") == 0) {
-			if (get_uint(L, key, val, 1, 36500.0 * 86400, &n))
-				c->retention_age_s = n;
-		} else if (strcmp(key, "check_interval_s") == 0) {
-			if (get_uint(L, key, val, 1, 86400, &n))
-				c->retention_check_s = (unsigned)n;
-		} else if (strcmp(key, "step_payloads") == 0) {
-			if (get_uint(L, key, val, 1, 100000, &n))
-				c->retention_step = (unsigned)n;
-		} else
-			problem(L, key, "unknown key '%.64s' in 'retention' "
-			    "(want payload_days or payload_age_s, "
-			    "check_interval_s, step_payloads)", key);
-	}
-	if (c->retention_age_s == 0)
+	parse_uints(L, "retention", v, m, sizeof(m) / sizeof(*m),
+	    "payload_days or payload_age_s, check_interval_s, step_payloads");
+	if (json_is_object(v) && c->retention_age_s == 0)
 		problem(L, "retention", "'retention' needs payload_days (or "
 		    "payload_age_s)");
 }
@@ -402,6 +426,22 @@ is_loopback(const char *host)
 {
 	return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
 	    strcmp(host, "localhost") == 0;
+}
+
+/* {"alert_per_minute": N, "block_per_minute": N, "block_s": S} */
+static void
+parse_refusals(struct loader *L, json_t *v, struct config *c)
+{
+	const struct uint_member m[] = {
+		{ "alert_per_minute", 0, 1000000, 1, NULL,
+		  &c->refusal_alert_per_minute },
+		{ "block_per_minute", 0, 1000000, 1, NULL,
+		  &c->refusal_block_per_minute },
+		{ "block_s", 1, 86400, 1, NULL, &c->refusal_block_s },
+	};
+
+	parse_uints(L, "refusals", v, m, sizeof(m) / sizeof(*m),
+	    "alert_per_minute, block_per_minute, block_s");
 }
 
 /* {"file": PATH} or {"dir": PATH} */
@@ -504,6 +544,8 @@ apply(struct loader *L, json_t *root, struct config *c)
 			get_str(L, key, val, &c->user);
 		} else if (strcmp(key, "pidfile") == 0) {
 			get_path(L, key, val, &c->pidfile);
+		} else if (strcmp(key, "refusals") == 0) {
+			parse_refusals(L, val, c);
 		} else if (strcmp(key, "tls") == 0) {
 			parse_tls(L, val, c);
 		} else if (strcmp(key, "checkpoint_export") == 0) {

@@ -87,6 +87,25 @@ conn_peer(struct MHD_Connection *conn, const struct ledger_identity **id,
 	return c->peer;
 }
 
+const char *
+conn_addr(struct MHD_Connection *conn, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa;
+
+	snprintf(out, n, "-");
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return out;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)
+		    (const void *)sa)->sin_addr, out, (socklen_t)n);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr, out, (socklen_t)n);
+	return out;
+}
+
 void
 conn_mark(struct MHD_Connection *conn, bool in_request)
 {

@@ -36,6 +36,8 @@ struct req {
 	bool too_large;
 	char auth[48 + LEDGER_IDENTITY_MAX];	/* source.auth for the entry */
 	const struct ledger_identity *peer;	/* verified client cert */
+	char addr[48];			/* the client's address, "" until
+					   req_addr() */
 	struct ledger_event **evs;	/* what this request appends */
 	size_t nev;
 	struct ledger_receipt *receipts;
@@ -102,6 +104,8 @@ void conn_mark(struct MHD_Connection *conn, bool in_request);
 void conn_sweep(unsigned limit);
 /* Open connections. */
 unsigned conn_count(void);
+/* The client's address as text into out ("-" when unknown). */
+const char *conn_addr(struct MHD_Connection *conn, char *out, size_t n);
 /* The client certificate's verdict for conn, checked once per connection
  * (tls_peer_check): *id points at the identity when TLS_PEER_OK, *why at
  * the reason when TLS_PEER_BAD. */
@@ -114,6 +118,12 @@ int bind_socket(const char *host, unsigned port, char *shown,
 /* libmicrohttpd's error log, into ours at debug level. */
 void mhd_log(void *cls, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
+
+/* The client's address (computed once). */
+const char *req_addr(struct req *r);
+/* A credential of r was refused: counted against its peer (refusals.c);
+ * what: the source, or "api". */
+void refused(struct req *r, const char *what);
 
 /* Set r->auth to how the sender authenticated (base), with the machine
  * identity of its client certificate when it has one:

@@ -190,6 +190,7 @@ route_hook(struct req *r)
 			    "out of memory");
 		metrics_reject(REJECT_AUTH);
 		metrics_hook(r->hook, "auth");
+		refused(r, r->hook);
 		log_info("hook refused source=%s reason=\"%s\"", r->hook,
 		    log_safe(err.msg, safe, sizeof(safe)));
 		return send_error(r, 401, "unauthorized", NULL,

@@ -184,6 +184,20 @@ token_check(const char *h, const struct ledger_identity *peer,
 	return ok;
 }
 
+const char *
+req_addr(struct req *r)
+{
+	if (r->addr[0] == '\0')
+		conn_addr(r->conn, r->addr, sizeof(r->addr));
+	return r->addr;
+}
+
+void
+refused(struct req *r, const char *what)
+{
+	refusal_note(req_addr(r), what);
+}
+
 void
 set_auth(struct req *r, const char *base)
 {
@@ -192,6 +206,23 @@ set_auth(struct req *r, const char *base)
 		    ledger_identity_name(r->peer));
 	else
 		snprintf(r->auth, sizeof(r->auth), "%s", base);
+}
+
+/* A peer refused for a while (refusals.block_per_minute): 429. */
+static bool
+refuse_blocked(struct req *r, enum MHD_Result *ret)
+{
+	char secs[16];
+	const char *hdrs[] = { "Retry-After", secs, NULL };
+	unsigned retry = 0;
+
+	if (!refusal_blocked(req_addr(r), &retry))
+		return false;
+	snprintf(secs, sizeof(secs), "%u", retry);
+	metrics_reject(REJECT_BLOCKED);
+	*ret = send_error(r, 429, "too_many_requests", hdrs, "too many "
+	    "refused credentials from this address; retry in %u s", retry);
+	return true;
 }
 
 /*
@@ -214,12 +245,14 @@ check_peer(struct req *r, enum MHD_Result *ret)
 		if (tls_client_auth() != TLS_CLIENT_REQUIRED)
 			return 0;
 		metrics_reject(REJECT_CLIENT_CERT);
+		refused(r, r->route == ROUTE_HOOKS ? "hooks" : "api");
 		*ret = send_error(r, 401, "unauthorized", NULL,
 		    "a client certificate is required");
 		return -1;
 	case TLS_PEER_BAD:
 	default:
 		metrics_reject(REJECT_CLIENT_CERT);
+		refused(r, r->route == ROUTE_HOOKS ? "hooks" : "api");
 		log_warn("client certificate refused reason=\"%s\"",
 		    log_safe(why, safe, sizeof(safe)));
 		*ret = send_error(r, 401, "unauthorized", NULL,
@@ -308,12 +341,14 @@ check_auth(struct req *r, enum ledger_scope need, enum MHD_Result *ret)
 		return -1;
 	if (!ok) {
 		metrics_reject(REJECT_AUTH);
+		refused(r, "api");
 		*ret = send_error(r, 401, "unauthorized", www_auth,
 		    "missing or invalid bearer token");
 		return -1;
 	}
 	if (!bound_ok) {
 		metrics_reject(REJECT_IDENTITY);
+		refused(r, "api");
 		*ret = send_error(r, 403, "forbidden", NULL, "this token is "
 		    "bound to a machine identity; this connection's client "
 		    "certificate %s", r->peer != NULL ? "is another one" :
@@ -567,6 +602,7 @@ begin_write(struct req *r, const char *name)
 		if (!ledger_identity_allows(ledger_source_client_identity(
 		    r->src), r->peer)) {
 			metrics_reject(REJECT_IDENTITY);
+			refused(r, r->hook);
 			metrics_hook(r->hook, "identity");
 			return send_error(r, 403, "forbidden", NULL, "source "
 			    "'%s' is bound to a machine identity; this "
@@ -643,8 +679,10 @@ handle_first(struct req *r, const char *url, const char *method)
 		    "no such resource");
 	if (r->route == ROUTE_OTHER)
 		return method_not_allowed(r, allow_of(d));
-	/* Liveness and readiness probes answer without a certificate. */
-	if (r->route != ROUTE_HEALTHZ && check_peer(r, &ret) != 0)
+	/* Liveness and readiness probes answer without a certificate, and
+	 * to a peer refused for a burst of bad credentials. */
+	if (r->route != ROUTE_HEALTHZ && (refuse_blocked(r, &ret) ||
+	    check_peer(r, &ret) != 0))
 		return ret;
 
 	switch (r->route) {
@@ -749,22 +787,9 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 /* One line per request: who, what, how it went; never a secret (the
  * token's id, not the token; the source's name, not its signature). */
 static void
-access_line(struct MHD_Connection *conn, const struct req *r)
+access_line(struct req *r)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
-	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	char peer[INET6_ADDRSTRLEN + 8] = "-";
-
-	if (ci != NULL && ci->client_addr != NULL) {
-		const struct sockaddr *sa = ci->client_addr;
-
-		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)
-			    (const void *)sa)->sin_addr, peer, sizeof(peer));
-		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
-			    (const void *)sa)->sin6_addr, peer, sizeof(peer));
-	}
+	const char *peer = req_addr(r);
 	char safe[LEDGER_IDENTITY_MAX + 64];
 
 	log_info("access peer=%s route=%s status=%u bytes=%zu ms=%.1f "
@@ -788,7 +813,7 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	conn_mark(conn, false);
 	metrics_request(r->route, r->status, elapsed(&r->start));
 	if (atomic_load(&srv.access_log))
-		access_line(conn, r);
+		access_line(r);
 	if (r->state == ST_WAITING && !atomic_load(&r->finished)) {
 		/* Cannot happen while suspended; never free a queued item. */
 		log_error("request completed while queued route=%s",
@@ -817,6 +842,7 @@ http_set_config(const struct config *c)
 	atomic_store(&srv.max_body, c->max_body_bytes);
 	atomic_store(&srv.disk_reserve, c->disk_reserve_bytes);
 	metrics_set_disk_reserve(c->disk_reserve_bytes);
+	refusals_set_config(c);
 	atomic_store(&srv.checkpoint_interval_ms, c->checkpoint_interval_ms);
 	atomic_store(&srv.max_connections, c->max_connections);
 	atomic_store(&srv.request_timeout_s, c->request_timeout_s);

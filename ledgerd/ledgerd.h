@@ -52,6 +52,9 @@ struct config {
 	char *tls_client_ca_file;
 	enum tls_client_auth tls_client_auth;
 	bool allow_plaintext;		/* plain HTTP beyond loopback */
+	unsigned refusal_alert_per_minute;	/* "refusals": log an attack */
+	unsigned refusal_block_per_minute;	/* 0: never block */
+	unsigned refusal_block_s;
 	char *user;			/* run as, when started as root */
 	char *pidfile;			/* NULL: DIR/ledgerd.pid detached */
 	size_t max_body_bytes;
@@ -90,6 +93,15 @@ void config_defaults(struct config *c);
 int config_load(const char *path, struct config *c,
     void (*report)(void *ctx, const char *msg), void *ctx);
 void config_free(struct config *c);
+
+/* ---- refusals.c ---- */
+void refusals_set_config(const struct config *c);
+/* A credential from peer addr was refused; what: the source's name or
+ * the route.  Logs and counts a burst (a possible attack). */
+void refusal_note(const char *addr, const char *what);
+/* Is addr refused for now (a burst past block_per_minute)?  *retry_s:
+ * for how long. */
+bool refusal_blocked(const char *addr, unsigned *retry_s);
 
 /* ---- service.c ---- */
 /* Send one sd_notify datagram (nothing without $NOTIFY_SOCKET); true
@@ -148,7 +160,7 @@ enum reject {
 	REJECT_TOO_LARGE, REJECT_CONTENT_TYPE, REJECT_CONNECTIONS,
 	REJECT_QUEUE, REJECT_TIMEOUT, REJECT_STORAGE, REJECT_LENGTH,
 	REJECT_CONFLICT, REJECT_DISK_RESERVE, REJECT_CLIENT_CERT,
-	REJECT_IDENTITY,
+	REJECT_IDENTITY, REJECT_BLOCKED,
 	REJECT_COUNT
 };
 const char *route_name(enum route r);
@@ -163,6 +175,9 @@ void metrics_pruned(uint64_t n);
  * recorded; by source in /metrics, with the time of the last recorded
  * one. */
 void metrics_hook(const char *source, const char *reason);
+/* A peer crossed the refusals alert threshold; what: the source or
+ * route of its last refusal. */
+void metrics_suspected_attack(const char *what);
 /* Free space, database and WAL sizes (the main loop, once a second). */
 void metrics_set_disk(uint64_t free_bytes, uint64_t database, uint64_t wal);
 void metrics_set_log_size(uint64_t n);

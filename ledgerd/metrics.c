@@ -22,7 +22,7 @@ static const char *const rejects[REJECT_COUNT] = {
 	"bad_json", "bad_fields", "auth", "scope", "too_large",
 	"content_type", "connections", "queue", "timeout", "storage",
 	"length_required", "conflict", "disk_reserve", "client_cert",
-	"identity",
+	"identity", "blocked",
 };
 
 static const unsigned statuses[] = { 200, 201, 202, 400, 401, 403, 404, 405,
@@ -65,6 +65,15 @@ static struct {
 		_Atomic int64_t last_ms;
 	} s[SOURCES_MAX];
 } hooks = { .mu = PTHREAD_MUTEX_INITIALIZER };
+/* Suspected attacks (refusals.c), by source (or "api"); rare: a mutex. */
+static struct {
+	pthread_mutex_t mu;
+	size_t n;
+	struct {
+		char name[65];
+		uint64_t count;
+	} s[SOURCES_MAX + 1];
+} attacks = { .mu = PTHREAD_MUTEX_INITIALIZER };
 static _Atomic int64_t last_cp_ms;
 static atomic_uint_fast64_t log_size, queue_depth, connections;
 static atomic_uint_fast64_t checkpoints, checkpoint_size, export_failures;
@@ -191,6 +200,47 @@ metrics_hook(const char *source, const char *reason)
 	for (i = 0; i < NREASONS; i++)
 		if (strcmp(reason, hook_reasons[i]) == 0)
 			atomic_fetch_add(&st->refused[i], 1);
+}
+
+void
+metrics_suspected_attack(const char *what)
+{
+	size_t i;
+
+	pthread_mutex_lock(&attacks.mu);
+	for (i = 0; i < attacks.n && strcmp(attacks.s[i].name, what) != 0; i++)
+		;
+	if (i == attacks.n && i < SOURCES_MAX + 1) {
+		snprintf(attacks.s[i].name, sizeof(attacks.s[i].name), "%s",
+		    what);
+		attacks.n++;
+	}
+	if (i < attacks.n)
+		attacks.s[i].count++;
+	pthread_mutex_unlock(&attacks.mu);
+}
+
+static int
+render_attacks(struct ledger_buf *b)
+{
+	int e = 0;
+	size_t i;
+
+	e |= ledger_buf_adds(b, "# HELP ledgerd_suspected_attacks_total "
+	    "Peers that had refusals.alert_per_minute credentials refused "
+	    "within a minute, by the source (or api) of the last one; the "
+	    "log names the peer.\n"
+	    "# TYPE ledgerd_suspected_attacks_total counter\n");
+	pthread_mutex_lock(&attacks.mu);
+	if (attacks.n == 0)
+		e |= ledger_buf_adds(b,
+		    "ledgerd_suspected_attacks_total{source=\"api\"} 0\n");
+	for (i = 0; i < attacks.n; i++)
+		e |= ledger_buf_addf(b, "ledgerd_suspected_attacks_total{source="
+		    "\"%s\"} %llu\n", attacks.s[i].name,
+		    (unsigned long long)attacks.s[i].count);
+	pthread_mutex_unlock(&attacks.mu);
+	return e;
 }
 
 /* The per-source families (names are configured sources: no quote or
@@ -395,6 +445,7 @@ metrics_render(size_t *len)
 	    (unsigned long long)atomic_load(&disk_reserve), LOAD(db_bytes),
 	    LOAD(wal_bytes));
 	e |= render_hooks(&b);
+	e |= render_attacks(&b);
 	e |= selfverify_metrics(&b);
 	if (atomic_load(&tls_expiry) > 0)
 		e |= ledger_buf_addf(&b,
