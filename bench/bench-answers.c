@@ -471,8 +471,10 @@ main(int argc, char **argv)
 	t0 = now();
 	while (g.total < n) {
 		one_run(&g, r++);
+		bench_progress("build", g.total, n);
 		if (!measured_mark && g.total >= mark && n > mark) {
 			flush(&g);
+			bench_progress("build", n, n);	/* clear the line */
 			printf("built %" PRIu64 " entries in %.1f s\n", g.total,
 			    now() - t0);
 			ledger_set_clock(NULL);
@@ -485,6 +487,7 @@ main(int argc, char **argv)
 		}
 	}
 	flush(&g);
+	bench_progress("build", n, n);
 	ledger_set_clock(NULL);
 	printf("built %" PRIu64 " entries (%" PRIu64 " more) in %.1f s\n",
 	    g.total, g.total - (measured_mark ? mark : 0), now() - t0);

@@ -773,6 +773,7 @@ bench_append(const char *dir, uint64_t n, size_t batch, enum delivery d,
 		lat[nb++] = t2 - t1;
 		done += k;
 		ta += t2 - t1;
+		bench_progress("append", done, n);
 		tk += k;
 		if (done * 10 / n != (done - k) * 10 / n || done == n) {
 			printf("  %-14" PRIu64 " %12s %12.1f %12.1f\n", done,

@@ -135,3 +135,31 @@ proc_status_kib(const char *field)
 		fclose(f);
 	return v;
 }
+
+void
+bench_progress(const char *what, uint64_t done, uint64_t total)
+{
+	static double start, last;
+	static int tty = -1;
+	double t = now(), rate;
+
+	if (tty < 0)
+		tty = isatty(STDERR_FILENO);
+	if (!tty)
+		return;
+	if (done == 0 || start == 0)
+		start = t;
+	if (done >= total) {
+		fprintf(stderr, "\r\033[K");
+		start = last = 0;
+		return;
+	}
+	if (t - last < 0.25)
+		return;
+	last = t;
+	rate = t > start ? (double)done / (t - start) : 0;
+	fprintf(stderr, "\r\033[K%s: %" PRIu64 " of %" PRIu64 " (%.0f%%), "
+	    "%.0f/s, %.0f s left", what, done, total,
+	    100.0 * (double)done / (double)total, rate,
+	    rate > 0 ? (double)(total - done) / rate : 0);
+}

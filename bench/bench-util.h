@@ -29,4 +29,9 @@ long proc_status_kib(const char *field);
 /* A decimal count in [min, max], nothing else. */
 bool parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
 
+/* On a terminal (stderr), "what: done of total, rate/s, ETA" redrawn in
+ * place at most 4 times a second; done == total clears the line.  Nothing
+ * when stderr is not a terminal (CI logs, pipes). */
+void bench_progress(const char *what, uint64_t done, uint64_t total);
+
 #endif

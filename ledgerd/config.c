@@ -44,6 +44,7 @@ config_defaults(struct config *c)
 	c->key_overlap_s = 86400;
 	c->self_verify_interval_s = 3600;
 	c->self_verify_tail_ms = 1000;
+	c->self_verify_tail_max = 4000;
 	c->refusal_alert_per_minute = 20;
 	c->refusal_block_s = 60;
 	c->retention_check_s = 3600;
@@ -532,6 +533,9 @@ apply(struct loader *L, json_t *root, struct config *c)
 		} else if (strcmp(key, "self_verify_interval_s") == 0) {
 			if (get_uint(L, key, val, 0, 86400 * 30, &v))
 				c->self_verify_interval_s = (unsigned)v;
+		} else if (strcmp(key, "self_verify_tail_max") == 0) {
+			if (get_uint(L, key, val, 100, 10000000, &v))
+				c->self_verify_tail_max = (unsigned)v;
 		} else if (strcmp(key, "self_verify_tail_ms") == 0) {
 			if (get_uint(L, key, val, 0, 3600000, &v))
 				c->self_verify_tail_ms = (unsigned)v;

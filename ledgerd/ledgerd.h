@@ -75,6 +75,7 @@ struct config {
 	unsigned key_overlap_s;		/* old key co-signs this long */
 	unsigned self_verify_interval_s;	/* 0: no whole-log pass */
 	unsigned self_verify_tail_ms;	/* 0: no tail verification */
+	unsigned self_verify_tail_max;	/* entries a look */
 	uint64_t retention_age_s;	/* prune payloads older; 0: never */
 	unsigned retention_check_s;	/* how often to look */
 	unsigned retention_step;	/* payloads deleted per 200 ms tick */

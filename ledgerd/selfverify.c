@@ -6,7 +6,10 @@
  *    since its last look (ledger_tail_step: entry bytes, links,
  *    signatures, key history, columns, each new checkpoint), so an entry
  *    or checkpoint edited seconds after it was committed is found seconds
- *    later; it starts from seq 0, TAIL_STEP entries a look;
+ *    later; it starts from seq 0, self_verify_tail_max entries a look (a
+ *    budget: past it, under a burst, it falls behind and catches up
+ *    after; ledgerd_self_verify_tail_entries against ledgerd_log_size
+ *    shows how far);
  *  - the whole log (ledger_verify_store: also every payload, stored tree
  *    hash and lookup term) every self_verify_interval_s.
  *
@@ -36,6 +39,7 @@ static struct {
 	char *dir;
 	unsigned interval_s;
 	unsigned tail_ms;		/* 0: no tail */
+	unsigned tail_max;		/* entries a look, at most */
 	struct ledger_store *tail_s;	/* the tail's handle (its keys) */
 	struct ledger_tail *tail;
 	_Atomic int64_t last_ok_ms;
@@ -62,8 +66,6 @@ alarm_found(const char *what, uint64_t problems, uint64_t first_bad,
 		    "first_bad_seq", (json_int_t)first_bad, "entries",
 		    (json_int_t)entries));
 }
-
-#define TAIL_STEP 20000
 
 static void
 tail_problem(void *ctx, uint64_t seq, enum ledger_problem p,
@@ -93,7 +95,7 @@ tail_look(void)
 			return;
 		}
 	}
-	if (ledger_tail_step(sv.tail, sv.tail_s, TAIL_STEP, &n, &rep,
+	if (ledger_tail_step(sv.tail, sv.tail_s, sv.tail_max, &n, &rep,
 	    &err) != LEDGER_OK) {
 		log_warn("self-verify tail: could not check: %s", err.msg);
 		return;
@@ -198,6 +200,7 @@ selfverify_start(const struct config *c)
 		return 0;
 	sv.interval_s = c->self_verify_interval_s;
 	sv.tail_ms = c->self_verify_tail_ms;
+	sv.tail_max = c->self_verify_tail_max;
 	if ((sv.dir = strdup(c->data_dir)) == NULL ||
 	    pthread_create(&sv.thread, NULL, run, NULL) != 0) {
 		log_error("self-verify: cannot start its thread");
