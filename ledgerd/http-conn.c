@@ -50,6 +50,7 @@ struct conn_rec {
 	/* the client certificate, checked at the first request (only the
 	 * connection's own thread touches these) */
 	bool peer_checked;
+	unsigned peer_gen;		/* tls_trust_gen() when checked */
 	enum tls_peer peer;
 	struct ledger_identity id;
 	char why[160];
@@ -78,7 +79,8 @@ conn_peer(struct MHD_Connection *conn, const struct ledger_identity **id,
 		*why = unregistered.why;
 		return TLS_PEER_BAD;
 	}
-	if (!c->peer_checked) {
+	if (!c->peer_checked || c->peer_gen != tls_trust_gen()) {
+		c->peer_gen = tls_trust_gen();
 		c->peer = tls_peer_check(conn, &c->id, c->why, sizeof(c->why));
 		c->peer_checked = true;
 	}

@@ -89,6 +89,9 @@ bool tls_on(void);
 const struct MHD_OptionItem *tls_mhd_options(void);
 void tls_stop(void);
 enum tls_client_auth tls_client_auth(void);
+/* Changes when SIGHUP loads new client CAs (verdicts kept with a
+ * connection are then made again). */
+unsigned tls_trust_gen(void);
 /* The client certificate of conn: none, verified (*id filled), or
  * presented and refused (why says why). */
 enum tls_peer tls_peer_check(struct MHD_Connection *conn,

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,7 @@ struct cred {
 	gnutls_pcert_st pcert[CHAIN_MAX];
 	unsigned npcert;
 	gnutls_privkey_t key;
-	time_t not_after;
+	time_t not_before, not_after;
 	struct cred *older;		/* replaced ones, freed at stop */
 };
 
@@ -56,12 +57,15 @@ static struct {
 	struct cred *cur;		/* under mu */
 	struct trust *trust;		/* under mu */
 	enum tls_client_auth mode;	/* fixed at start */
+	atomic_uint trust_gen;		/* +1 at each new trust list */
 	char *ca_pem;			/* for MHD (which CAs to ask for) */
 	struct MHD_OptionItem opts[4];
 	bool on;
 } tls = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
-/* Read a file; a private key must not be readable by group or others. */
+/* Read a file; a private key must not be readable by others or writable
+ * by its group (root:ledgerd 0640, a common way to hand a key to a
+ * service, is fine). */
 static int
 read_pem(const char *what, const char *path, bool secret, char **ret,
     size_t *len)
@@ -80,10 +84,10 @@ read_pem(const char *what, const char *path, bool secret, char **ret,
 		close(fd);
 		return -1;
 	}
-	if (secret && (sb.st_mode & 077) != 0) {
-		log_error("tls: %s '%s' is readable by group or others (mode "
-		    "%04o): chmod 600 '%s'", what, path,
-		    (unsigned)(sb.st_mode & 07777), path);
+	if (secret && (sb.st_mode & 027) != 0) {
+		log_error("tls: %s '%s' is readable by others or writable by "
+		    "its group (mode %04o): chmod 600 (or 640) '%s'", what,
+		    path, (unsigned)(sb.st_mode & 07777), path);
 		close(fd);
 		return -1;
 	}
@@ -173,8 +177,11 @@ cred_load(const struct config *c)
 	}
 	if (gnutls_x509_crt_init(&crt) >= 0) {
 		if (gnutls_x509_crt_import(crt, &cr->pcert[0].cert,
-		    GNUTLS_X509_FMT_DER) >= 0)
+		    GNUTLS_X509_FMT_DER) >= 0) {
 			cr->not_after = gnutls_x509_crt_get_expiration_time(crt);
+			cr->not_before = gnutls_x509_crt_get_activation_time(
+			    crt);
+		}
 		gnutls_x509_crt_deinit(crt);
 	}
 	if (cr->not_after <= time(NULL))
@@ -320,6 +327,14 @@ tls_reload(const struct config *c)
 		log_error("reload: keeping the running TLS certificate");
 		return;
 	}
+	/* a renewal that is no better than what runs is a mistake: keep */
+	if (cr->not_after <= time(NULL) || cr->not_before > time(NULL)) {
+		log_error("reload: the certificate in '%s' is %s; keeping the "
+		    "running TLS certificate", c->tls_cert_file,
+		    cr->not_after <= time(NULL) ? "expired" : "not valid yet");
+		cred_free(cr);
+		return;
+	}
 	if (tls.mode != TLS_CLIENT_NONE && c->tls_client_ca_file != NULL &&
 	    (t = trust_load(c, NULL)) == NULL) {
 		log_error("reload: keeping the running TLS certificate and "
@@ -334,6 +349,7 @@ tls_reload(const struct config *c)
 	if (t != NULL) {
 		t->older = tls.trust;
 		tls.trust = t;
+		atomic_fetch_add(&tls.trust_gen, 1);
 	}
 	pthread_mutex_unlock(&tls.mu);
 	log_info("tls: certificate reloaded from %s", c->tls_cert_file);
@@ -393,6 +409,9 @@ peer_names(gnutls_x509_crt_t crt, struct ledger_identity *id, char *why,
 				    "too long or holds a NUL");
 				return -1;
 			}
+			/* a URI: a scheme, and not a fingerprint's look */
+			if (!ledger_identity_is_uri(buf))
+				continue;
 			memcpy(id->uri, buf, len + 1);
 			break;
 		}
@@ -431,6 +450,7 @@ verify_chain(const gnutls_datum_t *certs, unsigned ncert,
 	gnutls_typed_vdata_st purpose = { GNUTLS_DT_KEY_PURPOSE_OID,
 	    (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT, 0 };
 	gnutls_datum_t out = { NULL, 0 };
+	gnutls_x509_trust_list_t tl;
 	unsigned i, status = 0, m = 0;
 	enum tls_peer res = TLS_PEER_BAD;
 	int rc = 0;
@@ -453,10 +473,12 @@ verify_chain(const gnutls_datum_t *certs, unsigned ncert,
 		snprintf(why, n, "unreadable certificate: %s",
 		    gnutls_strerror(rc));
 	else {
+		/* lists are kept until stop: use the current one unlocked */
 		pthread_mutex_lock(&tls.mu);
-		rc = gnutls_x509_trust_list_verify_crt2(tls.trust->list, crts,
-		    ncert, &purpose, 1, 0, &status, NULL);
+		tl = tls.trust->list;
 		pthread_mutex_unlock(&tls.mu);
+		rc = gnutls_x509_trust_list_verify_crt2(tl, crts, ncert,
+		    &purpose, 1, 0, &status, NULL);
 		if (rc < 0)
 			snprintf(why, n, "%s", gnutls_strerror(rc));
 		else if (status != 0) {
@@ -493,6 +515,12 @@ tls_peer_check(struct MHD_Connection *conn, struct ledger_identity *id,
 	if (certs == NULL || ncert == 0)
 		return TLS_PEER_NONE;
 	return verify_chain(certs, ncert, id, why, n);
+}
+
+unsigned
+tls_trust_gen(void)
+{
+	return atomic_load(&tls.trust_gen);
 }
 
 enum tls_client_auth

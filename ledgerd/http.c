@@ -301,6 +301,7 @@ token_still_live(int64_t id, struct req *r, enum MHD_Result *ret)
 	pool_put(s);
 	if (!live) {
 		metrics_reject(REJECT_AUTH);
+		refused(r, "api");
 		*ret = send_error(r, 401, "unauthorized", www_auth,
 		    "missing or invalid bearer token");
 	}
@@ -928,8 +929,9 @@ http_serve(const struct config *c)
 	    MHD_OPTION_ARRAY, tls_mhd_options(),
 	    MHD_OPTION_END);
 	if (srv.d == NULL) {
+		/* MHD closes the socket it was given on its failure paths:
+		 * closing it again could close a descriptor since reused */
 		log_error("start http server on %s failed", listen_shown);
-		close(srv.listen_fd);
 		srv.listen_fd = -1;
 		return -1;
 	}

@@ -183,6 +183,28 @@ ensure_export_dir(const struct config *c)
 	return -1;
 }
 
+static void
+count_token(void *ctx, const struct ledger_token_info *t)
+{
+	(void)t;
+	(*(int64_t *)ctx)++;
+}
+
+/* Is stderr the journal ($JOURNAL_STREAM is "<dev>:<inode>" of it, and
+ * a shell that inherited the variable has another stderr)? */
+static bool
+stderr_is_journal(void)
+{
+	const char *j = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat sb;
+
+	return j != NULL && sscanf(j, "%llu:%llu", &dev, &ino) == 2 &&
+	    fstat(STDERR_FILENO, &sb) == 0 &&
+	    (unsigned long long)sb.st_dev == dev &&
+	    (unsigned long long)sb.st_ino == ino;
+}
+
 /* DIR/first-tokens, new, 0600, for the tokens of a first start. */
 static FILE *
 first_tokens_file(const char *dir, char *path, size_t n)
@@ -223,14 +245,17 @@ ensure_tokens(const struct config *c)
 		    err.msg);
 		return -1;
 	}
-	if (ledger_token_count(s, &n, &err) != LEDGER_OK) {
+	/* Every token ever made, revoked ones too: an operator who revoked
+	 * them all (an incident) does not get new ones from a restart. */
+	n = 0;
+	if (ledger_token_list(s, count_token, &n, &err) != LEDGER_OK) {
 		fprintf(stderr, "ledgerd: read tokens: %s\n", err.msg);
 		ledger_store_close(s);
 		return -1;
 	}
 	/* Under systemd stderr is the journal, which keeps what it gets:
 	 * the tokens go to a file only root and ledgerd can read. */
-	if (n > 0 || (getenv("JOURNAL_STREAM") != NULL && (out =
+	if (n > 0 || (stderr_is_journal() && (out =
 	    first_tokens_file(c->data_dir, path, sizeof(path))) == NULL)) {
 		ledger_store_close(s);
 		return n > 0 ? 0 : -1;

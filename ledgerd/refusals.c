@@ -14,6 +14,7 @@
  * block_per_minute set, a peer that reaches it gets 429 for every request
  * but the probes for block_s seconds.
  */
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,7 +27,7 @@
 #define WINDOW_MS 60000
 
 struct peer {
-	char addr[48];			/* "" = free */
+	char addr[64];			/* "" = free; IPv6 as its /64 */
 	int64_t window_start_ms;
 	unsigned count;			/* in the window */
 	bool alerted;			/* this window */
@@ -74,28 +75,53 @@ slot(const char *addr, bool create)
 		p = &rf.p[(h + i) % PEERS];
 		if (strcmp(p->addr, addr) == 0)
 			return p;
+		/* a free slot first, else the least recent; never one
+		 * still blocked (evicting it would end its block) */
+		if (p->blocked_until_ms > ledger_now_ms())
+			continue;
 		if (oldest == NULL || p->addr[0] == '\0' ||
 		    (oldest->addr[0] != '\0' && p->last_ms < oldest->last_ms))
 			oldest = p;
 	}
 	if (!create)
 		return NULL;
+	if (oldest == NULL)	/* all blocked: the first gives way */
+		oldest = &rf.p[h];
 	memset(oldest, 0, sizeof(*oldest));
 	snprintf(oldest->addr, sizeof(oldest->addr), "%s", addr);
 	return oldest;
 }
 
-void
-refusal_note(const char *addr, const char *what)
+/* The key of a client address: IPv4 as it is, IPv6 by its /64 (one
+ * host's share: rotating addresses inside it is one peer). */
+static const char *
+peer_key(const char *addr, char *out, size_t n)
 {
+	struct in6_addr a;
+
+	if (strchr(addr, ':') == NULL || inet_pton(AF_INET6, addr, &a) != 1)
+		return addr;
+	memset(a.s6_addr + 8, 0, 8);
+	if (inet_ntop(AF_INET6, &a, out, (socklen_t)n) == NULL)
+		return addr;
+	strncat(out, "/64", n - strlen(out) - 1);
+	return out;
+}
+
+void
+refusal_note(const char *raw, const char *what)
+{
+	char keybuf[64];
+	const char *addr;
 	int64_t now = ledger_now_ms();
 	struct peer *p;
 	bool alert = false, block = false;
 	unsigned count = 0;
 	char src[sizeof(p->last_what)];
 
-	if (addr == NULL || addr[0] == '\0')
+	if (raw == NULL || raw[0] == '\0')
 		return;
+	addr = peer_key(raw, keybuf, sizeof(keybuf));
 	pthread_mutex_lock(&rf.mu);
 	p = slot(addr, true);
 	if (now - p->window_start_ms >= WINDOW_MS) {
@@ -130,13 +156,16 @@ refusal_note(const char *addr, const char *what)
 }
 
 bool
-refusal_blocked(const char *addr, unsigned *retry_s)
+refusal_blocked(const char *raw, unsigned *retry_s)
 {
 	int64_t now = ledger_now_ms(), until = 0;
+	char keybuf[64];
+	const char *addr;
 	struct peer *p;
 
-	if (addr == NULL || addr[0] == '\0')
+	if (raw == NULL || raw[0] == '\0')
 		return false;
+	addr = peer_key(raw, keybuf, sizeof(keybuf));
 	pthread_mutex_lock(&rf.mu);
 	if (rf.block > 0 && (p = slot(addr, false)) != NULL)
 		until = p->blocked_until_ms;

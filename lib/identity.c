@@ -17,17 +17,33 @@ ledger_identity_name(const struct ledger_identity *id)
 }
 
 bool
+ledger_identity_is_uri(const char *s)
+{
+	size_t i;
+
+	/* RFC 3986 scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":" */
+	if (s == NULL || !isalpha((unsigned char)s[0]))
+		return false;
+	for (i = 1; isalnum((unsigned char)s[i]) || s[i] == '+' ||
+	    s[i] == '-' || s[i] == '.'; i++)
+		;
+	return s[i] == ':' && strncmp(s, "sha256:", 7) != 0;
+}
+
+bool
 ledger_identity_allows(const char *bound, const struct ledger_identity *id)
 {
 	if (bound == NULL || bound[0] == '\0')
 		return true;
 	if (id == NULL)
 		return false;
+	/* like with like: a fingerprint, a URI, else a DN */
 	if (strncmp(bound, "sha256:", 7) == 0)
 		return id->sha256[0] != '\0' &&
 		    strcasecmp(bound, id->sha256) == 0;
-	return (id->uri[0] != '\0' && strcmp(bound, id->uri) == 0) ||
-	    (id->dn[0] != '\0' && strcmp(bound, id->dn) == 0);
+	if (ledger_identity_is_uri(bound))
+		return id->uri[0] != '\0' && strcmp(bound, id->uri) == 0;
+	return id->dn[0] != '\0' && strcmp(bound, id->dn) == 0;
 }
 
 enum ledger_status

@@ -6,8 +6,10 @@
  * was committed, at the cost of what was appended.  A tail keeps one
  * streaming verifier (the chain, the key history), a Merkle frontier and
  * the next checkpoint size across steps; each step reads, in one read
- * snapshot, the rows from where the last one stopped and the checkpoints
- * they reach, and feeds them through.  Payloads, the stored tree hashes
+ * snapshot, the rows from where the last one stopped up to the newest
+ * signed checkpoint (never past it: a checkpoint signed a moment after its
+ * rows is read with them) and the checkpoints they reach, and feeds them
+ * through.  Payloads, the stored tree hashes
  * and the lookup terms are left to the whole-log walk.
  */
 #include <inttypes.h>
@@ -29,6 +31,7 @@ struct ledger_tail {
 	uint64_t next;			/* the next seq to read */
 	uint64_t seen_size;		/* the largest head size seen */
 	bool end_gap;			/* reported rows missing at the end */
+	bool truncated;			/* reported a shrinking head */
 	/* checkpoints the rows read in this step reach, by size */
 	struct ledger_signed_checkpoint *cps;
 	size_t ncp, icp;
@@ -138,6 +141,24 @@ read_checkpoints(struct ledger_tail *t, struct ledger_store *s, uint64_t from,
 	return LEDGER_OK;
 }
 
+/* The size of the newest stored checkpoint (0: none). */
+static enum ledger_status
+newest_checkpoint(struct ledger_store *s, uint64_t *ret,
+    struct ledger_error *err)
+{
+	struct ledger_signed_checkpoint cp;
+	enum ledger_status st;
+
+	st = s->ops->checkpoint_get(s->be, LEDGER_CP_LATEST, 0, &cp, err);
+	*ret = st == LEDGER_OK ? cp.size : 0;
+	ledger_signed_checkpoint_release(&cp);
+	if (st == LEDGER_ECHAIN)	/* a malformed row: read_checkpoints */
+		*ret = UINT64_MAX;	/* reports it on the way */
+	if (st == LEDGER_ENOTFOUND || st == LEDGER_ECHAIN)
+		return LEDGER_OK;
+	return st;
+}
+
 struct rows {
 	struct ledger_row *v;
 	size_t n, cap;
@@ -207,15 +228,27 @@ ledger_tail_step(struct ledger_tail *t, struct ledger_store *s, uint64_t max,
 		return st;
 	if ((st = s->ops->head_read(s->be, &head, err)) != LEDGER_OK)
 		goto out;
+	if (t->truncated)
+		goto out;	/* said once; the whole-log walk says the rest */
 	if (head.size < t->seen_size) {
 		/* entries it held and checked are gone: truncated */
+		t->truncated = true;
 		ledger_verifier_report(t->v, head.size, LEDGER_PROB_MISSING,
 		    "the log held %" PRIu64 " entries and now says %" PRIu64,
 		    t->seen_size, head.size);
 		goto out;
 	}
 	t->seen_size = head.size;
-	to = head.size;
+	/* Only as far as the newest checkpoint: one signed a moment after
+	 * its rows were committed is then read with them, never passed
+	 * over (the rows after it wait for the next, a second or so). */
+	if ((st = newest_checkpoint(s, &to, err)) != LEDGER_OK)
+		goto out;
+	if (to > head.size)
+		to = head.size;	/* a checkpoint beyond the head: the walk
+				   of those rows will find them missing */
+	if (to < from)
+		to = from;
 	if (max > 0 && to - from > max)
 		to = from + max;
 	if (to == from)

@@ -21,7 +21,8 @@ PREFIX=$(meson introspect "$B" --buildoptions |
 P=$R$PREFIX
 for f in bin/ledgerd bin/ledgerctl share/man/man8/ledgerd.8 \
     share/man/man1/ledgerctl.1 share/man/man5/ledgerd.conf.5 \
-    lib/systemd/system/ledgerd.service etc/ledgerd/ledgerd.json; do
+    lib/systemd/system/ledgerd.service lib/sysusers.d/ledgerd.conf \
+    etc/ledgerd/ledgerd.json; do
 	check "installed $f" [ -s "$P/$f" ]
 done
 check "installed ledgerd runs" "$P/bin/ledgerd" --version
@@ -61,7 +62,7 @@ SCORE=$(sed -n 's/.*Overall exposure level for ledgerd.service: \([0-9.]*\).*/\1
 echo "  systemd-analyze security: exposure $SCORE (0 best, 10 worst)"
 check "systemd-analyze security: exposure at most 2.0 (got ${SCORE:-?})" \
     awk -v s="${SCORE:-99}" 'BEGIN { exit !(s <= 2.0) }'
-for o in Type=notify WatchdogSec= ExecReload= DynamicUser=yes \
+for o in Type=notify WatchdogSec= ExecReload= User=ledgerd \
     StateDirectory=ledgerd ProtectSystem=strict NoNewPrivileges=yes \
     PrivateTmp=yes ProtectHome=yes RestrictAddressFamilies= \
     SystemCallFilter=@system-service MemoryDenyWriteExecute=yes; do

@@ -197,6 +197,29 @@ EXP=$(date -u -d "$(openssl x509 -in "$C/server2.pem" -noout -enddate |
 check "/metrics tells when the served certificate expires" grep -q \
     "^ledgerd_tls_certificate_expiry_seconds $EXP$" <(curl -sS "${TLS[@]}" \
     -H "Authorization: Bearer $RTOK" "$URL/metrics")
+# an expired renewal is refused and the running certificate kept
+cp "$C/old.pem" "$D/cert.pem"; cp "$C/old.key" "$D/key.pem"
+kill -HUP "$PID"
+for _ in $(seq 1 50); do
+	grep -q "is expired; keeping" "$D/log" && break; sleep 0.1
+done
+check "an expired certificate on SIGHUP is refused" grep -q "is expired; keeping the running TLS certificate" "$D/log"
+check "  the running one still served" [ "$(fp)" = "$(openssl x509 -in \
+    "$C/server2.pem" -noout -fingerprint -sha256)" ]
+# a key root:group 0640 is taken (a common way to hand it to a service)
+cp "$C/server.pem" "$D/cert.pem"; cp "$C/server.key" "$D/key.pem"
+chmod 640 "$D/key.pem"
+kill -HUP "$PID"
+for _ in $(seq 1 50); do
+	[ "$(fp)" = "$(openssl x509 -in "$C/server.pem" -noout -fingerprint \
+	    -sha256)" ] && break; sleep 0.1
+done
+check "a 0640 key is taken on SIGHUP" [ "$(fp)" = "$(openssl x509 -in \
+    "$C/server.pem" -noout -fingerprint -sha256)" ]
+cp "$C/server2.pem" "$D/cert.pem"; cp "$C/server2.key" "$D/key.pem"
+chmod 600 "$D/key.pem"
+kill -HUP "$PID"
+sleep 0.5
 # a broken renewal is refused and the running certificate kept
 printf 'not a key\n' > "$D/key.pem"
 kill -HUP "$PID"
@@ -252,7 +275,7 @@ printf '{"listen":"127.0.0.1:0","data_dir":"%s/var","tls":{"cert_file":"%s",
 "key_file":"%s"}}\n' "$T/bad" "$C/server.pem" "$T/open.key" > "$T/bad.json"
 timeout 20 "$LEDGERD" -d -f "$T/bad.json" >"$T/out" 2>&1
 check "a key file others can read: ledgerd does not start" [ $? -ne 0 ]
-check "  saying so" grep -q "readable by group or others" "$T/out"
+check "  saying so" grep -q "readable by others" "$T/out"
 printf '{"listen":"127.0.0.1:0","data_dir":"%s/var","tls":{"cert_file":"%s",
 "key_file":"%s"}}\n' "$T/bad" "$C/server.pem" "$C/ra.key" > "$T/bad.json"
 timeout 20 "$LEDGERD" -d -f "$T/bad.json" >"$T/out" 2>&1

@@ -59,6 +59,25 @@ START_TEST(test_identity_allows)
 	other.sha256[8] = 'f';
 	ck_assert(!ledger_identity_allows(runner.uri, &other));
 	ck_assert(!ledger_identity_allows(FP, &other));
+	/* Like with like: a URI that spells a DN or a fingerprint is not
+	 * that DN or fingerprint. */
+	{
+		struct ledger_identity sly = runner;
+
+		snprintf(sly.uri, sizeof(sly.uri), "CN=prod,O=corp");
+		ck_assert(!ledger_identity_allows("CN=prod,O=corp", &sly));
+		snprintf(sly.uri, sizeof(sly.uri), "urn:x:CN=prod");
+		snprintf(sly.dn, sizeof(sly.dn), "CN=other");
+		ck_assert(!ledger_identity_allows("CN=other,O=x", &sly));
+		ck_assert(ledger_identity_allows("urn:x:CN=prod", &sly));
+		ck_assert(!ledger_identity_allows("urn:x:CN=other", &sly));
+	}
+	ck_assert(ledger_identity_is_uri("spiffe://example.org/a"));
+	ck_assert(ledger_identity_is_uri("urn:uuid:1"));
+	ck_assert(!ledger_identity_is_uri("sha256:00"));
+	ck_assert(!ledger_identity_is_uri("CN=host:443"));
+	ck_assert(!ledger_identity_is_uri("//no-scheme"));
+	ck_assert(!ledger_identity_is_uri(NULL));
 	/* An empty name on the certificate never matches an empty-ish
 	 * binding of the same kind. */
 	nouri.uri[0] = '\0';

@@ -194,7 +194,40 @@ START_TEST(test_tail_tampers)
 }
 END_TEST
 
-/* Entries it checked, then deleted with the head moved back: missing. */
+/* Rows committed before their checkpoint is signed wait for it: a
+ * checkpoint signed after a step read up to the head is still checked
+ * (and a forged one found). */
+START_TEST(test_tail_late_checkpoint)
+{
+	struct ledger_store *r, *w;
+	struct ledger_verify_report rep;
+	struct seen sn;
+	struct ledger_tail *t = prepare(&r, &sn);
+	uint64_t n;
+
+	ck_assert_int_eq(ledger_store_open(ts_data(), 0, &w, NULL), LEDGER_OK);
+	(void)ts_add(w, LEDGER_KIND_BUILD, "run=late", NULL);
+	(void)ts_add(w, LEDGER_KIND_BUILD, "run=late", NULL);
+	ck_assert_int_eq(ledger_tail_step(t, r, 0, &n, &rep, NULL), LEDGER_OK);
+	ck_assert_uint_eq(n, 6);		/* to the checkpoint of 16 */
+	ck_assert_uint_eq(ledger_tail_next(t), 16);
+	ck_assert_int_eq(ledger_store_checkpoint(w, NULL, NULL, NULL),
+	    LEDGER_OK);
+	ledger_store_close(w);
+	ts_sql(ts_data(), "DROP TRIGGER checkpoints_no_update; UPDATE "
+	    "checkpoints SET note = replace(note, 'tail', 'tall') WHERE "
+	    "size = 18");
+	ck_assert_int_eq(ledger_tail_step(t, r, 0, &n, &rep, NULL), LEDGER_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_ge(rep.problems, 1);
+	ck_assert_uint_eq(rep.first_bad_seq, 17);
+	ck_assert_int_eq(sn.p[0], LEDGER_PROB_BAD_CHECKPOINT);
+	done(t, r);
+}
+END_TEST
+
+/* Entries it checked, then deleted with the head moved back: missing,
+ * said once. */
 START_TEST(test_tail_truncation)
 {
 	struct ledger_store *r;
@@ -213,6 +246,9 @@ START_TEST(test_tail_truncation)
 	ck_assert_uint_ge(rep.problems, 1);
 	ck_assert_uint_eq(rep.first_bad_seq, 14);
 	ck_assert_int_eq(sn.p[0], LEDGER_PROB_MISSING);
+	n = rep.problems;
+	ck_assert_int_eq(ledger_tail_step(t, r, 0, &n, &rep, NULL), LEDGER_OK);
+	ck_assert_uint_eq(rep.problems, 1);
 	done(t, r);
 }
 END_TEST
@@ -229,6 +265,7 @@ main(void)
 	tcase_add_test(tc, test_tail_clean_in_small_steps);
 	tcase_add_test(tc, test_tail_forgery_loop);
 	tcase_add_loop_test(tc, test_tail_tampers, 0, 4);
+	tcase_add_test(tc, test_tail_late_checkpoint);
 	tcase_add_test(tc, test_tail_truncation);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);

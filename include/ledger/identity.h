@@ -36,9 +36,15 @@ struct ledger_identity {
 /* The name an entry records: uri, else dn, else sha256. */
 const char *ledger_identity_name(const struct ledger_identity *id);
 
+/* Does s begin with a URI scheme ("spiffe:", "https:"; "sha256:" is a
+ * fingerprint, not a URI)? */
+bool ledger_identity_is_uri(const char *s);
+
 /* May a connection of identity id (NULL: no certificate) use something
- * bound to bound (NULL or "": bound to nothing, anyone may)?  bound
- * matches the URI or DN exactly, or the fingerprint (hex in any case). */
+ * bound to bound (NULL or "": bound to nothing, anyone may)?  Like with
+ * like: "sha256:<hex>" is the fingerprint (hex in any case), a string
+ * with a URI scheme the SAN URI, anything else the subject DN; a URI
+ * never satisfies a DN binding or the other way round. */
 bool ledger_identity_allows(const char *bound,
     const struct ledger_identity *id);
 
