@@ -75,6 +75,10 @@ bool parse_u64(const char *s, unsigned long long *ret);
 
 /* Flush stdout and turn a write error into an exit status. */
 int finish(int status);
+/* -1 when no ledgerd holds dir's lock; else a failure was printed
+ * ("ledgerd is running on DIR: <instead>") and the exit status is
+ * returned (cmd-key.c). */
+int daemon_check(const char *dir, const char *instead);
 
 /* Print s as a JSON string (with quotes) to f. */
 void json_print_string(FILE *f, const char *s);
@@ -125,6 +129,7 @@ int cmd_consistency(struct cli *, int, char **);
 int cmd_events(struct cli *, int, char **);
 int cmd_init(struct cli *, int, char **);
 int cmd_key(struct cli *, int, char **);
+int cmd_migrate(struct cli *, int, char **);
 int cmd_prove(struct cli *, int, char **);
 int cmd_retention(struct cli *, int, char **);
 int cmd_show(struct cli *, int, char **);

@@ -37,10 +37,8 @@ on_opt(void *ctx, int c, const char *arg)
 	return -1;
 }
 
-/* A running ledgerd holds the data directory's lock and signs with the
- * key it loaded: it must rotate itself (SIGUSR1), not be rotated under. */
-static int
-daemon_check(const char *dir)
+int
+daemon_check(const char *dir, const char *instead)
 {
 	char path[4200];
 	int fd, r = -1;
@@ -49,8 +47,7 @@ daemon_check(const char *dir)
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 		return -1;	/* never ran here */
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
-		r = fail("ledgerd is running on '%s': send it SIGUSR1 to rotate "
-		    "its key (or stop it first)", dir);
+		r = fail("ledgerd is running on '%s': %s", dir, instead);
 	close(fd);
 	return r;
 }
@@ -144,7 +141,9 @@ run(struct cli *cli, const struct command *cmd, const char *sub,
 	    !parse_u64(o->from, &from)))
 		return usage_error(cmd, "key revoke needs --compromised-from "
 		    "SEQ");
-	if (!list && (r = daemon_check(cli->dir)) >= 0)
+	/* it signs with the key it loaded: it rotates itself (SIGUSR1) */
+	if (!list && (r = daemon_check(cli->dir, "send it SIGUSR1 to "
+	    "rotate its key (or stop it first)")) >= 0)
 		return r;
 	if (ledger_store_open(cli->dir, list ? LEDGER_STORE_READONLY : 0, &s,
 	    &err))

@@ -346,6 +346,18 @@ const struct command commands[] = {
 	  "      --json          list as JSON\n\n"
 	  "example:\n"
 	  "  ledgerctl key rotate -d var && ledgerctl key list -d var\n" },
+	{ "migrate", cmd_migrate,
+	  "-d DIR [--quiet]",
+	  "bring a log to this version's schema, showing progress",
+	  "A writer (ledgerd, ledgerctl append) migrates an older log as it\n"
+	  "opens it; on a large log a migration that rebuilds an index takes\n"
+	  "minutes.  Run this first, with ledgerd stopped, to watch it:\n"
+	  "migrations done of total on a terminal.  Ctrl-C stops it: the\n"
+	  "migration under way is rolled back, those before it stay.\n\n"
+	  "  -d, --dir DIR       the data directory (or $LEDGER_DIR)\n"
+	  "      --quiet         no progress\n\n"
+	  "example:\n"
+	  "  ledgerctl migrate -d /var/lib/ledgerd\n" },
 	{ "init", cmd_init, "[--origin NAME] DIR",
 	  "create a data directory with a new key and database",
 	  "Creates DIR (0700) with a new Ed25519 key (0600), its verifier key\n"

@@ -174,12 +174,30 @@ sqlite_meta_set(struct ledger_backend *be, const char *name,
 	return LEDGER_OK;
 }
 
+struct migrate_progress {
+	int (*fn)(void *ctx, uint64_t done, uint64_t total);
+	void *ctx;
+	uint64_t done, total;
+};
+
+/* SQLite calls this every few thousand steps of a migration: the caller's
+ * progress (migrations done of total), and non-zero interrupts it (it is
+ * rolled back; those before it stay). */
+static int
+migrate_tick(void *ctx)
+{
+	struct migrate_progress *mp = ctx;
+
+	return mp->fn(mp->ctx, mp->done, mp->total);
+}
+
 /* Apply every embedded migration newer than the database, forward only,
  * each in its own transaction. */
 static enum ledger_status
-migrate(struct sqlite_backend *b, struct ledger_error *err)
+migrate(struct sqlite_backend *b, struct migrate_progress *mp,
+    struct ledger_error *err)
 {
-	enum ledger_status st;
+	enum ledger_status st = LEDGER_OK;
 	sqlite3_stmt *q = NULL;
 	int rc, version, i;
 
@@ -212,23 +230,45 @@ migrate(struct sqlite_backend *b, struct ledger_error *err)
 			    " NULL AS deployment FROM main.entries", err);
 		return LEDGER_OK;
 	}
+	if (mp->fn != NULL) {
+		mp->total = (uint64_t)(ledger_migration_count - version);
+		sqlite3_progress_handler(b->db, 10000, migrate_tick, mp);
+	}
 	for (i = version; i < ledger_migration_count; i++) {
 		if ((st = exec(b, "BEGIN IMMEDIATE", err)) != LEDGER_OK)
-			return st;
-		rc = sqlite3_exec(b->db, ledger_migrations[i].sql, NULL, NULL,
-		    NULL);
+			break;
+		mp->done = (uint64_t)(i - version);
+		if (mp->fn != NULL && mp->fn(mp->ctx, mp->done, mp->total) != 0)
+			rc = SQLITE_INTERRUPT;
+		else
+			rc = sqlite3_exec(b->db, ledger_migrations[i].sql, NULL,
+			    NULL, NULL);
+		if (rc == SQLITE_INTERRUPT) {
+			st = ledger_errorf(err, LEDGER_ECANCELED, "stopped "
+			    "before %s was applied (schema %d of %d)",
+			    ledger_migrations[i].name, i,
+			    ledger_migration_count);
+			sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
+			break;
+		}
 		if (rc != SQLITE_OK) {
 			st = sqlite_err(b, rc, err, ledger_migrations[i].name);
 			sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
-			return st;
+			break;
 		}
 		if ((st = exec(b, "COMMIT", err)) != LEDGER_OK) {
 			sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
-			return st;
+			break;
 		}
 		b->schema_version = i + 1;
+		st = LEDGER_OK;
 	}
-	return LEDGER_OK;
+	if (mp->fn != NULL) {
+		sqlite3_progress_handler(b->db, 0, NULL, NULL);
+		if (st == LEDGER_OK)
+			(void)mp->fn(mp->ctx, mp->total, mp->total);
+	}
+	return i == ledger_migration_count ? LEDGER_OK : st;
 }
 
 /* ledger_lookup_terms(kind, source_name, delivery, actor, artifact,
@@ -369,6 +409,16 @@ enum ledger_status
 ledger_sqlite_open(const char *dir, unsigned flags, bool create,
     struct ledger_backend **ret, struct ledger_error *err)
 {
+	return ledger_sqlite_open_progress(dir, flags, create, NULL, NULL, ret,
+	    err);
+}
+
+enum ledger_status
+ledger_sqlite_open_progress(const char *dir, unsigned flags, bool create,
+    int (*progress)(void *ctx, uint64_t done, uint64_t total), void *pctx,
+    struct ledger_backend **ret, struct ledger_error *err)
+{
+	struct migrate_progress mp = { progress, pctx, 0, 0 };
 	struct sqlite_backend *b;
 	enum ledger_status st;
 	size_t n = strlen(dir) + sizeof(LEDGER_DB_FILE) + 2;
@@ -382,7 +432,7 @@ ledger_sqlite_open(const char *dir, unsigned flags, bool create,
 	b->base.ops = &sqlite_ops;
 	b->flags = flags;
 	snprintf(b->path, n, "%s/%s", dir, LEDGER_DB_FILE);
-	if ((st = open_db(b, create, err)) || (st = migrate(b, err)))
+	if ((st = open_db(b, create, err)) || (st = migrate(b, &mp, err)))
 		goto fail;
 	if (!create && (st = sqlite_meta_get(&b->base, "origin", &b->origin,
 	    err)) != LEDGER_OK)

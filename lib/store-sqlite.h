@@ -22,6 +22,15 @@
 enum ledger_status ledger_sqlite_open(const char *dir, unsigned flags,
     bool create, struct ledger_backend **ret, struct ledger_error *err);
 
+/* The same, reporting migrations as they run: progress(ctx, done, total)
+ * before each (done migrations of total) and every few thousand SQLite
+ * steps; non-zero stops: the migration under way is rolled back,
+ * LEDGER_ECANCELED. */
+enum ledger_status ledger_sqlite_open_progress(const char *dir,
+    unsigned flags, bool create,
+    int (*progress)(void *ctx, uint64_t done, uint64_t total), void *pctx,
+    struct ledger_backend **ret, struct ledger_error *err);
+
 /* Remove dir's database files (an init that failed half-way). */
 void ledger_sqlite_remove(const char *dir);
 

@@ -164,7 +164,8 @@ ledger_store_open_config(const struct ledger_store_config *c,
 	bflags = c->flags | (c->sqlite.manual_wal ? LEDGER_STORE_MANUAL_WAL : 0);
 	if ((st = ledger_strdup(c->state_dir ? c->state_dir : c->location,
 	    &s->dir, err)) != LEDGER_OK ||
-	    (st = ledger_sqlite_open(c->location, bflags, false, &s->be, err)))
+	    (st = ledger_sqlite_open_progress(c->location, bflags, false,
+	    c->migrate_progress, c->migrate_ctx, &s->be, err)))
 		goto fail;
 	s->ops = s->be->ops;
 	if ((st = s->ops->meta_get(s->be, "origin", &s->origin, err)) ||

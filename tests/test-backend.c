@@ -465,6 +465,67 @@ START_TEST(test_backend_notices_a_deleted_database)
 }
 END_TEST
 
+/* Migrations report their progress, and a caller that says stop gets
+ * LEDGER_ECANCELED with the migration under way rolled back: the log
+ * stays at its schema, and the next open migrates it. */
+struct steps {
+	uint64_t calls, last_done, total;
+	bool stop;
+};
+
+static int
+step(void *ctx, uint64_t done, uint64_t total)
+{
+	struct steps *st = ctx;
+
+	st->calls++;
+	st->last_done = done;
+	st->total = total;
+	return st->stop;
+}
+
+/* How many migrations an open of dir finds left to apply. */
+static int
+migrations_left(const char *dir)
+{
+	struct ledger_backend *b;
+	struct steps st = { 0, 0, 0, false };
+
+	ck_assert_int_eq(ledger_sqlite_open_progress(dir, 0, false, step, &st,
+	    &b, NULL), LEDGER_OK);
+	b->ops->close(b);
+	return (int)st.total;
+}
+
+START_TEST(test_backend_migration_progress_and_stop)
+{
+	struct ledger_backend *b = NULL;
+	struct steps st = { 0, 0, 0, true };
+	struct ledger_error err;
+
+	ops->close(be);
+	be = NULL;
+	ts_sql(data, "BEGIN; " TS_UNDO_SCHEMA_10 "PRAGMA user_version = 9; "
+	    "COMMIT;");
+	ck_assert_int_eq(ledger_sqlite_open_progress(data, 0, false, step, &st,
+	    &b, &err), LEDGER_ECANCELED);
+	ck_assert_ptr_null(b);
+	ck_assert_ptr_nonnull(strstr(err.msg, "010-token-identity"));
+	ck_assert_uint_eq(st.total, 1);
+	ck_assert_int_eq(ts_sql_rc(data, "SELECT identity FROM tokens"), 1);
+	/* the next open migrates, reporting 0 of 1, then 1 of 1 */
+	memset(&st, 0, sizeof(st));
+	ck_assert_int_eq(ledger_sqlite_open_progress(data, 0, false, step, &st,
+	    &be, NULL), LEDGER_OK);
+	ops = be->ops;
+	ck_assert_uint_ge(st.calls, 2);
+	ck_assert_uint_eq(st.last_done, 1);
+	ck_assert_uint_eq(st.total, 1);
+	ck_assert_int_eq(ts_sql_rc(data, "SELECT identity FROM tokens"), 0);
+	ck_assert_int_eq(migrations_left(data), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -479,6 +540,7 @@ main(void)
 	tcase_add_test(tc, test_backend_tokens);
 	tcase_add_test(tc, test_backend_verify_cursors);
 	tcase_add_test(tc, test_backend_notices_a_deleted_database);
+	tcase_add_test(tc, test_backend_migration_progress_and_stop);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

@@ -96,6 +96,12 @@ struct ledger_store_config {
 	struct {
 		bool manual_wal;	/* as LEDGER_STORE_MANUAL_WAL */
 	} sqlite;
+	/* A writer brings an older log to this schema as it opens it:
+	 * progress(ctx, migrations done, of total), called before each and
+	 * often during one (may be NULL); non-zero stops (LEDGER_ECANCELED;
+	 * the one under way is rolled back). */
+	int (*migrate_progress)(void *ctx, uint64_t done, uint64_t total);
+	void *migrate_ctx;
 };
 
 /* Open a store as c says.  Errors: those of ledger_store_open, and
