@@ -18,6 +18,7 @@
 
 #include "ledger/identity.h"
 #include "ledger/source.h"
+#include "ledger/token.h"
 #include "ledgerd.h"
 
 enum state { ST_NEW, ST_READING, ST_WAITING, ST_DONE };
@@ -122,6 +123,18 @@ int bind_socket(const char *host, unsigned port, char *shown,
 void mhd_log(void *cls, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
+/* ---- http-auth.c ---- */
+/* 0 if r may go on with a token of scope need (or anonymous reads); else
+ * a 401/403 was queued in *ret. */
+int check_auth(struct req *r, enum ledger_scope need, enum MHD_Result *ret);
+/* The client certificate: 0 to go on (r->peer set when one verified),
+ * else a 401 was queued. */
+int check_peer(struct req *r, enum MHD_Result *ret);
+/* A peer refused for a while (refusals.c): true, and a 429 queued. */
+bool refuse_blocked(struct req *r, enum MHD_Result *ret);
+void auth_set_config(const struct config *c);
+/* Drop the token set (stopping). */
+void auth_stop(void);
 /* The client's address (computed once). */
 const char *req_addr(struct req *r);
 /* A credential of r was refused: counted against its peer (refusals.c);
