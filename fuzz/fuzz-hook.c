@@ -3,12 +3,14 @@
  *
  * Input: one byte choosing the source, a line, then the body:
  *
- *	byte 0      bits 0-1: 0 github, 1 gitlab, 2 cdevents, 3 generic;
- *	            bit 2: the source drops unknown events
+ *	byte 0      bits 0-6 modulo 5: 0 github, 1 gitlab, 2 cdevents,
+ *	            3 generic, 4 distribution; bit 7: the source drops
+ *	            unknown events
  *	line        up to the first '\n': the event header (X-GitHub-Event,
- *	            X-Gitlab-Event, X-Event-Key) or, for cdevents, the
- *	            Content-Type (application/json, .../cloudevents+json,
- *	            .../cloudevents-batch+json)
+ *	            X-Gitlab-Event, X-Event-Key) or, for cdevents and
+ *	            distribution, the Content-Type (application/json,
+ *	            .../cloudevents+json, .../cloudevents-batch+json,
+ *	            .../vnd.docker.distribution.events.v2+json)
  *	rest        the body, signed by the harness with the source's secret
  *
  * Checks, beyond what the sanitizers see: a correctly signed body always
@@ -38,7 +40,8 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct ledger_source *sources[8];
+#define NTYPES 5
+static struct ledger_source *sources[2 * NTYPES];
 
 struct hdr {
 	const char *name;
@@ -86,8 +89,8 @@ write_secret(const char *dir, const char *name, const char *value)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const char *const types[] = {
-		"github", "gitlab", "cdevents", "generic"
+	static const char *const types[NTYPES] = {
+		"github", "gitlab", "cdevents", "generic", "distribution"
 	};
 	char dir[] = "/tmp/fuzz-hook-XXXXXX", json[512];
 	struct ledger_error err;
@@ -100,12 +103,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	write_secret(dir, "secret", SECRET "\n");
 	write_secret(dir, "token", TOKEN "\n");
-	for (i = 0; i < 8; i++) {
+	for (i = 0; i < 2 * NTYPES; i++) {
 		snprintf(json, sizeof(json), "{\"name\":\"fuzz-%d\",\"type\":"
 		    "\"%s\",\"secret_file\":\"secret\",\"unknown_events\":"
-		    "\"%s\"%s}", i, types[i & 3], i & 4 ? "drop" : "record",
-		    (i & 3) >= 2 ? ",\"token_file\":\"token\",\"max_events\":"
-		    "20" : "");
+		    "\"%s\"%s}", i, types[i % NTYPES], i >= NTYPES ? "drop" :
+		    "record", i % NTYPES >= 2 ? ",\"token_file\":\"token\","
+		    "\"max_events\":20" : "");
 		if ((obj = json_loads(json, 0, NULL)) == NULL ||
 		    ledger_source_from_json(obj, dir, &sources[i], &err) !=
 		    LEDGER_OK) {
@@ -178,12 +181,12 @@ check_event(const struct ledger_event *ev, const uint8_t *body, size_t len,
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const event_hdr[] = {
-		"X-GitHub-Event", "X-Gitlab-Event", NULL, "X-Event-Key"
+	static const char *const event_hdr[NTYPES] = {
+		"X-GitHub-Event", "X-Gitlab-Event", NULL, "X-Event-Key", NULL
 	};
-	static const char *const sig_hdr[] = {
+	static const char *const sig_hdr[NTYPES] = {
 		"X-Hub-Signature-256", NULL, "X-Ledger-Signature",
-		"X-Ledger-Signature"
+		"X-Ledger-Signature", "X-Ledger-Signature"
 	};
 	const struct ledger_source *src;
 	struct ledger_hook_request hr;
@@ -200,14 +203,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	t = data[0] & 3;
-	src = sources[data[0] & 7];
+	t = (data[0] & 0x7f) % NTYPES;
+	src = sources[t + (data[0] & 0x80 ? NTYPES : 0)];
 	nl = memchr(data + 1, '\n', size - 1);
 	if (nl == NULL)
 		return 0;
 	body = nl + 1;
 	blen = size - (size_t)(body - data);
-	if (t == 2)
+	if (event_hdr[t] == NULL)
 		ctype = strndup((const char *)data + 1, (size_t)(nl - data - 1));
 	else {
 		put(&r, event_hdr[t], (const char *)data + 1,

@@ -28,7 +28,7 @@ def put(d, data):
 
 def hook_seed(t, line, body):
     put(hook, bytes([t]) + line.encode() + b"\n" + body)
-    put(hook, bytes([t | 4]) + line.encode() + b"\n" + body)
+    put(hook, bytes([t | 0x80]) + line.encode() + b"\n" + body)
 
 def ce_seed(headers, body):
     head = "".join("%s: %s\n" % h for h in headers)
@@ -57,7 +57,12 @@ for root, dirs, files in os.walk(payloads):
             doc = json.loads(raw)
         except ValueError:
             doc = None
-        if top == "github":
+        if top == "registries" and "distribution" in rel:
+            if rel.endswith(".http"):
+                raw = raw.split(b"\n\n", 1)[1]
+            hook_seed(4, "application/vnd.docker.distribution.events.v2+json",
+                      raw)
+        elif top == "github":
             hook_seed(0, rel.split(os.sep)[1], raw)
         elif top == "gitlab":
             kind = doc.get("object_kind") if isinstance(doc, dict) else None

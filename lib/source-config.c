@@ -234,11 +234,13 @@ parse_name_type(const json_t *obj, struct src_options *o,
 		unsigned types;	/* bit per enum ledger_source_type */
 	} valid[] = {
 		{ "token_file", 1u << LEDGER_SOURCE_CDEVENTS |
-		    1u << LEDGER_SOURCE_GENERIC },
+		    1u << LEDGER_SOURCE_GENERIC |
+		    1u << LEDGER_SOURCE_DISTRIBUTION },
 		{ "signing_secret_file", 1u << LEDGER_SOURCE_GITLAB },
 		{ "timestamp_tolerance_s", 1u << LEDGER_SOURCE_GITLAB },
 		{ "max_events", 1u << LEDGER_SOURCE_CDEVENTS |
-		    1u << LEDGER_SOURCE_GENERIC },
+		    1u << LEDGER_SOURCE_GENERIC |
+		    1u << LEDGER_SOURCE_DISTRIBUTION },
 	};
 	const char *name, *type, *key;
 	const json_t *v;
@@ -276,7 +278,7 @@ parse_name_type(const json_t *obj, struct src_options *o,
 	if (t == LEDGER_SOURCE_TYPE_COUNT)
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "source '%s': unknown type '%.64s' (want github, gitlab, "
-		    "cdevents or generic)", name, type);
+		    "cdevents, generic or distribution)", name, type);
 	o->type = t;
 	for (i = 0; i < sizeof(valid) / sizeof(*valid); i++)
 		if (json_object_get(obj, valid[i].key) != NULL &&
@@ -332,8 +334,8 @@ parse_options(const json_t *obj, struct src_options *o,
 	    o->type == LEDGER_SOURCE_GITHUB || o->type == LEDGER_SOURCE_GITLAB))
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "source '%s': missing 'secret_file'%s", o->name,
-		    o->type == LEDGER_SOURCE_CDEVENTS ||
-		    o->type == LEDGER_SOURCE_GENERIC ? " (or 'token_file')" : "");
+		    o->type == LEDGER_SOURCE_GITHUB ||
+		    o->type == LEDGER_SOURCE_GITLAB ? "" : " (or 'token_file')");
 	if ((rc = parse_choice(obj, o->name, "unknown_events", "record",
 	    "drop", &unknown, err)) ||
 	    (rc = parse_choice(obj, o->name, "duplicate_bodies", "dedupe",

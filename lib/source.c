@@ -5,6 +5,7 @@
  * source-map.c)
  *
  * The adapters (source-github.c, source-gitlab.c, source-cdevents.c,
+ * source-registry.c,
  * source-generic.c) hold one table each and the little code that reads
  * their system's envelope (event header, delivery id, CloudEvent
  * attributes).  Everything that is the same for all of them is here.
@@ -40,6 +41,10 @@ static const struct src_adapter adapters[LEDGER_SOURCE_TYPE_COUNT] = {
 	    cdevents_media_type, cdevents_normalize },
 	[LEDGER_SOURCE_GENERIC] = { "generic", src_auth_hmac_or_bearer,
 	    generic_media_type, generic_normalize },
+	/* application/vnd.docker.distribution.events.v2+json is +json */
+	[LEDGER_SOURCE_DISTRIBUTION] = { "distribution",
+	    src_auth_hmac_or_bearer, generic_media_type,
+	    distribution_normalize },
 };
 
 const struct src_adapter *

@@ -1,6 +1,6 @@
 #!/bin/bash
-# e2e-hooks.sh - webhooks through the real daemon: GitHub, GitLab and
-# CDEvents deliveries signed as their senders sign them, every way of
+# e2e-hooks.sh - webhooks through the real daemon: GitHub, GitLab,
+# CDEvents and registry deliveries signed as their senders sign them, every way of
 # getting it wrong, and the log unchanged by each refusal.
 set -u
 . "$(dirname "$0")/e2e-lib.sh"
@@ -12,12 +12,15 @@ mkdir -p "$D"
 printf 'gh-secret-for-tests' > "$D/gh.secret"
 printf 'gl-token-for-tests' > "$D/gl.token"
 printf 'cd-secret-for-tests' > "$D/cd.secret"
+printf 'registry-token-for-tests\n' > "$D/reg.token"
 chmod 600 "$D"/*.secret "$D"/*.token
 start "$D" '"max_body_bytes":65536,"access_log":true,"metrics_public":true,"sources":[
  {"name":"gh-main","type":"github","secret_file":"gh.secret"},
  {"name":"gl","type":"gitlab","secret_file":"gl.token"},
  {"name":"cd","type":"cdevents","secret_file":"cd.secret"},
  {"name":"cd-drop","type":"cdevents","secret_file":"cd.secret",
+  "unknown_events":"drop"},
+ {"name":"registry","type":"distribution","token_file":"reg.token",
   "unknown_events":"drop"}]'
 
 hmac() { openssl dgst -sha256 -hmac "$1" < "$2" | awk '{print $NF}'; }
@@ -191,6 +194,31 @@ st=$(curl -sS -o "$T/body" -w '%{http_code}' -X POST "$URL/v1/hooks/cd" \
     -H 'Content-Type: application/cloudevents+json' --data-binary @"$T/unknown")
 check "an unknown event on a recording source -> kind other" bash -c \
     "[ $st = 201 ] && '$LEDGERCTL' events -d '$D/var' --kind other --json | grep -q com.example.unknown"
+# a registry's notification envelope (the Distribution docs' push of a
+# manifest and two layers): one artifact entry, traceable by its digest;
+# redelivered, nothing new; a pull dropped
+sed '1,/^\r\{0,1\}$/d' "$P/registries/distribution/envelope.push-3-events.docs-example.http" > "$T/push"
+reg() {
+	curl -sS -o "$T/body" -w '%{http_code}' -X POST "$URL/v1/hooks/registry" \
+	    -H 'Authorization: Bearer registry-token-for-tests' \
+	    -H 'Content-Type: application/vnd.docker.distribution.events.v2+json' \
+	    --data-binary @"$1"
+}
+n0=$(count)
+st=$(reg "$T/push")
+check "a Distribution push envelope -> 201, one entry for the manifest" \
+    test "$st/$(count)" = "201/$((n0 + 1))"
+FEA=sha256:fea8895f450959fa676bcc1df0611ea93823a735a01205fd8622846041d0c7cf
+check "trace --artifact finds the pushed image" bash -c \
+    "'$LEDGERCTL' trace -d '$D/var' --artifact $FEA --json | grep -q '\"service\":\"library/test\"'"
+st=$(reg "$T/push")
+check "the same envelope again -> nothing new" test "$st/$(count)" = "200/$((n0 + 1))"
+st=$(reg "$P/registries/distribution/envelope.pull.docs-example.json")
+check "a pull on a dropping registry source -> 202" test "$st/$(count)" = "202/$((n0 + 1))"
+st=$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$URL/v1/hooks/registry" \
+    -H 'Authorization: Bearer wrong' -H 'Content-Type: application/json' \
+    --data-binary @"$T/push")
+check "a registry delivery with a wrong token -> 401" test "$st" = 401
 check "verify passes after all of it" "$LEDGERCTL" verify -d "$D/var"
 stop "$PID"
 

@@ -30,306 +30,7 @@
 #include "source-int.h"
 #include "testutil.h"
 
-#define GH_SECRET	"It's a Secret to Everybody"
-#define GL_TOKEN	"gl-token-Zx9"
-#define GL_SIGNING	"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-#define CD_SECRET	"cd-secret-Q1"
-#define CD_TOKEN	"cd-token-W2"
-
-static const char *payloads;
-static char dir[4096];
-
-/* ---- fixtures and helpers ---- */
-
-static void
-write_file(const char *name, const void *data, size_t len, int mode)
-{
-	char path[4200];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(fchmod(fd, (mode_t)mode), 0);
-	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
-	close(fd);
-}
-
-static void
-setup(void)
-{
-	snprintf(dir, sizeof(dir), "%s", tu_mkdtemp());
-	write_file("gh.secret", GH_SECRET "\n", strlen(GH_SECRET) + 1, 0600);
-	write_file("gl.token", GL_TOKEN "\n", strlen(GL_TOKEN) + 1, 0600);
-	write_file("gl.signing", GL_SIGNING "\r\n", strlen(GL_SIGNING) + 2,
-	    0400);
-	write_file("cd.secret", CD_SECRET, strlen(CD_SECRET), 0600);
-	write_file("cd.token", CD_TOKEN "\n", strlen(CD_TOKEN) + 1, 0600);
-}
-
-static void
-teardown(void)
-{
-	tu_rmtree(dir);
-}
-
-static enum ledger_status
-try_source(const char *json, struct ledger_source **ret,
-    struct ledger_error *err)
-{
-	json_error_t jerr;
-	enum ledger_status rc;
-	json_t *obj;
-
-	obj = json_loads(json, 0, &jerr);
-	ck_assert_msg(obj != NULL, "bad test JSON %s: %s", json, jerr.text);
-	rc = ledger_source_from_json(obj, dir, ret, err);
-	json_decref(obj);
-	return rc;
-}
-
-static struct ledger_source *
-mksrc(const char *json)
-{
-	struct ledger_source *src = NULL;
-	struct ledger_error err;
-
-	ck_assert_msg(try_source(json, &src, &err) == LEDGER_OK, "%s: %s",
-	    json, err.msg);
-	return src;
-}
-
-#define GH_CONFIG \
-	"{\"name\":\"gh-main\",\"type\":\"github\",\"secret_file\":\"gh.secret\"}"
-#define GL_CONFIG \
-	"{\"name\":\"gl\",\"type\":\"gitlab\",\"secret_file\":\"gl.token\"}"
-#define GL_SIGNED_CONFIG \
-	"{\"name\":\"gl\",\"type\":\"gitlab\",\"secret_file\":\"gl.token\"," \
-	"\"signing_secret_file\":\"gl.signing\"}"
-#define CD_CONFIG \
-	"{\"name\":\"cd\",\"type\":\"cdevents\",\"secret_file\":\"cd.secret\"," \
-	"\"token_file\":\"cd.token\"}"
-#define GEN_CONFIG \
-	"{\"name\":\"gen\",\"type\":\"generic\",\"secret_file\":\"cd.secret\"," \
-	"\"token_file\":\"cd.token\"}"
-
-/* A request with its own header table. */
-#define MAXH 24
-struct rq {
-	struct ledger_hook_request r;
-	int n;
-	char *name[MAXH];
-	char *value[MAXH];
-	char *ctype;
-	uint8_t *body;
-};
-
-static const char *
-rq_lookup(void *ctx, const char *name)
-{
-	struct rq *q = ctx;
-	int i;
-
-	for (i = 0; i < q->n; i++)
-		if (strcasecmp(q->name[i], name) == 0)
-			return q->value[i];
-	return NULL;
-}
-
-static void
-rq_init(struct rq *q, const char *ctype, const void *body, size_t len)
-{
-	memset(q, 0, sizeof(*q));
-	q->ctype = ctype != NULL ? strdup(ctype) : NULL;
-	q->body = malloc(len + 1);
-	ck_assert_ptr_nonnull(q->body);
-	memcpy(q->body, body, len);
-	q->r.content_type = q->ctype;
-	q->r.body = q->body;
-	q->r.body_len = len;
-	q->r.header = rq_lookup;
-	q->r.header_ctx = q;
-	q->r.now_ms = ledger_now_ms();
-}
-
-/* Set (replace) a header; NULL value removes it. */
-static void
-rq_set(struct rq *q, const char *name, const char *value)
-{
-	int i;
-
-	for (i = 0; i < q->n; i++)
-		if (strcasecmp(q->name[i], name) == 0)
-			break;
-	if (i < q->n) {
-		free(q->value[i]);
-		if (value == NULL) {
-			free(q->name[i]);
-			q->n--;
-			q->name[i] = q->name[q->n];
-			q->value[i] = q->value[q->n];
-			return;
-		}
-		q->value[i] = strdup(value);
-		return;
-	}
-	if (value == NULL)
-		return;
-	ck_assert_int_lt(q->n, MAXH);
-	q->name[q->n] = strdup(name);
-	q->value[q->n] = strdup(value);
-	q->n++;
-}
-
-static void
-rq_release(struct rq *q)
-{
-	int i;
-
-	for (i = 0; i < q->n; i++) {
-		free(q->name[i]);
-		free(q->value[i]);
-	}
-	free(q->ctype);
-	free(q->body);
-	memset(q, 0, sizeof(*q));
-}
-
-static void
-hmac_hex(const char *secret, const void *body, size_t len, char out[72])
-{
-	crypto_auth_hmacsha256_state st;
-	uint8_t mac[32];
-
-	crypto_auth_hmacsha256_init(&st, (const uint8_t *)secret,
-	    strlen(secret));
-	crypto_auth_hmacsha256_update(&st, body, len);
-	crypto_auth_hmacsha256_final(&st, mac);
-	memcpy(out, "sha256=", 7);
-	ledger_hex(mac, 32, out + 7);
-}
-
-/* Sign the body the way a source of type t does. */
-static void
-rq_sign(struct rq *q, enum ledger_source_type t)
-{
-	char sig[72];
-
-	switch (t) {
-	case LEDGER_SOURCE_GITHUB:
-		hmac_hex(GH_SECRET, q->r.body, q->r.body_len, sig);
-		rq_set(q, "X-Hub-Signature-256", sig);
-		break;
-	case LEDGER_SOURCE_GITLAB:
-		rq_set(q, "X-Gitlab-Token", GL_TOKEN);
-		break;
-	default:
-		hmac_hex(CD_SECRET, q->r.body, q->r.body_len, sig);
-		rq_set(q, "X-Ledger-Signature", sig);
-		break;
-	}
-}
-
-/* Where a request ends, in the daemon's order. */
-enum klass { K_OK, K_DROP, K_AUTH, K_MEDIA, K_INPUT, K_FAIL };
-
-static const char *const klass_names[] = {
-	"accepted", "dropped", "auth failure", "unsupported media type",
-	"bad input", "failure",
-};
-
-struct res {
-	enum klass k;
-	const char *auth;
-	struct ledger_event **evs;
-	size_t n;
-	struct ledger_error err;
-};
-
-static void
-deliver(const struct ledger_source *src, struct rq *q, struct res *res)
-{
-	enum ledger_status rc;
-	bool drop = true;
-
-	memset(res, 0, sizeof(*res));
-	res->evs = (struct ledger_event **)(uintptr_t)1;	/* poison */
-	res->n = 12345;
-	rc = ledger_source_authenticate(src, &q->r, &res->auth, &res->err);
-	if (rc != LEDGER_OK) {
-		res->k = rc == LEDGER_EPERM ? K_AUTH : K_FAIL;
-		goto none;
-	}
-	rc = ledger_source_check_media_type(src, &q->r, &res->err);
-	if (rc != LEDGER_OK) {
-		res->k = rc == LEDGER_EINVAL ? K_MEDIA : K_FAIL;
-		goto none;
-	}
-	rc = ledger_source_normalize(src, &q->r, res->auth, &res->evs,
-	    &res->n, &drop, &res->err);
-	if (rc != LEDGER_OK) {
-		/* nothing stored on failure */
-		ck_assert_ptr_eq(res->evs, (struct ledger_event **)(uintptr_t)1);
-		ck_assert_uint_eq(res->n, 12345);
-		res->k = rc == LEDGER_EINVAL ? K_INPUT : K_FAIL;
-		goto none;
-	}
-	if (drop) {
-		ck_assert_ptr_null(res->evs);
-		ck_assert_uint_eq(res->n, 0);
-		res->k = K_DROP;
-		return;
-	}
-	ck_assert_uint_ge(res->n, 1);
-	res->k = K_OK;
-	return;
-none:
-	res->evs = NULL;
-	res->n = 0;
-}
-
-static void
-res_release(struct res *res)
-{
-	ledger_source_events_free(res->evs, res->n);
-	res->evs = NULL;
-	res->n = 0;
-}
-
-#define ck_class(res, want) ck_assert_msg((res)->k == (want), \
-	"want %s, got %s: %s", klass_names[want], klass_names[(res)->k], \
-	(res)->k == K_OK || (res)->k == K_DROP ? "" : (res)->err.msg)
-
-static char *
-slurp_payload(const char *rel, size_t *len)
-{
-	char path[4200];
-
-	snprintf(path, sizeof(path), "%s/%s", payloads, rel);
-	return tu_slurp(path, len);
-}
-
-/* Every event carries the raw body, byte for byte. */
-static void
-check_payload(const struct ledger_event *ev, const struct rq *q)
-{
-	uint8_t h[32], *raw;
-	size_t rawlen;
-
-	crypto_hash_sha256(h, q->r.body, q->r.body_len);
-	ck_assert_mem_eq(ev->e.payload_sha256, h, 32);
-	ck_assert_uint_eq(ev->e.payload_size, q->r.body_len);
-	{
-		size_t zlen;
-		const uint8_t *z = ledger_event_zpayload(ev, &zlen);
-
-		ck_assert_int_eq(ledger_payload_inflate(z, zlen,
-		    q->r.body_len, &raw, &rawlen, NULL), LEDGER_OK);
-	}
-	ck_assert_uint_eq(rawlen, q->r.body_len);
-	ck_assert_mem_eq(raw, q->r.body, rawlen);
-	free(raw);
-}
+#include "testsource.h"
 
 /* ---- config ---- */
 
@@ -3019,7 +2720,7 @@ main(void)
 	s = suite_create("source");
 
 	tc = tcase_create("config");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, src_setup, src_teardown);
 	tcase_add_loop_test(tc, test_source_config_loads_each_type, 0, 7);
 	tcase_add_test(tc, test_source_config_rejects_unknown_key);
 	tcase_add_loop_test(tc, test_source_config_rejects_bad_type, 0, 4);
@@ -3034,14 +2735,14 @@ main(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("kat");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, src_setup, src_teardown);
 	tcase_add_test(tc, test_source_github_signature_vector);
 	tcase_add_test(tc, test_source_hmac_header_vector);
 	tcase_add_test(tc, test_source_standard_webhooks_vector);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("auth");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, src_setup, src_teardown);
 	tcase_add_loop_test(tc, test_source_auth_rejects_missing_signature, 0,
 	    4);
 	tcase_add_test(tc, test_source_auth_refuses_legacy_only_signature);
@@ -3062,7 +2763,7 @@ main(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("media");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, src_setup, src_teardown);
 	tcase_add_loop_test(tc, test_source_media_rejects_wrong_content_type,
 	    0, 16);
 	tcase_add_loop_test(tc, test_source_media_accepts_parameters_and_case,
@@ -3070,7 +2771,7 @@ main(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("payloads");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, src_setup, src_teardown);
 	tcase_add_loop_test(tc, test_source_payload_accepted, 0, (int)nvalid);
 	tcase_add_test(tc, test_source_payload_counts);
 	tcase_add_loop_test(tc, test_source_payload_invalid_rejected, 0,
@@ -3082,7 +2783,7 @@ main(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("mapping");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, src_setup, src_teardown);
 	tcase_add_loop_test(tc, test_source_mapping_fields, 0, N(expects));
 	tcase_add_test(tc, test_source_github_stored_payload_reverifies);
 	tcase_add_loop_test(tc, test_source_requires_event_header, 0, 2);
@@ -3096,7 +2797,7 @@ main(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("cloudevents");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, src_setup, src_teardown);
 	tcase_add_test(tc, test_source_cdevents_batch_one_event_each);
 	tcase_add_loop_test(tc, test_source_cdevents_batch_all_or_nothing, 0,
 	    10);
@@ -3110,7 +2811,7 @@ main(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("intoto");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, src_setup, src_teardown);
 	tcase_add_test(tc, test_source_intoto_one_event_per_subject);
 	tcase_add_test(tc, test_source_intoto_document_many_subjects_no_leak);
 	tcase_add_test(tc, test_source_intoto_dsse_bundle_and_document);

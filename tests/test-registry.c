@@ -1,0 +1,248 @@
+/*
+ * test-registry.c - registry webhooks: CNCF Distribution notifications,
+ * with the stored samples of ../shared/payloads/registries (the docs'
+ * examples, oddities included) and variants built from them
+ *
+ * Needs $LEDGER_PAYLOADS; exits 77 without it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "ledger/entry.h"
+#include "ledger/source.h"
+#include "source-int.h"
+#include "testsource.h"
+#include "testutil.h"
+
+#define DIST_CONFIG \
+	"{\"name\":\"registry\",\"type\":\"distribution\"," \
+	"\"token_file\":\"cd.token\"}"
+#define DIST_DROP_CONFIG \
+	"{\"name\":\"registry\",\"type\":\"distribution\"," \
+	"\"token_file\":\"cd.token\",\"unknown_events\":\"drop\"," \
+	"\"max_events\":3}"
+#define MT "application/vnd.docker.distribution.events.v2+json"
+#define FEA "sha256:fea8895f450959fa676bcc1df0611ea93823a735a01205fd86228" \
+	"46041d0c7cf"
+
+/* The body of the stored whole-request sample: after the blank line. */
+static char *
+push_body(size_t *len)
+{
+	size_t n;
+	char *raw = slurp_payload("registries/distribution/"
+	    "envelope.push-3-events.docs-example.http", &n), *b, *out;
+
+	ck_assert_ptr_nonnull(b = strstr(raw, "\n\n"));
+	b += 2;
+	*len = n - (size_t)(b - raw);
+	ck_assert_ptr_nonnull(out = malloc(*len + 1));
+	memcpy(out, b, *len + 1);
+	free(raw);
+	return out;
+}
+
+static void
+send(const char *config, const char *body, size_t len, const char *token,
+    struct rq *q, struct res *res, struct ledger_source **src)
+{
+	*src = mksrc(config);
+	rq_init(q, MT, body, len);
+	if (token != NULL)
+		rq_set(q, "Authorization", token);
+	deliver(*src, q, res);
+}
+
+/* The docs' push: a manifest and two layers -> one artifact entry (the
+ * layers are parts of it), with the digest, repository, actor and URL;
+ * the whole envelope as its payload. */
+START_TEST(test_registry_distribution_push)
+{
+	struct ledger_source *src;
+	struct rq q;
+	struct res res;
+	const struct ledger_event *ev;
+	size_t len;
+	char *body = push_body(&len);
+
+	send(DIST_CONFIG, body, len, "Bearer " CD_TOKEN, &q, &res, &src);
+	ck_class(&res, K_OK);
+	ck_assert_uint_eq(res.n, 1);
+	ev = res.evs[0];
+	ck_assert_int_eq(ev->e.kind, LEDGER_KIND_ARTIFACT);
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_ARTIFACT], FEA);
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_SERVICE], "library/test");
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_ACTOR], "test-actor");
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_STATUS], "success");
+	ck_assert_ptr_nonnull(strstr(ev->e.subject[LEDGER_SUBJ_URL],
+	    "https://example.com/v2/library/test/manifests/"));
+	ck_assert_str_eq(ev->e.source[LEDGER_SRC_TYPE], "distribution");
+	ck_assert_str_eq(ev->e.source[LEDGER_SRC_EVENT], "push");
+	ck_assert_str_eq(ev->e.source[LEDGER_SRC_DELIVERY],
+	    "asdf-asdf-asdf-asdf-0");
+	ck_assert_str_eq(res.auth, "bearer");
+	check_payload(ev, &q);
+	res_release(&res);
+	rq_release(&q);
+	ledger_source_free(src);
+	free(body);
+}
+END_TEST
+
+/* A digest that is not one (the docs' layers have 65 hex digits) is left
+ * out, never stored as if it were one; an OCI index is an artifact too. */
+START_TEST(test_registry_distribution_bad_digest)
+{
+	static const char *const bodies[] = {
+		"{\"events\":[{\"id\":\"e1\",\"action\":\"push\",\"target\":{"
+		"\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+		"\"digest\":\"sha256:c3b3692957d439ac1928219a83fac91e7bf96c15372"
+		"5526874673ae1f2023f8d5\",\"repository\":\"a/b\",\"tag\":"
+		"\"v1\"}}]}",
+		"{\"events\":[{\"id\":\"e2\",\"action\":\"push\",\"target\":{"
+		"\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+		"\"digest\":\"" FEA "\",\"repository\":\"a/b\"}}]}",
+	};
+	struct ledger_source *src;
+	struct rq q;
+	struct res res;
+
+	send(DIST_CONFIG, bodies[_i], strlen(bodies[_i]), "Bearer " CD_TOKEN,
+	    &q, &res, &src);
+	ck_class(&res, K_OK);
+	ck_assert_uint_eq(res.n, 1);
+	ck_assert_int_eq(res.evs[0]->e.kind, LEDGER_KIND_ARTIFACT);
+	if (_i == 0)
+		ck_assert_ptr_null(res.evs[0]->e.subject[LEDGER_SUBJ_ARTIFACT]);
+	else
+		ck_assert_str_eq(res.evs[0]->e.subject[LEDGER_SUBJ_ARTIFACT],
+		    FEA);
+	ck_assert_str_eq(res.evs[0]->e.subject[LEDGER_SUBJ_SERVICE], "a/b");
+	res_release(&res);
+	rq_release(&q);
+	ledger_source_free(src);
+}
+END_TEST
+
+/* The docs' pull: an unknown event, recorded as other, or dropped. */
+START_TEST(test_registry_distribution_pull)
+{
+	struct ledger_source *src;
+	struct rq q;
+	struct res res;
+	size_t len;
+	char *body = slurp_payload("registries/distribution/"
+	    "envelope.pull.docs-example.json", &len);
+
+	send(_i ? DIST_DROP_CONFIG : DIST_CONFIG, body, len,
+	    "Bearer " CD_TOKEN, &q, &res, &src);
+	if (_i) {
+		ck_class(&res, K_DROP);
+	} else {
+		ck_class(&res, K_OK);
+		ck_assert_uint_eq(res.n, 1);
+		ck_assert_int_eq(res.evs[0]->e.kind, LEDGER_KIND_OTHER);
+		ck_assert_str_eq(res.evs[0]->e.source[LEDGER_SRC_EVENT],
+		    "pull");
+		check_payload(res.evs[0], &q);
+	}
+	res_release(&res);
+	rq_release(&q);
+	ledger_source_free(src);
+	free(body);
+}
+END_TEST
+
+/* What is refused, and how. */
+START_TEST(test_registry_distribution_refused)
+{
+	static const struct {
+		const char *body, *token, *ctype;
+		enum klass k;
+		const char *needle;
+	} cases[] = {
+		{ "{\"events\":[]}", "Bearer " CD_TOKEN, MT, K_INPUT,
+		  "envelope of 0 events" },
+		{ "{\"events\":[{},{},{},{}]}", "Bearer " CD_TOKEN, MT,
+		  K_INPUT, "envelope of 4 events" },
+		{ "{\"event\":[]}", "Bearer " CD_TOKEN, MT, K_INPUT,
+		  "{\"events\": [...]}" },
+		{ "{\"events\":[{\"id\":\"x\"}]}", "Bearer " CD_TOKEN, MT,
+		  K_INPUT, "events[0]: an event without an action" },
+		{ "{\"events\":[7]}", "Bearer " CD_TOKEN, MT, K_INPUT,
+		  "events[0]: an event must be a JSON object" },
+		{ "{\"events\":[{\"action\":\"push\"}],\"events\":[]}",
+		  "Bearer " CD_TOKEN, MT, K_INPUT, "duplicate" },
+		{ "{\"events\":[]}", "Bearer wrong", MT, K_AUTH, NULL },
+		{ "{\"events\":[]}", NULL, MT, K_AUTH, NULL },
+		{ "{\"events\":[]}", "Bearer " CD_TOKEN, "text/plain",
+		  K_MEDIA, NULL },
+	};
+	struct ledger_source *src = mksrc(DIST_DROP_CONFIG);
+	struct rq q;
+	struct res res;
+
+	rq_init(&q, cases[_i].ctype, cases[_i].body, strlen(cases[_i].body));
+	if (cases[_i].token != NULL)
+		rq_set(&q, "Authorization", cases[_i].token);
+	deliver(src, &q, &res);
+	ck_class(&res, cases[_i].k);
+	if (cases[_i].needle != NULL)
+		ck_assert_msg(strstr(res.err.msg, cases[_i].needle) != NULL,
+		    "'%s' not in '%s'", cases[_i].needle, res.err.msg);
+	res_release(&res);
+	rq_release(&q);
+	ledger_source_free(src);
+}
+END_TEST
+
+/* A registry's configuration: a token or a secret, not GitLab's keys. */
+START_TEST(test_registry_distribution_config)
+{
+	struct ledger_source *src = NULL;
+	struct ledger_error err;
+
+	ck_assert_int_eq(try_source("{\"name\":\"r\",\"type\":\"distribution\"}",
+	    &src, &err), LEDGER_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "token_file"));
+	ck_assert_int_eq(try_source("{\"name\":\"r\",\"type\":\"distribution\","
+	    "\"token_file\":\"cd.token\",\"signing_secret_file\":\"gl.signing\"}",
+	    &src, &err), LEDGER_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "does not apply"));
+	src = mksrc(DIST_CONFIG);
+	ck_assert_int_eq(ledger_source_type(src), LEDGER_SOURCE_DISTRIBUTION);
+	ck_assert_str_eq(ledger_source_type_name(LEDGER_SOURCE_DISTRIBUTION),
+	    "distribution");
+	ledger_source_free(src);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s;
+	TCase *tc;
+
+	if ((payloads = tu_env_dir("LEDGER_PAYLOADS")) == NULL) {
+		fprintf(stderr, "test-registry: LEDGER_PAYLOADS is not set to "
+		    "a directory; skipping\n");
+		return 77;
+	}
+	if (sodium_init() < 0)
+		return EXIT_FAILURE;
+	s = suite_create("registry");
+	tc = tcase_create("distribution");
+	tcase_add_checked_fixture(tc, src_setup, src_teardown);
+	tcase_add_test(tc, test_registry_distribution_push);
+	tcase_add_loop_test(tc, test_registry_distribution_bad_digest, 0, 2);
+	tcase_add_loop_test(tc, test_registry_distribution_pull, 0, 2);
+	tcase_add_loop_test(tc, test_registry_distribution_refused, 0, 9);
+	tcase_add_test(tc, test_registry_distribution_config);
+	suite_add_tcase(s, tc);
+	return tu_run_suite(s);
+}
