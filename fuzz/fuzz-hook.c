@@ -3,12 +3,12 @@
  *
  * Input: one byte choosing the source, a line, then the body:
  *
- *	byte 0      bits 0-6 modulo 5: 0 github, 1 gitlab, 2 cdevents,
- *	            3 generic, 4 distribution; bit 7: the source drops
- *	            unknown events
+ *	byte 0      bits 0-6 modulo 6: 0 github, 1 gitlab, 2 cdevents,
+ *	            3 generic, 4 distribution, 5 harbor; bit 7: the source
+ *	            drops unknown events
  *	line        up to the first '\n': the event header (X-GitHub-Event,
- *	            X-Gitlab-Event, X-Event-Key) or, for cdevents and
- *	            distribution, the Content-Type (application/json,
+ *	            X-Gitlab-Event, X-Event-Key) or, for cdevents,
+ *	            distribution and harbor, the Content-Type (application/json,
  *	            .../cloudevents+json, .../cloudevents-batch+json,
  *	            .../vnd.docker.distribution.events.v2+json)
  *	rest        the body, signed by the harness with the source's secret
@@ -40,7 +40,7 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define NTYPES 5
+#define NTYPES 6
 static struct ledger_source *sources[2 * NTYPES];
 
 struct hdr {
@@ -90,7 +90,8 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const char *const types[NTYPES] = {
-		"github", "gitlab", "cdevents", "generic", "distribution"
+		"github", "gitlab", "cdevents", "generic", "distribution",
+		"harbor"
 	};
 	char dir[] = "/tmp/fuzz-hook-XXXXXX", json[512];
 	struct ledger_error err;
@@ -182,11 +183,12 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const event_hdr[NTYPES] = {
-		"X-GitHub-Event", "X-Gitlab-Event", NULL, "X-Event-Key", NULL
+		"X-GitHub-Event", "X-Gitlab-Event", NULL, "X-Event-Key", NULL,
+		NULL
 	};
 	static const char *const sig_hdr[NTYPES] = {
 		"X-Hub-Signature-256", NULL, "X-Ledger-Signature",
-		"X-Ledger-Signature", "X-Ledger-Signature"
+		"X-Ledger-Signature", "X-Ledger-Signature", "X-Ledger-Signature"
 	};
 	const struct ledger_source *src;
 	struct ledger_hook_request hr;

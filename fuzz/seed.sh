@@ -62,6 +62,9 @@ for root, dirs, files in os.walk(payloads):
                 raw = raw.split(b"\n\n", 1)[1]
             hook_seed(4, "application/vnd.docker.distribution.events.v2+json",
                       raw)
+        elif top == "registries" and "harbor" in rel:
+            hook_seed(5, "application/cloudevents+json" if "cloudevents"
+                      in rel else "application/json", raw)
         elif top == "github":
             hook_seed(0, rel.split(os.sep)[1], raw)
         elif top == "gitlab":

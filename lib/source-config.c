@@ -235,12 +235,14 @@ parse_name_type(const json_t *obj, struct src_options *o,
 	} valid[] = {
 		{ "token_file", 1u << LEDGER_SOURCE_CDEVENTS |
 		    1u << LEDGER_SOURCE_GENERIC |
-		    1u << LEDGER_SOURCE_DISTRIBUTION },
+		    1u << LEDGER_SOURCE_DISTRIBUTION |
+		    1u << LEDGER_SOURCE_HARBOR },
 		{ "signing_secret_file", 1u << LEDGER_SOURCE_GITLAB },
 		{ "timestamp_tolerance_s", 1u << LEDGER_SOURCE_GITLAB },
 		{ "max_events", 1u << LEDGER_SOURCE_CDEVENTS |
 		    1u << LEDGER_SOURCE_GENERIC |
-		    1u << LEDGER_SOURCE_DISTRIBUTION },
+		    1u << LEDGER_SOURCE_DISTRIBUTION |
+		    1u << LEDGER_SOURCE_HARBOR },
 	};
 	const char *name, *type, *key;
 	const json_t *v;
@@ -278,7 +280,7 @@ parse_name_type(const json_t *obj, struct src_options *o,
 	if (t == LEDGER_SOURCE_TYPE_COUNT)
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "source '%s': unknown type '%.64s' (want github, gitlab, "
-		    "cdevents, generic or distribution)", name, type);
+		    "cdevents, generic, distribution or harbor)", name, type);
 	o->type = t;
 	for (i = 0; i < sizeof(valid) / sizeof(*valid); i++)
 		if (json_object_get(obj, valid[i].key) != NULL &&

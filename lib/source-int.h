@@ -297,4 +297,8 @@ enum ledger_status distribution_normalize(const struct ledger_source *src,
     const struct ledger_hook_request *req, const char *auth,
     struct evlist *out, struct ledger_error *err);
 
+enum ledger_status harbor_normalize(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char *auth,
+    struct evlist *out, struct ledger_error *err);
+
 #endif /* LEDGER_SOURCE_INT_H */

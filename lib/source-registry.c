@@ -1,6 +1,8 @@
 /*
  * source-registry.c - artifact registries: CNCF Distribution (the Docker
- * registry v2) notifications
+ * registry v2) notifications, and Harbor's webhooks
+ *
+ * ---- Distribution ----
  *
  * A registry sends an envelope {"events": [...]} of up to the source's
  * max_events events (Distribution batches them, retries the whole
@@ -20,6 +22,22 @@
  * configured with, so the source takes a bearer token (token_file), or an
  * HMAC (secret_file) from a proxy that signs.  The delivery id of an
  * event is its "id", so a retried envelope appends nothing twice.
+ *
+ * ---- Harbor ----
+ *
+ * Harbor sends one of two formats: its default
+ * {"type": "PUSH_ARTIFACT", "occur_at", "operator", "event_data":
+ * {"resources": [...], "repository": {...}}} as application/json, or a
+ * CloudEvent ("type": "harbor.artifact.pushed", the same data in "data",
+ * the operator as an extension) as application/cloudevents+json.  Each
+ * resource is one entry: a pushed artifact (kind artifact), a finished
+ * or failed scan (kind scan, status success or failure; the report's
+ * summary stays in the payload); other types (pulls, deletes, quotas,
+ * replication) are unknown events.  Harbor signs nothing either: the
+ * "authentication header" of its policy is sent as Authorization, so it
+ * is set to "Bearer <token>".  A CloudEvent's delivery id is its id (and
+ * "#<index>" past the first resource); the default format has none, and
+ * a redelivery is caught as the same body (duplicate_bodies).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +144,130 @@ distribution_normalize(const struct ledger_source *src,
 		}
 	}
 out:
+	json_decref(root);
+	return rc;
+}
+
+/* ---- Harbor ---- */
+
+/* The repository and the operator are outside the resource: in the
+ * envelope (the default format's root, or the CloudEvent). */
+static const struct fieldset harbor_artifact = {{
+	[LEDGER_SUBJ_ARTIFACT] = { DIGEST("digest") },
+	[LEDGER_SUBJ_SERVICE] = { P("@event_data.repository.repo_full_name"),
+	    P("@data.repository.repo_full_name") },
+	[LEDGER_SUBJ_ACTOR] = { P("@operator") },
+	[LEDGER_SUBJ_STATUS] = { CONST("success") },
+}};
+
+static const struct fieldset harbor_scan_done = {{
+	[LEDGER_SUBJ_ARTIFACT] = { DIGEST("digest") },
+	[LEDGER_SUBJ_SERVICE] = { P("@event_data.repository.repo_full_name"),
+	    P("@data.repository.repo_full_name") },
+	[LEDGER_SUBJ_ACTOR] = { P("@operator") },
+	[LEDGER_SUBJ_STATUS] = { CONST("success") },
+}};
+
+static const struct fieldset harbor_scan_failed = {{
+	[LEDGER_SUBJ_ARTIFACT] = { DIGEST("digest") },
+	[LEDGER_SUBJ_SERVICE] = { P("@event_data.repository.repo_full_name"),
+	    P("@data.repository.repo_full_name") },
+	[LEDGER_SUBJ_ACTOR] = { P("@operator") },
+	[LEDGER_SUBJ_STATUS] = { CONST("failure") },
+}};
+
+/* Both formats' names for one event type. */
+static const struct rule harbor_rules[] = {
+	{ "PUSH_ARTIFACT", NULL, NO_COND, LEDGER_KIND_ARTIFACT, false,
+	    &harbor_artifact },
+	{ "harbor.artifact.pushed", NULL, NO_COND, LEDGER_KIND_ARTIFACT, false,
+	    &harbor_artifact },
+	{ "SCANNING_COMPLETED", NULL, NO_COND, LEDGER_KIND_SCAN, false,
+	    &harbor_scan_done },
+	{ "harbor.scan.completed", NULL, NO_COND, LEDGER_KIND_SCAN, false,
+	    &harbor_scan_done },
+	{ "SCANNING_FAILED", NULL, NO_COND, LEDGER_KIND_SCAN, false,
+	    &harbor_scan_failed },
+	{ "harbor.scan.failed", NULL, NO_COND, LEDGER_KIND_SCAN, false,
+	    &harbor_scan_failed },
+	{ NULL, NULL, NO_COND, LEDGER_KIND_OTHER, true, NULL },
+};
+
+/* One entry per resource of data (the default's event_data, the
+ * CloudEvent's data); id: the CloudEvent's, or NULL. */
+static enum ledger_status
+harbor_resources(const struct ledger_source *src, const char *auth,
+    const char *type, const char *id, json_t *root, json_t *data,
+    struct evlist *out, struct ledger_error *err)
+{
+	const struct rule *rule;
+	json_t *res, *r;
+	struct doc d;
+	char delivery[LEDGER_FIELD_MAX];
+	enum ledger_status rc = LEDGER_OK;
+	size_t i, n;
+
+	res = json_is_object(data) ? json_object_get(data, "resources") : NULL;
+	n = json_is_array(res) ? json_array_size(res) : 0;
+	d.envelope = root;
+	d.action = NULL;
+	d.body = root;
+	rule = src_match(harbor_rules, type, &d);
+	if (n == 0 || rule->unknown)	/* nothing per resource to take */
+		return src_emit(src, rule, type, id, auth, &d, out, err);
+	if (n > src->max_events)
+		return ledger_errorf(err, LEDGER_EINVAL, "%zu resources, more "
+		    "than the limit of %zu", n, src->max_events);
+	json_array_foreach(res, i, r) {
+		if (!json_is_object(r))
+			return ledger_errorf(err, LEDGER_EINVAL, "resources[%zu]: "
+			    "not a JSON object", i);
+		d.body = r;
+		if (id != NULL && i > 0)
+			snprintf(delivery, sizeof(delivery), "%.900s#%zu", id,
+			    i);
+		if ((rc = src_emit(src, rule, type, id == NULL ? NULL : i > 0 ?
+		    delivery : id, auth, &d, out, err)) != LEDGER_OK)
+			return rc;
+	}
+	return rc;
+}
+
+static const char *
+string_member(json_t *obj, const char *key)
+{
+	const char *v = json_string_value(json_object_get(obj, key));
+
+	return v != NULL && v[0] != '\0' && strlen(v) ==
+	    json_string_length(json_object_get(obj, key)) ? v : NULL;
+}
+
+enum ledger_status
+harbor_normalize(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char *auth,
+    struct evlist *out, struct ledger_error *err)
+{
+	enum ledger_status rc;
+	const char *type, *id = NULL;
+	json_t *root, *data;
+	char mt[128];
+	bool ce;
+
+	if ((rc = src_media_type(req->content_type, mt, sizeof(mt), err)) ||
+	    (rc = src_parse_body(req, JSON_OBJECT, &root, err)))
+		return rc;
+	ce = strcmp(mt, "application/cloudevents+json") == 0;
+	type = string_member(root, "type");
+	data = json_object_get(root, ce ? "data" : "event_data");
+	if (ce && (id = string_member(root, "id")) == NULL)
+		rc = ledger_errorf(err, LEDGER_EINVAL, "a CloudEvent needs "
+		    "\"id\"");
+	else if (type == NULL)
+		rc = ledger_errorf(err, LEDGER_EINVAL, "a Harbor event needs "
+		    "\"type\"");
+	else
+		rc = harbor_resources(src, auth, type, id, root, data, out,
+		    err);
 	json_decref(root);
 	return rc;
 }

@@ -45,6 +45,8 @@ static const struct src_adapter adapters[LEDGER_SOURCE_TYPE_COUNT] = {
 	[LEDGER_SOURCE_DISTRIBUTION] = { "distribution",
 	    src_auth_hmac_or_bearer, generic_media_type,
 	    distribution_normalize },
+	[LEDGER_SOURCE_HARBOR] = { "harbor", src_auth_hmac_or_bearer,
+	    generic_media_type, harbor_normalize },
 };
 
 const struct src_adapter *

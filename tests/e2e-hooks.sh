@@ -21,7 +21,8 @@ start "$D" '"max_body_bytes":65536,"access_log":true,"metrics_public":true,"sour
  {"name":"cd-drop","type":"cdevents","secret_file":"cd.secret",
   "unknown_events":"drop"},
  {"name":"registry","type":"distribution","token_file":"reg.token",
-  "unknown_events":"drop"}]'
+  "unknown_events":"drop"},
+ {"name":"harbor","type":"harbor","token_file":"reg.token"}]'
 
 hmac() { openssl dgst -sha256 -hmac "$1" < "$2" | awk '{print $NF}'; }
 count() { "$LEDGERCTL" events -d "$D/var" --json | wc -l; }
@@ -219,6 +220,19 @@ st=$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$URL/v1/hooks/registry" \
     -H 'Authorization: Bearer wrong' -H 'Content-Type: application/json' \
     --data-binary @"$T/push")
 check "a registry delivery with a wrong token -> 401" test "$st" = 401
+H=$P/registries/harbor
+st=$(curl -sS -o "$T/body" -w '%{http_code}' -X POST "$URL/v1/hooks/harbor" \
+    -H 'Authorization: Bearer registry-token-for-tests' \
+    -H 'Content-Type: application/json' \
+    --data-binary @"$H/SCANNING_FAILED.default.docs-example.json")
+check "a Harbor scan failure -> 201, kind scan, status failure" bash -c \
+    "[ $st = 201 ] && '$LEDGERCTL' events -d '$D/var' --kind scan --json | grep -q '\"status\":\"failure\"'"
+st=$(curl -sS -o "$T/body" -w '%{http_code}' -X POST "$URL/v1/hooks/harbor" \
+    -H 'Authorization: Bearer registry-token-for-tests' \
+    -H 'Content-Type: application/cloudevents+json' \
+    --data-binary @"$H/PUSH_ARTIFACT.cloudevents.docs-example.with-comments.jsonc")
+check "Harbor's docs example with a // comment -> 400 naming the place" \
+    bash -c "[ $st = 400 ] && grep -q line '$T/body'"
 check "verify passes after all of it" "$LEDGERCTL" verify -d "$D/var"
 stop "$PID"
 

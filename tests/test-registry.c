@@ -1,5 +1,6 @@
 /*
- * test-registry.c - registry webhooks: CNCF Distribution notifications,
+ * test-registry.c - registry webhooks: CNCF Distribution notifications and
+ * Harbor's two formats,
  * with the stored samples of ../shared/payloads/registries (the docs'
  * examples, oddities included) and variants built from them
  *
@@ -222,6 +223,144 @@ START_TEST(test_registry_distribution_config)
 }
 END_TEST
 
+/* ---- Harbor ---- */
+
+#define HARBOR_CONFIG \
+	"{\"name\":\"harbor\",\"type\":\"harbor\"," \
+	"\"token_file\":\"cd.token\"}"
+#define H954 "sha256:954b378c375d852eb3c63ab88978f640b4348b01c1b3456a024a" \
+	"81536dafbbf4"
+
+/* Every stored Harbor sample, default and CloudEvents: what it becomes. */
+START_TEST(test_registry_harbor_samples)
+{
+	static const struct {
+		const char *file, *ctype;
+		enum klass k;
+		enum ledger_kind kind;
+		const char *status, *actor, *delivery, *digest;
+	} cases[] = {
+		{ "PUSH_ARTIFACT.default.docs-example.json", "application/json",
+		  K_OK, LEDGER_KIND_ARTIFACT, "success", "harbor-jobservice",
+		  NULL, H954 },
+		{ "SCANNING_COMPLETED.default.docs-example.json",
+		  "application/json", K_OK, LEDGER_KIND_SCAN, "success", "auto",
+		  NULL, H954 },
+		{ "SCANNING_COMPLETED.cloudevents.docs-example.json",
+		  "application/cloudevents+json", K_OK, LEDGER_KIND_SCAN,
+		  "success", "auto", "64bce2fe-6159-454d-8389-852d01ef1e9d",
+		  H954 },
+		{ "SCANNING_FAILED.default.docs-example.json",
+		  "application/json", K_OK, LEDGER_KIND_SCAN, "failure", "auto",
+		  NULL, "sha256:dabea2944dcc2b86482b4f0b0fb62da80e0673e900c46c0e0"
+		  "3b45919881a5d84" },
+		/* invalid JSON upstream: refused, saying where */
+		{ "PUSH_ARTIFACT.cloudevents.docs-example.with-comments.jsonc",
+		  "application/cloudevents+json", K_INPUT, 0, NULL, NULL, NULL,
+		  NULL },
+		{ "PULL_ARTIFACT.cloudevents.docs-example.missing-comma."
+		  "invalid.json", "application/cloudevents+json", K_INPUT, 0,
+		  NULL, NULL, NULL, NULL },
+	};
+	struct ledger_source *src = mksrc(HARBOR_CONFIG);
+	const struct ledger_event *ev;
+	struct rq q;
+	struct res res;
+	char rel[256];
+	size_t len;
+	char *body;
+
+	snprintf(rel, sizeof(rel), "registries/harbor/%s", cases[_i].file);
+	body = slurp_payload(rel, &len);
+	rq_init(&q, cases[_i].ctype, body, len);
+	rq_set(&q, "Authorization", "Bearer " CD_TOKEN);
+	deliver(src, &q, &res);
+	ck_class(&res, cases[_i].k);
+	if (cases[_i].k == K_INPUT) {
+		ck_assert_msg(strstr(res.err.msg, "line") != NULL, "no position "
+		    "in '%s'", res.err.msg);
+	} else {
+		ck_assert_uint_eq(res.n, 1);
+		ev = res.evs[0];
+		ck_assert_int_eq(ev->e.kind, cases[_i].kind);
+		ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_STATUS],
+		    cases[_i].status);
+		ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_ACTOR],
+		    cases[_i].actor);
+		ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_SERVICE],
+		    "harbor/alpine");
+		ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_ARTIFACT],
+		    cases[_i].digest);
+		if (cases[_i].delivery == NULL)
+			ck_assert_ptr_null(ev->e.source[LEDGER_SRC_DELIVERY]);
+		else
+			ck_assert_str_eq(ev->e.source[LEDGER_SRC_DELIVERY],
+			    cases[_i].delivery);
+		ck_assert_str_eq(ev->e.source[LEDGER_SRC_TYPE], "harbor");
+		check_payload(ev, &q);
+	}
+	res_release(&res);
+	rq_release(&q);
+	ledger_source_free(src);
+	free(body);
+}
+END_TEST
+
+/* Several resources: one entry each, CloudEvent ids made distinct; an
+ * unknown type is one event; what is refused. */
+START_TEST(test_registry_harbor_shapes)
+{
+	static const char two[] = "{\"specversion\":\"1.0\",\"id\":\"ce-7\","
+	    "\"source\":\"/projects/2\",\"type\":\"harbor.artifact.pushed\","
+	    "\"data\":{\"resources\":[{\"digest\":\"" H954 "\"},{\"digest\":"
+	    "\"sha256:1\"}],\"repository\":{\"repo_full_name\":\"p/r\"}},"
+	    "\"operator\":\"alice\"}";
+	static const char pull[] = "{\"type\":\"PULL_ARTIFACT\",\"operator\":"
+	    "\"bob\",\"event_data\":{\"resources\":[{\"digest\":\"" H954
+	    "\"}]}}";
+	struct ledger_source *src = mksrc(HARBOR_CONFIG);
+	struct rq q;
+	struct res res;
+
+	rq_init(&q, "application/cloudevents+json", two, strlen(two));
+	rq_set(&q, "Authorization", "Bearer " CD_TOKEN);
+	deliver(src, &q, &res);
+	ck_class(&res, K_OK);
+	ck_assert_uint_eq(res.n, 2);
+	ck_assert_str_eq(res.evs[0]->e.source[LEDGER_SRC_DELIVERY], "ce-7");
+	ck_assert_str_eq(res.evs[1]->e.source[LEDGER_SRC_DELIVERY], "ce-7#1");
+	ck_assert_str_eq(res.evs[0]->e.subject[LEDGER_SUBJ_ACTOR], "alice");
+	ck_assert_str_eq(res.evs[1]->e.subject[LEDGER_SUBJ_SERVICE], "p/r");
+	/* "sha256:1" is no digest: left out */
+	ck_assert_ptr_null(res.evs[1]->e.subject[LEDGER_SUBJ_ARTIFACT]);
+	res_release(&res);
+	rq_release(&q);
+	rq_init(&q, "application/json", pull, strlen(pull));
+	rq_set(&q, "Authorization", "Bearer " CD_TOKEN);
+	deliver(src, &q, &res);
+	ck_class(&res, K_OK);
+	ck_assert_uint_eq(res.n, 1);
+	ck_assert_int_eq(res.evs[0]->e.kind, LEDGER_KIND_OTHER);
+	ck_assert_str_eq(res.evs[0]->e.source[LEDGER_SRC_EVENT],
+	    "PULL_ARTIFACT");
+	res_release(&res);
+	rq_release(&q);
+	rq_init(&q, "application/cloudevents+json", "{\"type\":\"x\"}", 12);
+	rq_set(&q, "Authorization", "Bearer " CD_TOKEN);
+	deliver(src, &q, &res);
+	ck_class(&res, K_INPUT);
+	ck_assert_ptr_nonnull(strstr(res.err.msg, "needs \"id\""));
+	rq_release(&q);
+	rq_init(&q, "application/json", "{\"operator\":\"x\"}", 16);
+	rq_set(&q, "Authorization", "Bearer " CD_TOKEN);
+	deliver(src, &q, &res);
+	ck_class(&res, K_INPUT);
+	ck_assert_ptr_nonnull(strstr(res.err.msg, "needs \"type\""));
+	rq_release(&q);
+	ledger_source_free(src);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -243,6 +382,11 @@ main(void)
 	tcase_add_loop_test(tc, test_registry_distribution_pull, 0, 2);
 	tcase_add_loop_test(tc, test_registry_distribution_refused, 0, 9);
 	tcase_add_test(tc, test_registry_distribution_config);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("harbor");
+	tcase_add_checked_fixture(tc, src_setup, src_teardown);
+	tcase_add_loop_test(tc, test_registry_harbor_samples, 0, 6);
+	tcase_add_test(tc, test_registry_harbor_shapes);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

@@ -62,6 +62,7 @@ enum ledger_source_type {
 	LEDGER_SOURCE_CDEVENTS,
 	LEDGER_SOURCE_GENERIC,
 	LEDGER_SOURCE_DISTRIBUTION,	/* CNCF Distribution notifications */
+	LEDGER_SOURCE_HARBOR,		/* Harbor webhooks */
 	LEDGER_SOURCE_TYPE_COUNT
 };
 
