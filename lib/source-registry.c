@@ -152,44 +152,31 @@ out:
 
 /* The repository and the operator are outside the resource: in the
  * envelope (the default format's root, or the CloudEvent). */
-static const struct fieldset harbor_artifact = {{
-	[LEDGER_SUBJ_ARTIFACT] = { DIGEST("digest") },
-	[LEDGER_SUBJ_SERVICE] = { P("@event_data.repository.repo_full_name"),
-	    P("@data.repository.repo_full_name") },
-	[LEDGER_SUBJ_ACTOR] = { P("@operator") },
-	[LEDGER_SUBJ_STATUS] = { CONST("success") },
-}};
+#define HARBOR_FIELDS(status) {{ \
+	[LEDGER_SUBJ_ARTIFACT] = { DIGEST("digest") }, \
+	[LEDGER_SUBJ_SERVICE] = { P("@event_data.repository.repo_full_name"), \
+	    P("@data.repository.repo_full_name") }, \
+	[LEDGER_SUBJ_ACTOR] = { P("@operator") }, \
+	[LEDGER_SUBJ_STATUS] = { CONST(status) }, \
+}}
 
-static const struct fieldset harbor_scan_done = {{
-	[LEDGER_SUBJ_ARTIFACT] = { DIGEST("digest") },
-	[LEDGER_SUBJ_SERVICE] = { P("@event_data.repository.repo_full_name"),
-	    P("@data.repository.repo_full_name") },
-	[LEDGER_SUBJ_ACTOR] = { P("@operator") },
-	[LEDGER_SUBJ_STATUS] = { CONST("success") },
-}};
-
-static const struct fieldset harbor_scan_failed = {{
-	[LEDGER_SUBJ_ARTIFACT] = { DIGEST("digest") },
-	[LEDGER_SUBJ_SERVICE] = { P("@event_data.repository.repo_full_name"),
-	    P("@data.repository.repo_full_name") },
-	[LEDGER_SUBJ_ACTOR] = { P("@operator") },
-	[LEDGER_SUBJ_STATUS] = { CONST("failure") },
-}};
+static const struct fieldset harbor_done = HARBOR_FIELDS("success");
+static const struct fieldset harbor_failed = HARBOR_FIELDS("failure");
 
 /* Both formats' names for one event type. */
 static const struct rule harbor_rules[] = {
 	{ "PUSH_ARTIFACT", NULL, NO_COND, LEDGER_KIND_ARTIFACT, false,
-	    &harbor_artifact },
+	    &harbor_done },
 	{ "harbor.artifact.pushed", NULL, NO_COND, LEDGER_KIND_ARTIFACT, false,
-	    &harbor_artifact },
+	    &harbor_done },
 	{ "SCANNING_COMPLETED", NULL, NO_COND, LEDGER_KIND_SCAN, false,
-	    &harbor_scan_done },
+	    &harbor_done },
 	{ "harbor.scan.completed", NULL, NO_COND, LEDGER_KIND_SCAN, false,
-	    &harbor_scan_done },
+	    &harbor_done },
 	{ "SCANNING_FAILED", NULL, NO_COND, LEDGER_KIND_SCAN, false,
-	    &harbor_scan_failed },
+	    &harbor_failed },
 	{ "harbor.scan.failed", NULL, NO_COND, LEDGER_KIND_SCAN, false,
-	    &harbor_scan_failed },
+	    &harbor_failed },
 	{ NULL, NULL, NO_COND, LEDGER_KIND_OTHER, true, NULL },
 };
 

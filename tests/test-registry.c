@@ -306,6 +306,16 @@ START_TEST(test_registry_harbor_samples)
 }
 END_TEST
 
+/* Deliver body to src with the source's token. */
+static void
+post(const struct ledger_source *src, const char *ctype, const char *body,
+    struct rq *q, struct res *res)
+{
+	rq_init(q, ctype, body, strlen(body));
+	rq_set(q, "Authorization", "Bearer " CD_TOKEN);
+	deliver(src, q, res);
+}
+
 /* Several resources: one entry each, CloudEvent ids made distinct; an
  * unknown type is one event; what is refused. */
 START_TEST(test_registry_harbor_shapes)
@@ -322,9 +332,7 @@ START_TEST(test_registry_harbor_shapes)
 	struct rq q;
 	struct res res;
 
-	rq_init(&q, "application/cloudevents+json", two, strlen(two));
-	rq_set(&q, "Authorization", "Bearer " CD_TOKEN);
-	deliver(src, &q, &res);
+	post(src, "application/cloudevents+json", two, &q, &res);
 	ck_class(&res, K_OK);
 	ck_assert_uint_eq(res.n, 2);
 	ck_assert_str_eq(res.evs[0]->e.source[LEDGER_SRC_DELIVERY], "ce-7");
@@ -335,9 +343,7 @@ START_TEST(test_registry_harbor_shapes)
 	ck_assert_ptr_null(res.evs[1]->e.subject[LEDGER_SUBJ_ARTIFACT]);
 	res_release(&res);
 	rq_release(&q);
-	rq_init(&q, "application/json", pull, strlen(pull));
-	rq_set(&q, "Authorization", "Bearer " CD_TOKEN);
-	deliver(src, &q, &res);
+	post(src, "application/json", pull, &q, &res);
 	ck_class(&res, K_OK);
 	ck_assert_uint_eq(res.n, 1);
 	ck_assert_int_eq(res.evs[0]->e.kind, LEDGER_KIND_OTHER);
@@ -345,15 +351,11 @@ START_TEST(test_registry_harbor_shapes)
 	    "PULL_ARTIFACT");
 	res_release(&res);
 	rq_release(&q);
-	rq_init(&q, "application/cloudevents+json", "{\"type\":\"x\"}", 12);
-	rq_set(&q, "Authorization", "Bearer " CD_TOKEN);
-	deliver(src, &q, &res);
+	post(src, "application/cloudevents+json", "{\"type\":\"x\"}", &q, &res);
 	ck_class(&res, K_INPUT);
 	ck_assert_ptr_nonnull(strstr(res.err.msg, "needs \"id\""));
 	rq_release(&q);
-	rq_init(&q, "application/json", "{\"operator\":\"x\"}", 16);
-	rq_set(&q, "Authorization", "Bearer " CD_TOKEN);
-	deliver(src, &q, &res);
+	post(src, "application/json", "{\"operator\":\"x\"}", &q, &res);
 	ck_class(&res, K_INPUT);
 	ck_assert_ptr_nonnull(strstr(res.err.msg, "needs \"type\""));
 	rq_release(&q);
