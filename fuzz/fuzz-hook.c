@@ -3,12 +3,13 @@
  *
  * Input: one byte choosing the source, a line, then the body:
  *
- *	byte 0      bits 0-6 modulo 6: 0 github, 1 gitlab, 2 cdevents,
- *	            3 generic, 4 distribution, 5 harbor; bit 7: the source
- *	            drops unknown events
+ *	byte 0      bits 0-6 modulo 8: 0 github, 1 gitlab, 2 cdevents,
+ *	            3 generic, 4 distribution, 5 harbor, 6 nexus,
+ *	            7 artifactory; bit 7: the source drops unknown events
  *	line        up to the first '\n': the event header (X-GitHub-Event,
- *	            X-Gitlab-Event, X-Event-Key) or, for cdevents,
- *	            distribution and harbor, the Content-Type (application/json,
+ *	            X-Gitlab-Event, X-Event-Key, X-Nexus-Webhook-Id) or, for
+ *	            cdevents, distribution, harbor and artifactory, the
+ *	            Content-Type (application/json,
  *	            .../cloudevents+json, .../cloudevents-batch+json,
  *	            .../vnd.docker.distribution.events.v2+json)
  *	rest        the body, signed by the harness with the source's secret
@@ -28,6 +29,8 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <nettle/hmac.h>
+#include <nettle/sha1.h>
 #include <sodium.h>
 
 #include "ledger/buf.h"
@@ -40,7 +43,8 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define NTYPES 6
+#define NTYPES 8
+#define T_NEXUS 6
 static struct ledger_source *sources[2 * NTYPES];
 
 struct hdr {
@@ -91,7 +95,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const char *const types[NTYPES] = {
 		"github", "gitlab", "cdevents", "generic", "distribution",
-		"harbor"
+		"harbor", "nexus", "artifactory"
 	};
 	char dir[] = "/tmp/fuzz-hook-XXXXXX", json[512];
 	struct ledger_error err;
@@ -108,8 +112,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		snprintf(json, sizeof(json), "{\"name\":\"fuzz-%d\",\"type\":"
 		    "\"%s\",\"secret_file\":\"secret\",\"unknown_events\":"
 		    "\"%s\"%s}", i, types[i % NTYPES], i >= NTYPES ? "drop" :
-		    "record", i % NTYPES >= 2 ? ",\"token_file\":\"token\","
-		    "\"max_events\":20" : "");
+		    "record", i % NTYPES >= 2 && i % NTYPES != T_NEXUS ?
+		    (i % NTYPES == 7 ? ",\"token_file\":\"token\"" :
+		    ",\"token_file\":\"token\",\"max_events\":20") : "");
 		if ((obj = json_loads(json, 0, NULL)) == NULL ||
 		    ledger_source_from_json(obj, dir, &sources[i], &err) !=
 		    LEDGER_OK) {
@@ -125,6 +130,21 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	unlink(json);
 	rmdir(dir);
 	return 0;
+}
+
+/* Nexus: the bare hex HMAC-SHA1 of the body. */
+static void
+sign_sha1(struct req *r, const char *name, const uint8_t *body, size_t len)
+{
+	struct hmac_sha1_ctx ctx;
+	uint8_t mac[SHA1_DIGEST_SIZE];
+	char hex[2 * SHA1_DIGEST_SIZE + 1];
+
+	hmac_sha1_set_key(&ctx, strlen(SECRET), (const uint8_t *)SECRET);
+	hmac_sha1_update(&ctx, len, body);
+	hmac_sha1_digest(&ctx, sizeof(mac), mac);
+	ledger_hex(mac, sizeof(mac), hex);
+	put(r, name, hex, strlen(hex));
 }
 
 static void
@@ -184,11 +204,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const event_hdr[NTYPES] = {
 		"X-GitHub-Event", "X-Gitlab-Event", NULL, "X-Event-Key", NULL,
-		NULL
+		NULL, "X-Nexus-Webhook-Id", NULL
 	};
 	static const char *const sig_hdr[NTYPES] = {
 		"X-Hub-Signature-256", NULL, "X-Ledger-Signature",
-		"X-Ledger-Signature", "X-Ledger-Signature", "X-Ledger-Signature"
+		"X-Ledger-Signature", "X-Ledger-Signature", "X-Ledger-Signature",
+		"X-Nexus-Webhook-Signature", "X-JFrog-Event-Auth"
 	};
 	const struct ledger_source *src;
 	struct ledger_hook_request hr;
@@ -224,6 +245,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	put(&r, "X-GitHub-Delivery", "d-1", 3);
 	if (t == 1)
 		put(&r, "X-Gitlab-Token", "fuzz-secret", 11);
+	else if (t == T_NEXUS)
+		sign_sha1(&r, sig_hdr[t], body, blen);
 	else
 		sign(&r, sig_hdr[t], body, blen);
 	memset(&hr, 0, sizeof(hr));

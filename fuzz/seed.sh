@@ -65,6 +65,11 @@ for root, dirs, files in os.walk(payloads):
         elif top == "registries" and "harbor" in rel:
             hook_seed(5, "application/cloudevents+json" if "cloudevents"
                       in rel else "application/json", raw)
+        elif top == "registries" and "nexus" in rel:
+            if rel.endswith(".json"):
+                hook_seed(6, "rm:repository:asset", raw)
+        elif top == "registries" and "jfrog" in rel:
+            hook_seed(7, "application/json", raw)
         elif top == "github":
             hook_seed(0, rel.split(os.sep)[1], raw)
         elif top == "gitlab":

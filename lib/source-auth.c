@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <nettle/hmac.h>
+#include <nettle/sha1.h>
 #include <sodium.h>
 
 #include "ledger/entry.h"
@@ -80,6 +82,41 @@ check_hex_hmac(const struct ledger_source *src,
 		return ledger_errorf(err, LEDGER_EPERM,
 		    "source '%s': %s does not match the body", src->name,
 		    hname);
+	return LEDGER_OK;
+}
+
+/* Sonatype Nexus: X-Nexus-Webhook-Signature, the hex HMAC-SHA1 of the
+ * raw body under the capability's secret key (HMAC-SHA1 is still a sound
+ * MAC; it is what Nexus sends). */
+enum ledger_status
+src_auth_nexus(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char **ret_auth,
+    struct ledger_error *err)
+{
+	const char *sig = src_header(req, "X-Nexus-Webhook-Signature");
+	uint8_t want[SHA1_DIGEST_SIZE], got[SHA1_DIGEST_SIZE];
+	struct hmac_sha1_ctx ctx;
+	int r;
+
+	if (sig == NULL)
+		return ledger_errorf(err, LEDGER_EPERM, "source '%s': missing "
+		    "X-Nexus-Webhook-Signature header", src->name);
+	if (strlen(sig) != 2 * SHA1_DIGEST_SIZE ||
+	    ledger_unhex(sig, got, sizeof(got), NULL) != LEDGER_OK)
+		return ledger_errorf(err, LEDGER_EPERM, "source '%s': malformed "
+		    "X-Nexus-Webhook-Signature (want 40 hex digits)",
+		    src->name);
+	hmac_sha1_set_key(&ctx, src->secret_len, src->secret);
+	hmac_sha1_update(&ctx, req->body_len, req->body);
+	hmac_sha1_digest(&ctx, sizeof(want), want);
+	r = sodium_memcmp(want, got, sizeof(want));
+	sodium_memzero(&ctx, sizeof(ctx));
+	sodium_memzero(want, sizeof(want));
+	if (r != 0)
+		return ledger_errorf(err, LEDGER_EPERM, "source '%s': "
+		    "X-Nexus-Webhook-Signature does not match the body",
+		    src->name);
+	*ret_auth = LEDGER_AUTH_NEXUS_HMAC;
 	return LEDGER_OK;
 }
 
@@ -215,6 +252,40 @@ src_auth_gitlab(const struct ledger_source *src,
 	if ((rc = auth_standard_webhooks(src, req, err)) != LEDGER_OK)
 		return rc;
 	*ret_auth = LEDGER_AUTH_GITLAB_SIGNED;
+	return LEDGER_OK;
+}
+
+/*
+ * JFrog Artifactory: X-JFrog-Event-Auth holds the webhook's secret token
+ * as it is (token_file), or, with "use secret for payload signing", a
+ * signature of the body (secret_file): taken as the hex HMAC-SHA256, with
+ * or without "sha256=" — the docs do not say; receivers in the wild
+ * disagree (docs/sources.md).
+ */
+enum ledger_status
+src_auth_jfrog(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char **ret_auth,
+    struct ledger_error *err)
+{
+	const char *v = src_header(req, "X-JFrog-Event-Auth");
+	char buf[8 + 2 * HMAC_BYTES];
+
+	if (v == NULL)
+		return ledger_errorf(err, LEDGER_EPERM, "source '%s': missing "
+		    "X-JFrog-Event-Auth header", src->name);
+	if (src->token_hash != NULL && token_ok(src->token_hash, v)) {
+		*ret_auth = LEDGER_AUTH_JFROG_TOKEN;
+		return LEDGER_OK;
+	}
+	if (src->secret == NULL)
+		return ledger_errorf(err, LEDGER_EPERM, "source '%s': "
+		    "X-JFrog-Event-Auth is not the token", src->name);
+	snprintf(buf, sizeof(buf), "sha256=%s", strncmp(v, "sha256=", 7) ==
+	    0 ? v + 7 : v);
+	if (check_hex_hmac(src, req, "X-JFrog-Event-Auth", buf, err) !=
+	    LEDGER_OK)
+		return LEDGER_EPERM;
+	*ret_auth = LEDGER_AUTH_JFROG_HMAC;
 	return LEDGER_OK;
 }
 

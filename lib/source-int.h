@@ -301,4 +301,17 @@ enum ledger_status harbor_normalize(const struct ledger_source *src,
     const struct ledger_hook_request *req, const char *auth,
     struct evlist *out, struct ledger_error *err);
 
+enum ledger_status src_auth_nexus(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char **ret_auth,
+    struct ledger_error *err);
+enum ledger_status src_auth_jfrog(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char **ret_auth,
+    struct ledger_error *err);
+enum ledger_status nexus_normalize(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char *auth,
+    struct evlist *out, struct ledger_error *err);
+enum ledger_status artifactory_normalize(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char *auth,
+    struct evlist *out, struct ledger_error *err);
+
 #endif /* LEDGER_SOURCE_INT_H */

@@ -38,6 +38,27 @@
  * is set to "Bearer <token>".  A CloudEvent's delivery id is its id (and
  * "#<index>" past the first resource); the default format has none, and
  * a redelivery is caught as the same body (duplicate_bodies).
+ *
+ * ---- Sonatype Nexus Repository 3 ----
+ *
+ * X-Nexus-Webhook-Id names the event family (rm:repository:asset,
+ * rm:repository:component), the body's "action" what happened (CREATED,
+ * UPDATED, DELETED); X-Nexus-Webhook-Delivery is the delivery id, and
+ * X-Nexus-Webhook-Signature the HMAC-SHA1 of the body (source-auth.c).  A
+ * created asset or component is an artifact: the repository as the
+ * service, the initiator ("user/address", as Nexus writes it) as the
+ * actor, a sha256 checksum when the payload has one (the 3.x asset
+ * payload has none: then no artifact field).
+ *
+ * ---- JFrog Artifactory ----
+ *
+ * {"domain", "event_type", "data": {...}}: artifact deployed and docker
+ * pushed are artifacts (data.sha256; the docs' "sample_checksum" is no
+ * digest and is left out), build uploaded is a build (build_name as the
+ * pipeline, build_number as the run); other events are unknown.  The
+ * docker example of JFrog's docs is flat (no domain, no data wrapper):
+ * a body with image_name and no domain is taken as docker.  No delivery
+ * id is sent: a redelivery is caught as the same body.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,6 +276,104 @@ harbor_normalize(const struct ledger_source *src,
 	else
 		rc = harbor_resources(src, auth, type, id, root, data, out,
 		    err);
+	json_decref(root);
+	return rc;
+}
+
+/* ---- Sonatype Nexus ---- */
+
+static const struct fieldset nexus_created = {{
+	[LEDGER_SUBJ_ARTIFACT] = { DIGEST("asset.checksum.sha256"),
+	    DIGEST("component.checksum.sha256") },
+	[LEDGER_SUBJ_SERVICE] = { P("repositoryName") },
+	[LEDGER_SUBJ_ACTOR] = { P("initiator") },
+	[LEDGER_SUBJ_STATUS] = { CONST("success") },
+}};
+
+static const struct rule nexus_rules[] = {
+	{ "rm:repository:asset", "CREATED", NO_COND, LEDGER_KIND_ARTIFACT,
+	    false, &nexus_created },
+	{ "rm:repository:component", "CREATED", NO_COND, LEDGER_KIND_ARTIFACT,
+	    false, &nexus_created },
+	{ NULL, NULL, NO_COND, LEDGER_KIND_OTHER, true, NULL },
+};
+
+static const struct action_path nexus_actions[] = {
+	{ NULL, "action" },
+};
+
+static const struct shape nexus_shapes[] = {
+	{ NULL, NULL },
+};
+
+enum ledger_status
+nexus_normalize(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char *auth,
+    struct evlist *out, struct ledger_error *err)
+{
+	const char *event = src_header(req, "X-Nexus-Webhook-Id");
+
+	if (event == NULL || event[0] == '\0')
+		return ledger_errorf(err, LEDGER_EINVAL,
+		    "missing X-Nexus-Webhook-Id header");
+	return src_emit_typed(src, req, event,
+	    src_header(req, "X-Nexus-Webhook-Delivery"), auth, nexus_actions,
+	    nexus_rules, nexus_shapes, "X-Nexus-Webhook-Id", out, err);
+}
+
+/* ---- JFrog Artifactory ---- */
+
+static const struct fieldset jfrog_artifact = {{
+	[LEDGER_SUBJ_ARTIFACT] = { DIGEST("data.sha256"), DIGEST("sha256") },
+	[LEDGER_SUBJ_SERVICE] = { P("data.image_name"), P("image_name"),
+	    P("data.repo_key"), P("repo_key") },
+	[LEDGER_SUBJ_STATUS] = { CONST("success") },
+}};
+
+static const struct fieldset jfrog_build = {{
+	[LEDGER_SUBJ_PIPELINE] = { P("data.build_name") },
+	[LEDGER_SUBJ_RUN] = { P("data.build_number") },
+	[LEDGER_SUBJ_STATUS] = { CONST("success") },
+}};
+
+static const struct rule jfrog_rules[] = {
+	{ "artifact", "deployed", NO_COND, LEDGER_KIND_ARTIFACT, false,
+	    &jfrog_artifact },
+	{ "docker", "pushed", NO_COND, LEDGER_KIND_ARTIFACT, false,
+	    &jfrog_artifact },
+	{ "build", "uploaded", NO_COND, LEDGER_KIND_BUILD, false,
+	    &jfrog_build },
+	{ NULL, NULL, NO_COND, LEDGER_KIND_OTHER, true, NULL },
+};
+
+enum ledger_status
+artifactory_normalize(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char *auth,
+    struct evlist *out, struct ledger_error *err)
+{
+	const char *domain, *type;
+	char name[160];
+	enum ledger_status rc;
+	json_t *root;
+	struct doc d;
+
+	if ((rc = src_parse_body(req, JSON_OBJECT, &root, err)) != LEDGER_OK)
+		return rc;
+	domain = string_member(root, "domain");
+	if (domain == NULL && json_object_get(root, "image_name") != NULL)
+		domain = "docker";	/* the docs' flat docker example */
+	type = string_member(root, "event_type");
+	if (domain == NULL || type == NULL) {
+		json_decref(root);
+		return ledger_errorf(err, LEDGER_EINVAL, "an Artifactory event "
+		    "needs \"domain\" and \"event_type\"");
+	}
+	snprintf(name, sizeof(name), "%.64s.%.64s", domain, type);
+	d.body = root;
+	d.envelope = NULL;
+	d.action = type;
+	rc = src_emit(src, src_match(jfrog_rules, domain, &d), name, NULL,
+	    auth, &d, out, err);
 	json_decref(root);
 	return rc;
 }

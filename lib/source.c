@@ -47,6 +47,10 @@ static const struct src_adapter adapters[LEDGER_SOURCE_TYPE_COUNT] = {
 	    distribution_normalize },
 	[LEDGER_SOURCE_HARBOR] = { "harbor", src_auth_hmac_or_bearer,
 	    generic_media_type, harbor_normalize },
+	[LEDGER_SOURCE_NEXUS] = { "nexus", src_auth_nexus,
+	    generic_media_type, nexus_normalize },
+	[LEDGER_SOURCE_ARTIFACTORY] = { "artifactory", src_auth_jfrog,
+	    generic_media_type, artifactory_normalize },
 };
 
 const struct src_adapter *
@@ -318,8 +322,9 @@ src_parse_body(const struct ledger_hook_request *req, json_type want,
 /*
  * The headers a sender authenticates or identifies a delivery with, kept
  * beside the payload so that the signature can be re-checked later with
- * the shared secret.  Never a bearer secret: Authorization and
- * X-Gitlab-Token are not in the list.
+ * the shared secret.  Never a bearer secret: Authorization,
+ * X-Gitlab-Token and X-JFrog-Event-Auth (a token or a signature, one
+ * cannot tell) are not in the list.
  */
 static const char *const evidence_headers[] = {
 	"X-Hub-Signature-256", "X-GitHub-Delivery", "X-GitHub-Event",
@@ -327,7 +332,8 @@ static const char *const evidence_headers[] = {
 	"webhook-signature", "X-Gitlab-Event", "X-Gitlab-Event-UUID",
 	"X-Ledger-Signature", "X-Ledger-Delivery", "X-Ledger-Event",
 	"Idempotency-Key", "ce-id", "ce-source", "ce-type", "ce-specversion",
-	"ce-time", "Content-Type",
+	"ce-time", "Content-Type", "X-Nexus-Webhook-Signature",
+	"X-Nexus-Webhook-Id", "X-Nexus-Webhook-Delivery",
 };
 
 /* The evidence headers of req as a canonical JSON object (NULL: none

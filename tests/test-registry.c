@@ -1,6 +1,6 @@
 /*
- * test-registry.c - registry webhooks: CNCF Distribution notifications and
- * Harbor's two formats,
+ * test-registry.c - registry webhooks: CNCF Distribution notifications,
+ * Harbor's two formats, Sonatype Nexus and JFrog Artifactory,
  * with the stored samples of ../shared/payloads/registries (the docs'
  * examples, oddities included) and variants built from them
  *
@@ -12,6 +12,8 @@
 
 #include <check.h>
 #include <jansson.h>
+#include <nettle/hmac.h>
+#include <nettle/sha1.h>
 #include <sodium.h>
 
 #include "ledger/entry.h"
@@ -363,6 +365,209 @@ START_TEST(test_registry_harbor_shapes)
 }
 END_TEST
 
+/* ---- Sonatype Nexus ---- */
+
+#define NEXUS_CONFIG \
+	"{\"name\":\"nexus\",\"type\":\"nexus\",\"secret_file\":" \
+	"\"cd.secret\"}"
+
+static void
+sha1_hex(const void *body, size_t len, char out[41])
+{
+	struct hmac_sha1_ctx ctx;
+	uint8_t mac[SHA1_DIGEST_SIZE];
+
+	hmac_sha1_set_key(&ctx, strlen(CD_SECRET), (const uint8_t *)CD_SECRET);
+	hmac_sha1_update(&ctx, len, body);
+	hmac_sha1_digest(&ctx, sizeof(mac), mac);
+	ledger_hex(mac, sizeof(mac), out);
+}
+
+/* The docs' created asset, signed as Nexus signs: an artifact of the
+ * repository (no checksum in a 3.x asset payload: no artifact field);
+ * the signature covers every byte (forgery loop); the docs' own header
+ * value is no vector for our key. */
+START_TEST(test_registry_nexus_asset)
+{
+	struct ledger_source *src = mksrc(NEXUS_CONFIG);
+	const struct ledger_event *ev;
+	struct rq q;
+	struct res res;
+	char sig[41];
+	size_t len, i;
+	char *body = slurp_payload("registries/nexus/"
+	    "rm-repository-asset.CREATED.docs-example.json", &len);
+
+	sha1_hex(body, len, sig);
+	rq_init(&q, "application/json; charset=UTF-8", body, len);
+	rq_set(&q, "X-Nexus-Webhook-Signature", sig);
+	rq_set(&q, "X-Nexus-Webhook-Id", "rm:repository:asset");
+	rq_set(&q, "X-Nexus-Webhook-Delivery",
+	    "7f4a6dde-5c68-4999-bcc0-a62f3fb8ae48");
+	deliver(src, &q, &res);
+	ck_class(&res, K_OK);
+	ck_assert_uint_eq(res.n, 1);
+	ev = res.evs[0];
+	ck_assert_int_eq(ev->e.kind, LEDGER_KIND_ARTIFACT);
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_SERVICE], "npm-proxy");
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_ACTOR], "admin/127.0.0.1");
+	ck_assert_ptr_null(ev->e.subject[LEDGER_SUBJ_ARTIFACT]);
+	ck_assert_str_eq(ev->e.source[LEDGER_SRC_EVENT],
+	    "rm:repository:asset.CREATED");
+	ck_assert_str_eq(ev->e.source[LEDGER_SRC_DELIVERY],
+	    "7f4a6dde-5c68-4999-bcc0-a62f3fb8ae48");
+	ck_assert_str_eq(res.auth, "nexus-hmac-sha1");
+	check_payload(ev, &q);
+	res_release(&res);
+	for (i = 0; i < len; i += 7) {
+		q.body[i] ^= 0x20;
+		deliver(src, &q, &res);
+		ck_class(&res, K_AUTH);
+		q.body[i] ^= 0x20;
+	}
+	rq_set(&q, "X-Nexus-Webhook-Signature",
+	    "687f3719b87232cf1c11b3ef7ea10c49218b6df1");
+	deliver(src, &q, &res);
+	ck_class(&res, K_AUTH);
+	rq_set(&q, "X-Nexus-Webhook-Signature", "sha1=abc");
+	deliver(src, &q, &res);
+	ck_class(&res, K_AUTH);
+	ck_assert_ptr_nonnull(strstr(res.err.msg, "40 hex digits"));
+	rq_set(&q, "X-Nexus-Webhook-Signature", sig);
+	rq_set(&q, "X-Nexus-Webhook-Id", NULL);
+	deliver(src, &q, &res);
+	ck_class(&res, K_INPUT);
+	rq_release(&q);
+	ledger_source_free(src);
+	free(body);
+}
+END_TEST
+
+/* Another action is an unknown event; a Nexus source needs a secret. */
+START_TEST(test_registry_nexus_other)
+{
+	static const char body[] = "{\"repositoryName\":\"r\",\"action\":"
+	    "\"DELETED\",\"initiator\":\"a/1\"}";
+	struct ledger_source *src = mksrc(NEXUS_CONFIG), *bad = NULL;
+	struct ledger_error err;
+	struct rq q;
+	struct res res;
+	char sig[41];
+
+	sha1_hex(body, strlen(body), sig);
+	rq_init(&q, "application/json", body, strlen(body));
+	rq_set(&q, "X-Nexus-Webhook-Signature", sig);
+	rq_set(&q, "X-Nexus-Webhook-Id", "rm:repository:component");
+	deliver(src, &q, &res);
+	ck_class(&res, K_OK);
+	ck_assert_int_eq(res.evs[0]->e.kind, LEDGER_KIND_OTHER);
+	res_release(&res);
+	rq_release(&q);
+	ledger_source_free(src);
+	ck_assert_int_eq(try_source("{\"name\":\"n\",\"type\":\"nexus\","
+	    "\"token_file\":\"cd.token\"}", &bad, &err), LEDGER_EINVAL);
+}
+END_TEST
+
+/* ---- JFrog Artifactory ---- */
+
+#define JFROG_CONFIG \
+	"{\"name\":\"jf\",\"type\":\"artifactory\",\"token_file\":" \
+	"\"cd.token\",\"secret_file\":\"cd.secret\"}"
+
+/* Every stored sample, with the token as Artifactory sends it. */
+START_TEST(test_registry_jfrog_samples)
+{
+	static const struct {
+		const char *file;
+		enum ledger_kind kind;
+		const char *event, *service, *artifact, *pipeline, *run;
+	} cases[] = {
+		{ "artifact.deployed.docs-example.json", LEDGER_KIND_ARTIFACT,
+		  "artifact.deployed", "sample_repo", NULL, NULL, NULL },
+		{ "docker.pushed.docs-example.whitespace-collapsed.json",
+		  LEDGER_KIND_ARTIFACT, "docker.pushed", "library/ubuntu",
+		  "sha256:35c4a2c15539c6c1e4e5fa4e554dac323ad0107d8eb5c582d6ff3"
+		  "86b383b7dce", NULL, NULL },
+		{ "build.uploaded.docs-example.indent-lost.json",
+		  LEDGER_KIND_BUILD, "build.uploaded", NULL, NULL,
+		  "sample_build_name", "1" },
+		{ "artifact.deleted.docs-example.json", LEDGER_KIND_OTHER,
+		  "artifact.deleted", NULL, NULL, NULL, NULL },
+	};
+	struct ledger_source *src = mksrc(JFROG_CONFIG);
+	const struct ledger_event *ev;
+	struct rq q;
+	struct res res;
+	char rel[200], *body;
+	size_t len;
+
+	snprintf(rel, sizeof(rel), "registries/jfrog/%s", cases[_i].file);
+	body = slurp_payload(rel, &len);
+	rq_init(&q, "application/json", body, len);
+	rq_set(&q, "X-JFrog-Event-Auth", CD_TOKEN);
+	deliver(src, &q, &res);
+	ck_class(&res, K_OK);
+	ev = res.evs[0];
+	ck_assert_int_eq(ev->e.kind, cases[_i].kind);
+	ck_assert_str_eq(ev->e.source[LEDGER_SRC_EVENT], cases[_i].event);
+	ck_assert_str_eq(res.auth, "jfrog-token");
+#define OPT_EQ(f, v) do { if ((v) == NULL) \
+	ck_assert_ptr_null(ev->e.subject[f]); \
+	else ck_assert_str_eq(ev->e.subject[f], (v)); } while (0)
+	if (cases[_i].kind != LEDGER_KIND_OTHER) {
+		OPT_EQ(LEDGER_SUBJ_SERVICE, cases[_i].service);
+		OPT_EQ(LEDGER_SUBJ_ARTIFACT, cases[_i].artifact);
+		OPT_EQ(LEDGER_SUBJ_PIPELINE, cases[_i].pipeline);
+		OPT_EQ(LEDGER_SUBJ_RUN, cases[_i].run);
+	}
+#undef OPT_EQ
+	check_payload(ev, &q);
+	res_release(&res);
+	rq_release(&q);
+	ledger_source_free(src);
+	free(body);
+}
+END_TEST
+
+/* The signing mode: the body's HMAC-SHA256 in X-JFrog-Event-Auth, bare
+ * or "sha256="; anything else refused. */
+START_TEST(test_registry_jfrog_auth)
+{
+	static const char body[] = "{\"domain\":\"artifact\",\"event_type\":"
+	    "\"deployed\",\"data\":{\"repo_key\":\"r\"}}";
+	struct ledger_source *src = mksrc(JFROG_CONFIG);
+	struct rq q;
+	struct res res;
+	char sig[72];
+
+	hmac_hex(CD_SECRET, body, strlen(body), sig);	/* "sha256=<hex>" */
+	rq_init(&q, "application/json", body, strlen(body));
+	rq_set(&q, "X-JFrog-Event-Auth", sig + 7);
+	deliver(src, &q, &res);
+	ck_class(&res, K_OK);
+	ck_assert_str_eq(res.auth, "jfrog-hmac-sha256");
+	res_release(&res);
+	rq_set(&q, "X-JFrog-Event-Auth", sig);
+	deliver(src, &q, &res);
+	ck_class(&res, K_OK);
+	res_release(&res);
+	sig[10] = sig[10] == 'a' ? 'b' : 'a';
+	rq_set(&q, "X-JFrog-Event-Auth", sig);
+	deliver(src, &q, &res);
+	ck_class(&res, K_AUTH);
+	rq_set(&q, "X-JFrog-Event-Auth", NULL);
+	deliver(src, &q, &res);
+	ck_class(&res, K_AUTH);
+	ck_assert_ptr_nonnull(strstr(res.err.msg, "X-JFrog-Event-Auth"));
+	rq_set(&q, "X-JFrog-Event-Auth", "cd-token-W");
+	deliver(src, &q, &res);
+	ck_class(&res, K_AUTH);
+	rq_release(&q);
+	ledger_source_free(src);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -389,6 +594,13 @@ main(void)
 	tcase_add_checked_fixture(tc, src_setup, src_teardown);
 	tcase_add_loop_test(tc, test_registry_harbor_samples, 0, 6);
 	tcase_add_test(tc, test_registry_harbor_shapes);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("nexus-artifactory");
+	tcase_add_checked_fixture(tc, src_setup, src_teardown);
+	tcase_add_test(tc, test_registry_nexus_asset);
+	tcase_add_test(tc, test_registry_nexus_other);
+	tcase_add_loop_test(tc, test_registry_jfrog_samples, 0, 4);
+	tcase_add_test(tc, test_registry_jfrog_auth);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

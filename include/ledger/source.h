@@ -63,6 +63,8 @@ enum ledger_source_type {
 	LEDGER_SOURCE_GENERIC,
 	LEDGER_SOURCE_DISTRIBUTION,	/* CNCF Distribution notifications */
 	LEDGER_SOURCE_HARBOR,		/* Harbor webhooks */
+	LEDGER_SOURCE_NEXUS,		/* Sonatype Nexus Repository 3 */
+	LEDGER_SOURCE_ARTIFACTORY,	/* JFrog Artifactory */
 	LEDGER_SOURCE_TYPE_COUNT
 };
 
@@ -73,6 +75,9 @@ enum ledger_source_type {
 #define LEDGER_AUTH_GITLAB_SIGNED	"gitlab-token+standard-webhooks"
 #define LEDGER_AUTH_HMAC		"hmac-sha256"
 #define LEDGER_AUTH_BEARER		"bearer"
+#define LEDGER_AUTH_NEXUS_HMAC		"nexus-hmac-sha1"
+#define LEDGER_AUTH_JFROG_TOKEN		"jfrog-token"
+#define LEDGER_AUTH_JFROG_HMAC		"jfrog-hmac-sha256"
 
 /*
  * One delivery as received.  Nothing here is copied or kept after a call
