@@ -410,6 +410,15 @@ read_secrets(struct ledger_source *src, const struct src_options *o,
 		} else {
 			src->secret = tmp;
 			src->secret_len = len;
+			/* Distribution and Harbor can only send a fixed header:
+			 * without a token_file, "Authorization: Bearer <the
+			 * secret>" is their credential (an HMAC still works
+			 * from a proxy that signs) */
+			if ((src->type == LEDGER_SOURCE_DISTRIBUTION ||
+			    src->type == LEDGER_SOURCE_HARBOR) &&
+			    o->token_file == NULL)
+				rc = hash_token(tmp, len, &src->token_hash,
+				    err);
 		}
 		tmp = NULL;
 	}

@@ -227,6 +227,13 @@ st=$(curl -sS -o "$T/body" -w '%{http_code}' -X POST "$URL/v1/hooks/harbor" \
     --data-binary @"$H/SCANNING_FAILED.default.docs-example.json")
 check "a Harbor scan failure -> 201, kind scan, status failure" bash -c \
     "[ $st = 201 ] && '$LEDGERCTL' events -d '$D/var' --kind scan --json | grep -q '\"status\":\"failure\"'"
+n1=$(count)
+st=$(curl -sS -o "$T/body" -w '%{http_code}' -X POST "$URL/v1/hooks/harbor" \
+    -H 'Authorization: Bearer registry-token-for-tests' \
+    -H 'Content-Type: application/json' \
+    --data-binary @"$H/SCANNING_FAILED.default.docs-example.json")
+check "Harbor redelivers it (no id): the original receipt, nothing new" \
+    test "$st/$(count)" = "200/$n1"
 st=$(curl -sS -o "$T/body" -w '%{http_code}' -X POST "$URL/v1/hooks/harbor" \
     -H 'Authorization: Bearer registry-token-for-tests' \
     -H 'Content-Type: application/cloudevents+json' \

@@ -204,6 +204,53 @@ START_TEST(test_registry_distribution_refused)
 }
 END_TEST
 
+/* Without a token_file, the secret itself is the bearer credential a
+ * registry's fixed header carries (and an HMAC from a signing proxy still
+ * works); with a token_file, only the token is. */
+START_TEST(test_registry_secret_as_bearer)
+{
+	static const char body[] = "{\"events\":[{\"id\":\"s1\",\"action\":"
+	    "\"push\",\"target\":{\"mediaType\":\"application/vnd.oci."
+	    "image.manifest.v1+json\",\"digest\":\"" FEA "\"}}]}";
+	static const char *const configs[] = {
+		"{\"name\":\"d\",\"type\":\"distribution\",\"secret_file\":"
+		"\"cd.secret\"}",
+		"{\"name\":\"h\",\"type\":\"harbor\",\"secret_file\":"
+		"\"cd.secret\"}",
+	};
+	struct ledger_source *src = mksrc(configs[_i]), *both;
+	struct rq q;
+	struct res res;
+
+	rq_init(&q, MT, body, strlen(body));
+	rq_set(&q, "Authorization", "Bearer " CD_SECRET);
+	deliver(src, &q, &res);
+	ck_assert_int_ne(res.k, K_AUTH);
+	ck_assert_str_eq(res.auth, "bearer");
+	res_release(&res);
+	rq_set(&q, "Authorization", "Bearer " CD_SECRET "x");
+	deliver(src, &q, &res);
+	ck_class(&res, K_AUTH);
+	rq_set(&q, "Authorization", NULL);
+	rq_sign(&q, LEDGER_SOURCE_GENERIC);	/* X-Ledger-Signature */
+	deliver(src, &q, &res);
+	ck_assert_int_ne(res.k, K_AUTH);
+	ck_assert_str_eq(res.auth, "hmac-sha256");
+	res_release(&res);
+	rq_release(&q);
+	ledger_source_free(src);
+	/* a token configured: the secret is no bearer credential */
+	both = mksrc("{\"name\":\"d\",\"type\":\"distribution\","
+	    "\"secret_file\":\"cd.secret\",\"token_file\":\"cd.token\"}");
+	rq_init(&q, MT, body, strlen(body));
+	rq_set(&q, "Authorization", "Bearer " CD_SECRET);
+	deliver(both, &q, &res);
+	ck_class(&res, K_AUTH);
+	rq_release(&q);
+	ledger_source_free(both);
+}
+END_TEST
+
 /* A registry's configuration: a token or a secret, not GitLab's keys. */
 START_TEST(test_registry_distribution_config)
 {
@@ -589,6 +636,7 @@ main(void)
 	tcase_add_loop_test(tc, test_registry_distribution_pull, 0, 2);
 	tcase_add_loop_test(tc, test_registry_distribution_refused, 0, 9);
 	tcase_add_test(tc, test_registry_distribution_config);
+	tcase_add_loop_test(tc, test_registry_secret_as_bearer, 0, 2);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("harbor");
 	tcase_add_checked_fixture(tc, src_setup, src_teardown);
