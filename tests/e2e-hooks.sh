@@ -240,6 +240,24 @@ st=$(curl -sS -o "$T/body" -w '%{http_code}' -X POST "$URL/v1/hooks/harbor" \
     --data-binary @"$H/PUSH_ARTIFACT.cloudevents.docs-example.with-comments.jsonc")
 check "Harbor's docs example with a // comment -> 400 naming the place" \
     bash -c "[ $st = 400 ] && grep -q line '$T/body'"
+# one image across sources: a CI build (the API), Harbor's push and scan
+# (webhooks), an approval and a deployment (the API) -- trace --artifact
+# links them all by the digest
+IMG=sha256:954b378c375d852eb3c63ab88978f640b4348b01c1b3456a024a81536dafbbf4
+post '{"kind":"build","subject":{"artifact":"'"$IMG"'","commit":"3f2c9a1","run":"ci-9","status":"success"}}' >/dev/null
+for f in PUSH_ARTIFACT.default SCANNING_COMPLETED.default; do
+	curl -sS -o /dev/null -X POST "$URL/v1/hooks/harbor" \
+	    -H 'Authorization: Bearer registry-token-for-tests' \
+	    -H 'Content-Type: application/json' \
+	    --data-binary @"$H/$f.docs-example.json"
+done
+post '{"kind":"approval","subject":{"artifact":"'"$IMG"'","environment":"prod","actor":"carol","status":"approved"}}' >/dev/null
+post '{"kind":"deployment","subject":{"artifact":"'"$IMG"'","environment":"prod","actor":"dave","status":"success"}}' >/dev/null
+"$LEDGERCTL" trace -d "$D/var" --artifact "$IMG" --json > "$T/trace"
+kinds=$(grep -o '"kind":"[a-z]*"' "$T/trace" | sort -u | tr '\n' ' ')
+has_kinds() { for k in "$@"; do grep -q "\"kind\":\"$k\"" "$T/trace" || return 1; done; }
+check "trace --artifact links build, Harbor push and scan, approval, deployment ($kinds)" \
+    has_kinds build artifact scan approval deployment
 check "verify passes after all of it" "$LEDGERCTL" verify -d "$D/var"
 stop "$PID"
 
