@@ -3,13 +3,13 @@
  *
  * Input: one byte choosing the source, a line, then the body:
  *
- *	byte 0      bits 0-6 modulo 8: 0 github, 1 gitlab, 2 cdevents,
+ *	byte 0      bits 0-6 modulo 10: 0 github, 1 gitlab, 2 cdevents,
  *	            3 generic, 4 distribution, 5 harbor, 6 nexus,
- *	            7 artifactory; bit 7: the source drops unknown events
+ *	            7 artifactory, 8 flux, 9 terraform-cloud; bit 7: the
+ *	            source drops unknown events
  *	line        up to the first '\n': the event header (X-GitHub-Event,
  *	            X-Gitlab-Event, X-Event-Key, X-Nexus-Webhook-Id) or, for
- *	            cdevents, distribution, harbor and artifactory, the
- *	            Content-Type (application/json,
+ *	            the other types, the Content-Type (application/json,
  *	            .../cloudevents+json, .../cloudevents-batch+json,
  *	            .../vnd.docker.distribution.events.v2+json)
  *	rest        the body, signed by the harness with the source's secret
@@ -30,7 +30,9 @@
 
 #include <jansson.h>
 #include <nettle/hmac.h>
+#include <nettle/nettle-meta.h>
 #include <nettle/sha1.h>
+#include <nettle/sha2.h>
 #include <sodium.h>
 
 #include "ledger/buf.h"
@@ -43,8 +45,9 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define NTYPES 8
+#define NTYPES 10
 #define T_NEXUS 6
+#define T_TFC 9
 static struct ledger_source *sources[2 * NTYPES];
 
 struct hdr {
@@ -95,7 +98,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const char *const types[NTYPES] = {
 		"github", "gitlab", "cdevents", "generic", "distribution",
-		"harbor", "nexus", "artifactory"
+		"harbor", "nexus", "artifactory", "flux", "terraform-cloud"
 	};
 	char dir[] = "/tmp/fuzz-hook-XXXXXX", json[512];
 	struct ledger_error err;
@@ -112,9 +115,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		snprintf(json, sizeof(json), "{\"name\":\"fuzz-%d\",\"type\":"
 		    "\"%s\",\"secret_file\":\"secret\",\"unknown_events\":"
 		    "\"%s\"%s}", i, types[i % NTYPES], i >= NTYPES ? "drop" :
-		    "record", i % NTYPES >= 2 && i % NTYPES != T_NEXUS ?
-		    (i % NTYPES == 7 ? ",\"token_file\":\"token\"" :
-		    ",\"token_file\":\"token\",\"max_events\":20") : "");
+		    "record", i % NTYPES >= 2 && i % NTYPES <= 5 ?
+		    ",\"token_file\":\"token\",\"max_events\":20" :
+		    i % NTYPES == 7 ? ",\"token_file\":\"token\"" : "");
 		if ((obj = json_loads(json, 0, NULL)) == NULL ||
 		    ledger_source_from_json(obj, dir, &sources[i], &err) !=
 		    LEDGER_OK) {
@@ -132,18 +135,20 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* Nexus: the bare hex HMAC-SHA1 of the body. */
+/* Nexus (SHA-1) and HCP Terraform (SHA-512): the bare hex HMAC of the
+ * body. */
 static void
-sign_sha1(struct req *r, const char *name, const uint8_t *body, size_t len)
+sign_bare(struct req *r, const char *name, const uint8_t *body, size_t len,
+    const struct nettle_hash *h)
 {
-	struct hmac_sha1_ctx ctx;
-	uint8_t mac[SHA1_DIGEST_SIZE];
-	char hex[2 * SHA1_DIGEST_SIZE + 1];
+	uint8_t outer[512], inner[512], state[512], mac[SHA512_DIGEST_SIZE];
+	char hex[2 * SHA512_DIGEST_SIZE + 1];
 
-	hmac_sha1_set_key(&ctx, strlen(SECRET), (const uint8_t *)SECRET);
-	hmac_sha1_update(&ctx, len, body);
-	hmac_sha1_digest(&ctx, sizeof(mac), mac);
-	ledger_hex(mac, sizeof(mac), hex);
+	hmac_set_key(outer, inner, state, h, strlen(SECRET),
+	    (const uint8_t *)SECRET);
+	hmac_update(state, h, len, body);
+	hmac_digest(outer, inner, state, h, h->digest_size, mac);
+	ledger_hex(mac, h->digest_size, hex);
 	put(r, name, hex, strlen(hex));
 }
 
@@ -204,12 +209,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const event_hdr[NTYPES] = {
 		"X-GitHub-Event", "X-Gitlab-Event", NULL, "X-Event-Key", NULL,
-		NULL, "X-Nexus-Webhook-Id", NULL
+		NULL, "X-Nexus-Webhook-Id", NULL, NULL, NULL
 	};
 	static const char *const sig_hdr[NTYPES] = {
 		"X-Hub-Signature-256", NULL, "X-Ledger-Signature",
 		"X-Ledger-Signature", "X-Ledger-Signature", "X-Ledger-Signature",
-		"X-Nexus-Webhook-Signature", "X-JFrog-Event-Auth"
+		"X-Nexus-Webhook-Signature", "X-JFrog-Event-Auth", "X-Signature",
+		"X-TFE-Notification-Signature"
 	};
 	const struct ledger_source *src;
 	struct ledger_hook_request hr;
@@ -246,7 +252,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (t == 1)
 		put(&r, "X-Gitlab-Token", "fuzz-secret", 11);
 	else if (t == T_NEXUS)
-		sign_sha1(&r, sig_hdr[t], body, blen);
+		sign_bare(&r, sig_hdr[t], body, blen, &nettle_sha1);
+	else if (t == T_TFC)
+		sign_bare(&r, sig_hdr[t], body, blen, &nettle_sha512);
 	else
 		sign(&r, sig_hdr[t], body, blen);
 	memset(&hr, 0, sizeof(hr));

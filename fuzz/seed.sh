@@ -70,6 +70,10 @@ for root, dirs, files in os.walk(payloads):
                 hook_seed(6, "rm:repository:asset", raw)
         elif top == "registries" and "jfrog" in rel:
             hook_seed(7, "application/json", raw)
+        elif top == "iac" and "/flux/" in "/" + rel and rel.endswith(".json"):
+            hook_seed(8, "application/json", raw)
+        elif top == "iac" and "terraform-cloud" in rel:
+            hook_seed(9, "application/json", raw)
         elif top == "github":
             hook_seed(0, rel.split(os.sep)[1], raw)
         elif top == "gitlab":

@@ -15,7 +15,9 @@
 
 #include <jansson.h>
 #include <nettle/hmac.h>
+#include <nettle/nettle-meta.h>
 #include <nettle/sha1.h>
+#include <nettle/sha2.h>
 #include <sodium.h>
 
 #include "ledger/entry.h"
@@ -117,6 +119,89 @@ src_auth_nexus(const struct ledger_source *src,
 		    "X-Nexus-Webhook-Signature does not match the body",
 		    src->name);
 	*ret_auth = LEDGER_AUTH_NEXUS_HMAC;
+	return LEDGER_OK;
+}
+
+/* A hex HMAC of the body under the source's secret with one of nettle's
+ * SHA-2 functions, compared in constant time with hex (case-blind);
+ * false when hex is not that many digits. */
+static bool
+sha2_hmac_ok(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char *alg, const char *hex)
+{
+	static const struct {
+		const char *name;
+		const struct nettle_hash *h;
+	} algs[] = {
+		{ "sha224", &nettle_sha224 }, { "sha256", &nettle_sha256 },
+		{ "sha384", &nettle_sha384 }, { "sha512", &nettle_sha512 },
+	};
+	uint8_t want[SHA512_DIGEST_SIZE], got[SHA512_DIGEST_SIZE];
+	uint8_t outer[512], inner[512], state[512];
+	const struct nettle_hash *h = NULL;
+	size_t i;
+	bool ok;
+
+	for (i = 0; i < sizeof(algs) / sizeof(*algs); i++)
+		if (strcmp(alg, algs[i].name) == 0)
+			h = algs[i].h;
+	if (h == NULL || h->context_size > sizeof(outer) ||
+	    strlen(hex) != 2 * h->digest_size ||
+	    ledger_unhex(hex, got, h->digest_size, NULL) != LEDGER_OK)
+		return false;
+	hmac_set_key(outer, inner, state, h, src->secret_len, src->secret);
+	hmac_update(state, h, req->body_len, req->body);
+	hmac_digest(outer, inner, state, h, h->digest_size, want);
+	ok = sodium_memcmp(want, got, h->digest_size) == 0;
+	sodium_memzero(outer, sizeof(outer));
+	sodium_memzero(inner, sizeof(inner));
+	sodium_memzero(state, sizeof(state));
+	sodium_memzero(want, sizeof(want));
+	return ok;
+}
+
+/* Flux's generic-hmac provider: X-Signature "<alg>=<hex HMAC(token,
+ * body)>", alg sha256 today (sha224, sha384, sha512 accepted). */
+enum ledger_status
+src_auth_flux(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char **ret_auth,
+    struct ledger_error *err)
+{
+	const char *sig = src_header(req, "X-Signature"), *eq;
+	char alg[8];
+
+	if (sig == NULL)
+		return ledger_errorf(err, LEDGER_EPERM, "source '%s': missing "
+		    "X-Signature header", src->name);
+	if ((eq = strchr(sig, '=')) == NULL || eq - sig > 6) {
+		return ledger_errorf(err, LEDGER_EPERM, "source '%s': malformed "
+		    "X-Signature (want sha256=<hex>)", src->name);
+	}
+	memcpy(alg, sig, (size_t)(eq - sig));
+	alg[eq - sig] = '\0';
+	if (!sha2_hmac_ok(src, req, alg, eq + 1))
+		return ledger_errorf(err, LEDGER_EPERM, "source '%s': "
+		    "X-Signature does not match the body", src->name);
+	*ret_auth = LEDGER_AUTH_FLUX_HMAC;
+	return LEDGER_OK;
+}
+
+/* HCP Terraform: X-TFE-Notification-Signature, hex HMAC-SHA512. */
+enum ledger_status
+src_auth_tfc(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char **ret_auth,
+    struct ledger_error *err)
+{
+	const char *sig = src_header(req, "X-TFE-Notification-Signature");
+
+	if (sig == NULL)
+		return ledger_errorf(err, LEDGER_EPERM, "source '%s': missing "
+		    "X-TFE-Notification-Signature header", src->name);
+	if (!sha2_hmac_ok(src, req, "sha512", sig))
+		return ledger_errorf(err, LEDGER_EPERM, "source '%s': "
+		    "X-TFE-Notification-Signature does not match the body "
+		    "(want 128 hex digits of HMAC-SHA512)", src->name);
+	*ret_auth = LEDGER_AUTH_TFC_HMAC;
 	return LEDGER_OK;
 }
 

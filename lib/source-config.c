@@ -243,7 +243,7 @@ parse_name_type(const json_t *obj, struct src_options *o,
 		{ "max_events", 1u << LEDGER_SOURCE_CDEVENTS |
 		    1u << LEDGER_SOURCE_GENERIC |
 		    1u << LEDGER_SOURCE_DISTRIBUTION |
-		    1u << LEDGER_SOURCE_HARBOR },
+		    1u << LEDGER_SOURCE_HARBOR | 1u << LEDGER_SOURCE_TFC },
 	};
 	const char *name, *type, *key;
 	const json_t *v;
@@ -281,8 +281,8 @@ parse_name_type(const json_t *obj, struct src_options *o,
 	if (t == LEDGER_SOURCE_TYPE_COUNT)
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "source '%s': unknown type '%.64s' (want github, gitlab, "
-		    "cdevents, generic, distribution, harbor, nexus or "
-		    "artifactory)", name, type);
+		    "cdevents, generic, distribution, harbor, nexus, "
+		    "artifactory, flux or terraform-cloud)", name, type);
 	o->type = t;
 	for (i = 0; i < sizeof(valid) / sizeof(*valid); i++)
 		if (json_object_get(obj, valid[i].key) != NULL &&
@@ -336,12 +336,15 @@ parse_options(const json_t *obj, struct src_options *o,
 	}
 	if (o->secret_file == NULL && (o->token_file == NULL ||
 	    o->type == LEDGER_SOURCE_GITHUB || o->type == LEDGER_SOURCE_GITLAB ||
-	    o->type == LEDGER_SOURCE_NEXUS))
+	    o->type == LEDGER_SOURCE_NEXUS || o->type == LEDGER_SOURCE_FLUX ||
+	    o->type == LEDGER_SOURCE_TFC))
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "source '%s': missing 'secret_file'%s", o->name,
 		    o->type == LEDGER_SOURCE_GITHUB ||
 		    o->type == LEDGER_SOURCE_GITLAB ||
-		    o->type == LEDGER_SOURCE_NEXUS ? "" : " (or 'token_file')");
+		    o->type == LEDGER_SOURCE_NEXUS ||
+		    o->type == LEDGER_SOURCE_FLUX ||
+		    o->type == LEDGER_SOURCE_TFC ? "" : " (or 'token_file')");
 	if ((rc = parse_choice(obj, o->name, "unknown_events", "record",
 	    "drop", &unknown, err)) ||
 	    (rc = parse_choice(obj, o->name, "duplicate_bodies", "dedupe",

@@ -43,6 +43,12 @@ enum pick_op {
 	PICK_IF_TRUE,	/* value, when path holds JSON true */
 	PICK_IF_ZERO,	/* value, when path holds an all-zero commit id (the
 			 * "no commit" of a created or deleted ref) */
+	PICK_REVISION,	/* a GitOps revision at path -- "main/<sha>",
+			 * "main@sha1:<sha>", "sha1:<sha>" -- its commit; when
+			 * path is an object, its member named "revision" or
+			 * ending in "/revision" */
+	PICK_REVISION_DIGEST, /* the same revision's OCI digest
+			 * ("latest@sha256:<hex>"), as "sha256:<hex>" */
 };
 
 /*
@@ -72,6 +78,8 @@ struct pick {
 #define CONST(v)		{ PICK_CONST, NULL, (v), false }
 #define IF_TRUE(path, v)	{ PICK_IF_TRUE, (path), (v), false }
 #define IF_ZERO(path, v)	{ PICK_IF_ZERO, (path), (v), false }
+#define REVISION(path)		{ PICK_REVISION, (path), NULL, true }
+#define REVISION_DIGEST(path)	{ PICK_REVISION_DIGEST, (path), NULL, false }
 
 #define PICKS_MAX 5
 
@@ -220,6 +228,13 @@ void src_evlist_release(struct evlist *out);
 enum ledger_status src_parse_body(const struct ledger_hook_request *req,
     json_type want, json_t **ret, struct ledger_error *err);
 
+/* Parse the body as a JSON object into *ret_root (the caller's to free)
+ * and take the strings at paths first and second (NULL when absent).
+ * Errors: those of src_parse_body. */
+enum ledger_status src_parse_named(const struct ledger_hook_request *req,
+    const char *first, const char *second, json_t **ret_root,
+    const char **ret_a, const char **ret_b, struct ledger_error *err);
+
 /* Put prefix before err->msg (truncating its end).  NULL-safe. */
 void src_error_prefix(struct ledger_error *err, const char *prefix);
 
@@ -313,5 +328,18 @@ enum ledger_status nexus_normalize(const struct ledger_source *src,
 enum ledger_status artifactory_normalize(const struct ledger_source *src,
     const struct ledger_hook_request *req, const char *auth,
     struct evlist *out, struct ledger_error *err);
+
+enum ledger_status flux_normalize(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char *auth,
+    struct evlist *out, struct ledger_error *err);
+enum ledger_status tfc_normalize(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char *auth,
+    struct evlist *out, struct ledger_error *err);
+enum ledger_status src_auth_flux(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char **ret_auth,
+    struct ledger_error *err);
+enum ledger_status src_auth_tfc(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char **ret_auth,
+    struct ledger_error *err);
 
 #endif /* LEDGER_SOURCE_INT_H */

@@ -309,6 +309,40 @@ after_segment(const char *s, const char *name, const char **ret,
 	return false;
 }
 
+/* The commit of a GitOps revision (see PICK_REVISION), or NULL; with
+ * digest, the OCI digest instead ("latest@sha256:<hex>"). */
+static const char *
+revision_part(json_t *v, bool digest)
+{
+	const char *key, *s, *p;
+	size_t n;
+	json_t *m;
+
+	if (json_is_object(v)) {
+		json_object_foreach(v, key, m) {
+			n = strlen(key);
+			if (strcmp(key, "revision") == 0 || (n > 9 &&
+			    strcmp(key + n - 9, "/revision") == 0))
+				return revision_part(m, digest);
+		}
+		return NULL;
+	}
+	if ((s = json_string_value(v)) == NULL)
+		return NULL;
+	if ((p = strrchr(s, '@')) != NULL)
+		s = p + 1;
+	else if ((p = strrchr(s, '/')) != NULL)
+		s = p + 1;
+	/* an OCI artifact's revision names its digest, not a commit */
+	if (strncmp(s, "sha256:", 7) == 0)
+		return digest ? s : NULL;
+	if (digest)
+		return NULL;
+	if (strncmp(s, "sha1:", 5) == 0)
+		s += 5;
+	return s;
+}
+
 /*
  * Evaluate one alternative for field f: stores the normalized value in
  * *ret (malloc'd), or NULL when this alternative yields nothing usable.
@@ -378,6 +412,19 @@ pick_eval(const struct pick *pk, enum ledger_subject f, const struct doc *d,
 		if ((s = scalar(src_path_get(d, pk->path), buf)) == NULL ||
 		    !after_segment(s, pk->value, &s, &len))
 			s = NULL;
+		break;
+	case PICK_REVISION:
+		s = revision_part(src_path_get(d, pk->path), false);
+		break;
+	case PICK_REVISION_DIGEST:
+		if ((s = revision_part(src_path_get(d, pk->path), true)) ==
+		    NULL)
+			break;
+		tmp = src_digest(s, strlen(s), &nomem);
+		if (nomem)
+			return ledger_errorf(err, LEDGER_ENOMEM,
+			    "out of memory");
+		s = tmp;
 		break;
 	default:
 		break;

@@ -357,12 +357,11 @@ artifactory_normalize(const struct ledger_source *src,
 	json_t *root;
 	struct doc d;
 
-	if ((rc = src_parse_body(req, JSON_OBJECT, &root, err)) != LEDGER_OK)
+	if ((rc = src_parse_named(req, "domain", "event_type", &root, &domain,
+	    &type, err)) != LEDGER_OK)
 		return rc;
-	domain = string_member(root, "domain");
 	if (domain == NULL && json_object_get(root, "image_name") != NULL)
 		domain = "docker";	/* the docs' flat docker example */
-	type = string_member(root, "event_type");
 	if (domain == NULL || type == NULL) {
 		json_decref(root);
 		return ledger_errorf(err, LEDGER_EINVAL, "an Artifactory event "

@@ -51,6 +51,10 @@ static const struct src_adapter adapters[LEDGER_SOURCE_TYPE_COUNT] = {
 	    generic_media_type, nexus_normalize },
 	[LEDGER_SOURCE_ARTIFACTORY] = { "artifactory", src_auth_jfrog,
 	    generic_media_type, artifactory_normalize },
+	[LEDGER_SOURCE_FLUX] = { "flux", src_auth_flux, generic_media_type,
+	    flux_normalize },
+	[LEDGER_SOURCE_TFC] = { "terraform-cloud", src_auth_tfc,
+	    generic_media_type, tfc_normalize },
 };
 
 const struct src_adapter *
@@ -333,7 +337,8 @@ static const char *const evidence_headers[] = {
 	"X-Ledger-Signature", "X-Ledger-Delivery", "X-Ledger-Event",
 	"Idempotency-Key", "ce-id", "ce-source", "ce-type", "ce-specversion",
 	"ce-time", "Content-Type", "X-Nexus-Webhook-Signature",
-	"X-Nexus-Webhook-Id", "X-Nexus-Webhook-Delivery",
+	"X-Nexus-Webhook-Id", "X-Nexus-Webhook-Delivery", "X-Signature",
+	"Gotk-Component", "X-TFE-Notification-Signature",
 };
 
 /* The evidence headers of req as a canonical JSON object (NULL: none
@@ -469,4 +474,21 @@ ledger_source_normalize(const struct ledger_source *src,
 fail:
 	src_evlist_release(&out);
 	return rc;
+}
+
+enum ledger_status
+src_parse_named(const struct ledger_hook_request *req, const char *first,
+    const char *second, json_t **ret_root, const char **ret_a,
+    const char **ret_b, struct ledger_error *err)
+{
+	enum ledger_status rc;
+	struct doc d = { NULL, NULL, NULL };
+
+	if ((rc = src_parse_body(req, JSON_OBJECT, ret_root, err)) !=
+	    LEDGER_OK)
+		return rc;
+	d.body = *ret_root;
+	*ret_a = src_path_string(&d, first);
+	*ret_b = src_path_string(&d, second);
+	return LEDGER_OK;
 }

@@ -22,7 +22,8 @@ start "$D" '"max_body_bytes":65536,"access_log":true,"metrics_public":true,"sour
   "unknown_events":"drop"},
  {"name":"registry","type":"distribution","token_file":"reg.token",
   "unknown_events":"drop"},
- {"name":"harbor","type":"harbor","token_file":"reg.token"}]'
+ {"name":"harbor","type":"harbor","token_file":"reg.token"},
+ {"name":"flux","type":"flux","secret_file":"cd.secret"}]'
 
 hmac() { openssl dgst -sha256 -hmac "$1" < "$2" | awk '{print $NF}'; }
 count() { "$LEDGERCTL" events -d "$D/var" --json | wc -l; }
@@ -241,8 +242,8 @@ st=$(curl -sS -o "$T/body" -w '%{http_code}' -X POST "$URL/v1/hooks/harbor" \
 check "Harbor's docs example with a // comment -> 400 naming the place" \
     bash -c "[ $st = 400 ] && grep -q line '$T/body'"
 # one image across sources: a CI build (the API), Harbor's push and scan
-# (webhooks), an approval and a deployment (the API) -- trace --artifact
-# links them all by the digest
+# (webhooks), an approval (the API) and Flux's deployment (a webhook) --
+# trace --artifact links them all by the digest
 IMG=sha256:954b378c375d852eb3c63ab88978f640b4348b01c1b3456a024a81536dafbbf4
 post '{"kind":"build","subject":{"artifact":"'"$IMG"'","commit":"3f2c9a1","run":"ci-9","status":"success"}}' >/dev/null
 for f in PUSH_ARTIFACT.default SCANNING_COMPLETED.default; do
@@ -252,11 +253,16 @@ for f in PUSH_ARTIFACT.default SCANNING_COMPLETED.default; do
 	    --data-binary @"$H/$f.docs-example.json"
 done
 post '{"kind":"approval","subject":{"artifact":"'"$IMG"'","environment":"prod","actor":"carol","status":"approved"}}' >/dev/null
-post '{"kind":"deployment","subject":{"artifact":"'"$IMG"'","environment":"prod","actor":"dave","status":"success"}}' >/dev/null
+# Flux reconciles the image (an OCI source: the revision is the digest)
+printf '{"involvedObject":{"kind":"Kustomization","name":"alpine","namespace":"prod"},"metadata":{"kustomize.toolkit.fluxcd.io/revision":"latest@%s"},"severity":"info","reason":"ReconciliationSucceeded"}' "$IMG" > "$T/flux"
+st=$(curl -sS -o "$T/body" -w '%{http_code}' -X POST "$URL/v1/hooks/flux" \
+    -H "X-Signature: sha256=$(hmac cd-secret-for-tests "$T/flux")" \
+    -H 'Content-Type: application/json' --data-binary @"$T/flux")
+check "a Flux event signed with generic-hmac -> 201" test "$st" = 201
 "$LEDGERCTL" trace -d "$D/var" --artifact "$IMG" --json > "$T/trace"
 kinds=$(grep -o '"kind":"[a-z]*"' "$T/trace" | sort -u | tr '\n' ' ')
 has_kinds() { for k in "$@"; do grep -q "\"kind\":\"$k\"" "$T/trace" || return 1; done; }
-check "trace --artifact links build, Harbor push and scan, approval, deployment ($kinds)" \
+check "trace --artifact links build, Harbor push and scan, approval, Flux deployment ($kinds)" \
     has_kinds build artifact scan approval deployment
 check "verify passes after all of it" "$LEDGERCTL" verify -d "$D/var"
 stop "$PID"

@@ -620,14 +620,10 @@ main(void)
 {
 	Suite *s;
 	TCase *tc;
+	int r;
 
-	if ((payloads = tu_env_dir("LEDGER_PAYLOADS")) == NULL) {
-		fprintf(stderr, "test-registry: LEDGER_PAYLOADS is not set to "
-		    "a directory; skipping\n");
-		return 77;
-	}
-	if (sodium_init() < 0)
-		return EXIT_FAILURE;
+	if ((r = src_suite_init("test-registry")) != 0)
+		return r;
 	s = suite_create("registry");
 	tc = tcase_create("distribution");
 	tcase_add_checked_fixture(tc, src_setup, src_teardown);

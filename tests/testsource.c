@@ -278,3 +278,14 @@ check_payload(const struct ledger_event *ev, const struct rq *q)
 	ck_assert_mem_eq(raw, q->r.body, rawlen);
 	free(raw);
 }
+
+int
+src_suite_init(const char *prog)
+{
+	if ((payloads = tu_env_dir("LEDGER_PAYLOADS")) == NULL) {
+		fprintf(stderr, "%s: LEDGER_PAYLOADS is not set to a "
+		    "directory; skipping\n", prog);
+		return 77;
+	}
+	return sodium_init() < 0 ? EXIT_FAILURE : 0;
+}

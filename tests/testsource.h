@@ -63,6 +63,9 @@ extern const char *const klass_names[];
 void write_file(const char *name, const void *data, size_t len, int mode);
 /* A fresh directory with the secret files of the configs above. */
 void src_setup(void);
+/* Before a source suite: $LEDGER_PAYLOADS into payloads and libsodium;
+ * 0 to go on, else the exit status (77: no payloads, said why). */
+int src_suite_init(const char *prog);
 void src_teardown(void);
 enum ledger_status try_source(const char *json, struct ledger_source **ret,
     struct ledger_error *err);

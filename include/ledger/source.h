@@ -65,6 +65,8 @@ enum ledger_source_type {
 	LEDGER_SOURCE_HARBOR,		/* Harbor webhooks */
 	LEDGER_SOURCE_NEXUS,		/* Sonatype Nexus Repository 3 */
 	LEDGER_SOURCE_ARTIFACTORY,	/* JFrog Artifactory */
+	LEDGER_SOURCE_FLUX,		/* Flux notification-controller */
+	LEDGER_SOURCE_TFC,		/* HCP Terraform / Terraform Enterprise */
 	LEDGER_SOURCE_TYPE_COUNT
 };
 
@@ -78,6 +80,8 @@ enum ledger_source_type {
 #define LEDGER_AUTH_NEXUS_HMAC		"nexus-hmac-sha1"
 #define LEDGER_AUTH_JFROG_TOKEN		"jfrog-token"
 #define LEDGER_AUTH_JFROG_HMAC		"jfrog-hmac-sha256"
+#define LEDGER_AUTH_FLUX_HMAC		"flux-hmac"
+#define LEDGER_AUTH_TFC_HMAC		"tfe-hmac-sha512"
 
 /*
  * One delivery as received.  Nothing here is copied or kept after a call

@@ -1,0 +1,214 @@
+/*
+ * source-iac.c - infrastructure and GitOps changes: Flux's
+ * notification-controller and HCP Terraform / Terraform Enterprise
+ *
+ * ---- Flux (type flux) ----
+ *
+ * A Provider of type generic-hmac POSTs each Event ({"involvedObject":
+ * {"kind", "name", "namespace", "uid"}, "metadata": {"<group>/revision"},
+ * "severity", "reason", "message", ...}) with X-Signature:
+ * "<alg>=<hex HMAC(token, body)>" (sha256 today; sha224, sha384 and
+ * sha512 taken too, as the controller's docs ask).  A Kustomization or
+ * HelmRelease event is a deployment: an error is a failure, a reason
+ * that says it succeeded a success; other events (progress, a source
+ * fetched) are unknown.  The object's name is the service, its namespace
+ * the environment; the revision ("main/<sha>", "main@sha1:<sha>",
+ * "sha1:<sha>") gives the commit, or, for an OCI source
+ * ("latest@sha256:<hex>"), the artifact digest.  Flux sends no
+ * delivery id: a redelivery is caught as the same body.
+ *
+ * ---- HCP Terraform / Terraform Enterprise (type terraform-cloud) ----
+ *
+ * A generic notification configuration with a token signs the body:
+ * X-TFE-Notification-Signature is the hex HMAC-SHA512.  Each element of
+ * "notifications" is one entry of kind change: the workspace as the
+ * service, the organization as the pipeline, the run id and URL, who
+ * made or last updated the run as the actor, the status from the trigger
+ * and run status (run:completed / applied: success, run:errored:
+ * failure, canceled or discarded: cancelled, assessment:drifted:
+ * drifted, assessment:check_failure: failure).  The "verification"
+ * trigger (the "send a test" request) is an unknown event.  The delivery
+ * id is the run id and the trigger (and the notification's index past
+ * the first).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "ledger/entry.h"
+#include "ledger/source.h"
+#include "ledger-int.h"
+#include "source-int.h"
+
+#define NO_COND { COND_NONE, NULL, NULL }
+
+/* ---- Flux ---- */
+
+#define FLUX_FIELDS(status) {{ \
+	[LEDGER_SUBJ_SERVICE] = { P("involvedObject.name") }, \
+	[LEDGER_SUBJ_ENVIRONMENT] = { P("involvedObject.namespace") }, \
+	[LEDGER_SUBJ_COMMIT] = { REVISION("metadata") }, \
+	[LEDGER_SUBJ_ARTIFACT] = { REVISION_DIGEST("metadata") }, \
+	[LEDGER_SUBJ_STATUS] = { CONST(status) }, \
+}}
+
+static const struct fieldset flux_ok = FLUX_FIELDS("success");
+static const struct fieldset flux_failed = FLUX_FIELDS("failure");
+
+static const struct rule flux_rules[] = {
+	{ "Kustomization", NULL, { COND_EQUALS, "severity", "error" },
+	    LEDGER_KIND_DEPLOYMENT, false, &flux_failed },
+	{ "Kustomization", NULL, { COND_CONTAINS, "reason", "Succeeded" },
+	    LEDGER_KIND_DEPLOYMENT, false, &flux_ok },
+	{ "HelmRelease", NULL, { COND_EQUALS, "severity", "error" },
+	    LEDGER_KIND_DEPLOYMENT, false, &flux_failed },
+	{ "HelmRelease", NULL, { COND_CONTAINS, "reason", "Succeeded" },
+	    LEDGER_KIND_DEPLOYMENT, false, &flux_ok },
+	{ NULL, NULL, NO_COND, LEDGER_KIND_OTHER, true, NULL },
+};
+
+enum ledger_status
+flux_normalize(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char *auth,
+    struct evlist *out, struct ledger_error *err)
+{
+	const char *kind, *reason;
+	char name[160];
+	enum ledger_status rc;
+	json_t *root;
+	struct doc d;
+
+	if ((rc = src_parse_named(req, "involvedObject.kind", "reason", &root,
+	    &kind, &reason, err)) != LEDGER_OK)
+		return rc;
+	if (kind == NULL || kind[0] == '\0' || reason == NULL) {
+		json_decref(root);
+		return ledger_errorf(err, LEDGER_EINVAL, "a Flux event needs "
+		    "involvedObject.kind and reason");
+	}
+	snprintf(name, sizeof(name), "%.64s.%.64s", kind, reason);
+	d.body = root;
+	d.envelope = NULL;
+	d.action = NULL;
+	rc = src_emit(src, src_match(flux_rules, kind, &d), name, NULL, auth,
+	    &d, out, err);
+	json_decref(root);
+	return rc;
+}
+
+/* ---- HCP Terraform ---- */
+
+#define TFC_FIELDS(status) {{ \
+	[LEDGER_SUBJ_SERVICE] = { P("@workspace_name"), \
+	    P("@details.workspace_name") }, \
+	[LEDGER_SUBJ_PIPELINE] = { P("@organization_name"), \
+	    P("@details.organization_name") }, \
+	[LEDGER_SUBJ_RUN] = { P("@run_id"), P("@details.run_external_id") }, \
+	[LEDGER_SUBJ_URL] = { URL("@run_url") }, \
+	[LEDGER_SUBJ_ACTOR] = { P("run_updated_by"), \
+	    P("@run_created_by") }, \
+	[LEDGER_SUBJ_STATUS] = { CONST(status) }, \
+}}
+
+static const struct fieldset tfc_success = TFC_FIELDS("success");
+static const struct fieldset tfc_failure = TFC_FIELDS("failure");
+static const struct fieldset tfc_cancelled = TFC_FIELDS("cancelled");
+static const struct fieldset tfc_drifted = TFC_FIELDS("drifted");
+static const struct fieldset tfc_started = TFC_FIELDS("started");
+
+/* By trigger; a run's own status, where the trigger is general. */
+static const struct rule tfc_rules[] = {
+	{ "run:errored", NULL, { COND_EQUALS, "run_status", "canceled" },
+	    LEDGER_KIND_CHANGE, false, &tfc_cancelled },
+	{ "run:errored", NULL, NO_COND, LEDGER_KIND_CHANGE, false,
+	    &tfc_failure },
+	{ "run:completed", NULL, NO_COND, LEDGER_KIND_CHANGE, false,
+	    &tfc_success },
+	{ "run:applying", NULL, NO_COND, LEDGER_KIND_CHANGE, false,
+	    &tfc_started },
+	{ "run:created", NULL, NO_COND, LEDGER_KIND_CHANGE, false,
+	    &tfc_started },
+	{ "run:planning", NULL, NO_COND, LEDGER_KIND_CHANGE, false,
+	    &tfc_started },
+	{ "run:needs_attention", NULL, NO_COND, LEDGER_KIND_CHANGE, false,
+	    &tfc_started },
+	{ "assessment:drifted", NULL, NO_COND, LEDGER_KIND_CHANGE, false,
+	    &tfc_drifted },
+	{ "assessment:check_failure", NULL, NO_COND, LEDGER_KIND_CHANGE,
+	    false, &tfc_failure },
+	{ "assessment:failed", NULL, NO_COND, LEDGER_KIND_CHANGE, false,
+	    &tfc_failure },
+	/* payload version 2 (workspace events): the run's status */
+	{ "workspace:auto_destroy_results", NULL, { COND_EQUALS,
+	    "@details.run_status", "applied" }, LEDGER_KIND_CHANGE, false,
+	    &tfc_success },
+	{ "workspace:auto_destroy_results", NULL, { COND_EQUALS,
+	    "@details.run_status", "errored" }, LEDGER_KIND_CHANGE, false,
+	    &tfc_failure },
+	{ NULL, NULL, NO_COND, LEDGER_KIND_OTHER, true, NULL },
+};
+
+/* One entry for a notification n (of index i) of the body root. */
+static enum ledger_status
+tfc_one(const struct ledger_source *src, const char *auth, json_t *root,
+    json_t *n, size_t i, struct evlist *out, struct ledger_error *err)
+{
+	const char *trigger, *run;
+	char delivery[LEDGER_FIELD_MAX];
+	struct doc d;
+
+	if (!json_is_object(n))
+		return ledger_errorf(err, LEDGER_EINVAL, "notifications[%zu]: "
+		    "not a JSON object", i);
+	if ((trigger = json_string_value(json_object_get(n, "trigger"))) ==
+	    NULL)
+		trigger = json_string_value(json_object_get(root, "trigger"));
+	if (trigger == NULL || trigger[0] == '\0')
+		return ledger_errorf(err, LEDGER_EINVAL, "notifications[%zu]: "
+		    "no trigger", i);
+	d.body = n;
+	d.envelope = root;
+	d.action = NULL;
+	run = json_string_value(json_object_get(root, "run_id"));
+	if (run == NULL)
+		run = json_string_value(json_object_get(json_object_get(root,
+		    "details"), "run_external_id"));
+	if (run != NULL && i == 0)
+		snprintf(delivery, sizeof(delivery), "%.200s %.100s", run,
+		    trigger);
+	else if (run != NULL)
+		snprintf(delivery, sizeof(delivery), "%.200s %.100s#%zu", run,
+		    trigger, i);
+	return src_emit(src, src_match(tfc_rules, trigger, &d), trigger,
+	    run != NULL ? delivery : NULL, auth, &d, out, err);
+}
+
+enum ledger_status
+tfc_normalize(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char *auth,
+    struct evlist *out, struct ledger_error *err)
+{
+	enum ledger_status rc = LEDGER_OK;
+	json_t *root, *ns, *n;
+	size_t i;
+
+	if ((rc = src_parse_body(req, JSON_OBJECT, &root, err)) != LEDGER_OK)
+		return rc;
+	ns = json_object_get(root, "notifications");
+	if (json_is_array(ns) && json_array_size(ns) > src->max_events)
+		rc = ledger_errorf(err, LEDGER_EINVAL, "%zu notifications, "
+		    "more than the limit of %zu", json_array_size(ns),
+		    src->max_events);
+	else if (json_is_array(ns) && json_array_size(ns) > 0) {
+		json_array_foreach(ns, i, n)
+			if ((rc = tfc_one(src, auth, root, n, i, out, err)) !=
+			    LEDGER_OK)
+				break;
+	} else	/* payload version 2: the body is the notification */
+		rc = tfc_one(src, auth, root, root, 0, out, err);
+	json_decref(root);
+	return rc;
+}

@@ -1,0 +1,281 @@
+/*
+ * test-iac.c - infrastructure and GitOps sources: Flux's generic-hmac
+ * events and HCP Terraform's signed notifications, with the stored samples
+ * of ../shared/payloads/iac and variants built from them
+ *
+ * Needs $LEDGER_PAYLOADS; exits 77 without it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+#include <jansson.h>
+#include <nettle/hmac.h>
+#include <nettle/sha2.h>
+#include <sodium.h>
+
+#include "ledger/entry.h"
+#include "ledger/source.h"
+#include "ledger/status.h"
+#include "source-int.h"
+#include "testsource.h"
+#include "testutil.h"
+
+#define FLUX_CONFIG \
+	"{\"name\":\"flux\",\"type\":\"flux\",\"secret_file\":\"cd.secret\"}"
+#define TFC_CONFIG \
+	"{\"name\":\"tfc\",\"type\":\"terraform-cloud\",\"secret_file\":" \
+	"\"cd.secret\"}"
+#define SHA731 "731f7eaddfb6af01cb2173e18f0f75b0ba780ef1"
+
+/* "<alg>=<hex>" (alg NULL: the bare hex) of HMAC-SHA256 or -SHA512. */
+static void
+sign2(const char *alg, bool wide, const void *body, size_t len,
+    char *out)
+{
+	uint8_t mac[SHA512_DIGEST_SIZE];
+	size_t n = wide ? SHA512_DIGEST_SIZE : SHA256_DIGEST_SIZE;
+
+	if (wide) {
+		struct hmac_sha512_ctx c;
+
+		hmac_sha512_set_key(&c, strlen(CD_SECRET),
+		    (const uint8_t *)CD_SECRET);
+		hmac_sha512_update(&c, len, body);
+		hmac_sha512_digest(&c, n, mac);
+	} else {
+		struct hmac_sha256_ctx c;
+
+		hmac_sha256_set_key(&c, strlen(CD_SECRET),
+		    (const uint8_t *)CD_SECRET);
+		hmac_sha256_update(&c, len, body);
+		hmac_sha256_digest(&c, n, mac);
+	}
+	out[0] = '\0';
+	if (alg != NULL)
+		sprintf(out, "%s=", alg);
+	ledger_hex(mac, n, out + strlen(out));
+}
+
+static void
+flux_send(const struct ledger_source *src, const char *body, size_t len,
+    const char *alg, bool wide, struct rq *q, struct res *res)
+{
+	char sig[200];
+
+	sign2(alg, wide, body, len, sig);
+	rq_init(q, "application/json", body, len);
+	rq_set(q, "X-Signature", sig);
+	rq_set(q, "Gotk-Component", "kustomize-controller");
+	deliver(src, q, res);
+}
+
+/* The docs' event: a failed Kustomization is a failed deployment of the
+ * object to its namespace, at the revision's commit. */
+START_TEST(test_iac_flux_sample)
+{
+	struct ledger_source *src = mksrc(FLUX_CONFIG);
+	const struct ledger_event *ev;
+	struct rq q;
+	struct res res;
+	size_t len, i;
+	char *body = slurp_payload("iac/flux/generic-webhook.event."
+	    "providers-doc.json", &len);
+
+	flux_send(src, body, len, "sha256", false, &q, &res);
+	ck_class(&res, K_OK);
+	ev = res.evs[0];
+	ck_assert_int_eq(ev->e.kind, LEDGER_KIND_DEPLOYMENT);
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_STATUS], "failure");
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_SERVICE], "webapp");
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_ENVIRONMENT], "apps");
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_COMMIT], SHA731);
+	ck_assert_str_eq(ev->e.source[LEDGER_SRC_EVENT],
+	    "Kustomization.ValidationFailed");
+	ck_assert_str_eq(res.auth, "flux-hmac");
+	check_payload(ev, &q);
+	res_release(&res);
+	/* forgery loop: any byte changed, the signature fails */
+	for (i = 0; i < len; i += 11) {
+		q.body[i] ^= 0x01;
+		deliver(src, &q, &res);
+		ck_class(&res, K_AUTH);
+		q.body[i] ^= 0x01;
+	}
+	rq_release(&q);
+	ledger_source_free(src);
+	free(body);
+}
+END_TEST
+
+/* A success at a "main@sha1:" revision, signed with sha512; a GitRepository
+ * fetch is no deployment; sha1 or no signature is refused. */
+START_TEST(test_iac_flux_variants)
+{
+	static const char ok[] = "{\"involvedObject\":{\"kind\":\"HelmRelease\","
+	    "\"name\":\"api\",\"namespace\":\"prod\"},\"metadata\":{"
+	    "\"helm.toolkit.fluxcd.io/revision\":\"main@sha1:" SHA731 "\"},"
+	    "\"severity\":\"info\",\"reason\":\"UpgradeSucceeded\"}";
+	static const char fetch[] = "{\"involvedObject\":{\"kind\":"
+	    "\"GitRepository\",\"name\":\"r\"},\"severity\":\"info\","
+	    "\"reason\":\"NewArtifact\"}";
+	struct ledger_source *src = mksrc(FLUX_CONFIG);
+	struct rq q;
+	struct res res;
+
+	flux_send(src, ok, strlen(ok), "sha512", true, &q, &res);
+	ck_class(&res, K_OK);
+	ck_assert_str_eq(res.evs[0]->e.subject[LEDGER_SUBJ_STATUS], "success");
+	ck_assert_str_eq(res.evs[0]->e.subject[LEDGER_SUBJ_COMMIT], SHA731);
+	ck_assert_str_eq(res.evs[0]->e.subject[LEDGER_SUBJ_SERVICE], "api");
+	res_release(&res);
+	rq_release(&q);
+	flux_send(src, fetch, strlen(fetch), "sha256", false, &q, &res);
+	ck_class(&res, K_OK);
+	ck_assert_int_eq(res.evs[0]->e.kind, LEDGER_KIND_OTHER);
+	res_release(&res);
+	rq_set(&q, "X-Signature", "sha1=0123456789abcdef0123456789abcdef01234567");
+	deliver(src, &q, &res);
+	ck_class(&res, K_AUTH);
+	rq_set(&q, "X-Signature", NULL);
+	deliver(src, &q, &res);
+	ck_class(&res, K_AUTH);
+	rq_release(&q);
+	ledger_source_free(src);
+}
+END_TEST
+
+/* An OCI source's revision is a digest: the artifact, never a commit. */
+START_TEST(test_iac_flux_oci)
+{
+	static const char body[] = "{\"involvedObject\":{\"kind\":"
+	    "\"Kustomization\",\"name\":\"web\",\"namespace\":\"prod\"},"
+	    "\"metadata\":{\"kustomize.toolkit.fluxcd.io/revision\":"
+	    "\"latest@sha256:954b378c375d852eb3c63ab88978f640b4348b01c1b3456a0"
+	    "24a81536dafbbf4\"},\"severity\":\"info\",\"reason\":"
+	    "\"ReconciliationSucceeded\"}";
+	struct ledger_source *src = mksrc(FLUX_CONFIG);
+	struct rq q;
+	struct res res;
+
+	flux_send(src, body, strlen(body), "sha256", false, &q, &res);
+	ck_class(&res, K_OK);
+	ck_assert_ptr_null(res.evs[0]->e.subject[LEDGER_SUBJ_COMMIT]);
+	ck_assert_str_eq(res.evs[0]->e.subject[LEDGER_SUBJ_ARTIFACT],
+	    "sha256:954b378c375d852eb3c63ab88978f640b4348b01c1b3456a024a81536"
+	    "dafbbf4");
+	ck_assert_str_eq(res.evs[0]->e.subject[LEDGER_SUBJ_STATUS], "success");
+	res_release(&res);
+	rq_release(&q);
+	ledger_source_free(src);
+}
+END_TEST
+
+/* HCP Terraform: every stored sample, signed with HMAC-SHA512. */
+START_TEST(test_iac_tfc_samples)
+{
+	static const struct {
+		const char *file;
+		enum klass k;
+		const char *status, *service, *run, *actor;
+	} cases[] = {
+		{ "run.errored.docs-sample.json", K_OK, "cancelled",
+		  "my-workspace", "run-FwnENkvDnrpyFC7M", "sample-user" },
+		{ "workspace.auto_destroy_results.docs-sample.json", K_OK,
+		  "success", "learned-english-dog", "run-vRVQxpqq64EA9V5a",
+		  NULL },
+		{ "verification.send-a-test.docs-sample.trailing-comma."
+		  "invalid.json", K_INPUT, NULL, NULL, NULL, NULL },
+	};
+	struct ledger_source *src = mksrc(TFC_CONFIG);
+	const struct ledger_event *ev;
+	struct rq q;
+	struct res res;
+	char rel[200], sig[200], *body;
+	size_t len;
+
+	snprintf(rel, sizeof(rel), "iac/terraform-cloud/%s", cases[_i].file);
+	body = slurp_payload(rel, &len);
+	sign2(NULL, true, body, len, sig);
+	rq_init(&q, "application/json", body, len);
+	rq_set(&q, "X-TFE-Notification-Signature", sig);
+	deliver(src, &q, &res);
+	ck_class(&res, cases[_i].k);
+	if (cases[_i].k == K_OK) {
+		ev = res.evs[0];
+		ck_assert_int_eq(ev->e.kind, LEDGER_KIND_CHANGE);
+		ck_assert_str_eq(ledger_status_word(ev->e.kind,
+		    ev->e.subject[LEDGER_SUBJ_STATUS]), cases[_i].status);
+		ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_SERVICE],
+		    cases[_i].service);
+		ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_RUN], cases[_i].run);
+		ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_PIPELINE],
+		    "acme-org");
+		if (cases[_i].actor != NULL)
+			ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_ACTOR],
+			    cases[_i].actor);
+		ck_assert_str_eq(res.auth, "tfe-hmac-sha512");
+		check_payload(ev, &q);
+		res_release(&res);
+		/* a forged signature */
+		sig[5] = sig[5] == 'a' ? 'b' : 'a';
+		rq_set(&q, "X-TFE-Notification-Signature", sig);
+		deliver(src, &q, &res);
+		ck_class(&res, K_AUTH);
+	} else
+		ck_assert_ptr_nonnull(strstr(res.err.msg, "line"));
+	rq_release(&q);
+	ledger_source_free(src);
+	free(body);
+}
+END_TEST
+
+/* A drift assessment is a change with status drifted. */
+START_TEST(test_iac_tfc_drift)
+{
+	static const char body[] = "{\"payload_version\":1,\"run_id\":null,"
+	    "\"workspace_name\":\"net\",\"organization_name\":\"acme-org\","
+	    "\"notifications\":[{\"trigger\":\"assessment:drifted\","
+	    "\"message\":\"Drift detected\"}]}";
+	struct ledger_source *src = mksrc(TFC_CONFIG);
+	struct rq q;
+	struct res res;
+	char sig[200];
+
+	sign2(NULL, true, body, strlen(body), sig);
+	rq_init(&q, "application/json", body, strlen(body));
+	rq_set(&q, "X-TFE-Notification-Signature", sig);
+	deliver(src, &q, &res);
+	ck_class(&res, K_OK);
+	ck_assert_int_eq(res.evs[0]->e.kind, LEDGER_KIND_CHANGE);
+	ck_assert_str_eq(res.evs[0]->e.subject[LEDGER_SUBJ_STATUS], "drifted");
+	ck_assert_str_eq(ledger_status_word(LEDGER_KIND_CHANGE, "drifted"),
+	    "drifted");
+	ck_assert_str_eq(res.evs[0]->e.subject[LEDGER_SUBJ_SERVICE], "net");
+	res_release(&res);
+	rq_release(&q);
+	ledger_source_free(src);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s;
+	TCase *tc;
+	int r;
+
+	if ((r = src_suite_init("test-iac")) != 0)
+		return r;
+	s = suite_create("iac");
+	tc = tcase_create("iac");
+	tcase_add_checked_fixture(tc, src_setup, src_teardown);
+	tcase_add_test(tc, test_iac_flux_sample);
+	tcase_add_test(tc, test_iac_flux_variants);
+	tcase_add_test(tc, test_iac_flux_oci);
+	tcase_add_loop_test(tc, test_iac_tfc_samples, 0, 3);
+	tcase_add_test(tc, test_iac_tfc_drift);
+	suite_add_tcase(s, tc);
+	return tu_run_suite(s);
+}
