@@ -3,10 +3,10 @@
  *
  * Input: one byte choosing the source, a line, then the body:
  *
- *	byte 0      bits 0-6 modulo 10: 0 github, 1 gitlab, 2 cdevents,
+ *	byte 0      bits 0-6 modulo 11: 0 github, 1 gitlab, 2 cdevents,
  *	            3 generic, 4 distribution, 5 harbor, 6 nexus,
- *	            7 artifactory, 8 flux, 9 terraform-cloud; bit 7: the
- *	            source drops unknown events
+ *	            7 artifactory, 8 flux, 9 terraform-cloud, 10 chef;
+ *	            bit 7: the source drops unknown events
  *	line        up to the first '\n': the event header (X-GitHub-Event,
  *	            X-Gitlab-Event, X-Event-Key, X-Nexus-Webhook-Id) or, for
  *	            the other types, the Content-Type (application/json,
@@ -45,9 +45,10 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define NTYPES 10
+#define NTYPES 11
 #define T_NEXUS 6
 #define T_TFC 9
+#define T_CHEF 10
 static struct ledger_source *sources[2 * NTYPES];
 
 struct hdr {
@@ -98,7 +99,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const char *const types[NTYPES] = {
 		"github", "gitlab", "cdevents", "generic", "distribution",
-		"harbor", "nexus", "artifactory", "flux", "terraform-cloud"
+		"harbor", "nexus", "artifactory", "flux", "terraform-cloud",
+		"chef"
 	};
 	char dir[] = "/tmp/fuzz-hook-XXXXXX", json[512];
 	struct ledger_error err;
@@ -209,13 +211,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const event_hdr[NTYPES] = {
 		"X-GitHub-Event", "X-Gitlab-Event", NULL, "X-Event-Key", NULL,
-		NULL, "X-Nexus-Webhook-Id", NULL, NULL, NULL
+		NULL, "X-Nexus-Webhook-Id", NULL, NULL, NULL, NULL
 	};
 	static const char *const sig_hdr[NTYPES] = {
 		"X-Hub-Signature-256", NULL, "X-Ledger-Signature",
 		"X-Ledger-Signature", "X-Ledger-Signature", "X-Ledger-Signature",
 		"X-Nexus-Webhook-Signature", "X-JFrog-Event-Auth", "X-Signature",
-		"X-TFE-Notification-Signature"
+		"X-TFE-Notification-Signature", NULL
 	};
 	const struct ledger_source *src;
 	struct ledger_hook_request hr;
@@ -251,6 +253,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	put(&r, "X-GitHub-Delivery", "d-1", 3);
 	if (t == 1)
 		put(&r, "X-Gitlab-Token", "fuzz-secret", 11);
+	else if (t == T_CHEF)
+		put(&r, "x-data-collector-token", "fuzz-secret", 11);
 	else if (t == T_NEXUS)
 		sign_bare(&r, sig_hdr[t], body, blen, &nettle_sha1);
 	else if (t == T_TFC)
@@ -279,8 +283,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (rc != LEDGER_EINVAL || evs != NULL || n != 0)
 		abort();
 
-	/* One changed byte (unless a GitLab token is all there is). */
-	if (t != 1 && blen > 0) {
+	/* One changed byte (unless a token is all there is: GitLab, Chef). */
+	if (t != 1 && t != T_CHEF && blen > 0) {
 		uint8_t *copy = malloc(blen);
 
 		if (copy == NULL)

@@ -205,6 +205,26 @@ src_auth_tfc(const struct ledger_source *src,
 	return LEDGER_OK;
 }
 
+static bool token_ok(const uint8_t *hash, const char *token);
+
+/* Chef's data collector: x-data-collector-token, a static token. */
+enum ledger_status
+src_auth_chef(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char **ret_auth,
+    struct ledger_error *err)
+{
+	const char *tok = src_header(req, "x-data-collector-token");
+
+	if (tok == NULL)
+		return ledger_errorf(err, LEDGER_EPERM, "source '%s': missing "
+		    "x-data-collector-token header", src->name);
+	if (src->token_hash == NULL || !token_ok(src->token_hash, tok))
+		return ledger_errorf(err, LEDGER_EPERM, "source '%s': "
+		    "x-data-collector-token does not match", src->name);
+	*ret_auth = LEDGER_AUTH_CHEF_TOKEN;
+	return LEDGER_OK;
+}
+
 /* Compare a presented token with the stored hash, length-blind. */
 static bool
 token_ok(const uint8_t *hash, const char *token)

@@ -237,7 +237,7 @@ parse_name_type(const json_t *obj, struct src_options *o,
 		    1u << LEDGER_SOURCE_GENERIC |
 		    1u << LEDGER_SOURCE_DISTRIBUTION |
 		    1u << LEDGER_SOURCE_HARBOR |
-		    1u << LEDGER_SOURCE_ARTIFACTORY },
+		    1u << LEDGER_SOURCE_ARTIFACTORY | 1u << LEDGER_SOURCE_CHEF },
 		{ "signing_secret_file", 1u << LEDGER_SOURCE_GITLAB },
 		{ "timestamp_tolerance_s", 1u << LEDGER_SOURCE_GITLAB },
 		{ "max_events", 1u << LEDGER_SOURCE_CDEVENTS |
@@ -282,7 +282,7 @@ parse_name_type(const json_t *obj, struct src_options *o,
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "source '%s': unknown type '%.64s' (want github, gitlab, "
 		    "cdevents, generic, distribution, harbor, nexus, "
-		    "artifactory, flux or terraform-cloud)", name, type);
+		    "artifactory, flux, terraform-cloud or chef)", name, type);
 	o->type = t;
 	for (i = 0; i < sizeof(valid) / sizeof(*valid); i++)
 		if (json_object_get(obj, valid[i].key) != NULL &&
@@ -413,12 +413,13 @@ read_secrets(struct ledger_source *src, const struct src_options *o,
 		} else {
 			src->secret = tmp;
 			src->secret_len = len;
-			/* Distribution and Harbor can only send a fixed header:
+			/* Distribution, Harbor and Chef send a fixed header:
 			 * without a token_file, "Authorization: Bearer <the
 			 * secret>" is their credential (an HMAC still works
 			 * from a proxy that signs) */
 			if ((src->type == LEDGER_SOURCE_DISTRIBUTION ||
-			    src->type == LEDGER_SOURCE_HARBOR) &&
+			    src->type == LEDGER_SOURCE_HARBOR ||
+			    src->type == LEDGER_SOURCE_CHEF) &&
 			    o->token_file == NULL)
 				rc = hash_token(tmp, len, &src->token_hash,
 				    err);

@@ -30,6 +30,19 @@
  * trigger (the "send a test" request) is an unknown event.  The delivery
  * id is the run id and the trigger (and the notification's index past
  * the first).
+ *
+ * ---- Chef Infra (type chef) ----
+ *
+ * The Chef client's data collector (and Chef Server's) POST JSON messages
+ * with a static x-data-collector-token header: compared in constant time
+ * with the source's token_file (or its secret_file, when it has no token
+ * file), source.auth chef-token.  A run_converge is a change of kind
+ * change on the node (its name as the service, its Chef environment as
+ * the environment, the organization as the pipeline, the run id), with
+ * the run's status; a run_start is the same change started; a Chef
+ * Server action (a node deleted, a user created) is a change by its
+ * requestor.  The counts of updated and total resources stay in the
+ * payload.  The message's id is the delivery id.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,6 +222,69 @@ tfc_normalize(const struct ledger_source *src,
 				break;
 	} else	/* payload version 2: the body is the notification */
 		rc = tfc_one(src, auth, root, root, 0, out, err);
+	json_decref(root);
+	return rc;
+}
+
+/* ---- Chef Infra ---- */
+
+#define CHEF_RUN(status) {{ \
+	[LEDGER_SUBJ_SERVICE] = { P("node_name"), P("node.name") }, \
+	[LEDGER_SUBJ_ENVIRONMENT] = { P("node.chef_environment") }, \
+	[LEDGER_SUBJ_PIPELINE] = { P("organization_name") }, \
+	[LEDGER_SUBJ_RUN] = { P("run_id") }, \
+	[LEDGER_SUBJ_STATUS] = { status }, \
+}}
+
+static const struct fieldset chef_converge = CHEF_RUN(P("status"));
+static const struct fieldset chef_start = CHEF_RUN(CONST("started"));
+static const struct fieldset chef_action = {{
+	[LEDGER_SUBJ_SERVICE] = { P("entity_name") },
+	[LEDGER_SUBJ_PIPELINE] = { P("organization_name") },
+	[LEDGER_SUBJ_ACTOR] = { P("requestor_name") },
+	[LEDGER_SUBJ_STATUS] = { CONST("success") },
+}};
+
+static const struct rule chef_rules[] = {
+	{ "run_converge", NULL, NO_COND, LEDGER_KIND_CHANGE, false,
+	    &chef_converge },
+	{ "run_start", NULL, NO_COND, LEDGER_KIND_CHANGE, false, &chef_start },
+	{ "action", NULL, NO_COND, LEDGER_KIND_CHANGE, false, &chef_action },
+	{ NULL, NULL, NO_COND, LEDGER_KIND_OTHER, true, NULL },
+};
+
+enum ledger_status
+chef_normalize(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char *auth,
+    struct evlist *out, struct ledger_error *err)
+{
+	const char *type, *id;
+	char name[160];
+	enum ledger_status rc;
+	json_t *root;
+	struct doc d;
+
+	if ((rc = src_parse_named(req, "message_type", "id", &root, &type,
+	    &id, err)) != LEDGER_OK)
+		return rc;
+	if (type == NULL || type[0] == '\0') {
+		json_decref(root);
+		return ledger_errorf(err, LEDGER_EINVAL, "a Chef message needs "
+		    "\"message_type\"");
+	}
+	d.body = root;
+	d.envelope = NULL;
+	d.action = NULL;
+	if (strcmp(type, "action") == 0)
+		snprintf(name, sizeof(name), "action.%.48s.%.48s",
+		    json_string_value(json_object_get(root, "entity_type")) ?
+		    json_string_value(json_object_get(root, "entity_type")) :
+		    "-", json_string_value(json_object_get(root, "task")) ?
+		    json_string_value(json_object_get(root, "task")) : "-");
+	else
+		snprintf(name, sizeof(name), "%.128s", type);
+	rc = src_emit(src, src_match(chef_rules, type, &d), name,
+	    id != NULL && id[0] != '\0' ? id : NULL, auth, &d, out, err);
 	json_decref(root);
 	return rc;
 }

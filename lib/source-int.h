@@ -342,4 +342,11 @@ enum ledger_status src_auth_tfc(const struct ledger_source *src,
     const struct ledger_hook_request *req, const char **ret_auth,
     struct ledger_error *err);
 
+enum ledger_status src_auth_chef(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char **ret_auth,
+    struct ledger_error *err);
+enum ledger_status chef_normalize(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char *auth,
+    struct evlist *out, struct ledger_error *err);
+
 #endif /* LEDGER_SOURCE_INT_H */

@@ -55,6 +55,8 @@ static const struct src_adapter adapters[LEDGER_SOURCE_TYPE_COUNT] = {
 	    flux_normalize },
 	[LEDGER_SOURCE_TFC] = { "terraform-cloud", src_auth_tfc,
 	    generic_media_type, tfc_normalize },
+	[LEDGER_SOURCE_CHEF] = { "chef", src_auth_chef, generic_media_type,
+	    chef_normalize },
 };
 
 const struct src_adapter *

@@ -1,6 +1,6 @@
 /*
  * test-iac.c - infrastructure and GitOps sources: Flux's generic-hmac
- * events and HCP Terraform's signed notifications, with the stored samples
+ * events, HCP Terraform's signed notifications and Chef's data collector, with the stored samples
  * of ../shared/payloads/iac and variants built from them
  *
  * Needs $LEDGER_PAYLOADS; exits 77 without it.
@@ -259,6 +259,74 @@ START_TEST(test_iac_tfc_drift)
 }
 END_TEST
 
+/* ---- Chef ---- */
+
+#define CHEF_CONFIG \
+	"{\"name\":\"chef\",\"type\":\"chef\",\"secret_file\":" \
+	"\"cd.secret\"}"
+
+/* Every stored Chef message, with the data collector's token. */
+START_TEST(test_iac_chef_samples)
+{
+	static const struct {
+		const char *file, *event, *service, *status, *actor;
+	} cases[] = {
+		{ "data-collector.run_converge.success.json", "run_converge",
+		  "insights.B", "success", NULL },
+		{ "data-collector.run_start.json", "run_start", "test_node",
+		  "started", NULL },
+		{ "chef-server-action.node.delete.json", "action.node.delete",
+		  "a2-local-fresh-install-unstable.cd.chef.co", "success",
+		  "cd-infrastructure" },
+		{ "chef-server-action.user.create.json", "action.user.create",
+		  NULL, "success", NULL },
+	};
+	struct ledger_source *src = mksrc(CHEF_CONFIG);
+	const struct ledger_event *ev;
+	struct rq q;
+	struct res res;
+	char rel[200], *body;
+	size_t len;
+
+	snprintf(rel, sizeof(rel), "iac/chef/%s", cases[_i].file);
+	body = slurp_payload(rel, &len);
+	rq_init(&q, "application/json", body, len);
+	rq_set(&q, "x-data-collector-token", CD_SECRET);
+	deliver(src, &q, &res);
+	ck_class(&res, K_OK);
+	ev = res.evs[0];
+	ck_assert_int_eq(ev->e.kind, LEDGER_KIND_CHANGE);
+	ck_assert_str_eq(ev->e.source[LEDGER_SRC_EVENT], cases[_i].event);
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_STATUS], cases[_i].status);
+	if (cases[_i].service != NULL)
+		ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_SERVICE],
+		    cases[_i].service);
+	if (cases[_i].actor != NULL)
+		ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_ACTOR],
+		    cases[_i].actor);
+	if (_i == 0) {
+		ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_PIPELINE],
+		    "chef_delivery");
+		ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_RUN],
+		    "e2d05569-dfeb-4ff0-a5a2-863ce12cc134");
+		ck_assert_str_eq(ev->e.source[LEDGER_SRC_DELIVERY],
+		    "e2d05569-dfeb-4ff0-a5a2-863ce12cc13f");
+	}
+	ck_assert_str_eq(res.auth, "chef-token");
+	check_payload(ev, &q);
+	res_release(&res);
+	rq_set(&q, "x-data-collector-token", CD_SECRET "x");
+	deliver(src, &q, &res);
+	ck_class(&res, K_AUTH);
+	rq_set(&q, "x-data-collector-token", NULL);
+	deliver(src, &q, &res);
+	ck_class(&res, K_AUTH);
+	rq_release(&q);
+	ledger_source_free(src);
+	free(body);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -276,6 +344,7 @@ main(void)
 	tcase_add_test(tc, test_iac_flux_oci);
 	tcase_add_loop_test(tc, test_iac_tfc_samples, 0, 3);
 	tcase_add_test(tc, test_iac_tfc_drift);
+	tcase_add_loop_test(tc, test_iac_chef_samples, 0, 4);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

@@ -67,6 +67,7 @@ enum ledger_source_type {
 	LEDGER_SOURCE_ARTIFACTORY,	/* JFrog Artifactory */
 	LEDGER_SOURCE_FLUX,		/* Flux notification-controller */
 	LEDGER_SOURCE_TFC,		/* HCP Terraform / Terraform Enterprise */
+	LEDGER_SOURCE_CHEF,		/* Chef Infra data collector */
 	LEDGER_SOURCE_TYPE_COUNT
 };
 
@@ -82,6 +83,7 @@ enum ledger_source_type {
 #define LEDGER_AUTH_JFROG_HMAC		"jfrog-hmac-sha256"
 #define LEDGER_AUTH_FLUX_HMAC		"flux-hmac"
 #define LEDGER_AUTH_TFC_HMAC		"tfe-hmac-sha512"
+#define LEDGER_AUTH_CHEF_TOKEN		"chef-token"
 
 /*
  * One delivery as received.  Nothing here is copied or kept after a call
