@@ -167,7 +167,7 @@ json_int(const json_t *v, int64_t min, int64_t max, int64_t *ret)
 
 static const char *const config_keys[] = {
 	"client_identity", "duplicate_bodies", "max_events", "name",
-	"secret_file", "signing_secret_file",
+	"secret_file", "signing_secret_file", "unauthenticated",
 	"timestamp_tolerance_s", "token_file", "type", "unknown_events",
 };
 
@@ -218,6 +218,7 @@ load_signing_key(struct ledger_source *src, const uint8_t *s, size_t len,
 struct src_options {
 	const char *name, *secret_file, *token_file, *signing_file;
 	const char *client_identity;	/* bound to it, or NULL */
+	bool unauthenticated;		/* the operator said so */
 	int type;
 	bool drop_unknown, dedupe_body;
 	int64_t tolerance_s, max_events;
@@ -268,7 +269,8 @@ parse_name_type(const json_t *obj, struct src_options *o,
 			    "source '%s': unknown key '%.64s' (want name, type, "
 			    "secret_file, token_file, signing_secret_file, "
 			    "timestamp_tolerance_s, unknown_events, max_events, "
-			    "duplicate_bodies, client_identity)", name, key);
+			    "duplicate_bodies, client_identity, unauthenticated)",
+			    name, key);
 	}
 	if ((type = config_string(obj, "type", &bad)) == NULL)
 		return ledger_errorf(err, LEDGER_EINVAL, bad ?
@@ -334,7 +336,22 @@ parse_options(const json_t *obj, struct src_options *o,
 			return ledger_errorf(err, LEDGER_EINVAL, "source '%s': "
 			    "'%s' must be a string", o->name, files[i]);
 	}
-	if (o->secret_file == NULL && (o->token_file == NULL ||
+	/* A sender that cannot authenticate at all is taken only when the
+	 * operator says so, with no credential configured beside it (one
+	 * would be ignored, which is worse than none) */
+	if ((v = json_object_get(obj, "unauthenticated")) != NULL) {
+		if (!json_is_boolean(v))
+			return ledger_errorf(err, LEDGER_EINVAL, "source '%s': "
+			    "'unauthenticated' must be true or false", o->name);
+		o->unauthenticated = json_is_true(v);
+		if (o->unauthenticated && (o->secret_file != NULL ||
+		    o->token_file != NULL || o->signing_file != NULL))
+			return ledger_errorf(err, LEDGER_EINVAL, "source '%s': "
+			    "'unauthenticated' with a secret or token file: "
+			    "choose one", o->name);
+	}
+	if (!o->unauthenticated && o->secret_file == NULL &&
+	    (o->token_file == NULL ||
 	    o->type == LEDGER_SOURCE_GITHUB || o->type == LEDGER_SOURCE_GITLAB ||
 	    o->type == LEDGER_SOURCE_NEXUS || o->type == LEDGER_SOURCE_FLUX ||
 	    o->type == LEDGER_SOURCE_TFC))
@@ -472,6 +489,7 @@ ledger_source_from_json(const json_t *obj, const char *base_dir,
 	if (o.client_identity != NULL)
 		memcpy(src->client_identity, o.client_identity,
 		    strlen(o.client_identity) + 1);
+	src->unauthenticated = o.unauthenticated;
 	if ((rc = read_secrets(src, &o, base_dir, err)) != LEDGER_OK) {
 		ledger_source_free(src);
 		return rc;

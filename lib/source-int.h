@@ -152,6 +152,8 @@ struct ledger_source {
 	bool dedupe_body;	/* duplicate_bodies: "dedupe" (the default) */
 	size_t max_events;
 	char client_identity[LEDGER_IDENTITY_MAX];	/* "": not bound */
+	bool unauthenticated;	/* taken without a credential: the
+				   operator's choice, recorded per entry */
 };
 
 /* The events a delivery produces, as they are built. */

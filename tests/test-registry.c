@@ -251,6 +251,42 @@ START_TEST(test_registry_secret_as_bearer)
 }
 END_TEST
 
+/* A sender that cannot authenticate is taken only when the operator says
+ * so, alone, and then every entry says so. */
+START_TEST(test_registry_unauthenticated)
+{
+	static const char body[] = "{\"events\":[{\"id\":\"u1\",\"action\":"
+	    "\"push\",\"target\":{\"mediaType\":\"application/vnd.oci."
+	    "image.manifest.v1+json\",\"digest\":\"" FEA "\"}}]}";
+	struct ledger_source *src = NULL;
+	struct ledger_error err;
+	struct rq q;
+	struct res res;
+
+	ck_assert_int_eq(try_source("{\"name\":\"d\",\"type\":"
+	    "\"distribution\",\"unauthenticated\":true,\"secret_file\":"
+	    "\"cd.secret\"}", &src, &err), LEDGER_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "choose one"));
+	ck_assert_int_eq(try_source("{\"name\":\"d\",\"type\":"
+	    "\"distribution\",\"unauthenticated\":\"yes\"}", &src, &err),
+	    LEDGER_EINVAL);
+	ck_assert_int_eq(try_source("{\"name\":\"d\",\"type\":"
+	    "\"distribution\",\"unauthenticated\":false}", &src, &err),
+	    LEDGER_EINVAL);	/* and then a credential is needed */
+	src = mksrc("{\"name\":\"d\",\"type\":\"distribution\","
+	    "\"unauthenticated\":true}");
+	rq_init(&q, MT, body, strlen(body));
+	deliver(src, &q, &res);
+	ck_class(&res, K_OK);
+	ck_assert_str_eq(res.auth, "unauthenticated");
+	ck_assert_str_eq(res.evs[0]->e.source[LEDGER_SRC_AUTH],
+	    "unauthenticated");
+	res_release(&res);
+	rq_release(&q);
+	ledger_source_free(src);
+}
+END_TEST
+
 /* A registry's configuration: a token or a secret, not GitLab's keys. */
 START_TEST(test_registry_distribution_config)
 {
@@ -633,6 +669,7 @@ main(void)
 	tcase_add_loop_test(tc, test_registry_distribution_refused, 0, 9);
 	tcase_add_test(tc, test_registry_distribution_config);
 	tcase_add_loop_test(tc, test_registry_secret_as_bearer, 0, 2);
+	tcase_add_test(tc, test_registry_unauthenticated);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("harbor");
 	tcase_add_checked_fixture(tc, src_setup, src_teardown);

@@ -84,6 +84,9 @@ enum ledger_source_type {
 #define LEDGER_AUTH_FLUX_HMAC		"flux-hmac"
 #define LEDGER_AUTH_TFC_HMAC		"tfe-hmac-sha512"
 #define LEDGER_AUTH_CHEF_TOKEN		"chef-token"
+/* A source the operator configured "unauthenticated": anyone who can
+ * reach ledgerd could have sent the entry. */
+#define LEDGER_AUTH_NONE		"unauthenticated"
 
 /*
  * One delivery as received.  Nothing here is copied or kept after a call
