@@ -76,6 +76,8 @@ for root, dirs, files in os.walk(payloads):
             hook_seed(9, "application/json", raw)
         elif top == "iac" and "/chef/" in "/" + rel:
             hook_seed(10, "application/json", raw)
+        elif top == "iac" and "/puppet/" in "/" + rel:
+            hook_seed(11, "application/json", raw)
         elif top == "github":
             hook_seed(0, rel.split(os.sep)[1], raw)
         elif top == "gitlab":

@@ -238,7 +238,8 @@ parse_name_type(const json_t *obj, struct src_options *o,
 		    1u << LEDGER_SOURCE_GENERIC |
 		    1u << LEDGER_SOURCE_DISTRIBUTION |
 		    1u << LEDGER_SOURCE_HARBOR |
-		    1u << LEDGER_SOURCE_ARTIFACTORY | 1u << LEDGER_SOURCE_CHEF },
+		    1u << LEDGER_SOURCE_ARTIFACTORY | 1u << LEDGER_SOURCE_CHEF |
+		    1u << LEDGER_SOURCE_PUPPET },
 		{ "signing_secret_file", 1u << LEDGER_SOURCE_GITLAB },
 		{ "timestamp_tolerance_s", 1u << LEDGER_SOURCE_GITLAB },
 		{ "max_events", 1u << LEDGER_SOURCE_CDEVENTS |
@@ -284,7 +285,8 @@ parse_name_type(const json_t *obj, struct src_options *o,
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "source '%s': unknown type '%.64s' (want github, gitlab, "
 		    "cdevents, generic, distribution, harbor, nexus, "
-		    "artifactory, flux, terraform-cloud or chef)", name, type);
+		    "artifactory, flux, terraform-cloud, chef or puppet)", name,
+		    type);
 	o->type = t;
 	for (i = 0; i < sizeof(valid) / sizeof(*valid); i++)
 		if (json_object_get(obj, valid[i].key) != NULL &&

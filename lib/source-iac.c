@@ -43,6 +43,19 @@
  * Server action (a node deleted, a user created) is a change by its
  * requestor.  The counts of updated and total resources stay in the
  * payload.  The message's id is the delivery id.
+ *
+ * ---- Puppet (type puppet) ----
+ *
+ * An agent run report, as PuppetDB stores it (the store-report wire
+ * format) or as a report processor posts it as JSON: a run that changed
+ * resources is a change of kind change on the node (certname, else host,
+ * as the service; its Puppet environment; the transaction as the run and
+ * the delivery id), status success; a failed run a failure; an unchanged
+ * run an unknown event (agents report every half hour: "unknown_events":
+ * "drop" keeps only the runs that did something).  Puppet authenticates
+ * with TLS client certificates: bind the source to the sender's identity
+ * (client_identity) with "unauthenticated": true, or put a proxy that
+ * signs in front (X-Ledger-Signature / a bearer token).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,6 +298,55 @@ chef_normalize(const struct ledger_source *src,
 		snprintf(name, sizeof(name), "%.128s", type);
 	rc = src_emit(src, src_match(chef_rules, type, &d), name,
 	    id != NULL && id[0] != '\0' ? id : NULL, auth, &d, out, err);
+	json_decref(root);
+	return rc;
+}
+
+/* ---- Puppet ---- */
+
+#define PUPPET_RUN(status) {{ \
+	[LEDGER_SUBJ_SERVICE] = { P("certname"), P("host") }, \
+	[LEDGER_SUBJ_ENVIRONMENT] = { P("environment") }, \
+	[LEDGER_SUBJ_RUN] = { P("transaction_uuid") }, \
+	[LEDGER_SUBJ_STATUS] = { CONST(status) }, \
+}}
+
+static const struct fieldset puppet_changed = PUPPET_RUN("success");
+static const struct fieldset puppet_failed = PUPPET_RUN("failure");
+
+static const struct rule puppet_rules[] = {
+	{ "report", NULL, { COND_EQUALS, "status", "changed" },
+	    LEDGER_KIND_CHANGE, false, &puppet_changed },
+	{ "report", NULL, { COND_EQUALS, "status", "failed" },
+	    LEDGER_KIND_CHANGE, false, &puppet_failed },
+	{ NULL, NULL, NO_COND, LEDGER_KIND_OTHER, true, NULL },
+};
+
+enum ledger_status
+puppet_normalize(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char *auth,
+    struct evlist *out, struct ledger_error *err)
+{
+	const char *status, *tx;
+	char name[80];
+	enum ledger_status rc;
+	json_t *root;
+	struct doc d;
+
+	if ((rc = src_parse_named(req, "status", "transaction_uuid", &root,
+	    &status, &tx, err)) != LEDGER_OK)
+		return rc;
+	if (status == NULL || status[0] == '\0') {
+		json_decref(root);
+		return ledger_errorf(err, LEDGER_EINVAL, "a Puppet report needs "
+		    "\"status\"");
+	}
+	snprintf(name, sizeof(name), "report.%.64s", status);
+	d.body = root;
+	d.envelope = NULL;
+	d.action = NULL;
+	rc = src_emit(src, src_match(puppet_rules, "report", &d), name,
+	    tx != NULL && tx[0] != '\0' ? tx : NULL, auth, &d, out, err);
 	json_decref(root);
 	return rc;
 }

@@ -57,6 +57,8 @@ static const struct src_adapter adapters[LEDGER_SOURCE_TYPE_COUNT] = {
 	    generic_media_type, tfc_normalize },
 	[LEDGER_SOURCE_CHEF] = { "chef", src_auth_chef, generic_media_type,
 	    chef_normalize },
+	[LEDGER_SOURCE_PUPPET] = { "puppet", src_auth_hmac_or_bearer,
+	    generic_media_type, puppet_normalize },
 };
 
 const struct src_adapter *

@@ -1,6 +1,7 @@
 /*
  * test-iac.c - infrastructure and GitOps sources: Flux's generic-hmac
- * events, HCP Terraform's signed notifications and Chef's data collector, with the stored samples
+ * events, HCP Terraform's signed notifications, Chef's data collector
+ * and Puppet's run reports, with the stored samples
  * of ../shared/payloads/iac and variants built from them
  *
  * Needs $LEDGER_PAYLOADS; exits 77 without it.
@@ -327,6 +328,74 @@ START_TEST(test_iac_chef_samples)
 }
 END_TEST
 
+/* ---- Puppet ---- */
+
+/* PuppetDB's stored report: a changed run on the node; a failed and an
+ * unchanged run; the docs' Ruby-hash "JSON" refused; over a client
+ * certificate, with the source taken unauthenticated but bound. */
+START_TEST(test_iac_puppet)
+{
+	static const char failed[] = "{\"certname\":\"web1\",\"status\":"
+	    "\"failed\",\"environment\":\"prod\",\"transaction_uuid\":"
+	    "\"t-2\"}";
+	static const char quiet[] = "{\"host\":\"web1\",\"status\":"
+	    "\"unchanged\"}";
+	struct ledger_source *src = mksrc("{\"name\":\"puppet\",\"type\":"
+	    "\"puppet\",\"token_file\":\"cd.token\"}");
+	const struct ledger_event *ev;
+	struct rq q;
+	struct res res;
+	size_t len;
+	char *body = slurp_payload("iac/puppet/"
+	    "puppetdb-store-report.puppetdb1.vm.json", &len);
+
+	rq_init(&q, "application/json", body, len);
+	rq_set(&q, "Authorization", "Bearer " CD_TOKEN);
+	deliver(src, &q, &res);
+	ck_class(&res, K_OK);
+	ev = res.evs[0];
+	ck_assert_int_eq(ev->e.kind, LEDGER_KIND_CHANGE);
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_SERVICE], "puppetdb1.vm");
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_ENVIRONMENT], "production");
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_STATUS], "success");
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_RUN],
+	    "d6c4f3f3-afc5-41e6-8b1b-73e84400ca70");
+	ck_assert_str_eq(ev->e.source[LEDGER_SRC_EVENT], "report.changed");
+	check_payload(ev, &q);
+	res_release(&res);
+	rq_release(&q);
+	free(body);
+	rq_init(&q, "application/json", failed, strlen(failed));
+	rq_set(&q, "Authorization", "Bearer " CD_TOKEN);
+	deliver(src, &q, &res);
+	ck_class(&res, K_OK);
+	ck_assert_str_eq(res.evs[0]->e.subject[LEDGER_SUBJ_STATUS], "failure");
+	res_release(&res);
+	rq_release(&q);
+	rq_init(&q, "application/json", quiet, strlen(quiet));
+	rq_set(&q, "Authorization", "Bearer " CD_TOKEN);
+	deliver(src, &q, &res);
+	ck_class(&res, K_OK);
+	ck_assert_int_eq(res.evs[0]->e.kind, LEDGER_KIND_OTHER);
+	res_release(&res);
+	rq_release(&q);
+	body = slurp_payload("iac/puppet/http_report.docs-example."
+	    "ruby-hash-not-json.txt", &len);
+	rq_init(&q, "application/json", body, len);
+	rq_set(&q, "Authorization", "Bearer " CD_TOKEN);
+	deliver(src, &q, &res);
+	ck_class(&res, K_INPUT);
+	rq_release(&q);
+	free(body);
+	ledger_source_free(src);
+	src = mksrc("{\"name\":\"puppet\",\"type\":\"puppet\","
+	    "\"unauthenticated\":true,\"client_identity\":"
+	    "\"CN=puppetdb1.vm\"}");
+	ck_assert_str_eq(ledger_source_client_identity(src), "CN=puppetdb1.vm");
+	ledger_source_free(src);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -345,6 +414,7 @@ main(void)
 	tcase_add_loop_test(tc, test_iac_tfc_samples, 0, 3);
 	tcase_add_test(tc, test_iac_tfc_drift);
 	tcase_add_loop_test(tc, test_iac_chef_samples, 0, 4);
+	tcase_add_test(tc, test_iac_puppet);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

@@ -68,6 +68,7 @@ enum ledger_source_type {
 	LEDGER_SOURCE_FLUX,		/* Flux notification-controller */
 	LEDGER_SOURCE_TFC,		/* HCP Terraform / Terraform Enterprise */
 	LEDGER_SOURCE_CHEF,		/* Chef Infra data collector */
+	LEDGER_SOURCE_PUPPET,		/* Puppet run reports */
 	LEDGER_SOURCE_TYPE_COUNT
 };
 
