@@ -12,22 +12,6 @@ PROXY=$(dirname "$0")/tls/proxy.py
 C=$T/certs
 mkdir -p "$C"
 
-# ca NAME: a CA; leaf NAME CA CN [EXT]: a key and a certificate it signs
-ca() {
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$C/$1.key" -out "$C/$1.pem" -days 2 -subj "/CN=$1" \
-	    2>/dev/null
-}
-leaf() {
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$C/$1.key" -out "$C/$1.csr" -subj "/CN=$3" 2>/dev/null
-	printf '%s\n' "${4:-subjectAltName=IP:127.0.0.1,DNS:localhost}" \
-	    > "$C/$1.ext"
-	openssl x509 -req -in "$C/$1.csr" -CA "$C/$2.pem" -CAkey "$C/$2.key" \
-	    -CAcreateserial -out "$C/$1.pem" -days 2 -extfile "$C/$1.ext" \
-	    2>/dev/null
-	chmod 600 "$C/$1.key"
-}
 ca ca; ca other
 leaf server ca localhost
 leaf client ca ci-runner "extendedKeyUsage=clientAuth"

@@ -77,6 +77,27 @@ restart_nth() {
 	URL=${SCHEME:-http}://127.0.0.1:$PORT
 }
 
+# Certificates for the TLS tests, made with openssl into $C (P-256, two
+# days).  ca NAME: a CA.  leaf NAME CA CN [EXT]: a key and a certificate
+# CA signs, subject O=Example/CN=CN; EXT (printf %b: "\n" separates
+# lines) defaults to a server's SAN for 127.0.0.1 and localhost.
+ca() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$C/$1.key" -out "$C/$1.pem" -days 2 -subj "/CN=$1" \
+	    2>/dev/null
+}
+leaf() {
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$C/$1.key" -out "$C/$1.csr" -subj "/O=Example/CN=$3" \
+	    2>/dev/null
+	printf '%b\n' "${4:-subjectAltName=IP:127.0.0.1,DNS:localhost}" \
+	    > "$C/$1.ext"
+	openssl x509 -req -in "$C/$1.csr" -CA "$C/$2.pem" -CAkey "$C/$2.key" \
+	    -CAcreateserial -out "$C/$1.pem" -days 2 -extfile "$C/$1.ext" \
+	    2>/dev/null
+	chmod 600 "$C/$1.key"
+}
+
 # post BODY [curl args...]: prints "STATUS" and leaves the body in $T/body.
 # AUTH and CT override the Authorization and Content-Type headers.
 post() {

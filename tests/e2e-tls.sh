@@ -13,22 +13,6 @@ command -v openssl >/dev/null || { echo "openssl not found"; exit 77; }
 C=$T/certs
 mkdir -p "$C"
 
-ca() {
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$C/$1.key" -out "$C/$1.pem" -days 2 -subj "/CN=$1" \
-	    2>/dev/null
-}
-# leaf NAME CA CN EXT: a key and a certificate the CA signs
-leaf() {
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$C/$1.key" -out "$C/$1.csr" -subj "/O=Example/CN=$3" \
-	    2>/dev/null
-	printf '%b\n' "$4" > "$C/$1.ext"
-	openssl x509 -req -in "$C/$1.csr" -CA "$C/$2.pem" -CAkey "$C/$2.key" \
-	    -CAcreateserial -out "$C/$1.pem" -days 2 -extfile "$C/$1.ext" \
-	    2>/dev/null
-	chmod 600 "$C/$1.key"
-}
 # expired NAME CA CN: a client certificate valid only in 2020
 expired() {
 	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
