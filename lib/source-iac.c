@@ -105,7 +105,6 @@ flux_normalize(const struct ledger_source *src,
 	char name[160];
 	enum ledger_status rc;
 	json_t *root;
-	struct doc d;
 
 	if ((rc = src_parse_named(req, "involvedObject.kind", "reason", &root,
 	    &kind, &reason, err)) != LEDGER_OK)
@@ -116,13 +115,8 @@ flux_normalize(const struct ledger_source *src,
 		    "involvedObject.kind and reason");
 	}
 	snprintf(name, sizeof(name), "%.64s.%.64s", kind, reason);
-	d.body = root;
-	d.envelope = NULL;
-	d.action = NULL;
-	rc = src_emit(src, src_match(flux_rules, kind, &d), name, NULL, auth,
-	    &d, out, err);
-	json_decref(root);
-	return rc;
+	return src_emit_root(src, root, flux_rules, kind, NULL, name, NULL,
+	    auth, out, err);
 }
 
 /* ---- HCP Terraform ---- */
@@ -266,6 +260,15 @@ static const struct rule chef_rules[] = {
 	{ NULL, NULL, NO_COND, LEDGER_KIND_OTHER, true, NULL },
 };
 
+/* A string member of obj, or "-". */
+static const char *
+member_or_dash(json_t *obj, const char *key)
+{
+	const char *v = json_string_value(json_object_get(obj, key));
+
+	return v != NULL ? v : "-";
+}
+
 enum ledger_status
 chef_normalize(const struct ledger_source *src,
     const struct ledger_hook_request *req, const char *auth,
@@ -275,7 +278,6 @@ chef_normalize(const struct ledger_source *src,
 	char name[160];
 	enum ledger_status rc;
 	json_t *root;
-	struct doc d;
 
 	if ((rc = src_parse_named(req, "message_type", "id", &root, &type,
 	    &id, err)) != LEDGER_OK)
@@ -285,21 +287,14 @@ chef_normalize(const struct ledger_source *src,
 		return ledger_errorf(err, LEDGER_EINVAL, "a Chef message needs "
 		    "\"message_type\"");
 	}
-	d.body = root;
-	d.envelope = NULL;
-	d.action = NULL;
 	if (strcmp(type, "action") == 0)
 		snprintf(name, sizeof(name), "action.%.48s.%.48s",
-		    json_string_value(json_object_get(root, "entity_type")) ?
-		    json_string_value(json_object_get(root, "entity_type")) :
-		    "-", json_string_value(json_object_get(root, "task")) ?
-		    json_string_value(json_object_get(root, "task")) : "-");
+		    member_or_dash(root, "entity_type"),
+		    member_or_dash(root, "task"));
 	else
 		snprintf(name, sizeof(name), "%.128s", type);
-	rc = src_emit(src, src_match(chef_rules, type, &d), name,
-	    id != NULL && id[0] != '\0' ? id : NULL, auth, &d, out, err);
-	json_decref(root);
-	return rc;
+	return src_emit_root(src, root, chef_rules, type, NULL, name, id, auth,
+	    out, err);
 }
 
 /* ---- Puppet ---- */
@@ -331,7 +326,6 @@ puppet_normalize(const struct ledger_source *src,
 	char name[80];
 	enum ledger_status rc;
 	json_t *root;
-	struct doc d;
 
 	if ((rc = src_parse_named(req, "status", "transaction_uuid", &root,
 	    &status, &tx, err)) != LEDGER_OK)
@@ -342,11 +336,6 @@ puppet_normalize(const struct ledger_source *src,
 		    "\"status\"");
 	}
 	snprintf(name, sizeof(name), "report.%.64s", status);
-	d.body = root;
-	d.envelope = NULL;
-	d.action = NULL;
-	rc = src_emit(src, src_match(puppet_rules, "report", &d), name,
-	    tx != NULL && tx[0] != '\0' ? tx : NULL, auth, &d, out, err);
-	json_decref(root);
-	return rc;
+	return src_emit_root(src, root, puppet_rules, "report", NULL, name, tx,
+	    auth, out, err);
 }

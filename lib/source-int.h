@@ -237,6 +237,14 @@ enum ledger_status src_parse_named(const struct ledger_hook_request *req,
     const char *first, const char *second, json_t **ret_root,
     const char **ret_a, const char **ret_b, struct ledger_error *err);
 
+/* One event from the whole body root (consumed: released here), by the
+ * rule of rules that match (and action) select, named name; a delivery
+ * of "" is none.  Errors: those of src_emit. */
+enum ledger_status src_emit_root(const struct ledger_source *src,
+    json_t *root, const struct rule *rules, const char *match,
+    const char *action, const char *name, const char *delivery,
+    const char *auth, struct evlist *out, struct ledger_error *err);
+
 /* Put prefix before err->msg (truncating its end).  NULL-safe. */
 void src_error_prefix(struct ledger_error *err, const char *prefix);
 

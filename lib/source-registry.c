@@ -355,7 +355,6 @@ artifactory_normalize(const struct ledger_source *src,
 	char name[160];
 	enum ledger_status rc;
 	json_t *root;
-	struct doc d;
 
 	if ((rc = src_parse_named(req, "domain", "event_type", &root, &domain,
 	    &type, err)) != LEDGER_OK)
@@ -368,11 +367,6 @@ artifactory_normalize(const struct ledger_source *src,
 		    "needs \"domain\" and \"event_type\"");
 	}
 	snprintf(name, sizeof(name), "%.64s.%.64s", domain, type);
-	d.body = root;
-	d.envelope = NULL;
-	d.action = type;
-	rc = src_emit(src, src_match(jfrog_rules, domain, &d), name, NULL,
-	    auth, &d, out, err);
-	json_decref(root);
-	return rc;
+	return src_emit_root(src, root, jfrog_rules, domain, type, name, NULL,
+	    auth, out, err);
 }

@@ -496,3 +496,19 @@ src_parse_named(const struct ledger_hook_request *req, const char *first,
 	*ret_b = src_path_string(&d, second);
 	return LEDGER_OK;
 }
+
+enum ledger_status
+src_emit_root(const struct ledger_source *src, json_t *root,
+    const struct rule *rules, const char *match, const char *action,
+    const char *name, const char *delivery, const char *auth,
+    struct evlist *out, struct ledger_error *err)
+{
+	struct doc d = { root, NULL, action };
+	enum ledger_status rc;
+
+	rc = src_emit(src, src_match(rules, match, &d), name,
+	    delivery != NULL && delivery[0] != '\0' ? delivery : NULL, auth,
+	    &d, out, err);
+	json_decref(root);
+	return rc;
+}
