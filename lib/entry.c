@@ -35,13 +35,15 @@ static const char *const kind_names[LEDGER_KIND_COUNT] = {
 
 static const char *const subject_names[LEDGER_SUBJ_COUNT] = {
 	"actor", "artifact", "commit", "deployment", "environment",
-	"pipeline", "run", "service", "status", "ticket", "url",
+	"pipeline", "run", "service", "status", "summary", "ticket", "tool",
+	"tool_version", "url",
 };
 
 /* "commit" is an SQL keyword, so its column is commit_id. */
 static const char *const subject_columns[LEDGER_SUBJ_COUNT] = {
 	"actor", "artifact", "commit_id", "deployment", "environment",
-	"pipeline", "run", "service", "status", "ticket", "url",
+	"pipeline", "run", "service", "status", "summary", "ticket", "tool",
+	"tool_version", "url",
 };
 
 static const char *const src_names[LEDGER_SRC_COUNT] = {

@@ -131,9 +131,12 @@ ledger_lookup_body_key(const struct ledger_entry *e)
 	body_part(&st, kind);
 	body_part(&st, e->source[LEDGER_SRC_EVENT]);
 	for (f = 0; f < LEDGER_SUBJ_COUNT; f++) {
-		/* deployment came with schema 7: absent, it adds nothing, so
+		/* deployment (schema 7), summary, tool and tool_version
+		 * (schema 11): absent, they add nothing, so
 		 * every body key computed before it still holds */
-		if (f == LEDGER_SUBJ_DEPLOYMENT && e->subject[f] == NULL)
+		if ((f == LEDGER_SUBJ_DEPLOYMENT || f == LEDGER_SUBJ_SUMMARY ||
+		    f == LEDGER_SUBJ_TOOL || f == LEDGER_SUBJ_TOOL_VERSION) &&
+		    e->subject[f] == NULL)
 			continue;
 		body_part(&st, e->subject[f]);
 	}

@@ -70,9 +70,9 @@ void sqlite_pool_release(struct sqlite_pool *pool);
 #define ENTRY_COLUMNS "seq, entry, sig, key_id, prev, time_ms, kind, " \
 	"source_name, source_type, source_event, delivery, auth, actor, " \
 	"artifact, commit_id, deployment, environment, pipeline, run, " \
-	"service, status, ticket, url, payload_sha256, payload_size, " \
-	"payload_type"
-#define ENTRY_NCOLUMNS 26
+	"service, status, summary, ticket, tool, tool_version, url, " \
+	"payload_sha256, payload_size, payload_type"
+#define ENTRY_NCOLUMNS 29
 enum ledger_status sqlite_row(struct sqlite_backend *b, sqlite3_stmt *q,
     struct ledger_row *r, struct ledger_error *err);
 

@@ -43,7 +43,7 @@ static const char sql_insert_keys[] =
 static const char sql_insert_entry[] =
 	"INSERT INTO entries (" ENTRY_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5,"
 	" ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
-	" ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
+	" ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)";
 static const char sql_insert_payload[] =
 	"INSERT INTO payloads (seq, data, headers) VALUES (?1, ?2, ?3)";
 static const char sql_insert_tree[] =
@@ -223,11 +223,17 @@ migrate(struct sqlite_backend *b, struct migrate_progress *mp,
 			return ledger_errorf(err, LEDGER_EINVAL,
 			    "database is empty (not initialized)");
 		/* Read as it is: an entries table from before schema 7 has no
-		 * deployment column, so a temporary view (found before the
-		 * main table by an unqualified name) gives it one, NULL. */
+		 * deployment column, one from before 11 no summary, tool and
+		 * tool_version, so a temporary view (found before the main
+		 * table by an unqualified name) gives them, NULL. */
 		if (version >= 1 && version < 7)
 			return exec(b, "CREATE TEMP VIEW entries AS SELECT *,"
-			    " NULL AS deployment FROM main.entries", err);
+			    " NULL AS deployment, NULL AS summary, NULL AS tool,"
+			    " NULL AS tool_version FROM main.entries", err);
+		if (version >= 7 && version < 11)
+			return exec(b, "CREATE TEMP VIEW entries AS SELECT *,"
+			    " NULL AS summary, NULL AS tool, NULL AS tool_version"
+			    " FROM main.entries", err);
 		return LEDGER_OK;
 	}
 	if (mp->fn != NULL) {

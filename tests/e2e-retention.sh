@@ -108,12 +108,14 @@ sqlite3 "$M/ledger.db" "BEGIN; DROP TRIGGER tokens_no_unrevoke;
     tokens_no_unrevoke BEFORE UPDATE ON tokens WHEN OLD.revoked_ms IS NOT
     NULL OR NEW.hash != OLD.hash OR NEW.scope != OLD.scope BEGIN SELECT
     RAISE(ABORT, 'a token can only be revoked'); END;
+    ALTER TABLE entries DROP COLUMN summary; ALTER TABLE entries DROP
+    COLUMN tool; ALTER TABLE entries DROP COLUMN tool_version;
     PRAGMA user_version = 9; COMMIT;"
 if command -v script >/dev/null; then
 	script -qec "'$LEDGERCTL' migrate -d '$M'" /dev/null > "$T/tty" 2>&1
 	check "migrate shows its progress on a terminal" \
-	    grep -q "migrate: 0 of 1 migrations" "$T/tty"
-	check "... and what it did" grep -q "1 migration applied" "$T/tty"
+	    grep -q "migrate: 0 of 2 migrations" "$T/tty"
+	check "... and what it did" grep -q "2 migrations applied" "$T/tty"
 fi
 "$LEDGERCTL" migrate -d "$M" > "$T/out" 2>&1
 check "migrate again: nothing to do" grep -q "the schema is current; nothing to do" "$T/out"

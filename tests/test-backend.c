@@ -505,14 +505,14 @@ START_TEST(test_backend_migration_progress_and_stop)
 
 	ops->close(be);
 	be = NULL;
-	ts_sql(data, "BEGIN; " TS_UNDO_SCHEMA_10 "PRAGMA user_version = 9; "
+	ts_sql(data, "BEGIN; " TS_UNDO_SCHEMA_11 "PRAGMA user_version = 10; "
 	    "COMMIT;");
 	ck_assert_int_eq(ledger_sqlite_open_progress(data, 0, false, step, &st,
 	    &b, &err), LEDGER_ECANCELED);
 	ck_assert_ptr_null(b);
-	ck_assert_ptr_nonnull(strstr(err.msg, "010-token-identity"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "011-report-subject"));
 	ck_assert_uint_eq(st.total, 1);
-	ck_assert_int_eq(ts_sql_rc(data, "SELECT identity FROM tokens"), 1);
+	ck_assert_int_eq(ts_sql_rc(data, "SELECT tool FROM entries"), 1);
 	/* the next open migrates, reporting 0 of 1, then 1 of 1 */
 	memset(&st, 0, sizeof(st));
 	ck_assert_int_eq(ledger_sqlite_open_progress(data, 0, false, step, &st,
@@ -521,7 +521,7 @@ START_TEST(test_backend_migration_progress_and_stop)
 	ck_assert_uint_ge(st.calls, 2);
 	ck_assert_uint_eq(st.last_done, 1);
 	ck_assert_uint_eq(st.total, 1);
-	ck_assert_int_eq(ts_sql_rc(data, "SELECT identity FROM tokens"), 0);
+	ck_assert_int_eq(ts_sql_rc(data, "SELECT tool FROM entries"), 0);
 	ck_assert_int_eq(migrations_left(data), 0);
 }
 END_TEST

@@ -173,7 +173,8 @@ to_schema_7(const char *data)
 	    "group_concat(term, ' ') AS terms FROM temp.v WHERE substr(term, "
 	    "1, 1) IN ('h', 'j', 'q', 'x') GROUP BY doc; INSERT INTO "
 	    "entry_keys (entry_keys, rowid, k) SELECT 'delete', doc, terms "
-	    "FROM t; " TS_UNDO_SCHEMA_10 "PRAGMA user_version = 7; COMMIT;");
+	    "FROM t; " TS_UNDO_SCHEMA_11 TS_UNDO_SCHEMA_10
+	    "PRAGMA user_version = 7; COMMIT;");
 }
 
 /* A ledger of schema 7 read as it is answers by the walk and verifies

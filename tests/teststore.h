@@ -41,6 +41,11 @@ struct ledger_verify_report ts_verify_seen(const char *data,
 	"NEW.scope != OLD.scope BEGIN SELECT RAISE(ABORT, 'a token can " \
 	"only be revoked'); END; "
 
+/* The same for schema/011-report-subject.sql. */
+#define TS_UNDO_SCHEMA_11 "ALTER TABLE entries DROP COLUMN summary; " \
+	"ALTER TABLE entries DROP COLUMN tool; " \
+	"ALTER TABLE entries DROP COLUMN tool_version; "
+
 /* Run sql on data's database behind the library's back (a tamper, a
  * downgrade); fails the test with SQLite's message on an error. */
 void ts_sql(const char *data, const char *sql);

@@ -64,7 +64,11 @@ enum ledger_subject {
 	LEDGER_SUBJ_RUN,
 	LEDGER_SUBJ_SERVICE,
 	LEDGER_SUBJ_STATUS,
+	LEDGER_SUBJ_SUMMARY,	/* a report's counts, "critical=0,high=2,..."
+				   (schema 11, docs/reports.md) */
 	LEDGER_SUBJ_TICKET,
+	LEDGER_SUBJ_TOOL,	/* the tool that wrote a report, its version */
+	LEDGER_SUBJ_TOOL_VERSION,
 	LEDGER_SUBJ_URL,
 	LEDGER_SUBJ_COUNT
 };
