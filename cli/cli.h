@@ -106,6 +106,13 @@ extern const char *const cli_filter_names[CLI_NFILTERS];
 struct option;
 size_t cli_filter_options(struct option *extra);
 
+/* Append ev (still the caller's) to the log in cli->dir, print its
+ * receipt, sign a checkpoint; an exit status (cmd-append.c). */
+struct ledger_event;
+struct ledger_receipt;
+int append_one(const struct cli *cli, struct ledger_event *ev);
+void print_receipt(const struct cli *cli, const struct ledger_receipt *r);
+
 /* Sort v ascending and drop repeats; the new count (cmd-bundle.c). */
 size_t sort_unique_u64(uint64_t *v, size_t n);
 
@@ -131,6 +138,7 @@ int cmd_init(struct cli *, int, char **);
 int cmd_key(struct cli *, int, char **);
 int cmd_migrate(struct cli *, int, char **);
 int cmd_prove(struct cli *, int, char **);
+int cmd_record(struct cli *, int, char **);
 int cmd_retention(struct cli *, int, char **);
 int cmd_show(struct cli *, int, char **);
 int cmd_status(struct cli *, int, char **);

@@ -45,8 +45,6 @@ on_opt(void *ctx, int c, const char *arg)
 	return -1;
 }
 
-void print_receipt(const struct cli *cli, const struct ledger_receipt *r);
-
 void
 print_receipt(const struct cli *cli, const struct ledger_receipt *r)
 {
@@ -83,8 +81,6 @@ cmd_append(struct cli *cli, int argc, char **argv)
 	const struct command *cmd = find_command("append");
 	struct append_opts o;
 	struct ledger_event *ev = NULL;
-	struct ledger_store *s = NULL;
-	struct ledger_receipt rc;
 	struct ledger_error err;
 	enum ledger_kind kind = LEDGER_KIND_OTHER;
 	const char *path;
@@ -156,6 +152,21 @@ cmd_append(struct cli *cli, int argc, char **argv)
 			goto out;
 		}
 	}
+	status = append_one(cli, ev);
+out:
+	ledger_event_free(ev);
+	free(in);
+	return status;
+}
+
+int
+append_one(const struct cli *cli, struct ledger_event *ev)
+{
+	struct ledger_store *s = NULL;
+	struct ledger_receipt rc;
+	struct ledger_error err;
+	int status = EXIT_TROUBLE;
+
 	if (ledger_store_open(cli->dir, 0, &s, &err) != LEDGER_OK) {
 		fail("open '%s': %s", cli->dir, err.msg);
 		goto out;
@@ -172,7 +183,5 @@ cmd_append(struct cli *cli, int argc, char **argv)
 	status = finish(EXIT_YES);
 out:
 	ledger_store_close(s);
-	ledger_event_free(ev);
-	free(in);
 	return status;
 }

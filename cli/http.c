@@ -149,8 +149,10 @@ set_options(CURL *h, const char *url, struct curl_slist *hdr,
 		curl_easy_setopt(h, CURLOPT_SSLKEY, cl.key);
 }
 
-enum ledger_status
-http_get(const char *base_url, const char *path, const char *token,
+/* GET, or POST len bytes at body with the extra headers (NULL ended). */
+static enum ledger_status
+request(const char *base_url, const char *path, const char *token,
+    const char *const *headers, const void *body, size_t len,
     struct http_resp *r, struct ledger_error *err)
 {
 	char errbuf[CURL_ERROR_SIZE] = "", *url = NULL, *auth = NULL;
@@ -160,6 +162,7 @@ http_get(const char *base_url, const char *path, const char *token,
 	const char *ct = NULL;
 	long code = 0;
 	CURLcode rc;
+	size_t i;
 	CURL *h;
 
 	memset(r, 0, sizeof(*r));
@@ -169,6 +172,9 @@ http_get(const char *base_url, const char *path, const char *token,
 		    "want http:// or https://", base_url);
 	if (token != NULL && strpbrk(token, "\r\n") != NULL)
 		return ledger_errorf(err, LEDGER_EINVAL, "bad token");
+	for (i = 0; headers != NULL && headers[i] != NULL; i++)
+		if (strpbrk(headers[i], "\r\n") != NULL)
+			return ledger_errorf(err, LEDGER_EINVAL, "bad header");
 	if ((h = handle(err)) == NULL)
 		return LEDGER_ENOMEM;
 	if ((url = join(base_url, path)) == NULL ||
@@ -179,8 +185,18 @@ http_get(const char *base_url, const char *path, const char *token,
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 		goto out;
 	}
+	for (i = 0; headers != NULL && headers[i] != NULL; i++)
+		if ((more = curl_slist_append(hdr, headers[i])) == NULL) {
+			st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+			goto out;
+		}
 	curl_easy_reset(h);
 	set_options(h, url, hdr, &k, errbuf);
+	if (body != NULL) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)len);
+	}
 	rc = curl_easy_perform(h);
 	if (rc != CURLE_OK) {
 		st = ledger_errorf(err, rc == CURLE_URL_MALFORMAT ?
@@ -204,6 +220,22 @@ out:
 	free(auth);
 	free(url);
 	return st;
+}
+
+enum ledger_status
+http_get(const char *base_url, const char *path, const char *token,
+    struct http_resp *r, struct ledger_error *err)
+{
+	return request(base_url, path, token, NULL, NULL, 0, r, err);
+}
+
+enum ledger_status
+http_post(const char *base_url, const char *path, const char *token,
+    const char *const *headers, const void *body, size_t len,
+    struct http_resp *r, struct ledger_error *err)
+{
+	return request(base_url, path, token, headers, body != NULL ? body :
+	    "", len, r, err);
 }
 
 const char *

@@ -26,6 +26,12 @@ struct http_resp {
  */
 enum ledger_status http_get(const char *base_url, const char *path,
     const char *token, struct http_resp *r, struct ledger_error *err);
+/* POST len bytes at body, with the extra headers ("Name: value", NULL
+ * ended; "Expect:" among them keeps curl from waiting for a 100);
+ * otherwise as http_get. */
+enum ledger_status http_post(const char *base_url, const char *path,
+    const char *token, const char *const *headers, const void *body,
+    size_t len, struct http_resp *r, struct ledger_error *err);
 void http_resp_release(struct http_resp *r);
 
 /* TLS for every request after: the CA bundle to trust (NULL: the

@@ -366,6 +366,41 @@ const struct command commands[] = {
 	  "                      <hostname>/ledgerd/<random>, unique)\n\n"
 	  "example:\n"
 	  "  ledgerctl init --origin ci.example.com/ledger var\n" },
+	{ "record", cmd_record,
+	  "scan|sbom|plan|run -d DIR|--url URL --file REPORT\n"
+	  "       [--artifact D] [--commit SHA] [--env E] [--pipeline P]\n"
+	  "       [--run R] [--service S] [--kind K] [--fail-on SEVERITY]",
+	  "record a report a pipeline step wrote: a scan, an SBOM, a plan",
+	  "Appends one entry for a report (docs/reports.md): SARIF 2.1.0,\n"
+	  "OWASP ZAP JSON, Chef InSpec JSON, Trivy, Grype, OSV-Scanner, npm\n"
+	  "audit, CycloneDX, SPDX (also as an in-toto attestation), terraform\n"
+	  "show -json, Ansible's JSON callback.  The entry names the tool, its\n"
+	  "version, the target (from the options, else from the report), the\n"
+	  "counts by severity and the verdict (pass or fail); the report is\n"
+	  "its payload, byte for byte.  scan: kind scan; sbom: kind artifact;\n"
+	  "plan and run: kind change.  A report of another class is refused,\n"
+	  "as is one ledgerd does not read unless --kind says what to record.\n\n"
+	  "  -d, --dir DIR       the data directory (or $LEDGER_DIR)\n"
+	  "      --url URL       a running ledgerd instead (or $LEDGER_URL)\n"
+	  "      --token T       its write token (or $LEDGER_TOKEN)\n"
+	  "      --cacert FILE, --cert FILE, --client-key FILE  as for reads\n"
+	  "  -f, --file REPORT   the report; - for standard input\n"
+	  "      --artifact D    the artifact digest it is about\n"
+	  "      --commit SHA    the commit it is about\n"
+	  "      --env E, --pipeline P, --run R, --service S, --actor WHO,\n"
+	  "      --ticket T      more of the subject\n"
+	  "      --fail-on SEV   critical, high (default), medium, low,\n"
+	  "                      unknown, or none: the verdict's threshold\n"
+	  "  -k, --kind K        record a report ledgerd does not read, with\n"
+	  "                      status unknown\n"
+	  "      --type MEDIA    its media type (default application/json)\n"
+	  "      --delivery ID   idempotency key: the same ID records once\n"
+	  "      --max-bytes N   largest report read (default 1 MiB)\n"
+	  "      --json          the receipt as JSON\n\n"
+	  "example:\n"
+	  "  trivy image -f json -o trivy.json registry.example/pay:1.4\n"
+	  "  ledgerctl record scan --url https://ledger:8443 --file trivy.json \\\n"
+	  "      --artifact \"$DIGEST\" --commit \"$GITHUB_SHA\" --env staging\n" },
 	{ "prove", cmd_prove,
 	  "-d DIR|--url URL [--token T] [--size M] [--key FILE ...]\n"
 	  "       [--pin FILE|--no-pin] [--json|--tlog-proof] SEQ",

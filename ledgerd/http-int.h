@@ -172,6 +172,16 @@ enum MHD_Result submit(struct req *r);
 /* Answer a write once the sequencer is done with it. */
 enum MHD_Result finish_write(struct req *r);
 enum MHD_Result route_events_post(struct req *r);
+enum MHD_Result route_reports_post(struct req *r);	/* http-upload.c */
+
+/* A MHD_get_connection_values iterator: stops at the first query
+ * parameter not in names, and keeps its name in bad (http-read.c). */
+struct known_args {
+	const char *const *names;
+	const char *bad;
+};
+enum MHD_Result check_known(void *cls, enum MHD_ValueKind kind,
+    const char *key, const char *value);
 enum MHD_Result route_hook(struct req *r);
 
 /* ---- http-read.c ---- */

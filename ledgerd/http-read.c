@@ -400,12 +400,7 @@ query_u64(struct req *r, const char *name, uint64_t *ret)
 	return parse_seq(v, strlen(v), ret) ? 1 : -1;
 }
 
-struct known_args {
-	const char *const *names;
-	const char *bad;
-};
-
-static enum MHD_Result
+enum MHD_Result
 check_known(void *cls, enum MHD_ValueKind kind, const char *key,
     const char *value)
 {

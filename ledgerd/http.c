@@ -251,6 +251,8 @@ static const struct route_def {
 	  false },
 	{ "/v1/hooks/", ARG_NAME, "", ROUTE_OTHER, ROUTE_HOOKS, V_NONE,
 	  false },
+	{ "/v1/reports", ARG_NONE, "", ROUTE_OTHER, ROUTE_REPORTS_POST,
+	  V_NONE, false },
 	{ "/v1/checkpoint", ARG_NONE, "", ROUTE_CHECKPOINT, ROUTE_OTHER,
 	  V_LATEST, false },
 	{ "/v1/checkpoint/", ARG_SEQ, "", ROUTE_CHECKPOINT, ROUTE_OTHER,
@@ -339,7 +341,11 @@ begin_write(struct req *r, const char *name)
 	enum MHD_Result ret = MHD_YES;
 	uint64_t free_bytes;
 
-	if (r->route == ROUTE_EVENTS_POST) {
+	if (r->route == ROUTE_REPORTS_POST) {
+		/* the media type is the report's: checked with it */
+		if (check_auth(r, LEDGER_SCOPE_WRITE, &ret) != 0)
+			return ret;
+	} else if (r->route == ROUTE_EVENTS_POST) {
 		if (check_auth(r, LEDGER_SCOPE_WRITE, &ret) != 0)
 			return ret;
 		if (!is_json_type(MHD_lookup_connection_value(r->conn,
@@ -448,6 +454,7 @@ handle_first(struct req *r, const char *url, const char *method)
 
 	switch (r->route) {
 	case ROUTE_EVENTS_POST:
+	case ROUTE_REPORTS_POST:
 	case ROUTE_HOOKS:
 		return begin_write(r, name);
 	case ROUTE_HEALTHZ:
@@ -530,6 +537,7 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 			    atomic_load(&srv.max_body));
 		}
 		return r->route == ROUTE_HOOKS ? route_hook(r) :
+		    r->route == ROUTE_REPORTS_POST ? route_reports_post(r) :
 		    route_events_post(r);
 	case ST_WAITING:
 		if (!atomic_load(&r->finished))

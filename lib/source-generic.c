@@ -98,15 +98,8 @@ generic_media_type(const char *mt, const struct ledger_hook_request *req,
 	    "application/...+json)", mt);
 }
 
-/*
- * The in-toto Statement v is or holds: bare, a DSSE envelope of type
- * application/vnd.in-toto+json, or a Sigstore bundle's dsseEnvelope.
- * Stores a new reference in *ret, or NULL when v is none of these.
- * Errors: LEDGER_EINVAL (a DSSE in-toto envelope whose payload is not a
- * Statement), LEDGER_ENOMEM.
- */
-static enum ledger_status
-find_statement(json_t *v, json_t **ret, struct ledger_error *err)
+enum ledger_status
+src_find_statement(json_t *v, json_t **ret, struct ledger_error *err)
 {
 	const char *t, *b64;
 	enum ledger_status rc;
@@ -125,7 +118,7 @@ find_statement(json_t *v, json_t **ret, struct ledger_error *err)
 		return LEDGER_OK;
 	}
 	if (json_is_object(inner = json_object_get(v, "dsseEnvelope")))
-		return find_statement(inner, ret, err);
+		return src_find_statement(inner, ret, err);
 	t = json_string_value(json_object_get(v, "payloadType"));
 	b64 = json_string_value(json_object_get(v, "payload"));
 	if (t == NULL || b64 == NULL || strcmp(t, DSSE_INTOTO) != 0)
@@ -152,9 +145,8 @@ find_statement(json_t *v, json_t **ret, struct ledger_error *err)
 	return LEDGER_OK;
 }
 
-/* The digest of one in-toto subject, "sha256:<hex>" (else sha512). */
-static char *
-subject_digest(json_t *subj, bool *nomem)
+char *
+src_statement_digest(json_t *subj, bool *nomem)
 {
 	static const char *const algs[] = { "sha256", "sha512" };
 	json_t *dg = json_object_get(subj, "digest");
@@ -207,7 +199,7 @@ expand(const struct ledger_source *src, struct ledger_event *ev,
 		goto out;
 	}
 	json_array_foreach(subjects, i, s) {
-		char *d = subject_digest(s, &nomem);
+		char *d = src_statement_digest(s, &nomem);
 
 		if (nomem) {
 			rc = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
@@ -305,7 +297,7 @@ document(const struct ledger_source *src, const struct ledger_hook_request *req,
 		    delivery, err)) != LEDGER_OK)
 			goto fail;
 	}
-	if ((rc = find_statement(json_object_get(root, "payload"), &stmt,
+	if ((rc = src_find_statement(json_object_get(root, "payload"), &stmt,
 	    err)) != LEDGER_OK)
 		goto fail;
 	if (stmt == NULL)
@@ -387,7 +379,7 @@ generic_normalize(const struct ledger_source *src,
 		rc = document(src, req, auth, root, delivery, out, err);
 		goto out;
 	}
-	if ((rc = find_statement(root, &stmt, err)) != LEDGER_OK)
+	if ((rc = src_find_statement(root, &stmt, err)) != LEDGER_OK)
 		goto out;
 	if (stmt != NULL) {
 		rc = attestation(src, req, auth, stmt, delivery, out, err);

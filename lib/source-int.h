@@ -261,6 +261,20 @@ enum ledger_status src_media_type(const char *content_type, char *out,
  * has none.  *nomem is set when allocation failed. */
 char *src_digest(const char *s, size_t len, bool *nomem);
 
+/*
+ * The in-toto Statement v is or holds: bare, a DSSE envelope of type
+ * application/vnd.in-toto+json, or a Sigstore bundle's dsseEnvelope
+ * (source-generic.c).  Stores a new reference in *ret, or NULL when v is
+ * none of these.  Errors: LEDGER_EINVAL (a DSSE in-toto envelope whose
+ * payload is not a Statement), LEDGER_ENOMEM.
+ */
+enum ledger_status src_find_statement(json_t *v, json_t **ret,
+    struct ledger_error *err);
+
+/* The digest of one in-toto subject, "sha256:<hex>" (else sha512),
+ * malloc'd, or NULL (*nomem set when allocation failed). */
+char *src_statement_digest(json_t *subj, bool *nomem);
+
 /* Percent-decode n bytes of s into out (of size at least n + 1, NUL
  * terminated); false if malformed. */
 bool src_pct_decode(const char *s, size_t n, char *out, size_t *ret_len);
