@@ -13,6 +13,9 @@
  *	"approver_not_author": BOOL	nor that of the commit's author
  *	"no_failing_scan": BOOL		no scan of the digest failed
  *	"max_approval_age_s": N		approvals older than this do not count
+ *	"max_findings": {"critical": N, "high": N, ...}	the latest scan of
+ *					the digest by each tool, with counts
+ *					(an uploaded report), has at most these
  *
  * An unknown member is an error: a misspelt rule must not weaken a gate.
  * Without a policy: require build, one approver other than the deployer,
@@ -29,6 +32,7 @@
 #include "ledger/jcs.h"
 #include "ledger/query.h"
 #include "ledger/status.h"
+#include "ledger/upload.h"
 #include "ledger/wire.h"
 #include "ledger-int.h"
 #include "report-int.h"
@@ -40,6 +44,8 @@ struct policy {
 	int64_t min_approvers;
 	bool not_deployer, not_author, no_failing_scan;
 	int64_t max_age_s;		/* 0: any age */
+	int64_t max_findings[LEDGER_SEV_NONE];	/* -1: no limit */
+	bool findings;			/* any limit at all */
 };
 
 static const char *const req_names[] = { "build", "test", "scan",
@@ -47,12 +53,45 @@ static const char *const req_names[] = { "build", "test", "scan",
 
 #define SLSA_PREFIX "https://slsa.dev/provenance/"
 
+/* "max_findings": {"critical": 0, "high": 2}: severities by name. */
+static enum ledger_status
+findings_parse(json_t *o, struct policy *p, struct ledger_error *err)
+{
+	const char *k;
+	json_t *v;
+	int s;
+
+	for (s = 0; s < LEDGER_SEV_NONE; s++)
+		p->max_findings[s] = -1;
+	p->findings = false;
+	if (o == NULL)
+		return LEDGER_OK;
+	if (!json_is_object(o))
+		return ledger_errorf(err, LEDGER_EINVAL, "policy: max_findings "
+		    "is an object of severities");
+	json_object_foreach(o, k, v) {
+		if ((s = ledger_severity_parse(k)) < 0 || s == LEDGER_SEV_NONE)
+			return ledger_errorf(err, LEDGER_EINVAL, "policy: "
+			    "max_findings takes critical, high, medium, low, "
+			    "unknown, not '%.32s'", k);
+		if (!json_is_number(v) || json_number_value(v) < 0 ||
+		    json_number_value(v) > 1e9 || json_number_value(v) !=
+		    (double)(int64_t)json_number_value(v))
+			return ledger_errorf(err, LEDGER_EINVAL, "policy: "
+			    "max_findings.%s is a whole number", k);
+		p->max_findings[s] = (int64_t)json_number_value(v);
+		p->findings = true;
+	}
+	return LEDGER_OK;
+}
+
 static enum ledger_status
 rules_parse(json_t *o, struct policy *p, struct ledger_error *err)
 {
 	static const char *const known[] = { "require", "min_approvers",
 	    "approver_not_deployer", "approver_not_author",
-	    "no_failing_scan", "max_approval_age_s", NULL };
+	    "no_failing_scan", "max_approval_age_s", "max_findings", NULL };
+	enum ledger_status st;
 	const char *k;
 	json_t *v, *x;
 	size_t i, j;
@@ -97,6 +136,8 @@ rules_parse(json_t *o, struct policy *p, struct ledger_error *err)
 		return ledger_errorf(err, LEDGER_EINVAL, "policy: "
 		    "max_approval_age_s is a number of seconds");
 	p->max_age_s = v != NULL ? (int64_t)json_number_value(v) : 0;
+	if ((st = findings_parse(json_object_get(o, "max_findings"), p, err)))
+		return st;
 #define FLAG(name, member) do {						\
 	if ((v = json_object_get(o, name)) != NULL && !json_is_boolean(v))	\
 		return ledger_errorf(err, LEDGER_EINVAL, "policy: %s is "	\
@@ -120,6 +161,7 @@ policy_for(const char *text, size_t len, const char *env, struct policy *p,
 
 	if (text == NULL) {
 		memset(p, 0, sizeof(*p));
+		(void)findings_parse(NULL, p, err);
 		p->require = REQ_BUILD;
 		p->min_approvers = 1;
 		p->not_deployer = true;
@@ -323,6 +365,62 @@ check_kinds(struct gate *g, const struct policy *p, const char *digest)
 		}
 }
 
+static bool
+same_str(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+/* The latest scan with counts of each tool (by seq, g->ev is in seq
+ * order per query: take the highest). */
+static void
+check_findings(struct gate *g, const struct policy *p, const char *digest)
+{
+	const struct ledger_entry *e, *o;
+	char msg[200];
+	uint64_t n;
+	size_t i, j;
+	bool any = false, newer;
+	int s;
+
+	for (i = 0; p->findings && i < g->ev.n; i++) {
+		e = &g->ev.v[i].e;
+		if (e->kind != LEDGER_KIND_SCAN || e->subject[LEDGER_SUBJ_SUMMARY]
+		    == NULL || e->subject[LEDGER_SUBJ_ARTIFACT] == NULL ||
+		    strcmp(e->subject[LEDGER_SUBJ_ARTIFACT], digest) != 0)
+			continue;
+		for (j = 0, newer = false; j < g->ev.n && !newer; j++) {
+			o = &g->ev.v[j].e;
+			newer = o->seq > e->seq && o->kind == LEDGER_KIND_SCAN &&
+			    o->subject[LEDGER_SUBJ_SUMMARY] != NULL &&
+			    o->subject[LEDGER_SUBJ_ARTIFACT] != NULL &&
+			    strcmp(o->subject[LEDGER_SUBJ_ARTIFACT], digest) == 0 &&
+			    same_str(o->subject[LEDGER_SUBJ_TOOL],
+			    e->subject[LEDGER_SUBJ_TOOL]);
+		}
+		if (newer)
+			continue;
+		any = true;
+		cite(g, e->seq);
+		for (s = 0; s < LEDGER_SEV_NONE; s++)
+			if (p->max_findings[s] >= 0 && ledger_summary_count(
+			    e->subject[LEDGER_SUBJ_SUMMARY],
+			    ledger_severity_name(s), &n) &&
+			    n > (uint64_t)p->max_findings[s]) {
+				snprintf(msg, sizeof(msg), "max_findings: the "
+				    "%.40s scan at seq %" PRIu64 " found %" PRIu64
+				    " %s (at most %" PRId64 ")",
+				    e->subject[LEDGER_SUBJ_TOOL] ?
+				    e->subject[LEDGER_SUBJ_TOOL] : "", e->seq, n,
+				    ledger_severity_name(s), p->max_findings[s]);
+				miss(g, msg);
+			}
+	}
+	if (p->findings && !any)
+		miss(g, "max_findings: no scan of the digest with counts "
+		    "(an uploaded report)");
+}
+
 /* The approvals that count, by distinct approvers. */
 static enum ledger_status
 check_approvals(struct gate *g, const struct policy *p, const char *env,
@@ -411,10 +509,23 @@ policy_json(struct ledger_buf *out, const struct policy *p,
 		}
 	r |= ledger_buf_addf(out, "],\"min_approvers\":%" PRId64 ","
 	    "\"approver_not_deployer\":%s,\"approver_not_author\":%s,"
-	    "\"no_failing_scan\":%s,\"max_approval_age_s\":%" PRId64 "}",
+	    "\"no_failing_scan\":%s,\"max_approval_age_s\":%" PRId64,
 	    p->min_approvers, p->not_deployer ? "true" : "false",
 	    p->not_author ? "true" : "false",
 	    p->no_failing_scan ? "true" : "false", p->max_age_s);
+	if (p->findings) {
+		r |= ledger_buf_adds(out, ",\"max_findings\":{");
+		for (i = 0, any = false; i < LEDGER_SEV_NONE; i++)
+			if (p->max_findings[i] >= 0) {
+				r |= ledger_buf_addf(out, "%s\"%s\":%" PRId64,
+				    any ? "," : "", ledger_severity_name(
+				    (enum ledger_severity)i),
+				    p->max_findings[i]);
+				any = true;
+			}
+		r |= ledger_buf_addc(out, '}');
+	}
+	r |= ledger_buf_addc(out, '}');
 	if (text != NULL) {
 		crypto_hash_sha256(h, (const unsigned char *)text, len);
 		sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
@@ -462,6 +573,7 @@ ledger_gate_json(struct ledger_store *s, const char *artifact,
 	    1u << LEDGER_KIND_TEST | 1u << LEDGER_KIND_BUILD, err)))
 		goto out;
 	check_kinds(&g, &p, digest);
+	check_findings(&g, &p, digest);
 	if ((st = check_approvals(&g, &p, g.rep.env, digest, deployer, err)))
 		goto out;
 	*allow = g.nmissing == 0;

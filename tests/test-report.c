@@ -445,7 +445,7 @@ START_TEST(test_report_gate)
 {
 	struct ledger_buf b = LEDGER_BUF_INIT;
 	bool allow;
-	json_t *v;
+	json_t *v, *mf;
 
 	/* the default policy: a build and one approver not the deployer */
 	v = gate(D1, "carol", NULL, true);
@@ -475,6 +475,47 @@ START_TEST(test_report_gate)
 	v = gate(D1, "carol", "{\"no_failing_scan\":true}", false);
 	ck_assert_str_eq(seqs(json_object_get(v, "evidence")), "4 21");
 	json_decref(v);
+	/* max_findings reads the counts of the latest scan by each tool */
+	add(LEDGER_KIND_SCAN, "artifact=" D1, "status=fail", "tool=Trivy",
+	    "summary=critical=0,high=2,medium=1,low=0,unknown=0,fail_on=high",
+	    NULL);							/* 22 */
+	add(LEDGER_KIND_SCAN, "artifact=" D1, "status=pass", "tool=Grype",
+	    "summary=critical=0,high=0,medium=5,low=0,unknown=0,fail_on=high",
+	    NULL);							/* 23 */
+	v = gate(D1, "carol", "{\"max_findings\":{\"critical\":0,\"high\":0}}",
+	    false);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(v,
+	    "missing"), 0)), "max_findings: the Trivy scan at seq 22 found 2 "
+	    "high (at most 0)");
+	ck_assert_uint_eq(json_array_size(json_object_get(v, "missing")), 1);
+	mf = json_object_get(json_object_get(v, "policy"), "max_findings");
+	ck_assert(json_is_number(json_object_get(mf, "high")) &&
+	    json_number_value(json_object_get(mf, "high")) == 0);
+	ck_assert_ptr_null(json_object_get(mf, "medium"));
+	json_decref(v);
+	/* Trivy again, after the fix was waived in a VEX: its latest counts */
+	add(LEDGER_KIND_SCAN, "artifact=" D1, "status=pass", "tool=Trivy",
+	    "summary=critical=0,high=0,medium=1,low=0,unknown=0,fail_on=high",
+	    NULL);							/* 24 */
+	v = gate(D1, "carol", "{\"max_findings\":{\"critical\":0,\"high\":0}}",
+	    true);
+	ck_assert_str_eq(seqs(json_object_get(v, "evidence")), "4 23 24");
+	json_decref(v);
+	json_decref(gate(D1, "carol", "{\"max_findings\":{\"medium\":4}}",
+	    false));
+	/* no scan with counts: denied, not waved through */
+	v = gate(D2, "carol", "{\"min_approvers\":0,\"max_findings\":"
+	    "{\"critical\":0}}", false);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(v,
+	    "missing"), 0)), "max_findings: no scan of the digest with counts "
+	    "(an uploaded report)");
+	json_decref(v);
+	ck_assert_int_eq(ledger_gate_json(s, D1, "production", NULL,
+	    "{\"max_findings\":{\"severe\":0}}", 30, &b, &allow, NULL),
+	    LEDGER_EINVAL);
+	ck_assert_int_eq(ledger_gate_json(s, D1, "production", NULL,
+	    "{\"max_findings\":{\"high\":-1}}", 29, &b, &allow, NULL),
+	    LEDGER_EINVAL);
 	/* bad policies: unknown rule, bad values, not JSON, no rules */
 	ck_assert_int_eq(ledger_gate_json(s, D1, "production", NULL,
 	    "{\"min_aprovers\":1}", 18, &b, &allow, NULL), LEDGER_EINVAL);
