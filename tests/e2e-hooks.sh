@@ -252,6 +252,9 @@ for f in PUSH_ARTIFACT.default SCANNING_COMPLETED.default; do
 	    -H 'Content-Type: application/json' \
 	    --data-binary @"$H/$f.docs-example.json"
 done
+# the pipeline's own Trivy scan of the image, uploaded as a report
+"$LEDGERCTL" record scan --url "$URL" --token "$WTOK" --artifact "$IMG" \
+    --file "$P/scans/trivy/image.alpine-310.json" > /dev/null
 post '{"kind":"approval","subject":{"artifact":"'"$IMG"'","environment":"prod","actor":"carol","status":"approved"}}' >/dev/null
 # Flux reconciles the image (an OCI source: the revision is the digest)
 printf '{"involvedObject":{"kind":"Kustomization","name":"alpine","namespace":"prod"},"metadata":{"kustomize.toolkit.fluxcd.io/revision":"latest@%s"},"severity":"info","reason":"ReconciliationSucceeded"}' "$IMG" > "$T/flux"
@@ -264,6 +267,8 @@ kinds=$(grep -o '"kind":"[a-z]*"' "$T/trace" | sort -u | tr '\n' ' ')
 has_kinds() { for k in "$@"; do grep -q "\"kind\":\"$k\"" "$T/trace" || return 1; done; }
 check "trace --artifact links build, Harbor push and scan, approval, Flux deployment ($kinds)" \
     has_kinds build artifact scan approval deployment
+check "... and the Trivy report uploaded for the digest" \
+    grep -q '"event":"trivy"' "$T/trace"
 check "verify passes after all of it" "$LEDGERCTL" verify -d "$D/var"
 stop "$PID"
 
