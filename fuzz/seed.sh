@@ -13,7 +13,7 @@ payloads=${LEDGER_PAYLOADS:-$here/../../shared/payloads}
 out=${1:-$here/../build-fuzz/corpus}
 [ -d "$payloads" ] || { echo "seed.sh: no payloads in $payloads" >&2; exit 1; }
 mkdir -p "$out/hook" "$out/cloudevents" "$out/jcs" "$out/config" \
-    "$out/report" "$out/tlogproof" "$out/bundle"
+    "$out/report" "$out/tlogproof" "$out/bundle" "$out/upload"
 
 python3 - "$payloads" "$out" <<'EOF'
 import hashlib, json, os, sys
@@ -156,6 +156,20 @@ for c in (b'\x00env=production\nperiod=2026Q3\ngap=600\n--\n{}',
           b'"approver_not_author":true,"no_failing_scan":true,'
           b'"max_approval_age_s":86400}},"default":{"require":["build"]}}'):
     put(report, c)
+# fuzz-upload: every report sample (scans, plans, Ansible runs, Puppet's
+# non-JSON), byte 0 the options: any class, high, JSON; and with a kind
+up = os.path.join(out, "upload")
+for sub in ("scans", os.path.join("iac", "terraform-show-json"),
+            os.path.join("iac", "ansible"), os.path.join("iac", "puppet")):
+    for root, dirs, files in os.walk(os.path.join(payloads, sub)):
+        dirs.sort()
+        for f in sorted(files):
+            if f == "SOURCES.md" or os.path.getsize(os.path.join(root, f)) > 65535:
+                continue
+            with open(os.path.join(root, f), "rb") as fh:
+                raw = fh.read()
+            put(up, b"\x10" + raw)
+            put(up, b"\x19" + raw)
 # fuzz-tlogproof: the specification's example, and it without its extra
 tp = os.path.join(out, "tlogproof")
 vec = os.path.join(os.path.dirname(payloads), "vectors", "checkpoint",
@@ -179,4 +193,4 @@ doc = {"checkpoint": note, "entries": [{"entry": "eyJ2IjoxfQ==",
 put(bd, json.dumps(doc, sort_keys=True, separators=(",", ":"),
                    ensure_ascii=False).encode())
 EOF
-echo "seed.sh: $(ls "$out/hook" | wc -l) hook, $(ls "$out/cloudevents" | wc -l) cloudevents, $(ls "$out/jcs" | wc -l) jcs, $(ls "$out/config" | wc -l) config, $(ls "$out/report" | wc -l) report, $(ls "$out/tlogproof" | wc -l) tlogproof, $(ls "$out/bundle" | wc -l) bundle seeds in $out"
+echo "seed.sh: $(ls "$out/hook" | wc -l) hook, $(ls "$out/cloudevents" | wc -l) cloudevents, $(ls "$out/jcs" | wc -l) jcs, $(ls "$out/config" | wc -l) config, $(ls "$out/report" | wc -l) report, $(ls "$out/tlogproof" | wc -l) tlogproof, $(ls "$out/bundle" | wc -l) bundle, $(ls "$out/upload" | wc -l) upload seeds in $out"

@@ -39,7 +39,7 @@ static const struct word change_words[] = {
 	{ "reviewed", "success" }, { "opened", "started" },
 	{ "reopened", "started" }, { "abandoned", "cancelled" },
 	{ "closed", "cancelled" }, { "deleted", "removed" },
-	{ "drifted", "drifted" },
+	{ "drifted", "drifted" }, { "planned", "planned" },
 	{ NULL, NULL },
 };
 

@@ -7,10 +7,12 @@
  * documented in docs/auditing.md ("Statuses"):
  *
  *	success failure started queued cancelled inactive removed
- *	approved rejected requested dismissed allowed denied drifted unknown
+ *	approved rejected requested dismissed allowed denied drifted planned
+ *	unknown
  *
  * (allowed and denied are the gate's verdicts, ledger/report.h; drifted
- * is a change's: infrastructure found different from its code).
+ * and planned are a change's: infrastructure found different from its
+ * code, a plan uploaded and not applied).
  *
  * The entry keeps the word its source sent (the subject's status as
  * recorded, and the payload byte for byte): normalizing is a reading of
