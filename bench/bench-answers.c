@@ -402,11 +402,9 @@ main(int argc, char **argv)
 	char tmpl[] = "/tmp/bench-answers-XXXXXX", cmd[4200];
 	const char *dir = NULL;
 	uint64_t n = 1000000, queries = 200, r = 0, mark = 100000;
-	double t0, sign0;
+	double t0;
 	bool keep = false, tmp = false, measured_mark = false;
-	uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
-	uint8_t msg[49] = { 0 }, sig[crypto_sign_BYTES];
-	int c, i;
+	int c;
 
 	while ((c = getopt(argc, argv, "a:d:kn:q:")) != -1) {
 		switch (c) {
@@ -430,15 +428,7 @@ main(int argc, char **argv)
 	if (sodium_init() < 0)
 		die("sodium_init");
 	print_loadavg("start");
-	/* the run's sign time, for comparing runs on a CPU whose speed
-	 * varies */
-	crypto_sign_keypair(pk, sk);
-	sign0 = now();
-	for (i = 0; i < 2000; i++) {
-		msg[0] = (uint8_t)i;
-		crypto_sign_detached(sig, NULL, msg, sizeof(msg), sk);
-	}
-	printf("Ed25519 sign: %.1f us\n", (now() - sign0) / 2000 * 1e6);
+	print_sign_time();
 	if (keep) {
 		if (dir == NULL)
 			die("-k needs -d dir");

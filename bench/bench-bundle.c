@@ -87,7 +87,6 @@ main(int argc, char **argv)
 	struct ledger_store *s;
 	struct ledger_error err;
 	struct stat sb;
-	uint8_t pk[32], sk[64], sig[64], msg[49] = { 0 };
 	double t0;
 	int c;
 
@@ -101,13 +100,7 @@ main(int argc, char **argv)
 	if (sodium_init() < 0 || mkdtemp(tmpl) == NULL)
 		die("setup");
 	print_loadavg("start");
-	crypto_sign_keypair(pk, sk);
-	t0 = now();
-	for (c = 0; c < 2000; c++) {
-		msg[0] = (uint8_t)c;
-		crypto_sign_detached(sig, NULL, msg, sizeof(msg), sk);
-	}
-	printf("Ed25519 sign: %.1f us\n", (now() - t0) / 2000 * 1e6);
+	print_sign_time();
 	if (ledger_store_init(tmpl, "bench.example/bundle", &err) ||
 	    ledger_store_open(tmpl, 0, &s, &err))
 		die("%s", err.msg);

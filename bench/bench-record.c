@@ -160,14 +160,12 @@ main(int argc, char **argv)
 	uint64_t n = 200, rounds = 5, serial = 0;
 	struct ledger_store *s = NULL;
 	struct ledger_error err;
-	double a[6][64], sign0, med[6];
-	uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
-	uint8_t msg[49] = { 0 }, sig[crypto_sign_BYTES];
+	double a[6][64], med[6];
 	bool keep = false;
 	size_t k, len;
 	uint64_t j;
 	char *body;
-	int c, i, m;
+	int c, m;
 
 	while ((c = getopt(argc, argv, "d:kn:r:")) != -1) {
 		switch (c) {
@@ -191,14 +189,7 @@ main(int argc, char **argv)
 	if (sodium_init() < 0)
 		die("sodium_init");
 	print_loadavg("start");
-	crypto_sign_keypair(pk, sk);
-	sign0 = now();
-	for (i = 0; i < 2000; i++) {
-		msg[0] = (uint8_t)i;
-		crypto_sign_detached(sig, NULL, msg, sizeof(msg), sk);
-	}
-	printf("sign time: %.2f µs (Ed25519, this run)\n",
-	    (now() - sign0) * 1e6 / 2000);
+	print_sign_time();
 	if (dir == NULL) {
 		if (mkdtemp(tmpl) == NULL)
 			die("mkdtemp");
