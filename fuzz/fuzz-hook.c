@@ -3,10 +3,10 @@
  *
  * Input: one byte choosing the source, a line, then the body:
  *
- *	byte 0      bits 0-6 modulo 12: 0 github, 1 gitlab, 2 cdevents,
+ *	byte 0      bits 0-6 modulo 14: 0 github, 1 gitlab, 2 cdevents,
  *	            3 generic, 4 distribution, 5 harbor, 6 nexus,
  *	            7 artifactory, 8 flux, 9 terraform-cloud, 10 chef,
- *	            11 puppet;
+ *	            11 puppet, 12 argocd, 13 ansible;
  *	            bit 7: the source drops unknown events
  *	line        up to the first '\n': the event header (X-GitHub-Event,
  *	            X-Gitlab-Event, X-Event-Key, X-Nexus-Webhook-Id) or, for
@@ -46,7 +46,7 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define NTYPES 12
+#define NTYPES 14
 #define T_NEXUS 6
 #define T_TFC 9
 #define T_CHEF 10
@@ -101,7 +101,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	static const char *const types[NTYPES] = {
 		"github", "gitlab", "cdevents", "generic", "distribution",
 		"harbor", "nexus", "artifactory", "flux", "terraform-cloud",
-		"chef", "puppet"
+		"chef", "puppet", "argocd", "ansible"
 	};
 	char dir[] = "/tmp/fuzz-hook-XXXXXX", json[512];
 	struct ledger_error err;
@@ -212,13 +212,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const event_hdr[NTYPES] = {
 		"X-GitHub-Event", "X-Gitlab-Event", NULL, "X-Event-Key", NULL,
-		NULL, "X-Nexus-Webhook-Id", NULL, NULL, NULL, NULL, NULL
+		NULL, "X-Nexus-Webhook-Id", NULL, NULL, NULL, NULL, NULL, NULL,
+		NULL
 	};
 	static const char *const sig_hdr[NTYPES] = {
 		"X-Hub-Signature-256", NULL, "X-Ledger-Signature",
 		"X-Ledger-Signature", "X-Ledger-Signature", "X-Ledger-Signature",
 		"X-Nexus-Webhook-Signature", "X-JFrog-Event-Auth", "X-Signature",
-		"X-TFE-Notification-Signature", NULL, "X-Ledger-Signature"
+		"X-TFE-Notification-Signature", NULL, "X-Ledger-Signature",
+		"X-Ledger-Signature", "X-Ledger-Signature"
 	};
 	const struct ledger_source *src;
 	struct ledger_hook_request hr;

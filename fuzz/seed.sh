@@ -78,6 +78,8 @@ for root, dirs, files in os.walk(payloads):
             hook_seed(10, "application/json", raw)
         elif top == "iac" and "/puppet/" in "/" + rel:
             hook_seed(11, "application/json", raw)
+        elif top == "iac" and "/ansible/" in "/" + rel:
+            hook_seed(13, "application/json", raw)
         elif top == "github":
             hook_seed(0, rel.split(os.sep)[1], raw)
         elif top == "gitlab":
@@ -113,6 +115,18 @@ for root, dirs, files in os.walk(payloads):
             ce_seed(hdrs, raw)
         else:
             hook_seed(3, "repo:push", raw)
+# Argo CD: an Application as {{toJson .app}} renders it (no stored
+# sample: its bodies are templates), and the docs' syncResult
+sha = "731f7eaddfb6af01cb2173e18f0f75b0ba780ef1"
+app = {"metadata": {"name": "guestbook", "labels": {"environment": "prod"}},
+       "spec": {"project": "default", "destination": {"namespace": "prod"}},
+       "status": {"sync": {"revision": sha}, "operationState": {
+           "phase": "Succeeded", "startedAt": "2026-12-03T02:47:00Z",
+           "operation": {"initiatedBy": {"username": "alice"}},
+           "syncResult": {"revision": sha, "resources": []}}}}
+hook_seed(12, "application/json", json.dumps(app).encode())
+hook_seed(12, "application/json", json.dumps(
+    {"revision": sha, "resources": [], "source": {"path": "guestbook"}}).encode())
 body = json.dumps(batch, separators=(",", ":")).encode()
 ce_seed([("Content-Type", "application/cloudevents-batch+json")], body)
 hook_seed(2, "application/cloudevents-batch+json", body)

@@ -239,7 +239,8 @@ parse_name_type(const json_t *obj, struct src_options *o,
 		    1u << LEDGER_SOURCE_DISTRIBUTION |
 		    1u << LEDGER_SOURCE_HARBOR |
 		    1u << LEDGER_SOURCE_ARTIFACTORY | 1u << LEDGER_SOURCE_CHEF |
-		    1u << LEDGER_SOURCE_PUPPET },
+		    1u << LEDGER_SOURCE_PUPPET | 1u << LEDGER_SOURCE_ARGOCD |
+		    1u << LEDGER_SOURCE_ANSIBLE },
 		{ "signing_secret_file", 1u << LEDGER_SOURCE_GITLAB },
 		{ "timestamp_tolerance_s", 1u << LEDGER_SOURCE_GITLAB },
 		{ "max_events", 1u << LEDGER_SOURCE_CDEVENTS |
@@ -285,7 +286,8 @@ parse_name_type(const json_t *obj, struct src_options *o,
 		return ledger_errorf(err, LEDGER_EINVAL,
 		    "source '%s': unknown type '%.64s' (want github, gitlab, "
 		    "cdevents, generic, distribution, harbor, nexus, "
-		    "artifactory, flux, terraform-cloud, chef or puppet)", name,
+		    "artifactory, flux, terraform-cloud, chef, puppet, argocd "
+		    "or ansible)", name,
 		    type);
 	o->type = t;
 	for (i = 0; i < sizeof(valid) / sizeof(*valid); i++)
@@ -432,13 +434,16 @@ read_secrets(struct ledger_source *src, const struct src_options *o,
 		} else {
 			src->secret = tmp;
 			src->secret_len = len;
-			/* Distribution, Harbor and Chef send a fixed header:
-			 * without a token_file, "Authorization: Bearer <the
-			 * secret>" is their credential (an HMAC still works
-			 * from a proxy that signs) */
+			/* Distribution, Harbor, Chef and Argo CD send a
+			 * fixed header: without a token_file,
+			 * "Authorization: Bearer <the secret>" is their
+			 * credential (an HMAC still works from a proxy that
+			 * signs) */
 			if ((src->type == LEDGER_SOURCE_DISTRIBUTION ||
 			    src->type == LEDGER_SOURCE_HARBOR ||
-			    src->type == LEDGER_SOURCE_CHEF) &&
+			    src->type == LEDGER_SOURCE_CHEF ||
+			    src->type == LEDGER_SOURCE_ARGOCD ||
+			    src->type == LEDGER_SOURCE_ANSIBLE) &&
 			    o->token_file == NULL)
 				rc = hash_token(tmp, len, &src->token_hash,
 				    err);

@@ -68,6 +68,7 @@
 #include "ledger/source.h"
 #include "ledger-int.h"
 #include "source-int.h"
+#include "upload-int.h"
 
 #define NO_COND { COND_NONE, NULL, NULL }
 
@@ -338,4 +339,126 @@ puppet_normalize(const struct ledger_source *src,
 	snprintf(name, sizeof(name), "report.%.64s", status);
 	return src_emit_root(src, root, puppet_rules, "report", NULL, name, tx,
 	    auth, out, err);
+}
+
+/* ---- Argo CD (argocd-notifications' webhook service) ---- */
+
+/*
+ * Argo CD sends what a notification template renders; docs/sources.md
+ * gives the template to use, `{{toJson .app}}`: the Application.  A sync
+ * (status.operationState) is a deployment of the application (service)
+ * to its destination namespace (environment; a label "environment" on
+ * the Application says otherwise), of the revision it synced (commit, or
+ * an OCI digest), by whoever started it; one sync keeps its startedAt
+ * across its Running and Succeeded notifications (deployment).  The body
+ * of Argo CD's own docs example, the syncResult alone, gives the
+ * revision only.
+ */
+#define ARGOCD_REV(f) { f("status.operationState.syncResult.revision"), \
+	f("status.sync.revision"), f("status.operationState.operation.sync." \
+	"revision") }
+
+static const struct fieldset argocd_sync = {{
+	[LEDGER_SUBJ_SERVICE] = { P("metadata.name") },
+	[LEDGER_SUBJ_ENVIRONMENT] = { P("metadata.labels.environment"),
+	    P("spec.destination.namespace"), P("spec.destination.name") },
+	[LEDGER_SUBJ_COMMIT] = ARGOCD_REV(REVISION),
+	[LEDGER_SUBJ_ARTIFACT] = ARGOCD_REV(REVISION_DIGEST),
+	[LEDGER_SUBJ_ACTOR] = {
+	    P("status.operationState.operation.initiatedBy.username"),
+	    IF_TRUE("status.operationState.operation.initiatedBy.automated",
+	    "argocd:automated") },
+	[LEDGER_SUBJ_STATUS] = { P("status.operationState.phase") },
+	[LEDGER_SUBJ_DEPLOYMENT] = { P("status.operationState.startedAt") },
+	[LEDGER_SUBJ_PIPELINE] = { P("spec.project") },
+}};
+
+static const struct fieldset argocd_result = {{
+	[LEDGER_SUBJ_COMMIT] = { REVISION("revision") },
+	[LEDGER_SUBJ_ARTIFACT] = { REVISION_DIGEST("revision") },
+}};
+
+static const struct rule argocd_rules[] = {
+	{ "app.sync", NULL, NO_COND, LEDGER_KIND_DEPLOYMENT, false,
+	    &argocd_sync },
+	{ "syncResult", NULL, NO_COND, LEDGER_KIND_DEPLOYMENT, false,
+	    &argocd_result },
+	{ NULL, NULL, NO_COND, LEDGER_KIND_OTHER, true, NULL },
+};
+
+enum ledger_status
+argocd_normalize(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char *auth,
+    struct evlist *out, struct ledger_error *err)
+{
+	const char *app, *phase;
+	struct doc d = { NULL, NULL, NULL };
+	enum ledger_status rc;
+	const char *match;
+	char name[96];
+	json_t *root;
+
+	if ((rc = src_parse_named(req, "metadata.name",
+	    "status.operationState.phase", &root, &app, &phase, err)))
+		return rc;
+	d.body = root;
+	if (app != NULL && json_is_object(src_path_get(&d,
+	    "status.operationState")))
+		match = "app.sync";
+	else if (app != NULL)
+		match = "app";
+	else if (json_is_array(json_object_get(root, "resources")) &&
+	    json_object_get(root, "revision") != NULL)
+		match = "syncResult";
+	else {
+		json_decref(root);
+		return ledger_errorf(err, LEDGER_EINVAL, "an Argo CD "
+		    "notification is the Application ({{toJson .app}}) or its "
+		    "syncResult (docs/sources.md)");
+	}
+	snprintf(name, sizeof(name), "%s%s%.64s", match, phase != NULL ? "." :
+	    "", phase != NULL ? phase : "");
+	return src_emit_root(src, root, argocd_rules, match, NULL, name, NULL,
+	    auth, out, err);
+}
+
+/* ---- Ansible (ansible.posix.json callback output, POSTed) ---- */
+
+/* The run as `ledgerctl record run` records it (lib/upload-bom.c), of
+ * this source: one change with the counts summed over hosts. */
+enum ledger_status
+ansible_normalize(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char *auth,
+    struct evlist *out, struct ledger_error *err)
+{
+	const struct upload_format *fmt = upload_format_named("ansible");
+	struct ledger_upload_opts o;
+	struct ledger_event *ev = NULL;
+	enum ledger_status rc;
+	json_t *root;
+
+	if ((rc = src_parse_body(req, JSON_OBJECT, &root, err)) != LEDGER_OK)
+		return rc;
+	if (fmt == NULL || !fmt->is(root)) {
+		json_decref(root);
+		return ledger_errorf(err, LEDGER_EINVAL, "not the output of "
+		    "Ansible's JSON callback (\"plays\" and \"stats\"; "
+		    "ANSIBLE_STDOUT_CALLBACK=ansible.posix.json)");
+	}
+	memset(&o, 0, sizeof(o));
+	o.cls = LEDGER_UPLOAD_RUN;
+	o.kind = -1;
+	rc = upload_build(root, fmt, &o, &ev, err);
+	json_decref(root);
+	if (rc != LEDGER_OK)
+		return rc;
+	if ((rc = ledger_event_set_source(ev, LEDGER_SRC_NAME, src->name,
+	    err)) || (rc = ledger_event_set_source(ev, LEDGER_SRC_TYPE,
+	    "ansible", err)) || (rc = ledger_event_set_source(ev,
+	    LEDGER_SRC_EVENT, "playbook", err)) ||
+	    (rc = ledger_event_set_source(ev, LEDGER_SRC_AUTH, auth, err))) {
+		ledger_event_free(ev);
+		return rc;
+	}
+	return src_push(out, ev, err);
 }

@@ -376,5 +376,11 @@ enum ledger_status chef_normalize(const struct ledger_source *src,
 enum ledger_status puppet_normalize(const struct ledger_source *src,
     const struct ledger_hook_request *req, const char *auth,
     struct evlist *out, struct ledger_error *err);
+enum ledger_status argocd_normalize(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char *auth,
+    struct evlist *out, struct ledger_error *err);
+enum ledger_status ansible_normalize(const struct ledger_source *src,
+    const struct ledger_hook_request *req, const char *auth,
+    struct evlist *out, struct ledger_error *err);
 
 #endif /* LEDGER_SOURCE_INT_H */

@@ -59,6 +59,10 @@ static const struct src_adapter adapters[LEDGER_SOURCE_TYPE_COUNT] = {
 	    chef_normalize },
 	[LEDGER_SOURCE_PUPPET] = { "puppet", src_auth_hmac_or_bearer,
 	    generic_media_type, puppet_normalize },
+	[LEDGER_SOURCE_ARGOCD] = { "argocd", src_auth_hmac_or_bearer,
+	    generic_media_type, argocd_normalize },
+	[LEDGER_SOURCE_ANSIBLE] = { "ansible", src_auth_hmac_or_bearer,
+	    generic_media_type, ansible_normalize },
 };
 
 const struct src_adapter *

@@ -51,6 +51,17 @@ struct upload_format {
 extern const struct upload_format upload_scan_formats[];	/* upload-scan.c */
 extern const struct upload_format upload_bom_formats[];		/* upload-bom.c */
 
+/* The format named name ("ansible"), or NULL. */
+const struct upload_format *upload_format_named(const char *name);
+
+/* The event for doc, a report of format fmt (NULL: one not read, of kind
+ * o->kind), without its payload: source type "report", the format as
+ * source.event, the subject (ledger_upload_event).
+ * Errors: LEDGER_EINVAL (a caller's bad value), LEDGER_ENOMEM. */
+enum ledger_status upload_build(json_t *doc, const struct upload_format *fmt,
+    const struct ledger_upload_opts *o, struct ledger_event **ret,
+    struct ledger_error *err);
+
 /* ---- helpers (upload.c) ---- */
 
 /* The value at a dot-separated path of member names and array indexes. */

@@ -201,17 +201,18 @@ ledger_summary_count(const char *summary, const char *name, uint64_t *ret)
 
 /* ---- the event ---- */
 
+static const struct upload_format *const format_tables[] = {
+	upload_scan_formats, upload_bom_formats,
+};
+
 static const struct upload_format *
 detect(json_t *doc)
 {
-	static const struct upload_format *const tables[] = {
-		upload_scan_formats, upload_bom_formats,
-	};
 	const struct upload_format *t;
 	size_t i;
 
-	for (i = 0; i < sizeof(tables) / sizeof(*tables); i++)
-		for (t = tables[i]; t->name != NULL; t++)
+	for (i = 0; i < sizeof(format_tables) / sizeof(*format_tables); i++)
+		for (t = format_tables[i]; t->name != NULL; t++)
 			if (t->is(doc))
 				return t;
 	return NULL;
@@ -318,6 +319,55 @@ is_json_type(const char *mt)
 	    strcmp(mt, "application/x-ndjson") == 0;
 }
 
+const struct upload_format *
+upload_format_named(const char *name)
+{
+	const struct upload_format *t;
+	size_t i;
+
+	for (i = 0; i < sizeof(format_tables) / sizeof(*format_tables); i++)
+		for (t = format_tables[i]; t->name != NULL; t++)
+			if (strcmp(t->name, name) == 0)
+				return t;
+	return NULL;
+}
+
+enum ledger_status
+upload_build(json_t *doc, const struct upload_format *fmt,
+    const struct ledger_upload_opts *o, struct ledger_event **ret,
+    struct ledger_error *err)
+{
+	struct ledger_event *ev = NULL;
+	enum ledger_status st;
+	struct facts f;
+
+	*ret = NULL;
+	memset(&f, 0, sizeof(f));
+	if (fmt != NULL) {
+		fmt->read(doc, &f);
+		if (f.nomem) {
+			st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if ((st = ledger_event_new(&ev, err)) != LEDGER_OK)
+		goto out;
+	ev->e.kind = fmt != NULL ? class_kinds[fmt->cls] :
+	    (enum ledger_kind)o->kind;
+	if ((st = ledger_event_set_source(ev, LEDGER_SRC_TYPE, "report",
+	    err)) || (st = ledger_event_set_source(ev, LEDGER_SRC_EVENT,
+	    fmt != NULL ? fmt->name : "unknown", err)) ||
+	    (st = fill(ev, o, fmt, &f, err)))
+		goto out;
+	*ret = ev;
+	ev = NULL;
+out:
+	ledger_event_free(ev);
+	free(f.artifact);
+	json_decref(f.hold);
+	return st;
+}
+
 enum ledger_status
 ledger_upload_event(const char *body, size_t len,
     const struct ledger_upload_opts *o, struct ledger_event **ret,
@@ -326,11 +376,9 @@ ledger_upload_event(const char *body, size_t len,
 	const struct upload_format *fmt = NULL;
 	struct ledger_event *ev = NULL;
 	enum ledger_status st;
-	struct facts f;
 	json_t *doc = NULL;
 
 	*ret = NULL;
-	memset(&f, 0, sizeof(f));
 	if (o->cls >= LEDGER_UPLOAD_CLASS_COUNT)
 		return ledger_errorf(err, LEDGER_EINVAL, "bad report class");
 	if (o->kind >= LEDGER_KIND_COUNT || o->kind == LEDGER_KIND_LEDGER)
@@ -360,21 +408,7 @@ ledger_upload_event(const char *body, size_t len,
 		    class_names[fmt->cls]);
 		goto out;
 	}
-	if (fmt != NULL) {
-		fmt->read(doc, &f);
-		if (f.nomem) {
-			st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-			goto out;
-		}
-	}
-	if ((st = ledger_event_new(&ev, err)) != LEDGER_OK)
-		goto out;
-	ev->e.kind = fmt != NULL ? class_kinds[fmt->cls] :
-	    (enum ledger_kind)o->kind;
-	if ((st = ledger_event_set_source(ev, LEDGER_SRC_TYPE, "report",
-	    err)) || (st = ledger_event_set_source(ev, LEDGER_SRC_EVENT,
-	    fmt != NULL ? fmt->name : "unknown", err)) ||
-	    (st = fill(ev, o, fmt, &f, err)) ||
+	if ((st = upload_build(doc, fmt, o, &ev, err)) ||
 	    (st = ledger_event_set_payload(ev, body, len, o->media_type !=
 	    NULL ? o->media_type : "application/json", err)))
 		goto out;
@@ -382,8 +416,6 @@ ledger_upload_event(const char *body, size_t len,
 	ev = NULL;
 out:
 	ledger_event_free(ev);
-	free(f.artifact);
-	json_decref(f.hold);
 	json_decref(doc);
 	return st;
 }

@@ -23,7 +23,9 @@ start "$D" '"max_body_bytes":65536,"access_log":true,"metrics_public":true,"sour
  {"name":"registry","type":"distribution","token_file":"reg.token",
   "unknown_events":"drop"},
  {"name":"harbor","type":"harbor","token_file":"reg.token"},
- {"name":"flux","type":"flux","secret_file":"cd.secret"}]'
+ {"name":"flux","type":"flux","secret_file":"cd.secret"},
+ {"name":"argo","type":"argocd","secret_file":"cd.secret"},
+ {"name":"ansible","type":"ansible","token_file":"reg.token"}]'
 
 hmac() { openssl dgst -sha256 -hmac "$1" < "$2" | awk '{print $NF}'; }
 count() { "$LEDGERCTL" events -d "$D/var" --json | wc -l; }
@@ -241,6 +243,31 @@ st=$(curl -sS -o "$T/body" -w '%{http_code}' -X POST "$URL/v1/hooks/harbor" \
     --data-binary @"$H/PUSH_ARTIFACT.cloudevents.docs-example.with-comments.jsonc")
 check "Harbor's docs example with a // comment -> 400 naming the place" \
     bash -c "[ $st = 400 ] && grep -q line '$T/body'"
+# Argo CD (the Application, as {{toJson .app}} renders it) and Ansible
+# (the JSON callback's output): a bearer, a redelivery, a forgery
+printf '{"metadata":{"name":"guestbook"},"spec":{"destination":{"namespace":"prod"}},"status":{"operationState":{"phase":"Succeeded","startedAt":"2026-12-03T02:47:00Z","operation":{"initiatedBy":{"username":"alice"}},"syncResult":{"revision":"731f7eaddfb6af01cb2173e18f0f75b0ba780ef1"}}}}' > "$T/argo"
+for name in argo ansible; do
+	f=$T/argo tok=cd-secret-for-tests
+	[ $name = ansible ] && f=$P/iac/ansible/ansible.posix.json.cowsay-check.installed.json tok=registry-token-for-tests
+	n1=$(count)
+	st=$(curl -sS -o "$T/body" -w '%{http_code}' -X POST "$URL/v1/hooks/$name" \
+	    -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
+	    --data-binary @"$f")
+	check "$name: 201, one entry" test "$st/$(count)" = "201/$((n1 + 1))"
+	st=$(curl -sS -o "$T/body" -w '%{http_code}' -X POST "$URL/v1/hooks/$name" \
+	    -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
+	    --data-binary @"$f")
+	check "$name redelivered: 200 with the original receipt, nothing new" \
+	    bash -c "[ $st = 200 ] && grep -q '\"duplicate\":true' '$T/body' && [ $(count) = $((n1 + 1)) ]"
+	st=$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$URL/v1/hooks/$name" \
+	    -H "Authorization: Bearer ${tok}x" -H 'Content-Type: application/json' \
+	    --data-binary @"$f")
+	check "$name with a wrong bearer: 401, nothing new" \
+	    test "$st/$(count)" = "401/$((n1 + 1))"
+done
+"$LEDGERCTL" events -d "$D/var" --source argo --json > "$T/ev"
+check "the Argo CD sync is a deployment of guestbook to prod by alice" \
+    bash -c "grep -q '\"kind\":\"deployment\"' '$T/ev' && grep -q '\"service\":\"guestbook\"' '$T/ev' && grep -q '\"actor\":\"alice\"' '$T/ev'"
 # one image across sources: a CI build (the API), Harbor's push and scan
 # (webhooks), an approval (the API) and Flux's deployment (a webhook) --
 # trace --artifact links them all by the digest

@@ -349,9 +349,7 @@ START_TEST(test_iac_puppet)
 	char *body = slurp_payload("iac/puppet/"
 	    "puppetdb-store-report.puppetdb1.vm.json", &len);
 
-	rq_init(&q, "application/json", body, len);
-	rq_set(&q, "Authorization", "Bearer " CD_TOKEN);
-	deliver(src, &q, &res);
+	deliver_json(src, &q, body, len, CD_TOKEN, &res);
 	ck_class(&res, K_OK);
 	ev = res.evs[0];
 	ck_assert_int_eq(ev->e.kind, LEDGER_KIND_CHANGE);
@@ -365,25 +363,19 @@ START_TEST(test_iac_puppet)
 	res_release(&res);
 	rq_release(&q);
 	free(body);
-	rq_init(&q, "application/json", failed, strlen(failed));
-	rq_set(&q, "Authorization", "Bearer " CD_TOKEN);
-	deliver(src, &q, &res);
+	deliver_json(src, &q, failed, strlen(failed), CD_TOKEN, &res);
 	ck_class(&res, K_OK);
 	ck_assert_str_eq(res.evs[0]->e.subject[LEDGER_SUBJ_STATUS], "failure");
 	res_release(&res);
 	rq_release(&q);
-	rq_init(&q, "application/json", quiet, strlen(quiet));
-	rq_set(&q, "Authorization", "Bearer " CD_TOKEN);
-	deliver(src, &q, &res);
+	deliver_json(src, &q, quiet, strlen(quiet), CD_TOKEN, &res);
 	ck_class(&res, K_OK);
 	ck_assert_int_eq(res.evs[0]->e.kind, LEDGER_KIND_OTHER);
 	res_release(&res);
 	rq_release(&q);
 	body = slurp_payload("iac/puppet/http_report.docs-example."
 	    "ruby-hash-not-json.txt", &len);
-	rq_init(&q, "application/json", body, len);
-	rq_set(&q, "Authorization", "Bearer " CD_TOKEN);
-	deliver(src, &q, &res);
+	deliver_json(src, &q, body, len, CD_TOKEN, &res);
 	ck_class(&res, K_INPUT);
 	rq_release(&q);
 	free(body);
@@ -393,6 +385,141 @@ START_TEST(test_iac_puppet)
 	    "\"CN=puppetdb1.vm\"}");
 	ck_assert_str_eq(ledger_source_client_identity(src), "CN=puppetdb1.vm");
 	ledger_source_free(src);
+}
+END_TEST
+
+/* ---- Argo CD ---- */
+
+/* An Application as `{{toJson .app}}` renders it (the Application CRD's
+ * fields, written here: Argo CD has no fixed payload, see
+ * ../shared/payloads/others/argocd), over two notifications of one sync,
+ * automated and by a user; the docs example's syncResult; a body that is
+ * neither; the secret as a bearer. */
+#define ARGO_APP(phase, initiator, label) "{\"apiVersion\":\"argoproj.io/" \
+	"v1alpha1\",\"kind\":\"Application\",\"metadata\":{\"name\":" \
+	"\"guestbook\",\"namespace\":\"argocd\"" label "},\"spec\":{" \
+	"\"project\":\"default\",\"source\":{\"repoURL\":\"https://" \
+	"github.com/argoproj/argocd-example-apps.git\",\"path\":" \
+	"\"guestbook\",\"targetRevision\":\"HEAD\"},\"destination\":{" \
+	"\"server\":\"https://kubernetes.default.svc\",\"namespace\":" \
+	"\"prod\"}},\"status\":{\"sync\":{\"status\":\"Synced\"," \
+	"\"revision\":\"" SHA731 "\"},\"health\":{\"status\":\"Healthy\"}," \
+	"\"operationState\":{\"phase\":\"" phase "\",\"startedAt\":" \
+	"\"2026-12-03T02:47:00Z\",\"operation\":{\"initiatedBy\":" \
+	initiator ",\"sync\":{\"revision\":\"" SHA731 "\"}}," \
+	"\"syncResult\":{\"revision\":\"" SHA731 "\",\"resources\":[]}}}}"
+
+START_TEST(test_iac_argocd)
+{
+	static const char running[] = ARGO_APP("Running",
+	    "{\"automated\":true}", "");
+	static const char done[] = ARGO_APP("Succeeded",
+	    "{\"username\":\"alice@example.com\"}",
+	    ",\"labels\":{\"environment\":\"production\"}");
+	static const char result[] = "{\"revision\":\"" SHA731 "\","
+	    "\"resources\":[{\"kind\":\"Deployment\",\"name\":"
+	    "\"guestbook-ui\",\"status\":\"Synced\"}],\"source\":{"
+	    "\"repoURL\":\"https://github.com/argoproj/argocd-example-apps."
+	    "git\",\"path\":\"guestbook\"}}";
+	static const char neither[] = "{\"hello\":\"argo\"}";
+	struct ledger_source *src = mksrc("{\"name\":\"argo\",\"type\":"
+	    "\"argocd\",\"secret_file\":\"cd.secret\"}");
+	const struct ledger_event *ev;
+	struct rq q;
+	struct res res;
+
+	deliver_json(src, &q, running, strlen(running), CD_SECRET, &res);
+	ck_class(&res, K_OK);
+	ev = res.evs[0];
+	ck_assert_int_eq(ev->e.kind, LEDGER_KIND_DEPLOYMENT);
+	ck_assert_str_eq(ev->e.source[LEDGER_SRC_TYPE], "argocd");
+	ck_assert_str_eq(ev->e.source[LEDGER_SRC_EVENT], "app.sync.Running");
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_SERVICE], "guestbook");
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_ENVIRONMENT], "prod");
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_COMMIT], SHA731);
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_ACTOR], "argocd:automated");
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_STATUS], "running");
+	ck_assert_str_eq(ledger_status_word(ev->e.kind,
+	    ev->e.subject[LEDGER_SUBJ_STATUS]), "started");
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_DEPLOYMENT],
+	    "2026-12-03T02:47:00Z");
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_PIPELINE], "default");
+	check_payload(ev, &q);
+	res_release(&res);
+	rq_release(&q);
+	/* the same sync, finished: one deployment with its latest status;
+	 * the Application's label names the environment */
+	deliver_json(src, &q, done, strlen(done), CD_SECRET, &res);
+	ck_class(&res, K_OK);
+	ev = res.evs[0];
+	ck_assert_str_eq(ledger_status_word(ev->e.kind,
+	    ev->e.subject[LEDGER_SUBJ_STATUS]), "success");
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_ACTOR], "alice@example.com");
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_ENVIRONMENT], "production");
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_DEPLOYMENT],
+	    "2026-12-03T02:47:00Z");
+	res_release(&res);
+	/* a wrong bearer, an HMAC of another body */
+	rq_set(&q, "Authorization", "Bearer " CD_SECRET "x");
+	deliver(src, &q, &res);
+	ck_class(&res, K_AUTH);
+	rq_release(&q);
+	deliver_json(src, &q, result, strlen(result), CD_SECRET, &res);
+	ck_class(&res, K_OK);
+	ck_assert_str_eq(res.evs[0]->e.source[LEDGER_SRC_EVENT], "syncResult");
+	ck_assert_str_eq(res.evs[0]->e.subject[LEDGER_SUBJ_COMMIT], SHA731);
+	ck_assert_int_eq(res.evs[0]->e.kind, LEDGER_KIND_DEPLOYMENT);
+	res_release(&res);
+	rq_release(&q);
+	deliver_json(src, &q, neither, strlen(neither), CD_SECRET, &res);
+	ck_class(&res, K_INPUT);
+	ck_assert_ptr_nonnull(strstr(res.err.msg, "toJson .app"));
+	rq_release(&q);
+	ledger_source_free(src);
+}
+END_TEST
+
+/* ---- Ansible ---- */
+
+/* The JSON callback's output POSTed: the run with its counts, as
+ * `ledgerctl record run` records it, of this source; other JSON refused. */
+START_TEST(test_iac_ansible)
+{
+	struct ledger_source *src = mksrc("{\"name\":\"ansible\",\"type\":"
+	    "\"ansible\",\"token_file\":\"cd.token\"}");
+	static const char other[] = "{\"plays\":[]}";
+	const struct ledger_event *ev;
+	struct rq q;
+	struct res res;
+	size_t len;
+	char *body = slurp_payload("iac/ansible/ansible.posix.json."
+	    "cowsay-check.not-installed.json", &len);
+
+	deliver_json(src, &q, body, len, CD_TOKEN, &res);
+	ck_class(&res, K_OK);
+	ev = res.evs[0];
+	ck_assert_int_eq(ev->e.kind, LEDGER_KIND_CHANGE);
+	ck_assert_str_eq(ev->e.source[LEDGER_SRC_TYPE], "ansible");
+	ck_assert_str_eq(ev->e.source[LEDGER_SRC_NAME], "ansible");
+	ck_assert_str_eq(ev->e.source[LEDGER_SRC_EVENT], "playbook");
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_SERVICE], "localhost");
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_STATUS], "success");
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_SUMMARY],
+	    "changed=1,failed=0,ok=2,unreachable=0");
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_TOOL], "Ansible");
+	ck_assert_str_eq(res.auth, "bearer");
+	check_payload(ev, &q);
+	res_release(&res);
+	rq_set(&q, "Authorization", NULL);
+	rq_sign(&q, LEDGER_SOURCE_ANSIBLE);
+	deliver(src, &q, &res);
+	ck_class(&res, K_AUTH);	/* no secret_file: a signature is no use */
+	rq_release(&q);
+	deliver_json(src, &q, other, strlen(other), CD_TOKEN, &res);
+	ck_class(&res, K_INPUT);
+	rq_release(&q);
+	ledger_source_free(src);
+	free(body);
 }
 END_TEST
 
@@ -415,6 +542,8 @@ main(void)
 	tcase_add_test(tc, test_iac_tfc_drift);
 	tcase_add_loop_test(tc, test_iac_chef_samples, 0, 4);
 	tcase_add_test(tc, test_iac_puppet);
+	tcase_add_test(tc, test_iac_argocd);
+	tcase_add_test(tc, test_iac_ansible);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

@@ -289,3 +289,17 @@ src_suite_init(const char *prog)
 	}
 	return sodium_init() < 0 ? EXIT_FAILURE : 0;
 }
+
+void
+deliver_json(const struct ledger_source *src, struct rq *q, const char *body,
+    size_t len, const char *token, struct res *res)
+{
+	char authz[256];
+
+	rq_init(q, "application/json", body, len);
+	if (token != NULL) {
+		snprintf(authz, sizeof(authz), "Bearer %s", token);
+		rq_set(q, "Authorization", authz);
+	}
+	deliver(src, q, res);
+}

@@ -82,6 +82,10 @@ void hmac_hex(const char *secret, const void *body, size_t len,
 void rq_sign(struct rq *q, enum ledger_source_type t);
 void deliver(const struct ledger_source *src, struct rq *q, struct res *res);
 void res_release(struct res *res);
+/* rq_init a JSON request of body with "Authorization: Bearer token" (NULL:
+ * none) and deliver it; q is the caller's to rq_release. */
+void deliver_json(const struct ledger_source *src, struct rq *q,
+    const char *body, size_t len, const char *token, struct res *res);
 char *slurp_payload(const char *rel, size_t *len);
 /* Every event carries the raw body, byte for byte. */
 void check_payload(const struct ledger_event *ev, const struct rq *q);

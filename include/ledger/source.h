@@ -69,6 +69,8 @@ enum ledger_source_type {
 	LEDGER_SOURCE_TFC,		/* HCP Terraform / Terraform Enterprise */
 	LEDGER_SOURCE_CHEF,		/* Chef Infra data collector */
 	LEDGER_SOURCE_PUPPET,		/* Puppet run reports */
+	LEDGER_SOURCE_ARGOCD,		/* Argo CD notifications */
+	LEDGER_SOURCE_ANSIBLE,		/* Ansible's JSON callback output */
 	LEDGER_SOURCE_TYPE_COUNT
 };
 
