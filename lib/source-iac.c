@@ -234,6 +234,49 @@ tfc_normalize(const struct ledger_source *src,
 	return rc;
 }
 
+/* ---- configuration runs' counts (Chef, Puppet) ---- */
+
+/*
+ * The counts of a run as `summary` (docs/FORMAT.md: a run's
+ * "changed=N,failed=N,ok=N,unreachable=N", ok being the resources in
+ * their desired state, changed or not; no agent run is unreachable) and
+ * the tool, on the events from first on that are changes.
+ */
+static enum ledger_status
+run_summary(struct evlist *out, size_t first, uint64_t changed,
+    uint64_t failed, uint64_t ok, const char *tool, const char *version,
+    struct ledger_error *err)
+{
+	enum ledger_status rc = LEDGER_OK;
+	char sum[128];
+	size_t i;
+
+	snprintf(sum, sizeof(sum), "changed=%llu,failed=%llu,ok=%llu,"
+	    "unreachable=0", (unsigned long long)changed,
+	    (unsigned long long)failed, (unsigned long long)ok);
+	for (i = first; i < out->n && rc == LEDGER_OK; i++) {
+		if (out->v[i]->e.kind != LEDGER_KIND_CHANGE)
+			continue;
+		if ((rc = ledger_event_set_subject(out->v[i],
+		    LEDGER_SUBJ_SUMMARY, sum, err)) == LEDGER_OK &&
+		    (rc = ledger_event_set_subject(out->v[i], LEDGER_SUBJ_TOOL,
+		    tool, err)) == LEDGER_OK && version != NULL &&
+		    ledger_event_set_subject(out->v[i],
+		    LEDGER_SUBJ_TOOL_VERSION, version, NULL) != LEDGER_OK)
+			rc = LEDGER_OK;	/* a version that is no value: left out */
+	}
+	return rc;
+}
+
+/* A count: a JSON number, whole and not negative; else 0. */
+static uint64_t
+count_of(json_t *v)
+{
+	double d = json_number_value(v);
+
+	return json_is_number(v) && d >= 0 && d < 9e15 ? (uint64_t)d : 0;
+}
+
 /* ---- Chef Infra ---- */
 
 #define CHEF_RUN(status) {{ \
@@ -275,10 +318,12 @@ chef_normalize(const struct ledger_source *src,
     const struct ledger_hook_request *req, const char *auth,
     struct evlist *out, struct ledger_error *err)
 {
-	const char *type, *id;
+	const char *type, *id, *st;
+	uint64_t failed = 0, skipped = 0, total;
 	char name[160];
 	enum ledger_status rc;
-	json_t *root;
+	size_t i, first;
+	json_t *root, *r;
 
 	if ((rc = src_parse_named(req, "message_type", "id", &root, &type,
 	    &id, err)) != LEDGER_OK)
@@ -294,8 +339,27 @@ chef_normalize(const struct ledger_source *src,
 		    member_or_dash(root, "task"));
 	else
 		snprintf(name, sizeof(name), "%.128s", type);
-	return src_emit_root(src, root, chef_rules, type, NULL, name, id, auth,
-	    out, err);
+	if (strcmp(type, "run_converge") != 0)
+		return src_emit_root(src, root, chef_rules, type, NULL, name,
+		    id, auth, out, err);
+	/* a converge: its resources' counts */
+	json_array_foreach(json_object_get(root, "resources"), i, r) {
+		st = json_string_value(json_object_get(r, "status"));
+		failed += st != NULL && strcmp(st, "failed") == 0;
+		skipped += st != NULL && strcmp(st, "skipped") == 0;
+	}
+	total = count_of(json_object_get(root, "total_resource_count"));
+	json_incref(root);
+	first = out->n;
+	if ((rc = src_emit_root(src, root, chef_rules, type, NULL, name, id,
+	    auth, out, err)) == LEDGER_OK && json_is_number(
+	    json_object_get(root, "total_resource_count")))
+		rc = run_summary(out, first, count_of(json_object_get(root,
+		    "updated_resource_count")), failed, total >= failed +
+		    skipped ? total - failed - skipped : 0, "Chef Infra", NULL,
+		    err);
+	json_decref(root);
+	return rc;
 }
 
 /* ---- Puppet ---- */
@@ -323,10 +387,14 @@ puppet_normalize(const struct ledger_source *src,
     const struct ledger_hook_request *req, const char *auth,
     struct evlist *out, struct ledger_error *err)
 {
+	static const char *const metric[4] = { "changed", "failed", "skipped",
+	    "total" };
 	const char *status, *tx;
+	uint64_t n[4] = { 0, 0, 0, 0 };
 	char name[80];
 	enum ledger_status rc;
-	json_t *root;
+	size_t i, k, first;
+	json_t *root, *m;
 
 	if ((rc = src_parse_named(req, "status", "transaction_uuid", &root,
 	    &status, &tx, err)) != LEDGER_OK)
@@ -337,8 +405,26 @@ puppet_normalize(const struct ledger_source *src,
 		    "\"status\"");
 	}
 	snprintf(name, sizeof(name), "report.%.64s", status);
-	return src_emit_root(src, root, puppet_rules, "report", NULL, name, tx,
-	    auth, out, err);
+	/* the "resources" metrics: changed, failed, skipped of total */
+	json_array_foreach(json_object_get(root, "metrics"), i, m)
+		for (k = 0; k < 4; k++)
+			if (json_is_string(json_object_get(m, "category")) &&
+			    strcmp(json_string_value(json_object_get(m,
+			    "category")), "resources") == 0 &&
+			    json_is_string(json_object_get(m, "name")) &&
+			    strcmp(json_string_value(json_object_get(m,
+			    "name")), metric[k]) == 0)
+				n[k] = count_of(json_object_get(m, "value"));
+	json_incref(root);
+	first = out->n;
+	if ((rc = src_emit_root(src, root, puppet_rules, "report", NULL, name,
+	    tx, auth, out, err)) == LEDGER_OK && json_is_array(
+	    json_object_get(root, "metrics")))
+		rc = run_summary(out, first, n[0], n[1], n[3] >= n[1] + n[2] ?
+		    n[3] - n[1] - n[2] : 0, "Puppet", json_string_value(
+		    json_object_get(root, "puppet_version")), err);
+	json_decref(root);
+	return rc;
 }
 
 /* ---- Argo CD (argocd-notifications' webhook service) ---- */

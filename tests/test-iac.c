@@ -306,6 +306,10 @@ START_TEST(test_iac_chef_samples)
 		ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_ACTOR],
 		    cases[_i].actor);
 	if (_i == 0) {
+		/* 10 resources: 4 updated, 5 skipped, 1 up to date */
+		ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_SUMMARY],
+		    "changed=4,failed=0,ok=5,unreachable=0");
+		ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_TOOL], "Chef Infra");
 		ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_PIPELINE],
 		    "chef_delivery");
 		ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_RUN],
@@ -359,6 +363,11 @@ START_TEST(test_iac_puppet)
 	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_RUN],
 	    "d6c4f3f3-afc5-41e6-8b1b-73e84400ca70");
 	ck_assert_str_eq(ev->e.source[LEDGER_SRC_EVENT], "report.changed");
+	/* the "resources" metrics: 1 changed of 47, none failed or skipped */
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_SUMMARY],
+	    "changed=1,failed=0,ok=47,unreachable=0");
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_TOOL], "Puppet");
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_TOOL_VERSION], "3.7.2");
 	check_payload(ev, &q);
 	res_release(&res);
 	rq_release(&q);
@@ -366,6 +375,8 @@ START_TEST(test_iac_puppet)
 	deliver_json(src, &q, failed, strlen(failed), CD_TOKEN, &res);
 	ck_class(&res, K_OK);
 	ck_assert_str_eq(res.evs[0]->e.subject[LEDGER_SUBJ_STATUS], "failure");
+	/* no metrics, no counts: not zeros */
+	ck_assert_ptr_null(res.evs[0]->e.subject[LEDGER_SUBJ_SUMMARY]);
 	res_release(&res);
 	rq_release(&q);
 	deliver_json(src, &q, quiet, strlen(quiet), CD_TOKEN, &res);
