@@ -320,7 +320,7 @@ chef_normalize(const struct ledger_source *src,
 {
 	const char *type, *id, *st;
 	uint64_t failed = 0, skipped = 0, total;
-	char name[160];
+	char name[160], delivery[200];
 	enum ledger_status rc;
 	size_t i, first;
 	json_t *root, *r;
@@ -339,9 +339,14 @@ chef_normalize(const struct ledger_source *src,
 		    member_or_dash(root, "task"));
 	else
 		snprintf(name, sizeof(name), "%.128s", type);
+	/* Chef gives the run's start and its converge the same "id" (the
+	 * run id, in Chef's data_collector message builders): the delivery is
+	 * the message of the run */
+	if (id != NULL)
+		snprintf(delivery, sizeof(delivery), "%.64s:%.128s", type, id);
 	if (strcmp(type, "run_converge") != 0)
 		return src_emit_root(src, root, chef_rules, type, NULL, name,
-		    id, auth, out, err);
+		    id != NULL ? delivery : NULL, auth, out, err);
 	/* a converge: its resources' counts */
 	json_array_foreach(json_object_get(root, "resources"), i, r) {
 		st = json_string_value(json_object_get(r, "status"));
@@ -351,8 +356,8 @@ chef_normalize(const struct ledger_source *src,
 	total = count_of(json_object_get(root, "total_resource_count"));
 	json_incref(root);
 	first = out->n;
-	if ((rc = src_emit_root(src, root, chef_rules, type, NULL, name, id,
-	    auth, out, err)) == LEDGER_OK && json_is_number(
+	if ((rc = src_emit_root(src, root, chef_rules, type, NULL, name,
+	    id != NULL ? delivery : NULL, auth, out, err)) == LEDGER_OK && json_is_number(
 	    json_object_get(root, "total_resource_count")))
 		rc = run_summary(out, first, count_of(json_object_get(root,
 		    "updated_resource_count")), failed, total >= failed +

@@ -315,7 +315,7 @@ START_TEST(test_iac_chef_samples)
 		ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_RUN],
 		    "e2d05569-dfeb-4ff0-a5a2-863ce12cc134");
 		ck_assert_str_eq(ev->e.source[LEDGER_SRC_DELIVERY],
-		    "e2d05569-dfeb-4ff0-a5a2-863ce12cc13f");
+		    "run_converge:e2d05569-dfeb-4ff0-a5a2-863ce12cc13f");
 	}
 	ck_assert_str_eq(res.auth, "chef-token");
 	check_payload(ev, &q);
