@@ -31,7 +31,28 @@ struct record_opts {
 	struct ledger_upload_opts up;
 	const char *file, *kind, *fail_on, *delivery;
 	unsigned long long max_bytes;
+	bool exit_code;		/* --exit-code: 1 when the verdict fails */
 };
+
+/* After the receipt: what the entry says of the report; the exit status
+ * (1 for a failing verdict with --exit-code: recorded all the same). */
+static int
+verdict(const struct cli *cli, const struct record_opts *o,
+    const char *format, const char *tool, const char *status,
+    const char *summary)
+{
+	bool failed = status != NULL && (strcmp(status, "fail") == 0 ||
+	    strcmp(status, "failed") == 0);
+
+	if (!cli->json) {
+		printf("report:     %s", format != NULL ? format : "-");
+		if (tool != NULL)
+			printf(" (%s)", tool);
+		printf("\nverdict:    %s%s%s\n", status != NULL ? status : "-",
+		    summary != NULL ? "  " : "", summary != NULL ? summary : "");
+	}
+	return finish(o->exit_code && failed ? EXIT_NO : EXIT_YES);
+}
 
 static int
 on_opt(void *ctx, int c, const char *arg)
@@ -47,6 +68,7 @@ on_opt(void *ctx, int c, const char *arg)
 	case 'f': o->file = arg; break;
 	case 'k': o->kind = arg; break;
 	case 'D': o->delivery = arg; break;
+	case 'X': o->exit_code = true; break;
 	case 'T': o->up.media_type = arg; break;
 	case 'F':
 		if ((s = ledger_severity_parse(arg)) < 0)
@@ -127,16 +149,17 @@ record_remote(struct cli *cli, const struct record_opts *o, const char *in,
 		http_resp_release(&resp);
 		return r;
 	}
-	if (cli->json) {
+	if (cli->json)
 		printf("%s\n", resp.body);
-		http_resp_release(&resp);
-		return finish(EXIT_YES);
-	}
 	r = EXIT_TROUBLE;
 	if (ledger_json_parse(resp.body, resp.len, &doc, &err) == LEDGER_OK &&
 	    ledger_receipt_parse(doc, &rc, &err) == LEDGER_OK) {
-		print_receipt(cli, &rc);
-		r = finish(EXIT_YES);
+		if (!cli->json)
+			print_receipt(cli, &rc);
+		r = verdict(cli, o, json_string_value(json_object_get(doc,
+		    "format")), json_string_value(json_object_get(doc, "tool")),
+		    json_string_value(json_object_get(doc, "status")),
+		    json_string_value(json_object_get(doc, "summary")));
 	} else
 		fail("%s: a receipt that does not parse: %s", cli->url,
 		    err.msg);
@@ -163,7 +186,11 @@ record_local(struct cli *cli, const struct record_opts *o, const char *in,
 		return fail("bad option: %s", err.msg);
 	}
 	ev->dedupe_body = true;
-	status = append_one(cli, ev);
+	if ((status = append_one(cli, ev)) == EXIT_YES)
+		status = verdict(cli, o, ev->e.source[LEDGER_SRC_EVENT],
+		    ev->e.subject[LEDGER_SUBJ_TOOL],
+		    ev->e.subject[LEDGER_SUBJ_STATUS],
+		    ev->e.subject[LEDGER_SUBJ_SUMMARY]);
 	ledger_event_free(ev);
 	return status;
 }
@@ -178,6 +205,7 @@ cmd_record(struct cli *cli, int argc, char **argv)
 		{ "type", required_argument, NULL, 'T' },
 		{ "delivery", required_argument, NULL, 'D' },
 		{ "max-bytes", required_argument, NULL, 'M' },
+		{ "exit-code", no_argument, NULL, 'X' },
 	};
 	struct option extra[sizeof(own) / sizeof(*own) + NSUBJ + 1];
 	const struct command *cmd = find_command("record");

@@ -173,6 +173,9 @@ enum MHD_Result submit(struct req *r);
 enum MHD_Result finish_write(struct req *r);
 enum MHD_Result route_events_post(struct req *r);
 enum MHD_Result route_reports_post(struct req *r);	/* http-upload.c */
+/* The answer to a report recorded: its receipt with what the entry says
+ * of it (kind, format, tool, summary, status). */
+enum MHD_Result finish_report(struct req *r);
 
 /* A MHD_get_connection_values iterator: stops at the first query
  * parameter not in names, and keeps its name in bad (http-read.c). */

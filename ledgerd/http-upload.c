@@ -22,6 +22,7 @@
 #include <microhttpd.h>
 
 #include "ledger/upload.h"
+#include "ledger/wire.h"
 #include "http-int.h"
 
 static const char *const report_args[] = { "class", "kind", "fail_on",
@@ -164,4 +165,35 @@ route_reports_post(struct req *r)
 	r->evs[0] = ev;
 	r->nev = 1;
 	return submit(r);
+}
+
+enum MHD_Result
+finish_report(struct req *r)
+{
+	static const enum ledger_subject show[] = { LEDGER_SUBJ_ARTIFACT,
+	    LEDGER_SUBJ_COMMIT, LEDGER_SUBJ_STATUS, LEDGER_SUBJ_SUMMARY,
+	    LEDGER_SUBJ_TOOL, LEDGER_SUBJ_TOOL_VERSION };
+	const struct ledger_entry *e = &r->evs[0]->e;
+	struct ledger_buf b = LEDGER_BUF_INIT;
+	enum ledger_status st;
+	size_t i;
+
+	st = ledger_receipt_json(&b, &r->receipts[0], http_origin());
+	if (st == LEDGER_OK && b.len > 0) {
+		/* the receipt's members, then the entry's account of it */
+		b.len--;
+		st |= ledger_json_member(&b, "kind", ledger_kind_name(e->kind));
+		st |= ledger_json_member(&b, "format",
+		    e->source[LEDGER_SRC_EVENT]);
+		for (i = 0; i < sizeof(show) / sizeof(*show); i++)
+			st |= ledger_json_member(&b, ledger_subject_name(show[i]),
+			    e->subject[show[i]]);
+		st |= ledger_buf_addc(&b, '}');
+	}
+	if (st != LEDGER_OK) {
+		ledger_buf_release(&b);
+		return send_error(r, 503, "unavailable", retry_after,
+		    "out of memory");
+	}
+	return send_json(r, r->receipts[0].duplicate ? 200 : 201, &b, NULL);
 }

@@ -49,6 +49,8 @@ finish_write(struct req *r)
 		}
 		return send_json(r, 200, &b, NULL);
 	}
+	if (st == LEDGER_OK && r->route == ROUTE_REPORTS_POST)
+		return finish_report(r);
 	if (st == LEDGER_OK) {
 		if (r->hook[0] != '\0')
 			metrics_hook(r->hook, NULL);

@@ -89,6 +89,23 @@ s=$(seq_of "$T/body")
 check "the payload is the report byte for byte" \
     cmp -s "$T/payload" "$P/iac/ansible/ansible.posix.json.cowsay-check.not-installed.json"
 
+# the answer says what was recorded; --exit-code fails the step on a
+# failing verdict, recorded all the same
+st=$(upload "$P/scans/npm-audit/audit-report-v2.one_vuln.json" "?environment=qa")
+check "POST /v1/reports answers the receipt with format, tool, summary, status" \
+    bash -c "[ $st = 201 ] && grep -q '\"format\":\"npm-audit\"' '$T/body' && grep -q '\"status\":\"fail\"' '$T/body' && grep -q '\"summary\":\"critical=0,high=1,' '$T/body' && grep -q '\"leaf_hash\"' '$T/body'"
+n0=$(count)
+"$LEDGERCTL" record scan --url "$URL" --token "$WTOK" --exit-code \
+    --file "$P/scans/sarif/eslint.simple-example.sarif" --env qa > "$T/out"; rc=$?
+check "record --exit-code of a failing scan: exit 1, recorded, verdict shown" \
+    bash -c "[ $rc = 1 ] && [ $(count) = $((n0 + 1)) ] && grep -q '^verdict: *fail' '$T/out'"
+"$LEDGERCTL" record scan --url "$URL" --token "$WTOK" --exit-code \
+    --file "$P/scans/sarif/eslint.simple-example.sarif" --env qa --fail-on critical > /dev/null; rc=$?
+check "... and exit 0 when the threshold lets it pass" test "$rc" = 0
+"$LEDGERCTL" record scan --url "$URL" --token "$WTOK" \
+    --file "$P/scans/sarif/eslint.simple-example.sarif" --env qa2 > /dev/null; rc=$?
+check "... without --exit-code a failing scan recorded is exit 0" test "$rc" = 0
+
 # ---- refusals: each a clear error, the log unchanged ----
 n0=$(count)
 S=$P/scans/sarif/sarif-schema-2.1.0.json
