@@ -23,6 +23,9 @@ static const struct { const char *opt; enum ledger_subject f; } subj[] = {
 	{ "env", LEDGER_SUBJ_ENVIRONMENT }, { "pipeline", LEDGER_SUBJ_PIPELINE },
 	{ "run", LEDGER_SUBJ_RUN }, { "service", LEDGER_SUBJ_SERVICE },
 	{ "actor", LEDGER_SUBJ_ACTOR }, { "ticket", LEDGER_SUBJ_TICKET },
+	{ "deployment", LEDGER_SUBJ_DEPLOYMENT },
+	/* --url is ledgerd's address: the subject's is --target-url */
+	{ "target-url", LEDGER_SUBJ_URL },
 };
 #define NSUBJ (sizeof(subj) / sizeof(*subj))
 #define OPT_SUBJ 3000
@@ -102,6 +105,8 @@ query_path(const struct record_opts *o, char *out, size_t n)
 			return fail("--%s: too long", name);		\
 		len += (size_t)snprintf(out + len, n - len, "&%s=%s",	\
 		    name, esc);						\
+		if (len >= n)						\
+			return fail("the options are too long");	\
 	}								\
 } while (0)
 	ADD("kind", o->kind);
@@ -110,8 +115,6 @@ query_path(const struct record_opts *o, char *out, size_t n)
 		ADD(ledger_subject_name(subj[i].f),
 		    o->up.subject[subj[i].f]);
 #undef ADD
-	if (len >= n)
-		return fail("the options are too long");
 	return -1;
 }
 
@@ -243,6 +246,9 @@ cmd_record(struct cli *cli, int argc, char **argv)
 	if (o.file == NULL)
 		return usage_error(cmd, "--file REPORT (or --file - for "
 		    "standard input) is required");
+	if (cli->url != NULL && cli->dir != NULL)
+		return usage_error(cmd, "-d DIR or --url URL, not both: which "
+		    "log is this report for?");
 	if (cli->url == NULL && (r = need_dir(cli, cmd)) >= 0)
 		return r;
 	if (o.kind != NULL) {

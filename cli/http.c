@@ -272,5 +272,5 @@ http_escape(const char *s, char *buf, size_t n)
 		}
 	}
 	buf[i] = '\0';
-	return buf;
+	return *s == '\0' ? buf : NULL;
 }

@@ -42,7 +42,8 @@ void http_set_tls(const char *cacert, const char *cert, const char *key);
 const char *http_error_message(const struct http_resp *r, char *buf,
     size_t n);
 
-/* Percent-encode s for a query string into buf. */
+/* Percent-encode s for a query string into buf (of size n); NULL when it
+ * does not fit. */
 const char *http_escape(const char *s, char *buf, size_t n);
 
 #endif
