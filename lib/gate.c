@@ -371,8 +371,22 @@ same_str(const char *a, const char *b)
 	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
 }
 
-/* The latest scan with counts of each tool (by seq, g->ev is in seq
- * order per query: take the highest). */
+/* A scan of the digest with counts: an uploaded report (source type
+ * "report", lib/upload.c), never an event that merely carries a summary
+ * member (POST /v1/events takes any subject field). */
+static bool
+counted_scan(const struct ledger_entry *e, const char *digest)
+{
+	return e->kind == LEDGER_KIND_SCAN &&
+	    e->subject[LEDGER_SUBJ_SUMMARY] != NULL &&
+	    e->source[LEDGER_SRC_TYPE] != NULL &&
+	    strcmp(e->source[LEDGER_SRC_TYPE], "report") == 0 &&
+	    e->subject[LEDGER_SUBJ_ARTIFACT] != NULL &&
+	    strcmp(e->subject[LEDGER_SUBJ_ARTIFACT], digest) == 0;
+}
+
+/* The latest counted scan of each tool; a count the rule names and the
+ * summary lacks fails it (it cannot be shown to be within). */
 static void
 check_findings(struct gate *g, const struct policy *p, const char *digest)
 {
@@ -385,16 +399,11 @@ check_findings(struct gate *g, const struct policy *p, const char *digest)
 
 	for (i = 0; p->findings && i < g->ev.n; i++) {
 		e = &g->ev.v[i].e;
-		if (e->kind != LEDGER_KIND_SCAN || e->subject[LEDGER_SUBJ_SUMMARY]
-		    == NULL || e->subject[LEDGER_SUBJ_ARTIFACT] == NULL ||
-		    strcmp(e->subject[LEDGER_SUBJ_ARTIFACT], digest) != 0)
+		if (!counted_scan(e, digest))
 			continue;
 		for (j = 0, newer = false; j < g->ev.n && !newer; j++) {
 			o = &g->ev.v[j].e;
-			newer = o->seq > e->seq && o->kind == LEDGER_KIND_SCAN &&
-			    o->subject[LEDGER_SUBJ_SUMMARY] != NULL &&
-			    o->subject[LEDGER_SUBJ_ARTIFACT] != NULL &&
-			    strcmp(o->subject[LEDGER_SUBJ_ARTIFACT], digest) == 0 &&
+			newer = o->seq > e->seq && counted_scan(o, digest) &&
 			    same_str(o->subject[LEDGER_SUBJ_TOOL],
 			    e->subject[LEDGER_SUBJ_TOOL]);
 		}
@@ -403,9 +412,14 @@ check_findings(struct gate *g, const struct policy *p, const char *digest)
 		any = true;
 		cite(g, e->seq);
 		for (s = 0; s < LEDGER_SEV_NONE; s++)
-			if (p->max_findings[s] >= 0 && ledger_summary_count(
+			if (p->max_findings[s] >= 0 && !ledger_summary_count(
 			    e->subject[LEDGER_SUBJ_SUMMARY],
-			    ledger_severity_name(s), &n) &&
+			    ledger_severity_name(s), &n)) {
+				snprintf(msg, sizeof(msg), "max_findings: the "
+				    "scan at seq %" PRIu64 " has no count of %s",
+				    e->seq, ledger_severity_name(s));
+				miss(g, msg);
+			} else if (p->max_findings[s] >= 0 &&
 			    n > (uint64_t)p->max_findings[s]) {
 				snprintf(msg, sizeof(msg), "max_findings: the "
 				    "%.40s scan at seq %" PRIu64 " found %" PRIu64

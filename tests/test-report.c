@@ -478,10 +478,10 @@ START_TEST(test_report_gate)
 	/* max_findings reads the counts of the latest scan by each tool */
 	add(LEDGER_KIND_SCAN, "artifact=" D1, "status=fail", "tool=Trivy",
 	    "summary=critical=0,high=2,medium=1,low=0,unknown=0,fail_on=high",
-	    NULL);							/* 22 */
+	    "type=report", NULL);					/* 22 */
 	add(LEDGER_KIND_SCAN, "artifact=" D1, "status=pass", "tool=Grype",
 	    "summary=critical=0,high=0,medium=5,low=0,unknown=0,fail_on=high",
-	    NULL);							/* 23 */
+	    "type=report", NULL);					/* 23 */
 	v = gate(D1, "carol", "{\"max_findings\":{\"critical\":0,\"high\":0}}",
 	    false);
 	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(v,
@@ -493,13 +493,27 @@ START_TEST(test_report_gate)
 	    json_number_value(json_object_get(mf, "high")) == 0);
 	ck_assert_ptr_null(json_object_get(mf, "medium"));
 	json_decref(v);
+	/* a generic event that carries a summary is no uploaded report: it
+	 * does not hide Trivy's counts */
+	add(LEDGER_KIND_SCAN, "artifact=" D1, "status=pass", "tool=Trivy",
+	    "summary=ok", NULL);					/* 24 */
+	json_decref(gate(D1, "carol", "{\"max_findings\":{\"high\":0}}",
+	    false));
 	/* Trivy again, after the fix was waived in a VEX: its latest counts */
 	add(LEDGER_KIND_SCAN, "artifact=" D1, "status=pass", "tool=Trivy",
 	    "summary=critical=0,high=0,medium=1,low=0,unknown=0,fail_on=high",
-	    NULL);							/* 24 */
+	    "type=report", NULL);					/* 25 */
 	v = gate(D1, "carol", "{\"max_findings\":{\"critical\":0,\"high\":0}}",
 	    true);
-	ck_assert_str_eq(seqs(json_object_get(v, "evidence")), "4 23 24");
+	ck_assert_str_eq(seqs(json_object_get(v, "evidence")), "4 23 25");
+	json_decref(v);
+	/* a report without the count the rule names fails it */
+	add(LEDGER_KIND_SCAN, "artifact=" D1, "status=pass", "tool=Grype",
+	    "summary=medium=5", "type=report", NULL);			/* 26 */
+	v = gate(D1, "carol", "{\"max_findings\":{\"critical\":0}}", false);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(v,
+	    "missing"), 0)), "max_findings: the scan at seq 26 has no count "
+	    "of critical");
 	json_decref(v);
 	json_decref(gate(D1, "carol", "{\"max_findings\":{\"medium\":4}}",
 	    false));

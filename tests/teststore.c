@@ -131,10 +131,12 @@ ts_addv(struct ledger_store *s, enum ledger_kind kind,
 		snprintf(name, sizeof(name), "%.*s",
 		    (int)(strchr(kv, '=') - kv), kv);
 		v = strchr(kv, '=') + 1;
-		if (strcmp(name, "source") == 0 || strcmp(name, "event") == 0) {
+		if (strcmp(name, "source") == 0 || strcmp(name, "event") == 0 ||
+		    strcmp(name, "type") == 0) {
 			ck_assert_int_eq(ledger_event_set_source(ev,
-			    name[0] == 's' ? LEDGER_SRC_NAME : LEDGER_SRC_EVENT,
-			    v, NULL), LEDGER_OK);
+			    name[0] == 's' ? LEDGER_SRC_NAME : name[0] == 't' ?
+			    LEDGER_SRC_TYPE : LEDGER_SRC_EVENT, v, NULL),
+			    LEDGER_OK);
 			continue;
 		}
 		f = ledger_subject_lookup(name);

@@ -53,8 +53,8 @@ void ts_sql(const char *data, const char *sql);
 int ts_sql_rc(const char *data, const char *sql);
 
 /* Append one entry of kind from source "ci" (type generic), payload {},
- * with FIELD=VALUE strings for subject fields ("source=" and "event="
- * set those source fields), NULL-terminated; returns its seq. */
+ * with FIELD=VALUE strings for subject fields ("source=", "type=" and
+ * "event=" set those source fields), NULL-terminated; returns its seq. */
 uint64_t ts_add(struct ledger_store *s, enum ledger_kind kind, ...);
 /* The same with the FIELD=VALUE strings in a NULL-terminated array. */
 uint64_t ts_addv(struct ledger_store *s, enum ledger_kind kind,
