@@ -57,15 +57,6 @@ media_type(struct req *r, char *buf, size_t n)
 	return buf;
 }
 
-static bool
-json_media(const char *mt)
-{
-	size_t n = strlen(mt);
-
-	return strcmp(mt, "application/json") == 0 ||
-	    (n > 5 && strcmp(mt + n - 5, "+json") == 0);
-}
-
 /* The options from the query; an error already sent when false. */
 static bool
 upload_opts(struct req *r, struct ledger_upload_opts *o, enum MHD_Result *ret)
@@ -128,7 +119,7 @@ route_reports_post(struct req *r)
 	if (!upload_opts(r, &o, &ret))
 		return ret;
 	mt = media_type(r, mtbuf, sizeof(mtbuf));
-	if (mt == NULL || (!json_media(mt) && o.kind < 0)) {
+	if (mt == NULL || (!ledger_upload_json_type(mt) && o.kind < 0)) {
 		metrics_reject(REJECT_CONTENT_TYPE);
 		return send_error(r, 415, "unsupported_media_type", NULL,
 		    "a report is JSON (Content-Type: application/json); to "

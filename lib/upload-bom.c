@@ -273,7 +273,7 @@ ansible_read(json_t *doc, struct facts *f)
 	json_object_foreach(stats, host, h) {
 		for (i = 0; i < sizeof(m) / sizeof(*m); i++)
 			if ((n = up_count(json_object_get(h, m[i].name))) > 0)
-				f->n[m[i].i] += (uint64_t)n;
+				up_add(&f->n[m[i].i], (uint64_t)n);
 		only = host;
 	}
 	/* one host: it is what changed */

@@ -68,8 +68,13 @@ enum ledger_status upload_build(json_t *doc, const struct upload_format *fmt,
 json_t *up_get(json_t *doc, const char *path);
 /* The same when it is a non-empty string without NUL, else NULL. */
 const char *up_str(json_t *doc, const char *path);
-/* A count: a JSON number or a string of digits ("364"); -1 when none. */
+/* A count: a JSON number or a string of digits ("364"), at most
+ * UP_COUNT_MAX (larger ones are that); -1 when none. */
+#define UP_COUNT_MAX 9000000000000000LL
 int64_t up_count(json_t *v);
+/* *to += n, stopping at UINT64_MAX instead of wrapping (counts summed
+ * over hosts or packages: a wrapped sum would read as none). */
+void up_add(uint64_t *to, uint64_t n);
 /* Set f->artifact from s when it holds a digest and none is set yet. */
 void up_digest(struct facts *f, const char *s);
 /* Severity of a word of any tool's scale (critical, high, moderate,

@@ -43,23 +43,54 @@ sarif_is(json_t *doc)
 	    json_is_array(json_object_get(doc, "runs"));
 }
 
-/* The rule a result refers to: by ruleIndex, rule.index, else ruleId. */
+/* The rule of rules with this id, or NULL. */
 static json_t *
-sarif_rule(json_t *rules, json_t *res)
+rule_by_id(json_t *rules, const char *id)
 {
-	int64_t i = up_count(json_object_get(res, "ruleIndex"));
-	const char *id;
 	json_t *r;
 	size_t k;
 
-	if (i < 0)
-		i = up_count(up_get(res, "rule.index"));
-	if (i >= 0)
-		return json_array_get(rules, (size_t)i);
-	if ((id = json_string_value(json_object_get(res, "ruleId"))) == NULL)
-		return NULL;
 	json_array_foreach(rules, k, r)
 		if (str_is(json_object_get(r, "id"), id))
+			return r;
+	return NULL;
+}
+
+/*
+ * The rule a result refers to (SARIF 3.52 reportingDescriptorReference):
+ * in the tool component rule.toolComponent.index names among
+ * tool.extensions (CodeQL keeps its queries' rules in its query packs),
+ * else in the driver; by ruleIndex or rule.index when that is in range,
+ * else by ruleId or rule.id -- there, then in the driver and every
+ * extension.
+ */
+static json_t *
+sarif_rule(json_t *run, json_t *res)
+{
+	json_t *tool = json_object_get(run, "tool"), *exts, *comp, *rules;
+	int64_t i = up_count(json_object_get(res, "ruleIndex")), c;
+	const char *id;
+	json_t *r, *e;
+	size_t k;
+
+	exts = json_object_get(tool, "extensions");
+	c = up_count(up_get(res, "rule.toolComponent.index"));
+	comp = c >= 0 ? json_array_get(exts, (size_t)c) : NULL;
+	if (comp == NULL)
+		comp = json_object_get(tool, "driver");
+	rules = json_object_get(comp, "rules");
+	if (i < 0)
+		i = up_count(up_get(res, "rule.index"));
+	if (i >= 0 && (r = json_array_get(rules, (size_t)i)) != NULL)
+		return r;
+	if ((id = json_string_value(json_object_get(res, "ruleId"))) == NULL &&
+	    (id = up_str(res, "rule.id")) == NULL)
+		return NULL;
+	if ((r = rule_by_id(rules, id)) != NULL ||
+	    (r = rule_by_id(up_get(tool, "driver.rules"), id)) != NULL)
+		return r;
+	json_array_foreach(exts, k, e)
+		if ((r = rule_by_id(json_object_get(e, "rules"), id)) != NULL)
 			return r;
 	return NULL;
 }
@@ -81,7 +112,7 @@ sarif_suppressed(json_t *res)
 }
 
 static void
-sarif_result(struct facts *f, json_t *rules, json_t *res)
+sarif_result(struct facts *f, json_t *run, json_t *res)
 {
 	json_t *rule, *k = json_object_get(res, "kind");
 	const char *level;
@@ -90,7 +121,7 @@ sarif_result(struct facts *f, json_t *rules, json_t *res)
 	/* pass, notApplicable, informational, review, open: no finding */
 	if ((k != NULL && !str_is(k, "fail")) || sarif_suppressed(res))
 		return;
-	rule = sarif_rule(rules, res);
+	rule = sarif_rule(run, res);
 	/* GitHub's convention: a CVSS score in "security-severity" */
 	if ((sev = up_severity_score(up_get(res,
 	    "properties.security-severity"))) < 0)
@@ -110,7 +141,7 @@ sarif_result(struct facts *f, json_t *rules, json_t *res)
 static void
 sarif_read(json_t *doc, struct facts *f)
 {
-	json_t *run, *res, *rules;
+	json_t *run, *res;
 	size_t i, j;
 
 	json_array_foreach(json_object_get(doc, "runs"), i, run) {
@@ -127,9 +158,8 @@ sarif_read(json_t *doc, struct facts *f)
 		if (f->commit == NULL)
 			f->commit = up_str(run,
 			    "versionControlProvenance.0.revisionId");
-		rules = up_get(run, "tool.driver.rules");
 		json_array_foreach(json_object_get(run, "results"), j, res)
-			sarif_result(f, rules, res);
+			sarif_result(f, run, res);
 	}
 }
 
@@ -330,65 +360,85 @@ osv_is(json_t *doc)
 	return true;
 }
 
-/* The severity of the vulnerability id among a package's: its CVSS
- * (severity[].score when a bare number) or its database's word. */
+/* The severity of one OSV vulnerability: its database's word (GHSA), else
+ * a CVSS score given as a bare number; -1 if neither. */
 static int
-osv_vuln_severity(json_t *vulns, json_t *ids)
+osv_vuln_severity(json_t *v)
 {
-	json_t *v, *id, *s;
-	size_t i, j, k;
+	json_t *s;
+	size_t k;
 	int sev;
 
-	json_array_foreach(vulns, i, v)
-		json_array_foreach(ids, j, id) {
-			if (!json_equal(json_object_get(v, "id"), id))
-				continue;
-			if ((sev = up_severity_word(up_str(v,
-			    "database_specific.severity"))) >= 0)
-				return sev;
-			json_array_foreach(json_object_get(v, "severity"), k,
-			    s)
-				if ((sev = up_severity_score(json_object_get(s,
-				    "score"))) >= 0)
-					return sev;
-		}
+	if ((sev = up_severity_word(up_str(v, "database_specific.severity")))
+	    >= 0)
+		return sev;
+	json_array_foreach(json_object_get(v, "severity"), k, s)
+		if ((sev = up_severity_score(json_object_get(s, "score"))) >= 0)
+			return sev;
 	return -1;
+}
+
+/* A group's severity: its max_severity, else the worst of its ids'
+ * vulnerabilities, found through byid (id -> vulnerability). */
+static int
+osv_group_severity(json_t *g, json_t *byid)
+{
+	json_t *id;
+	size_t i;
+	int sev, worst = -1;
+
+	if ((sev = up_severity_score(json_object_get(g, "max_severity"))) >= 0)
+		return sev;
+	json_array_foreach(json_object_get(g, "ids"), i, id)
+		if (json_is_string(id) && (sev = osv_vuln_severity(
+		    json_object_get(byid, json_string_value(id)))) >= 0 &&
+		    (worst < 0 || sev < worst))
+			worst = sev;
+	return worst;
+}
+
+static void
+osv_package(struct facts *f, json_t *p)
+{
+	json_t *groups = json_object_get(p, "groups"), *g, *v, *byid;
+	json_t *vulns = json_object_get(p, "vulnerabilities");
+	const char *id;
+	size_t k;
+
+	/* without groups, each vulnerability is one */
+	if (json_array_size(groups) == 0) {
+		json_array_foreach(vulns, k, v)
+			count(f, osv_vuln_severity(v));
+		return;
+	}
+	/* a group is one vulnerability under all its aliases; its ids are
+	 * looked up in an index, not by a scan per id */
+	if ((byid = json_object()) == NULL) {
+		f->nomem = true;
+		return;
+	}
+	json_array_foreach(vulns, k, v)
+		if ((id = json_string_value(json_object_get(v, "id"))) != NULL &&
+		    json_object_set(byid, id, v) != 0) {
+			f->nomem = true;
+			json_decref(byid);
+			return;
+		}
+	json_array_foreach(groups, k, g)
+		count(f, osv_group_severity(g, byid));
+	json_decref(byid);
 }
 
 static void
 osv_read(json_t *doc, struct facts *f)
 {
-	json_t *r, *p, *g, *v, *groups, *vulns;
-	size_t i, j, k;
-	int sev;
+	json_t *r, *p;
+	size_t i, j;
 
 	f->tool = "osv-scanner";
 	json_array_foreach(json_object_get(doc, "results"), i, r)
-		json_array_foreach(json_object_get(r, "packages"), j, p) {
-			groups = json_object_get(p, "groups");
-			vulns = json_object_get(p, "vulnerabilities");
-			/* a group is one vulnerability under all its aliases */
-			json_array_foreach(groups, k, g) {
-				if ((sev = up_severity_score(json_object_get(g,
-				    "max_severity"))) < 0)
-					sev = osv_vuln_severity(vulns,
-					    json_object_get(g, "ids"));
-				count(f, sev);
-			}
-			if (json_array_size(groups) > 0)
-				continue;
-			json_array_foreach(vulns, k, v) {
-				json_t *one = json_pack("[O]",
-				    json_object_get(v, "id"));
-
-				if (one == NULL) {
-					f->nomem = true;
-					return;
-				}
-				count(f, osv_vuln_severity(vulns, one));
-				json_decref(one);
-			}
-		}
+		json_array_foreach(json_object_get(r, "packages"), j, p)
+			osv_package(f, p);
 }
 
 /* ---- npm audit (report version 2, npm 7 and later) ---- */
@@ -417,7 +467,7 @@ npm_read(json_t *doc, struct facts *f)
 		/* npm's own counts, by package; "info" is not a finding */
 		for (i = 0; i < sizeof(m) / sizeof(*m); i++)
 			if ((n = up_count(json_object_get(counts, m[i].w))) > 0)
-				f->n[m[i].sev] += (uint64_t)n;
+				up_add(&f->n[m[i].sev], (uint64_t)n);
 		return;
 	}
 	json_object_foreach(json_object_get(doc, "vulnerabilities"), k, v)

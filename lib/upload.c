@@ -109,16 +109,27 @@ up_count(json_t *v)
 	double d;
 	long long n;
 
+	/* a count too large to be exact is as large as a count gets here:
+	 * never "none" (a huge "failures" must not read as a clean run) */
 	if (json_is_number(v)) {
 		d = json_number_value(v);
-		return d >= 0 && d < 9e15 && d == (double)(int64_t)d ?
-		    (int64_t)d : -1;
+		if (d >= 9e15)
+			return UP_COUNT_MAX;
+		return d >= 0 && d == (double)(int64_t)d ? (int64_t)d : -1;
 	}
 	if ((s = json_string_value(v)) == NULL || *s < '0' || *s > '9')
 		return -1;
 	errno = 0;
 	n = strtoll(s, &end, 10);
-	return errno == 0 && *end == '\0' && n < 9000000000000000LL ? n : -1;
+	if (*end != '\0')
+		return -1;
+	return errno != 0 || n >= UP_COUNT_MAX ? UP_COUNT_MAX : n;
+}
+
+void
+up_add(uint64_t *to, uint64_t n)
+{
+	*to = *to > UINT64_MAX - n ? UINT64_MAX : *to + n;
 }
 
 void
@@ -226,10 +237,10 @@ summary_of(enum ledger_upload_class c, const struct facts *f,
 	size_t i, len = 0;
 
 	buf[0] = '\0';
-	for (i = 0; i < N_MAX && count_names[c][i] != NULL; i++)
+	for (i = 0; i < N_MAX && count_names[c][i] != NULL && len < n; i++)
 		len += (size_t)snprintf(buf + len, n - len, "%s%s=%" PRIu64,
 		    i ? "," : "", count_names[c][i], f->n[i]);
-	if (c == LEDGER_UPLOAD_SCAN || c == LEDGER_UPLOAD_SBOM)
+	if ((c == LEDGER_UPLOAD_SCAN || c == LEDGER_UPLOAD_SBOM) && len < n)
 		snprintf(buf + len, n - len, ",fail_on=%s", sev_names[fail_on]);
 	return buf;
 }
@@ -309,14 +320,18 @@ fill(struct ledger_event *ev, const struct ledger_upload_opts *o,
 	return set(ev, LEDGER_SUBJ_STATUS, verdict(fmt->cls, f, fail_on), err);
 }
 
-static bool
-is_json_type(const char *mt)
+bool
+ledger_upload_json_type(const char *mt)
 {
-	size_t n = mt != NULL ? strlen(mt) : 0;
+	size_t n;
 
-	return mt == NULL || strcmp(mt, "application/json") == 0 ||
-	    (n > 5 && strcmp(mt + n - 5, "+json") == 0) ||
-	    strcmp(mt, "application/x-ndjson") == 0;
+	if (mt == NULL)
+		return true;
+	while (*mt == ' ')
+		mt++;
+	n = strcspn(mt, "; \t");
+	return (n == 16 && strncasecmp(mt, "application/json", 16) == 0) ||
+	    (n > 5 && strncasecmp(mt + n - 5, "+json", 5) == 0);
 }
 
 const struct upload_format *
@@ -385,7 +400,7 @@ ledger_upload_event(const char *body, size_t len,
 		return ledger_errorf(err, LEDGER_EINVAL, "a report cannot be "
 		    "recorded as kind %s", o->kind == LEDGER_KIND_LEDGER ?
 		    "ledger" : "(bad)");
-	if (is_json_type(o->media_type)) {
+	if (ledger_upload_json_type(o->media_type)) {
 		if ((st = ledger_json_parse(body, len, &doc, err)) != LEDGER_OK) {
 			src_error_prefix(err, "report: ");
 			return st;

@@ -345,6 +345,63 @@ START_TEST(test_upload_bad_report_values)
 }
 END_TEST
 
+/* What the review found: rules in a tool extension (CodeQL's query
+ * packs) and an index out of range still find their rule by id; an OSV
+ * vulnerability without an id is a finding, not "out of memory"; counts
+ * summed over hosts stop at the top instead of wrapping to none; a media
+ * type's parameters do not change what is JSON. */
+START_TEST(test_upload_review_cases)
+{
+	static const char ext[] = "{\"version\":\"2.1.0\",\"runs\":[{\"tool\":"
+	    "{\"driver\":{\"name\":\"CodeQL\",\"rules\":[]},\"extensions\":"
+	    "[{\"name\":\"codeql/java-queries\",\"rules\":[{\"id\":\"java/sqli"
+	    "\",\"properties\":{\"security-severity\":\"9.8\"}},{\"id\":"
+	    "\"java/xss\",\"defaultConfiguration\":{\"level\":\"error\"}}]}]},"
+	    "\"results\":[{\"ruleId\":\"java/sqli\",\"rule\":{\"id\":"
+	    "\"java/sqli\",\"index\":0,\"toolComponent\":{\"index\":0}}},"
+	    "{\"ruleId\":\"java/xss\",\"ruleIndex\":7}]}]}";
+	static const char osv[] = "{\"results\":[{\"packages\":[{"
+	    "\"vulnerabilities\":[{\"summary\":\"no id\"},{\"id\":\"X-1\","
+	    "\"database_specific\":{\"severity\":\"MODERATE\"}}]}]}]}";
+	static const char hosts[] = "{\"plays\":[],\"stats\":{"
+	    "\"a\":{\"failures\":4611686018427387904},"
+	    "\"b\":{\"failures\":4611686018427387904},"
+	    "\"c\":{\"failures\":4611686018427387904},"
+	    "\"d\":{\"failures\":4611686018427387904}}}";
+	struct ledger_upload_opts o;
+	struct ledger_event *ev = NULL;
+	struct ledger_error err;
+	uint64_t n;
+
+	opts_init(&o);
+	ck_assert_int_eq(ledger_upload_event(ext, strlen(ext), &o, &ev, &err),
+	    LEDGER_OK);
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_SUMMARY],
+	    S(1, 1, 0, 0, 0) ",fail_on=high");
+	ledger_event_free(ev);
+	ck_assert_int_eq(ledger_upload_event(osv, strlen(osv), &o, &ev, &err),
+	    LEDGER_OK);
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_SUMMARY],
+	    S(0, 0, 1, 0, 1) ",fail_on=high");
+	ledger_event_free(ev);
+	ck_assert_int_eq(ledger_upload_event(hosts, strlen(hosts), &o, &ev,
+	    &err), LEDGER_OK);
+	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_STATUS], "failed");
+	ck_assert(ledger_summary_count(ev->e.subject[LEDGER_SUBJ_SUMMARY],
+	    "failed", &n));
+	ck_assert_uint_eq(n, 4 * 9000000000000000ULL);
+	ledger_event_free(ev);
+	o.media_type = "Application/JSON; charset=utf-8";
+	ck_assert_int_eq(ledger_upload_event(osv, strlen(osv), &o, &ev, &err),
+	    LEDGER_OK);
+	ck_assert_str_eq(ev->e.source[LEDGER_SRC_EVENT], "osv-scanner");
+	ledger_event_free(ev);
+	ck_assert(ledger_upload_json_type("application/vnd.cyclonedx+json"));
+	ck_assert(!ledger_upload_json_type("application/x-ndjson"));
+	ck_assert(!ledger_upload_json_type("text/html; charset=utf-8"));
+}
+END_TEST
+
 START_TEST(test_summary_count)
 {
 	uint64_t n = 0;
@@ -381,6 +438,7 @@ main(void)
 	tcase_add_test(tc, test_upload_caller_fields);
 	tcase_add_test(tc, test_upload_errors);
 	tcase_add_test(tc, test_upload_bad_report_values);
+	tcase_add_test(tc, test_upload_review_cases);
 	tcase_add_test(tc, test_summary_count);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);

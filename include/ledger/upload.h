@@ -88,6 +88,11 @@ enum ledger_status ledger_upload_event(const char *body, size_t len,
     const struct ledger_upload_opts *o, struct ledger_event **ret,
     struct ledger_error *err) LEDGER_WUR;
 
+/* Is a report of media type mt (its parameters ignored; NULL: the
+ * default, application/json) read as JSON: application/json or any
+ * +json type?  The daemon and ledgerctl decide alike with it. */
+bool ledger_upload_json_type(const char *mt);
+
 /* The count named name ("high", "components", "add", ...) in a summary
  * string; false when absent or malformed. */
 bool ledger_summary_count(const char *summary, const char *name,
