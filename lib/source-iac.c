@@ -440,8 +440,9 @@ puppet_normalize(const struct ledger_source *src,
  * (status.operationState) is a deployment of the application (service)
  * to its destination namespace (environment; a label "environment" on
  * the Application says otherwise), of the revision it synced (commit, or
- * an OCI digest), by whoever started it; one sync keeps its startedAt
- * across its Running and Succeeded notifications (deployment).  The body
+ * an OCI digest), by whoever started it; one sync keeps its
+ * "<uid>:<startedAt>" across its Running and Succeeded notifications
+ * (deployment).  The body
  * of Argo CD's own docs example, the syncResult alone, gives the
  * revision only.
  */
@@ -482,11 +483,12 @@ argocd_normalize(const struct ledger_source *src,
     const struct ledger_hook_request *req, const char *auth,
     struct evlist *out, struct ledger_error *err)
 {
-	const char *app, *phase;
+	const char *app, *phase, *id;
 	struct doc d = { NULL, NULL, NULL };
 	enum ledger_status rc;
 	const char *match;
-	char name[96];
+	char name[96], depbuf[280];
+	size_t i, first;
 	json_t *root;
 
 	if ((rc = src_parse_named(req, "metadata.name",
@@ -509,8 +511,26 @@ argocd_normalize(const struct ledger_source *src,
 	}
 	snprintf(name, sizeof(name), "%s%s%.64s", match, phase != NULL ? "." :
 	    "", phase != NULL ? phase : "");
-	return src_emit_root(src, root, argocd_rules, match, NULL, name, NULL,
+	json_incref(root);
+	first = out->n;
+	rc = src_emit_root(src, root, argocd_rules, match, NULL, name, NULL,
 	    auth, out, err);
+	/* one sync: the Application (its uid, else its name) and the
+	 * operation's start -- two Applications of a project syncing in the
+	 * same second are two deployments */
+	if ((id = src_path_string(&d, "metadata.uid")) == NULL)
+		id = app;
+	for (i = first; rc == LEDGER_OK && i < out->n; i++) {
+		const char *dep = out->v[i]->e.subject[LEDGER_SUBJ_DEPLOYMENT];
+
+		if (dep == NULL || id == NULL)
+			continue;
+		snprintf(depbuf, sizeof(depbuf), "%.200s:%.64s", id, dep);
+		rc = ledger_event_set_subject(out->v[i], LEDGER_SUBJ_DEPLOYMENT,
+		    depbuf, err);
+	}
+	json_decref(root);
+	return rc;
 }
 
 /* ---- Ansible (ansible.posix.json callback output, POSTed) ---- */

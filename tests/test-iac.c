@@ -453,7 +453,7 @@ START_TEST(test_iac_argocd)
 	ck_assert_str_eq(ledger_status_word(ev->e.kind,
 	    ev->e.subject[LEDGER_SUBJ_STATUS]), "started");
 	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_DEPLOYMENT],
-	    "2026-12-03T02:47:00Z");
+	    "guestbook:2026-12-03T02:47:00Z");
 	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_PIPELINE], "default");
 	check_payload(ev, &q);
 	res_release(&res);
@@ -468,7 +468,7 @@ START_TEST(test_iac_argocd)
 	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_ACTOR], "alice@example.com");
 	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_ENVIRONMENT], "production");
 	ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_DEPLOYMENT],
-	    "2026-12-03T02:47:00Z");
+	    "guestbook:2026-12-03T02:47:00Z");
 	res_release(&res);
 	/* a wrong bearer, an HMAC of another body */
 	rq_set(&q, "Authorization", "Bearer " CD_SECRET "x");
