@@ -146,6 +146,18 @@ check "the log is unchanged by every refusal" test "$(count)" = "$n0"
 check "ledgerctl record sbom of a scan says so" \
     grep -q "record it as scan" "$T/err"
 
+"$LEDGERCTL" record scan -d "$D/var" --url "$URL" --token "$WTOK" \
+    --file "$P/scans/trivy/image.alpine-310.json" > /dev/null 2> "$T/err"; rc=$?
+check "record with both -d and --url: refused, which log?" \
+    bash -c "[ $rc = 2 ] && grep -q 'not both' '$T/err'"
+"$LEDGERCTL" record scan --url "$URL" --token "$WTOK" \
+    --file "$P/scans/trivy/image.alpine-310.json" \
+    --pipeline "$(head -c 5000 /dev/zero | tr '\0' p)" \
+    --run "$(head -c 5000 /dev/zero | tr '\0' r)" > /dev/null 2> "$T/err"; rc=$?
+check "record with options too long for a URL: a clear error, no crash" \
+    bash -c "[ $rc = 2 ] && grep -q 'too long' '$T/err'"
+check "the log is unchanged by those" test "$(count)" = "$n0"
+
 # ---- recorded as it is when the caller says what it is ----
 st=$(upload "$S" "?kind=scan&artifact=sha256:$(printf a%.0s $(seq 64))")
 s=$(seq_of "$T/body")
@@ -155,6 +167,12 @@ st=$(CT='Content-Type: text/html' upload "$P/scans/zap/traditional-json.reports-
 s=$(seq_of "$T/body")
 check "text/html with kind=scan: 201, kept as text/html" \
     test "$st|$(field "$s" type)" = "201|text/html"
+"$LEDGERCTL" record scan --url "$URL" --token "$WTOK" --json \
+    --file "$P/scans/trivy/image.alpine-310.json" --env dast \
+    --target-url https://pay.staging.example/ --deployment d-77 > "$T/rec"
+s=$(seq_of "$T/rec")
+check "--target-url and --deployment set the subject's url and deployment" \
+    test "$(field "$s" url)|$(field "$s" deployment)" = "https://pay.staging.example/|d-77"
 # an Idempotency-Key records once
 for i in 1 2; do
 	st=$(upload "$P/scans/trivy/image.alpine-latest.docs-example.json" "?environment=prod" -H 'Idempotency-Key: scan-run-5')
@@ -170,8 +188,15 @@ printf '{"max_findings":{"critical":0,"high":0}}' > "$T/policy.json"
     --policy "$T/policy.json" --json > "$T/gate"; rc=$?
 check "gate max_findings: the Trivy scan of the digest has no high: allowed" \
     bash -c "[ $rc = 0 ] && grep -q '\"allow\":true' '$T/gate'"
-"$LEDGERCTL" record scan -d "$D/var" --file "$P/scans/grype/image.TestJsonImgsPresenter.json" \
-    --artifact "$IMG" > /dev/null 2>&1 || true
+# a generic event carrying a summary is no report: it counts for nothing
+post '{"kind":"scan","subject":{"artifact":"'"$IMG"'","tool":"grype","summary":"critical=9,high=9,medium=0,low=0,unknown=0","status":"fail"}}' > /dev/null
+"$LEDGERCTL" gate -d "$D/var" --artifact "$IMG" --env prod \
+    --policy "$T/policy.json" --json > "$T/gate"; rc=$?
+check "... a generic event with a summary does not count as a scan" \
+    bash -c "[ $rc = 0 ] && grep -q '\"allow\":true' '$T/gate'"
+"$LEDGERCTL" record scan -d "$D/var" --json --artifact "$IMG" \
+    --file "$P/scans/grype/image.TestJsonImgsPresenter.json" > "$T/grype"
+GRYPE=$(seq_of "$T/grype")
 "$LEDGERCTL" gate -d "$D/var" --artifact "$IMG" --env prod \
     --policy "$T/policy.json" --json > "$T/gate"; rc=$?
 check "... a Grype scan with a critical finding: denied, naming it" \
@@ -180,10 +205,11 @@ check "verify passes after all of it" "$LEDGERCTL" verify -d "$D/var" --no-pin
 stop "$PID"
 
 # ---- a summary edited behind the library's back: verify names its seq ----
+# (the Grype scan's critical finding made to disappear)
 sqlite3 "$D/var/ledger.db" "DROP TRIGGER IF EXISTS entries_no_update;
     UPDATE entries SET summary =
-    'critical=0,high=0,medium=0,low=0,unknown=0,fail_on=high' WHERE seq = 4"
+    'critical=0,high=0,medium=0,low=0,unknown=0,fail_on=high' WHERE seq = $GRYPE"
 "$LEDGERCTL" verify -d "$D/var" --no-pin --json > "$T/v" 2>&1
-check "an edited summary column: verify reports seq 4" \
-    grep -q '"first_bad_seq":4' "$T/v"
+check "an edited summary column: verify reports the Grype scan's seq ($GRYPE)" \
+    grep -q "\"first_bad_seq\":$GRYPE," "$T/v"
 summary
