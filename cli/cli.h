@@ -98,7 +98,7 @@ void csv_field(const char *s);
 /* The events filters, each a name of ledger_query_param (cmd-events.c),
  * as long options CLI_OPT_FILTER + i; -k is --kind (index 10). */
 #define CLI_OPT_FILTER 2000
-#define CLI_NFILTERS 16
+#define CLI_NFILTERS 17
 extern const char *const cli_filter_names[CLI_NFILTERS];
 
 /* Fill extra[0..CLI_NFILTERS) with the filters as long options; returns

@@ -18,7 +18,7 @@
 const char *const cli_filter_names[CLI_NFILTERS] = {
 	"actor", "artifact", "commit", "environment", "pipeline", "run",
 	"service", "status", "ticket", "env", "kind", "source",
-	"since", "until", "after", "limit",
+	"since", "until", "after", "limit", "tool",
 };
 
 

@@ -83,6 +83,11 @@ for f in "$P"/scans/*/*; do
 	grep -q "^${f#$P/}|" "$0" || bad "sample $f is not tested"
 done
 
+# the reports of one tool, through the API
+"$LEDGERCTL" events --url "$URL" --token "$RTOK" --tool Trivy --json > "$T/tool"
+check "events --tool Trivy through ledgerd: the three Trivy reports" \
+    test "$(wc -l < "$T/tool")/$(grep -c '"tool":"Trivy"' "$T/tool")" = "3/3"
+
 # the report is the payload, byte for byte
 s=$(seq_of "$T/body")
 "$LEDGERCTL" show -d "$D/var" --payload "$s" > "$T/payload" 2>/dev/null
