@@ -64,6 +64,7 @@ config_free(struct config *c)
 	free(c->tls_cert_file);
 	free(c->tls_key_file);
 	free(c->tls_client_ca_file);
+	free(c->tls_client_crl_file);
 	free(c->user);
 	free(c->pidfile);
 	ledger_sources_free(c->sources);
@@ -393,6 +394,8 @@ parse_tls(struct loader *L, json_t *v, struct config *c)
 			get_path(L, key, val, &c->tls_key_file);
 		else if (strcmp(key, "client_ca_file") == 0)
 			get_path(L, key, val, &c->tls_client_ca_file);
+		else if (strcmp(key, "client_crl_file") == 0)
+			get_path(L, key, val, &c->tls_client_crl_file);
 		else if (strcmp(key, "client_auth") == 0) {
 			for (i = 0; i < 3; i++)
 				if (json_is_string(val) && strcmp(
@@ -406,7 +409,7 @@ parse_tls(struct loader *L, json_t *v, struct config *c)
 		} else
 			problem(L, key, "unknown key '%.64s' in 'tls' (want "
 			    "cert_file, key_file, client_ca_file, "
-			    "client_auth)", key);
+			    "client_crl_file, client_auth)", key);
 	}
 	if (c->tls_cert_file == NULL || c->tls_key_file == NULL)
 		problem(L, "tls", "'tls' needs cert_file and key_file");
@@ -419,6 +422,9 @@ parse_tls(struct loader *L, json_t *v, struct config *c)
 	    c->tls_client_ca_file != NULL)
 		problem(L, "tls", "'tls': client_ca_file is set but "
 		    "client_auth is none; say optional or required");
+	if (c->tls_client_crl_file != NULL && c->tls_client_ca_file == NULL)
+		problem(L, "tls", "'tls': client_crl_file needs client_ca_file "
+		    "(the CAs whose revocations it lists)");
 }
 
 /* Loopback: 127.0.0.0/8, ::1, localhost. */

@@ -200,6 +200,63 @@ fail:
 	return NULL;
 }
 
+/*
+ * The revocation lists of client_crl_file into list: each must be signed
+ * by a CA of the list (GNUTLS_TL_VERIFY_CRL) -- a CRL nobody trusted
+ * signed must not be believed, and one that is not read must not pass
+ * for "nothing revoked".  A CRL past its nextUpdate is still used (a
+ * stale list revokes no less) and logged: renew it, then SIGHUP.
+ */
+static int
+crl_load(const struct config *c, gnutls_x509_trust_list_t list)
+{
+	gnutls_x509_crl_t *crls = NULL;
+	unsigned ncrl = 0, i;
+	gnutls_datum_t d;
+	char *pem;
+	size_t len;
+	time_t next;
+	int n, rc = -1;
+
+	if (read_pem("client_crl_file", c->tls_client_crl_file, false, &pem,
+	    &len))
+		return -1;
+	d = (gnutls_datum_t){ (unsigned char *)pem, (unsigned)len };
+	if ((n = gnutls_x509_crl_list_import2(&crls, &ncrl, &d,
+	    GNUTLS_X509_FMT_PEM, 0)) < 0 || ncrl == 0) {
+		log_error("tls: client_crl_file '%s' holds no CRL%s%s",
+		    c->tls_client_crl_file, n < 0 ? ": " : "", n < 0 ?
+		    gnutls_strerror(n) : "");
+		goto out;
+	}
+	for (i = 0; i < ncrl; i++) {
+		next = gnutls_x509_crl_get_next_update(crls[i]);
+		if (next != (time_t)-1 && next < time(NULL))
+			log_warn("tls: a CRL in '%s' is past its next update; "
+			    "it is used, renew it", c->tls_client_crl_file);
+	}
+	/* one at a time: the list owns each CRL it takes and frees one it
+	 * skips as unverified; those after a refusal are ours to free */
+	for (i = 0; i < ncrl; i++) {
+		n = gnutls_x509_trust_list_add_crls(list, &crls[i], 1,
+		    GNUTLS_TL_VERIFY_CRL, 0);
+		if (n != 1) {
+			log_error("tls: client_crl_file '%s': CRL %u is not "
+			    "signed by a CA of client_ca_file%s%s",
+			    c->tls_client_crl_file, i + 1, n < 0 ? ": " : "",
+			    n < 0 ? gnutls_strerror(n) : "");
+			for (i++; i < ncrl; i++)
+				gnutls_x509_crl_deinit(crls[i]);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	gnutls_free(crls);
+	free(pem);
+	return rc;
+}
+
 static struct trust *
 trust_load(const struct config *c, char **pem_out)
 {
@@ -221,10 +278,12 @@ trust_load(const struct config *c, char **pem_out)
 	d = (gnutls_datum_t){ (unsigned char *)pem, (unsigned)len };
 	n = gnutls_x509_trust_list_add_trust_mem(t->list, &d, NULL,
 	    GNUTLS_X509_FMT_PEM, 0, 0);
-	if (n <= 0) {
-		log_error("tls: client_ca_file '%s' holds no certificate%s%s",
-		    c->tls_client_ca_file, n < 0 ? ": " : "",
-		    n < 0 ? gnutls_strerror(n) : "");
+	if (n <= 0 || (c->tls_client_crl_file != NULL &&
+	    crl_load(c, t->list) != 0)) {
+		if (n <= 0)
+			log_error("tls: client_ca_file '%s' holds no "
+			    "certificate%s%s", c->tls_client_ca_file, n < 0 ?
+			    ": " : "", n < 0 ? gnutls_strerror(n) : "");
 		gnutls_x509_trust_list_deinit(t->list, 1);
 		free(t);
 		free(pem);

@@ -50,6 +50,7 @@ struct config {
 	char *tls_cert_file;		/* "tls": NULL when off */
 	char *tls_key_file;
 	char *tls_client_ca_file;
+	char *tls_client_crl_file;	/* revoked client certificates */
 	enum tls_client_auth tls_client_auth;
 	bool allow_plaintext;		/* plain HTTP beyond loopback */
 	unsigned refusal_alert_per_minute;	/* "refusals": log an attack */

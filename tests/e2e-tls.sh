@@ -232,6 +232,59 @@ check "required: ledgerctl with --cert/--client-key" \
     grep -q "signature verified" "$T/out"
 stop "$PID"
 
+# ---- a revoked client certificate (client_crl_file) ----
+# crl NAME CA [CERT...]: a CRL of CA revoking the CERTs
+crl() {
+	local name=$1 ca=$2 c; shift 2
+	: > "$C/crl-$name.index"
+	sed "s|^database = .*|database = $C/crl-$name.index|" "$C/ca.cnf" \
+	    > "$C/crl-$name.cnf"
+	for c in "$@"; do
+		openssl ca -batch -config "$C/crl-$name.cnf" -cert "$C/$ca.pem" \
+		    -keyfile "$C/$ca.key" -revoke "$C/$c.pem" 2>/dev/null
+	done
+	openssl ca -batch -config "$C/crl-$name.cnf" -cert "$C/$ca.pem" \
+	    -keyfile "$C/$ca.key" -gencrl -crldays 2 -out "$C/$name.crl" \
+	    2>/dev/null
+}
+crl rb ca rb
+crl both ca rb ra
+crl foreign other stranger
+check "made the CRLs" test -s "$C/rb.crl" -a -s "$C/both.crl" -a -s "$C/foreign.crl"
+V=$T/crl
+mkdir -p "$V"
+cp "$C/rb.crl" "$V/clients.crl"
+start "$V" '"tls":{"cert_file":"'"$C"'/server.pem","key_file":"'"$C"'/server.key",
+"client_ca_file":"'"$C"'/ca.pem","client_crl_file":"clients.crl","client_auth":"required"}'
+check "crl: runner-a, not revoked: 201" \
+    [ "$(post1 v1 --cert "$C/ra.pem" --key "$C/ra.key")" = 201 ]
+check "crl: runner-b, revoked: 401" \
+    [ "$(post1 v2 --cert "$C/rb.pem" --key "$C/rb.key")" = 401 ]
+check "  saying it is revoked" grep -qi "revoked" "$T/body"
+cp "$C/both.crl" "$V/clients.crl"
+kill -HUP "$PID"
+sleep 0.5
+check "crl: after SIGHUP with runner-a revoked too, runner-a: 401" \
+    [ "$(post1 v3 --cert "$C/ra.pem" --key "$C/ra.key")" = 401 ]
+cp "$C/foreign.crl" "$V/clients.crl"
+kill -HUP "$PID"
+sleep 0.5
+check "crl: a CRL no trusted CA signed is refused on SIGHUP" \
+    grep -q "not signed by a CA of client_ca_file" "$V/log"
+check "  and the running list kept: runner-a still refused" \
+    [ "$(post1 v4 --cert "$C/ra.pem" --key "$C/ra.key")" = 401 ]
+stop "$PID"
+check "crl: nothing of the refused was written" \
+    [ "$("$LEDGERCTL" events -d "$V/var" --run v2 --json | wc -l)" = 0 ]
+mkdir -p "$T/bad"
+printf '{"listen":"127.0.0.1:0","data_dir":"%s/var","tls":{"cert_file":"%s",
+"key_file":"%s","client_ca_file":"%s","client_crl_file":"%s",
+"client_auth":"required"}}\n' "$T/bad" "$C/server.pem" "$C/server.key" \
+    "$C/ca.pem" "$C/foreign.crl" > "$T/bad.json"
+timeout 20 "$LEDGERD" -d -f "$T/bad.json" >"$T/out" 2>&1; rc=$?
+check "a foreign CRL at start: ledgerd does not start, saying why" \
+    bash -c "[ $rc -ne 0 ] && grep -q 'not signed by a CA' '$T/out'"
+
 # ---- client_auth none: a certificate is neither asked for nor named ----
 N=$T/none
 start "$N" '"tls":{"cert_file":"'"$C"'/server.pem","key_file":"'"$C"'/server.key"}'

@@ -136,6 +136,9 @@ START_TEST(test_config_tls_and_plaintext)
 		{ "{\"tls\": {\"cert_file\": \"c.pem\", \"key_file\": "
 		  "\"k.pem\", \"client_auth\": \"maybe\"}}",
 		  "must be none, optional or required" },
+		{ "{\"tls\": {\"cert_file\": \"c.pem\", \"key_file\": "
+		  "\"k.pem\", \"client_crl_file\": \"c.crl\"}}",
+		  "client_crl_file needs client_ca_file" },
 		{ "{\"tls\": {\"cert\": \"c.pem\"}}", "unknown key 'cert'" },
 		{ "{\"tls\": true}", "'tls' must be an object" },
 		{ "{\"listen\": \"0.0.0.0:8420\"}", "allow_plaintext" },
