@@ -202,16 +202,21 @@ fail:
 
 /*
  * The revocation lists of client_crl_file into list: each must be signed
- * by a CA of the list (GNUTLS_TL_VERIFY_CRL) -- a CRL nobody trusted
- * signed must not be believed, and one that is not read must not pass
- * for "nothing revoked".  A CRL past its nextUpdate is still used (a
- * stale list revokes no less) and logged: renew it, then SIGHUP.
+ * by a CA of client_ca_file (ca_pem) -- a CRL nobody trusted signed must
+ * not be believed, and one that is not read must not pass for "nothing
+ * revoked".  Verified here, against the CAs, before the list takes them
+ * (GnuTLS's own GNUTLS_TL_VERIFY_CRL skips a bad one without saying which
+ * and, in some versions, without freeing it).  A CRL past its nextUpdate
+ * is still used (a stale list revokes no less) and logged: renew it, then
+ * SIGHUP.
  */
 static int
-crl_load(const struct config *c, gnutls_x509_trust_list_t list)
+crl_load(const struct config *c, const gnutls_datum_t *ca_pem,
+    gnutls_x509_trust_list_t list)
 {
 	gnutls_x509_crl_t *crls = NULL;
-	unsigned ncrl = 0, i;
+	gnutls_x509_crt_t *cas = NULL;
+	unsigned ncrl = 0, nca = 0, i, status;
 	gnutls_datum_t d;
 	char *pem;
 	size_t len;
@@ -229,30 +234,38 @@ crl_load(const struct config *c, gnutls_x509_trust_list_t list)
 		    gnutls_strerror(n) : "");
 		goto out;
 	}
+	if (gnutls_x509_crt_list_import2(&cas, &nca, ca_pem,
+	    GNUTLS_X509_FMT_PEM, 0) < 0)
+		goto out;
 	for (i = 0; i < ncrl; i++) {
-		next = gnutls_x509_crl_get_next_update(crls[i]);
-		if (next != (time_t)-1 && next < time(NULL))
-			log_warn("tls: a CRL in '%s' is past its next update; "
-			    "it is used, renew it", c->tls_client_crl_file);
-	}
-	/* one at a time: the list owns each CRL it takes and frees one it
-	 * skips as unverified; those after a refusal are ours to free */
-	for (i = 0; i < ncrl; i++) {
-		n = gnutls_x509_trust_list_add_crls(list, &crls[i], 1,
-		    GNUTLS_TL_VERIFY_CRL, 0);
-		if (n != 1) {
+		if ((n = gnutls_x509_crl_verify(crls[i], cas, nca, 0,
+		    &status)) < 0 || status != 0) {
 			log_error("tls: client_crl_file '%s': CRL %u is not "
-			    "signed by a CA of client_ca_file%s%s",
-			    c->tls_client_crl_file, i + 1, n < 0 ? ": " : "",
-			    n < 0 ? gnutls_strerror(n) : "");
-			for (i++; i < ncrl; i++)
-				gnutls_x509_crl_deinit(crls[i]);
+			    "signed by a CA of client_ca_file", c->tls_client_crl_file,
+			    i + 1);
 			goto out;
 		}
+		next = gnutls_x509_crl_get_next_update(crls[i]);
+		if (next != (time_t)-1 && next < time(NULL))
+			log_warn("tls: CRL %u in '%s' is past its next update; "
+			    "it is used, renew it", i + 1, c->tls_client_crl_file);
 	}
+	/* the list owns them from here */
+	if (gnutls_x509_trust_list_add_crls(list, crls, ncrl, 0, 0) !=
+	    (int)ncrl) {
+		log_error("tls: client_crl_file '%s': not taken",
+		    c->tls_client_crl_file);
+		goto out;
+	}
+	ncrl = 0;
 	rc = 0;
 out:
+	for (i = 0; i < ncrl; i++)
+		gnutls_x509_crl_deinit(crls[i]);
 	gnutls_free(crls);
+	for (i = 0; i < nca; i++)
+		gnutls_x509_crt_deinit(cas[i]);
+	gnutls_free(cas);
 	free(pem);
 	return rc;
 }
@@ -279,7 +292,7 @@ trust_load(const struct config *c, char **pem_out)
 	n = gnutls_x509_trust_list_add_trust_mem(t->list, &d, NULL,
 	    GNUTLS_X509_FMT_PEM, 0, 0);
 	if (n <= 0 || (c->tls_client_crl_file != NULL &&
-	    crl_load(c, t->list) != 0)) {
+	    crl_load(c, &d, t->list) != 0)) {
 		if (n <= 0)
 			log_error("tls: client_ca_file '%s' holds no "
 			    "certificate%s%s", c->tls_client_ca_file, n < 0 ?
