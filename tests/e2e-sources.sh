@@ -3,8 +3,9 @@
 # ../shared/payloads/iac posted through the real daemon to a source of its
 # type, authenticated the way its sender authenticates (signatures
 # computed here with openssl), with the status and the kind each must
-# give; the samples that are invalid upstream refused with 400 and nothing
-# written; a forged signature refused for each type; the log verified.
+# give; each redelivered (the first receipt) and forged (401); the samples
+# that are invalid upstream refused with 400 and nothing written; the log
+# verified.
 # (The report-shaped samples -- terraform show -json, Ansible -- go
 # through POST /v1/reports in e2e-reports.sh too.)
 set -u
@@ -72,6 +73,10 @@ while IFS='|' read -r f src ct want kind; do
 	else
 		check "$f -> $want, kind $kind ($st/$last/$((n1 - n0)))" \
 		    test "$st/$last/$((n1 > n0))" = "$want/$kind/1"
+		# the same delivery again (a retry): the first receipt
+		st=$(deliver "$src" "$P/$f" "$(eval echo "$ct")")
+		check "... redelivered -> 200 duplicate, nothing new" \
+		    bash -c "[ $st = 200 ] && grep -q '\"duplicate\":true' '$T/body' && [ $(count) = $n1 ]"
 		# the same delivery forged: refused, nothing written
 		st=$(deliver "$src" "$P/$f" "$(eval echo "$ct")" 1)
 		check "... forged for $src -> 401" test "$st/$(count)" = "401/$n1"
