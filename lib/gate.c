@@ -372,15 +372,17 @@ same_str(const char *a, const char *b)
 }
 
 /* A scan of the digest with counts: an uploaded report (source type
- * "report", lib/upload.c), never an event that merely carries a summary
- * member (POST /v1/events takes any subject field). */
+ * "report", lib/upload.c) or a Harbor scan (source-registry.c), never an
+ * event that merely carries a summary member (POST /v1/events takes any
+ * subject field). */
 static bool
 counted_scan(const struct ledger_entry *e, const char *digest)
 {
+	const char *t = e->source[LEDGER_SRC_TYPE];
+
 	return e->kind == LEDGER_KIND_SCAN &&
-	    e->subject[LEDGER_SUBJ_SUMMARY] != NULL &&
-	    e->source[LEDGER_SRC_TYPE] != NULL &&
-	    strcmp(e->source[LEDGER_SRC_TYPE], "report") == 0 &&
+	    e->subject[LEDGER_SUBJ_SUMMARY] != NULL && t != NULL &&
+	    (strcmp(t, "report") == 0 || strcmp(t, "harbor") == 0) &&
 	    e->subject[LEDGER_SUBJ_ARTIFACT] != NULL &&
 	    strcmp(e->subject[LEDGER_SUBJ_ARTIFACT], digest) == 0;
 }

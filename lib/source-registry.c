@@ -70,6 +70,7 @@
 #include "ledger/source.h"
 #include "ledger-int.h"
 #include "source-int.h"
+#include "upload-int.h"
 
 #define NO_COND { COND_NONE, NULL, NULL }
 
@@ -201,6 +202,56 @@ static const struct rule harbor_rules[] = {
 	{ NULL, NULL, NO_COND, LEDGER_KIND_OTHER, true, NULL },
 };
 
+/*
+ * A completed scan's counts, from the resource's scan_overview (keyed by
+ * the report's media type): "summary" {"Critical": n, ...} mapped as the
+ * uploaded reports' (docs/reports.md; Negligible is low, None nothing),
+ * as subject summary "critical=..,unknown=N" (no fail_on: Harbor's
+ * status says the scan ran, not what it found), and the scanner as the
+ * tool -- so the gate's max_findings reads a Harbor scan as it reads an
+ * uploaded Trivy report.
+ */
+static enum ledger_status
+harbor_counts(struct ledger_event *ev, json_t *res, struct ledger_error *err)
+{
+	static const char *const names[] = { "critical", "high", "medium",
+	    "low", "unknown" };
+	json_t *ov = NULL, *v, *sum;
+	uint64_t n[5] = { 0, 0, 0, 0, 0 };
+	enum ledger_status rc;
+	const char *key;
+	char buf[160];
+	size_t len = 0, i;
+	int64_t c;
+	int sev;
+
+	json_object_foreach(json_object_get(res, "scan_overview"), key, v)
+		if (ov == NULL && json_is_object(json_object_get(v, "summary")))
+			ov = v;
+	if (ov == NULL || !json_is_object(sum = up_get(ov, "summary.summary")))
+		return LEDGER_OK;
+	json_object_foreach(sum, key, v) {
+		if ((sev = up_severity_word(key)) == LEDGER_SEV_NONE ||
+		    (c = up_count(v)) <= 0)
+			continue;
+		up_add(&n[sev < 0 ? LEDGER_SEV_UNKNOWN : sev], (uint64_t)c);
+	}
+	for (i = 0; i < 5; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+		    "%s%s=%llu", i ? "," : "", names[i],
+		    (unsigned long long)n[i]);
+	if ((rc = ledger_event_set_subject(ev, LEDGER_SUBJ_SUMMARY, buf, err)))
+		return rc;
+	/* the scanner's name and version are its own words: left out when
+	 * they are no field value */
+	if (ledger_event_set_subject(ev, LEDGER_SUBJ_TOOL, up_str(ov,
+	    "scanner.name"), NULL) == LEDGER_ENOMEM ||
+	    ledger_event_set_subject(ev, LEDGER_SUBJ_TOOL_VERSION, up_str(ov,
+	    "scanner.version"), NULL) == LEDGER_ENOMEM)
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	return LEDGER_OK;
+}
+
 /* One entry per resource of data (the default's event_data, the
  * CloudEvent's data); id: the CloudEvent's, or NULL. */
 static enum ledger_status
@@ -236,6 +287,9 @@ harbor_resources(const struct ledger_source *src, const char *auth,
 			    i);
 		if ((rc = src_emit(src, rule, type, id == NULL ? NULL : i > 0 ?
 		    delivery : id, auth, &d, out, err)) != LEDGER_OK)
+			return rc;
+		if (rule->kind == LEDGER_KIND_SCAN && out->n > 0 &&
+		    (rc = harbor_counts(out->v[out->n - 1], r, err)))
 			return rc;
 	}
 	return rc;

@@ -382,6 +382,15 @@ START_TEST(test_registry_harbor_samples)
 			ck_assert_str_eq(ev->e.source[LEDGER_SRC_DELIVERY],
 			    cases[_i].delivery);
 		ck_assert_str_eq(ev->e.source[LEDGER_SRC_TYPE], "harbor");
+		/* a completed scan carries its counts and its scanner */
+		if (_i == 1) {
+			ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_SUMMARY],
+			    "critical=0,high=0,medium=0,low=0,unknown=0");
+			ck_assert_str_eq(ev->e.subject[LEDGER_SUBJ_TOOL],
+			    "Trivy");
+			ck_assert_str_eq(
+			    ev->e.subject[LEDGER_SUBJ_TOOL_VERSION], "v0.37.2");
+		}
 		check_payload(ev, &q);
 	}
 	res_release(&res);
@@ -434,6 +443,19 @@ START_TEST(test_registry_harbor_shapes)
 	ck_assert_int_eq(res.evs[0]->e.kind, LEDGER_KIND_OTHER);
 	ck_assert_str_eq(res.evs[0]->e.source[LEDGER_SRC_EVENT],
 	    "PULL_ARTIFACT");
+	res_release(&res);
+	rq_release(&q);
+	/* Harbor's severities mapped as the reports' (docs/reports.md) */
+	post(src, "application/json", "{\"type\":\"SCANNING_COMPLETED\","
+	    "\"event_data\":{\"resources\":[{\"digest\":\"" H954 "\","
+	    "\"scan_overview\":{\"application/vnd.security.vulnerability."
+	    "report; version=1.1\":{\"summary\":{\"total\":12,\"summary\":{"
+	    "\"Critical\":1,\"High\":2,\"Negligible\":3,\"None\":4,"
+	    "\"Odd\":2}},\"scanner\":{\"name\":\"Trivy\"}}}}]}}", &q, &res);
+	ck_class(&res, K_OK);
+	ck_assert_str_eq(res.evs[0]->e.subject[LEDGER_SUBJ_SUMMARY],
+	    "critical=1,high=2,medium=0,low=3,unknown=2");
+	ck_assert_ptr_null(res.evs[0]->e.subject[LEDGER_SUBJ_TOOL_VERSION]);
 	res_release(&res);
 	rq_release(&q);
 	post(src, "application/cloudevents+json", "{\"type\":\"x\"}", &q, &res);

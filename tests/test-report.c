@@ -515,6 +515,16 @@ START_TEST(test_report_gate)
 	    "missing"), 0)), "max_findings: the scan at seq 26 has no count "
 	    "of critical");
 	json_decref(v);
+	/* a Harbor scan's counts count (its webhook is authenticated) */
+	add(LEDGER_KIND_SCAN, "artifact=" D1, "status=success",
+	    "tool=Harbor-Trivy", "summary=critical=3,high=0,medium=0,low=0,"
+	    "unknown=0", "type=harbor", NULL);				/* 27 */
+	v = gate(D1, "carol", "{\"max_findings\":{\"critical\":0}}", false);
+	ck_assert_uint_eq(json_array_size(json_object_get(v, "missing")), 2);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(v,
+	    "missing"), 1)), "max_findings: the Harbor-Trivy scan at seq 27 "
+	    "found 3 critical (at most 0)");
+	json_decref(v);
 	json_decref(gate(D1, "carol", "{\"max_findings\":{\"medium\":4}}",
 	    false));
 	/* no scan with counts: denied, not waved through */
