@@ -107,10 +107,12 @@ struct option;
 size_t cli_filter_options(struct option *extra);
 
 /* Append ev (still the caller's) to the log in cli->dir, print its
- * receipt, sign a checkpoint; an exit status (cmd-append.c). */
+ * receipt (and store it in *ret unless NULL), sign a checkpoint; an exit
+ * status (cmd-append.c). */
 struct ledger_event;
 struct ledger_receipt;
-int append_one(const struct cli *cli, struct ledger_event *ev);
+int append_one(const struct cli *cli, struct ledger_event *ev,
+    struct ledger_receipt *ret);
 void print_receipt(const struct cli *cli, const struct ledger_receipt *r);
 
 /* Sort v ascending and drop repeats; the new count (cmd-bundle.c). */

@@ -152,7 +152,7 @@ cmd_append(struct cli *cli, int argc, char **argv)
 			goto out;
 		}
 	}
-	status = append_one(cli, ev);
+	status = append_one(cli, ev, NULL);
 out:
 	ledger_event_free(ev);
 	free(in);
@@ -160,7 +160,8 @@ out:
 }
 
 int
-append_one(const struct cli *cli, struct ledger_event *ev)
+append_one(const struct cli *cli, struct ledger_event *ev,
+    struct ledger_receipt *ret)
 {
 	struct ledger_store *s = NULL;
 	struct ledger_receipt rc;
@@ -176,6 +177,8 @@ append_one(const struct cli *cli, struct ledger_event *ev)
 		goto out;
 	}
 	print_receipt(cli, &rc);
+	if (ret != NULL)
+		*ret = rc;
 	/* Commit to the new size in a signed checkpoint. */
 	if (ledger_store_checkpoint(s, NULL, NULL, &err) != LEDGER_OK)
 		fprintf(stderr, "ledgerctl: appended, but could not sign a "

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "ledger/jcs.h"
+#include "ledger/store.h"
 #include "ledger/upload.h"
 #include "ledger/wire.h"
 #include "cli.h"
@@ -175,7 +176,11 @@ static int
 record_local(struct cli *cli, const struct record_opts *o, const char *in,
     size_t inlen)
 {
+	const struct ledger_entry *e;
 	struct ledger_event *ev = NULL;
+	struct ledger_store *s = NULL;
+	struct ledger_receipt rc;
+	struct ledger_row row;
 	struct ledger_error err;
 	int status;
 
@@ -189,11 +194,28 @@ record_local(struct cli *cli, const struct record_opts *o, const char *in,
 		return fail("bad option: %s", err.msg);
 	}
 	ev->dedupe_body = true;
-	if ((status = append_one(cli, ev)) == EXIT_YES)
-		status = verdict(cli, o, ev->e.source[LEDGER_SRC_EVENT],
-		    ev->e.subject[LEDGER_SUBJ_TOOL],
-		    ev->e.subject[LEDGER_SUBJ_STATUS],
-		    ev->e.subject[LEDGER_SUBJ_SUMMARY]);
+	memset(&rc, 0, sizeof(rc));
+	memset(&row, 0, sizeof(row));
+	if ((status = append_one(cli, ev, &rc)) != EXIT_YES)
+		goto out;
+	e = &ev->e;
+	/* a retry was not recorded: the verdict is the first upload's */
+	if (rc.duplicate) {
+		if (ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s,
+		    &err) != LEDGER_OK || ledger_store_get(s, rc.seq, &row,
+		    &err) != LEDGER_OK) {
+			status = fail("read the recorded entry %llu: %s",
+			    (unsigned long long)rc.seq, err.msg);
+			goto out;
+		}
+		e = &row.e;
+	}
+	status = verdict(cli, o, e->source[LEDGER_SRC_EVENT],
+	    e->subject[LEDGER_SUBJ_TOOL], e->subject[LEDGER_SUBJ_STATUS],
+	    e->subject[LEDGER_SUBJ_SUMMARY]);
+out:
+	ledger_row_release(&row);
+	ledger_store_close(s);
 	ledger_event_free(ev);
 	return status;
 }

@@ -166,9 +166,25 @@ finish_report(struct req *r)
 	    LEDGER_SUBJ_TOOL, LEDGER_SUBJ_TOOL_VERSION };
 	const struct ledger_entry *e = &r->evs[0]->e;
 	struct ledger_buf b = LEDGER_BUF_INIT;
+	struct ledger_store *s = NULL;
+	struct ledger_row row;
+	struct ledger_error err;
 	enum ledger_status st;
 	size_t i;
 
+	/* A retry was not recorded: what the log holds is the first upload
+	 * (its threshold, its target), so that is what the answer says --
+	 * never the verdict of a request that was dropped. */
+	memset(&row, 0, sizeof(row));
+	if (r->receipts[0].duplicate) {
+		if ((s = pool_get(&err)) == NULL)
+			return send_status(r, &err);
+		st = ledger_store_get(s, r->receipts[0].seq, &row, &err);
+		pool_put(s);
+		if (st != LEDGER_OK)
+			return send_status(r, &err);
+		e = &row.e;
+	}
 	st = ledger_receipt_json(&b, &r->receipts[0], http_origin());
 	if (st == LEDGER_OK && b.len > 0) {
 		/* the receipt's members, then the entry's account of it */
@@ -181,6 +197,7 @@ finish_report(struct req *r)
 			    e->subject[show[i]]);
 		st |= ledger_buf_addc(&b, '}');
 	}
+	ledger_row_release(&row);
 	if (st != LEDGER_OK) {
 		ledger_buf_release(&b);
 		return send_error(r, 503, "unavailable", retry_after,

@@ -110,6 +110,20 @@ check "... and exit 0 when the threshold lets it pass" test "$rc" = 0
 "$LEDGERCTL" record scan --url "$URL" --token "$WTOK" \
     --file "$P/scans/sarif/eslint.simple-example.sarif" --env qa2 > /dev/null; rc=$?
 check "... without --exit-code a failing scan recorded is exit 0" test "$rc" = 0
+# a retry is answered with what the log holds, not what the retry says
+G=$P/scans/grype/image.TestJsonImgsPresenter.json
+"$LEDGERCTL" record scan --url "$URL" --token "$WTOK" --exit-code \
+    --delivery grype-7 --fail-on critical --file "$G" > "$T/r1"; rc1=$?
+"$LEDGERCTL" record scan --url "$URL" --token "$WTOK" --exit-code \
+    --delivery grype-7 --fail-on none --file "$G" > "$T/r2"; rc2=$?
+check "a retry with another threshold: the first seq and verdict, exit 1" \
+    bash -c "[ $rc1/$rc2 = 1/1 ] && [ \"\$(grep ^seq '$T/r1' | awk '{print \$2}')\" = \"\$(grep ^seq '$T/r2' | awk '{print \$2}')\" ] && grep -q '^verdict: *fail' '$T/r2'"
+"$LEDGERCTL" record scan -d "$D/var" --exit-code --delivery grype-8 \
+    --fail-on critical --file "$G" > /dev/null; rc1=$?
+"$LEDGERCTL" record scan -d "$D/var" --exit-code --delivery grype-8 \
+    --fail-on none --file "$G" > "$T/r3"; rc2=$?
+check "... and the same with -d: exit 1, verdict fail, already in the log" \
+    bash -c "[ $rc1/$rc2 = 1/1 ] && grep -q 'already in the log' '$T/r3' && grep -q '^verdict: *fail' '$T/r3'"
 
 # ---- refusals: each a clear error, the log unchanged ----
 n0=$(count)
@@ -194,7 +208,8 @@ printf '{"max_findings":{"critical":0,"high":0}}' > "$T/policy.json"
 check "gate max_findings: the Trivy scan of the digest has no high: allowed" \
     bash -c "[ $rc = 0 ] && grep -q '\"allow\":true' '$T/gate'"
 # a generic event carrying a summary is no report: it counts for nothing
-post '{"kind":"scan","subject":{"artifact":"'"$IMG"'","tool":"grype","summary":"critical=9,high=9,medium=0,low=0,unknown=0","status":"fail"}}' > /dev/null
+st=$(post '{"kind":"scan","subject":{"artifact":"'"$IMG"'","tool":"grype","summary":"critical=9,high=9,medium=0,low=0,unknown=0","status":"fail"}}')
+check "a generic scan event carrying a summary is recorded (201)" test "$st" = 201
 "$LEDGERCTL" gate -d "$D/var" --artifact "$IMG" --env prod \
     --policy "$T/policy.json" --json > "$T/gate"; rc=$?
 check "... a generic event with a summary does not count as a scan" \

@@ -74,9 +74,10 @@ while IFS='|' read -r f src ct want kind; do
 		check "$f -> $want, kind $kind ($st/$last/$((n1 - n0)))" \
 		    test "$st/$last/$((n1 > n0))" = "$want/$kind/1"
 		# the same delivery again (a retry): the first receipt
+		first=$(grep -o '"seq":[0-9]*' "$T/body" | tail -1)
 		st=$(deliver "$src" "$P/$f" "$(eval echo "$ct")")
-		check "... redelivered -> 200 duplicate, nothing new" \
-		    bash -c "[ $st = 200 ] && grep -q '\"duplicate\":true' '$T/body' && [ $(count) = $n1 ]"
+		check "... redelivered -> 200, the first receipt ($first), nothing new" \
+		    bash -c "[ $st = 200 ] && grep -q '\"duplicate\":true' '$T/body' && grep -q '$first' '$T/body' && [ $(count) = $n1 ]"
 		# the same delivery forged: refused, nothing written
 		st=$(deliver "$src" "$P/$f" "$(eval echo "$ct")" 1)
 		check "... forged for $src -> 401" test "$st/$(count)" = "401/$n1"
