@@ -11,9 +11,11 @@
  *
  * Client certificates are asked for when client_auth is optional or
  * required (MHD asks when it is given a trust list).  They are verified
- * here, against the client_ca_file read at start or at the last SIGHUP,
- * with the time checked and the TLS client purpose required, once per
- * connection (the verdict is kept with the connection, http-conn.c).
+ * here, against the client_ca_file (and client_crl_file) read at start or
+ * at the last SIGHUP, with the time checked and the TLS client purpose
+ * required, once per connection (the verdict is kept with the connection,
+ * http-conn.c).  A replaced trust list -- CRLs can be large and renewed
+ * hourly -- is freed at the next reload once no verification uses it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +51,7 @@ struct cred {
 
 struct trust {
 	gnutls_x509_trust_list_t list;
+	unsigned refs;			/* verifications using it, under mu */
 	struct trust *older;
 };
 
@@ -216,7 +219,7 @@ crl_load(const struct config *c, const gnutls_datum_t *ca_pem,
 {
 	gnutls_x509_crl_t *crls = NULL;
 	gnutls_x509_crt_t *cas = NULL;
-	unsigned ncrl = 0, nca = 0, i, status;
+	unsigned ncrl = 0, nca = 0, i, status, taken = 0;
 	gnutls_datum_t d;
 	char *pem;
 	size_t len;
@@ -234,33 +237,45 @@ crl_load(const struct config *c, const gnutls_datum_t *ca_pem,
 		    gnutls_strerror(n) : "");
 		goto out;
 	}
-	if (gnutls_x509_crt_list_import2(&cas, &nca, ca_pem,
-	    GNUTLS_X509_FMT_PEM, 0) < 0)
+	if ((n = gnutls_x509_crt_list_import2(&cas, &nca, ca_pem,
+	    GNUTLS_X509_FMT_PEM, 0)) < 0) {
+		log_error("tls: client_ca_file '%s': %s", c->tls_client_ca_file,
+		    gnutls_strerror(n));
 		goto out;
+	}
 	for (i = 0; i < ncrl; i++) {
-		if ((n = gnutls_x509_crl_verify(crls[i], cas, nca, 0,
-		    &status)) < 0 || status != 0) {
+		/* a stale CRL (past its next update) still revokes: taken,
+		 * and said; any other doubt -- a signature, an issuer not
+		 * among the CAs -- refuses it */
+		n = gnutls_x509_crl_verify(crls[i], cas, nca, 0, &status);
+		if (n < 0 || (status & ~(unsigned)(GNUTLS_CERT_INVALID |
+		    GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED)) != 0 ||
+		    (status & GNUTLS_CERT_INVALID && !(status &
+		    GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED))) {
 			log_error("tls: client_crl_file '%s': CRL %u is not "
 			    "signed by a CA of client_ca_file", c->tls_client_crl_file,
 			    i + 1);
 			goto out;
 		}
 		next = gnutls_x509_crl_get_next_update(crls[i]);
-		if (next != (time_t)-1 && next < time(NULL))
+		if ((status & GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED) ||
+		    (next != (time_t)-1 && next < time(NULL)))
 			log_warn("tls: CRL %u in '%s' is past its next update; "
 			    "it is used, renew it", i + 1, c->tls_client_crl_file);
 	}
-	/* the list owns them from here */
-	if (gnutls_x509_trust_list_add_crls(list, crls, ncrl, 0, 0) !=
-	    (int)ncrl) {
-		log_error("tls: client_crl_file '%s': not taken",
-		    c->tls_client_crl_file);
+	/* the list owns those it took: on a short count (out of memory)
+	 * only the rest are ours */
+	n = gnutls_x509_trust_list_add_crls(list, crls, ncrl, 0, 0);
+	taken = n > 0 ? (unsigned)n : 0;
+	if (taken != ncrl) {
+		log_error("tls: client_crl_file '%s': not taken%s%s",
+		    c->tls_client_crl_file, n < 0 ? ": " : "", n < 0 ?
+		    gnutls_strerror(n) : "");
 		goto out;
 	}
-	ncrl = 0;
 	rc = 0;
 out:
-	for (i = 0; i < ncrl; i++)
+	for (i = taken; i < ncrl; i++)
 		gnutls_x509_crl_deinit(crls[i]);
 	gnutls_free(crls);
 	for (i = 0; i < nca; i++)
@@ -375,6 +390,22 @@ tls_mhd_options(void)
 	return tls.opts;
 }
 
+/* Free the lists older than cur that no verification holds (under mu). */
+static void
+trust_sweep(struct trust *cur)
+{
+	struct trust **pp = &cur->older, *t;
+
+	while ((t = *pp) != NULL) {
+		if (t->refs == 0) {
+			*pp = t->older;
+			gnutls_x509_trust_list_deinit(t->list, 1);
+			free(t);
+		} else
+			pp = &t->older;
+	}
+}
+
 void
 tls_reload(const struct config *c)
 {
@@ -395,36 +426,42 @@ tls_reload(const struct config *c)
 	if (c->tls_client_auth != tls.mode)
 		log_warn("reload: client_auth takes effect only after a "
 		    "restart");
-	if ((cr = cred_load(c)) == NULL) {
+	/* the certificate and the client CAs (with their CRLs) are reloaded
+	 * each on its own: a broken renewal must not keep a new CRL out */
+	if ((cr = cred_load(c)) == NULL)
 		log_error("reload: keeping the running TLS certificate");
-		return;
-	}
-	/* a renewal that is no better than what runs is a mistake: keep */
-	if (cr->not_after <= time(NULL) || cr->not_before > time(NULL)) {
+	else if (cr->not_after <= time(NULL) || cr->not_before > time(NULL)) {
+		/* a renewal no better than what runs is a mistake: keep */
 		log_error("reload: the certificate in '%s' is %s; keeping the "
 		    "running TLS certificate", c->tls_cert_file,
 		    cr->not_after <= time(NULL) ? "expired" : "not valid yet");
 		cred_free(cr);
-		return;
+		cr = NULL;
 	}
 	if (tls.mode != TLS_CLIENT_NONE && c->tls_client_ca_file != NULL &&
-	    (t = trust_load(c, NULL)) == NULL) {
-		log_error("reload: keeping the running TLS certificate and "
-		    "client CAs");
-		cred_free(cr);
-		return;
-	}
-	metrics_set_tls_expiry((int64_t)cr->not_after);
+	    (t = trust_load(c, NULL)) == NULL)
+		log_error("reload: keeping the running client CAs and CRLs");
+	if (cr != NULL)
+		metrics_set_tls_expiry((int64_t)cr->not_after);
 	pthread_mutex_lock(&tls.mu);
-	cr->older = tls.cur;
-	tls.cur = cr;
+	if (cr != NULL) {
+		cr->older = tls.cur;
+		tls.cur = cr;
+	}
 	if (t != NULL) {
 		t->older = tls.trust;
 		tls.trust = t;
 		atomic_fetch_add(&tls.trust_gen, 1);
+		trust_sweep(t);
 	}
 	pthread_mutex_unlock(&tls.mu);
-	log_info("tls: certificate reloaded from %s", c->tls_cert_file);
+	if (cr != NULL)
+		log_info("tls: certificate reloaded from %s", c->tls_cert_file);
+	if (t != NULL)
+		log_info("tls: client CAs reloaded from %s%s%s",
+		    c->tls_client_ca_file, c->tls_client_crl_file != NULL ?
+		    " with the CRLs of " : "", c->tls_client_crl_file != NULL ?
+		    c->tls_client_crl_file : "");
 }
 
 void
@@ -522,7 +559,7 @@ verify_chain(const gnutls_datum_t *certs, unsigned ncert,
 	gnutls_typed_vdata_st purpose = { GNUTLS_DT_KEY_PURPOSE_OID,
 	    (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT, 0 };
 	gnutls_datum_t out = { NULL, 0 };
-	gnutls_x509_trust_list_t tl;
+	struct trust *t;
 	unsigned i, status = 0, m = 0;
 	enum tls_peer res = TLS_PEER_BAD;
 	int rc = 0;
@@ -545,12 +582,16 @@ verify_chain(const gnutls_datum_t *certs, unsigned ncert,
 		snprintf(why, n, "unreadable certificate: %s",
 		    gnutls_strerror(rc));
 	else {
-		/* lists are kept until stop: use the current one unlocked */
+		/* the current list, held while it is used unlocked */
 		pthread_mutex_lock(&tls.mu);
-		tl = tls.trust->list;
+		t = tls.trust;
+		t->refs++;
 		pthread_mutex_unlock(&tls.mu);
-		rc = gnutls_x509_trust_list_verify_crt2(tl, crts, ncert,
+		rc = gnutls_x509_trust_list_verify_crt2(t->list, crts, ncert,
 		    &purpose, 1, 0, &status, NULL);
+		pthread_mutex_lock(&tls.mu);
+		t->refs--;
+		pthread_mutex_unlock(&tls.mu);
 		if (rc < 0)
 			snprintf(why, n, "%s", gnutls_strerror(rc));
 		else if (status != 0) {

@@ -233,9 +233,14 @@ check "required: ledgerctl with --cert/--client-key" \
 stop "$PID"
 
 # ---- a revoked client certificate (client_crl_file) ----
-# crl NAME CA [CERT...]: a CRL of CA revoking the CERTs
+# crl NAME CA [-stale] [CERT...]: a CRL of CA revoking the CERTs (-stale:
+# its next update a year ago)
 crl() {
-	local name=$1 ca=$2 c; shift 2
+	local name=$1 ca=$2 c when=(-crldays 2); shift 2
+	if [ "${1:-}" = -stale ]; then
+		when=(-crl_lastupdate 20240101000000Z -crl_nextupdate 20250101000000Z)
+		shift
+	fi
 	: > "$C/crl-$name.index"
 	sed "s|^database = .*|database = $C/crl-$name.index|" "$C/ca.cnf" \
 	    > "$C/crl-$name.cnf"
@@ -244,38 +249,81 @@ crl() {
 		    -keyfile "$C/$ca.key" -revoke "$C/$c.pem" 2>/dev/null
 	done
 	openssl ca -batch -config "$C/crl-$name.cnf" -cert "$C/$ca.pem" \
-	    -keyfile "$C/$ca.key" -gencrl -crldays 2 -out "$C/$name.crl" \
+	    -keyfile "$C/$ca.key" -gencrl "${when[@]}" -out "$C/$name.crl" \
 	    2>/dev/null
 }
 crl rb ca rb
 crl both ca rb ra
 crl foreign other stranger
-check "made the CRLs" test -s "$C/rb.crl" -a -s "$C/both.crl" -a -s "$C/foreign.crl"
+crl stale ca -stale rb
+check "made the CRLs" test -s "$C/rb.crl" -a -s "$C/both.crl" -a \
+    -s "$C/foreign.crl" -a -s "$C/stale.crl"
 V=$T/crl
 mkdir -p "$V"
 cp "$C/rb.crl" "$V/clients.crl"
-start "$V" '"tls":{"cert_file":"'"$C"'/server.pem","key_file":"'"$C"'/server.key",
+cp "$C/server.pem" "$V/cert.pem"; cp "$C/server.key" "$V/key.pem"
+start "$V" '"tls":{"cert_file":"cert.pem","key_file":"key.pem",
 "client_ca_file":"'"$C"'/ca.pem","client_crl_file":"clients.crl","client_auth":"required"}'
 check "crl: runner-a, not revoked: 201" \
     [ "$(post1 v1 --cert "$C/ra.pem" --key "$C/ra.key")" = 201 ]
 check "crl: runner-b, revoked: 401" \
     [ "$(post1 v2 --cert "$C/rb.pem" --key "$C/rb.key")" = 401 ]
 check "  saying it is revoked" grep -qi "revoked" "$T/body"
-cp "$C/both.crl" "$V/clients.crl"
-kill -HUP "$PID"
-sleep 0.5
-check "crl: after SIGHUP with runner-a revoked too, runner-a: 401" \
+# one connection kept open across the reload: its next request is judged
+# by the new list (http-conn.c re-judges on a new trust generation)
+cat > "$T/keepalive.py" <<'PY'
+import http.client, os, ssl, subprocess, sys, time
+c, port, pid, crl, src = sys.argv[1:6]
+ctx = ssl.create_default_context(cafile=c + "/ca.pem")
+ctx.load_cert_chain(c + "/ra.pem", c + "/ra.key")
+conn = http.client.HTTPSConnection("127.0.0.1", int(port), context=ctx)
+def post(run):
+    conn.request("POST", "/v1/events", body='{"kind":"build","subject":{"run":"%s"}}' % run,
+                 headers={"Content-Type": "application/json", "Authorization": "Bearer " + os.environ["WTOK"]})
+    r = conn.getresponse(); r.read(); return r.status
+a = post("k1")
+with open(src, "rb") as f, open(crl, "wb") as g: g.write(f.read())
+os.kill(int(pid), 1); time.sleep(0.7)
+b = post("k2")
+print(a, b)
+PY
+out=$(WTOK=$WTOK python3 "$T/keepalive.py" "$C" "$PORT" "$PID" "$V/clients.crl" "$C/both.crl" 2>&1)
+check "crl: an open connection of runner-a: 201, SIGHUP revokes it, 401 ($out)" \
+    [ "$out" = "201 401" ]
+check "crl: after SIGHUP with runner-a revoked too, a new connection: 401" \
     [ "$(post1 v3 --cert "$C/ra.pem" --key "$C/ra.key")" = 401 ]
+check "crl: an unrevoked runner still 201" \
+    [ "$(post1 v3b --cert "$C/dn.pem" --key "$C/dn.key")" = 201 ]
 cp "$C/foreign.crl" "$V/clients.crl"
 kill -HUP "$PID"
 sleep 0.5
 check "crl: a CRL no trusted CA signed is refused on SIGHUP" \
     grep -q "not signed by a CA of client_ca_file" "$V/log"
-check "  and the running list kept: runner-a still refused" \
-    [ "$(post1 v4 --cert "$C/ra.pem" --key "$C/ra.key")" = 401 ]
+st=$(post1 v4 --cert "$C/ra.pem" --key "$C/ra.key")
+check "  the running list kept: runner-a still refused as revoked" \
+    bash -c "[ $st = 401 ] && grep -qi revoked '$T/body'"
+check "  and the unrevoked runner still 201" \
+    [ "$(post1 v4b --cert "$C/dn.pem" --key "$C/dn.key")" = 201 ]
+# a broken certificate renewal does not keep a new CRL out
+cp "$C/rb.crl" "$V/clients.crl"
+cp "$C/ra.pem" "$V/cert.pem"
+kill -HUP "$PID"
+sleep 0.5
+st=$(post1 v5 --cert "$C/ra.pem" --key "$C/ra.key")
+check "crl: a broken renewal with a new CRL: the certificate kept, the CRL taken" \
+    bash -c "grep -q 'keeping the running TLS certificate' '$V/log' && [ $st = 201 ]"
 stop "$PID"
 check "crl: nothing of the refused was written" \
     [ "$("$LEDGERCTL" events -d "$V/var" --run v2 --json | wc -l)" = 0 ]
+# a stale CRL still revokes (and says it is stale)
+W=$T/stale
+mkdir -p "$W"
+start "$W" '"tls":{"cert_file":"'"$C"'/server.pem","key_file":"'"$C"'/server.key",
+"client_ca_file":"'"$C"'/ca.pem","client_crl_file":"'"$C"'/stale.crl","client_auth":"required"}'
+check "crl: a stale CRL is taken, and logged" grep -q "past its next update" "$W/log"
+check "  and still revokes: runner-b 401" \
+    [ "$(post1 w1 --cert "$C/rb.pem" --key "$C/rb.key")" = 401 ]
+stop "$PID"
 mkdir -p "$T/bad"
 printf '{"listen":"127.0.0.1:0","data_dir":"%s/var","tls":{"cert_file":"%s",
 "key_file":"%s","client_ca_file":"%s","client_crl_file":"%s",
