@@ -96,7 +96,9 @@ void term_print(FILE *f, const char *s, int width);
 void csv_field(const char *s);
 
 /* The events filters, each a name of ledger_query_param (cmd-events.c),
- * as long options CLI_OPT_FILTER + i; -k is --kind (index 10). */
+ * as long options CLI_OPT_FILTER + i; -k is --kind (index 10) but in
+ * bundle, where it is --key.  Other option values stay out of
+ * [CLI_OPT_FILTER, CLI_OPT_FILTER + CLI_NFILTERS). */
 #define CLI_OPT_FILTER 2000
 #define CLI_NFILTERS 17
 extern const char *const cli_filter_names[CLI_NFILTERS];

@@ -141,8 +141,7 @@ on_opt(void *ctx, int c, const char *arg)
 	default:
 		break;
 	}
-	if (c == 'k')
-		c = CLI_OPT_FILTER + 10;	/* -k is --kind */
+	/* (-k is --key here, taken above: the kind is --kind) */
 	if (c < CLI_OPT_FILTER || c >= CLI_OPT_FILTER + (int)CLI_NFILTERS)
 		return -1;
 	if (ledger_query_param(&o->q, cli_filter_names[c - CLI_OPT_FILTER],

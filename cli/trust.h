@@ -26,7 +26,9 @@ struct trust_opts {
 	bool no_pin;
 };
 
-enum { TRUST_OPT_KEY = 'k', TRUST_OPT_PIN = 2000, TRUST_OPT_NO_PIN };
+/* out of the range of the events filters (CLI_OPT_FILTER, cli.h), which
+ * bundle takes beside them */
+enum { TRUST_OPT_KEY = 'k', TRUST_OPT_PIN = 2900, TRUST_OPT_NO_PIN };
 
 #define TRUST_LONG_OPTIONS \
 	{ "key", required_argument, NULL, TRUST_OPT_KEY }, \

@@ -221,6 +221,11 @@ GRYPE=$(seq_of "$T/grype")
     --policy "$T/policy.json" --json > "$T/gate"; rc=$?
 check "... a Grype scan with a critical finding: denied, naming it" \
     bash -c "[ $rc = 1 ] && grep -q 'the grype scan at seq [0-9]* found 1 critical' '$T/gate'"
+# evidence for the digest leaves the building: a bundle by --artifact
+"$LEDGERCTL" bundle -d "$D/var" --key "$D/var/ledger.pub" --artifact "$IMG" \
+    -o "$T/img.bundle" > /dev/null 2> "$T/err"
+check "bundle --artifact takes the digest's entries (was read as --no-pin)" \
+    "$LEDGERCTL" verify --bundle "$T/img.bundle" --key "$D/var/ledger.pub"
 check "verify passes after all of it" "$LEDGERCTL" verify -d "$D/var" --no-pin
 stop "$PID"
 
