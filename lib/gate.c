@@ -15,7 +15,8 @@
  *	"max_approval_age_s": N		approvals older than this do not count
  *	"max_findings": {"critical": N, "high": N, ...}	the latest scan of
  *					the digest by each tool, with counts
- *					(an uploaded report), has at most these
+ *					(an uploaded report, a Harbor scan),
+ *					has at most these
  *
  * An unknown member is an error: a misspelt rule must not weaken a gate.
  * Without a policy: require build, one approver other than the deployer,
@@ -405,9 +406,13 @@ check_findings(struct gate *g, const struct policy *p, const char *digest)
 			continue;
 		for (j = 0, newer = false; j < g->ev.n && !newer; j++) {
 			o = &g->ev.v[j].e;
+			/* the same tool from the same kind of sender: Harbor's
+			 * Trivy never replaces the pipeline's Trivy report */
 			newer = o->seq > e->seq && counted_scan(o, digest) &&
 			    same_str(o->subject[LEDGER_SUBJ_TOOL],
-			    e->subject[LEDGER_SUBJ_TOOL]);
+			    e->subject[LEDGER_SUBJ_TOOL]) &&
+			    same_str(o->source[LEDGER_SRC_TYPE],
+			    e->source[LEDGER_SRC_TYPE]);
 		}
 		if (newer)
 			continue;
@@ -434,7 +439,7 @@ check_findings(struct gate *g, const struct policy *p, const char *digest)
 	}
 	if (p->findings && !any)
 		miss(g, "max_findings: no scan of the digest with counts "
-		    "(an uploaded report)");
+		    "(an uploaded report or a Harbor scan)");
 }
 
 /* The approvals that count, by distinct approvers. */

@@ -41,8 +41,10 @@
  * the environment, the organization as the pipeline, the run id), with
  * the run's status; a run_start is the same change started; a Chef
  * Server action (a node deleted, a user created) is a change by its
- * requestor.  The counts of updated and total resources stay in the
- * payload.  The message's id is the delivery id.
+ * requestor.  A converge's counts are its summary (run_summary: updated,
+ * failed, the rest of the total not skipped or unprocessed as ok).  The
+ * delivery id is "<message_type>:<id>": Chef gives a run's start and its
+ * converge the same id.
  *
  * ---- Puppet (type puppet) ----
  *
@@ -55,7 +57,12 @@
  * "drop" keeps only the runs that did something).  Puppet authenticates
  * with TLS client certificates: bind the source to the sender's identity
  * (client_identity) with "unauthenticated": true, or put a proxy that
- * signs in front (X-Ledger-Signature / a bearer token).
+ * signs in front (X-Ledger-Signature / a bearer token).  The "resources"
+ * metrics are the summary.
+ *
+ * ---- Argo CD (type argocd), Ansible (type ansible) ----
+ *
+ * At the end of this file, each with its own comment.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -351,7 +358,9 @@ chef_normalize(const struct ledger_source *src,
 	json_array_foreach(json_object_get(root, "resources"), i, r) {
 		st = json_string_value(json_object_get(r, "status"));
 		failed += st != NULL && strcmp(st, "failed") == 0;
-		skipped += st != NULL && strcmp(st, "skipped") == 0;
+		/* skipped, or never reached after a failure: not ok */
+		skipped += st != NULL && (strcmp(st, "skipped") == 0 ||
+		    strcmp(st, "unprocessed") == 0);
 	}
 	total = count_of(json_object_get(root, "total_resource_count"));
 	json_incref(root);

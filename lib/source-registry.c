@@ -228,12 +228,18 @@ harbor_counts(struct ledger_event *ev, json_t *res, struct ledger_error *err)
 	json_object_foreach(json_object_get(res, "scan_overview"), key, v)
 		if (ov == NULL && json_is_object(json_object_get(v, "summary")))
 			ov = v;
-	if (ov == NULL || !json_is_object(sum = up_get(ov, "summary.summary")))
+	/* only a scan that ran to the end has counts to give */
+	if (ov == NULL || !json_is_object(sum = up_get(ov, "summary.summary")) ||
+	    (up_str(ov, "scan_status") != NULL &&
+	    strcmp(up_str(ov, "scan_status"), "Success") != 0))
 		return LEDGER_OK;
 	json_object_foreach(sum, key, v) {
-		if ((sev = up_severity_word(key)) == LEDGER_SEV_NONE ||
-		    (c = up_count(v)) <= 0)
+		if ((sev = up_severity_word(key)) == LEDGER_SEV_NONE)
 			continue;
+		/* a count that is none: no counts at all, rather than a zero
+		 * the gate would take for clean */
+		if ((c = up_count(v)) < 0)
+			return LEDGER_OK;
 		up_add(&n[sev < 0 ? LEDGER_SEV_UNKNOWN : sev], (uint64_t)c);
 	}
 	for (i = 0; i < 5; i++)
@@ -288,7 +294,8 @@ harbor_resources(const struct ledger_source *src, const char *auth,
 		if ((rc = src_emit(src, rule, type, id == NULL ? NULL : i > 0 ?
 		    delivery : id, auth, &d, out, err)) != LEDGER_OK)
 			return rc;
-		if (rule->kind == LEDGER_KIND_SCAN && out->n > 0 &&
+		if (rule->fields == &harbor_done && rule->kind ==
+		    LEDGER_KIND_SCAN && out->n > 0 &&
 		    (rc = harbor_counts(out->v[out->n - 1], r, err)))
 			return rc;
 	}

@@ -420,6 +420,33 @@ END_TEST
 	initiator ",\"sync\":{\"revision\":\"" SHA731 "\"}}," \
 	"\"syncResult\":{\"revision\":\"" SHA731 "\",\"resources\":[]}}}}"
 
+/* A failed converge: resources never reached are not ok. */
+START_TEST(test_iac_chef_failed)
+{
+	static const char body[] = "{\"message_type\":\"run_converge\","
+	    "\"id\":\"r-9\",\"node_name\":\"web1\",\"status\":\"failure\","
+	    "\"total_resource_count\":10,\"updated_resource_count\":2,"
+	    "\"resources\":[{\"status\":\"updated\"},{\"status\":"
+	    "\"updated\"},{\"status\":\"failed\"},{\"status\":\"unprocessed\"},"
+	    "{\"status\":\"unprocessed\"},{\"status\":\"skipped\"}]}";
+	struct ledger_source *src = mksrc(CHEF_CONFIG);
+	struct rq q;
+	struct res res;
+
+	rq_init(&q, "application/json", body, strlen(body));
+	rq_set(&q, "x-data-collector-token", CD_SECRET);
+	deliver(src, &q, &res);
+	ck_class(&res, K_OK);
+	ck_assert_str_eq(res.evs[0]->e.subject[LEDGER_SUBJ_SUMMARY],
+	    "changed=2,failed=1,ok=6,unreachable=0");
+	ck_assert_str_eq(res.evs[0]->e.source[LEDGER_SRC_DELIVERY],
+	    "run_converge:r-9");
+	res_release(&res);
+	rq_release(&q);
+	ledger_source_free(src);
+}
+END_TEST
+
 START_TEST(test_iac_argocd)
 {
 	static const char running[] = ARGO_APP("Running",
@@ -433,6 +460,10 @@ START_TEST(test_iac_argocd)
 	    "\"repoURL\":\"https://github.com/argoproj/argocd-example-apps."
 	    "git\",\"path\":\"guestbook\"}}";
 	static const char neither[] = "{\"hello\":\"argo\"}";
+	static const char uid_app[] = "{\"metadata\":{\"name\":\"payments\","
+	    "\"uid\":\"6b1d-77\"},\"spec\":{\"destination\":{\"namespace\":"
+	    "\"prod\"}},\"status\":{\"operationState\":{\"phase\":"
+	    "\"Running\",\"startedAt\":\"2026-12-03T02:47:00Z\"}}}";
 	struct ledger_source *src = mksrc("{\"name\":\"argo\",\"type\":"
 	    "\"argocd\",\"secret_file\":\"cd.secret\"}");
 	const struct ledger_event *ev;
@@ -474,6 +505,15 @@ START_TEST(test_iac_argocd)
 	rq_set(&q, "Authorization", "Bearer " CD_SECRET "x");
 	deliver(src, &q, &res);
 	ck_class(&res, K_AUTH);
+	rq_release(&q);
+	/* another Application syncing in the same second is another
+	 * deployment: keyed by its uid */
+	deliver_json(src, &q, uid_app, strlen(uid_app), CD_SECRET, &res);
+	ck_class(&res, K_OK);
+	ck_assert_str_eq(res.evs[0]->e.subject[LEDGER_SUBJ_DEPLOYMENT],
+	    "6b1d-77:2026-12-03T02:47:00Z");
+	ck_assert_str_eq(res.evs[0]->e.subject[LEDGER_SUBJ_SERVICE], "payments");
+	res_release(&res);
 	rq_release(&q);
 	deliver_json(src, &q, result, strlen(result), CD_SECRET, &res);
 	ck_class(&res, K_OK);
@@ -553,6 +593,7 @@ main(void)
 	tcase_add_test(tc, test_iac_tfc_drift);
 	tcase_add_loop_test(tc, test_iac_chef_samples, 0, 4);
 	tcase_add_test(tc, test_iac_puppet);
+	tcase_add_test(tc, test_iac_chef_failed);
 	tcase_add_test(tc, test_iac_argocd);
 	tcase_add_test(tc, test_iac_ansible);
 	suite_add_tcase(s, tc);

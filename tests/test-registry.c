@@ -458,6 +458,24 @@ START_TEST(test_registry_harbor_shapes)
 	ck_assert_ptr_null(res.evs[0]->e.subject[LEDGER_SUBJ_TOOL_VERSION]);
 	res_release(&res);
 	rq_release(&q);
+	/* a scan that did not finish, a count that is none: no counts (the
+	 * gate then finds none, and denies) rather than zeros */
+	post(src, "application/json", "{\"type\":\"SCANNING_COMPLETED\","
+	    "\"event_data\":{\"resources\":[{\"digest\":\"" H954 "\","
+	    "\"scan_overview\":{\"r\":{\"scan_status\":\"Error\",\"summary\":"
+	    "{\"summary\":{}}}}}]}}", &q, &res);
+	ck_class(&res, K_OK);
+	ck_assert_ptr_null(res.evs[0]->e.subject[LEDGER_SUBJ_SUMMARY]);
+	res_release(&res);
+	rq_release(&q);
+	post(src, "application/json", "{\"type\":\"SCANNING_COMPLETED\","
+	    "\"event_data\":{\"resources\":[{\"digest\":\"" H954 "\","
+	    "\"scan_overview\":{\"r\":{\"scan_status\":\"Success\",\"summary\":"
+	    "{\"summary\":{\"Critical\":\"many\"}}}}}]}}", &q, &res);
+	ck_class(&res, K_OK);
+	ck_assert_ptr_null(res.evs[0]->e.subject[LEDGER_SUBJ_SUMMARY]);
+	res_release(&res);
+	rq_release(&q);
 	post(src, "application/cloudevents+json", "{\"type\":\"x\"}", &q, &res);
 	ck_class(&res, K_INPUT);
 	ck_assert_ptr_nonnull(strstr(res.err.msg, "needs \"id\""));

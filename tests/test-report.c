@@ -525,6 +525,15 @@ START_TEST(test_report_gate)
 	    "missing"), 1)), "max_findings: the Harbor-Trivy scan at seq 27 "
 	    "found 3 critical (at most 0)");
 	json_decref(v);
+	/* Harbor's own Trivy does not replace the pipeline's Trivy report
+	 * (seq 25): both are read */
+	add(LEDGER_KIND_SCAN, "artifact=" D1, "status=success", "tool=Trivy",
+	    "summary=critical=0,high=5,medium=0,low=0,unknown=0",
+	    "type=harbor", NULL);					/* 28 */
+	v = gate(D1, "carol", "{\"max_findings\":{\"low\":0}}", false);
+	ck_assert_ptr_nonnull(strstr(seqs(json_object_get(v, "evidence")),
+	    "25 26 27 28"));
+	json_decref(v);
 	json_decref(gate(D1, "carol", "{\"max_findings\":{\"medium\":4}}",
 	    false));
 	/* no scan with counts: denied, not waved through */
@@ -532,7 +541,7 @@ START_TEST(test_report_gate)
 	    "{\"critical\":0}}", false);
 	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(v,
 	    "missing"), 0)), "max_findings: no scan of the digest with counts "
-	    "(an uploaded report)");
+	    "(an uploaded report or a Harbor scan)");
 	json_decref(v);
 	ck_assert_int_eq(ledger_gate_json(s, D1, "production", NULL,
 	    "{\"max_findings\":{\"severe\":0}}", 30, &b, &allow, NULL),
