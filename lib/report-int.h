@@ -34,7 +34,6 @@ struct idx {
 /* A string-keyed multimap to indices (or to nothing: a looked-up key). */
 struct smap_slot {
 	char *key;
-	uint64_t hash;			/* of key: compared before it */
 	struct idx to;
 };
 struct smap {

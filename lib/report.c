@@ -101,7 +101,6 @@ struct smap_slot *
 smap_slot(struct smap *m, const char *key, bool *found)
 {
 	struct smap_slot *v;
-	uint64_t h;
 	size_t i, j;
 
 	*found = false;
@@ -113,7 +112,7 @@ smap_slot(struct smap *m, const char *key, bool *found)
 		for (i = 0; i < m->cap; i++) {
 			if (m->v[i].key == NULL)
 				continue;
-			j = m->v[i].hash & (cap - 1);
+			j = hash_str(m->v[i].key) & (cap - 1);
 			while (v[j].key != NULL)
 				j = (j + 1) & (cap - 1);
 			v[j] = m->v[i];
@@ -122,17 +121,14 @@ smap_slot(struct smap *m, const char *key, bool *found)
 		m->v = v;
 		m->cap = cap;
 	}
-	h = hash_str(key);
-	i = h & (m->cap - 1);
-	/* the hash first: a probe past another key touches no string */
+	i = hash_str(key) & (m->cap - 1);
 	while (m->v[i].key != NULL) {
-		if (m->v[i].hash == h && strcmp(m->v[i].key, key) == 0) {
+		if (strcmp(m->v[i].key, key) == 0) {
 			*found = true;
 			return &m->v[i];
 		}
 		i = (i + 1) & (m->cap - 1);
 	}
-	m->v[i].hash = h;
 	return &m->v[i];
 }
 
