@@ -173,6 +173,7 @@ enum MHD_Result submit(struct req *r);
 enum MHD_Result finish_write(struct req *r);
 enum MHD_Result route_events_post(struct req *r);
 enum MHD_Result route_reports_post(struct req *r);	/* http-upload.c */
+enum MHD_Result route_ui(struct req *r, const char *url);	/* http-ui.c */
 /* The answer to a report recorded: its receipt with what the entry says
  * of it (kind, format, tool, summary, status). */
 enum MHD_Result finish_report(struct req *r);

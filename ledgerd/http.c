@@ -286,6 +286,7 @@ static const struct route_def {
 	  false },
 	{ "/healthz", ARG_NONE, "", ROUTE_HEALTHZ, ROUTE_OTHER, V_NONE,
 	  false },
+	{ "/ui/", ARG_NAME, "", ROUTE_UI, ROUTE_OTHER, V_NONE, false },
 	{ "/metrics", ARG_NONE, "", ROUTE_METRICS, ROUTE_OTHER, V_NONE,
 	  false },
 };
@@ -461,6 +462,9 @@ handle_first(struct req *r, const char *url, const char *method)
 		if (d->variant == V_READY)
 			return route_readyz(r);
 		return route_healthz(r);
+	case ROUTE_UI:
+		/* the view's own files hold no data: no token */
+		return route_ui(r, url);
 	case ROUTE_CHECKPOINT:
 		if (d->variant == V_KEYS)
 			return route_keys(r);

@@ -7,7 +7,7 @@ libmicrohttpd-dev libgnutls28-dev libjansson-dev zlib1g-dev
 libcurl4-gnutls-dev check sqlite3 curl openssl"
 if [ "${1:-}" = "--test" ]; then
 	pkgs="$pkgs valgrind clang libclang-rt-14-dev golang-go golang-golang-x-mod-dev wrk
-scdoc man-db systemd"
+scdoc man-db systemd chromium nodejs npm"
 fi
 missing=""
 for p in $pkgs; do
@@ -42,4 +42,11 @@ if [ "${1:-}" = "--test" ] && ! command -v promtool >/dev/null; then
 	if command -v systemctl >/dev/null; then
 		$SUDO systemctl disable --now prometheus >/dev/null 2>&1 || :
 	fi
+fi
+
+# The web view's browser test (tests/e2e-ui.sh) drives Debian's chromium
+# with playwright-core from npm, pinned by tests/ui/package-lock.json.
+if [ "${1:-}" = "--test" ] && [ ! -f "$(dirname "$0")/../tests/ui/node_modules/playwright-core/package.json" ]; then
+	echo "deps.sh: npm ci in tests/ui (playwright-core)" >&2
+	(cd "$(dirname "$0")/../tests/ui" && npm ci --no-audit --no-fund >/dev/null)
 fi

@@ -1,0 +1,76 @@
+// ui-test.mjs - ledgerd's web view in a real browser (Debian's chromium,
+// headless, driven by playwright-core): the timeline's marks, an entry
+// verified against the signed checkpoint, an entry whose bytes were
+// edited behind ledgerd's back not verified, attacker text shown as text
+// with no script run, a screenshot of each view.
+//
+// usage: node ui-test.mjs URL VKEY OUTDIR EXPECTED_MARKS DEPLOY_SEQ XSS_SEQ TAMPERED_SEQ
+// Prints "ok - ..." / "FAIL - ..." lines; exit 1 on any failure.
+import { chromium } from 'playwright-core';
+
+const [url, vkey, out, marks, dep, xss, bad] = process.argv.slice(2);
+let failed = 0;
+const check = (name, ok, extra) => {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} - ${name}${extra !== undefined ? ` (${extra})` : ''}`);
+  if (!ok) failed++;
+};
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu'],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  let dialogs = 0;
+  const errors = [];
+  page.on('dialog', (d) => { dialogs++; d.dismiss(); });
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+
+  await page.goto(url + '/ui/');
+  await page.fill('#vkey', vkey);
+  await page.click('#auth button');
+  const t0 = Date.now();
+  await page.waitForSelector('#lanes svg a.mark', { timeout: 10000 });
+  const n = await page.$$eval('#lanes svg a.mark', (m) => m.length);
+  check('the timeline of the last 24 hours shows every entry as a mark', n === Number(marks), `${n} of ${marks}`);
+  const lanes = await page.$$eval('#lanes .lane-label', (l) => l.map((x) => x.textContent));
+  check('one lane per environment', lanes.includes('production') && lanes.includes('staging'), lanes.join(','));
+  check('it rendered within a second', Date.now() - t0 < 1000, `${Date.now() - t0} ms`);
+  await page.screenshot({ path: `${out}/timeline.png` });
+
+  // keyboard: the marks are links that take focus
+  await page.focus(`#lanes a.mark[data-seq="${dep}"]`);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /^(verified|not verified)/.test(
+    document.getElementById('proof').textContent), null, { timeout: 10000 });
+  const proof = await page.textContent('#proof');
+  check('a deployment opened from the timeline (keyboard) is verified', /^verified against checkpoint \d+ signed by key [0-9a-f]{8}$/.test(proof), proof);
+  await page.screenshot({ path: `${out}/entry.png` });
+
+  await page.goto(`${url}/ui/#/entry/${xss}`);
+  await page.waitForFunction(() => /^(verified|not verified)/.test(
+    document.getElementById('proof').textContent), null, { timeout: 10000 });
+  const cells = await page.$$eval('#fields td', (t) => t.map((x) => x.textContent));
+  check('attacker text is shown as text', cells.some((c) => c.includes('<img src=x onerror=window.pwned=1>')));
+  const pre = await page.textContent('#payload');
+  check('the payload is shown as text, pretty-printed', pre.includes('<script>window.pwned=2</script>') && pre.includes('\n  '));
+  const pwned = await page.evaluate(() => window.pwned);
+  check('no script of the entry ran', pwned === undefined && dialogs === 0, `pwned=${pwned} dialogs=${dialogs}`);
+  const imgs = await page.$$eval('img, script:not([src])', (x) => x.length);
+  check('no element was made of the entry', imgs === 0);
+  await page.screenshot({ path: `${out}/entry-attacker-text.png` });
+
+  await page.goto(`${url}/ui/#/entry/${bad}`);
+  await page.waitForFunction(() => /^(verified|not verified)/.test(
+    document.getElementById('proof').textContent), null, { timeout: 10000 });
+  const badProof = await page.textContent('#proof');
+  check('an entry edited in the database is not verified', badProof.startsWith('not verified: '), badProof);
+  await page.screenshot({ path: `${out}/entry-tampered.png` });
+
+  check('no script error in the page', errors.length === 0, errors.join(' | '));
+} finally {
+  await browser.close();
+}
+console.log(`${failed === 0 ? 'ok  ' : 'FAIL'} - the browser run (${failed} failed)`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,274 @@
+// app.js - ledgerd's read-only web view (GET /ui/): the timeline of every
+// environment, and an entry with its payload and its inclusion proof
+// verified here, in the browser, against the signed checkpoint and the
+// log's public key the user gives (ledger.pub, kept in localStorage).
+//
+// Every value an entry holds is attacker-controlled text: it is written
+// with textContent or as an SVG <title>'s text, never as markup.
+'use strict';
+
+const DAY = 24 * 3600 * 1000;
+const state = {
+  token: sessionStorage.getItem('ledgerd.token') || '',
+  vkey: localStorage.getItem('ledgerd.vkey') || '',
+  timer: null,
+};
+
+function $(id) { return document.getElementById(id); }
+
+function say(text) { $('status').textContent = text; }
+
+// An element with attributes set one by one (never innerHTML).
+function el(tag, attrs, text, ns) {
+  const e = ns ? document.createElementNS(ns, tag) : document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
+  if (text !== undefined) e.textContent = String(text);
+  return e;
+}
+const SVG = 'http://www.w3.org/2000/svg';
+
+async function api(path, as) {
+  const headers = {};
+  if (state.token) headers.Authorization = 'Bearer ' + state.token;
+  const r = await fetch(path, { headers, cache: 'no-store' });
+  if (r.status === 401) {
+    $('token').focus();
+    throw new Error('a read token is needed (401)');
+  }
+  if (!r.ok) {
+    let msg = r.status + '';
+    try { msg += ': ' + (await r.json()).message; } catch (e) { /* not JSON */ }
+    throw new Error(msg);
+  }
+  return as === 'bytes' ? new Uint8Array(await r.arrayBuffer()) :
+    as === 'text' ? r.text() : r.json();
+}
+
+// ---- routing: #/timeline?from=&to=, #/entry/N ----
+
+function parseHash() {
+  const h = location.hash.replace(/^#/, '') || '/timeline';
+  const [path, query] = h.split('?');
+  return { path, q: new URLSearchParams(query || '') };
+}
+
+function show(id) {
+  for (const s of ['timeline', 'entry']) $(s).hidden = s !== id;
+}
+
+async function render() {
+  clearTimeout(state.timer);
+  const { path, q } = parseHash();
+  try {
+    const m = path.match(/^\/entry\/(\d+)$/);
+    if (m) await renderEntry(Number(m[1]));
+    else await renderTimeline(q);
+  } catch (e) {
+    say(e.message);
+  }
+}
+
+// ---- the timeline ----
+
+function windowOf(q) {
+  const to = q.get('to') ? Date.parse(q.get('to')) : Date.now();
+  const from = q.get('from') ? Date.parse(q.get('from')) : to - DAY;
+  return (isFinite(from) && isFinite(to) && from < to) ? { from, to, live: !q.get('to') }
+    : { from: Date.now() - DAY, to: Date.now(), live: true };
+}
+
+function go(from, to) {
+  location.hash = '#/timeline?from=' + new Date(from).toISOString() +
+    '&to=' + new Date(to).toISOString();
+}
+
+async function renderTimeline(q) {
+  show('timeline');
+  const w = windowOf(q);
+  const data = await api('/v1/timeline?from=' + new Date(w.from).toISOString() +
+    '&to=' + new Date(w.to).toISOString() + '&limit=100000');
+  const lanes = new Map();
+  for (const e of data.entries) {
+    const env = e.environment || (e.kind === 'ledger' ? '(ledger)' : '(no environment)');
+    if (!lanes.has(env)) lanes.set(env, []);
+    lanes.get(env).push(e);
+  }
+  const W = 1000, LABEL = 140, H = 34, TOP = 20;
+  const names = [...lanes.keys()].sort();
+  const svg = el('svg', { viewBox: `0 0 ${W} ${TOP + H * Math.max(names.length, 1) + 4}`,
+    role: 'img', 'aria-label': 'timeline' }, undefined, SVG);
+  const x = (t) => LABEL + (W - LABEL - 10) * (t - w.from) / (w.to - w.from);
+  for (let i = 0; i <= 4; i++) {
+    const t = w.from + (w.to - w.from) * i / 4;
+    svg.append(el('text', { x: x(t), y: 12, class: 'axis',
+      'text-anchor': i === 0 ? 'start' : i === 4 ? 'end' : 'middle' },
+      new Date(t).toISOString().slice(5, 16).replace('T', ' '), SVG));
+  }
+  for (const g of data.gaps || []) {
+    const a = Date.parse(g.from), b = Date.parse(g.to);
+    if (isFinite(a) && isFinite(b))
+      svg.append(el('rect', { x: x(Math.max(a, w.from)), y: TOP, class: 'gap',
+        width: Math.max(2, x(Math.min(b, w.to)) - x(Math.max(a, w.from))),
+        height: H * names.length }, undefined, SVG));
+  }
+  names.forEach((env, i) => {
+    const y = TOP + i * H;
+    svg.append(el('rect', { x: 0, y: y + 2, width: W, height: H - 4, class: 'lane-bg' }, undefined, SVG));
+    svg.append(el('text', { x: 4, y: y + H / 2 + 4, class: 'lane-label' }, env, SVG));
+    for (const e of lanes.get(env)) {
+      const a = el('a', { href: '#/entry/' + e.seq, class: `mark k-${cls(e.kind)} s-${cls(e.status)}`,
+        'data-seq': e.seq, tabindex: 0 }, undefined, SVG);
+      a.append(el('circle', { cx: x(Date.parse(e.time)), cy: y + H / 2, r: 5 }, undefined, SVG));
+      a.append(el('title', {}, [e.time, e.kind, e.service || '', e.status || '',
+        e.actor ? 'by ' + e.actor : '', 'seq ' + e.seq].filter(Boolean).join(' '), SVG));
+      svg.append(a);
+    }
+  });
+  $('lanes').replaceChildren(svg);
+  $('window').textContent = new Date(w.from).toISOString() + ' .. ' +
+    new Date(w.to).toISOString() + (w.live ? ' (live)' : '');
+  say(`${data.entries.length} entries` + (data.truncated ? ' (truncated: zoom in)' : '') +
+    ((data.gaps || []).length ? `, ${data.gaps.length} gaps in the ledger's own heartbeats` : ''));
+  const span = w.to - w.from;
+  $('earlier').onclick = () => go(w.from - span / 2, w.to - span / 2);
+  $('later').onclick = () => go(w.from + span / 2, w.to + span / 2);
+  $('zoom-in').onclick = () => go(w.from + span / 4, w.to - span / 4);
+  $('zoom-out').onclick = () => go(w.from - span / 2, w.to + span / 2);
+  $('now').onclick = () => { location.hash = '#/timeline'; };
+  if (w.live) state.timer = setTimeout(render, 10000);
+}
+
+// A class name from attacker text: letters, digits and dashes only.
+function cls(s) { return String(s || 'none').toLowerCase().replace(/[^a-z0-9-]/g, '-'); }
+
+// ---- an entry and its proof ----
+
+async function renderEntry(seq) {
+  show('entry');
+  $('entry-title').textContent = 'Entry ' + seq;
+  $('proof').className = 'proof';
+  $('proof').textContent = 'verifying...';
+  const bytes = await api(`/v1/events/${seq}/entry`, 'bytes');
+  const entry = JSON.parse(new TextDecoder().decode(bytes));
+  const rows = [['seq', entry.seq], ['time', entry.time], ['kind', entry.kind], ['log', entry.log],
+    ['key', entry.key]];
+  for (const [k, v] of Object.entries(entry.source || {})) rows.push(['source.' + k, v]);
+  for (const [k, v] of Object.entries(entry.subject || {})) rows.push([k, v]);
+  rows.push(['payload', `${entry.payload.type}, ${entry.payload.size} bytes, sha256 ${entry.payload.sha256}`]);
+  $('fields').replaceChildren(...rows.map(([k, v]) => {
+    const tr = el('tr');
+    tr.append(el('th', {}, k), el('td', {}, v));
+    return tr;
+  }));
+  say('');
+  showPayload(seq).catch((e) => { $('payload').textContent = '(payload: ' + e.message + ')'; });
+  try {
+    const what = await verify(seq, bytes);
+    $('proof').className = 'proof ok';
+    $('proof').textContent = what;
+  } catch (e) {
+    $('proof').className = 'proof bad';
+    $('proof').textContent = 'not verified: ' + e.message;
+  }
+}
+
+async function showPayload(seq) {
+  const raw = await api(`/v1/events/${seq}/payload`, 'bytes');
+  const blob = new Blob([raw], { type: 'application/octet-stream' });
+  $('download').href = URL.createObjectURL(blob);
+  $('download').setAttribute('download', `entry-${seq}.payload`);
+  let text = new TextDecoder().decode(raw.slice(0, 65536));
+  try { text = JSON.stringify(JSON.parse(text), null, 2); } catch (e) { /* as it is */ }
+  $('payload').textContent = text + (raw.length > 65536 ? '\n... (cut: download it whole)' : '');
+}
+
+function b64(s) {
+  const bin = atob(s.trim());
+  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+}
+
+function hex(a) { return [...a].map((b) => b.toString(16).padStart(2, '0')).join(''); }
+
+async function sha256(...parts) {
+  const n = parts.reduce((s, p) => s + p.length, 0);
+  const buf = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) { buf.set(p, o); o += p.length; }
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', buf));
+}
+
+function same(a, b) { return a.length === b.length && a.every((v, i) => v === b[i]); }
+
+// RFC 9162 2.1.3.2: the root from a leaf, its index, the size, the path.
+async function rootOf(leaf, index, size, path) {
+  if (index >= size) throw new Error('the entry is past the checkpoint');
+  let fn = index, sn = size - 1, r = leaf;
+  const one = Uint8Array.of(1);
+  for (const p of path) {
+    if (sn === 0) throw new Error('the proof is too long');
+    if ((fn & 1) || fn === sn) {
+      r = await sha256(one, p, r);
+      if (!(fn & 1)) while (!(fn & 1) && fn !== 0) { fn >>= 1; sn >>= 1; }
+    } else {
+      r = await sha256(one, r, p);
+    }
+    fn >>= 1; sn >>= 1;
+  }
+  if (sn !== 0) throw new Error('the proof is too short');
+  return r;
+}
+
+// The log's key from its ledger.pub line: name+hex8+base64(0x01||key).
+function parseVkey(line) {
+  const m = line.trim().match(/^([^+\s]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/=]+)$/);
+  if (!m) throw new Error('no log public key given (paste ledger.pub above)');
+  const raw = b64(m[3]);
+  if (raw.length !== 33 || raw[0] !== 1) throw new Error('the public key is not an Ed25519 key');
+  return { name: m[1], id: m[2], key: raw.slice(1) };
+}
+
+async function verify(seq, bytes) {
+  const vk = parseVkey(state.vkey);
+  const leaf = await sha256(Uint8Array.of(0), bytes);
+  const note = await api('/v1/checkpoint', 'text');
+  const cut = note.indexOf('\n\n');
+  if (cut < 0) throw new Error('the checkpoint is not a signed note');
+  const body = note.slice(0, cut + 1);
+  const [origin, sizeText, rootText] = body.split('\n');
+  if (origin !== vk.name) throw new Error(`the checkpoint is of log '${origin}', the key of '${vk.name}'`);
+  const size = Number(sizeText);
+  let signed = false;
+  for (const line of note.slice(cut + 2).split('\n')) {
+    const m = line.match(/^\u2014 (\S+) ([A-Za-z0-9+/=]+)$/);
+    if (!m || m[1] !== vk.name) continue;
+    const sig = b64(m[2]);
+    if (sig.length !== 68 || hex(sig.slice(0, 4)) !== vk.id) continue;
+    const key = await crypto.subtle.importKey('raw', vk.key, { name: 'Ed25519' }, false, ['verify']);
+    signed = await crypto.subtle.verify({ name: 'Ed25519' }, key, sig.slice(4),
+      new TextEncoder().encode(body));
+    if (signed) break;
+  }
+  if (!signed) throw new Error(`the checkpoint of size ${size} is not signed by key ${vk.id}`);
+  const proof = await api(`/v1/proof/inclusion?seq=${seq}&size=${size}`);
+  if (!same(b64(proof.leaf_hash), leaf))
+    throw new Error('the entry bytes do not hash to the leaf the log proves');
+  const root = await rootOf(leaf, seq, size, proof.audit_path.map(b64));
+  if (!same(root, b64(rootText)))
+    throw new Error(`the entry is not in the tree of checkpoint ${size}`);
+  return `verified against checkpoint ${size} signed by key ${vk.id}`;
+}
+
+// ---- start ----
+
+$('token').value = state.token;
+$('vkey').value = state.vkey;
+$('auth').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  state.token = $('token').value.trim();
+  state.vkey = $('vkey').value.trim();
+  sessionStorage.setItem('ledgerd.token', state.token);
+  localStorage.setItem('ledgerd.vkey', state.vkey);
+  render();
+});
+window.addEventListener('hashchange', render);
+render();
