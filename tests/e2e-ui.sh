@@ -42,6 +42,7 @@ post '{"kind":"deployment","subject":{"environment":"production","service":"pay"
 DEP=$(seqof)
 post '{"kind":"deployment","subject":{"environment":"production","service":"web","status":"failure","actor":"<img src=x onerror=window.pwned=1>"},"payload":{"note":"<script>window.pwned=2</script>"}}' > /dev/null
 XSS=$(seqof)
+post '{"kind":"deployment","subject":{"environment":"production","service":"api","status":"success","actor":"dana","artifact":"sha256:abababababababababababababababababababababababababababababababab"}}' > /dev/null
 post '{"kind":"rollback","subject":{"environment":"production","service":"pay","status":"success"}}' > /dev/null
 BAD=$(seqof)
 sleep 0.6		# a checkpoint covers them all
@@ -53,12 +54,13 @@ check "the edit was made" test "$(sqlite3 "$D/var/ledger.db" \
 
 if [ "$FAIL" = 0 ]; then
 	CHROMIUM=$CHROMIUM node "$HERE/ui/ui-test.mjs" "$URL" \
-	    "$(cat "$D/var/ledger.pub")" "$OUT" 6 "$DEP" "$XSS" "$BAD" \
+	    "$(cat "$D/var/ledger.pub")" "$OUT" 7 "$DEP" "$XSS" "$BAD" \
 	    > "$T/ui.out" 2>&1
 	rc=$?
 	cat "$T/ui.out"
 	check "the browser run passed" [ $rc = 0 ]
 	check "a screenshot of each view" test -s "$OUT/timeline.png" -a \
-	    -s "$OUT/entry.png" -a -s "$OUT/entry-tampered.png"
+	    -s "$OUT/entry.png" -a -s "$OUT/entry-tampered.png" -a \
+	    -s "$OUT/state.png" -a -s "$OUT/deployments.png"
 fi
 summary

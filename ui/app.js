@@ -53,7 +53,7 @@ function parseHash() {
 }
 
 function show(id) {
-  for (const s of ['timeline', 'entry']) $(s).hidden = s !== id;
+  for (const s of ['timeline', 'state', 'deployments', 'entry']) $(s).hidden = s !== id;
 }
 
 async function render() {
@@ -62,6 +62,8 @@ async function render() {
   try {
     const m = path.match(/^\/entry\/(\d+)$/);
     if (m) await renderEntry(Number(m[1]));
+    else if (path === '/state') await renderState(q);
+    else if (path === '/deployments') await renderDeployments(q);
     else await renderTimeline(q);
   } catch (e) {
     say(e.message);
@@ -140,6 +142,107 @@ async function renderTimeline(q) {
 
 // A class name from attacker text: letters, digits and dashes only.
 function cls(s) { return String(s || 'none').toLowerCase().replace(/[^a-z0-9-]/g, '-'); }
+
+// ---- tables: state at a moment, the population, exceptions ----
+
+// A table of rows: cols are [heading, function of the row giving text, or
+// {seq} for a link to the entry]; text only, never markup.
+function table(id, cols, rows) {
+  const head = el('tr');
+  for (const [h] of cols) head.append(el('th', {}, h));
+  const trs = rows.map((r) => {
+    const tr = el('tr');
+    for (const [, f] of cols) {
+      const v = f(r);
+      const td = el('td');
+      if (v && typeof v === 'object' && 'seq' in v) td.append(el('a', { href: '#/entry/' + v.seq }, v.seq));
+      else td.textContent = v === undefined || v === null ? '' : String(v);
+      tr.append(td);
+    }
+    return tr;
+  });
+  $(id).replaceChildren(head, ...trs);
+}
+
+const approvers = (r) => (r.approvals || []).filter((a) => a.status === 'approved')
+  .map((a) => a.actor).join(' ');
+const short = (d) => (d ? String(d).replace(/^(sha256:[0-9a-f]{12})[0-9a-f]+$/, '$1...') : '');
+
+function hashWith(path, fields) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(fields)) if (v) q.set(k, v);
+  location.hash = '#' + path + '?' + q.toString();
+}
+
+async function renderState(q) {
+  show('state');
+  const env = q.get('env') || 'production', at = q.get('at') || '';
+  $('state-env').value = env;
+  $('state-at').value = at;
+  $('state-form').onsubmit = (ev) => {
+    ev.preventDefault();
+    hashWith('/state', { env: $('state-env').value.trim(), at: $('state-at').value.trim() });
+  };
+  const data = await api('/v1/state?env=' + encodeURIComponent(env) +
+    (at ? '&at=' + encodeURIComponent(at) : ''));
+  const good = new Map();
+  for (const r of data.state) {
+    try {
+      good.set(r.service, await api('/v1/last-good?env=' + encodeURIComponent(env) +
+        '&service=' + encodeURIComponent(r.service || '') + (at ? '&before=' + encodeURIComponent(at) : '')));
+    } catch (e) { good.set(r.service, {}); }
+  }
+  table('state-table', [
+    ['service', (r) => r.service], ['running', (r) => short(r.artifact) || r.commit],
+    ['since', (r) => r.time], ['entry', (r) => ({ seq: r.seq })], ['deployed by', (r) => r.deployer],
+    ['approved by', approvers], ['last good', (r) => {
+      const g = good.get(r.service) || {};
+      return g.seq === undefined ? '' : `${short(g.artifact) || g.commit || ''} (seq ${g.seq})`;
+    }],
+  ], data.state);
+  say(`${env} at ${data.at}: ${data.state.length} services`);
+}
+
+function csvField(v) {
+  let s = v === undefined || v === null ? '' : String(v);
+  if (/^[=+\-@\t\r]/.test(s)) s = "'" + s;	// a spreadsheet would run it
+  return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+}
+
+async function renderDeployments(q) {
+  show('deployments');
+  const env = q.get('env') || 'production', period = q.get('period') ||
+    new Date().toISOString().slice(0, 7), which = q.get('which') || '';
+  $('dep-env').value = env;
+  $('dep-period').value = period;
+  $('dep-which').value = which;
+  $('dep-form').onsubmit = (ev) => {
+    ev.preventDefault();
+    hashWith('/deployments', { env: $('dep-env').value.trim(),
+      period: $('dep-period').value.trim(), which: $('dep-which').value });
+  };
+  const qs = '?env=' + encodeURIComponent(env) + '&period=' + encodeURIComponent(period);
+  const data = await api(which ? `/v1/exceptions/${which}${qs}` : `/v1/deployments${qs}`);
+  const rows = which ? data.exceptions : data.deployments;
+  const cols = [
+    ['seq', (r) => ({ seq: r.seq })], ['time', (r) => r.time], ['service', (r) => r.service],
+    ['status', (r) => r.status], ['deployer', (r) => r.deployer], ['artifact', (r) => short(r.artifact)],
+    ['commit', (r) => r.commit], ['approved by', approvers], ['exceptions', (r) => (r.exceptions || []).join(' ')],
+  ];
+  table('dep-table', cols, rows);
+  const lines = [cols.map(([h]) => h).join(',')].concat(rows.map((r) => cols.map(([, f]) => {
+    const v = f(r);
+    return csvField(v && typeof v === 'object' ? v.seq : v);
+  }).join(',')));
+  const csv = new Blob([lines.join('\r\n') + '\r\n'], { type: 'text/csv' });
+  $('dep-csv').href = URL.createObjectURL(csv);
+  $('dep-completeness').textContent = data.completeness ? 'completeness: ' +
+    Object.entries(data.completeness).filter(([, v]) => v !== null && !Array.isArray(v))
+      .map(([k, v]) => `${k} ${typeof v === 'object' ? 'size ' + v.size + ' at ' + v.time : v}`)
+      .join(', ') : '';
+  say(`${rows.length} ${which || 'deployments'} in ${env}, ${data.from} .. ${data.to}` +
+    (data.truncated ? ' (truncated)' : ''));
+}
 
 // ---- an entry and its proof ----
 

@@ -68,6 +68,30 @@ try {
   check('an entry edited in the database is not verified', badProof.startsWith('not verified: '), badProof);
   await page.screenshot({ path: `${out}/entry-tampered.png` });
 
+  // the state of production now: api runs its digest, deployed by dana
+  await page.goto(`${url}/ui/#/state?env=production`);
+  await page.waitForSelector('#state-table tr td', { timeout: 10000 });
+  const state = await page.$$eval('#state-table tr', (t) => t.map((r) => r.textContent));
+  check('the state view lists what runs, since when, deployed by whom',
+    state.some((r) => r.includes('api') && r.includes('sha256:abababababab...') && r.includes('dana')), state.join(' | '));
+  await page.screenshot({ path: `${out}/state.png` });
+
+  // the population of today, and its exceptions
+  const day = new Date().toISOString().slice(0, 10);
+  await page.goto(`${url}/ui/#/deployments?env=production&period=${day}`);
+  await page.waitForSelector('#dep-table tr td', { timeout: 10000 });
+  const deps = await page.$$eval('#dep-table tr', (t) => t.slice(1).map((r) => r.textContent));
+  check('the population lists the three production deployments', deps.length === 3, deps.length);
+  check('  with their exceptions', deps.some((r) => r.includes('unapproved')));
+  check('  and a CSV to download', (await page.getAttribute('#dep-csv', 'href')).startsWith('blob:'));
+  check('  and the completeness evidence', (await page.textContent('#dep-completeness')).startsWith('completeness: '));
+  await page.screenshot({ path: `${out}/deployments.png` });
+  await page.goto(`${url}/ui/#/deployments?env=production&period=${day}&which=unapproved`);
+  await page.waitForFunction(() => /unapproved in production/.test(document.getElementById('status').textContent),
+    null, { timeout: 10000 });
+  const exc = await page.$$eval('#dep-table tr', (t) => t.length - 1);
+  check('the unapproved exceptions', exc >= 1, exc);
+
   check('no script error in the page', errors.length === 0, errors.join(' | '));
 } finally {
   await browser.close();
