@@ -7,7 +7,11 @@ libmicrohttpd-dev libgnutls28-dev libjansson-dev zlib1g-dev
 libcurl4-gnutls-dev check sqlite3 curl openssl"
 if [ "${1:-}" = "--test" ]; then
 	pkgs="$pkgs valgrind clang libclang-rt-14-dev golang-go golang-golang-x-mod-dev wrk
-scdoc man-db systemd chromium nodejs npm"
+scdoc man-db systemd chromium"
+	# Node.js and npm for the browser test: the machine's own when it
+	# has them (a NodeSource nodejs conflicts with Debian's npm), else
+	# Debian's
+	command -v npm >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"
 fi
 missing=""
 for p in $pkgs; do
