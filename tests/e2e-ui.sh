@@ -42,7 +42,9 @@ post '{"kind":"deployment","subject":{"environment":"production","service":"pay"
 DEP=$(seqof)
 post '{"kind":"deployment","subject":{"environment":"production","service":"web","status":"failure","actor":"<img src=x onerror=window.pwned=1>"},"payload":{"note":"<script>window.pwned=2</script>"}}' > /dev/null
 XSS=$(seqof)
+post '{"kind":"build","subject":{"service":"api","status":"success","commit":"9c1d2e3","artifact":"sha256:abababababababababababababababababababababababababababababababab"}}' > /dev/null
 post '{"kind":"deployment","subject":{"environment":"production","service":"api","status":"success","actor":"dana","artifact":"sha256:abababababababababababababababababababababababababababababababab"}}' > /dev/null
+API=$(seqof)
 post '{"kind":"rollback","subject":{"environment":"production","service":"pay","status":"success"}}' > /dev/null
 BAD=$(seqof)
 sleep 0.6		# a checkpoint covers them all
@@ -54,7 +56,7 @@ check "the edit was made" test "$(sqlite3 "$D/var/ledger.db" \
 
 if [ "$FAIL" = 0 ]; then
 	CHROMIUM=$CHROMIUM node "$HERE/ui/ui-test.mjs" "$URL" \
-	    "$(cat "$D/var/ledger.pub")" "$OUT" 7 "$DEP" "$XSS" "$BAD" \
+	    "$(cat "$D/var/ledger.pub")" "$OUT" 8 "$DEP" "$XSS" "$BAD" "$API" \
 	    > "$T/ui.out" 2>&1
 	rc=$?
 	cat "$T/ui.out"

@@ -265,6 +265,7 @@ async function renderEntry(seq) {
   }));
   say('');
   showPayload(seq).catch((e) => { $('payload').textContent = '(payload: ' + e.message + ')'; });
+  showLineage(entry).catch((e) => { $('lineage').replaceChildren(el('li', {}, e.message)); });
   try {
     const what = await verify(seq, bytes);
     $('proof').className = 'proof ok';
@@ -273,6 +274,27 @@ async function renderEntry(seq) {
     $('proof').className = 'proof bad';
     $('proof').textContent = 'not verified: ' + e.message;
   }
+}
+
+// The entry's lineage (GET /v1/trace, docs/auditing.md): by its artifact,
+// else its commit, else its run -- in the log's order, the usual chain
+// commit -> build -> artifact -> scan -> approval -> deployment.
+async function showLineage(entry) {
+  const s = entry.subject || {};
+  const by = s.artifact ? ['artifact', s.artifact] : s.commit ? ['commit', s.commit] :
+    s.run ? ['run', s.run] : null;
+  if (!by) {
+    $('lineage').replaceChildren(el('li', {}, 'no artifact, commit or run to trace'));
+    return;
+  }
+  const data = await api(`/v1/trace?${by[0]}=` + encodeURIComponent(by[1]));
+  $('lineage').replaceChildren(...data.entries.map((e) => {
+    const li = el('li', e.seq === entry.seq ? { class: 'here' } : {});
+    li.append(el('a', { href: '#/entry/' + e.seq }, `${e.kind} ${e.seq}`),
+      document.createTextNode(' ' + [e.status, e.environment, e.actor ? 'by ' + e.actor : '']
+        .filter(Boolean).join(' ')));
+    return li;
+  }));
 }
 
 async function showPayload(seq) {

@@ -5,10 +5,11 @@
 // with no script run, a screenshot of each view.
 //
 // usage: node ui-test.mjs URL VKEY OUTDIR EXPECTED_MARKS DEPLOY_SEQ XSS_SEQ TAMPERED_SEQ
+//            TRACED_SEQ
 // Prints "ok - ..." / "FAIL - ..." lines; exit 1 on any failure.
 import { chromium } from 'playwright-core';
 
-const [url, vkey, out, marks, dep, xss, bad] = process.argv.slice(2);
+const [url, vkey, out, marks, dep, xss, bad, traced] = process.argv.slice(2);
 let failed = 0;
 const check = (name, ok, extra) => {
   console.log(`${ok ? 'ok  ' : 'FAIL'} - ${name}${extra !== undefined ? ` (${extra})` : ''}`);
@@ -67,6 +68,14 @@ try {
   const badProof = await page.textContent('#proof');
   check('an entry edited in the database is not verified', badProof.startsWith('not verified: '), badProof);
   await page.screenshot({ path: `${out}/entry-tampered.png` });
+
+  // a deployment's lineage: the build that made its digest, then it
+  await page.goto(`${url}/ui/#/entry/${traced}`);
+  await page.waitForSelector('#lineage li a', { timeout: 10000 });
+  const chain = await page.$$eval('#lineage li', (l) => l.map((x) => x.textContent));
+  check('the lineage of a deployment: build, then the deployment',
+    chain.length === 2 && chain[0].startsWith('build ') && chain[1].startsWith('deployment '), chain.join(' -> '));
+  await page.screenshot({ path: `${out}/lineage.png` });
 
   // the state of production now: api runs its digest, deployed by dana
   await page.goto(`${url}/ui/#/state?env=production`);
