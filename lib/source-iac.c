@@ -258,9 +258,9 @@ run_summary(struct evlist *out, size_t first, uint64_t changed,
 	char sum[128];
 	size_t i;
 
-	snprintf(sum, sizeof(sum), "changed=%llu,failed=%llu,ok=%llu,"
-	    "unreachable=0", (unsigned long long)changed,
-	    (unsigned long long)failed, (unsigned long long)ok);
+	const uint64_t v[] = { changed, failed, ok, 0 };
+
+	up_summary(LEDGER_UPLOAD_RUN, v, 4, sum, sizeof(sum));
 	for (i = first; i < out->n && rc == LEDGER_OK; i++) {
 		if (out->v[i]->e.kind != LEDGER_KIND_CHANGE)
 			continue;

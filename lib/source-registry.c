@@ -214,14 +214,11 @@ static const struct rule harbor_rules[] = {
 static enum ledger_status
 harbor_counts(struct ledger_event *ev, json_t *res, struct ledger_error *err)
 {
-	static const char *const names[] = { "critical", "high", "medium",
-	    "low", "unknown" };
 	json_t *ov = NULL, *v, *sum;
 	uint64_t n[5] = { 0, 0, 0, 0, 0 };
 	enum ledger_status rc;
 	const char *key;
 	char buf[160];
-	size_t len = 0, i;
 	int64_t c;
 	int sev;
 
@@ -242,10 +239,7 @@ harbor_counts(struct ledger_event *ev, json_t *res, struct ledger_error *err)
 			return LEDGER_OK;
 		up_add(&n[sev < 0 ? LEDGER_SEV_UNKNOWN : sev], (uint64_t)c);
 	}
-	for (i = 0; i < 5; i++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
-		    "%s%s=%llu", i ? "," : "", names[i],
-		    (unsigned long long)n[i]);
+	up_summary(LEDGER_UPLOAD_SCAN, n, 5, buf, sizeof(buf));
 	if ((rc = ledger_event_set_subject(ev, LEDGER_SUBJ_SUMMARY, buf, err)))
 		return rc;
 	/* the scanner's name and version are its own words: left out when

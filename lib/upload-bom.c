@@ -68,6 +68,7 @@ static void
 cdx_read(json_t *doc, struct facts *f)
 {
 	json_t *comp = up_get(doc, "metadata.component"), *h, *v, *r;
+	char dg[160];
 	size_t i, j;
 	int worst, s;
 
@@ -83,10 +84,9 @@ cdx_read(json_t *doc, struct facts *f)
 		if (json_string_value(json_object_get(h, "alg")) != NULL &&
 		    strcmp(json_string_value(json_object_get(h, "alg")),
 		    "SHA-256") == 0 && up_str(h, "content") != NULL) {
-			snprintf(f->tool_buf, sizeof(f->tool_buf), "sha256:%s",
+			snprintf(dg, sizeof(dg), "sha256:%.128s",
 			    up_str(h, "content"));
-			up_digest(f, f->tool_buf);
-			f->tool_buf[0] = '\0';
+			up_digest(f, dg);
 		}
 	cdx_property_digest(f, json_object_get(comp, "properties"),
 	    "aquasecurity:trivy:RepoDigest");

@@ -64,6 +64,13 @@ enum ledger_status upload_build(json_t *doc, const struct upload_format *fmt,
 
 /* ---- helpers (upload.c) ---- */
 
+/* "name=N,..." of the first k counts v of class c, in the summary's fixed
+ * order (docs/FORMAT.md), into buf (of size n): the one writer of counts,
+ * for reports and for the webhooks that carry them (Harbor, Chef, Puppet);
+ * returns the length written. */
+size_t up_summary(enum ledger_upload_class c, const uint64_t *v, size_t k,
+    char *buf, size_t n);
+
 /* The value at a dot-separated path of member names and array indexes. */
 json_t *up_get(json_t *doc, const char *path);
 /* The same when it is a non-empty string without NUL, else NULL. */

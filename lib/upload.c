@@ -229,18 +229,28 @@ detect(json_t *doc)
 	return NULL;
 }
 
+size_t
+up_summary(enum ledger_upload_class c, const uint64_t *v, size_t k,
+    char *buf, size_t n)
+{
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < k && i < N_MAX && count_names[c][i] != NULL &&
+	    len < n; i++)
+		len += (size_t)snprintf(buf + len, n - len, "%s%s=%" PRIu64,
+		    i ? "," : "", count_names[c][i], v[i]);
+	return len < n ? len : n - 1;
+}
+
 /* "critical=0,high=2,...", and for scans and SBOMs ",fail_on=high". */
 static const char *
 summary_of(enum ledger_upload_class c, const struct facts *f,
     enum ledger_severity fail_on, char *buf, size_t n)
 {
-	size_t i, len = 0;
+	size_t len = up_summary(c, f->n, N_MAX, buf, n);
 
-	buf[0] = '\0';
-	for (i = 0; i < N_MAX && count_names[c][i] != NULL && len < n; i++)
-		len += (size_t)snprintf(buf + len, n - len, "%s%s=%" PRIu64,
-		    i ? "," : "", count_names[c][i], f->n[i]);
-	if ((c == LEDGER_UPLOAD_SCAN || c == LEDGER_UPLOAD_SBOM) && len < n)
+	if (c == LEDGER_UPLOAD_SCAN || c == LEDGER_UPLOAD_SBOM)
 		snprintf(buf + len, n - len, ",fail_on=%s", sev_names[fail_on]);
 	return buf;
 }

@@ -137,6 +137,9 @@ check "Puppet's Ruby-hash 'JSON': 400 with the parser's position" \
 printf '{"bomFormat":"CycloneDX","bomFormat":"x"}' > "$T/dup.json"
 st=$(upload "$T/dup.json" "")
 check "duplicate keys: 400" bash -c "[ $st = 400 ] && grep -q duplicate '$T/body'"
+: > "$T/empty.json"
+st=$(upload "$T/empty.json" "?class=scan")
+check "an empty body: 400 saying so" bash -c "[ $st = 400 ] && grep -q 'empty input' '$T/body'"
 st=$(upload "$P/scans/trivy/image.alpine-310.json" "?class=sbom")
 check "a scan sent as an SBOM: 400 naming its class" \
     bash -c "[ $st = 400 ] && grep -q 'record it as scan' '$T/body'"
