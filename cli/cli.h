@@ -117,9 +117,6 @@ int append_one(const struct cli *cli, struct ledger_event *ev,
     struct ledger_receipt *ret);
 void print_receipt(const struct cli *cli, const struct ledger_receipt *r);
 
-/* Sort v ascending and drop repeats; the new count (cmd-bundle.c). */
-size_t sort_unique_u64(uint64_t *v, size_t n);
-
 /* ledgerctl verify --bundle FILE (cmd-bundle.c). */
 struct trust_opts;
 int verify_bundle(struct cli *cli, const char *path,

@@ -27,6 +27,8 @@
 #define OPT_PAYLOADS 3002
 #define OPT_PERIOD 3003
 #define OPT_OUT 'o'
+/* Most seqs --seq and --ids-file select. */
+#define SEQS_MAX ((size_t)100 << 20)
 
 struct bundle_opts {
 	struct trust_opts t;		/* --key, for --url */
@@ -34,86 +36,8 @@ struct bundle_opts {
 	bool filtered;			/* an events filter or --period */
 	const char *seq_list, *ids_file, *out;
 	bool payloads;
-	struct seqs {
-		uint64_t *v;
-		size_t n, cap;
-	} s;
+	struct ledger_seqs s;
 };
-
-static bool
-seqs_push(struct seqs *s, uint64_t v)
-{
-	uint64_t *p;
-
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 256;
-
-		if ((p = realloc(s->v, cap * sizeof(*p))) == NULL)
-			return false;
-		s->v = p;
-		s->cap = cap;
-	}
-	s->v[s->n++] = v;
-	return true;
-}
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-size_t
-sort_unique_u64(uint64_t *v, size_t n)
-{
-	size_t i, k;
-
-	if (n == 0)
-		return 0;
-	qsort(v, n, sizeof(*v), cmp_u64);
-	for (i = 1, k = 1; i < n; i++)
-		if (v[i] != v[k - 1])
-			v[k++] = v[i];
-	return k;
-}
-
-/* "3,4,9-12" (or one seq or range a line of an ids file, with sep '\n')
- * into s; false on a malformed item or a range over 10^7 entries. */
-static bool
-parse_list(const char *list, char sep, struct seqs *s)
-{
-	const char *p = list, *end;
-	unsigned long long a, b;
-	char item[64], *dash;
-	size_t n;
-
-	while (*p != '\0') {
-		end = strchr(p, sep);
-		n = end != NULL ? (size_t)(end - p) : strlen(p);
-		if (n >= sizeof(item))
-			return false;
-		memcpy(item, p, n);
-		item[n] = '\0';
-		p += n + (end != NULL);
-		if (n == 0 && sep == '\n')
-			continue;	/* blank line */
-		if ((dash = strchr(item, '-')) != NULL)
-			*dash = '\0';
-		if (!parse_u64(item, &a) || (dash != NULL &&
-		    !parse_u64(dash + 1, &b)) || a > INT64_MAX)
-			return false;
-		if (dash == NULL)
-			b = a;
-		if (b < a || b - a > 10000000 || b > INT64_MAX)
-			return false;
-		for (; a <= b; a++)
-			if (!seqs_push(s, a))
-				return false;
-	}
-	return true;
-}
 
 static int
 on_opt(void *ctx, int c, const char *arg)
@@ -154,7 +78,7 @@ on_opt(void *ctx, int c, const char *arg)
 static int
 collect(void *ctx, const struct ledger_row *row)
 {
-	return seqs_push(ctx, row->e.seq) ? 0 : 1;
+	return ledger_seqs_push(ctx, row->e.seq) != LEDGER_OK;
 }
 
 static int select_seqs(struct bundle_opts *o, struct ledger_store *s);
@@ -296,61 +220,32 @@ out:
 	return r;
 }
 
-/* The seqs of the ledger's records with one of these statuses. */
-static int
-record_seqs(struct cli *cli, struct ledger_store *s,
-    const char *const *evs, size_t n, struct seqs *out)
+/* ledger_bundle_query_fn for a daemon (--url). */
+static enum ledger_status
+url_query(void *ctx, const struct ledger_query *q,
+    int (*fn)(void *fctx, const struct ledger_row *row), void *fctx,
+    struct ledger_error *err)
 {
-	struct ledger_query q;
-	struct ledger_error err;
-	size_t i;
-	int r = -1;
-
-	ledger_query_init(&q);
-	q.kinds = 1u << LEDGER_KIND_LEDGER;
-	for (i = 0; i < n && r < 0; i++)
-		if (ledger_query_add_subject(&q, LEDGER_SUBJ_STATUS, evs[i],
-		    &err) != LEDGER_OK)
-			r = fail("%s", err.msg);
-	if (r < 0 && s != NULL && ledger_store_query(s, &q, collect, out,
-	    &err) != LEDGER_OK)
-		r = fail("select records: %s", err.msg);
-	else if (r < 0 && s == NULL)
-		r = remote_events(cli, &q, collect, out);
-	ledger_query_release(&q);
-	return r;
+	if (remote_events(ctx, q, fn, fctx) >= 0)
+		return ledger_errorf(err, LEDGER_EIO, "the daemon did not "
+		    "list the log's records");
+	return LEDGER_OK;
 }
 
-/*
- * Records a bundle needs beside what was selected: every key record (the
- * verifier rebuilds the key history from them, with their payloads), and
- * with payloads the prune records after the lowest entry selected (one
- * of them vouches for each pruned payload).
- */
+/* Records a bundle needs beside what was selected (key records, and
+ * with payloads the prune records: ledger_bundle_add_records). */
 static int
 add_records(struct cli *cli, struct bundle_opts *o, struct ledger_store *s,
     bool payloads)
 {
-	static const char *const keys[] = { LEDGER_EV_KEY_ADDED,
-	    LEDGER_EV_KEY_RETIRED, LEDGER_EV_KEY_REVOKED };
-	static const char *const prunes[] = { LEDGER_EV_PRUNED };
-	struct seqs recs = { NULL, 0, 0 }, pr = { NULL, 0, 0 };
-	uint64_t lowest = o->s.v[0];
-	size_t i;
-	int r;
+	struct ledger_error err;
 
-	if ((r = record_seqs(cli, s, keys, 3, &recs)) < 0 && payloads)
-		r = record_seqs(cli, s, prunes, 1, &pr);
-	for (i = 0; r < 0 && i < recs.n; i++)
-		if (!seqs_push(&o->s, recs.v[i]))
-			r = fail("out of memory");
-	for (i = 0; r < 0 && i < pr.n; i++)
-		if (pr.v[i] > lowest && !seqs_push(&o->s, pr.v[i]))
-			r = fail("out of memory");
-	free(recs.v);
-	free(pr.v);
-	o->s.n = sort_unique_u64(o->s.v, o->s.n);
-	return r;
+	if ((s != NULL ? ledger_bundle_add_records(&o->s, payloads,
+	    ledger_bundle_store_query, s, &err) :
+	    ledger_bundle_add_records(&o->s, payloads, url_query,
+	    (void *)cli, &err)) != LEDGER_OK)
+		return fail("select the log's records: %s", err.msg);
+	return -1;
 }
 
 /* The selected seqs, ascending, each once. */
@@ -367,17 +262,19 @@ select_seqs(struct bundle_opts *o, struct ledger_store *s)
 	if (modes != 1)
 		return usage_error(cmd, "choose one selection: --seq LIST, "
 		    "--ids-file FILE, or event filters / --period");
-	if (o->seq_list != NULL && !parse_list(o->seq_list, ',', &o->s))
-		return usage_error(cmd, "bad --seq '%s' (seqs and ranges: "
-		    "3,4,9-12)", o->seq_list);
+	if (o->seq_list != NULL && ledger_seqs_parse(&o->s, o->seq_list, ',',
+	    SEQS_MAX, &err) != LEDGER_OK)
+		return usage_error(cmd, "bad --seq '%s': %s (seqs and ranges: "
+		    "3,4,9-12)", o->seq_list, err.msg);
 	if (o->ids_file != NULL) {
 		if (ledger_read_file(o->ids_file, 64 << 20, &text, &len,
 		    &err) != LEDGER_OK)
 			return fail("--ids-file: %s", err.msg);
-		if (!parse_list(text, '\n', &o->s)) {
+		if (ledger_seqs_parse(&o->s, text, '\n', SEQS_MAX, &err) !=
+		    LEDGER_OK) {
 			free(text);
-			return fail("--ids-file '%s': not one seq or range "
-			    "(9-12) a line", o->ids_file);
+			return fail("--ids-file '%s': %s (one seq or range, "
+			    "9-12, a line)", o->ids_file, err.msg);
 		}
 		free(text);
 	}
@@ -386,7 +283,7 @@ select_seqs(struct bundle_opts *o, struct ledger_store *s)
 		return fail("select entries: %s", err.msg);
 	if (o->s.n == 0)
 		return fail("no entries selected");
-	o->s.n = sort_unique_u64(o->s.v, o->s.n);
+	ledger_seqs_sort_unique(&o->s);
 	return -1;
 }
 
@@ -484,7 +381,7 @@ cmd_bundle(struct cli *cli, int argc, char **argv)
 out:
 	ledger_store_close(s);
 	ledger_query_release(&o.q);
-	free(o.s.v);
+	ledger_seqs_release(&o.s);
 	return r;
 }
 

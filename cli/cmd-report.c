@@ -10,11 +10,14 @@
  * table, JSON, or CSV (one row per deployment, exception, actor or
  * service).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -200,87 +203,54 @@ remote_answer(const struct cli *cli, const struct ledger_report_req *rq,
 	return r;
 }
 
-static bool
-push_seq(uint64_t **v, size_t *n, size_t *cap, const json_t *j)
-{
-	uint64_t *p;
-
-	if (!json_is_number(j))
-		return true;
-	if (*n == *cap) {
-		*cap = *cap ? 2 * *cap : 256;
-		if ((p = realloc(*v, *cap * sizeof(*p))) == NULL)
-			return false;
-		*v = p;
-	}
-	(*v)[(*n)++] = (uint64_t)json_number_value(j);
-	return true;
-}
-
 /*
- * The population as a bundle (docs/FORMAT.md "Bundles"): every entry of
- * every deployment and of its approvals, with the completeness evidence's
- * bracketing checkpoints as older checkpoints, each proven a prefix of the
- * bundle's.  Said on stderr: stdout is the answer.
+ * The population as a bundle (docs/FORMAT.md "Bundles";
+ * ledger_population_bundle): every entry of every deployment, its
+ * approvals and its evidence, with the completeness evidence's
+ * bracketing checkpoints, each proven a prefix of the bundle's.  Said on
+ * stderr: stdout is the answer.
  */
 static int
-population_bundle(const struct cli *cli, const json_t *doc, const char *path)
+population_bundle(const struct cli *cli, const char *text, const char *path)
 {
-	const json_t *c = json_object_get(doc, "completeness"), *d, *x;
-	struct ledger_bundle_opts bo = { false, NULL, 0 };
-	struct ledger_bundle_stats st;
+	struct ledger_population_bundle pb;
 	struct ledger_store *s;
 	struct ledger_error err;
-	uint64_t *v = NULL, older[2];
-	size_t n = 0, cap = 0, i, k;
+	enum ledger_status st;
 	char sizes[64];
-	bool ok = true;
+	int fd;
 
-	json_array_foreach(json_object_get(doc, "deployments"), i, d) {
-		json_array_foreach(json_object_get(d, "entries"), k, x)
-			ok &= push_seq(&v, &n, &cap, x);
-		json_array_foreach(json_object_get(d, "approvals"), k, x)
-			ok &= push_seq(&v, &n, &cap, json_object_get(x, "seq"));
-	}
-	if (!ok) {
-		free(v);
-		return fail("out of memory");
-	}
-	if (n == 0) {
-		free(v);
-		return fail("--bundle: the population is empty");
-	}
-	n = sort_unique_u64(v, n);
-	x = json_object_get(json_object_get(c, "checkpoint_before"), "size");
-	if (json_is_number(x))
-		older[bo.nolder++] = (uint64_t)json_number_value(x);
-	x = json_object_get(json_object_get(c, "checkpoint_after"), "size");
-	if (json_is_number(x))
-		older[bo.nolder++] = (uint64_t)json_number_value(x);
-	bo.older = older;
-	if (ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s, &err)) {
-		free(v);
+	if (ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s, &err))
 		return fail("open '%s': %s", cli->dir, err.msg);
-	}
-	if (ledger_bundle_write(s, v, n, &bo, path, &st, &err) != LEDGER_OK) {
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0644)) < 0) {
 		ledger_store_close(s);
-		free(v);
+		return fail("--bundle '%s': %s", path, strerror(errno));
+	}
+	st = ledger_population_bundle(s, text, strlen(text), false, fd, &pb,
+	    &err);
+	ledger_store_close(s);
+	/* evidence: on the disk before anyone is told it is written */
+	if (st == LEDGER_OK && fsync(fd) != 0)
+		st = ledger_errorf(&err, LEDGER_EIO, "%s", strerror(errno));
+	if (close(fd) != 0 && st == LEDGER_OK)
+		st = ledger_errorf(&err, LEDGER_EIO, "%s", strerror(errno));
+	if (st != LEDGER_OK) {
+		unlink(path);
 		return fail("--bundle '%s': %s", path, err.msg);
 	}
-	ledger_store_close(s);
-	free(v);
-	if (bo.nolder == 0)
+	if (pb.nolder == 0)
 		snprintf(sizes, sizeof(sizes), "none yet");
-	else if (bo.nolder == 1)
-		snprintf(sizes, sizeof(sizes), "size %" PRIu64, older[0]);
+	else if (pb.nolder == 1)
+		snprintf(sizes, sizeof(sizes), "size %" PRIu64, pb.older[0]);
 	else
 		snprintf(sizes, sizeof(sizes), "sizes %" PRIu64 " and %" PRIu64,
-		    older[0], older[1]);
+		    pb.older[0], pb.older[1]);
 	fprintf(stderr, "ledgerctl: wrote %s: %" PRIu64 " entries of the "
 	    "population, proven to the checkpoint of size %" PRIu64 " (the "
 	    "period's bracketing checkpoints: %s; each older one with its "
-	    "consistency proof)\n", path, st.entries, st.checkpoint_size,
-	    sizes);
+	    "consistency proof)\n", path, pb.st.entries,
+	    pb.st.checkpoint_size, sizes);
 	return -1;
 }
 
@@ -338,10 +308,11 @@ run(struct cli *cli, int argc, char **argv, enum ledger_answer what)
 		r = usage_error(cmd, "unexpected argument '%s'", argv[first]);
 	else if (r < 0 && o.policy != NULL && what != LEDGER_ANSWER_GATE)
 		r = usage_error(cmd, "--policy is the gate's");
-	else if (r < 0 && o.bundle != NULL && (what !=
-	    LEDGER_ANSWER_DEPLOYMENTS || cli->url != NULL))
-		r = usage_error(cmd, "--bundle is the deployments' answer "
-		    "from a data directory (-d)");
+	else if (r < 0 && o.bundle != NULL && ((what !=
+	    LEDGER_ANSWER_DEPLOYMENTS && what != LEDGER_ANSWER_EXCEPTIONS) ||
+	    cli->url != NULL))
+		r = usage_error(cmd, "--bundle is the deployments' and the "
+		    "exceptions' answer from a data directory (-d)");
 	else if (r < 0 && cli->csv && (what == LEDGER_ANSWER_GATE))
 		r = usage_error(cmd, "--csv is not offered here; use --json");
 	else if (r < 0 && ledger_report_check(&rq, &err) != LEDGER_OK)
@@ -381,7 +352,7 @@ run(struct cli *cli, int argc, char **argv, enum ledger_answer what)
 	if (json_is_true(json_object_get(doc, "truncated")))
 		fprintf(stderr, "ledgerctl: the answer was cut short: narrow "
 		    "the question\n");
-	if (o.bundle != NULL && (r = population_bundle(cli, doc,
+	if (o.bundle != NULL && (r = population_bundle(cli, text,
 	    o.bundle)) >= 0) {
 		json_decref(doc);
 		free(text);

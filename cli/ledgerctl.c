@@ -172,7 +172,8 @@ const struct command commands[] = {
 	  "  ledgerctl deployments -d var --env production --period 2026Q3 --csv\n" },
 	{ "exceptions", cmd_exceptions,
 	  "NAME -d DIR|--url URL --period P|--from T1 --to T2 [--env E]"
-	  "\n       [--service S] [--limit N [--after SEQ]] [--json|--csv]",
+	  "\n       [--service S] [--limit N [--after SEQ]] [--json|--csv]"
+	  "\n       [--bundle FILE]",
 	  "deployments that break a control",
 	  "NAME is unapproved (no matching approval anywhere), late-approval\n"
 	  "(approved only after it was deployed), rejected (the last matching\n"
@@ -183,6 +184,9 @@ const struct command commands[] = {
 	  COMMON_READ
 	  "      --env E         one environment (default: all)\n"
 	  "      --period P | --from T1 --to T2   as for deployments\n"
+	  "      --bundle FILE   with -d: also write the exceptions as a\n"
+	  "                      bundle (ledgerctl bundle): each deployment's\n"
+	  "                      entries, approvals and evidence\n"
 	  "      --json          {\"exceptions\":[{\"seq\",\"evidence\":[...],...}]}\n\n"
 	  "example:\n"
 	  "  ledgerctl exceptions self-approved -d var --env production \\\n"

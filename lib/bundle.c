@@ -15,6 +15,7 @@
 
 #include "ledger/bundle.h"
 #include "ledger/keyhist.h"
+#include "ledger/retention.h"
 #include "ledger/jcs.h"
 #include "ledger/tree.h"
 #include "ledger-int.h"
@@ -258,18 +259,22 @@ check_seqs(const uint64_t *seqs, size_t n, struct ledger_error *err)
 	return LEDGER_OK;
 }
 
-enum ledger_status
-ledger_bundle_write_from(const struct ledger_bundle_source *src,
-    const uint64_t *seqs, size_t n, const struct ledger_bundle_opts *bo,
-    const char *path, struct ledger_bundle_stats *stats,
-    struct ledger_error *err)
+/*
+ * The bundle to fd (named name in messages): a dup of it is written
+ * through gzip and closed; fd stays open.  With sync, fsync'd before
+ * anyone is told it is written.
+ */
+static enum ledger_status
+write_to(const struct ledger_bundle_source *src, const uint64_t *seqs,
+    size_t n, const struct ledger_bundle_opts *bo, int fd, const char *name,
+    bool sync, struct ledger_bundle_stats *stats, struct ledger_error *err)
 {
 	bool payloads = bo != NULL && bo->payloads;
 	struct cpn { char *note; size_t note_len; uint64_t size; } cp;
 	struct out o;
 	enum ledger_status st;
 	size_t i;
-	int fd;
+	int gfd;
 
 	memset(&o, 0, sizeof(o));
 	memset(&cp, 0, sizeof(cp));
@@ -283,16 +288,15 @@ ledger_bundle_write_from(const struct ledger_bundle_source *src,
 		    " entries)", seqs[n - 1], cp.size);
 		goto out;
 	}
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-	    0644)) < 0) {
-		st = ledger_errorf(err, errno == EEXIST ? LEDGER_EEXIST :
-		    LEDGER_EIO, "create '%s': %s", path, strerror(errno));
+	if ((gfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		st = ledger_errorf(err, LEDGER_EIO, "write '%s': %s", name,
+		    strerror(errno));
 		goto out;
 	}
-	if ((o.gz = gzdopen(fd, "wb6")) == NULL) {
-		close(fd);
+	if ((o.gz = gzdopen(gfd, "wb6")) == NULL) {
+		close(gfd);
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-		goto fail;
+		goto out;
 	}
 	o.st.checkpoint_size = cp.size;
 	st = ledger_buf_adds(&o.b, "{\"checkpoint\":");
@@ -312,23 +316,42 @@ ledger_bundle_write_from(const struct ledger_bundle_source *src,
 	if (st == LEDGER_OK)
 		st = tail_json(src, bo, cp.size, &o, err);
 	if (st == LEDGER_OK && !flush_out(&o))
-		st = ledger_errorf(err, LEDGER_EIO, "write '%s' failed", path);
-	/* evidence: on the disk before anyone is told it is written */
+		st = ledger_errorf(err, LEDGER_EIO, "write '%s' failed", name);
 	if (st == LEDGER_OK && (gzflush(o.gz, Z_FINISH) != Z_OK ||
-	    fsync(fd) != 0))
-		st = ledger_errorf(err, LEDGER_EIO, "write '%s': %s", path,
+	    (sync && fsync(gfd) != 0)))
+		st = ledger_errorf(err, LEDGER_EIO, "write '%s': %s", name,
 		    strerror(errno));
 	if (gzclose(o.gz) != Z_OK && st == LEDGER_OK)
-		st = ledger_errorf(err, LEDGER_EIO, "write '%s': %s", path,
+		st = ledger_errorf(err, LEDGER_EIO, "write '%s': %s", name,
 		    errno ? strerror(errno) : "gzip failed");
 	if (st == LEDGER_OK && stats != NULL)
 		*stats = o.st;
-fail:
-	if (st != LEDGER_OK)
-		unlink(path);
 out:
 	ledger_buf_release(&o.b);
 	free(cp.note);
+	return st;
+}
+
+enum ledger_status
+ledger_bundle_write_from(const struct ledger_bundle_source *src,
+    const uint64_t *seqs, size_t n, const struct ledger_bundle_opts *bo,
+    const char *path, struct ledger_bundle_stats *stats,
+    struct ledger_error *err)
+{
+	enum ledger_status st;
+	int fd;
+
+	if ((st = check_seqs(seqs, n, err)) != LEDGER_OK)
+		return st;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0644)) < 0)
+		return ledger_errorf(err, errno == EEXIST ? LEDGER_EEXIST :
+		    LEDGER_EIO, "create '%s': %s", path, strerror(errno));
+	/* evidence: on the disk before anyone is told it is written */
+	st = write_to(src, seqs, n, bo, fd, path, true, stats, err);
+	close(fd);
+	if (st != LEDGER_OK)
+		unlink(path);
 	return st;
 }
 
@@ -382,19 +405,127 @@ st_payload(void *ctx, uint64_t seq, uint8_t **ret, size_t *len,
 	return ledger_store_get_payload(ctx, seq, ret, len, err);
 }
 
+/* The store as a bundle's source, with its key history in *h. */
+static enum ledger_status
+store_source(struct ledger_store *s, struct ledger_bundle_source *src,
+    struct ledger_keyhist *h, struct ledger_error *err)
+{
+	struct ledger_bundle_source v = { s, ledger_store_origin(s),
+	    ledger_store_vkey(s), st_checkpoint, st_entry, st_inclusion,
+	    st_consistency, st_payload, NULL };
+	enum ledger_status st;
+
+	if ((st = ledger_store_keyhist(s, NULL, h, err)) != LEDGER_OK)
+		return st;
+	*src = v;
+	src->hist = h;
+	return LEDGER_OK;
+}
+
+/* The store's bundle to path, or to fd when path is NULL. */
+static enum ledger_status
+by_store(struct ledger_store *s, const uint64_t *seqs, size_t n,
+    const struct ledger_bundle_opts *bo, const char *path, int fd,
+    struct ledger_bundle_stats *stats, struct ledger_error *err)
+{
+	struct ledger_bundle_source src;
+	struct ledger_keyhist h;
+	enum ledger_status st;
+
+	if ((st = store_source(s, &src, &h, err)) != LEDGER_OK)
+		return st;
+	if (path != NULL)
+		return ledger_bundle_write_from(&src, seqs, n, bo, path, stats,
+		    err);
+	return write_to(&src, seqs, n, bo, fd, "the bundle", false, stats,
+	    err);
+}
+
 enum ledger_status
 ledger_bundle_write(struct ledger_store *s, const uint64_t *seqs, size_t n,
     const struct ledger_bundle_opts *bo, const char *path,
     struct ledger_bundle_stats *stats, struct ledger_error *err)
 {
-	struct ledger_bundle_source src = { s, ledger_store_origin(s),
-	    ledger_store_vkey(s), st_checkpoint, st_entry, st_inclusion,
-	    st_consistency, st_payload, NULL };
-	struct ledger_keyhist h;
+	return by_store(s, seqs, n, bo, path, -1, stats, err);
+}
+
+enum ledger_status
+ledger_bundle_write_fd(struct ledger_store *s, const uint64_t *seqs,
+    size_t n, const struct ledger_bundle_opts *bo, int fd,
+    struct ledger_bundle_stats *stats, struct ledger_error *err)
+{
+	return by_store(s, seqs, n, bo, NULL, fd, stats, err);
+}
+
+/* ---- the records a bundle needs beside its entries ---- */
+
+enum ledger_status
+ledger_bundle_store_query(void *ctx, const struct ledger_query *q,
+    int (*fn)(void *fctx, const struct ledger_row *row), void *fctx,
+    struct ledger_error *err)
+{
+	return ledger_store_query(ctx, q, fn, fctx, err);
+}
+
+struct collect {
+	struct ledger_seqs *seqs;
+	int64_t above;			/* only seqs above it */
+	bool oom;
+};
+
+static int
+collect_row(void *ctx, const struct ledger_row *row)
+{
+	struct collect *c = ctx;
+
+	if (row->e.source[LEDGER_SRC_TYPE] == NULL ||
+	    strcmp(row->e.source[LEDGER_SRC_TYPE], "ledger") != 0)
+		return 0;		/* not the ledger's own record */
+	if ((int64_t)row->e.seq > c->above && ledger_seqs_push(c->seqs, row->e.seq) !=
+	    LEDGER_OK) {
+		c->oom = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* The records with one of these statuses above seq above (-1: all) into
+ * seqs. */
+static enum ledger_status
+add_status(struct ledger_seqs *seqs, const char *const *evs, size_t n,
+    int64_t above, ledger_bundle_query_fn query, void *ctx,
+    struct ledger_error *err)
+{
+	struct collect c = { seqs, above, false };
+	struct ledger_query q;
 	enum ledger_status st;
 
-	if ((st = ledger_store_keyhist(s, NULL, &h, err)) != LEDGER_OK)
-		return st;
-	src.hist = &h;
-	return ledger_bundle_write_from(&src, seqs, n, bo, path, stats, err);
+	if ((st = ledger_query_records(&q, evs, n, err)) == LEDGER_OK)
+		st = query(ctx, &q, collect_row, &c, err);
+	if (st == LEDGER_OK && c.oom)
+		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	ledger_query_release(&q);
+	return st;
+}
+
+enum ledger_status
+ledger_bundle_add_records(struct ledger_seqs *seqs, bool payloads,
+    ledger_bundle_query_fn query, void *ctx, struct ledger_error *err)
+{
+	static const char *const keys[] = { LEDGER_EV_KEY_ADDED,
+	    LEDGER_EV_KEY_RETIRED, LEDGER_EV_KEY_REVOKED };
+	static const char *const prunes[] = { LEDGER_EV_PRUNED };
+	enum ledger_status st;
+	uint64_t lowest;
+
+	if (seqs->n == 0)
+		return ledger_errorf(err, LEDGER_EINVAL, "no entries selected");
+	ledger_seqs_sort_unique(seqs);
+	lowest = seqs->v[0];
+	st = add_status(seqs, keys, 3, -1, query, ctx, err);
+	if (st == LEDGER_OK && payloads)
+		st = add_status(seqs, prunes, 1, (int64_t)lowest, query, ctx,
+		    err);
+	ledger_seqs_sort_unique(seqs);
+	return st;
 }

@@ -361,3 +361,125 @@ ledger_page_parse(const char *after, const char *limit, uint64_t *ret_start,
 	}
 	return LEDGER_OK;
 }
+
+enum ledger_status
+ledger_query_records(struct ledger_query *q, const char *const *events,
+    size_t n, struct ledger_error *err)
+{
+	enum ledger_status st = LEDGER_OK;
+	size_t i;
+
+	ledger_query_init(q);
+	q->kinds = 1u << LEDGER_KIND_LEDGER;
+	for (i = 0; i < n && st == LEDGER_OK; i++)
+		st = ledger_query_add_subject(q, LEDGER_SUBJ_STATUS, events[i],
+		    err);
+	return st;
+}
+
+/* ---- lists of seqs ---- */
+
+enum ledger_status
+ledger_seqs_push(struct ledger_seqs *s, uint64_t seq)
+{
+	uint64_t *p;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 256;
+
+		if (cap > SIZE_MAX / sizeof(*p) ||
+		    (p = realloc(s->v, cap * sizeof(*p))) == NULL)
+			return LEDGER_ENOMEM;
+		s->v = p;
+		s->cap = cap;
+	}
+	s->v[s->n++] = seq;
+	return LEDGER_OK;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void
+ledger_seqs_sort_unique(struct ledger_seqs *s)
+{
+	size_t i, k;
+
+	if (s->n < 2)
+		return;
+	qsort(s->v, s->n, sizeof(*s->v), cmp_u64);
+	for (i = 1, k = 1; i < s->n; i++)
+		if (s->v[i] != s->v[k - 1])
+			s->v[k++] = s->v[i];
+	s->n = k;
+}
+
+void
+ledger_seqs_release(struct ledger_seqs *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->n = s->cap = 0;
+}
+
+/* One seq of an item: digits only, below INT64_MAX. */
+static bool
+seq_of(const char *p, size_t n, uint64_t *ret)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (n == 0 || n > 19)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(p[i] - '0');
+	}
+	*ret = v;
+	return v < INT64_MAX;
+}
+
+enum ledger_status
+ledger_seqs_parse(struct ledger_seqs *s, const char *list, char sep,
+    size_t max, struct ledger_error *err)
+{
+	const char *p, *end, *dash, *next;
+	uint64_t a, b;
+	size_t n;
+
+	for (p = list; *p != '\0'; p = next) {
+		end = strchr(p, sep);
+		n = end != NULL ? (size_t)(end - p) : strlen(p);
+		next = end != NULL ? end + 1 : p + n;
+		if (n > 0 && sep == '\n' && p[n - 1] == '\r')
+			n--;
+		if (n == 0 && sep == '\n')
+			continue;
+		dash = memchr(p, '-', n);
+		if (!seq_of(p, dash != NULL ? (size_t)(dash - p) : n, &a) ||
+		    (dash != NULL && !seq_of(dash + 1, n - (size_t)(dash - p) -
+		    1, &b)))
+			return ledger_errorf(err, LEDGER_EINVAL, "'%.*s' is not "
+			    "a seq or a range (9-12)", (int)(n > 40 ? 40 : n),
+			    p);
+		if (dash == NULL)
+			b = a;
+		if (b < a)
+			return ledger_errorf(err, LEDGER_EINVAL, "the range "
+			    "%" PRIu64 "-%" PRIu64 " runs backwards", a, b);
+		if (b - a >= max || s->n + (b - a) >= max)
+			return ledger_errorf(err, LEDGER_EINVAL, "more than "
+			    "%zu seqs", max);
+		for (; a <= b; a++)
+			if (ledger_seqs_push(s, a) != LEDGER_OK)
+				return ledger_errorf(err, LEDGER_ENOMEM, "out "
+				    "of memory");
+	}
+	return LEDGER_OK;
+}

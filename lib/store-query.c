@@ -414,15 +414,9 @@ ledger_store_records(struct ledger_store *s, const char *const *events,
 {
 	struct records r = { fn, ctx };
 	struct ledger_query q;
-	enum ledger_status st = LEDGER_OK;
-	size_t i;
+	enum ledger_status st;
 
-	ledger_query_init(&q);
-	q.kinds = 1u << LEDGER_KIND_LEDGER;
-	for (i = 0; i < n && st == LEDGER_OK; i++)
-		st = ledger_query_add_subject(&q, LEDGER_SUBJ_STATUS, events[i],
-		    err);
-	if (st == LEDGER_OK)
+	if ((st = ledger_query_records(&q, events, n, err)) == LEDGER_OK)
 		st = ledger_store_query(s, &q, ledger_only, &r, err);
 	ledger_query_release(&q);
 	return st;

@@ -5,6 +5,7 @@
  * log's key; a checkpoint that does not cover an entry; payloads that are
  * not the entry's.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <zlib.h>
 
 #include "ledger/bundle.h"
+#include "ledger/report.h"
 #include "ledger/jcs.h"
 #include "ledger/note.h"
 #include "ledger/tree.h"
@@ -215,6 +217,62 @@ START_TEST(test_bundle_every_byte)
 }
 END_TEST
 
+/* The same bundle to a file descriptor; a population's answer as a
+ * bundle of the entries it names; what is not one refused. */
+START_TEST(test_bundle_fd_and_population)
+{
+	static const uint64_t seqs[] = { 1, 4, 9 };
+	static const char *const bad[][2] = {
+		{ "{\"deployments\":", "not JSON" },
+		{ "{\"state\":[]}", "not a population" },
+		{ "{\"deployments\":[{\"seq\":1}],\"truncated\":true}",
+		  "cut short" },
+		{ "{\"deployments\":[]}", "empty" },
+	};
+	static const char pop[] = "{\"deployments\":[{\"seq\":9,\"entries\":"
+	    "[4,9],\"approvals\":[{\"seq\":1}]}],\"completeness\":{"
+	    "\"checkpoint_before\":{\"size\":5},\"checkpoint_after\":null}}";
+	struct ledger_population_bundle pb;
+	struct ledger_error err;
+	struct tally t;
+	size_t len, len2, i;
+	char *text;
+	int fd;
+
+	write_seqs(seqs, 3, true);
+	text = strdup(gunzip(path, &len));
+	unlink(path2);
+	fd = open(path2, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ledger_bundle_write_fd(s, seqs, 3, &with, fd, NULL,
+	    NULL), LEDGER_OK);
+	close(fd);
+	ck_assert_str_eq(gunzip(path2, &len2), text);
+	free(text);
+
+	unlink(path2);
+	fd = open(path2, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_eq(ledger_population_bundle(s, pop, strlen(pop), false,
+	    fd, &pb, &err), LEDGER_OK);
+	close(fd);
+	ck_assert_uint_eq(pb.st.entries, 3);
+	ck_assert_uint_eq(pb.nolder, 1);
+	ck_assert_uint_eq(pb.older[0], 5);
+	ck_assert_int_eq(check_file(path2, &t), LEDGER_OK);
+	ck_assert_uint_eq(t.ok, 3);
+	ck_assert_uint_eq(t.bad + t.whole, 0);
+	text = gunzip(path2, &len);
+	ck_assert_ptr_nonnull(strstr(text, "\"older_checkpoints\":[{"
+	    "\"checkpoint\":\"bundle.example/log\\n5\\n"));
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		ck_assert_int_ne(ledger_population_bundle(s, bad[i][0],
+		    strlen(bad[i][0]), false, fd, &pb, &err), LEDGER_OK);
+		ck_assert_msg(strstr(err.msg, bad[i][1]) != NULL, "%s: %s",
+		    bad[i][0], err.msg);
+	}
+}
+END_TEST
+
 START_TEST(test_bundle_files_and_keys)
 {
 	static const uint64_t seqs[] = { 3, 6, 8 };
@@ -337,6 +395,7 @@ main(void)
 	tcase_add_test(tc, test_bundle_round_trip);
 	tcase_add_test(tc, test_bundle_every_byte);
 	tcase_add_test(tc, test_bundle_files_and_keys);
+	tcase_add_test(tc, test_bundle_fd_and_population);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
 }

@@ -159,6 +159,44 @@ START_TEST(test_query_page_parse)
 }
 END_TEST
 
+/* Lists of seqs: items and ranges, a limit, blank lines in a file. */
+START_TEST(test_seqs_parse)
+{
+	static const char *const bad[] = { "", "x", "1-", "-3", "5-2",
+	    "1,,2", " 1", "1-2-3", "99999999999999999999",
+	    "9223372036854775807", NULL };
+	struct ledger_seqs q = LEDGER_SEQS_INIT;
+	struct ledger_error err;
+	size_t i;
+
+	ck_assert_int_eq(ledger_seqs_parse(&q, "9,3-5,4", ',', 100, &err),
+	    LEDGER_OK);
+	ck_assert_uint_eq(q.n, 5);
+	ledger_seqs_sort_unique(&q);
+	ck_assert_uint_eq(q.n, 4);
+	ck_assert(q.v[0] == 3 && q.v[1] == 4 && q.v[2] == 5 && q.v[3] == 9);
+	ck_assert_int_eq(ledger_seqs_parse(&q, "\n7\r\n\n8-9\n", '\n', 100,
+	    &err), LEDGER_OK);
+	ck_assert_uint_eq(q.n, 7);
+	ck_assert_int_eq(ledger_seqs_parse(&q, "0-93", ',', 100, &err),
+	    LEDGER_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "more than 100"));
+	ck_assert_int_eq(ledger_seqs_parse(&q, "0-92", ',', 100, &err),
+	    LEDGER_OK);
+	ck_assert_uint_eq(q.n, 100);
+	ledger_seqs_release(&q);
+	for (i = 0; bad[i] != NULL; i++) {
+		ck_assert_msg(ledger_seqs_parse(&q, bad[i], ',', 100, &err) ==
+		    LEDGER_EINVAL || bad[i][0] == '\0', "%s", bad[i]);
+		ledger_seqs_release(&q);
+	}
+	/* an empty list selects nothing (the caller says so) */
+	ck_assert_int_eq(ledger_seqs_parse(&q, "", ',', 100, &err),
+	    LEDGER_OK);
+	ck_assert_uint_eq(q.n, 0);
+}
+END_TEST
+
 START_TEST(test_query_match)
 {
 	struct ledger_query q;
@@ -557,6 +595,7 @@ main(void)
 	tcase_add_test(tc, test_query_value_limit);
 	tcase_add_test(tc, test_query_page_parse);
 	tcase_add_test(tc, test_query_match);
+	tcase_add_test(tc, test_seqs_parse);
 	tcase_add_test(tc, test_query_encode_round_trip);
 	tcase_add_test(tc, test_query_store_or_and_prefix);
 	tcase_add_test(tc, test_row_json_shape);

@@ -30,6 +30,7 @@
 
 #include "ledger/error.h"
 #include "ledger/keys.h"
+#include "ledger/query.h"
 #include "ledger/store.h"
 
 #ifdef __cplusplus
@@ -78,6 +79,42 @@ enum ledger_status ledger_bundle_write(struct ledger_store *s,
     const uint64_t *seqs, size_t n, const struct ledger_bundle_opts *o,
     const char *path,
     struct ledger_bundle_stats *stats, struct ledger_error *err)
+    LEDGER_WUR;
+
+/* A source's listing: the rows of q, each to fn (a store's
+ * ledger_store_query; ledgerctl --url asks a daemon). */
+typedef enum ledger_status (*ledger_bundle_query_fn)(void *ctx,
+    const struct ledger_query *q,
+    int (*fn)(void *fctx, const struct ledger_row *row), void *fctx,
+    struct ledger_error *err);
+
+/*
+ * Add to seqs (not empty) what a bundle of them needs beside them, from
+ * the listing query(ctx): every key record (the verifier proves the key
+ * history through them, docs/FORMAT.md "Bundles") and, with payloads,
+ * the payloads-pruned records after the lowest seq (each vouches for the
+ * payloads it pruned); then sort and drop repeats.  Errors: the
+ * listing's, LEDGER_ENOMEM.
+ */
+enum ledger_status ledger_bundle_add_records(struct ledger_seqs *seqs,
+    bool payloads, ledger_bundle_query_fn query, void *ctx,
+    struct ledger_error *err) LEDGER_WUR;
+
+/* ledger_bundle_query_fn for a store (ctx). */
+enum ledger_status ledger_bundle_store_query(void *ctx,
+    const struct ledger_query *q,
+    int (*fn)(void *fctx, const struct ledger_row *row), void *fctx,
+    struct ledger_error *err) LEDGER_WUR;
+
+/*
+ * The same bundle written to fd (a file open for writing, left open at
+ * the bundle's end; not fsync'd: a file to send, not to keep).  Nothing
+ * is written when the seqs or the checkpoint are refused.  Errors: as
+ * ledger_bundle_write; on an error fd holds a partial bundle.
+ */
+enum ledger_status ledger_bundle_write_fd(struct ledger_store *s,
+    const uint64_t *seqs, size_t n, const struct ledger_bundle_opts *o,
+    int fd, struct ledger_bundle_stats *stats, struct ledger_error *err)
     LEDGER_WUR;
 
 /*

@@ -120,6 +120,36 @@ enum ledger_status ledger_page_parse(const char *after, const char *limit,
     uint64_t *ret_start, size_t *ret_limit, struct ledger_error *err)
     LEDGER_WUR;
 
+/* Initialize q to select the ledger's own records (kind ledger) whose
+ * status is one of events[0..n) (the caller checks source.type is
+ * "ledger"; release q either way).  Errors: LEDGER_EINVAL, LEDGER_ENOMEM. */
+enum ledger_status ledger_query_records(struct ledger_query *q,
+    const char *const *events, size_t n, struct ledger_error *err)
+    LEDGER_WUR;
+
+/* A list of seqs (a bundle's selection). */
+struct ledger_seqs {
+	uint64_t *v;
+	size_t n, cap;
+};
+#define LEDGER_SEQS_INIT { NULL, 0, 0 }
+
+/* Append seq.  Errors: LEDGER_ENOMEM. */
+enum ledger_status ledger_seqs_push(struct ledger_seqs *s, uint64_t seq)
+    LEDGER_WUR;
+/* Sort ascending and drop repeats. */
+void ledger_seqs_sort_unique(struct ledger_seqs *s);
+void ledger_seqs_release(struct ledger_seqs *s);
+
+/*
+ * Append the seqs of list: items "N" or "A-B" (a range) separated by sep;
+ * empty items are skipped when sep is '\n' (blank lines).  At most max
+ * seqs in s in all.  Errors: LEDGER_EINVAL (a bad item, a range
+ * backwards, more than max: the message says which), LEDGER_ENOMEM.
+ */
+enum ledger_status ledger_seqs_parse(struct ledger_seqs *s, const char *list,
+    char sep, size_t max, struct ledger_error *err) LEDGER_WUR;
+
 /* ledger_row_json: ledger/wire.h. */
 
 #ifdef __cplusplus

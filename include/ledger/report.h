@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "ledger/buf.h"
+#include "ledger/bundle.h"
 #include "ledger/error.h"
 #include "ledger/store.h"
 
@@ -171,6 +172,29 @@ enum ledger_status ledger_gate_json(struct ledger_store *s,
  * Errors: LEDGER_EINVAL (the message names the rule), LEDGER_ENOMEM. */
 enum ledger_status ledger_gate_policy_check(const char *policy, size_t len,
     const char *env, struct ledger_error *err) LEDGER_WUR;
+
+/* What ledger_population_bundle wrote. */
+struct ledger_population_bundle {
+	struct ledger_bundle_stats st;
+	uint64_t older[2];		/* the bracketing checkpoints' sizes */
+	size_t nolder;
+};
+
+/*
+ * The bundle (ledger/bundle.h) of a population: answer (len bytes) is an
+ * answer of ledger_deployments_json or ledger_exceptions_json; every
+ * entry its rows name (each row's seq and entries, its approvals', its
+ * evidence; and the records ledger_bundle_add_records adds) is written to fd with ledger_bundle_write_fd, the period's
+ * bracketing checkpoints ("completeness") as older checkpoints with
+ * their consistency proofs, and the raw payloads when payloads.
+ * Errors: LEDGER_EINVAL (not such an answer, or one cut short: a bundle
+ * is of a whole population), LEDGER_ENOTFOUND (the population is empty,
+ * or no checkpoint covers it yet), LEDGER_EIO, LEDGER_EDB, LEDGER_ENOMEM.
+ */
+enum ledger_status ledger_population_bundle(struct ledger_store *s,
+    const char *answer, size_t len, bool payloads, int fd,
+    struct ledger_population_bundle *ret, struct ledger_error *err)
+    LEDGER_WUR;
 
 /*
  * One question, as ledgerctl's options and the API's query parameters
