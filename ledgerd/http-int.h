@@ -215,5 +215,7 @@ enum MHD_Result route_timeline(struct req *r);
 enum MHD_Result route_report(struct req *r, const char *path,
     bool may_write);
 enum MHD_Result route_metrics(struct req *r);
+/* http-bundle.c: GET /v1/bundle, a population's or a list's bundle. */
+enum MHD_Result route_bundle(struct req *r);
 
 #endif

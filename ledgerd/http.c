@@ -280,6 +280,8 @@ static const struct route_def {
 	{ "/v1/last-good", ARG_NONE, "", ROUTE_REPORT, ROUTE_OTHER, V_NONE,
 	  false },
 	{ "/v1/gate", ARG_NONE, "", ROUTE_GATE, ROUTE_OTHER, V_NONE, false },
+	{ "/v1/bundle", ARG_NONE, "", ROUTE_BUNDLE, ROUTE_OTHER, V_NONE,
+	  false },
 	{ "/v1/status", ARG_NONE, "", ROUTE_REPORT, ROUTE_OTHER, V_STATUS,
 	  false },
 	{ "/readyz", ARG_NONE, "", ROUTE_HEALTHZ, ROUTE_OTHER, V_READY,
@@ -492,6 +494,8 @@ handle_first(struct req *r, const char *url, const char *method)
 		return route_report(r, url, r->may_write);
 	case ROUTE_GATE:
 		return route_report(r, url, r->may_write);
+	case ROUTE_BUNDLE:
+		return route_bundle(r);
 	case ROUTE_EVENTS_LIST:
 		return route_events_list(r);
 	case ROUTE_EVENT_GET:

@@ -15,7 +15,7 @@
 static const char *const routes[ROUTE_COUNT] = {
 	"events_post", "events_list", "event_get", "event_entry",
 	"event_payload", "hooks", "checkpoint", "proof", "healthz", "metrics",
-	"trace", "report", "gate", "reports_post", "ui", "other",
+	"trace", "report", "gate", "reports_post", "ui", "bundle", "other",
 };
 
 static const char *const rejects[REJECT_COUNT] = {

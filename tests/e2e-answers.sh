@@ -222,6 +222,52 @@ check "timeline --limit 3 --after SEQ: three entries after it, the next named" \
 check "GET /v1/deployments with limit=0: 400" \
     test "$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $RTOK" "$URL/v1/deployments?env=production&period=$DAY&limit=0")" = 400
 
+# ---- GET /v1/bundle: the population as evidence to take away ----
+bget() { # NAME QUERY: the bundle (or the error) and its status
+	curl -sS -D "$T/$1.h" -o "$T/$1" -w '%{http_code}' \
+	    -H "Authorization: Bearer $RTOK" "$URL/v1/bundle?$2" >"$T/$1.code"
+}
+bseqs() { zcat "$T/$1" | python3 -c "import json,sys; print(' '.join(str(e['seq']) for e in json.load(sys.stdin)['entries']))"; }
+bget pop "env=production&period=$DAY"
+check "GET /v1/bundle?env&period: 200, gzip, its entry count said" \
+    bash -c "[ \$(cat '$T/pop.code') = 200 ] && grep -qi '^content-type: application/gzip' '$T/pop.h' && grep -qi '^ledger-bundle-entries: [1-9]' '$T/pop.h'"
+check "  ledgerctl verify --bundle: intact with the log's key alone" \
+    "$LEDGERCTL" verify --bundle "$T/pop" --key "$D/var/ledger.pub"
+check "  every deployment's entries and approvals, nothing else" \
+    python3 -c "
+import json, sys
+d = json.load(open('$T/deps'))['deployments']
+want = sorted({s for r in d for s in r['entries']} | {a['seq'] for r in d for a in r['approvals']})
+sys.exit(' '.join(map(str, want)) != '$(bseqs pop)')"
+"$LEDGERCTL" deployments -d "$D/var" --env production --period "$DAY" \
+    --bundle "$T/pop-cli.gz" >/dev/null 2>&1
+check "  the same bundle ledgerctl deployments --bundle writes" \
+    bash -c "cmp <(zcat '$T/pop') <(zcat '$T/pop-cli.gz')"
+bget rej "exception=rejected&period=$DAY"
+check "GET /v1/bundle?exception=rejected: the deployment and its rejection" \
+    bash -c "[ \$(cat '$T/rej.code') = 200 ] && echo ' $(bseqs rej) ' | grep -q ' $S_REJ_DEP ' && echo ' $(bseqs rej) ' | grep -q ' $S_REJECT '"
+"$LEDGERCTL" exceptions rejected -d "$D/var" --period "$DAY" \
+    --bundle "$T/rej-cli.gz" >/dev/null 2>&1
+check "  as ledgerctl exceptions rejected --bundle writes it" \
+    bash -c "cmp <(zcat '$T/rej') <(zcat '$T/rej-cli.gz')"
+bget one "seq=$S_D501a,$S_D501&payloads=true"
+check "GET /v1/bundle?seq=A,B&payloads=true: those two, with payloads, intact" \
+    bash -c "[ '$(bseqs one)' = '$S_D501a $S_D501' ] && zcat '$T/one' | grep -q '\"payload\":\"' && '$LEDGERCTL' verify --bundle '$T/one' --key '$D/var/ledger.pub' >/dev/null"
+for x in "seq=1-x 400 not.a.seq" "seq=0-20000 400 more.than.10000" \
+    "seq=1&env=production 400 population" "payloads=maybe&env=production&period=$DAY 400 true.or.false" \
+    "exception=nonsense&period=$DAY 400 ." "env=nowhere&period=$DAY 404 empty" \
+    "env=production&period=2026Q9 400 ." "seq=999999 404 checkpoint" \
+    "env=production&period=$DAY&limit=2 400 cut.short"; do
+	set -- $x
+	bget bad "$1"
+	check "GET /v1/bundle?$1: $2 with the reason" \
+	    bash -c "[ \$(cat '$T/bad.code') = $2 ] && grep -q '\"message\":\"[^\"]*$3' '$T/bad'"
+done
+check "GET /v1/bundle without a token: 401" \
+    test "$(curl -sS -o /dev/null -w '%{http_code}' "$URL/v1/bundle?env=production&period=$DAY")" = 401
+check "  and no bundle file is left in the data directory" \
+    bash -c "! ls -A '$D/var' | grep -q '^.bundle-'"
+
 # ---- exceptions ----
 for x in "unapproved $S_G72 $S_G72" "late-approval $S_LATE $S_LATE_APPR" \
     "rejected $S_REJ_DEP $S_REJECT" "self-approved $S_G71 $S_SELF_APPR"; do

@@ -61,6 +61,12 @@ grep -q "0 problems: INTACT" "$T/out" && ok "a bundle spanning both keys verifie
     bad "a bundle spanning both keys verifies offline: $(head -c 300 "$T/err") $(tail -2 "$T/out")"
 "$LEDGERCTL" verify --bundle "$T/b.gz" --key "$D/var/ledger-$K2.pub" >"$T/out" 2>&1
 check "... but not from the new key alone" grep -q "never announced" "$T/out"
+LAST=$(count "$D" 2>/dev/null)
+curl -sS -o "$T/h.gz" -H "Authorization: Bearer $RTOK" \
+    "$URL/v1/bundle?seq=$((LAST - 1))"
+"$LEDGERCTL" verify --bundle "$T/h.gz" --key "$PUB" >"$T/out" 2>&1
+check "GET /v1/bundle of an entry the new key signed carries the key records: verifies from the first key" \
+    grep -q "0 problems: INTACT" "$T/out"
 "$LEDGERCTL" status --url "$URL" --token "$RTOK" >"$T/out"
 check "status shows both keys" grep -q "$K1 from seq 0 until seq" "$T/out"
 
