@@ -61,6 +61,10 @@ if [ "$FAIL" = 0 ]; then
 	rc=$?
 	cat "$T/ui.out"
 	check "the browser run passed" [ $rc = 0 ]
+	for b in entry population; do
+		check "the $b bundle the browser saved verifies offline with ledger.pub" \
+		    "$LEDGERCTL" verify --bundle "$OUT/$b.bundle.gz" --key "$D/var/ledger.pub"
+	done
 	check "a screenshot of each view" test -s "$OUT/timeline.png" -a \
 	    -s "$OUT/entry.png" -a -s "$OUT/entry-tampered.png" -a \
 	    -s "$OUT/state.png" -a -s "$OUT/deployments.png"

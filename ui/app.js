@@ -44,6 +44,24 @@ async function api(path, as) {
     as === 'text' ? r.text() : r.json();
 }
 
+// Save what path answers (a bundle: GET /v1/bundle) as file name: fetched
+// with the token, then handed to the browser as a download.
+async function saveBundle(path, name) {
+  say('writing the bundle...');
+  try {
+    const bytes = await api(path, 'bytes');
+    const a = el('a', { href: URL.createObjectURL(new Blob([bytes], { type: 'application/gzip' })),
+      download: name });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    say(`saved ${name} (${bytes.length} bytes): check it offline with ` +
+      `ledgerctl verify --bundle ${name} --key ledger.pub`);
+  } catch (e) {
+    say('no bundle: ' + e.message);
+  }
+}
+
 // ---- routing: #/timeline?from=&to=, #/entry/N ----
 
 function parseHash() {
@@ -222,6 +240,8 @@ async function renderDeployments(q) {
       period: $('dep-period').value.trim(), which: $('dep-which').value });
   };
   const qs = '?env=' + encodeURIComponent(env) + '&period=' + encodeURIComponent(period);
+  $('dep-bundle').onclick = () => saveBundle('/v1/bundle' + qs +
+    (which ? '&exception=' + encodeURIComponent(which) : ''), `${cls(env)}-${cls(period)}-${which || 'deployments'}.bundle.gz`);
   const data = await api(which ? `/v1/exceptions/${which}${qs}` : `/v1/deployments${qs}`);
   const rows = which ? data.exceptions : data.deployments;
   const cols = [
@@ -249,6 +269,8 @@ async function renderDeployments(q) {
 async function renderEntry(seq) {
   show('entry');
   $('entry-title').textContent = 'Entry ' + seq;
+  $('entry-bundle').onclick = () => saveBundle(`/v1/bundle?seq=${seq}&payloads=true`,
+    `entry-${seq}.bundle.gz`);
   $('proof').className = 'proof';
   $('proof').textContent = 'verifying...';
   const bytes = await api(`/v1/events/${seq}/entry`, 'bytes');
@@ -265,7 +287,7 @@ async function renderEntry(seq) {
   }));
   say('');
   showPayload(seq).catch((e) => { $('payload').textContent = '(payload: ' + e.message + ')'; });
-  showLineage(entry).catch((e) => { $('lineage').replaceChildren(el('li', {}, e.message)); });
+  showLineage(entry).catch((e) => { $('lineage').replaceChildren(el('p', {}, e.message)); });
   try {
     const what = await verify(seq, bytes);
     $('proof').className = 'proof ok';
@@ -277,24 +299,71 @@ async function renderEntry(seq) {
 }
 
 // The entry's lineage (GET /v1/trace, docs/auditing.md): by its artifact,
-// else its commit, else its run -- in the log's order, the usual chain
-// commit -> build -> artifact -> scan -> approval -> deployment.
+// else its commit, else its run -- drawn as a small graph, one column per
+// stage, commit -> build -> artifact -> scan -> approval -> deployment ->
+// rollback, each entry a node (a link to it) in the log's order.
+const STAGES = [
+  ['commit', ['change']], ['build', ['build', 'test']], ['artifact', ['artifact']],
+  ['scan', ['scan']], ['approval', ['approval']], ['deployment', ['deployment']],
+  ['rollback', ['rollback']], ['other', ['incident', 'ledger', 'other']],
+];
+const PER_STAGE = 8;
+
 async function showLineage(entry) {
   const s = entry.subject || {};
   const by = s.artifact ? ['artifact', s.artifact] : s.commit ? ['commit', s.commit] :
     s.run ? ['run', s.run] : null;
   if (!by) {
-    $('lineage').replaceChildren(el('li', {}, 'no artifact, commit or run to trace'));
+    $('lineage').replaceChildren(el('p', {}, 'no artifact, commit or run to trace'));
     return;
   }
   const data = await api(`/v1/trace?${by[0]}=` + encodeURIComponent(by[1]));
-  $('lineage').replaceChildren(...data.entries.map((e) => {
-    const li = el('li', e.seq === entry.seq ? { class: 'here' } : {});
-    li.append(el('a', { href: '#/entry/' + e.seq }, `${e.kind} ${e.seq}`),
-      document.createTextNode(' ' + [e.status, e.environment, e.actor ? 'by ' + e.actor : '']
-        .filter(Boolean).join(' ')));
-    return li;
-  }));
+  const cols = STAGES.map(([name]) => ({ name, nodes: [], more: 0 }));
+  const commits = new Set();
+  for (const e of data.entries) {
+    if (e.commit) commits.add(e.commit);
+    const i = STAGES.findIndex(([, kinds]) => kinds.includes(e.kind));
+    const col = cols[i < 0 ? cols.length - 1 : i];
+    if (col.nodes.length < PER_STAGE || e.seq === entry.seq) col.nodes.push(e);
+    else col.more++;
+  }
+  for (const c of [...commits].slice(0, PER_STAGE)) cols[0].nodes.unshift({ commit: c });
+  cols[0].more += Math.max(0, commits.size - PER_STAGE);
+  const shown = cols.filter((c) => c.nodes.length > 0);
+  const CW = 150, NW = 132, NH = 40, GAP = 8, TOP = 18;
+  const rows = Math.max(1, ...shown.map((c) => c.nodes.length + (c.more ? 1 : 0)));
+  const H = TOP + rows * (NH + GAP);
+  const svg = el('svg', { viewBox: `0 0 ${Math.max(1, shown.length) * CW} ${H}`,
+    class: 'graph', role: 'group', 'aria-label': `lineage by ${by[0]}` }, undefined, SVG);
+  shown.forEach((c, i) => {
+    const x = i * CW;
+    svg.append(el('text', { x: x + 4, y: 12, class: 'axis' }, c.name, SVG));
+    if (i > 0) {			// an arrow from the stage before
+      const y = TOP + NH / 2;
+      svg.append(el('path', { d: `M${x - CW + NW + 2},${y} L${x - 4},${y}`, class: 'edge' }, undefined, SVG));
+      svg.append(el('path', { d: `M${x - 9},${y - 4} L${x - 3},${y} L${x - 9},${y + 4}`, class: 'edge' }, undefined, SVG));
+    }
+    c.nodes.forEach((e, k) => {
+      const y = TOP + k * (NH + GAP);
+      const g = e.seq === undefined ? el('g', { class: 'node commit' }, undefined, SVG) :
+        el('a', { href: '#/entry/' + e.seq, class: `node k-${cls(e.kind)} s-${cls(e.status)}` +
+          (e.seq === entry.seq ? ' here' : ''), 'data-seq': e.seq }, undefined, SVG);
+      g.append(el('rect', { x, y, width: NW, height: NH, rx: 4 }, undefined, SVG));
+      const line1 = e.seq === undefined ? 'commit' : `${e.kind} ${e.seq}`;
+      const line2 = e.seq === undefined ? String(e.commit).slice(0, 12) :
+        [e.status, e.environment].filter(Boolean).join(' ');
+      g.append(el('text', { x: x + 6, y: y + 16 }, line1, SVG));
+      g.append(el('text', { x: x + 6, y: y + 32, class: 'sub' }, line2.slice(0, 20), SVG));
+      g.append(el('title', {}, e.seq === undefined ? 'commit ' + e.commit :
+        [e.time, e.kind, e.status, e.environment, e.service, e.actor ? 'by ' + e.actor : '',
+          'seq ' + e.seq].filter(Boolean).join(' '), SVG));
+      svg.append(g);
+    });
+    if (c.more) svg.append(el('text', { x: x + 6, y: TOP + c.nodes.length * (NH + GAP) + 16,
+      class: 'axis' }, `+${c.more} more`, SVG));
+  });
+  svg.style.maxWidth = `${shown.length * CW}px`;
+  $('lineage').replaceChildren(svg);
 }
 
 async function showPayload(seq) {

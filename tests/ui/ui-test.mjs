@@ -69,13 +69,30 @@ try {
   check('an entry edited in the database is not verified', badProof.startsWith('not verified: '), badProof);
   await page.screenshot({ path: `${out}/entry-tampered.png` });
 
-  // a deployment's lineage: the build that made its digest, then it
+  // a deployment's lineage: the commit, the build that made its digest, then it
   await page.goto(`${url}/ui/#/entry/${traced}`);
-  await page.waitForSelector('#lineage li a', { timeout: 10000 });
-  const chain = await page.$$eval('#lineage li', (l) => l.map((x) => x.textContent));
-  check('the lineage of a deployment: build, then the deployment',
-    chain.length === 2 && chain[0].startsWith('build ') && chain[1].startsWith('deployment '), chain.join(' -> '));
+  await page.waitForSelector('#lineage svg a.node', { timeout: 10000 });
+  const nodes = await page.$$eval('#lineage svg .node', (l) => l.map((x) => x.querySelector('text').textContent +
+    ' ' + x.querySelectorAll('text')[1].textContent + (x.classList.contains('here') ? ' (here)' : '')));
+  check('the lineage of a deployment drawn: commit -> build -> deployment (here)',
+    nodes.length === 3 && nodes[0].startsWith('commit 9c1d2e3') && nodes[1].startsWith('build ') &&
+    nodes[2].startsWith(`deployment ${traced}`) && nodes[2].endsWith('(here)'), nodes.join(' -> '));
+  const stages = await page.$$eval('#lineage svg > text.axis', (l) => l.map((x) => x.textContent));
+  check('  one column per stage, arrows between them', stages.join(',') === 'commit,build,deployment' &&
+    await page.$$eval('#lineage svg path.edge', (p) => p.length) === 4, stages.join(','));
+  await page.focus('#lineage a.node[data-seq]');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((t) => location.hash !== '#/entry/' + t, traced, { timeout: 10000 });
+  check('  a node opens its entry (keyboard)', (await page.evaluate(() => location.hash)) !== `#/entry/${traced}`,
+    await page.evaluate(() => location.hash));
+  await page.goto(`${url}/ui/#/entry/${traced}`);
+  await page.waitForSelector('#lineage svg a.node', { timeout: 10000 });
   await page.screenshot({ path: `${out}/lineage.png` });
+  const [entryDl] = await Promise.all([page.waitForEvent('download', { timeout: 10000 }),
+    page.click('#entry-bundle')]);
+  await entryDl.saveAs(`${out}/entry.bundle.gz`);
+  check('the entry\'s evidence bundle downloads', entryDl.suggestedFilename() === `entry-${traced}.bundle.gz`,
+    entryDl.suggestedFilename());
 
   // the state of production now: api runs its digest, deployed by dana
   await page.goto(`${url}/ui/#/state?env=production`);
@@ -94,6 +111,11 @@ try {
   check('  with their exceptions', deps.some((r) => r.includes('unapproved')));
   check('  and a CSV to download', (await page.getAttribute('#dep-csv', 'href')).startsWith('blob:'));
   check('  and the completeness evidence', (await page.textContent('#dep-completeness')).startsWith('completeness: '));
+  const [popDl] = await Promise.all([page.waitForEvent('download', { timeout: 10000 }),
+    page.click('#dep-bundle')]);
+  await popDl.saveAs(`${out}/population.bundle.gz`);
+  check('  and its evidence bundle downloads', popDl.suggestedFilename() === `production-${day}-deployments.bundle.gz`,
+    popDl.suggestedFilename());
   await page.screenshot({ path: `${out}/deployments.png` });
   await page.goto(`${url}/ui/#/deployments?env=production&period=${day}&which=unapproved`);
   await page.waitForFunction(() => /unapproved in production/.test(document.getElementById('status').textContent),
