@@ -29,6 +29,11 @@ check "  under a Content-Security-Policy without inline script" \
     grep -qi "^content-security-policy: default-src 'none'; script-src 'self';" "$T/h"
 check "  no inline script or style in the page" \
     bash -c "! grep -qiE '<script>|<style|onclick=|javascript:' '$T/index.html'"
+z=0
+for f in "" app.js app.css favicon.svg; do
+	z=$((z + $(curl -sS "$URL/ui/$f" | gzip -9 | wc -c)))
+done
+check "the page's own assets: $z bytes compressed, within 300 KB" [ "$z" -gt 1000 -a "$z" -le 307200 ]
 check "GET /ui/nothing: 404" \
     [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/ui/nothing")" = 404 ]
 
