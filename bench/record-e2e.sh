@@ -33,7 +33,7 @@ D=$(mktemp -d /tmp/record-e2e-XXXXXX)
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$D"' EXIT
 printf '{"listen":"127.0.0.1:0","data_dir":"%s/var","heartbeat_interval_s":0}\n' \
     "$D" > "$D/config.json"
-"$LEDGERD" -f "$D/config.json" > "$D/log" 2>&1 &
+"$LEDGERD" -d -f "$D/config.json" > "$D/log" 2>&1 &
 PID=$!
 for _ in $(seq 1 100); do
 	grep -q 'listening on' "$D/log" 2>/dev/null && break
