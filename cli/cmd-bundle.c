@@ -232,6 +232,21 @@ url_query(void *ctx, const struct ledger_query *q,
 	return LEDGER_OK;
 }
 
+/* The newest checkpoint's size (a record past it cannot be proven yet:
+ * writing the bundle then says no checkpoint covers the selection). */
+static uint64_t
+below_checkpoint(struct ledger_store *s)
+{
+	struct ledger_signed_checkpoint cp;
+	uint64_t size;
+
+	if (ledger_store_checkpoint_latest(s, &cp, NULL) != LEDGER_OK)
+		return UINT64_MAX;
+	size = cp.size;
+	ledger_signed_checkpoint_release(&cp);
+	return size;
+}
+
 /* Records a bundle needs beside what was selected (key records, and
  * with payloads the prune records: ledger_bundle_add_records). */
 static int
@@ -241,8 +256,8 @@ add_records(struct cli *cli, struct bundle_opts *o, struct ledger_store *s,
 	struct ledger_error err;
 
 	if ((s != NULL ? ledger_bundle_add_records(&o->s, payloads,
-	    ledger_bundle_store_query, s, &err) :
-	    ledger_bundle_add_records(&o->s, payloads, url_query,
+	    below_checkpoint(s), ledger_bundle_store_query, s, &err) :
+	    ledger_bundle_add_records(&o->s, payloads, UINT64_MAX, url_query,
 	    (void *)cli, &err)) != LEDGER_OK)
 		return fail("select the log's records: %s", err.msg);
 	return -1;

@@ -66,6 +66,7 @@ struct rq_opts {
 	struct ledger_report_req *req;
 	const char *policy;
 	const char *bundle;		/* --bundle FILE (deployments) */
+	bool paged;			/* --after or --limit */
 	const char *bad;		/* the first refused option */
 	char why[300];
 };
@@ -93,6 +94,7 @@ on_opt(void *ctx, int c, const char *arg)
 	if (c < 0 || (size_t)c >= sizeof(names) / sizeof(*names) ||
 	    names[c] == NULL || o->bad != NULL)
 		return -1;
+	o->paged |= c == 'X' || c == 'L';
 	if (ledger_report_param(o->req, names[c], arg, &err) != LEDGER_OK) {
 		o->bad = names[c];
 		snprintf(o->why, sizeof(o->why), "%s", err.msg);
@@ -227,7 +229,7 @@ population_bundle(const struct cli *cli, const char *text, const char *path)
 		ledger_store_close(s);
 		return fail("--bundle '%s': %s", path, strerror(errno));
 	}
-	st = ledger_population_bundle(s, text, strlen(text), false, fd, &pb,
+	st = ledger_population_bundle(s, text, strlen(text), NULL, fd, &pb,
 	    &err);
 	ledger_store_close(s);
 	/* evidence: on the disk before anyone is told it is written */
@@ -313,6 +315,9 @@ run(struct cli *cli, int argc, char **argv, enum ledger_answer what)
 	    cli->url != NULL))
 		r = usage_error(cmd, "--bundle is the deployments' and the "
 		    "exceptions' answer from a data directory (-d)");
+	else if (r < 0 && o.bundle != NULL && o.paged)
+		r = usage_error(cmd, "--bundle holds a whole population, not a "
+		    "page of one: no --after or --limit");
 	else if (r < 0 && cli->csv && (what == LEDGER_ANSWER_GATE))
 		r = usage_error(cmd, "--csv is not offered here; use --json");
 	else if (r < 0 && ledger_report_check(&rq, &err) != LEDGER_OK)

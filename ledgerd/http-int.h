@@ -56,6 +56,7 @@ struct req {
 	uint64_t wseq;
 	int64_t wdeadline_ms;		/* CLOCK_MONOTONIC */
 	struct req *wnext;
+	struct bundle_job *bundle;	/* GET /v1/bundle (http-bundle.c) */
 };
 
 
@@ -215,7 +216,15 @@ enum MHD_Result route_timeline(struct req *r);
 enum MHD_Result route_report(struct req *r, const char *path,
     bool may_write);
 enum MHD_Result route_metrics(struct req *r);
-/* http-bundle.c: GET /v1/bundle, a population's or a list's bundle. */
+/* http-bundle.c: GET /v1/bundle, a population's or a list's bundle,
+ * written by a thread while the request is suspended; finished when it
+ * resumes; released when the request completes; bundle_stop waits for
+ * the writer (stopping). */
 enum MHD_Result route_bundle(struct req *r);
+enum MHD_Result route_bundle_finish(struct req *r);
+void bundle_release(struct req *r);
+void bundle_stop(void);
+/* The free space writes keep (disk_reserve_bytes). */
+uint64_t http_disk_reserve(void);
 
 #endif

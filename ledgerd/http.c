@@ -552,6 +552,8 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 			return MHD_YES;	/* spurious: still suspended */
 		if (r->route == ROUTE_PROOF)
 			return route_event_proof(r, r->seq);
+		if (r->route == ROUTE_BUNDLE)
+			return route_bundle_finish(r);
 		return finish_write(r);
 	case ST_DONE:
 	default:
@@ -599,6 +601,7 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 	ledger_source_events_free(r->evs, r->nev);
 	free(r->receipts);
+	bundle_release(r);
 	sources_put(r->sources);
 	ledger_buf_release(&r->body);
 	free(r);
@@ -630,6 +633,12 @@ http_set_config(const struct config *c)
 
 static char listen_shown[INET6_ADDRSTRLEN + 16];
 static const char *origin_name = "";
+
+uint64_t
+http_disk_reserve(void)
+{
+	return atomic_load(&srv.disk_reserve);
+}
 
 const char *
 http_origin(void)
@@ -737,6 +746,7 @@ http_drain_and_stop(void)
 		log_warn("stopping with requests in flight count=%u",
 		    atomic_load(&srv.inflight));
 	proof_wake_all();	/* none may be left suspended */
+	bundle_stop();		/* nor a bundle being written */
 	MHD_stop_daemon(srv.d);
 	srv.d = NULL;
 	if (fd >= 0)

@@ -470,6 +470,7 @@ ledger_bundle_store_query(void *ctx, const struct ledger_query *q,
 struct collect {
 	struct ledger_seqs *seqs;
 	int64_t above;			/* only seqs above it */
+	uint64_t below;			/* and below it */
 	bool oom;
 };
 
@@ -481,7 +482,8 @@ collect_row(void *ctx, const struct ledger_row *row)
 	if (row->e.source[LEDGER_SRC_TYPE] == NULL ||
 	    strcmp(row->e.source[LEDGER_SRC_TYPE], "ledger") != 0)
 		return 0;		/* not the ledger's own record */
-	if ((int64_t)row->e.seq > c->above && ledger_seqs_push(c->seqs, row->e.seq) !=
+	if ((int64_t)row->e.seq > c->above && row->e.seq < c->below &&
+	    ledger_seqs_push(c->seqs, row->e.seq) !=
 	    LEDGER_OK) {
 		c->oom = true;
 		return 1;
@@ -489,14 +491,14 @@ collect_row(void *ctx, const struct ledger_row *row)
 	return 0;
 }
 
-/* The records with one of these statuses above seq above (-1: all) into
- * seqs. */
+/* The records with one of these statuses above seq above (-1: all) and
+ * below below into seqs. */
 static enum ledger_status
 add_status(struct ledger_seqs *seqs, const char *const *evs, size_t n,
-    int64_t above, ledger_bundle_query_fn query, void *ctx,
+    int64_t above, uint64_t below, ledger_bundle_query_fn query, void *ctx,
     struct ledger_error *err)
 {
-	struct collect c = { seqs, above, false };
+	struct collect c = { seqs, above, below, false };
 	struct ledger_query q;
 	enum ledger_status st;
 
@@ -510,7 +512,8 @@ add_status(struct ledger_seqs *seqs, const char *const *evs, size_t n,
 
 enum ledger_status
 ledger_bundle_add_records(struct ledger_seqs *seqs, bool payloads,
-    ledger_bundle_query_fn query, void *ctx, struct ledger_error *err)
+    uint64_t below, ledger_bundle_query_fn query, void *ctx,
+    struct ledger_error *err)
 {
 	static const char *const keys[] = { LEDGER_EV_KEY_ADDED,
 	    LEDGER_EV_KEY_RETIRED, LEDGER_EV_KEY_REVOKED };
@@ -522,10 +525,29 @@ ledger_bundle_add_records(struct ledger_seqs *seqs, bool payloads,
 		return ledger_errorf(err, LEDGER_EINVAL, "no entries selected");
 	ledger_seqs_sort_unique(seqs);
 	lowest = seqs->v[0];
-	st = add_status(seqs, keys, 3, -1, query, ctx, err);
+	st = add_status(seqs, keys, 3, -1, below, query, ctx, err);
 	if (st == LEDGER_OK && payloads)
-		st = add_status(seqs, prunes, 1, (int64_t)lowest, query, ctx,
-		    err);
+		st = add_status(seqs, prunes, 1, (int64_t)lowest, below, query,
+		    ctx, err);
 	ledger_seqs_sort_unique(seqs);
 	return st;
+}
+
+enum ledger_status
+ledger_bundle_write_seqs(struct ledger_store *s, struct ledger_seqs *seqs,
+    const struct ledger_bundle_opts *o, int fd,
+    struct ledger_bundle_stats *stats, struct ledger_error *err)
+{
+	struct ledger_signed_checkpoint cp;
+	enum ledger_status st;
+	uint64_t below;
+
+	if ((st = ledger_store_checkpoint_latest(s, &cp, err)) != LEDGER_OK)
+		return st;
+	below = cp.size;
+	ledger_signed_checkpoint_release(&cp);
+	if ((st = ledger_bundle_add_records(seqs, o != NULL && o->payloads,
+	    below, ledger_bundle_store_query, s, err)) != LEDGER_OK)
+		return st;
+	return ledger_bundle_write_fd(s, seqs->v, seqs->n, o, fd, stats, err);
 }

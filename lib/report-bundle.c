@@ -61,8 +61,8 @@ older_of(const json_t *doc, struct ledger_population_bundle *ret)
 
 enum ledger_status
 ledger_population_bundle(struct ledger_store *s, const char *answer,
-    size_t len, bool payloads, int fd, struct ledger_population_bundle *ret,
-    struct ledger_error *err)
+    size_t len, const struct ledger_bundle_opts *o, int fd,
+    struct ledger_population_bundle *ret, struct ledger_error *err)
 {
 	struct ledger_bundle_opts bo;
 	struct ledger_seqs q = LEDGER_SEQS_INIT;
@@ -103,16 +103,13 @@ ledger_population_bundle(struct ledger_store *s, const char *answer,
 		return ledger_errorf(err, LEDGER_ENOTFOUND, "the population "
 		    "is empty: nothing to bundle");
 	}
-	if ((st = ledger_bundle_add_records(&q, payloads,
-	    ledger_bundle_store_query, s, err)) != LEDGER_OK) {
-		ledger_seqs_release(&q);
-		return st;
-	}
-	memset(&bo, 0, sizeof(bo));
-	bo.payloads = payloads;
+	if (o != NULL)
+		bo = *o;
+	else
+		memset(&bo, 0, sizeof(bo));
 	bo.older = ret->older;
 	bo.nolder = ret->nolder;
-	st = ledger_bundle_write_fd(s, q.v, q.n, &bo, fd, &ret->st, err);
+	st = ledger_bundle_write_seqs(s, &q, &bo, fd, &ret->st, err);
 	ledger_seqs_release(&q);
 	return st;
 }

@@ -253,11 +253,18 @@ check "  as ledgerctl exceptions rejected --bundle writes it" \
 bget one "seq=$S_D501a,$S_D501&payloads=true"
 check "GET /v1/bundle?seq=A,B&payloads=true: those two, with payloads, intact" \
     bash -c "[ '$(bseqs one)' = '$S_D501a $S_D501' ] && zcat '$T/one' | grep -q '\"payload\":\"' && '$LEDGERCTL' verify --bundle '$T/one' --key '$D/var/ledger.pub' >/dev/null"
+check "  an exception report carries no bracketing checkpoints, and says so" \
+    grep -qi '^ledger-bundle-older-checkpoints: 0' "$T/rej.h"
+check "  a population's carries them: the header says how many" \
+    grep -qi '^ledger-bundle-older-checkpoints: [12]' "$T/pop.h"
 for x in "seq=1-x 400 not.a.seq" "seq=0-20000 400 more.than.10000" \
     "seq=1&env=production 400 population" "payloads=maybe&env=production&period=$DAY 400 true.or.false" \
+    "payloads=true&payloads=false&env=production&period=$DAY 400 once" \
     "exception=nonsense&period=$DAY 400 ." "env=nowhere&period=$DAY 404 empty" \
     "env=production&period=2026Q9 400 ." "seq=999999 404 checkpoint" \
-    "env=production&period=$DAY&limit=2 400 cut.short"; do
+    "env=production&period=$DAY&limit=2 400 whole.population" \
+    "env=production&period=$DAY&after=$S_D501 400 whole.population" \
+    "env=production&period=$DAY&bogus=1 400 bogus"; do
 	set -- $x
 	bget bad "$1"
 	check "GET /v1/bundle?$1: $2 with the reason" \
@@ -265,8 +272,12 @@ for x in "seq=1-x 400 not.a.seq" "seq=0-20000 400 more.than.10000" \
 done
 check "GET /v1/bundle without a token: 401" \
     test "$(curl -sS -o /dev/null -w '%{http_code}' "$URL/v1/bundle?env=production&period=$DAY")" = 401
-check "  and no bundle file is left in the data directory" \
-    bash -c "! ls -A '$D/var' | grep -q '^.bundle-'"
+check "  and no bundle file is held open once the answers are sent" \
+    bash -c "! ls -l /proc/$PID/fd | grep -q '\.bundle-.*(deleted)'"
+"$LEDGERCTL" deployments -d "$D/var" --env production --period "$DAY" \
+    --limit 2 --bundle "$T/page.gz" >/dev/null 2>"$T/page.err"
+check "deployments --limit --bundle: refused (a page is not a population)" \
+    bash -c "grep -q 'not a page' '$T/page.err' && [ ! -e '$T/page.gz' ]"
 
 # ---- exceptions ----
 for x in "unapproved $S_G72 $S_G72" "late-approval $S_LATE $S_LATE_APPR" \

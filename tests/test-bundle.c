@@ -252,7 +252,7 @@ START_TEST(test_bundle_fd_and_population)
 
 	unlink(path2);
 	fd = open(path2, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	ck_assert_int_eq(ledger_population_bundle(s, pop, strlen(pop), false,
+	ck_assert_int_eq(ledger_population_bundle(s, pop, strlen(pop), NULL,
 	    fd, &pb, &err), LEDGER_OK);
 	close(fd);
 	ck_assert_uint_eq(pb.st.entries, 3);
@@ -265,10 +265,16 @@ START_TEST(test_bundle_fd_and_population)
 	ck_assert_ptr_nonnull(strstr(text, "\"older_checkpoints\":[{"
 	    "\"checkpoint\":\"bundle.example/log\\n5\\n"));
 	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		unlink(path2);
+		fd = open(path2, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		ck_assert_int_ge(fd, 0);
 		ck_assert_int_ne(ledger_population_bundle(s, bad[i][0],
-		    strlen(bad[i][0]), false, fd, &pb, &err), LEDGER_OK);
+		    strlen(bad[i][0]), NULL, fd, &pb, &err), LEDGER_OK);
 		ck_assert_msg(strstr(err.msg, bad[i][1]) != NULL, "%s: %s",
 		    bad[i][0], err.msg);
+		/* refused before a byte was written */
+		ck_assert_int_eq(lseek(fd, 0, SEEK_END), 0);
+		close(fd);
 	}
 }
 END_TEST

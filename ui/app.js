@@ -8,6 +8,7 @@
 'use strict';
 
 const DAY = 24 * 3600 * 1000;
+const EXCEPTIONS = ['unapproved', 'late-approval', 'rejected', 'self-approved'];
 const state = {
   token: sessionStorage.getItem('ledgerd.token') || '',
   vkey: localStorage.getItem('ledgerd.vkey') || '',
@@ -50,11 +51,12 @@ async function saveBundle(path, name) {
   say('writing the bundle...');
   try {
     const bytes = await api(path, 'bytes');
-    const a = el('a', { href: URL.createObjectURL(new Blob([bytes], { type: 'application/gzip' })),
-      download: name });
+    const url = URL.createObjectURL(new Blob([bytes], { type: 'application/gzip' }));
+    const a = el('a', { href: url, download: name });
     document.body.append(a);
     a.click();
     a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);	// the save has begun
     say(`saved ${name} (${bytes.length} bytes): check it offline with ` +
       `ledgerctl verify --bundle ${name} --key ledger.pub`);
   } catch (e) {
@@ -154,6 +156,8 @@ async function renderTimeline(q) {
   $('lanes').replaceChildren(svg);
   // for the browser test and bench/ui-timeline.sh (Performance API): the
   // marks are in the page, then painted (the frame after this one)
+  performance.clearMarks('ledgerd:timeline');
+  performance.clearMarks('ledgerd:timeline-painted');
   performance.mark('ledgerd:timeline', { detail: { entries: data.entries.length } });
   requestAnimationFrame(() => setTimeout(() => performance.mark('ledgerd:timeline-painted',
     { detail: { entries: data.entries.length } }), 0));
@@ -242,7 +246,9 @@ function csvField(v) {
 async function renderDeployments(q) {
   show('deployments');
   const env = q.get('env') || 'production', period = q.get('period') ||
-    new Date().toISOString().slice(0, 7), which = q.get('which') || '';
+    new Date().toISOString().slice(0, 7);
+  // a shared link's word, kept only when it names a report
+  const which = EXCEPTIONS.includes(q.get('which')) ? q.get('which') : '';
   $('dep-env').value = env;
   $('dep-period').value = period;
   $('dep-which').value = which;
@@ -253,8 +259,10 @@ async function renderDeployments(q) {
   };
   const qs = '?env=' + encodeURIComponent(env) + '&period=' + encodeURIComponent(period);
   $('dep-bundle').onclick = () => saveBundle('/v1/bundle' + qs +
-    (which ? '&exception=' + encodeURIComponent(which) : ''), `${cls(env)}-${cls(period)}-${which || 'deployments'}.bundle.gz`);
-  const data = await api(which ? `/v1/exceptions/${which}${qs}` : `/v1/deployments${qs}`);
+    (which ? '&exception=' + encodeURIComponent(which) : ''),
+    `${cls(env)}-${cls(period)}-${cls(which || 'deployments')}.bundle.gz`);
+  const data = await api(which ? `/v1/exceptions/${encodeURIComponent(which)}${qs}` :
+    `/v1/deployments${qs}`);
   const rows = which ? data.exceptions : data.deployments;
   const cols = [
     ['seq', (r) => ({ seq: r.seq })], ['time', (r) => r.time], ['service', (r) => r.service],
@@ -267,6 +275,7 @@ async function renderDeployments(q) {
     return csvField(v && typeof v === 'object' ? v.seq : v);
   }).join(',')));
   const csv = new Blob([lines.join('\r\n') + '\r\n'], { type: 'text/csv' });
+  if ($('dep-csv').href.startsWith('blob:')) URL.revokeObjectURL($('dep-csv').href);
   $('dep-csv').href = URL.createObjectURL(csv);
   $('dep-completeness').textContent = data.completeness ? 'completeness: ' +
     Object.entries(data.completeness).filter(([, v]) => v !== null && !Array.isArray(v))
@@ -357,9 +366,12 @@ async function showLineage(entry) {
     }
     c.nodes.forEach((e, k) => {
       const y = TOP + k * (NH + GAP);
-      const g = e.seq === undefined ? el('g', { class: 'node commit' }, undefined, SVG) :
+      // every node takes focus (Tab), the commit's too: its full hash
+      // is its label
+      const g = e.seq === undefined ? el('g', { class: 'node commit', tabindex: 0, role: 'img',
+        'aria-label': 'commit ' + e.commit }, undefined, SVG) :
         el('a', { href: '#/entry/' + e.seq, class: `node k-${cls(e.kind)} s-${cls(e.status)}` +
-          (e.seq === entry.seq ? ' here' : ''), 'data-seq': e.seq }, undefined, SVG);
+          (e.seq === entry.seq ? ' here' : ''), 'data-seq': e.seq, tabindex: 0 }, undefined, SVG);
       g.append(el('rect', { x, y, width: NW, height: NH, rx: 4 }, undefined, SVG));
       const line1 = e.seq === undefined ? 'commit' : `${e.kind} ${e.seq}`;
       const line2 = e.seq === undefined ? String(e.commit).slice(0, 12) :
@@ -372,7 +384,7 @@ async function showLineage(entry) {
       svg.append(g);
     });
     if (c.more) svg.append(el('text', { x: x + 6, y: TOP + c.nodes.length * (NH + GAP) + 16,
-      class: 'axis' }, `+${c.more} more`, SVG));
+      class: 'axis', tabindex: 0 }, `+${c.more} more (ledgerctl trace lists them all)`, SVG));
   });
   svg.style.maxWidth = `${shown.length * CW}px`;
   $('lineage').replaceChildren(svg);
@@ -381,6 +393,7 @@ async function showLineage(entry) {
 async function showPayload(seq) {
   const raw = await api(`/v1/events/${seq}/payload`, 'bytes');
   const blob = new Blob([raw], { type: 'application/octet-stream' });
+  if ($('download').href.startsWith('blob:')) URL.revokeObjectURL($('download').href);
   $('download').href = URL.createObjectURL(blob);
   $('download').setAttribute('download', `entry-${seq}.payload`);
   let text = new TextDecoder().decode(raw.slice(0, 65536));

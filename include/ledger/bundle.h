@@ -93,12 +93,24 @@ typedef enum ledger_status (*ledger_bundle_query_fn)(void *ctx,
  * the listing query(ctx): every key record (the verifier proves the key
  * history through them, docs/FORMAT.md "Bundles") and, with payloads,
  * the payloads-pruned records after the lowest seq (each vouches for the
- * payloads it pruned); then sort and drop repeats.  Errors: the
+ * payloads it pruned) -- those below seq below (the bundle's checkpoint
+ * size: a record it does not cover yet cannot be proven, and what it
+ * covers needs none after it); then sort and drop repeats.  Errors: the
  * listing's, LEDGER_ENOMEM.
  */
 enum ledger_status ledger_bundle_add_records(struct ledger_seqs *seqs,
-    bool payloads, ledger_bundle_query_fn query, void *ctx,
+    bool payloads, uint64_t below, ledger_bundle_query_fn query, void *ctx,
     struct ledger_error *err) LEDGER_WUR;
+
+/*
+ * The bundle of the store's entries seqs (any order, repeats allowed; the
+ * records ledger_bundle_add_records adds, below the newest checkpoint, are
+ * added to seqs) written to fd as ledger_bundle_write_fd does.  Errors:
+ * theirs.
+ */
+enum ledger_status ledger_bundle_write_seqs(struct ledger_store *s,
+    struct ledger_seqs *seqs, const struct ledger_bundle_opts *o, int fd,
+    struct ledger_bundle_stats *stats, struct ledger_error *err) LEDGER_WUR;
 
 /* ledger_bundle_query_fn for a store (ctx). */
 enum ledger_status ledger_bundle_store_query(void *ctx,

@@ -182,18 +182,20 @@ struct ledger_population_bundle {
 
 /*
  * The bundle (ledger/bundle.h) of a population: answer (len bytes) is an
- * answer of ledger_deployments_json or ledger_exceptions_json; every
- * entry its rows name (each row's seq and entries, its approvals', its
- * evidence; and the records ledger_bundle_add_records adds) is written to fd with ledger_bundle_write_fd, the period's
- * bracketing checkpoints ("completeness") as older checkpoints with
- * their consistency proofs, and the raw payloads when payloads.
- * Errors: LEDGER_EINVAL (not such an answer, or one cut short: a bundle
- * is of a whole population), LEDGER_ENOTFOUND (the population is empty,
- * or no checkpoint covers it yet), LEDGER_EIO, LEDGER_EDB, LEDGER_ENOMEM.
+ * answer of ledger_deployments_json or ledger_exceptions_json, whole (not
+ * cut short, not a page); every entry its rows name (each row's seq and
+ * entries, its approvals', its evidence) is written to fd with
+ * ledger_bundle_write_seqs, as o says (payloads, progress; NULL: entries
+ * only) and with the period's bracketing checkpoints ("completeness",
+ * when the answer has one) as older checkpoints with their consistency
+ * proofs.  Errors: LEDGER_EINVAL (not such an answer, or one cut short),
+ * LEDGER_ENOTFOUND (the population is empty, or no checkpoint covers it
+ * yet), LEDGER_ECANCELED (o's progress stopped it), LEDGER_EIO,
+ * LEDGER_EDB, LEDGER_ENOMEM.
  */
 enum ledger_status ledger_population_bundle(struct ledger_store *s,
-    const char *answer, size_t len, bool payloads, int fd,
-    struct ledger_population_bundle *ret, struct ledger_error *err)
+    const char *answer, size_t len, const struct ledger_bundle_opts *o,
+    int fd, struct ledger_population_bundle *ret, struct ledger_error *err)
     LEDGER_WUR;
 
 /*

@@ -95,7 +95,13 @@ try {
   const stages = await page.$$eval('#lineage svg > text.axis', (l) => l.map((x) => x.textContent));
   check('  one column per stage, arrows between them', stages.join(',') === 'commit,build,deployment' &&
     await page.$$eval('#lineage svg path.edge', (p) => p.length) === 4, stages.join(','));
-  await page.focus('#lineage a.node[data-seq]');
+  // Tab from the bundle button: the commit's node, then the build's
+  await page.focus('#entry-bundle');
+  await page.keyboard.press('Tab');
+  const focused = await page.evaluate(() => document.activeElement.getAttribute('aria-label'));
+  check('  the nodes take focus with Tab, the commit first with its full hash',
+    focused === 'commit 9c1d2e3', focused);
+  await page.keyboard.press('Tab');
   await page.keyboard.press('Enter');
   await page.waitForFunction((t) => location.hash !== '#/entry/' + t, traced, { timeout: 10000 });
   check('  a node opens its entry (keyboard)', (await page.evaluate(() => location.hash)) !== `#/entry/${traced}`,
