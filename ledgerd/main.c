@@ -449,16 +449,14 @@ refuse_writes(const char *why)
 static int
 open_stores(struct ledger_store **writer, struct ledger_store **maint)
 {
-	struct ledger_store_config wc;
 	struct ledger_error err;
 	char why[400], *vkey = NULL;
 	int64_t t0;
 
 	*writer = *maint = NULL;
-	memset(&wc, 0, sizeof(wc));
-	wc.location = cfg.data_dir;
-	wc.sqlite.manual_wal = true;	/* export.c checkpoints the WAL */
-	if (ledger_store_open_config(&wc, writer, &err) != LEDGER_OK) {
+	/* export.c checkpoints SQLite's WAL */
+	if (ledger_store_open(cfg.data_dir, LEDGER_STORE_MANUAL_WAL, writer,
+	    &err) != LEDGER_OK) {
 		if (err.code != LEDGER_ECHAIN) {
 			log_error("open store dir=%s error=\"%s\"", cfg.data_dir,
 			    err.msg);

@@ -18,6 +18,22 @@ struct ledger_migration {
 };
 extern const struct ledger_migration ledger_migrations[];
 extern const int ledger_migration_count;
+/* A new data directory's key and verifier key line, named origin; refuses
+ * a directory holding a key or a database (store.c). */
+enum ledger_status ledger_store_init_key(const char *dir, const char *origin,
+    struct ledger_error *err);
+/* "dir/name", malloc'd (NULL when out of memory; store.c). */
+char *ledger_path_join(const char *dir, const char *name);
+/* A new log's meta rows (its origin and key id) through backend be, which
+ * is then closed (store.c). */
+struct ledger_backend;
+struct ledger_key;
+enum ledger_status ledger_store_create_meta(struct ledger_backend *be,
+    const char *origin, const struct ledger_key *key,
+    struct ledger_error *err);
+/* The PostgreSQL backend's (schema/pg/NNN-*.sql). */
+extern const struct ledger_migration ledger_pg_migrations[];
+extern const int ledger_pg_migration_count;
 
 /* True if the n bytes at s are valid UTF-8 (no overlongs, no surrogates,
  * nothing above U+10FFFF). */

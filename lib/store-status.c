@@ -23,6 +23,8 @@ file_size(const char *dir, const char *name)
 	char path[4200];
 	struct stat sb;
 
+	if (dir == NULL)
+		return 0;
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	return stat(path, &sb) == 0 ? (int64_t)sb.st_size : 0;
 }
@@ -223,9 +225,10 @@ ledger_store_status_json(struct ledger_store *s, struct ledger_buf *out,
 		goto out;
 	r |= ledger_buf_addf(out, ",\"disk\":{\"database_bytes\":%" PRId64
 	    ",\"wal_bytes\":%" PRId64 ",\"free_bytes\":%" PRIu64
-	    ",\"incremental_vacuum\":%s}}", file_size(s->dir, LEDGER_DB_FILE),
+	    ",\"incremental_vacuum\":%s,\"backend\":\"%s\"}}",
+	    file_size(s->dir, LEDGER_DB_FILE),
 	    file_size(s->dir, LEDGER_DB_FILE "-wal"), free_bytes,
-	    incremental ? "true" : "false");
+	    incremental ? "true" : "false", s->ops->name);
 	if (r != LEDGER_OK)
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 out:

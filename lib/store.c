@@ -23,10 +23,11 @@
 #include "dfilter.h"
 #include "signer.h"
 #include "store-int.h"
+#include "store-pg.h"
 #include "store-sqlite.h"
 
-static char *
-path_join(const char *dir, const char *name)
+char *
+ledger_path_join(const char *dir, const char *name)
 {
 	size_t n = strlen(dir) + strlen(name) + 2;
 	char *p = malloc(n);
@@ -68,8 +69,10 @@ load_vkey(struct ledger_store *s, const char *pub_file,
 	size_t n = 0;
 	char *path = NULL;
 
+	if (pub_file == NULL && s->dir == NULL)
+		return LEDGER_OK;	/* a database read without its dir */
 	if (pub_file == NULL &&
-	    (path = path_join(s->dir, LEDGER_PUB_FILE)) == NULL)
+	    (path = ledger_path_join(s->dir, LEDGER_PUB_FILE)) == NULL)
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 	st = ledger_vkey_load_file(pub_file ? pub_file : path, &keys, &n, err);
 	free(path);
@@ -116,7 +119,7 @@ open_writer(struct ledger_store *s, const char *key_file,
 	char *path = NULL;
 
 	if (key_file == NULL &&
-	    (path = path_join(s->dir, LEDGER_KEY_FILE)) == NULL)
+	    (path = ledger_path_join(s->dir, LEDGER_KEY_FILE)) == NULL)
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 	if (key_file == NULL)
 		key_file = path;
@@ -153,19 +156,32 @@ ledger_store_open_config(const struct ledger_store_config *c,
 	enum ledger_status st;
 	unsigned bflags;
 
+	bool pg;
+
 	if (c == NULL || c->location == NULL || ret == NULL)
 		return ledger_errorf(err, LEDGER_EINVAL, "no data directory");
-	if (c->backend != NULL && strcmp(c->backend, "sqlite") != 0)
+	pg = c->backend != NULL && strcmp(c->backend, "postgresql") == 0;
+	if (c->backend != NULL && !pg && strcmp(c->backend, "sqlite") != 0)
 		return ledger_errorf(err, LEDGER_EINVAL, "unknown storage "
-		    "backend '%.32s' (want sqlite)", c->backend);
+		    "backend '%.32s' (want sqlite or postgresql)", c->backend);
+	/* the key and the checkpoint's copy live in a directory */
+	if (pg && c->state_dir == NULL && !(c->flags & LEDGER_STORE_READONLY))
+		return ledger_errorf(err, LEDGER_EINVAL, "a writer on "
+		    "PostgreSQL needs its data directory (the key)");
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 	s->flags = c->flags;
 	bflags = c->flags | (c->sqlite.manual_wal ? LEDGER_STORE_MANUAL_WAL : 0);
-	if ((st = ledger_strdup(c->state_dir ? c->state_dir : c->location,
-	    &s->dir, err)) != LEDGER_OK ||
-	    (st = ledger_sqlite_open_progress(c->location, bflags, false,
-	    c->migrate_progress, c->migrate_ctx, &s->be, err)))
+	if (pg)
+		st = c->state_dir != NULL ? ledger_strdup(c->state_dir, &s->dir,
+		    err) : LEDGER_OK;
+	else
+		st = ledger_strdup(c->state_dir ? c->state_dir : c->location,
+		    &s->dir, err);
+	if (st != LEDGER_OK || (st = pg ? ledger_pg_open(c->location, c->log,
+	    c->flags, false, &s->be, err) : ledger_sqlite_open_progress(
+	    c->location, bflags, false, c->migrate_progress, c->migrate_ctx,
+	    &s->be, err)))
 		goto fail;
 	s->ops = s->be->ops;
 	if ((st = s->ops->meta_get(s->be, "origin", &s->origin, err)) ||
@@ -186,13 +202,7 @@ enum ledger_status
 ledger_store_open(const char *dir, unsigned flags, struct ledger_store **ret,
     struct ledger_error *err)
 {
-	struct ledger_store_config c;
-
-	memset(&c, 0, sizeof(c));
-	c.location = dir;
-	c.flags = flags & ~(unsigned)LEDGER_STORE_MANUAL_WAL;
-	c.sqlite.manual_wal = (flags & LEDGER_STORE_MANUAL_WAL) != 0;
-	return ledger_store_open_config(&c, ret, err);
+	return ledger_store_open_at(dir, NULL, NULL, flags, ret, err);
 }
 
 void
@@ -273,17 +283,15 @@ valid_origin(const char *o)
 	return true;
 }
 
-/* Create the database with its meta rows (the backend's schema). */
-static enum ledger_status
-create_db(const char *dir, const char *origin, const struct ledger_key *key,
-    struct ledger_error *err)
+/* A new log's meta rows, then the backend closed: the log is named origin
+ * and signed by key. */
+enum ledger_status
+ledger_store_create_meta(struct ledger_backend *be, const char *origin,
+    const struct ledger_key *key, struct ledger_error *err)
 {
-	struct ledger_backend *be;
 	enum ledger_status st;
 	char kid[9];
 
-	if ((st = ledger_sqlite_open(dir, 0, true, &be, err)) != LEDGER_OK)
-		return st;
 	snprintf(kid, sizeof(kid), "%08x", ledger_key_vkey(key)->id);
 	if ((st = be->ops->begin_write(be, err)) == LEDGER_OK &&
 	    ((st = be->ops->meta_set(be, "origin", origin, err)) ||
@@ -294,15 +302,29 @@ create_db(const char *dir, const char *origin, const struct ledger_key *key,
 	return st;
 }
 
-enum ledger_status
-ledger_store_init(const char *dir, const char *origin,
+/* Create the database with its meta rows (the backend's schema). */
+static enum ledger_status
+create_db(const char *dir, const char *origin, const struct ledger_key *key,
     struct ledger_error *err)
 {
-	struct ledger_key *key = NULL;
+	struct ledger_backend *be;
 	enum ledger_status st;
-	char *kpath = NULL, *ppath = NULL, *dbpath = NULL;
+
+	if ((st = ledger_sqlite_open(dir, 0, true, &be, err)) != LEDGER_OK)
+		return st;
+	return ledger_store_create_meta(be, origin, key, err);
+}
+
+enum ledger_status
+ledger_store_init_key(const char *dir, const char *origin,
+    struct ledger_error *err)
+{
+	static const char *const taken[] = { LEDGER_DB_FILE, LEDGER_KEY_FILE,
+	    LEDGER_DATABASE_FILE };
+	enum ledger_status st = LEDGER_OK;
+	char *kpath = NULL, *ppath = NULL, *p;
 	struct stat sb;
-	bool made_key = false;
+	size_t i;
 
 	if (dir == NULL || origin == NULL || !valid_origin(origin))
 		return ledger_errorf(err, LEDGER_EINVAL,
@@ -314,37 +336,56 @@ ledger_store_init(const char *dir, const char *origin,
 	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
 		return ledger_errorf(err, LEDGER_EIO, "'%s' is not a directory",
 		    dir);
-	kpath = path_join(dir, LEDGER_KEY_FILE);
-	ppath = path_join(dir, LEDGER_PUB_FILE);
-	dbpath = path_join(dir, LEDGER_DB_FILE);
-	if (kpath == NULL || ppath == NULL || dbpath == NULL) {
+	for (i = 0; i < sizeof(taken) / sizeof(*taken) && st == LEDGER_OK;
+	    i++) {
+		if ((p = ledger_path_join(dir, taken[i])) == NULL)
+			st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+		else if (access(p, F_OK) == 0)
+			st = ledger_errorf(err, LEDGER_EEXIST,
+			    "'%s' already holds a ledger (refusing to overwrite "
+			    "its key or database)", dir);
+		free(p);
+	}
+	if (st != LEDGER_OK)
+		return st;
+	kpath = ledger_path_join(dir, LEDGER_KEY_FILE);
+	ppath = ledger_path_join(dir, LEDGER_PUB_FILE);
+	if (kpath == NULL || ppath == NULL)
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-		goto done;
-	}
-	if (access(dbpath, F_OK) == 0 || access(kpath, F_OK) == 0) {
-		st = ledger_errorf(err, LEDGER_EEXIST,
-		    "'%s' already holds a ledger (refusing to overwrite its "
-		    "key or database)", dir);
-		goto done;
-	}
-	if ((st = ledger_key_generate(kpath, ppath, origin, err)) != LEDGER_OK)
-		goto done;
-	made_key = true;
-	if ((st = ledger_key_load(kpath, &key, err)) != LEDGER_OK ||
-	    (st = create_db(dir, origin, key, err)) != LEDGER_OK)
-		goto done;
-	made_key = false;	/* success: keep everything */
-done:
+	else
+		st = ledger_key_generate(kpath, ppath, origin, err);
+	free(kpath);
+	free(ppath);
+	return st;
+}
+
+enum ledger_status
+ledger_store_init(const char *dir, const char *origin,
+    struct ledger_error *err)
+{
+	struct ledger_key *key = NULL;
+	enum ledger_status st;
+	char *kpath = NULL, *ppath = NULL;
+
+	if ((st = ledger_store_init_key(dir, origin, err)) != LEDGER_OK)
+		return st;
+	kpath = ledger_path_join(dir, LEDGER_KEY_FILE);
+	ppath = ledger_path_join(dir, LEDGER_PUB_FILE);
+	if (kpath == NULL || ppath == NULL)
+		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	else if ((st = ledger_key_load(kpath, &key, err)) == LEDGER_OK)
+		st = create_db(dir, origin, key, err);
 	ledger_key_free(key);
-	if (made_key) {
+	if (st != LEDGER_OK) {
 		/* Leave nothing half-made behind: a later init must work. */
-		unlink(kpath);
-		unlink(ppath);
+		if (kpath != NULL)
+			unlink(kpath);
+		if (ppath != NULL)
+			unlink(ppath);
 		ledger_sqlite_remove(dir);
 	}
 	free(kpath);
 	free(ppath);
-	free(dbpath);
 	return st;
 }
 
@@ -356,7 +397,7 @@ ledger_store_probe(struct ledger_store *s, struct ledger_error *err)
 
 	if ((st = s->ops->check_alive(s->be, err)) != LEDGER_OK)
 		return st;
-	if ((path = path_join(s->dir, ".probe")) == NULL)
+	if ((path = ledger_path_join(s->dir, ".probe")) == NULL)
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 	memset(buf, 0, sizeof(buf));
 	(void)unlink(path);

@@ -260,6 +260,8 @@ ledger_store_check_state(struct ledger_store *s, struct ledger_error *err)
 	char *path, *note = NULL;
 	size_t len;
 
+	if (s->dir == NULL)		/* a database read from elsewhere */
+		return LEDGER_OK;
 	if ((path = state_path(s)) == NULL)
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 	memset(&e, 0, sizeof(e));
@@ -300,7 +302,7 @@ write_state(struct ledger_store *s, const struct ledger_signed_checkpoint *cp,
 	size_t len;
 	int fd;
 
-	if (cp->size <= s->state_size && s->state_size > 0)
+	if ((cp->size <= s->state_size && s->state_size > 0) || s->dir == NULL)
 		return LEDGER_OK;
 	if ((path = state_path(s)) == NULL)
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");

@@ -4,14 +4,24 @@
 set -eu
 pkgs="meson ninja-build pkg-config gcc python3 libsqlite3-dev libsodium-dev
 libmicrohttpd-dev libgnutls28-dev libjansson-dev zlib1g-dev
-libcurl4-gnutls-dev check sqlite3 curl openssl"
+libcurl4-gnutls-dev libpq-dev check sqlite3 curl openssl"
 if [ "${1:-}" = "--test" ]; then
 	pkgs="$pkgs valgrind clang libclang-rt-14-dev golang-go golang-golang-x-mod-dev wrk
-scdoc man-db systemd chromium"
+scdoc man-db systemd chromium postgresql"
 	# Node.js and npm for the browser test: the machine's own when it
 	# has them (a NodeSource nodejs conflicts with Debian's npm), else
 	# Debian's
 	command -v npm >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"
+fi
+# PostgreSQL's server for the scale-out tests (tests/pg-lib.sh starts its
+# own clusters on 127.0.0.1): Debian's package would create and start a
+# cluster of its own on port 5432; it is told not to.
+if [ "${1:-}" = "--test" ] && [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	$SUDO mkdir -p /etc/postgresql-common
+	echo "create_main_cluster = false" |
+	    $SUDO tee /etc/postgresql-common/createcluster.conf >/dev/null
 fi
 missing=""
 for p in $pkgs; do
@@ -23,7 +33,9 @@ if [ -n "$missing" ]; then
 	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
 	echo "deps.sh: installing:$missing" >&2
 	$SUDO apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+	    -o Dpkg::Options::=--force-confdef \
+	    -o Dpkg::Options::=--force-confold $missing >/dev/null
 fi
 
 # promtool (the alert rules' check) ships only in Debian's prometheus

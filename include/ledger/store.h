@@ -29,6 +29,9 @@ extern "C" {
 #define LEDGER_DB_FILE "ledger.db"
 #define LEDGER_KEY_FILE "ledger.key"
 #define LEDGER_PUB_FILE "ledger.pub"
+/* A data directory whose log is in PostgreSQL names it here
+ * (ledger_store_init_at). */
+#define LEDGER_DATABASE_FILE "ledger.database"
 
 /* Most events ledger_store_append takes at once. */
 #define LEDGER_BATCH_MAX 4096
@@ -84,14 +87,21 @@ enum ledger_status ledger_store_open(const char *dir, unsigned flags,
  * is this with location = key_file's directory = dir.
  */
 struct ledger_store_config {
-	const char *backend;		/* "sqlite" (NULL: "sqlite") */
-	const char *location;		/* sqlite: the data directory */
+	const char *backend;		/* "sqlite" (NULL) or "postgresql" */
+	const char *location;		/* sqlite: the data directory;
+					   postgresql: a libpq connection
+					   string or URI */
+	const char *log;		/* postgresql: the log's name (NULL:
+					   the database's only log) */
 	const char *key_file;		/* the signing key (NULL: location's
 					   ledger.key); unused read-only */
 	const char *pub_file;		/* the verifier key line (NULL:
 					   location's ledger.pub) */
 	const char *state_dir;		/* where ledger.checkpoint is kept
-					   (NULL: location) */
+					   (NULL: location; postgresql: the
+					   data directory, required by a
+					   writer, NULL for a reader of a
+					   database alone) */
 	unsigned flags;			/* LEDGER_STORE_READONLY, _NOKEY */
 	struct {
 		bool manual_wal;	/* as LEDGER_STORE_MANUAL_WAL */
@@ -103,6 +113,36 @@ struct ledger_store_config {
 	int (*migrate_progress)(void *ctx, uint64_t done, uint64_t total);
 	void *migrate_ctx;
 };
+
+/*
+ * The same as ledger_store_init, with the log in PostgreSQL when database
+ * is a connection string (NULL: SQLite in dir): the key in dir, the log
+ * (named origin) in the database, and dir/ledger.database (0600) naming
+ * both, so that ledger_store_open(dir) finds it.  Refuses a log the
+ * database already holds (LEDGER_EEXIST).
+ */
+enum ledger_status ledger_store_init_at(const char *dir, const char *origin,
+    const char *database, struct ledger_error *err) LEDGER_WUR;
+
+/*
+ * Open the log of dir (its ledger.database names a PostgreSQL log, else
+ * its SQLite database), or with database the log (the directory's, or
+ * log; NULL: the database's only one) in that database: a read replica,
+ * or another address of the same.  dir may be NULL with a database for a
+ * read-only open (no key, no pin).  Errors: ledger_store_open's, and
+ * LEDGER_EPERM (ledger.database readable by others: it may hold a
+ * password), LEDGER_EDB (the database cannot be reached).
+ */
+enum ledger_status ledger_store_open_at(const char *dir, const char *database,
+    const char *log, unsigned flags, struct ledger_store **ret,
+    struct ledger_error *err) LEDGER_WUR;
+
+/* dir's ledger.database: read it (LEDGER_ENOTFOUND when there is none;
+ * both strings malloc'd), or write it atomically, mode 0600. */
+enum ledger_status ledger_database_read(const char *dir, char **database,
+    char **log, struct ledger_error *err) LEDGER_WUR;
+enum ledger_status ledger_database_write(const char *dir, const char *database,
+    const char *log, struct ledger_error *err) LEDGER_WUR;
 
 /* Open a store as c says.  Errors: those of ledger_store_open, and
  * LEDGER_EINVAL for an unknown backend. */
