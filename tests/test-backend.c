@@ -1,8 +1,8 @@
 /*
  * test-backend.c - the storage interface (lib/backend.h), operation by
- * operation, against the SQLite backend.  Written against the ops table
- * only, so that a second backend (PostgreSQL, issue 14) can run the same
- * checks by opening its own handle in open_backend().
+ * operation, against the SQLite backend, and against PostgreSQL when
+ * tests/pg-run.sh names a database (LEDGER_TEST_DATABASE): the same
+ * checks through the ops table, each backend's own in a case of its own.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 #include "backend.h"
 #include "lookup.h"
 #include "sha256.h"
+#include "store-pg-int.h"
 #include "store-sqlite.h"
 #include "teststore.h"
 #include "testutil.h"
@@ -28,10 +29,17 @@ static const struct ledger_backend_ops *ops;
 static void
 setup(void)
 {
+	struct ledger_error err;
+
 	ts_setup("backend.example/log");
 	data = ts_data();
-	ck_assert_int_eq(ledger_sqlite_open(data, 0, false, &be, NULL),
-	    LEDGER_OK);
+	if (ts_database() != NULL)
+		ck_assert_msg(ledger_pg_open(ts_database(),
+		    "backend.example/log", 0, false, &be, &err) == LEDGER_OK,
+		    "%s", err.msg);
+	else
+		ck_assert_int_eq(ledger_sqlite_open(data, 0, false, &be, NULL),
+		    LEDGER_OK);
 	ops = be->ops;
 }
 
@@ -105,7 +113,7 @@ START_TEST(test_backend_meta_head_and_caps)
 	struct ledger_be_head h, back;
 	char *v = NULL;
 
-	ck_assert_str_eq(ops->name, "sqlite");
+	ck_assert_str_eq(ops->name, ts_database() ? "postgresql" : "sqlite");
 	ck_assert_uint_eq(ops->caps(be) & (LEDGER_BE_LOOKUP_KEYS |
 	    LEDGER_BE_BODY_KEYS | LEDGER_BE_HEADERS | LEDGER_BE_INDEX_CHECK),
 	    LEDGER_BE_LOOKUP_KEYS | LEDGER_BE_BODY_KEYS | LEDGER_BE_HEADERS |
@@ -526,11 +534,63 @@ START_TEST(test_backend_migration_progress_and_stop)
 }
 END_TEST
 
+/* PostgreSQL: a lost connection says so, and the next transaction
+ * reconnects. */
+START_TEST(test_backend_pg_reconnects)
+{
+	struct ledger_error err;
+	struct ledger_be_head h;
+
+	ts_pg_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+	    " WHERE datname = current_database() AND pid <>"
+	    " pg_backend_pid()");
+	ck_assert_int_eq(ops->head_read(be, &h, &err), LEDGER_EDB);
+	ck_assert_msg(strstr(err.msg, "unavailable") != NULL, "%s", err.msg);
+	ck_assert_int_eq(ops->check_alive(be, &err), LEDGER_EDB);
+	ck_assert_int_eq(ops->begin_write(be, &err), LEDGER_OK);
+	ck_assert_int_eq(ops->head_read(be, &h, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->commit(be, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->check_alive(be, NULL), LEDGER_OK);
+}
+END_TEST
+
+/* PostgreSQL: a second writer of the log sees what the first committed
+ * under the head row; a writer whose head is not the one it locked has
+ * its compare-and-set refused. */
+START_TEST(test_backend_pg_head_is_a_fence)
+{
+	struct ledger_backend *other;
+	struct ledger_be_head h, h2;
+	struct ledger_error err;
+
+	ck_assert_int_eq(ledger_pg_open(ts_database(), "backend.example/log",
+	    0, false, &other, &err), LEDGER_OK);
+	ck_assert_int_eq(ops->begin_write(be, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->head_read(be, &h, NULL), LEDGER_OK);
+	h.size = 5;
+	ck_assert_int_eq(ops->head_write(be, &h, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->commit(be, NULL), LEDGER_OK);
+	ck_assert_int_eq(other->ops->begin_write(other, NULL), LEDGER_OK);
+	ck_assert_int_eq(other->ops->head_read(other, &h2, NULL), LEDGER_OK);
+	ck_assert_uint_eq(h2.size, 5);
+	PB(other)->locked_size = 4;	/* as if it had lost its fence */
+	h2.size = 9;
+	ck_assert_int_eq(other->ops->head_write(other, &h2, &err),
+	    LEDGER_ECHAIN);
+	ck_assert_msg(strstr(err.msg, "moved") != NULL, "%s", err.msg);
+	other->ops->rollback(other);
+	other->ops->close(other);
+	ck_assert_int_eq(ops->head_read(be, &h, NULL), LEDGER_OK);
+	ck_assert_uint_eq(h.size, 5);
+}
+END_TEST
+
 int
 main(void)
 {
 	Suite *s = suite_create("backend");
-	TCase *tc = tcase_create("sqlite");
+	TCase *tc = tcase_create(ts_database() ? "postgresql" : "sqlite");
+	TCase *own = tcase_create("own");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_backend_meta_head_and_caps);
@@ -539,8 +599,16 @@ main(void)
 	tcase_add_test(tc, test_backend_tree_and_checkpoints);
 	tcase_add_test(tc, test_backend_tokens);
 	tcase_add_test(tc, test_backend_verify_cursors);
-	tcase_add_test(tc, test_backend_notices_a_deleted_database);
-	tcase_add_test(tc, test_backend_migration_progress_and_stop);
 	suite_add_tcase(s, tc);
+	/* each backend's own: the storage going away, its schema */
+	tcase_add_checked_fixture(own, setup, teardown);
+	if (ts_database() != NULL) {
+		tcase_add_test(own, test_backend_pg_reconnects);
+		tcase_add_test(own, test_backend_pg_head_is_a_fence);
+	} else {
+		tcase_add_test(own, test_backend_notices_a_deleted_database);
+		tcase_add_test(own, test_backend_migration_progress_and_stop);
+	}
+	suite_add_tcase(s, own);
 	return tu_run_suite(s);
 }

@@ -1,9 +1,11 @@
 /* teststore.c - a fresh ledger for the suites that test through a store */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <check.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "ledger/store.h"
@@ -11,20 +13,90 @@
 #include "teststore.h"
 #include "testutil.h"
 
-static char dir[4096], data[4400];
+static char dir[4096], data[4400], log_made[256];
+
+const char *
+ts_database(void)
+{
+	const char *db = getenv("LEDGER_TEST_DATABASE");
+
+	return db != NULL && db[0] != '\0' ? db : NULL;
+}
 
 void
 ts_setup(const char *origin)
 {
+	struct ledger_error err;
+
 	snprintf(dir, sizeof(dir), "%s", tu_mkdtemp());
 	snprintf(data, sizeof(data), "%s/data", dir);
-	ck_assert_int_eq(ledger_store_init(data, origin, NULL), LEDGER_OK);
+	/* a log a test before left (a crash) goes first */
+	if (ts_database() != NULL)
+		ts_pg_drop_log(origin);
+	ck_assert_msg(ledger_store_init_at(data, origin, ts_database(), &err) ==
+	    LEDGER_OK, "%s", err.msg);
+	snprintf(log_made, sizeof(log_made), "%s", ts_database() ? origin : "");
 }
 
 void
 ts_teardown(void)
 {
+	if (log_made[0] != '\0')
+		ts_pg_drop_log(log_made);
+	log_made[0] = '\0';
 	tu_rmtree(dir);
+}
+
+/* Run sql as the test database's owner, the guard triggers off (a test's
+ * tamper, a cleanup); the result's status. */
+static ExecStatusType
+pg_exec_raw(const char *sql, const char *log, char *msg, size_t n)
+{
+	const char *v[1] = { log };
+	ExecStatusType st;
+	PGconn *c = PQconnectdb(ts_database());
+	PGresult *r;
+
+	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+	PQclear(PQexec(c, "SET session_replication_role = replica"));
+	r = log != NULL ? PQexecParams(c, sql, 1, NULL, v, NULL, NULL, 0) :
+	    PQexec(c, sql);
+	st = PQresultStatus(r);
+	if (msg != NULL)
+		snprintf(msg, n, "%s", PQresultErrorMessage(r));
+	PQclear(r);
+	PQfinish(c);
+	return st;
+}
+
+void
+ts_pg_drop_log(const char *log)
+{
+	static const char *const tables[] = { "ledger_payloads",
+	    "ledger_entries", "ledger_tree", "ledger_checkpoints",
+	    "ledger_tokens", "ledger_meta", "ledger_head", "ledger_logs" };
+	char sql[128], msg[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(tables) / sizeof(*tables); i++) {
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE log = $1",
+		    tables[i]);
+		if (pg_exec_raw(sql, log, msg, sizeof(msg)) ==
+		    PGRES_COMMAND_OK)
+			continue;
+		/* no schema yet: nothing to drop */
+		ck_assert_msg(strstr(msg, "does not exist") != NULL, "%s: %s",
+		    sql, msg);
+	}
+}
+
+void
+ts_pg_sql(const char *sql)
+{
+	char msg[512];
+
+	ck_assert_msg(pg_exec_raw(sql, NULL, msg, sizeof(msg)) !=
+	    PGRES_FATAL_ERROR, "%s: %s", sql, msg);
 }
 
 const char *

@@ -13,6 +13,15 @@
  * ts_dir() the directory, both valid until ts_teardown removes them.
  */
 void ts_setup(const char *origin);
+/* $LEDGER_TEST_DATABASE (tests/pg-run.sh sets it): ts_setup then makes the
+ * log in that PostgreSQL database, and ts_teardown removes its rows.
+ * NULL: SQLite in the data directory. */
+const char *ts_database(void);
+/* Remove log's rows from the test database (the guard triggers off). */
+void ts_pg_drop_log(const char *log);
+/* Run sql on the test database behind the library's back (the guard
+ * triggers off): fails the test on an error. */
+void ts_pg_sql(const char *sql);
 void ts_teardown(void);
 const char *ts_dir(void);
 const char *ts_data(void);
