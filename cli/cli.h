@@ -18,6 +18,9 @@
 /* Options every command understands. */
 struct cli {
 	const char *dir;	/* -d, --dir, or $LEDGER_DIR */
+	const char *database;	/* --database (PostgreSQL), or
+				   $LEDGER_DATABASE */
+	const char *log;	/* --log: which of its logs */
 	const char *url;	/* --url, or $LEDGER_URL */
 	const char *token;	/* --token, or $LEDGER_TOKEN */
 	const char *cacert;	/* --cacert, or $LEDGER_CACERT */
@@ -36,6 +39,15 @@ struct command {
 	const char *summary;
 	const char *help;	/* every option, and an example */
 };
+
+struct ledger_store;
+/* Open the store the options name: -d DIR (its SQLite database, or the
+ * PostgreSQL log its ledger.database names), or --database URL [--log]
+ * (with -d for a key or a pin); ledger_store_open_at. */
+enum ledger_status cli_store_open(const struct cli *cli, unsigned flags,
+    struct ledger_store **ret, struct ledger_error *err);
+/* What the store was opened from, for messages. */
+const char *cli_where(const struct cli *cli);
 
 /* "usage: ...", the summary and the help text, on stdout. */
 void print_help(const struct command *cmd);

@@ -168,8 +168,8 @@ append_one(const struct cli *cli, struct ledger_event *ev,
 	struct ledger_error err;
 	int status = EXIT_TROUBLE;
 
-	if (ledger_store_open(cli->dir, 0, &s, &err) != LEDGER_OK) {
-		fail("open '%s': %s", cli->dir, err.msg);
+	if (cli_store_open(cli, 0, &s, &err) != LEDGER_OK) {
+		fail("open '%s': %s", cli_where(cli), err.msg);
 		goto out;
 	}
 	if (ledger_store_append(s, &ev, 1, &rc, &err) != LEDGER_OK) {

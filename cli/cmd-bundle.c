@@ -354,9 +354,9 @@ cmd_bundle(struct cli *cli, int argc, char **argv)
 		if (r >= 0)
 			goto out;
 	} else {
-		if (ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s,
+		if (cli_store_open(cli, LEDGER_STORE_READONLY, &s,
 		    &err)) {
-			r = fail("open '%s': %s", cli->dir, err.msg);
+			r = fail("open '%s': %s", cli_where(cli), err.msg);
 			goto out;
 		}
 		if ((r = select_seqs(&o, s)) >= 0 ||

@@ -79,8 +79,9 @@ cmd_checkpoint(struct cli *cli, int argc, char **argv)
 	if ((r = trust_parse(cli, cmd, argc, argv, extra, trust_only_opt, &o, &o, 0,
 	    NULL, &first)) >= 0)
 		return r;
-	if (tlog_src_open(&src, cli->dir, cli->url, cli->token, &err))
-		return fail("open '%s': %s", cli->dir, err.msg);
+	if (tlog_src_open(&src, cli->dir, cli->database, cli->log,
+	    cli->url, cli->token, &err))
+		return fail("open '%s': %s", cli_where(cli), err.msg);
 	if ((r = trust_keys(&o, &src, &keys, &nkeys)) >= 0 ||
 	    (r = trust_checkpoint(&o, &src, true, 0, keys, nkeys, false,
 	    &c)) >= 0 ||

@@ -52,8 +52,9 @@ cmd_consistency(struct cli *cli, int argc, char **argv)
 	if (m > n)
 		return usage_error(cmd, "OLD %llu is larger than NEW %llu", m,
 		    n);
-	if (tlog_src_open(&src, cli->dir, cli->url, cli->token, &err))
-		return fail("open '%s': %s", cli->dir, err.msg);
+	if (tlog_src_open(&src, cli->dir, cli->database, cli->log,
+	    cli->url, cli->token, &err))
+		return fail("open '%s': %s", cli_where(cli), err.msg);
 	if ((r = trust_keys(&o, &src, &keys, &nkeys)) >= 0 ||
 	    (r = trust_checkpoint(&o, &src, false, m, keys, nkeys, false,
 	    &c1)) >= 0 ||

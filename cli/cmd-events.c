@@ -171,8 +171,8 @@ list(struct cli *cli, const struct ledger_query *q)
 	int r;
 
 	if (cli->url == NULL &&
-	    ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s, &err))
-		return fail("open '%s': %s", cli->dir, err.msg);
+	    cli_store_open(cli, LEDGER_STORE_READONLY, &s, &err))
+		return fail("open '%s': %s", cli_where(cli), err.msg);
 	if (cli->csv)
 		csv_header();
 	if (cli->url != NULL) {

@@ -50,7 +50,8 @@ cmd_init(struct cli *cli, int argc, char **argv)
 		ledger_default_origin(origin);
 		o.origin = origin;
 	}
-	if (ledger_store_init(dir, o.origin, &err) != LEDGER_OK)
+	if (ledger_store_init_at(dir, o.origin, cli->database, &err) !=
+	    LEDGER_OK)
 		return fail("init '%s': %s", dir, err.msg);
 	if (ledger_store_open(dir, LEDGER_STORE_READONLY, &s, &err))
 		return fail("open '%s': %s", dir, err.msg);

@@ -145,9 +145,9 @@ run(struct cli *cli, const struct command *cmd, const char *sub,
 	if (!list && (r = daemon_check(cli->dir, "send it SIGUSR1 to "
 	    "rotate its key (or stop it first)")) >= 0)
 		return r;
-	if (ledger_store_open(cli->dir, list ? LEDGER_STORE_READONLY : 0, &s,
+	if (cli_store_open(cli, list ? LEDGER_STORE_READONLY : 0, &s,
 	    &err))
-		return fail("open '%s': %s", cli->dir, err.msg);
+		return fail("open '%s': %s", cli_where(cli), err.msg);
 	if (list) {
 		if (ledger_store_keyhist(s, NULL, &h, &err) != LEDGER_OK)
 			r = fail("key history: %s", err.msg);

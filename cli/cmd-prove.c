@@ -196,8 +196,9 @@ cmd_prove(struct cli *cli, int argc, char **argv)
 		return r;
 	if (!parse_u64(argv[first], &seq) || seq > INT64_MAX)
 		return usage_error(cmd, "bad SEQ '%s'", argv[first]);
-	if (tlog_src_open(&src, cli->dir, cli->url, cli->token, &err))
-		return fail("open '%s': %s", cli->dir, err.msg);
+	if (tlog_src_open(&src, cli->dir, cli->database, cli->log,
+	    cli->url, cli->token, &err))
+		return fail("open '%s': %s", cli_where(cli), err.msg);
 	if ((r = trust_keys(&o.t, &src, &keys, &nkeys)) >= 0 ||
 	    (r = trust_checkpoint(&o.t, &src, !o.has_size, o.size, keys,
 	    nkeys, false, &c)) >= 0) {

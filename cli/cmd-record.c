@@ -201,7 +201,7 @@ record_local(struct cli *cli, const struct record_opts *o, const char *in,
 	e = &ev->e;
 	/* a retry was not recorded: the verdict is the first upload's */
 	if (rc.duplicate) {
-		if (ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s,
+		if (cli_store_open(cli, LEDGER_STORE_READONLY, &s,
 		    &err) != LEDGER_OK || ledger_store_get(s, rc.seq, &row,
 		    &err) != LEDGER_OK) {
 			status = fail("read the recorded entry %llu: %s",

@@ -166,8 +166,8 @@ local_answer(const struct cli *cli, const struct ledger_report_req *rq,
 	size_t len;
 	bool yes;
 
-	if (ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s, &err))
-		return fail("open '%s': %s", cli->dir, err.msg);
+	if (cli_store_open(cli, LEDGER_STORE_READONLY, &s, &err))
+		return fail("open '%s': %s", cli_where(cli), err.msg);
 	st = ledger_report_answer(s, rq, policy, plen, &b, &yes, &err);
 	ledger_store_close(s);
 	if (st != LEDGER_OK || ledger_buf_addc(&b, '\0') != LEDGER_OK) {
@@ -222,8 +222,8 @@ population_bundle(const struct cli *cli, const char *text, const char *path)
 	char sizes[64];
 	int fd;
 
-	if (ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s, &err))
-		return fail("open '%s': %s", cli->dir, err.msg);
+	if (cli_store_open(cli, LEDGER_STORE_READONLY, &s, &err))
+		return fail("open '%s': %s", cli_where(cli), err.msg);
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0644)) < 0) {
 		ledger_store_close(s);

@@ -104,8 +104,8 @@ prune(struct cli *cli, const struct command *cmd, const struct ret_opts *o)
 		return usage_error(cmd, "--payloads-before T|SEQ is required");
 	if ((r = parse_before(cmd, o->before, &before_seq, &before_ms)) >= 0)
 		return r;
-	if (ledger_store_open(cli->dir, 0, &s, &err))
-		return fail("open '%s': %s", cli->dir, err.msg);
+	if (cli_store_open(cli, 0, &s, &err))
+		return fail("open '%s': %s", cli_where(cli), err.msg);
 	if (ledger_prune_plan(s, before_seq, before_ms, "ledgerctl", "local",
 	    &p, &err) != LEDGER_OK) {
 		ledger_store_close(s);
@@ -253,9 +253,9 @@ hold(struct cli *cli, const struct command *cmd, const char *sub,
 		    "no arguments");
 	if (strcmp(sub, "add") == 0 && (r = hold_spec(cmd, o, &h)) >= 0)
 		return r;
-	if (ledger_store_open(cli->dir, strcmp(sub, "list") == 0 ?
+	if (cli_store_open(cli, strcmp(sub, "list") == 0 ?
 	    LEDGER_STORE_READONLY : 0, &s, &err))
-		return fail("open '%s': %s", cli->dir, err.msg);
+		return fail("open '%s': %s", cli_where(cli), err.msg);
 	if (ledger_retention_read(s, &rt, &err) != LEDGER_OK) {
 		ledger_store_close(s);
 		return fail("read holds: %s", err.msg);

@@ -56,9 +56,9 @@ cmd_show(struct cli *cli, int argc, char **argv)
 		if ((r = remote_get(cli, seq, &row, &payload, &plen, true)) >= 0)
 			return r;
 	} else {
-		if (ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s,
+		if (cli_store_open(cli, LEDGER_STORE_READONLY, &s,
 		    &err))
-			return fail("open '%s': %s", cli->dir, err.msg);
+			return fail("open '%s': %s", cli_where(cli), err.msg);
 		if ((st = ledger_store_get(s, seq, &row, &err)) != LEDGER_OK) {
 			ledger_store_close(s);
 			fail("show %llu: %s", seq, err.msg);

@@ -126,9 +126,9 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	} else {
 		if ((r = need_dir(cli, cmd)) >= 0)
 			return r;
-		if (ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s,
+		if (cli_store_open(cli, LEDGER_STORE_READONLY, &s,
 		    &err))
-			return fail("open '%s': %s", cli->dir, err.msg);
+			return fail("open '%s': %s", cli_where(cli), err.msg);
 		if (ledger_store_status_json(s, &b, &err) != LEDGER_OK ||
 		    ledger_buf_addc(&b, '\0') != LEDGER_OK) {
 			ledger_store_close(s);

@@ -82,8 +82,8 @@ local_answer(const struct cli *cli, const struct ledger_timeline_opts *o,
 	enum ledger_status st;
 	size_t len;
 
-	if (ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s, &err))
-		return fail("open '%s': %s", cli->dir, err.msg);
+	if (cli_store_open(cli, LEDGER_STORE_READONLY, &s, &err))
+		return fail("open '%s': %s", cli_where(cli), err.msg);
 	st = ledger_timeline_json(s, o, &b, NULL, &err);
 	ledger_store_close(s);
 	if (st != LEDGER_OK || ledger_buf_addc(&b, '\0') != LEDGER_OK) {

@@ -142,8 +142,8 @@ cmd_token(struct cli *cli, int argc, char **argv)
 	if (strcmp(sub, "list") == 0) {
 		if (argc - first != 0)
 			return usage_error(cmd, "list takes no arguments");
-		if (ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s, &err))
-			return fail("open '%s': %s", cli->dir, err.msg);
+		if (cli_store_open(cli, LEDGER_STORE_READONLY, &s, &err))
+			return fail("open '%s': %s", cli_where(cli), err.msg);
 		if (ledger_token_list(s, print_token, cli, &err) != LEDGER_OK)
 			fail("list tokens: %s", err.msg);
 		else
@@ -158,8 +158,8 @@ cmd_token(struct cli *cli, int argc, char **argv)
 			return usage_error(cmd, "create needs --scope read|write");
 		if (ledger_scope_parse(o.scope, &scope, &err))
 			return usage_error(cmd, "%s", err.msg);
-		if (ledger_store_open(cli->dir, 0, &s, &err))
-			return fail("open '%s': %s", cli->dir, err.msg);
+		if (cli_store_open(cli, 0, &s, &err))
+			return fail("open '%s': %s", cli_where(cli), err.msg);
 		if (ledger_token_create_bound(s, scope, o.label, o.identity,
 		    tok, &newid, &err) != LEDGER_OK) {
 			fail("create token: %s", err.msg);
@@ -186,8 +186,8 @@ cmd_token(struct cli *cli, int argc, char **argv)
 		if (argc - first != 1 || !parse_u64(argv[first], &id) ||
 		    id > INT64_MAX)
 			return usage_error(cmd, "revoke takes one token ID");
-		if (ledger_store_open(cli->dir, 0, &s, &err))
-			return fail("open '%s': %s", cli->dir, err.msg);
+		if (cli_store_open(cli, 0, &s, &err))
+			return fail("open '%s': %s", cli_where(cli), err.msg);
 		if (ledger_token_revoke(s, (int64_t)id, &err) != LEDGER_OK) {
 			fail("revoke token %llu: %s", id, err.msg);
 			if (err.code == LEDGER_ENOTFOUND)

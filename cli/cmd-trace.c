@@ -54,8 +54,8 @@ local_answer(const struct cli *cli, int which, const struct trace_opts *o,
 	enum ledger_status st;
 	size_t len;
 
-	if (ledger_store_open(cli->dir, LEDGER_STORE_READONLY, &s, &err))
-		return fail("open '%s': %s", cli->dir, err.msg);
+	if (cli_store_open(cli, LEDGER_STORE_READONLY, &s, &err))
+		return fail("open '%s': %s", cli_where(cli), err.msg);
 	st = ledger_trace(s, start_fields[which], o->value[which], o->pipeline,
 	    &t, &err);
 	ledger_store_close(s);

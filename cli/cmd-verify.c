@@ -284,8 +284,9 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 	if (argc - first != 0)
 		return usage_error(cmd, "unexpected argument '%s'",
 		    argv[first]);
-	if (tlog_src_open(&src, cli->dir, cli->url, cli->token, &err)) {
-		fail("open '%s': %s", cli->dir, err.msg);
+	if (tlog_src_open(&src, cli->dir, cli->database, cli->log,
+	    cli->url, cli->token, &err)) {
+		fail("open '%s': %s", cli_where(cli), err.msg);
 		goto out;
 	}
 	if ((r = trust_keys(&o.t, &src, &keys, &nkeys)) >= 0) {

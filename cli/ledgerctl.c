@@ -17,6 +17,7 @@
 
 #include "ledger-config.h"
 #include "ledger/entry.h"
+#include "ledger/store.h"
 #include "cli.h"
 #include "http.h"
 
@@ -553,10 +554,25 @@ usage_error(const struct command *cmd, const char *fmt, ...)
 int
 need_dir(const struct cli *cli, const struct command *cmd)
 {
-	if (cli->dir == NULL)
+	if (cli->dir == NULL && cli->database == NULL)
 		return usage_error(cmd, "no data directory: give -d DIR or set "
-		    "LEDGER_DIR");
+		    "LEDGER_DIR (or --database URL)");
 	return -1;
+}
+
+enum ledger_status
+cli_store_open(const struct cli *cli, unsigned flags,
+    struct ledger_store **ret, struct ledger_error *err)
+{
+	return ledger_store_open_at(cli->dir, cli->database, cli->log, flags,
+	    ret, err);
+}
+
+const char *
+cli_where(const struct cli *cli)
+{
+	return cli->dir != NULL ? cli->dir : cli->database != NULL ?
+	    "the database" : "";
 }
 
 bool
@@ -660,7 +676,7 @@ print_help(const struct command *cmd)
 }
 
 enum { OPT_URL = 1000, OPT_TOKEN, OPT_JSON, OPT_CSV, OPT_CACERT, OPT_CERT,
-    OPT_CLIENT_KEY, OPT_QUIET };
+    OPT_CLIENT_KEY, OPT_QUIET, OPT_DATABASE, OPT_LOG };
 
 int
 subcommand(const struct command *cmd, int argc, char **argv,
@@ -716,6 +732,8 @@ parse_options(struct cli *cli, const struct command *cmd, int argc,
 		{ "cert", required_argument, NULL, OPT_CERT },
 		{ "client-key", required_argument, NULL, OPT_CLIENT_KEY },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "database", required_argument, NULL, OPT_DATABASE },
+		{ "log", required_argument, NULL, OPT_LOG },
 		{ "help", no_argument, NULL, 'h' },
 	};
 	struct option opts[64];
@@ -761,6 +779,12 @@ parse_options(struct cli *cli, const struct command *cmd, int argc,
 			break;
 		case OPT_QUIET:
 			cli->quiet = true;
+			break;
+		case OPT_DATABASE:
+			cli->database = optarg;
+			break;
+		case OPT_LOG:
+			cli->log = optarg;
 			break;
 		case 'h':
 			print_help(cmd);
@@ -812,6 +836,7 @@ main(int argc, char **argv)
 	memset(&cli, 0, sizeof(cli));
 	cli.progname = "ledgerctl";
 	cli.dir = getenv("LEDGER_DIR");
+	cli.database = getenv("LEDGER_DATABASE");
 	cli.url = getenv("LEDGER_URL");
 	cli.token = getenv("LEDGER_TOKEN");
 	cli.cacert = getenv("LEDGER_CACERT");

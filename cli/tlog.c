@@ -52,17 +52,18 @@ src_error_prefix_get(struct ledger_error *err, const char *path)
 }
 
 enum ledger_status
-tlog_src_open(struct tlog_src *src, const char *dir, const char *url,
-    const char *token, struct ledger_error *err)
+tlog_src_open(struct tlog_src *src, const char *dir, const char *database,
+    const char *log, const char *url, const char *token,
+    struct ledger_error *err)
 {
 	memset(src, 0, sizeof(*src));
-	src->dir = dir;
+	src->dir = dir != NULL ? dir : "the database";
 	src->url = url;
 	src->token = token;
 	if (url != NULL)
 		return LEDGER_OK;
-	return ledger_store_open(dir, LEDGER_STORE_READONLY, &src->store,
-	    err);
+	return ledger_store_open_at(dir, database, log, LEDGER_STORE_READONLY,
+	    &src->store, err);
 }
 
 void

@@ -49,7 +49,8 @@ struct tlog_src {
  * Errors: those of ledger_store_open.
  */
 enum ledger_status tlog_src_open(struct tlog_src *src, const char *dir,
-    const char *url, const char *token, struct ledger_error *err);
+    const char *database, const char *log, const char *url, const char *token,
+    struct ledger_error *err);
 void tlog_src_close(struct tlog_src *src);
 
 /* The URL or the directory, for messages. */

@@ -59,6 +59,7 @@ config_free(struct config *c)
 	free(c->listen_host);
 	free(c->data_dir);
 	free(c->origin);
+	free(c->database);
 	free(c->export_file);
 	free(c->export_dir);
 	free(c->tls_cert_file);
@@ -493,6 +494,8 @@ apply(struct loader *L, json_t *root, struct config *c)
 			get_str(L, key, val, &c->data_dir);
 		else if (strcmp(key, "origin") == 0)
 			get_str(L, key, val, &c->origin);
+		else if (strcmp(key, "database") == 0)
+			get_str(L, key, val, &c->database);
 		else if (strcmp(key, "max_body_bytes") == 0) {
 			if (get_uint(L, key, val, 1024, 64.0 * 1024 * 1024, &v))
 				c->max_body_bytes = (size_t)v;

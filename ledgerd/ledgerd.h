@@ -47,6 +47,10 @@ struct config {
 	unsigned listen_port;
 	char *data_dir;
 	char *origin;			/* NULL: the default */
+	char *database;			/* PostgreSQL (libpq connection
+					   string); NULL: SQLite in data_dir.
+					   Never logged: it may hold a
+					   password */
 	char *tls_cert_file;		/* "tls": NULL when off */
 	char *tls_key_file;
 	char *tls_client_ca_file;

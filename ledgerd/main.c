@@ -75,7 +75,40 @@ hexdigest(const uint8_t d[32])
 	return out;
 }
 
-/* First start: create the data directory, key and database. */
+/* The data directory's log is in PostgreSQL (c->database): its
+ * ledger.database says so and where, the log named by the key. */
+static int
+sync_database_file(const struct config *c)
+{
+	struct ledger_error err;
+	struct ledger_vkey *keys = NULL;
+	char path[4096], *db = NULL, *log = NULL;
+	size_t n;
+	int r = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", c->data_dir, LEDGER_PUB_FILE);
+	if (ledger_vkey_load_file(path, &keys, &n, &err) != LEDGER_OK) {
+		fprintf(stderr, "ledgerd: '%s': %s\n", path, err.msg);
+		return -1;
+	}
+	if (ledger_database_read(c->data_dir, &db, &log, &err) == LEDGER_OK &&
+	    strcmp(db, c->database) == 0 && strcmp(log, keys[0].name) == 0)
+		goto out;
+	if (ledger_database_write(c->data_dir, c->database, keys[0].name,
+	    &err) != LEDGER_OK) {
+		fprintf(stderr, "ledgerd: write %s/%s: %s\n", c->data_dir,
+		    LEDGER_DATABASE_FILE, err.msg);
+		r = -1;
+	}
+out:
+	free(db);
+	free(log);
+	free(keys);
+	return r;
+}
+
+/* First start: create the data directory, key and database (the log in
+ * PostgreSQL with "database"). */
 static int
 ensure_data_dir(const struct config *c)
 {
@@ -84,14 +117,26 @@ ensure_data_dir(const struct config *c)
 	struct ledger_store *s;
 
 	snprintf(path, sizeof(path), "%s/%s", c->data_dir, LEDGER_DB_FILE);
+	if (access(path, F_OK) == 0 && c->database != NULL) {
+		fprintf(stderr, "ledgerd: '%s' holds a SQLite log, and "
+		    "\"database\" names PostgreSQL: move the log first "
+		    "(ledgerctl migrate --to --database), or leave "
+		    "\"database\" out\n", c->data_dir);
+		return -1;
+	}
 	if (access(path, F_OK) == 0)
 		return 0;
+	snprintf(path, sizeof(path), "%s/%s", c->data_dir, LEDGER_KEY_FILE);
+	if (access(path, F_OK) == 0)	/* another front end's key, copied */
+		return c->database != NULL ? sync_database_file(c) : 0;
 	if (c->origin == NULL)
 		ledger_default_origin(origin);
 	else
 		snprintf(origin, sizeof(origin), "%s", c->origin);
-	if (ledger_store_init(c->data_dir, origin, &err) != LEDGER_OK) {
-		fprintf(stderr, "ledgerd: create data directory '%s': %s\n",
+	if (ledger_store_init_at(c->data_dir, origin, c->database, &err) !=
+	    LEDGER_OK) {
+		fprintf(stderr, "ledgerd: create %s '%s': %s\n", c->database ?
+		    "the log in the database for" : "data directory",
 		    c->data_dir, err.msg);
 		return -1;
 	}
@@ -100,9 +145,10 @@ ensure_data_dir(const struct config *c)
 		    err.msg);
 		return -1;
 	}
-	fprintf(stderr, "ledgerd: created data directory %s\n"
+	fprintf(stderr, "ledgerd: created data directory %s%s\n"
 	    "ledgerd: log origin '%s', key id %08x; public key in %s/%s\n",
-	    c->data_dir, ledger_store_origin(s), ledger_store_key_id(s),
+	    c->data_dir, c->database ? " (the log in PostgreSQL)" : "",
+	    ledger_store_origin(s), ledger_store_key_id(s),
 	    c->data_dir, LEDGER_PUB_FILE);
 	if (ledger_store_vkey(s) != NULL &&
 	    ledger_vkey_format(ledger_store_vkey(s), &vkey, NULL) == LEDGER_OK) {

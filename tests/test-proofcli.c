@@ -126,7 +126,8 @@ get_cp(const char *d, uint64_t size, struct ledger_signed_checkpoint *c)
 	char *note;
 	size_t len;
 
-	ck_assert_int_eq(tlog_src_open(&src, d, NULL, NULL, &err), LEDGER_OK);
+	ck_assert_int_eq(tlog_src_open(&src, d, NULL, NULL, NULL, NULL,
+	    &err), LEDGER_OK);
 	ck_assert_msg(tlog_get_checkpoint(&src, size == 0, size, &note, &len,
 	    &err) == LEDGER_OK, "%s", err.msg);
 	ck_assert_msg(ledger_checkpoint_verify(note, len, keys, nkeys, c,
@@ -158,7 +159,8 @@ other_key(const char *origin, struct ledger_vkey *ret, char **ret_note)
 		struct tlog_src src;
 		size_t len;
 
-		ck_assert_int_eq(tlog_src_open(&src, d, NULL, NULL, NULL),
+		ck_assert_int_eq(tlog_src_open(&src, d, NULL, NULL, NULL,
+		    NULL, NULL),
 		    LEDGER_OK);
 		ck_assert_int_eq(tlog_get_checkpoint(&src, true, 0, ret_note,
 		    &len, NULL), LEDGER_OK);
@@ -416,8 +418,8 @@ get_incl(uint64_t index, uint64_t size, struct incl *in)
 	bool has;
 
 	get_cp(a_dir, size, &in->c);
-	ck_assert_int_eq(tlog_src_open(&src, a_dir, NULL, NULL, &err),
-	    LEDGER_OK);
+	ck_assert_int_eq(tlog_src_open(&src, a_dir, NULL, NULL, NULL,
+	    NULL, &err), LEDGER_OK);
 	ck_assert_int_eq(tlog_get_entry(&src, index, &in->row, &err),
 	    LEDGER_OK);
 	ck_assert_msg(tlog_get_inclusion(&src, index, size, in->proof,
@@ -559,7 +561,8 @@ get_cons(const char *d, uint64_t m, uint64_t n,
 	struct tlog_src src;
 	enum ledger_status st;
 
-	ck_assert_int_eq(tlog_src_open(&src, d, NULL, NULL, NULL), LEDGER_OK);
+	ck_assert_int_eq(tlog_src_open(&src, d, NULL, NULL, NULL,
+		    NULL, NULL), LEDGER_OK);
 	st = tlog_get_consistency(&src, m, n, proof, count, NULL);
 	tlog_src_close(&src);
 	return st;
@@ -743,7 +746,8 @@ check_against_pin(const char *cd, uint64_t size, const char *sd,
 	struct ledger_pin p;
 
 	get_cp(cd, size, &c);
-	ck_assert_int_eq(tlog_src_open(&src, sd, NULL, NULL, NULL), LEDGER_OK);
+	ck_assert_int_eq(tlog_src_open(&src, sd, NULL, NULL, NULL,
+	    NULL, NULL), LEDGER_OK);
 	ck_assert_int_eq(ledger_pin_open(&p, NULL, ORIGIN, keys, nkeys, NULL),
 	    LEDGER_OK);
 	err.msg[0] = '\0';
@@ -775,8 +779,8 @@ START_TEST(test_proofcli_pin_first_use)
 	ck_assert_uint_eq(sb.st_mode & 07777, 0700);
 	ck_assert_int_eq(stat(state, &sb), 0);
 	ck_assert_uint_eq(sb.st_mode & 07777, 0700);
-	ck_assert_int_eq(tlog_src_open(&src, a_dir, NULL, NULL, NULL),
-	    LEDGER_OK);
+	ck_assert_int_eq(tlog_src_open(&src, a_dir, NULL, NULL, NULL,
+	    NULL, NULL), LEDGER_OK);
 	ck_assert_int_eq(ledger_pin_check(&p, tlog_prove_consistency, &src, &c, true, &res, NULL, NULL, NULL),
 	    LEDGER_OK);
 	ck_assert_int_eq(res, LEDGER_PIN_FIRST_USE);
@@ -825,8 +829,8 @@ START_TEST(test_proofcli_pin_advances_and_never_goes_back)
 	ck_assert(!moved);
 	ck_assert_int_eq(ledger_pin_update(&p, &c13, &moved, NULL), LEDGER_OK);
 	ck_assert(!moved);
-	ck_assert_int_eq(tlog_src_open(&src, a_dir, NULL, NULL, NULL),
-	    LEDGER_OK);
+	ck_assert_int_eq(tlog_src_open(&src, a_dir, NULL, NULL, NULL,
+	    NULL, NULL), LEDGER_OK);
 	ck_assert_int_eq(ledger_pin_check(&p, tlog_prove_consistency, &src, &c13, true, &res, NULL, NULL,
 	    NULL), LEDGER_OK);
 	ck_assert_int_eq(res, LEDGER_PIN_SAME);
@@ -1220,8 +1224,8 @@ serve_all(void)
 	serve_incl((const uint8_t (*)[32])served_incl.proof, served_incl.n,
 	    leaf, 13);
 	serve_cons((const uint8_t (*)[32])served_cons, served_ncons);
-	ck_assert_int_eq(tlog_src_open(&src, a_dir, NULL, NULL, NULL),
-	    LEDGER_OK);
+	ck_assert_int_eq(tlog_src_open(&src, a_dir, NULL, NULL, NULL,
+	    NULL, NULL), LEDGER_OK);
 	ck_assert_int_eq(tlog_get_inclusion(&src, 12, 13, last, &n, NULL,
 	    &has, NULL), LEDGER_OK);
 	ck_assert_int_eq(tlog_get_entry(&src, 12, &row, NULL), LEDGER_OK);
@@ -1517,8 +1521,8 @@ START_TEST(test_proofcli_binary_verify_checks_root_against_entries)
 	char *page = NULL, *more, sig[129], *out;
 	uint64_t i;
 
-	ck_assert_int_eq(tlog_src_open(&src, a_dir, NULL, NULL, NULL),
-	    LEDGER_OK);
+	ck_assert_int_eq(tlog_src_open(&src, a_dir, NULL, NULL, NULL,
+	    NULL, NULL), LEDGER_OK);
 	page = strdup("{\"events\":[");
 	for (i = 0; i < 13; i++) {
 		ck_assert_int_eq(tlog_get_entry(&src, i, &row, NULL),
