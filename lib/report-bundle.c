@@ -85,10 +85,11 @@ ledger_population_bundle(struct ledger_store *s, const char *answer,
 		    "a bundle is of deployments or exceptions");
 	}
 	if (json_is_true(json_object_get(doc, "truncated"))) {
-		json_decref(doc);
-		return ledger_errorf(err, LEDGER_EINVAL, "the answer was cut "
-		    "short (%zu rows listed): a bundle holds a whole "
-		    "population; narrow the question", json_array_size(rows));
+		ledger_errorf(err, LEDGER_EINVAL, "the answer was cut short (%zu "
+		    "rows listed): a bundle holds a whole population; narrow "
+		    "the question", json_array_size(rows));
+		json_decref(doc);	/* rows is doc's: freed only now */
+		return LEDGER_EINVAL;
 	}
 	json_array_foreach(rows, i, x)
 		row_seqs(&q, x, &oom);
