@@ -195,9 +195,17 @@ pg_scalar(struct pg_backend *b, const char *sql, const int64_t *arg,
 bool
 ledger_pg_location(const char *location)
 {
-	return location != NULL && (strncmp(location, "postgresql://", 13) ==
-	    0 || strncmp(location, "postgres://", 11) == 0 ||
-	    (strchr(location, '=') != NULL && strchr(location, '/') == NULL));
+	size_t k;
+
+	if (location == NULL)
+		return false;
+	if (strncmp(location, "postgresql://", 13) == 0 ||
+	    strncmp(location, "postgres://", 11) == 0)
+		return true;
+	/* "keyword=value ...": a keyword first ("host=/run/postgresql" is
+	 * one; a directory path is not) */
+	k = strspn(location, "abcdefghijklmnopqrstuvwxyz_");
+	return k > 0 && location[k + strspn(location + k, " ")] == '=';
 }
 
 /* ---- meta, the schema, the log ---- */
