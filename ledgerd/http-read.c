@@ -296,8 +296,29 @@ route_healthz(struct req *r)
 	return send_json(r, 200, &b, NULL);
 }
 
+/* The store answers a round trip (a database server reachable); false
+ * with the reason in why. */
+static bool
+store_reachable(char *why, size_t len)
+{
+	struct ledger_store *s;
+	struct ledger_error err;
+	enum ledger_status st;
+
+	if ((s = pool_get(&err)) == NULL) {
+		snprintf(why, len, "%.150s", err.msg);
+		return false;
+	}
+	st = ledger_store_ping(s, &err);
+	pool_put(s);
+	if (st != LEDGER_OK)
+		snprintf(why, len, "%.150s", err.msg);
+	return st == LEDGER_OK;
+}
+
 /*
- * Ready to take writes: the store writable, free space above the reserve
+ * Ready to take writes: the store writable and reachable, free space
+ * above the reserve
  * and the log covered by a recent checkpoint (entries wait at most ten
  * checkpoint intervals, and never over a minute, to be covered).
  */
@@ -324,6 +345,8 @@ route_readyz(struct req *r)
 	else if (lag > limit)
 		snprintf(why, sizeof(why), "entries have waited %lld ms for a "
 		    "checkpoint", (long long)lag);
+	else if (!store_reachable(why, sizeof(why)))
+		;
 	else if (selfverify_failed(&first_bad))
 		snprintf(why, sizeof(why), "self-verification found the log "
 		    "changed, first at seq %llu", (unsigned long long)first_bad);

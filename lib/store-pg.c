@@ -113,6 +113,23 @@ pg_fail(struct pg_backend *b, const PGresult *r, const char *what,
 	return ledger_errorf(err, LEDGER_EDB, "%s: %s", what, msg);
 }
 
+static enum ledger_status pg_query_ok(struct pg_backend *b, const char *sql,
+    const char *what, struct ledger_error *err);
+
+/* The session's settings, on every new connection (PQreset makes a new
+ * session): the server's notices ("already exists, skipping") are not
+ * ours to print; a writer that hangs in a transaction gives up the head
+ * after a while, and one waiting for it gives up too (503). */
+static enum ledger_status
+pg_configure(struct pg_backend *b, struct ledger_error *err)
+{
+	return pg_query_ok(b, "SELECT set_config('client_min_messages', "
+	    "'warning', false), set_config("
+	    "'idle_in_transaction_session_timeout', '60000', false), "
+	    "set_config('lock_timeout', '10000', false)",
+	    "configure the session", err);
+}
+
 /* The connection, reset when it was lost (only between transactions:
  * one lost mid-way is the caller's to roll back and retry). */
 static enum ledger_status
@@ -125,7 +142,7 @@ pg_ready(struct pg_backend *b, struct ledger_error *err)
 	b->in_tx = b->write_tx = false;
 	PQreset(b->c);
 	if (PQstatus(b->c) == CONNECTION_OK)
-		return LEDGER_OK;
+		return pg_configure(b, err);
 	first_line(msg, sizeof(msg), PQerrorMessage(b->c));
 	return ledger_errorf(err, LEDGER_EDB, "the database is unavailable: "
 	    "%s", msg);
@@ -164,6 +181,20 @@ pg_run(struct pg_backend *b, const char *sql, const struct pg_params *p,
 	PGresult *r;
 
 	if ((st = pg_exec(b, sql, p, PGRES_COMMAND_OK, &r, what, err)))
+		return st;
+	PQclear(r);
+	return LEDGER_OK;
+}
+
+/* A query whose rows are not needed. */
+static enum ledger_status
+pg_query_ok(struct pg_backend *b, const char *sql, const char *what,
+    struct ledger_error *err)
+{
+	enum ledger_status st;
+	PGresult *r;
+
+	if ((st = pg_exec(b, sql, NULL, PGRES_TUPLES_OK, &r, what, err)))
 		return st;
 	PQclear(r);
 	return LEDGER_OK;
@@ -381,15 +412,18 @@ choose_log(struct pg_backend *b, const char *log, bool create,
 	return st;
 }
 
-/* Connect: the connection string as libpq takes it; our name in
- * pg_stat_activity; a writer that hangs in a transaction gives up the
- * head after a while, and one waiting for it gives up too (503). */
+/* Connect: the connection string as libpq takes it, after defaults it
+ * can override (a connect attempt gives up after 10 s; a peer that went
+ * silent, a host lost in a failover, is noticed within about 30 s
+ * rather than the kernel's two hours); our name in pg_stat_activity. */
 static enum ledger_status
 pg_connect(struct pg_backend *b, struct ledger_error *err)
 {
-	static const char *const keys[] = { "dbname",
-	    "fallback_application_name", NULL };
-	const char *vals[] = { b->conninfo, "ledgerd", NULL };
+	static const char *const keys[] = { "connect_timeout", "keepalives",
+	    "keepalives_idle", "keepalives_interval", "keepalives_count",
+	    "tcp_user_timeout", "dbname", "fallback_application_name", NULL };
+	const char *vals[] = { "10", "1", "10", "5", "3", "30000",
+	    b->conninfo, "ledgerd", NULL };
 	char msg[200];
 
 	b->c = PQconnectdbParams(keys, vals, 1);
@@ -400,15 +434,7 @@ pg_connect(struct pg_backend *b, struct ledger_error *err)
 		return ledger_errorf(err, LEDGER_EDB, "connect to the "
 		    "database: %s", msg);
 	}
-	/* the server's notices ("already exists, skipping") are not ours
-	 * to print */
-	if (pg_run(b, "SET client_min_messages = warning", NULL,
-	    "configure the session", err) != LEDGER_OK ||
-	    pg_run(b, "SET idle_in_transaction_session_timeout = 60000", NULL,
-	    "configure the session", err) != LEDGER_OK)
-		return err->code;
-	return pg_run(b, "SET lock_timeout = 10000", NULL,
-	    "configure the session", err);
+	return pg_configure(b, err);
 }
 
 static void pg_close(struct ledger_backend *be);
@@ -567,10 +593,14 @@ pg_check_alive(struct ledger_backend *be, struct ledger_error *err)
 {
 	struct pg_backend *b = PB(be);
 
-	if (PQstatus(b->c) != CONNECTION_OK)
-		return ledger_errorf(err, LEDGER_EDB, "the database connection "
-		    "was lost: nothing was written");
-	return LEDGER_OK;
+	if (b->in_tx) {
+		if (PQstatus(b->c) != CONNECTION_OK)
+			return ledger_errorf(err, LEDGER_EDB, "the database "
+			    "connection was lost: nothing was written");
+		return LEDGER_OK;
+	}
+	/* between transactions: a round trip, reconnecting if need be */
+	return pg_query_ok(b, "SELECT 1", "reach the database", err);
 }
 
 /* Nothing to do: the server keeps its own house (autovacuum, GIN's

@@ -407,6 +407,12 @@ ledger_store_probe(struct ledger_store *s, struct ledger_error *err)
 	return st;
 }
 
+enum ledger_status
+ledger_store_ping(struct ledger_store *s, struct ledger_error *err)
+{
+	return s->ops->check_alive(s->be, err);
+}
+
 /* Inside a write transaction: reload head and frontier if another
  * writer moved the head. */
 enum ledger_status

@@ -130,6 +130,9 @@ c=$(curl -s -o "$T/body" -w '%{http_code}' -m 20 -X POST "$URL/v1/events" \
     -H 'Idempotency-Key: during-outage' -d '{"kind":"build"}')
 check "the database stopped: a write is 503 ($c), saying why" \
     bash -c "[ $c = 503 ] && grep -qi 'database' '$T/body'"
+c=$(curl -s -o "$T/body" -w '%{http_code}' -m 20 "$URL/readyz")
+check "  /readyz says unavailable ($c), the database named, before any write finds it" \
+    bash -c "[ $c = 503 ] && grep -qi 'database' '$T/body'"
 pg_start main
 back=
 for _ in $(seq 1 40); do
@@ -140,6 +143,8 @@ for _ in $(seq 1 40); do
 	sleep 0.25
 done
 check "  started again: writes work again within 10 s" test -n "$back"
+c=$(curl -s -o "$T/body" -w '%{http_code}' -m 20 "$URL/readyz")
+check "  and /readyz is ready again ($c)" test "$c" = 200
 check "  the refused write was not half-written" \
     test "$(pg_sql main "SELECT count(*) FROM ledger_entries WHERE delivery = 'during-outage'")" = 0
 check "  the chain verifies" "$LEDGERCTL" verify -d "$T/fe1/var"

@@ -317,6 +317,17 @@ enum ledger_status ledger_store_get_headers(struct ledger_store *s,
 enum ledger_status ledger_store_probe(struct ledger_store *s,
     struct ledger_error *err) LEDGER_WUR;
 
+/*
+ * Can the store be reached now, without writing anything?  SQLite: the
+ * database file is still the one opened.  PostgreSQL: one round trip,
+ * reconnecting first if the connection was lost (for /readyz, which must
+ * say "unavailable" during an outage before any client write finds it).
+ * Not inside a transaction of this handle.
+ * Errors: LEDGER_EDB (unreachable), LEDGER_EIO (the file replaced).
+ */
+enum ledger_status ledger_store_ping(struct ledger_store *s,
+    struct ledger_error *err) LEDGER_WUR;
+
 /* Run a passive WAL checkpoint (for writers opened with
  * LEDGER_STORE_MANUAL_WAL; safe from another thread's own handle). */
 enum ledger_status ledger_store_wal_checkpoint(struct ledger_store *s,
