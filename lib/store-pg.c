@@ -518,7 +518,13 @@ pg_begin_write(struct ledger_backend *be, struct ledger_error *err)
 	if (b->in_tx)
 		return ledger_errorf(err, LEDGER_EDB, "begin: a transaction is "
 		    "open");
-	if ((st = pg_run(b, "BEGIN", NULL, "begin", err)) != LEDGER_OK)
+	/* a connection found dead at BEGIN had nothing in flight: one new
+	 * session is tried before the writer hears of it (a server restart
+	 * between requests costs no 503) */
+	st = pg_run(b, "BEGIN", NULL, "begin", err);
+	if (st == LEDGER_EDB && PQstatus(b->c) != CONNECTION_OK)
+		st = pg_run(b, "BEGIN", NULL, "begin", err);
+	if (st != LEDGER_OK)
 		return st;
 	b->in_tx = true;
 	pg_params_init(&p, b);
