@@ -353,17 +353,30 @@ const struct command commands[] = {
 	  "example:\n"
 	  "  ledgerctl key rotate -d var && ledgerctl key list -d var\n" },
 	{ "migrate", cmd_migrate,
-	  "-d DIR [--quiet]",
-	  "bring a log to this version's schema, showing progress",
+	  "-d DIR [--quiet] | --from -d DIR --to --database URL",
+	  "bring a log to this version's schema, or move it to PostgreSQL",
 	  "A writer (ledgerd, ledgerctl append) migrates an older log as it\n"
 	  "opens it; on a large log a migration that rebuilds an index takes\n"
 	  "minutes.  Run this first, with ledgerd stopped, to watch it:\n"
 	  "migrations done of total on a terminal.  Ctrl-C stops it: the\n"
 	  "migration under way is rolled back, those before it stay.\n\n"
+	  "With --from -d DIR --to --database URL it moves DIR's SQLite log\n"
+	  "to PostgreSQL: entries (the same bytes and signatures), payloads,\n"
+	  "headers, the tree, checkpoints, tokens, in one transaction; then\n"
+	  "verifies the copy whole with the log's key (same size, same root,\n"
+	  "every checkpoint) and points DIR at it (ledger.database), keeping\n"
+	  "the SQLite file as ledger.db.migrated.  Run it with ledgerd\n"
+	  "stopped; then start ledgerd with \"database\" set.  A failure or\n"
+	  "Ctrl-C leaves DIR as it was and the database's log empty (run it\n"
+	  "again).\n\n"
 	  "  -d, --dir DIR       the data directory (or $LEDGER_DIR)\n"
+	  "      --from, --to    move -d DIR's log to --database URL\n"
+	  "      --database URL  a libpq connection string or URI\n"
 	  "      --quiet         no progress\n\n"
-	  "example:\n"
-	  "  ledgerctl migrate -d /var/lib/ledgerd\n" },
+	  "examples:\n"
+	  "  ledgerctl migrate -d /var/lib/ledgerd\n"
+	  "  ledgerctl migrate --from -d /var/lib/ledgerd --to \\\n"
+	  "      --database postgresql://ledger@db1,db2/ledger\n" },
 	{ "init", cmd_init, "[--origin NAME] DIR",
 	  "create a data directory with a new key and database",
 	  "Creates DIR (0700) with a new Ed25519 key (0600), its verifier key\n"

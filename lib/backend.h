@@ -57,7 +57,8 @@ struct ledger_be_insert {
 	const uint8_t *sig;		/* LEDGER_SIG_BYTES */
 	const char *terms;		/* lookup terms, space-separated, or
 					   NULL for none (lib/lookup.h) */
-	const uint8_t *payload_z;	/* the compressed payload */
+	const uint8_t *payload_z;	/* the compressed payload; NULL: no
+					   payload row (a pruned entry, copied) */
 	size_t payload_zlen;
 	const char *headers;		/* evidence headers, or NULL */
 };
@@ -135,6 +136,8 @@ struct ledger_backend_ops {
 	    bool full, uint64_t *ret_free_bytes, bool *ret_incremental,
 	    struct ledger_error *err);
 
+	/* A named value (malloc'd); LEDGER_EINVAL when the log has none
+	 * (a log without its origin is not a ledger). */
 	enum ledger_status (*meta_get)(struct ledger_backend *b,
 	    const char *name, char **ret, struct ledger_error *err);
 	enum ledger_status (*meta_set)(struct ledger_backend *b,

@@ -93,6 +93,8 @@ pg_insert_entry(struct ledger_backend *be, const struct ledger_be_insert *in,
 	b->npend++;		/* pending_free releases it from here */
 	if ((st = split_terms(in->terms, &p->terms, &p->place, err)))
 		return st;
+	if (in->payload_z == NULL)	/* pruned (a copied log) */
+		return LEDGER_OK;
 	if ((p->payload_z = malloc(in->payload_zlen + 1)) == NULL ||
 	    (in->headers != NULL && (p->headers = strdup(in->headers)) ==
 	    NULL))
@@ -255,7 +257,7 @@ flush_entries(struct pg_backend *b, struct ledger_error *err)
 	struct ledger_buf sql = LEDGER_BUF_INIT;
 	struct rows_params p;
 	enum ledger_status st, r;
-	size_t i;
+	size_t i, np;
 	int k = 2;
 
 	if (!rp_init(&p, 1 + (int)b->npend * ENTRY_PARAMS, b->log)) {
@@ -276,13 +278,15 @@ flush_entries(struct pg_backend *b, struct ledger_error *err)
 	k = 2;
 	r = ledger_buf_adds(&sql, "INSERT INTO ledger_payloads (log, seq,"
 	    " data, headers) VALUES ");
-	for (i = 0; i < b->npend && st == LEDGER_OK; i++) {
-		r |= row_values(&sql, &k, 3, i == 0);
+	for (i = 0, np = 0; i < b->npend && st == LEDGER_OK; i++) {
+		if (b->pend[i].payload_z == NULL)
+			continue;
+		r |= row_values(&sql, &k, 3, np++ == 0);
 		rp_i64(&p, (int64_t)b->pend[i].row.e.seq);
 		rp_bytea(&p, b->pend[i].payload_z, b->pend[i].payload_zlen);
 		rp_text(&p, b->pend[i].headers);
 	}
-	if (st == LEDGER_OK)
+	if (st == LEDGER_OK && np > 0)
 		st = r != LEDGER_OK ? ledger_errorf(err, LEDGER_ENOMEM, "out "
 		    "of memory") : send_rows(b, &sql, &p, "insert payloads",
 		    err);

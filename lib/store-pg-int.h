@@ -19,7 +19,7 @@ struct pg_pending {
 	struct ledger_row row;		/* the entry's columns and bytes */
 	char *terms;			/* "{t1,t2,...}" or NULL */
 	char *place;			/* the place term, or NULL */
-	uint8_t *payload_z;
+	uint8_t *payload_z;		/* NULL: no payload row (pruned) */
 	size_t payload_zlen;
 	char *headers;
 };

@@ -660,8 +660,11 @@ sqlite_insert_entry(struct ledger_backend *be,
 	sqlite3_bind_blob(q, 2, in->payload_z, (int)in->payload_zlen,
 	    SQLITE_STATIC);
 	bind_text_or_null(q, 3, in->headers);
-	if ((st = step_done(b, q, err, "insert payload")) != LEDGER_OK)
+	if (in->payload_z != NULL &&	/* NULL: pruned (a copied log) */
+	    (st = step_done(b, q, err, "insert payload")) != LEDGER_OK)
 		return st;
+	if (in->payload_z == NULL)
+		sqlite3_clear_bindings(q);
 
 	if (in->terms != NULL && in->terms[0] != '\0') {
 		q = b->st_insert_keys;
