@@ -1,7 +1,8 @@
 /*
  * store-pg-append.c - the PostgreSQL backend: a batch's rows, buffered and
- * sent as multi-row INSERTs; finding a delivery, a body, the places of an
- * environment (see backend.h, store-pg.h)
+ * sent (lib/store-pg-batch.c) with the head's update and the COMMIT in
+ * one pipeline; finding a delivery, a body, the places of an environment
+ * (see backend.h, store-pg.h)
  */
 #include <endian.h>
 #include <errno.h>
@@ -133,193 +134,27 @@ pg_insert_tree(struct ledger_backend *be, uint64_t id,
 	return LEDGER_OK;
 }
 
-/* ---- sending the buffered rows ---- */
+/* ---- sending the buffered rows (lib/store-pg-batch.c) ---- */
 
-/* The parameters of one multi-row statement. */
-struct rows_params {
-	const char **v;
-	int *len, *fmt;
-	uint64_t *be64;
-	int n, cap;
-};
-
-static bool
-rp_init(struct rows_params *p, int cap, const char *log)
+enum ledger_status
+pg_pipe_sent(struct pg_backend *b, const char *what, struct ledger_error *err)
 {
-	memset(p, 0, sizeof(*p));
-	p->v = calloc((size_t)cap, sizeof(*p->v));
-	p->len = calloc((size_t)cap, sizeof(*p->len));
-	p->fmt = calloc((size_t)cap, sizeof(*p->fmt));
-	p->be64 = calloc((size_t)cap, sizeof(*p->be64));
-	p->cap = cap;
-	if (p->v == NULL || p->len == NULL || p->fmt == NULL ||
-	    p->be64 == NULL)
-		return false;
-	p->v[p->n++] = log;		/* $1 */
-	return true;
+	if (b->npipe == sizeof(b->pipe_what) / sizeof(*b->pipe_what))
+		return ledger_errorf(err, LEDGER_EDB, "%s: pipeline full",
+		    what);
+	b->pipe_what[b->npipe++] = what;
+	return LEDGER_OK;
 }
 
-static void
-rp_free(struct rows_params *p)
-{
-	free(p->v);
-	free(p->len);
-	free(p->fmt);
-	free(p->be64);
-}
-
-static void
-rp_text(struct rows_params *p, const char *s)
-{
-	p->v[p->n] = s;
-	p->fmt[p->n++] = 0;
-}
-
-static void
-rp_i64(struct rows_params *p, int64_t v)
-{
-	p->be64[p->n] = htobe64((uint64_t)v);
-	p->v[p->n] = (const char *)&p->be64[p->n];
-	p->len[p->n] = 8;
-	p->fmt[p->n++] = 1;
-}
-
-static void
-rp_bytea(struct rows_params *p, const void *v, size_t len)
-{
-	p->v[p->n] = v;
-	p->len[p->n] = (int)len;
-	p->fmt[p->n++] = 1;
-}
-
-/* "($1, $k, ..., $k+n-1)" for row values after the first. */
+/* In pipeline mode: send, and read the result at the sync. */
 static enum ledger_status
-row_values(struct ledger_buf *sql, int *k, int n, bool first)
+pipe_send(struct pg_backend *b, const char *sql, int n,
+    const char *const *v, const int *len, const int *fmt, const char *what,
+    struct ledger_error *err)
 {
-	enum ledger_status r = ledger_buf_adds(sql, first ? "($1" : ",($1");
-	int i;
-
-	for (i = 0; i < n; i++)
-		r |= ledger_buf_addf(sql, ",$%d", (*k)++);
-	r |= ledger_buf_addc(sql, ')');
-	return r;
-}
-
-static enum ledger_status
-send_rows(struct pg_backend *b, struct ledger_buf *sql,
-    const struct rows_params *p, const char *what, struct ledger_error *err)
-{
-	PGresult *r;
-	enum ledger_status st = LEDGER_OK;
-
-	if (ledger_buf_addc(sql, '\0') != LEDGER_OK)
-		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-	r = PQexecParams(b->c, (const char *)sql->data, p->n, NULL, p->v,
-	    p->len, p->fmt, 1);
-	if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK)
-		st = pg_fail(b, r, what, err);
-	PQclear(r);
-	return st;
-}
-
-static void
-entry_params(struct rows_params *p, const struct pg_pending *pe)
-{
-	const struct ledger_entry *e = &pe->row.e;
-	int i;
-
-	rp_i64(p, (int64_t)e->seq);
-	rp_bytea(p, pe->row.entry, pe->row.entry_len);
-	rp_bytea(p, pe->row.sig, LEDGER_SIG_BYTES);
-	rp_i64(p, e->key_id);
-	rp_bytea(p, e->prev, LEDGER_HASH_BYTES);
-	rp_i64(p, e->time_ms);
-	rp_text(p, ledger_kind_name(e->kind));
-	rp_text(p, e->source[LEDGER_SRC_NAME]);
-	rp_text(p, e->source[LEDGER_SRC_TYPE]);
-	rp_text(p, e->source[LEDGER_SRC_EVENT]);
-	rp_text(p, e->source[LEDGER_SRC_DELIVERY]);
-	rp_text(p, e->source[LEDGER_SRC_AUTH]);
-	for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
-		rp_text(p, e->subject[i]);
-	rp_bytea(p, e->payload_sha256, LEDGER_HASH_BYTES);
-	rp_i64(p, (int64_t)e->payload_size);
-	rp_text(p, e->payload_type);
-	rp_text(p, pe->terms);
-	rp_text(p, pe->place);
-}
-
-#define ENTRY_PARAMS (PG_ENTRY_NCOLUMNS + 2)
-
-static enum ledger_status
-flush_entries(struct pg_backend *b, struct ledger_error *err)
-{
-	struct ledger_buf sql = LEDGER_BUF_INIT;
-	struct rows_params p;
-	enum ledger_status st, r;
-	size_t i, np;
-	int k = 2;
-
-	if (!rp_init(&p, 1 + (int)b->npend * ENTRY_PARAMS, b->log)) {
-		rp_free(&p);
-		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-	}
-	r = ledger_buf_adds(&sql, "INSERT INTO ledger_entries (log, "
-	    PG_ENTRY_COLUMNS ", terms, place) VALUES ");
-	for (i = 0; i < b->npend; i++) {
-		r |= row_values(&sql, &k, ENTRY_PARAMS, i == 0);
-		entry_params(&p, &b->pend[i]);
-	}
-	st = r != LEDGER_OK ? ledger_errorf(err, LEDGER_ENOMEM, "out of "
-	    "memory") : send_rows(b, &sql, &p, "insert entries", err);
-	/* the payloads, in the same order */
-	ledger_buf_reset(&sql);
-	p.n = 1;
-	k = 2;
-	r = ledger_buf_adds(&sql, "INSERT INTO ledger_payloads (log, seq,"
-	    " data, headers) VALUES ");
-	for (i = 0, np = 0; i < b->npend && st == LEDGER_OK; i++) {
-		if (b->pend[i].payload_z == NULL)
-			continue;
-		r |= row_values(&sql, &k, 3, np++ == 0);
-		rp_i64(&p, (int64_t)b->pend[i].row.e.seq);
-		rp_bytea(&p, b->pend[i].payload_z, b->pend[i].payload_zlen);
-		rp_text(&p, b->pend[i].headers);
-	}
-	if (st == LEDGER_OK && np > 0)
-		st = r != LEDGER_OK ? ledger_errorf(err, LEDGER_ENOMEM, "out "
-		    "of memory") : send_rows(b, &sql, &p, "insert payloads",
-		    err);
-	ledger_buf_release(&sql);
-	rp_free(&p);
-	return st;
-}
-
-static enum ledger_status
-flush_tree(struct pg_backend *b, struct ledger_error *err)
-{
-	struct ledger_buf sql = LEDGER_BUF_INIT;
-	struct rows_params p;
-	enum ledger_status st, r;
-	size_t i;
-	int k = 2;
-
-	if (!rp_init(&p, 1 + 2 * (int)b->ntree, b->log)) {
-		rp_free(&p);
-		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
-	}
-	r = ledger_buf_adds(&sql, "INSERT INTO ledger_tree (log, id, hash)"
-	    " VALUES ");
-	for (i = 0; i < b->ntree; i++) {
-		r |= row_values(&sql, &k, 2, i == 0);
-		rp_i64(&p, (int64_t)b->tree_id[i]);
-		rp_bytea(&p, b->tree_hash[i], LEDGER_HASH_BYTES);
-	}
-	st = r != LEDGER_OK ? ledger_errorf(err, LEDGER_ENOMEM, "out of "
-	    "memory") : send_rows(b, &sql, &p, "insert tree hashes", err);
-	ledger_buf_release(&sql);
-	rp_free(&p);
-	return st;
+	if (PQsendQueryParams(b->c, sql, n, NULL, v, len, fmt, 1) != 1)
+		return pg_fail(b, NULL, what, err);
+	return pg_pipe_sent(b, what, err);
 }
 
 static void
@@ -342,20 +177,137 @@ pg_pending_free(struct pg_backend *b)
 {
 	rows_free(b);
 	b->ntree = 0;
+	b->head_pending = false;
 }
 
-/* Entries before the tree hashes: a failure leaves the transaction to
- * the caller's rollback, which drops what is still buffered. */
+/* The head moves by compare-and-set from the size read under the lock;
+ * a mismatch is an error (division by zero), not zero rows, so that in
+ * a pipeline the COMMIT behind it never runs. */
+static const char head_sql[] = "WITH u AS (UPDATE ledger_head SET size ="
+    " $2, last_leaf = $3, last_time_ms = $4 WHERE log = $1 AND size = $5"
+    " RETURNING 1) SELECT 1 / count(*)::int FROM u";
+
+static enum ledger_status
+head_failed(struct pg_backend *b, const PGresult *r, struct ledger_error *err)
+{
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+	if (state != NULL && strcmp(state, "22012") == 0)
+		return ledger_errorf(err, LEDGER_ECHAIN, "update head: log "
+		    "'%s' moved from size %" PRIu64 " under the lock", b->log,
+		    b->locked_size);
+	return pg_fail(b, r, "update head", err);
+}
+
+static enum ledger_status
+flush_head(struct pg_backend *b, struct ledger_error *err)
+{
+	enum ledger_status st = LEDGER_OK;
+	struct pg_params p;
+	PGresult *r;
+
+	pg_params_init(&p, b);
+	pg_i64(&p, (int64_t)b->head.size);
+	pg_bytea(&p, b->head.last_leaf, LEDGER_HASH_BYTES);
+	pg_i64(&p, b->head.last_time_ms);
+	pg_i64(&p, (int64_t)b->locked_size);
+	if (b->piping)
+		return pipe_send(b, head_sql, p.n, p.v, p.len, p.fmt,
+		    "update head", err);
+	r = PQexecParams(b->c, head_sql, p.n, NULL, p.v, p.len, p.fmt, 1);
+	if (r == NULL || PQresultStatus(r) != PGRES_TUPLES_OK)
+		st = head_failed(b, r, err);
+	PQclear(r);
+	return st;
+}
+
+/* Entries before the tree hashes, then the head: a failure leaves the
+ * transaction to the caller's rollback, which drops what is still
+ * buffered. */
 enum ledger_status
 pg_flush(struct pg_backend *b, struct ledger_error *err)
 {
 	enum ledger_status st = LEDGER_OK;
 
-	if (b->npend > 0 && (st = flush_entries(b, err)) == LEDGER_OK)
+	if (!b->piping && (b->npend > 0 || b->ntree > 0) &&
+	    (st = pg_prepare_batch(b, err)))
+		return st;
+	if (b->npend > 0 && (st = pg_send_entries(b, err)) == LEDGER_OK)
 		rows_free(b);
 	if (st == LEDGER_OK && b->ntree > 0 &&
-	    (st = flush_tree(b, err)) == LEDGER_OK)
+	    (st = pg_send_tree(b, err)) == LEDGER_OK)
 		b->ntree = 0;
+	if (st == LEDGER_OK && b->head_pending &&
+	    (st = flush_head(b, err)) == LEDGER_OK)
+		b->head_pending = false;
+	return st;
+}
+
+/* The pipeline's results in order: the first failure is the answer (the
+ * statements behind it were skipped: PGRES_PIPELINE_ABORTED), and the
+ * last must be a COMMIT that committed. */
+static enum ledger_status
+pipe_collect(struct pg_backend *b, enum ledger_status st,
+    struct ledger_error *err)
+{
+	ExecStatusType rs;
+	PGresult *r;
+	size_t i;
+
+	for (i = 0; i < b->npipe; i++) {
+		if ((r = PQgetResult(b->c)) == NULL) {
+			if (st == LEDGER_OK)
+				st = pg_fail(b, NULL, b->pipe_what[i], err);
+			return st;	/* the connection went */
+		}
+		rs = PQresultStatus(r);
+		if (st == LEDGER_OK && rs == PGRES_FATAL_ERROR)
+			st = strcmp(b->pipe_what[i], "update head") == 0 ?
+			    head_failed(b, r, err) : pg_fail(b, r,
+			    b->pipe_what[i], err);
+		else if (st == LEDGER_OK && rs == PGRES_PIPELINE_ABORTED)
+			st = ledger_errorf(err, LEDGER_EDB, "%s: skipped",
+			    b->pipe_what[i]);
+		else if (st == LEDGER_OK && i + 1 == b->npipe &&
+		    strcmp(PQcmdStatus(r), "COMMIT") != 0)
+			st = ledger_errorf(err, LEDGER_EDB, "commit: the "
+			    "transaction was rolled back");
+		PQclear(r);
+		while ((r = PQgetResult(b->c)) != NULL)	/* its end */
+			PQclear(r);
+	}
+	if ((r = PQgetResult(b->c)) != NULL)	/* the sync */
+		PQclear(r);
+	return st;
+}
+
+enum ledger_status
+pg_commit_pipelined(struct pg_backend *b, struct ledger_error *err)
+{
+	enum ledger_status st;
+
+	if ((st = pg_prepare_batch(b, err)))
+		goto out;
+	if (PQenterPipelineMode(b->c) != 1) {
+		st = pg_fail(b, NULL, "commit", err);
+		goto out;
+	}
+	b->piping = true;
+	b->npipe = 0;
+	if ((st = pg_flush(b, err)) == LEDGER_OK)
+		st = pipe_send(b, "COMMIT", 0, NULL, NULL, NULL, "commit",
+		    err);
+	b->piping = false;
+	if (PQpipelineSync(b->c) != 1 && st == LEDGER_OK)
+		st = pg_fail(b, NULL, "commit", err);
+	st = pipe_collect(b, st, err);
+	PQexitPipelineMode(b->c);
+out:
+	if (st != LEDGER_OK && PQstatus(b->c) == CONNECTION_OK &&
+	    PQtransactionStatus(b->c) != PQTRANS_IDLE)
+		PQclear(PQexec(b->c, "ROLLBACK"));
+	pg_pending_free(b);
+	b->in_tx = b->write_tx = false;
 	return st;
 }
 

@@ -40,6 +40,16 @@ struct pg_backend {
 	uint64_t *tree_id;
 	uint8_t (*tree_hash)[32];
 	size_t ntree, tree_cap;
+	/* the head's compare-and-set, deferred like the inserts */
+	bool head_pending;
+	struct ledger_be_head head;
+	/* pipeline mode (the commit of a batch): statements sent, their
+	 * results read at the sync */
+	bool piping;
+	const char *pipe_what[8];
+	size_t npipe;
+	bool prepared;			/* this session has the batch's
+					   statements (store-pg-batch.c) */
 	unsigned cursors;		/* cursor names handed out */
 };
 
@@ -78,9 +88,30 @@ enum ledger_status pg_scalar(struct pg_backend *b, const char *sql,
 enum ledger_status pg_fail(struct pg_backend *b, const PGresult *r,
     const char *what, struct ledger_error *err);
 
-/* Send the buffered inserts (before any statement that must see them,
- * and at commit). */
+/* Send the buffered inserts and the head's update (before any statement
+ * that must see them). */
 enum ledger_status pg_flush(struct pg_backend *b, struct ledger_error *err);
+
+/* The batch's INSERT statements, prepared once per session (an
+ * INSERT ... SELECT FROM unnest of one binary array per column); then
+ * the buffered entries with their payloads, and the tree hashes, run or,
+ * in pipeline mode, sent (store-pg-batch.c). */
+enum ledger_status pg_prepare_batch(struct pg_backend *b,
+    struct ledger_error *err);
+enum ledger_status pg_send_entries(struct pg_backend *b,
+    struct ledger_error *err);
+enum ledger_status pg_send_tree(struct pg_backend *b,
+    struct ledger_error *err);
+/* A statement sent in pipeline mode: its result is read at the sync. */
+enum ledger_status pg_pipe_sent(struct pg_backend *b, const char *what,
+    struct ledger_error *err);
+
+/* COMMIT with what is buffered before it, in one pipeline: one round
+ * trip for the batch's rows, the head's compare-and-set and the COMMIT
+ * (a failure among them means no COMMIT ran: the transaction is rolled
+ * back here).  The transaction is over either way. */
+enum ledger_status pg_commit_pipelined(struct pg_backend *b,
+    struct ledger_error *err);
 
 /* Binary result values. */
 int64_t pg_get_i64(const PGresult *r, int row, int col);

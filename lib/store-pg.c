@@ -123,6 +123,7 @@ static enum ledger_status pg_query_ok(struct pg_backend *b, const char *sql,
 static enum ledger_status
 pg_configure(struct pg_backend *b, struct ledger_error *err)
 {
+	b->prepared = false;	/* a new session has no statements */
 	return pg_query_ok(b, "SELECT set_config('client_min_messages', "
 	    "'warning', false), set_config("
 	    "'idle_in_transaction_session_timeout', '60000', false), "
@@ -157,7 +158,8 @@ pg_exec(struct pg_backend *b, const char *sql, const struct pg_params *p,
 	PGresult *r;
 
 	*ret = NULL;
-	if ((b->npend > 0 || b->ntree > 0) && (st = pg_flush(b, err)))
+	if ((b->npend > 0 || b->ntree > 0 || b->head_pending) &&
+	    (st = pg_flush(b, err)))
 		return st;
 	if (!b->in_tx && (st = pg_ready(b, err)) != LEDGER_OK)
 		return st;
@@ -570,6 +572,8 @@ pg_commit(struct ledger_backend *be, struct ledger_error *err)
 	enum ledger_status st;
 	PGresult *r;
 
+	if (b->npend > 0 || b->ntree > 0 || b->head_pending)
+		return pg_commit_pipelined(b, err);
 	if ((st = pg_exec(b, "COMMIT", NULL, PGRES_COMMAND_OK, &r, "commit",
 	    err)) != LEDGER_OK) {
 		b->in_tx = b->write_tx = false;
@@ -667,28 +671,14 @@ pg_head_write(struct ledger_backend *be, const struct ledger_be_head *h,
     struct ledger_error *err)
 {
 	struct pg_backend *b = PB(be);
-	enum ledger_status st;
-	struct pg_params p;
-	PGresult *r;
 
 	if (!b->write_tx)
 		return ledger_errorf(err, LEDGER_EDB, "update head: no write "
 		    "transaction");
-	pg_params_init(&p, b);
-	pg_i64(&p, (int64_t)h->size);
-	pg_bytea(&p, h->last_leaf, LEDGER_HASH_BYTES);
-	pg_i64(&p, h->last_time_ms);
-	pg_i64(&p, (int64_t)b->locked_size);
-	if ((st = pg_exec(b, "UPDATE ledger_head SET size = $2, last_leaf ="
-	    " $3, last_time_ms = $4 WHERE log = $1 AND size = $5", &p,
-	    PGRES_COMMAND_OK, &r, "update head", err)))
-		return st;
-	if (strcmp(PQcmdTuples(r), "1") != 0)
-		st = ledger_errorf(err, LEDGER_ECHAIN, "update head: log '%s' "
-		    "moved from size %" PRIu64 " under the lock", b->log,
-		    b->locked_size);
-	PQclear(r);
-	return st;
+	/* sent with the next statement, or in the commit's pipeline */
+	b->head = *h;
+	b->head_pending = true;
+	return LEDGER_OK;
 }
 
 const struct ledger_backend_ops pg_ops = {

@@ -581,9 +581,24 @@ START_TEST(test_backend_pg_head_is_a_fence)
 	ck_assert_uint_eq(h2.size, 5);
 	PB(other)->locked_size = 4;	/* as if it had lost its fence */
 	h2.size = 9;
-	ck_assert_int_eq(other->ops->head_write(other, &h2, &err),
+	/* the compare-and-set goes with the commit's pipeline: refused
+	 * there, and no COMMIT runs */
+	ck_assert_int_eq(other->ops->head_write(other, &h2, &err), LEDGER_OK);
+	ck_assert_int_eq(other->ops->commit(other, &err), LEDGER_ECHAIN);
+	ck_assert_msg(strstr(err.msg, "moved") != NULL, "%s", err.msg);
+	other->ops->rollback(other);
+	/* or with the next statement that must see it */
+	ck_assert_int_eq(other->ops->begin_write(other, NULL), LEDGER_OK);
+	PB(other)->locked_size = 4;
+	ck_assert_int_eq(other->ops->head_write(other, &h2, &err), LEDGER_OK);
+	ck_assert_int_eq(other->ops->head_read(other, &h2, &err),
 	    LEDGER_ECHAIN);
 	ck_assert_msg(strstr(err.msg, "moved") != NULL, "%s", err.msg);
+	other->ops->rollback(other);
+	/* and the connection serves the next transaction */
+	ck_assert_int_eq(other->ops->begin_write(other, NULL), LEDGER_OK);
+	ck_assert_int_eq(other->ops->head_read(other, &h2, NULL), LEDGER_OK);
+	ck_assert_uint_eq(h2.size, 5);
 	other->ops->rollback(other);
 	other->ops->close(other);
 	ck_assert_int_eq(ops->head_read(be, &h, NULL), LEDGER_OK);
