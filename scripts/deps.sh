@@ -7,7 +7,7 @@ libmicrohttpd-dev libgnutls28-dev libjansson-dev zlib1g-dev
 libcurl4-gnutls-dev libpq-dev check sqlite3 curl openssl"
 if [ "${1:-}" = "--test" ]; then
 	pkgs="$pkgs valgrind clang libclang-rt-14-dev golang-go golang-golang-x-mod-dev wrk
-scdoc man-db systemd chromium postgresql"
+scdoc man-db systemd chromium postgresql postgresql-15-auto-failover pg-auto-failover-cli"
 	# Node.js and npm for the browser test: the machine's own when it
 	# has them (a NodeSource nodejs conflicts with Debian's npm), else
 	# Debian's
