@@ -50,6 +50,8 @@ struct pg_backend {
 	size_t npipe;
 	bool prepared;			/* this session has the batch's
 					   statements (store-pg-batch.c) */
+	bool no_gin_clean;		/* merge_keys failed: leave GIN's
+					   pending list to the server */
 	unsigned cursors;		/* cursor names handed out */
 };
 

@@ -606,6 +606,37 @@ START_TEST(test_backend_pg_head_is_a_fence)
 }
 END_TEST
 
+/* The pending pages gin_clean_pending_list finds now (and merges). */
+static long
+gin_pending(void)
+{
+	PGresult *r = PQexec(PB(be)->c, "SELECT gin_clean_pending_list("
+	    "'ledger_entries_terms'::regclass)");
+	long n;
+
+	ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+	n = atol(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return n;
+}
+
+/* PostgreSQL: merge_keys merges the GIN pending list on its own
+ * connection, so that the writer's inserts never find it full. */
+START_TEST(test_backend_pg_merges_gin_pending)
+{
+	struct ledger_error err;
+	uint64_t i;
+
+	for (i = 0; i < 40; i++)
+		put(i, 1000 + (int64_t)i);
+	ck_assert_int_eq(ops->merge_keys(be, 0, &err), LEDGER_OK);
+	ck_assert_int_eq(gin_pending(), 0);
+	for (; i < 80; i++)
+		put(i, 1000 + (int64_t)i);
+	ck_assert_int_gt(gin_pending(), 0);	/* without it: not empty */
+}
+END_TEST
+
 int
 main(void)
 {
@@ -626,6 +657,7 @@ main(void)
 	if (ts_database() != NULL) {
 		tcase_add_test(own, test_backend_pg_reconnects);
 		tcase_add_test(own, test_backend_pg_head_is_a_fence);
+		tcase_add_test(own, test_backend_pg_merges_gin_pending);
 	} else {
 		tcase_add_test(own, test_backend_notices_a_deleted_database);
 		tcase_add_test(own, test_backend_migration_progress_and_stop);
