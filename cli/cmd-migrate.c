@@ -93,7 +93,8 @@ hold_daemon_lock(const char *dir)
 	snprintf(path, sizeof(path), "%s/ledgerd.lock", dir);
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 	    0600)) < 0)
-		return fail("open '%s': %s", path, strerror(errno));
+		return errno == ENOENT ? fail("'%s': no such data directory",
+		    dir) : fail("open '%s': %s", path, strerror(errno));
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		close(fd);
 		return fail("ledgerd is running on '%s': stop it to move its "

@@ -67,6 +67,15 @@ check "--from without --to: a usage error (exit 2)" \
 "$LEDGERCTL" migrate -d "$V" --database "$DB" >"$T/out" 2>&1
 check "--database without --from/--to: a usage error (exit 2)" \
     bash -c "[ $? = 2 ] && grep -q 'moves a log' '$T/out'"
+"$LEDGERCTL" migrate --from -d "$T/nowhere" --to --database "$DB" >"$T/out" 2>&1
+check "a data directory that does not exist: exit 2, said" \
+    bash -c "[ $? = 2 ] && grep -q 'no such data directory' '$T/out'"
+PORT_CLOSED=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$LEDGERCTL" migrate --from -d "$V" --to \
+    --database "postgresql://ledger@127.0.0.1:$PORT_CLOSED/ledger" >"$T/out" 2>&1
+check "a database that cannot be reached: exit 2, said, the directory as it was" \
+    bash -c "[ $? = 2 ] && grep -q 'still holds the log in SQLite' '$T/out' &&
+        grep -qi 'connect' '$T/out' && [ -e '$V/ledger.db' ] && [ ! -e '$V/ledger.database' ]"
 cp -a "$V" "$T/tampered"
 sqlite3 "$T/tampered/ledger.db" "DROP TRIGGER entries_no_update;
     UPDATE entries SET sig = zeroblob(64) WHERE seq = 77;"
