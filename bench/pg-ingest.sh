@@ -20,6 +20,7 @@
 # bench-append's sign time for this run.
 #
 #   -c  connections in all (32)   -d  seconds of load per scenario (15)
+#   -C  lines for the cluster's postgresql.conf, e.g. 'wal_init_zero = off'
 #   -x  SQL run on the database once each scenario's first front end has
 #       made the schema (an A/B of a server setting, e.g. 'ALTER INDEX
 #       ledger_entries_terms SET (fastupdate = off)')
@@ -41,14 +42,16 @@ CONNS=32
 DURATION=15
 SCENARIOS="sqlite pg1 pg2 pg3 pg2x2"
 XSQL=
+PGCONF=
 
 die() { echo "$prog: $*" >&2; exit 1; }
-while getopts "c:d:s:x:" opt; do
+while getopts "C:c:d:s:x:" opt; do
 	case $opt in
 	c) CONNS=$OPTARG ;;
 	d) DURATION=$OPTARG ;;
 	s) SCENARIOS=$OPTARG ;;
 	x) XSQL=$OPTARG ;;
+	C) PGCONF=$OPTARG ;;
 	*) echo "usage: $prog [-c connections] [-d seconds] [-s 'scenarios']" >&2
 	   exit 2 ;;
 	esac
@@ -92,7 +95,8 @@ echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on this" \
     "machine (fsync on, synchronous_commit on); $CONNS connections," \
     "${DURATION}s per scenario, 1 KiB events, wrk on the same machine"
 [ -z "$XSQL" ] || echo "on the database before each load: $XSQL"
-pg_new bench >/dev/null || die "no PostgreSQL cluster"
+pg_new bench "$PGCONF" >/dev/null || die "no PostgreSQL cluster"
+[ -z "$PGCONF" ] || echo "postgresql.conf: $PGCONF"
 DB=$PG_URL_bench
 
 # start DIR CONFIG_EXTRA: one ledgerd; sets URL, WTOK, RTOK

@@ -64,6 +64,13 @@ struct ledger_store {
 	size_t batch_cap;
 	struct ledger_signer *signer;
 
+	/* The checkpoints' key line (lib/tree.c), as of kc_upto entries:
+	 * recomputed from the whole key history only when a key record
+	 * was appended since (a checkpoint a second otherwise read it all
+	 * each time); kc_upto 0: not known. */
+	uint64_t kc_upto;
+	char kc_ext[64];
+
 	struct ledger_buf enc;		/* reused encoding buffer */
 	unsigned snapshots;		/* open ledger_store_snapshot_begin */
 };
@@ -78,6 +85,10 @@ const struct ledger_key *ledger_store_cosign_key(const struct ledger_store *s);
 /* The ledger's own records (kind and source type "ledger") whose
  * status is one of events, in seq order, until fn stops (store-query.c;
  * key, prune and hold records). */
+enum ledger_status ledger_store_records_after(struct ledger_store *s,
+    int64_t after_seq, const char *const *events, size_t n,
+    int (*fn)(void *ctx, const struct ledger_row *row), void *ctx,
+    struct ledger_error *err);
 enum ledger_status ledger_store_records(struct ledger_store *s,
     const char *const *events, size_t n,
     int (*fn)(void *ctx, const struct ledger_row *row), void *ctx,

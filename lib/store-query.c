@@ -408,16 +408,27 @@ ledger_only(void *ctx, const struct ledger_row *row)
 }
 
 enum ledger_status
-ledger_store_records(struct ledger_store *s, const char *const *events,
-    size_t n, int (*fn)(void *ctx, const struct ledger_row *row), void *ctx,
+ledger_store_records_after(struct ledger_store *s, int64_t after_seq,
+    const char *const *events, size_t n,
+    int (*fn)(void *ctx, const struct ledger_row *row), void *ctx,
     struct ledger_error *err)
 {
 	struct records r = { fn, ctx };
 	struct ledger_query q;
 	enum ledger_status st;
 
-	if ((st = ledger_query_records(&q, events, n, err)) == LEDGER_OK)
+	if ((st = ledger_query_records(&q, events, n, err)) == LEDGER_OK) {
+		q.after_seq = after_seq;
 		st = ledger_store_query(s, &q, ledger_only, &r, err);
+	}
 	ledger_query_release(&q);
 	return st;
+}
+
+enum ledger_status
+ledger_store_records(struct ledger_store *s, const char *const *events,
+    size_t n, int (*fn)(void *ctx, const struct ledger_row *row), void *ctx,
+    struct ledger_error *err)
+{
+	return ledger_store_records_after(s, -1, events, n, fn, ctx, err);
 }

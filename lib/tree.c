@@ -330,19 +330,51 @@ out:
 /* Once the log has key records, every checkpoint commits to how many
  * lie below its size and the last one's seq (ledger/keyhist.h), so that
  * a copy cannot leave one out; a log never rotated has no such line. */
+static int
+any_key_record(void *ctx, const struct ledger_row *row)
+{
+	bool *found = ctx;
+
+	if (ledger_keyhist_event(&row->e) == NULL)
+		return 0;
+	*found = true;
+	return 1;
+}
+
+/* The line is worked out from the whole key history (every record
+ * checked again) when the log has key records the last line did not
+ * see: the first time, and after a rotation by any writer.  Otherwise
+ * the records since then are looked for (a read of the newest entries)
+ * and the last line stands. */
 static enum ledger_status
 key_commitment(struct ledger_store *s, char *ext, size_t n,
     struct ledger_error *err)
 {
 	struct ledger_keyhist h;
 	enum ledger_status st;
+	bool found = false;
 
+	if (s->kc_upto > 0 && s->kc_upto <= s->size) {
+		static const char *const evs[] = { LEDGER_EV_KEY_ADDED,
+		    LEDGER_EV_KEY_RETIRED, LEDGER_EV_KEY_REVOKED };
+
+		if ((st = ledger_store_records_after(s, (int64_t)s->kc_upto - 1,
+		    evs, 3, any_key_record, &found, err)) != LEDGER_OK)
+			return st;
+		if (!found) {
+			snprintf(ext, n, "%s", s->kc_ext);
+			s->kc_upto = s->size;
+			return LEDGER_OK;
+		}
+	}
 	ext[0] = '\0';
 	if ((st = ledger_store_keyhist(s, NULL, &h, err)) != LEDGER_OK)
 		return st;
 	if (h.nrec > 0)
 		snprintf(ext, n, LEDGER_KEYS_EXT " %zu %" PRIu64 "\n", h.nrec,
 		    h.rec[h.nrec - 1]);
+	snprintf(s->kc_ext, sizeof(s->kc_ext), "%s", ext);
+	s->kc_upto = s->size;
 	return LEDGER_OK;
 }
 

@@ -123,6 +123,51 @@ START_TEST(test_rotate_twice_verifies_from_the_first_key)
 }
 END_TEST
 
+/* The key line of a checkpoint: n key records and the last one's seq. */
+static void
+assert_key_line(const char *want)
+{
+	struct ledger_signed_checkpoint cp;
+	struct ledger_error err;
+
+	ck_assert_msg(ledger_store_checkpoint(s, &cp, NULL, &err) == LEDGER_OK,
+	    "%s", err.msg);
+	if (want == NULL)
+		ck_assert_ptr_null(strstr(cp.note, LEDGER_KEYS_EXT));
+	else
+		ck_assert_msg(strstr(cp.note, want) != NULL, "%s", cp.note);
+	ledger_signed_checkpoint_release(&cp);
+}
+
+/* A writer keeps its checkpoints' key line between checkpoints, and
+ * works it out again when a key record appears, its own or another
+ * writer's (front ends that share a log). */
+START_TEST(test_checkpoint_key_line_follows_every_writer)
+{
+	struct ledger_store *other;
+	struct ledger_vkey vk;
+	uint64_t at;
+
+	add(3);
+	assert_key_line(NULL);
+	add(2);
+	assert_key_line(NULL);
+	rotate(&at);				/* this writer's: at 5 */
+	ck_assert_uint_eq(at, 5);
+	add(1);
+	assert_key_line(LEDGER_KEYS_EXT " 1 5\n");
+	add(2);
+	assert_key_line(LEDGER_KEYS_EXT " 1 5\n");
+	ck_assert_int_eq(ledger_store_open(ts_data(), 0, &other, NULL),
+	    LEDGER_OK);
+	ck_assert_int_eq(ledger_store_key_rotate(other, "test", &vk, &at,
+	    NULL), LEDGER_OK);			/* another writer's: at 9 */
+	ck_assert_uint_eq(at, 9);
+	ledger_store_close(other);
+	assert_key_line(LEDGER_KEYS_EXT " 2 9\n");
+}
+END_TEST
+
 /* Revoked from 5: what k2 signed from 5 on (5, 6) is taken back, at 5,
  * and the bundle spanning the three keys says so per entry. */
 START_TEST(test_revoke_takes_back_from_the_compromise)
@@ -537,6 +582,7 @@ main(void)
 	tcase_add_test(tc, test_bundle_key_records_cannot_be_hidden);
 	tcase_add_test(tc, test_writer_refuses_records_it_could_not_take);
 	tcase_add_test(tc, test_add_record_errors_name_the_record);
+	tcase_add_test(tc, test_checkpoint_key_line_follows_every_writer);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
 }
