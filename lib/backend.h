@@ -75,6 +75,15 @@ struct ledger_be_checkpoint {
 
 typedef int (*ledger_be_row_fn)(void *ctx, const struct ledger_row *row);
 
+/* The shapes of ledger_backend.narrow: the approvals of the environment
+ * v[0] (every one, in seq order), or the builds and changes carrying any
+ * of the full commits v[0..n), n <= LEDGER_QUERY_VALUES_MAX (each commit's
+ * in seq order: the order of its authors). */
+enum ledger_narrow {
+	LEDGER_NARROW_APPROVALS,
+	LEDGER_NARROW_AUTHORS,
+};
+
 /* A row of the tokens table: scope as stored ("read", "write"), the
  * token's SHA-256 (hash_len bytes), label, times (revoked 0 when live),
  * the identity it is bound to (NULL: none; schema 10). */
@@ -197,6 +206,17 @@ struct ledger_backend_ops {
 	 * stops. */
 	enum ledger_status (*list)(struct ledger_backend *b, const char *terms,
 	    uint64_t lo, uint64_t hi, ledger_be_row_fn fn, void *ctx,
+	    struct ledger_error *err);
+	/* One of the answers' joins read from covering indexes, without the
+	 * entries themselves (enum ledger_narrow).  A narrow row has seq,
+	 * time, kind, source name and type, and the subject's actor,
+	 * artifact, commit, environment, pipeline, run and status; the entry
+	 * bytes are empty and the other fields unset.  *done false: this
+	 * backend (or its schema) has no such index, and nothing was read;
+	 * the op may be NULL, meaning the same. */
+	enum ledger_status (*narrow)(struct ledger_backend *b,
+	    enum ledger_narrow shape, const char *const *v, size_t n,
+	    ledger_be_row_fn fn, void *ctx, bool *done,
 	    struct ledger_error *err);
 
 	/* ---- checkpoints ---- */

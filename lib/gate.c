@@ -618,9 +618,7 @@ ledger_gate_json(struct ledger_store *s, const char *artifact,
 	if (g.st != LEDGER_OK)
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 out:
-	for (i = 0; i < g.ev.n; i++)
-		ledger_row_release(&g.ev.v[i]);
-	free(g.ev.v);
+	rows_release(&g.ev);
 	smap_release(&g.seen);
 	ledger_buf_release(&g.missing);
 	free(g.evidence.v);

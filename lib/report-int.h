@@ -19,10 +19,19 @@
 #include "ledger/report.h"
 #include "ledger/store.h"
 
-/* A vector of copied rows. */
+/* A vector of copied rows: their fields (never the entry bytes) live in
+ * the vector's chunks, a few allocations for thousands of rows, so a row
+ * is neither released nor kept alone: rows_release frees them all. */
+#define ROWS_CHUNK 16384
+struct rows_chunk {
+	struct rows_chunk *next;
+	size_t used, cap;
+	char data[];
+};
 struct rows {
 	struct ledger_row *v;
 	size_t n, cap;
+	struct rows_chunk *chunk;	/* the newest */
 };
 
 /* A vector of indices. */
@@ -81,6 +90,7 @@ struct report {
 					   past PRELOAD_AT deployments the
 					   environment's approvals at once */
 	bool all_approvals;		/* those read */
+	bool loading_all;		/* reading them into an empty set */
 	bool no_authors;		/* the answer needs no commit authors
 					   (state, last good) */
 	size_t to_join;			/* how many deployments the answer
@@ -127,6 +137,8 @@ struct report_tuning {
 					   PLACE_WINDOW) */
 	bool no_places;			/* state by report_walk, as before
 					   schema 8 */
+	bool no_narrow;			/* the joins through the lookup
+					   keys, as before schema 12 */
 };
 extern struct report_tuning report_tuning;
 

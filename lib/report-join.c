@@ -12,6 +12,7 @@
 #include "ledger/status.h"
 #include "ledger-int.h"
 #include "report-int.h"
+#include "store-int.h"
 
 /* Past this many deployments a join reads the environment's approvals
  * once instead of looking up each deployment's keys (three lookups
@@ -21,6 +22,20 @@
 #define PRELOAD_AT 1000
 
 /* ---- approvals ---- */
+
+/* "t:value" into key (size bytes), cut as snprintf would. */
+static void
+tag_key(char *key, size_t size, char tag, const char *value)
+{
+	size_t n = strlen(value);
+
+	if (n > size - 3)
+		n = size - 3;
+	key[0] = tag;
+	key[1] = ':';
+	memcpy(key + 2, value, n);
+	key[n + 2] = '\0';
+}
 
 struct appr_ctx {
 	struct report *rep;
@@ -43,7 +58,7 @@ index_approval(struct report *rep, size_t i)
 	for (k = 0; k < 3; k++) {
 		if (e->subject[f[k]] == NULL)
 			continue;
-		snprintf(key, sizeof(key), "%c:%s", tag[k], e->subject[f[k]]);
+		tag_key(key, sizeof(key), tag[k], e->subject[f[k]]);
 		if ((sl = smap_get(&rep->by_key, key, &created)) == NULL ||
 		    !idx_push(&sl->to, i))
 			return false;
@@ -57,7 +72,8 @@ approval_row(void *ctx, const struct ledger_row *row)
 {
 	struct report *rep = ctx;
 	size_t i = rep->approvals.n;
-	int pushed = rows_push_once(&rep->approvals, &rep->seen_approvals, row);
+	int pushed = rep->loading_all ? (rows_push(&rep->approvals, row) ? 1 :
+	    -1) : rows_push_once(&rep->approvals, &rep->seen_approvals, row);
 
 	if (pushed < 0 || (pushed > 0 && !index_approval(rep, i))) {
 		rep->nomem = true;
@@ -110,8 +126,12 @@ read_rows(struct report *rep, uint32_t kinds, const char *env,
 		    err);
 	for (i = 0; i < n && st == LEDGER_OK; i++)
 		st = ledger_query_add_subject(&q, f, v[i], err);
+	/* the environment's approvals and the commits' authors come from
+	 * the covering indexes where the backend keeps them */
 	if (st == LEDGER_OK)
-		st = ledger_store_query(rep->s, &q, fn, ctx, err);
+		st = report_tuning.no_narrow ? ledger_store_query(rep->s, &q,
+		    fn, ctx, err) : ledger_store_query_narrow(rep->s, &q, fn,
+		    ctx, err);
 	ledger_query_release(&q);
 	if (st == LEDGER_OK && rep->nomem)
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
@@ -133,9 +153,14 @@ read_approvals(struct report *rep, const char *env, enum ledger_subject f,
 static enum ledger_status
 load_all_approvals(struct report *rep, struct ledger_error *err)
 {
-	enum ledger_status st = read_rows(rep, 1u << LEDGER_KIND_APPROVAL,
-	    rep->env, LEDGER_SUBJ_COMMIT, NULL, 0, approval_row, rep, err);
+	enum ledger_status st;
 
+	/* none read yet: each comes once, and nothing is read after them,
+	 * so no seq needs remembering */
+	rep->loading_all = rep->approvals.n == 0;
+	st = read_rows(rep, 1u << LEDGER_KIND_APPROVAL, rep->env,
+	    LEDGER_SUBJ_COMMIT, NULL, 0, approval_row, rep, err);
+	rep->loading_all = false;
 	rep->all_approvals = st == LEDGER_OK;
 	return st;
 }
@@ -200,7 +225,7 @@ gather(struct report *rep, const struct ledger_entry *e, struct dep *d,
 	for (fi = 0; fi < 3; fi++) {
 		if (e->subject[f[fi]] == NULL)
 			continue;
-		snprintf(key, sizeof(key), "%c:%s", tag[fi], e->subject[f[fi]]);
+		tag_key(key, sizeof(key), tag[fi], e->subject[f[fi]]);
 		if ((sl = smap_slot(&rep->by_key, key, &found)) == NULL)
 			return ledger_errorf(err, LEDGER_ENOMEM,
 			    "out of memory");

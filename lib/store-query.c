@@ -389,6 +389,59 @@ ledger_store_query_page(struct ledger_store *s, const struct ledger_query *q,
 	return st;
 }
 
+/* The narrow shape q has, and its values into v (*n), or -1. */
+static int
+narrow_shape(const struct ledger_query *q, const char **v, size_t *n)
+{
+	const uint32_t authors = 1u << LEDGER_KIND_BUILD |
+	    1u << LEDGER_KIND_CHANGE;
+	enum ledger_subject f;
+	size_t i, k;
+
+	if (q->source.n > 0 || q->since_ms > 0 || q->until_ms > 0 ||
+	    q->after_seq >= 0 || q->limit > 0)
+		return -1;
+	if (q->kinds == 1u << LEDGER_KIND_APPROVAL)
+		f = LEDGER_SUBJ_ENVIRONMENT;
+	else if (q->kinds == authors)
+		f = LEDGER_SUBJ_COMMIT;
+	else
+		return -1;
+	for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
+		if ((i == f) != (q->subject[i].n > 0))
+			return -1;
+	if (f == LEDGER_SUBJ_ENVIRONMENT && q->subject[f].n != 1)
+		return -1;
+	for (k = 0; k < q->subject[f].n; k++) {
+		if (q->subject[f].v[k].how != LEDGER_MATCH_EXACT)
+			return -1;
+		v[k] = q->subject[f].v[k].s;
+	}
+	*n = q->subject[f].n;
+	return f == LEDGER_SUBJ_ENVIRONMENT ? LEDGER_NARROW_APPROVALS :
+	    LEDGER_NARROW_AUTHORS;
+}
+
+enum ledger_status
+ledger_store_query_narrow(struct ledger_store *s, const struct ledger_query *q,
+    int (*fn)(void *ctx, const struct ledger_row *row), void *ctx,
+    struct ledger_error *err)
+{
+	const char *v[LEDGER_QUERY_VALUES_MAX];
+	struct page p = { q, fn, ctx, 0, 0, 0, NULL };
+	enum ledger_status st;
+	bool done = false;
+	size_t n = 0;
+	int shape = narrow_shape(q, v, &n);
+
+	if (shape >= 0 && s->ops->narrow != NULL && (st = s->ops->narrow(s->be,
+	    (enum ledger_narrow)shape, v, n, page_row, &p, &done, err)))
+		return st;
+	if (done)
+		return LEDGER_OK;
+	return ledger_store_query(s, q, fn, ctx, err);
+}
+
 struct records {
 	int (*fn)(void *ctx, const struct ledger_row *row);
 	void *ctx;

@@ -46,6 +46,8 @@ struct sqlite_backend {
 	struct sqlite_pool list_terms;	/* sqlite_list, by terms */
 	struct sqlite_pool list_range;	/* sqlite_list, a seq range */
 	struct sqlite_pool seq_time;	/* sqlite_seq_time */
+	struct sqlite_pool narrow_approvals;	/* sqlite_narrow */
+	struct sqlite_pool narrow_authors;
 };
 
 #define SB(b) ((struct sqlite_backend *)(b))
@@ -97,6 +99,12 @@ enum ledger_status sqlite_log_end(struct ledger_backend *b, uint64_t *ret,
 enum ledger_status sqlite_seq_time(struct ledger_backend *b, uint64_t seq,
     uint64_t *ret_seq, int64_t *ret_time, bool *found,
     struct ledger_error *err);
+/* The answers' joins from the covering indexes (ledger_backend.narrow),
+ * and each shape's statement (for a test of its plan). */
+enum ledger_status sqlite_narrow(struct ledger_backend *b,
+    enum ledger_narrow shape, const char *const *v, size_t n,
+    ledger_be_row_fn fn, void *ctx, bool *done, struct ledger_error *err);
+const char *sqlite_narrow_sql(enum ledger_narrow shape);
 /* A bounded FTS5 merge step of the lookup keys (store-sqlite-scan.c). */
 enum ledger_status sqlite_prune_step(struct ledger_backend *be,
     uint64_t before_seq, unsigned max, bool (*held)(void *ctx, uint64_t seq,

@@ -405,6 +405,8 @@ sqlite_close(struct ledger_backend *be)
 	sqlite_pool_release(&b->list_terms);
 	sqlite_pool_release(&b->list_range);
 	sqlite_pool_release(&b->seq_time);
+	sqlite_pool_release(&b->narrow_approvals);
+	sqlite_pool_release(&b->narrow_authors);
 	sqlite3_close(b->db);
 	free(b->origin);
 	free(b->path);
@@ -693,25 +695,6 @@ sqlite_insert_tree(struct ledger_backend *be, uint64_t id,
 	return step_done(b, q, err, "insert tree hash");
 }
 
-enum ledger_status
-sqlite_each_row(struct sqlite_backend *b, sqlite3_stmt *q, ledger_be_row_fn fn,
-    void *ctx, const char *what, struct ledger_error *err)
-{
-	enum ledger_status st = LEDGER_OK;
-	struct ledger_row row;
-	int rc, stop = 0;
-
-	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if ((st = sqlite_row(b, q, &row, err)) != LEDGER_OK)
-			break;
-		stop = fn(ctx, &row);
-		ledger_row_release(&row);
-	}
-	if (st == LEDGER_OK && !stop && rc != SQLITE_DONE)
-		st = sqlite_err(b, rc, err, what);
-	return st;
-}
-
 static enum ledger_status
 sqlite_find_delivery(struct ledger_backend *be, const char *source,
     const char *delivery, const char *term, struct ledger_row *ret,
@@ -826,6 +809,7 @@ const struct ledger_backend_ops sqlite_ops = {
 	.log_end = sqlite_log_end,
 	.seq_time = sqlite_seq_time,
 	.list = sqlite_list,
+	.narrow = sqlite_narrow,
 	.checkpoint_insert = sqlite_checkpoint_insert,
 	.checkpoint_get = sqlite_checkpoint_get,
 	.token_insert = sqlite_token_insert,

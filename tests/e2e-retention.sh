@@ -110,12 +110,13 @@ sqlite3 "$M/ledger.db" "BEGIN; DROP TRIGGER tokens_no_unrevoke;
     RAISE(ABORT, 'a token can only be revoked'); END;
     ALTER TABLE entries DROP COLUMN summary; ALTER TABLE entries DROP
     COLUMN tool; ALTER TABLE entries DROP COLUMN tool_version;
+    DROP INDEX entries_approvals; DROP INDEX entries_commit_actors;
     PRAGMA user_version = 9; COMMIT;"
 if command -v script >/dev/null; then
 	script -qec "'$LEDGERCTL' migrate -d '$M'" /dev/null > "$T/tty" 2>&1
 	check "migrate shows its progress on a terminal" \
-	    grep -q "migrate: 0 of 2 migrations" "$T/tty"
-	check "... and what it did" grep -q "2 migrations applied" "$T/tty"
+	    grep -q "migrate: 0 of 3 migrations" "$T/tty"
+	check "... and what it did" grep -q "3 migrations applied" "$T/tty"
 fi
 "$LEDGERCTL" migrate -d "$M" > "$T/out" 2>&1
 check "migrate again: nothing to do" grep -q "the schema is current; nothing to do" "$T/out"

@@ -18,7 +18,7 @@
 #include "lookup.h"
 #include "sha256.h"
 #include "store-pg-int.h"
-#include "store-sqlite.h"
+#include "store-sqlite-int.h"
 #include "teststore.h"
 #include "testutil.h"
 
@@ -54,15 +54,46 @@ teardown(void)
 
 /* Entry seq of source "src", delivery "d<seq>", run "r<seq % 3>", payload
  * "p<seq>", inserted with its lookup terms, in its own transaction. */
+/* Insert e (seq, time, kind and subject set) with a payload body. */
+static void
+insert(struct ledger_entry *e, const char *body)
+{
+	struct ledger_be_insert in;
+	char terms[LEDGER_LOOKUP_TERMS];
+	uint8_t sig[LEDGER_SIG_BYTES];
+	uint8_t *z = NULL;
+	size_t zlen = 0;
+
+	e->key_id = 7;
+	e->source[LEDGER_SRC_NAME] = "src";
+	e->source[LEDGER_SRC_TYPE] = "generic";
+	e->payload_type = "text/plain";
+	e->payload_size = strlen(body);
+	ledger_sha256(body, strlen(body), e->payload_sha256);
+	memset(sig, (int)e->seq, sizeof(sig));
+	ck_assert_int_eq(ledger_payload_deflate(body, strlen(body), &z, &zlen,
+	    NULL), LEDGER_OK);
+	memset(&in, 0, sizeof(in));
+	in.e = e;
+	in.entry = (const uint8_t *)body;
+	in.entry_len = strlen(body);
+	in.sig = sig;
+	ledger_lookup_terms(e, terms, NULL, NULL);
+	in.terms = terms;
+	in.payload_z = z;
+	in.payload_zlen = zlen;
+	in.headers = e->seq == 0 ? "{\"x-test\":\"1\"}" : NULL;
+	ck_assert_int_eq(ops->begin_write(be, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->insert_entry(be, &in, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->commit(be, NULL), LEDGER_OK);
+	free(z);
+}
+
 static void
 put(uint64_t seq, int64_t time_ms)
 {
 	struct ledger_entry e;
-	struct ledger_be_insert in;
-	char terms[LEDGER_LOOKUP_TERMS], d[32], run[32], body[32];
-	uint8_t sig[LEDGER_SIG_BYTES];
-	uint8_t *z = NULL;
-	size_t zlen = 0;
+	char d[32], run[32], body[32];
 
 	memset(&e, 0, sizeof(e));
 	snprintf(d, sizeof(d), "d%llu", (unsigned long long)seq);
@@ -71,31 +102,9 @@ put(uint64_t seq, int64_t time_ms)
 	e.seq = seq;
 	e.time_ms = time_ms;
 	e.kind = LEDGER_KIND_BUILD;
-	e.key_id = 7;
-	e.source[LEDGER_SRC_NAME] = "src";
-	e.source[LEDGER_SRC_TYPE] = "generic";
 	e.source[LEDGER_SRC_DELIVERY] = d;
 	e.subject[LEDGER_SUBJ_RUN] = run;
-	e.payload_type = "text/plain";
-	e.payload_size = strlen(body);
-	ledger_sha256(body, strlen(body), e.payload_sha256);
-	memset(sig, (int)seq, sizeof(sig));
-	ck_assert_int_eq(ledger_payload_deflate(body, strlen(body), &z, &zlen,
-	    NULL), LEDGER_OK);
-	memset(&in, 0, sizeof(in));
-	in.e = &e;
-	in.entry = (const uint8_t *)body;
-	in.entry_len = strlen(body);
-	in.sig = sig;
-	ledger_lookup_terms(&e, terms, NULL, NULL);
-	in.terms = terms;
-	in.payload_z = z;
-	in.payload_zlen = zlen;
-	in.headers = seq == 0 ? "{\"x-test\":\"1\"}" : NULL;
-	ck_assert_int_eq(ops->begin_write(be, NULL), LEDGER_OK);
-	ck_assert_int_eq(ops->insert_entry(be, &in, NULL), LEDGER_OK);
-	ck_assert_int_eq(ops->commit(be, NULL), LEDGER_OK);
-	free(z);
+	insert(&e, body);
 }
 
 static int
@@ -461,6 +470,192 @@ START_TEST(test_backend_verify_cursors)
 END_TEST
 
 /* The storage deleted under an open handle: check_alive says so. */
+/* The answers' joins from covering indexes (ledger_backend.narrow): the
+ * approvals of one environment in seq order, and the builds and changes
+ * of some commits, with the fields the joins read and none of the
+ * others.  PostgreSQL keeps no such index: its op is NULL. */
+#define C1 "1111111111111111111111111111111111111111"
+#define C2 "2222222222222222222222222222222222222222"
+
+static void
+put_as(uint64_t seq, enum ledger_kind k, const char *env, const char *commit,
+    const char *actor, const char *status)
+{
+	struct ledger_entry e;
+	char body[32];
+
+	memset(&e, 0, sizeof(e));
+	snprintf(body, sizeof(body), "n%llu", (unsigned long long)seq);
+	e.seq = seq;
+	e.time_ms = 5000 + (int64_t)seq;
+	e.kind = k;
+	e.subject[LEDGER_SUBJ_ENVIRONMENT] = (char *)env;
+	e.subject[LEDGER_SUBJ_COMMIT] = (char *)commit;
+	e.subject[LEDGER_SUBJ_ACTOR] = (char *)actor;
+	e.subject[LEDGER_SUBJ_STATUS] = (char *)status;
+	e.subject[LEDGER_SUBJ_ARTIFACT] = "sha256:" C1 C2 "abcdefabcdefabcdefabcdef";
+	e.subject[LEDGER_SUBJ_SERVICE] = "svc";
+	e.subject[LEDGER_SUBJ_TICKET] = "T-1";
+	insert(&e, body);
+}
+
+struct narrowed {
+	uint64_t seq[8];
+	struct ledger_row first;
+	size_t n;
+};
+
+static int
+narrow_row(void *ctx, const struct ledger_row *row)
+{
+	struct narrowed *x = ctx;
+
+	ck_assert_uint_lt(x->n, 8);
+	if (x->n == 0)
+		ck_assert(ledger_row_copy(&x->first, row));
+	x->seq[x->n++] = row->e.seq;
+	return 0;
+}
+
+START_TEST(test_backend_narrow_joins)
+{
+	const char *v[3] = { "prod", C1, C2 };
+	struct narrowed x;
+	bool done = true;
+
+	put_as(0, LEDGER_KIND_APPROVAL, "prod", C1, "alice", "approved");
+	put_as(1, LEDGER_KIND_APPROVAL, "stage", C1, "bob", "approved");
+	put_as(2, LEDGER_KIND_BUILD, NULL, C1, "carol", "success");
+	put_as(3, LEDGER_KIND_CHANGE, NULL, C2, "dave", NULL);
+	put_as(4, LEDGER_KIND_DEPLOYMENT, "prod", C1, "erin", "success");
+	put_as(5, LEDGER_KIND_APPROVAL, "prod", C2, "frank", "rejected");
+	put_as(6, LEDGER_KIND_TEST, NULL, C1, "gus", "success");
+	put_as(7, LEDGER_KIND_BUILD, NULL, C2, "hal", "failure");
+	if (ops->narrow == NULL) {
+		ck_assert_ptr_nonnull(ts_database());
+		return;
+	}
+	memset(&x, 0, sizeof(x));
+	ck_assert_int_eq(ops->narrow(be, LEDGER_NARROW_APPROVALS, v, 1,
+	    narrow_row, &x, &done, NULL), LEDGER_OK);
+	ck_assert(done);
+	ck_assert_uint_eq(x.n, 2);
+	ck_assert_uint_eq(x.seq[0], 0);
+	ck_assert_uint_eq(x.seq[1], 5);
+	/* what the join reads, and nothing else */
+	ck_assert_int_eq(x.first.e.kind, LEDGER_KIND_APPROVAL);
+	ck_assert_int_eq(x.first.e.time_ms, 5000);
+	ck_assert_str_eq(x.first.e.source[LEDGER_SRC_NAME], "src");
+	ck_assert_str_eq(x.first.e.source[LEDGER_SRC_TYPE], "generic");
+	ck_assert_str_eq(x.first.e.subject[LEDGER_SUBJ_ACTOR], "alice");
+	ck_assert_str_eq(x.first.e.subject[LEDGER_SUBJ_COMMIT], C1);
+	ck_assert_str_eq(x.first.e.subject[LEDGER_SUBJ_ENVIRONMENT], "prod");
+	ck_assert_str_eq(x.first.e.subject[LEDGER_SUBJ_STATUS], "approved");
+	ck_assert_ptr_nonnull(x.first.e.subject[LEDGER_SUBJ_ARTIFACT]);
+	ck_assert_ptr_null(x.first.e.subject[LEDGER_SUBJ_SERVICE]);
+	ck_assert_ptr_null(x.first.e.subject[LEDGER_SUBJ_TICKET]);
+	ck_assert_uint_eq(x.first.entry_len, 0);
+	ledger_row_release(&x.first);
+
+	/* the builds and changes of C1 and C2: not the test, not the
+	 * approvals or the deployment */
+	memset(&x, 0, sizeof(x));
+	ck_assert_int_eq(ops->narrow(be, LEDGER_NARROW_AUTHORS, v + 1, 2,
+	    narrow_row, &x, &done, NULL), LEDGER_OK);
+	ck_assert(done);
+	ck_assert_uint_eq(x.n, 3);
+	ck_assert_uint_eq(x.seq[0] + x.seq[1] + x.seq[2], 2 + 3 + 7);
+	ck_assert_str_eq(x.first.e.subject[LEDGER_SUBJ_ACTOR],
+	    x.first.e.seq == 2 ? "carol" : x.first.e.seq == 3 ? "dave" : "hal");
+	ledger_row_release(&x.first);
+
+	/* another environment has none; an unknown commit none */
+	memset(&x, 0, sizeof(x));
+	v[0] = "qa";
+	ck_assert_int_eq(ops->narrow(be, LEDGER_NARROW_APPROVALS, v, 1,
+	    narrow_row, &x, &done, NULL), LEDGER_OK);
+	ck_assert(done);
+	ck_assert_uint_eq(x.n, 0);
+	/* nothing to look for, or more than a statement takes: not done */
+	ck_assert_int_eq(ops->narrow(be, LEDGER_NARROW_AUTHORS, v, 0,
+	    narrow_row, &x, &done, NULL), LEDGER_OK);
+	ck_assert(!done);
+	ck_assert_int_eq(ops->narrow(be, LEDGER_NARROW_AUTHORS, v, 17,
+	    narrow_row, &x, &done, NULL), LEDGER_OK);
+	ck_assert(!done);
+	ck_assert_uint_eq(x.n, 0);
+}
+END_TEST
+
+/* SQLite reads them from the indexes alone (a covering index: no page of
+ * entries), and a log opened read-only at schema 11 says "not done" so
+ * the join reads through the lookup keys. */
+static void
+plan_uses(sqlite3 *db, const char *sql, const char *want)
+{
+	char buf[8192];
+	sqlite3_stmt *q;
+	size_t used = 0;
+
+	snprintf(buf, sizeof(buf), "EXPLAIN QUERY PLAN %s", sql);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, buf, -1, &q, NULL), SQLITE_OK);
+	buf[0] = '\0';
+	while (sqlite3_step(q) == SQLITE_ROW && used < sizeof(buf) - 1)
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used,
+		    "%s\n", (const char *)sqlite3_column_text(q, 3));
+	sqlite3_finalize(q);
+	ck_assert_msg(strstr(buf, want) != NULL, "plan of %s:\n%s", sql, buf);
+}
+
+static void
+plan_lacks(sqlite3 *db, const char *sql, const char *what)
+{
+	char buf[8192];
+	sqlite3_stmt *q;
+
+	snprintf(buf, sizeof(buf), "EXPLAIN QUERY PLAN %s", sql);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, buf, -1, &q, NULL), SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW)
+		ck_assert_msg(strstr((const char *)sqlite3_column_text(q, 3),
+		    what) == NULL, "plan of %s: %s", sql,
+		    (const char *)sqlite3_column_text(q, 3));
+	sqlite3_finalize(q);
+}
+
+START_TEST(test_backend_narrow_covering_and_old_schema)
+{
+	const char *v[1] = { "prod" };
+	char path[4400];
+	struct narrowed x;
+	sqlite3 *db;
+	bool done = true;
+
+	put_as(0, LEDGER_KIND_APPROVAL, "prod", C1, "alice", "approved");
+	snprintf(path, sizeof(path), "%s/%s", data, LEDGER_DB_FILE);
+	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	plan_uses(db, sqlite_narrow_sql(LEDGER_NARROW_APPROVALS),
+	    "USING COVERING INDEX entries_approvals (environment=?)");
+	plan_uses(db, sqlite_narrow_sql(LEDGER_NARROW_AUTHORS),
+	    "USING COVERING INDEX entries_commit_actors (commit_id=?)");
+	plan_lacks(db, sqlite_narrow_sql(LEDGER_NARROW_AUTHORS), "TEMP B-TREE");
+	sqlite3_close(db);
+
+	ops->close(be);
+	be = NULL;
+	ts_sql(data, "BEGIN; " TS_UNDO_SCHEMA_12 "PRAGMA user_version = 11; "
+	    "COMMIT;");
+	ck_assert_int_eq(ledger_sqlite_open(data, LEDGER_STORE_READONLY, false,
+	    &be, NULL), LEDGER_OK);
+	ops = be->ops;
+	memset(&x, 0, sizeof(x));
+	ck_assert_int_eq(ops->narrow(be, LEDGER_NARROW_APPROVALS, v, 1,
+	    narrow_row, &x, &done, NULL), LEDGER_OK);
+	ck_assert(!done);
+	ck_assert_uint_eq(x.n, 0);
+}
+END_TEST
+
 START_TEST(test_backend_notices_a_deleted_database)
 {
 	char path[4400];
@@ -513,22 +708,22 @@ START_TEST(test_backend_migration_progress_and_stop)
 
 	ops->close(be);
 	be = NULL;
-	ts_sql(data, "BEGIN; " TS_UNDO_SCHEMA_11 "PRAGMA user_version = 10; "
-	    "COMMIT;");
+	ts_sql(data, "BEGIN; " TS_UNDO_SCHEMA_12 TS_UNDO_SCHEMA_11
+	    "PRAGMA user_version = 10; COMMIT;");
 	ck_assert_int_eq(ledger_sqlite_open_progress(data, 0, false, step, &st,
 	    &b, &err), LEDGER_ECANCELED);
 	ck_assert_ptr_null(b);
 	ck_assert_ptr_nonnull(strstr(err.msg, "011-report-subject"));
-	ck_assert_uint_eq(st.total, 1);
+	ck_assert_uint_eq(st.total, 2);
 	ck_assert_int_eq(ts_sql_rc(data, "SELECT tool FROM entries"), 1);
-	/* the next open migrates, reporting 0 of 1, then 1 of 1 */
+	/* the next open migrates both, reporting 0 of 2 .. 2 of 2 */
 	memset(&st, 0, sizeof(st));
 	ck_assert_int_eq(ledger_sqlite_open_progress(data, 0, false, step, &st,
 	    &be, NULL), LEDGER_OK);
 	ops = be->ops;
 	ck_assert_uint_ge(st.calls, 2);
-	ck_assert_uint_eq(st.last_done, 1);
-	ck_assert_uint_eq(st.total, 1);
+	ck_assert_uint_eq(st.last_done, 2);
+	ck_assert_uint_eq(st.total, 2);
 	ck_assert_int_eq(ts_sql_rc(data, "SELECT tool FROM entries"), 0);
 	ck_assert_int_eq(migrations_left(data), 0);
 }
@@ -651,6 +846,7 @@ main(void)
 	tcase_add_test(tc, test_backend_tree_and_checkpoints);
 	tcase_add_test(tc, test_backend_tokens);
 	tcase_add_test(tc, test_backend_verify_cursors);
+	tcase_add_test(tc, test_backend_narrow_joins);
 	suite_add_tcase(s, tc);
 	/* each backend's own: the storage going away, its schema */
 	tcase_add_checked_fixture(own, setup, teardown);
@@ -660,6 +856,8 @@ main(void)
 		tcase_add_test(own, test_backend_pg_merges_gin_pending);
 	} else {
 		tcase_add_test(own, test_backend_notices_a_deleted_database);
+		tcase_add_test(own,
+		    test_backend_narrow_covering_and_old_schema);
 		tcase_add_test(own, test_backend_migration_progress_and_stop);
 	}
 	suite_add_tcase(s, own);

@@ -243,7 +243,7 @@ START_TEST(test_dedupe_migrates_from_schema_5)
 	    "1, 1) IN ('b', 'h', 'j', 'q', 'x') GROUP BY doc; INSERT INTO "
 	    "entry_keys (entry_keys, rowid, k) SELECT 'delete', doc, terms "
 	    "FROM t; ALTER TABLE entries DROP COLUMN deployment; "
-	    TS_UNDO_SCHEMA_11 TS_UNDO_SCHEMA_10
+	    TS_UNDO_SCHEMA_12 TS_UNDO_SCHEMA_11 TS_UNDO_SCHEMA_10
 	    "PRAGMA user_version = 5; COMMIT;");
 
 	/* read-only: schema 5, no body terms due */

@@ -796,7 +796,7 @@ downgrade_to_v3(void)
 	    "CREATE INDEX entries_service ON entries (service, time_ms) "
 	    "WHERE service IS NOT NULL; "
 	    "CREATE INDEX entries_run ON entries (run) WHERE run IS NOT NULL; "
-	    TS_UNDO_SCHEMA_11 TS_UNDO_SCHEMA_10
+	    TS_UNDO_SCHEMA_12 TS_UNDO_SCHEMA_11 TS_UNDO_SCHEMA_10
 	    "PRAGMA user_version = 3; COMMIT;", NULL, NULL, &msg) == SQLITE_OK,
 	    "%s", msg);
 	sqlite3_close(db);

@@ -55,6 +55,10 @@ struct ledger_verify_report ts_verify_seen(const char *data,
 	"ALTER TABLE entries DROP COLUMN tool; " \
 	"ALTER TABLE entries DROP COLUMN tool_version; "
 
+/* The same for schema/012-join-indexes.sql. */
+#define TS_UNDO_SCHEMA_12 "DROP INDEX entries_approvals; " \
+	"DROP INDEX entries_commit_actors; "
+
 /* Run sql on data's database behind the library's back (a tamper, a
  * downgrade); fails the test with SQLite's message on an error. */
 void ts_sql(const char *data, const char *sql);
