@@ -248,6 +248,8 @@ static const char *const qnames[Q_COUNT] = { "trace --commit",
 
 /* One answer on a random target of the first runs generated; returns
  * its rows (for rates). */
+static uint64_t judged;	/* the last exceptions answer's "judged" */
+
 static size_t
 ask(struct ledger_store *s, enum q which, uint64_t runs, uint64_t *rng,
     int64_t span_ms, int64_t from_ms, int64_t to_ms)
@@ -323,6 +325,9 @@ ask(struct ledger_store *s, enum q which, uint64_t runs, uint64_t *rng,
 	}
 	if (st != LEDGER_OK)
 		die("%s: %s", qnames[which], err.msg);
+	if (which == Q_EXCEPTIONS_DAY)
+		judged = strtoull(strstr((const char *)b.data, "\"judged\":") +
+		    9, NULL, 10);
 	ledger_buf_release(&b);
 	return n;
 }
@@ -370,7 +375,7 @@ measure(const char *dir, uint64_t entries, uint64_t runs, uint64_t queries,
 		printf("a quarter (2026Q2), 3 runs each: rows, and rows per "
 		    "second (slowest, fastest):\n");
 	for (q = Q_TIMELINE_DAY; quarter && q <= Q_EXCEPTIONS_DAY; q++) {
-		double lo = 0, hi = 0, rate;
+		double lo = 0, hi = 0, rate, jlo = 0, jhi = 0, jrate;
 		int k;
 
 		if (!wanted(q))
@@ -384,10 +389,16 @@ measure(const char *dir, uint64_t entries, uint64_t runs, uint64_t queries,
 			rate = rows / secs;
 			lo = k == 0 || rate < lo ? rate : lo;
 			hi = k == 0 || rate > hi ? rate : hi;
+			jrate = (double)judged / secs;
+			jlo = k == 0 || jrate < jlo ? jrate : jlo;
+			jhi = k == 0 || jrate > jhi ? jrate : jhi;
 		}
 		printf("  %-30.*s %8.0f rows: %8.0f .. %8.0f rows/s\n",
 		    (int)(strchr(qnames[q], '(') - qnames[q] - 1), qnames[q],
 		    rows, lo, hi);
+		if (q == Q_EXCEPTIONS_DAY)
+			printf("  %-30s %8" PRIu64 " judged: %8.0f .. %8.0f "
+			    "deployments/s\n", "", judged, jlo, jhi);
 	}
 	printf("VmRSS after the answers: %ld KiB\n", proc_status_kib("VmRSS"));
 	free(lat);

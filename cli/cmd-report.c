@@ -138,6 +138,11 @@ print_tail(const struct cli *cli, enum ledger_answer what, const json_t *doc)
 		    json_array_size(json_object_get(c, "gaps")),
 		    json_number_value(json_object_get(c, "gap_s")));
 	}
+	if (what == LEDGER_ANSWER_EXCEPTIONS && json_is_integer(
+	    json_object_get(doc, "judged")))
+		printf("%zu of %.0f deployments judged are exceptions\n",
+		    json_array_size(json_object_get(doc, "exceptions")),
+		    json_number_value(json_object_get(doc, "judged")));
 	if (what == LEDGER_ANSWER_GATE) {
 		printf("%s: %s to %s\n", json_is_true(json_object_get(doc,
 		    "allow")) ? "ALLOW" : "DENY",

@@ -454,6 +454,9 @@ ledger_exceptions_json(struct ledger_store *s,
 		last = first_seq(&rep, d);
 	}
 	r |= ledger_buf_addc(out, ']');
+	/* how many deployments were judged for this answer (a page: from
+	 * its first), so that "none" says over what */
+	r |= ledger_buf_addf(out, ",\"judged\":%zu", i - first);
 	r |= page_close(out, rep.truncated || more, more ? last : UINT64_MAX);
 	if (st == LEDGER_OK && r != LEDGER_OK)
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");

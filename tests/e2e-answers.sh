@@ -291,6 +291,10 @@ for x in "unapproved $S_G72 $S_G72" "late-approval $S_LATE $S_LATE_APPR" \
 done
 ans exc-none exceptions unapproved --env staging --period "$DAY"
 check "exceptions with none: exit 1" test "$(cat "$T/exc-none.rc")" = 1
+"$LEDGERCTL" exceptions unapproved --env staging --period "$DAY" -d "$D/var" >"$T/exc-none.txt" 2>&1
+check "... and the table says over how many" grep -q "^0 of 1 deployments judged are exceptions" "$T/exc-none.txt"
+check "... over every deployment of the period: judged is the population's count" \
+    python3 -c "import json; a=json.load(open('$T/exc-none')); b=json.load(open('$T/deps_st')); import sys; sys.exit(a['exceptions']!=[] or a['judged']!=b['completeness']['count'] or a['judged']!=1)"
 
 # ---- actors ----
 ans actors actors --env production --period "$DAY"
