@@ -99,6 +99,10 @@ enum ledger_status sqlite_log_end(struct ledger_backend *b, uint64_t *ret,
 enum ledger_status sqlite_seq_time(struct ledger_backend *b, uint64_t seq,
     uint64_t *ret_seq, int64_t *ret_time, bool *found,
     struct ledger_error *err);
+/* sqlite_seq_time's statement: from schema 12 a covering index's read. */
+#define SQL_SEQ_TIME "SELECT seq, time_ms FROM entries" \
+	" WHERE seq >= ?1 ORDER BY seq LIMIT 1"
+
 /* The answers' joins from the covering indexes (ledger_backend.narrow),
  * and each shape's statement (for a test of its plan). */
 enum ledger_status sqlite_narrow(struct ledger_backend *b,

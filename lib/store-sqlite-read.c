@@ -335,8 +335,7 @@ enum ledger_status
 sqlite_seq_time(struct ledger_backend *be, uint64_t seq, uint64_t *ret_seq,
     int64_t *ret_time, bool *found, struct ledger_error *err)
 {
-	static const char sql[] = "SELECT seq, time_ms FROM entries"
-	    " WHERE seq >= ?1 ORDER BY seq LIMIT 1";
+	static const char sql[] = SQL_SEQ_TIME;
 	struct sqlite_backend *b = SB(be);
 	enum ledger_status st;
 	sqlite3_stmt *q;

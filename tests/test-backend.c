@@ -639,6 +639,7 @@ START_TEST(test_backend_narrow_covering_and_old_schema)
 	plan_uses(db, sqlite_narrow_sql(LEDGER_NARROW_AUTHORS),
 	    "USING COVERING INDEX entries_commit_actors (commit_id=?)");
 	plan_lacks(db, sqlite_narrow_sql(LEDGER_NARROW_AUTHORS), "TEMP B-TREE");
+	plan_uses(db, SQL_SEQ_TIME, "USING COVERING INDEX entries_seq_time");
 	sqlite3_close(db);
 
 	ops->close(be);
