@@ -75,10 +75,10 @@ struct ledger_be_checkpoint {
 
 typedef int (*ledger_be_row_fn)(void *ctx, const struct ledger_row *row);
 
-/* The shapes of ledger_backend.narrow: the approvals of the environment
- * v[0] (every one, in seq order), or the builds and changes carrying any
- * of the full commits v[0..n), n <= LEDGER_QUERY_VALUES_MAX (each commit's
- * in seq order: the order of its authors). */
+/* The shapes of ledger_backend.narrow, each with its argument: the
+ * approvals of the environment arg, or the builds and changes among the
+ * entries that match the lookup expression arg (as list takes it); in
+ * seq order either way. */
 enum ledger_narrow {
 	LEDGER_NARROW_APPROVALS,
 	LEDGER_NARROW_AUTHORS,
@@ -215,9 +215,8 @@ struct ledger_backend_ops {
 	 * backend (or its schema) has no such index, and nothing was read;
 	 * the op may be NULL, meaning the same. */
 	enum ledger_status (*narrow)(struct ledger_backend *b,
-	    enum ledger_narrow shape, const char *const *v, size_t n,
-	    ledger_be_row_fn fn, void *ctx, bool *done,
-	    struct ledger_error *err);
+	    enum ledger_narrow shape, const char *arg, ledger_be_row_fn fn,
+	    void *ctx, bool *done, struct ledger_error *err);
 
 	/* ---- checkpoints ---- */
 	enum ledger_status (*checkpoint_insert)(struct ledger_backend *b,

@@ -389,14 +389,15 @@ ledger_store_query_page(struct ledger_store *s, const struct ledger_query *q,
 	return st;
 }
 
-/* The narrow shape q has, and its values into v (*n), or -1. */
+/* The narrow shape q has (ledger_backend.narrow), or -1: the approvals
+ * of one environment, or the builds and changes of full commits. */
 static int
-narrow_shape(const struct ledger_query *q, const char **v, size_t *n)
+narrow_shape(const struct ledger_query *q)
 {
 	const uint32_t authors = 1u << LEDGER_KIND_BUILD |
 	    1u << LEDGER_KIND_CHANGE;
 	enum ledger_subject f;
-	size_t i, k;
+	size_t i;
 
 	if (q->source.n > 0 || q->since_ms > 0 || q->until_ms > 0 ||
 	    q->after_seq >= 0 || q->limit > 0)
@@ -412,12 +413,9 @@ narrow_shape(const struct ledger_query *q, const char **v, size_t *n)
 			return -1;
 	if (f == LEDGER_SUBJ_ENVIRONMENT && q->subject[f].n != 1)
 		return -1;
-	for (k = 0; k < q->subject[f].n; k++) {
-		if (q->subject[f].v[k].how != LEDGER_MATCH_EXACT)
+	for (i = 0; i < q->subject[f].n; i++)
+		if (q->subject[f].v[i].how != LEDGER_MATCH_EXACT)
 			return -1;
-		v[k] = q->subject[f].v[k].s;
-	}
-	*n = q->subject[f].n;
 	return f == LEDGER_SUBJ_ENVIRONMENT ? LEDGER_NARROW_APPROVALS :
 	    LEDGER_NARROW_AUTHORS;
 }
@@ -427,18 +425,29 @@ ledger_store_query_narrow(struct ledger_store *s, const struct ledger_query *q,
     int (*fn)(void *ctx, const struct ledger_row *row), void *ctx,
     struct ledger_error *err)
 {
-	const char *v[LEDGER_QUERY_VALUES_MAX];
+	struct ledger_buf terms = LEDGER_BUF_INIT;
 	struct page p = { q, fn, ctx, 0, 0, 0, NULL };
 	enum ledger_status st;
+	const char *arg;
 	bool done = false;
-	size_t n = 0;
-	int shape = narrow_shape(q, v, &n);
+	int shape = narrow_shape(q);
 
-	if (shape >= 0 && s->ops->narrow != NULL && (st = s->ops->narrow(s->be,
-	    (enum ledger_narrow)shape, v, n, page_row, &p, &done, err)))
+	if (shape < 0 || s->ops->narrow == NULL ||
+	    !(s->ops->caps(s->be) & LEDGER_BE_LOOKUP_KEYS))
+		return ledger_store_query(s, q, fn, ctx, err);
+	if (shape == LEDGER_NARROW_APPROVALS)
+		arg = q->subject[LEDGER_SUBJ_ENVIRONMENT].v[0].s;
+	else if (match_expr(q, s->ops->caps(s->be), &terms) != LEDGER_OK ||
+	    ledger_buf_addc(&terms, '\0') != LEDGER_OK) {
+		ledger_buf_release(&terms);
+		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
+	} else
+		arg = (const char *)terms.data;
+	st = s->ops->narrow(s->be, (enum ledger_narrow)shape, arg, page_row,
+	    &p, &done, err);
+	ledger_buf_release(&terms);
+	if (st != LEDGER_OK || done)
 		return st;
-	if (done)
-		return LEDGER_OK;
 	return ledger_store_query(s, q, fn, ctx, err);
 }
 

@@ -106,8 +106,8 @@ enum ledger_status sqlite_seq_time(struct ledger_backend *b, uint64_t seq,
 /* The answers' joins from the covering indexes (ledger_backend.narrow),
  * and each shape's statement (for a test of its plan). */
 enum ledger_status sqlite_narrow(struct ledger_backend *b,
-    enum ledger_narrow shape, const char *const *v, size_t n,
-    ledger_be_row_fn fn, void *ctx, bool *done, struct ledger_error *err);
+    enum ledger_narrow shape, const char *arg, ledger_be_row_fn fn,
+    void *ctx, bool *done, struct ledger_error *err);
 const char *sqlite_narrow_sql(enum ledger_narrow shape);
 /* A bounded FTS5 merge step of the lookup keys (store-sqlite-scan.c). */
 enum ledger_status sqlite_prune_step(struct ledger_backend *be,

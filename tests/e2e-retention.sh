@@ -110,7 +110,7 @@ sqlite3 "$M/ledger.db" "BEGIN; DROP TRIGGER tokens_no_unrevoke;
     RAISE(ABORT, 'a token can only be revoked'); END;
     ALTER TABLE entries DROP COLUMN summary; ALTER TABLE entries DROP
     COLUMN tool; ALTER TABLE entries DROP COLUMN tool_version;
-    DROP INDEX entries_approvals; DROP INDEX entries_commit_actors;
+    DROP INDEX entries_approvals; DROP INDEX entries_build_authors;
     DROP INDEX entries_seq_time;
     PRAGMA user_version = 9; COMMIT;"
 if command -v script >/dev/null; then
