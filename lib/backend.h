@@ -75,13 +75,15 @@ struct ledger_be_checkpoint {
 
 typedef int (*ledger_be_row_fn)(void *ctx, const struct ledger_row *row);
 
-/* The shapes of ledger_backend.narrow, each with its argument: the
- * approvals of the environment arg, or the builds and changes among the
- * entries that match the lookup expression arg (as list takes it); in
- * seq order either way. */
+/* The shapes of ledger_backend.narrow, each with its argument, in seq
+ * order: the approvals of the environment arg; the builds and changes
+ * among the entries that match the lookup expression arg (as list takes
+ * it); the deployments and rollbacks of the environment arg with
+ * lo <= seq < hi. */
 enum ledger_narrow {
 	LEDGER_NARROW_APPROVALS,
 	LEDGER_NARROW_AUTHORS,
+	LEDGER_NARROW_DEPLOYMENTS,
 };
 
 /* A row of the tokens table: scope as stored ("read", "write"), the
@@ -207,16 +209,18 @@ struct ledger_backend_ops {
 	enum ledger_status (*list)(struct ledger_backend *b, const char *terms,
 	    uint64_t lo, uint64_t hi, ledger_be_row_fn fn, void *ctx,
 	    struct ledger_error *err);
-	/* One of the answers' joins read from covering indexes, without the
+	/* One of the answers' reads from covering indexes, without the
 	 * entries themselves (enum ledger_narrow).  A narrow row has seq,
 	 * time, kind, source name and type, and the subject's actor,
-	 * artifact, commit, environment, pipeline, run and status; the entry
-	 * bytes are empty and the other fields unset.  *done false: this
-	 * backend (or its schema) has no such index, and nothing was read;
-	 * the op may be NULL, meaning the same. */
+	 * artifact, commit, environment, pipeline, run and status (a
+	 * deployment's also its source auth, deployment id, service, ticket
+	 * and url); the entry bytes are empty and the other fields unset.
+	 * *done false: this backend (or its schema) has no such index, and
+	 * nothing was read; the op may be NULL, meaning the same. */
 	enum ledger_status (*narrow)(struct ledger_backend *b,
-	    enum ledger_narrow shape, const char *arg, ledger_be_row_fn fn,
-	    void *ctx, bool *done, struct ledger_error *err);
+	    enum ledger_narrow shape, const char *arg, uint64_t lo,
+	    uint64_t hi, ledger_be_row_fn fn, void *ctx, bool *done,
+	    struct ledger_error *err);
 
 	/* ---- checkpoints ---- */
 	enum ledger_status (*checkpoint_insert)(struct ledger_backend *b,

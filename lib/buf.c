@@ -84,16 +84,39 @@ ledger_buf_addf(struct ledger_buf *b, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || ledger_buf_reserve(b, (size_t)n) != LEDGER_OK)
+	/* one pass when it fits (it nearly always does once the buffer has
+	 * grown), a second into the room the first said it needs */
+	if (ledger_buf_reserve(b, 64) != LEDGER_OK)
 		return LEDGER_ENOMEM;
 	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
 	va_end(ap);
+	if (n < 0) {
+		b->data[b->len] = '\0';
+		return LEDGER_ENOMEM;
+	}
+	if ((size_t)n >= b->cap - b->len) {
+		b->data[b->len] = '\0';
+		if (ledger_buf_reserve(b, (size_t)n) != LEDGER_OK)
+			return LEDGER_ENOMEM;
+		va_start(ap, fmt);
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	b->len += (size_t)n;
 	return LEDGER_OK;
+}
+
+enum ledger_status
+ledger_buf_add_u64(struct ledger_buf *b, uint64_t v)
+{
+	char t[20];
+	size_t n = sizeof(t);
+
+	do
+		t[--n] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return ledger_buf_add(b, t + n, sizeof(t) - n);
 }
 
 char *

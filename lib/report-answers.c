@@ -86,9 +86,12 @@ seqs_json(struct ledger_buf *out, const char *name, const struct idx *x,
 	size_t i;
 
 	r |= ledger_buf_addf(out, ",\"%s\":[", name);
-	for (i = 0; i < x->n; i++)
-		r |= ledger_buf_addf(out, "%s%" PRIu64, i ? "," : "",
-		    rows != NULL ? rows->v[x->v[i]].e.seq : (uint64_t)x->v[i]);
+	for (i = 0; i < x->n; i++) {
+		if (i > 0)
+			r |= ledger_buf_addc(out, ',');
+		r |= ledger_buf_add_u64(out, rows != NULL ?
+		    rows->v[x->v[i]].e.seq : (uint64_t)x->v[i]);
+	}
 	r |= ledger_buf_addc(out, ']');
 	return r;
 }

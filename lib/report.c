@@ -17,6 +17,7 @@
 #include "ledger/wire.h"
 #include "ledger-int.h"
 #include "report-int.h"
+#include "store-int.h"
 
 struct report_tuning report_tuning;
 
@@ -481,7 +482,9 @@ report_collect(struct report *rep, int64_t from_ms, int64_t to_ms,
 	    LEDGER_SUBJ_ENVIRONMENT, rep->env, err)) == LEDGER_OK) &&
 	    (rep->service == NULL || (st = ledger_query_add_subject(&q,
 	    LEDGER_SUBJ_SERVICE, rep->service, err)) == LEDGER_OK))
-		st = ledger_store_query(rep->s, &q, collect_row, c, err);
+		st = report_tuning.no_narrow ? ledger_store_query(rep->s, &q,
+		    collect_row, c, err) : ledger_store_query_narrow(rep->s,
+		    &q, collect_row, c, err);
 	if (st == LEDGER_OK && rep->nomem)
 		st = ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 	ledger_query_release(&q);

@@ -83,14 +83,15 @@ enum ledger_status ledger_store_load_keys(struct ledger_store *s,
 const struct ledger_key *ledger_store_cosign_key(const struct ledger_store *s);
 
 /*
- * ledger_store_query for the answers' joins, read from the backend's
- * covering indexes where it keeps one for q's shape (lib/backend.h,
- * ledger_backend.narrow): the approvals of one environment, or the builds
- * and changes of full commits.  Such rows are narrow: seq, time, kind,
- * source name and type, and the subject's actor, artifact, commit,
- * environment, pipeline, run and status.  Any other q, or a backend
- * without the index, reads through ledger_store_query: the same rows with
- * every field.  Errors: as ledger_store_query.
+ * ledger_store_query for the answers, read from the backend's covering
+ * indexes where it keeps one for q's shape (lib/backend.h,
+ * ledger_backend.narrow): the approvals of one environment, the builds
+ * and changes of full commits, the deployments and rollbacks of one
+ * environment.  Such rows are narrow: seq, time, kind, source name and
+ * type, and the subject's actor, artifact, commit, environment, pipeline,
+ * run and status (a deployment's more: backend.h).  Any other q, or a
+ * backend without the index, reads through ledger_store_query: the same
+ * rows with every field.  Errors: as ledger_store_query.
  */
 enum ledger_status ledger_store_query_narrow(struct ledger_store *s,
     const struct ledger_query *q,

@@ -390,24 +390,34 @@ ledger_store_query_page(struct ledger_store *s, const struct ledger_query *q,
 }
 
 /* The narrow shape q has (ledger_backend.narrow), or -1: the approvals
- * of one environment, or the builds and changes of full commits. */
+ * of one environment, the builds and changes of full commits, or the
+ * deployments and rollbacks of one environment (in a time window). */
 static int
 narrow_shape(const struct ledger_query *q)
 {
 	const uint32_t authors = 1u << LEDGER_KIND_BUILD |
 	    1u << LEDGER_KIND_CHANGE;
+	const uint32_t deployments = 1u << LEDGER_KIND_DEPLOYMENT |
+	    1u << LEDGER_KIND_ROLLBACK;
 	enum ledger_subject f;
+	int shape;
 	size_t i;
 
-	if (q->source.n > 0 || q->since_ms > 0 || q->until_ms > 0 ||
-	    q->after_seq >= 0 || q->limit > 0)
+	if (q->source.n > 0 || q->after_seq >= 0 || q->limit > 0)
 		return -1;
 	if (q->kinds == 1u << LEDGER_KIND_APPROVAL)
-		f = LEDGER_SUBJ_ENVIRONMENT;
+		shape = LEDGER_NARROW_APPROVALS;
 	else if (q->kinds == authors)
-		f = LEDGER_SUBJ_COMMIT;
+		shape = LEDGER_NARROW_AUTHORS;
+	else if (q->kinds == deployments)
+		shape = LEDGER_NARROW_DEPLOYMENTS;
 	else
 		return -1;
+	if (shape != LEDGER_NARROW_DEPLOYMENTS &&
+	    (q->since_ms > 0 || q->until_ms > 0))
+		return -1;
+	f = shape == LEDGER_NARROW_AUTHORS ? LEDGER_SUBJ_COMMIT :
+	    LEDGER_SUBJ_ENVIRONMENT;
 	for (i = 0; i < LEDGER_SUBJ_COUNT; i++)
 		if ((i == f) != (q->subject[i].n > 0))
 			return -1;
@@ -416,8 +426,7 @@ narrow_shape(const struct ledger_query *q)
 	for (i = 0; i < q->subject[f].n; i++)
 		if (q->subject[f].v[i].how != LEDGER_MATCH_EXACT)
 			return -1;
-	return f == LEDGER_SUBJ_ENVIRONMENT ? LEDGER_NARROW_APPROVALS :
-	    LEDGER_NARROW_AUTHORS;
+	return shape;
 }
 
 enum ledger_status
@@ -428,6 +437,7 @@ ledger_store_query_narrow(struct ledger_store *s, const struct ledger_query *q,
 	struct ledger_buf terms = LEDGER_BUF_INIT;
 	struct page p = { q, fn, ctx, 0, 0, 0, NULL };
 	enum ledger_status st;
+	uint64_t lo = 0, hi = INT64_MAX;
 	const char *arg;
 	bool done = false;
 	int shape = narrow_shape(q);
@@ -435,7 +445,10 @@ ledger_store_query_narrow(struct ledger_store *s, const struct ledger_query *q,
 	if (shape < 0 || s->ops->narrow == NULL ||
 	    !(s->ops->caps(s->be) & LEDGER_BE_LOOKUP_KEYS))
 		return ledger_store_query(s, q, fn, ctx, err);
-	if (shape == LEDGER_NARROW_APPROVALS)
+	if ((st = ledger_query_check(q, err)) != LEDGER_OK ||
+	    (st = query_range(s, q, &lo, &hi, err)) != LEDGER_OK)
+		return st;
+	if (shape != LEDGER_NARROW_AUTHORS)
 		arg = q->subject[LEDGER_SUBJ_ENVIRONMENT].v[0].s;
 	else if (match_expr(q, s->ops->caps(s->be), &terms) != LEDGER_OK ||
 	    ledger_buf_addc(&terms, '\0') != LEDGER_OK) {
@@ -443,8 +456,8 @@ ledger_store_query_narrow(struct ledger_store *s, const struct ledger_query *q,
 		return ledger_errorf(err, LEDGER_ENOMEM, "out of memory");
 	} else
 		arg = (const char *)terms.data;
-	st = s->ops->narrow(s->be, (enum ledger_narrow)shape, arg, page_row,
-	    &p, &done, err);
+	st = s->ops->narrow(s->be, (enum ledger_narrow)shape, arg, lo, hi,
+	    page_row, &p, &done, err);
 	ledger_buf_release(&terms);
 	if (st != LEDGER_OK || done)
 		return st;

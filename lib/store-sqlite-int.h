@@ -48,6 +48,7 @@ struct sqlite_backend {
 	struct sqlite_pool seq_time;	/* sqlite_seq_time */
 	struct sqlite_pool narrow_approvals;	/* sqlite_narrow */
 	struct sqlite_pool narrow_authors;
+	struct sqlite_pool narrow_deployments;
 };
 
 #define SB(b) ((struct sqlite_backend *)(b))
@@ -106,8 +107,8 @@ enum ledger_status sqlite_seq_time(struct ledger_backend *b, uint64_t seq,
 /* The answers' joins from the covering indexes (ledger_backend.narrow),
  * and each shape's statement (for a test of its plan). */
 enum ledger_status sqlite_narrow(struct ledger_backend *b,
-    enum ledger_narrow shape, const char *arg, ledger_be_row_fn fn,
-    void *ctx, bool *done, struct ledger_error *err);
+    enum ledger_narrow shape, const char *arg, uint64_t lo, uint64_t hi,
+    ledger_be_row_fn fn, void *ctx, bool *done, struct ledger_error *err);
 const char *sqlite_narrow_sql(enum ledger_narrow shape);
 /* A bounded FTS5 merge step of the lookup keys (store-sqlite-scan.c). */
 enum ledger_status sqlite_prune_step(struct ledger_backend *be,

@@ -422,31 +422,48 @@ static const char sql_narrow_authors[] = "SELECT "
     " ON seq = entry_keys.rowid WHERE entry_keys MATCH ?1"
     " AND kind IN ('build', 'change') ORDER BY entry_keys.rowid";
 
+static const char sql_narrow_deployments[] = "SELECT "
+    "seq, NULL, NULL, 0, NULL, time_ms, kind, source_name, source_type, NULL,"
+    " NULL, auth, actor, artifact, commit_id, deployment, environment,"
+    " pipeline, run, service, status, NULL, ticket, NULL, NULL, url, NULL, 0,"
+    " NULL FROM entries WHERE kind IN ('deployment', 'rollback')"
+    " AND environment = ?1 AND seq >= ?2 AND seq < ?3 ORDER BY seq";
+
 const char *
 sqlite_narrow_sql(enum ledger_narrow shape)
 {
 	return shape == LEDGER_NARROW_APPROVALS ? sql_narrow_approvals :
-	    sql_narrow_authors;
+	    shape == LEDGER_NARROW_AUTHORS ? sql_narrow_authors :
+	    sql_narrow_deployments;
 }
 
 enum ledger_status
 sqlite_narrow(struct ledger_backend *be, enum ledger_narrow shape,
-    const char *arg, ledger_be_row_fn fn, void *ctx, bool *done,
-    struct ledger_error *err)
+    const char *arg, uint64_t lo, uint64_t hi, ledger_be_row_fn fn,
+    void *ctx, bool *done, struct ledger_error *err)
 {
 	struct sqlite_backend *b = SB(be);
 	struct sqlite_pool *pool = shape == LEDGER_NARROW_APPROVALS ?
-	    &b->narrow_approvals : &b->narrow_authors;
+	    &b->narrow_approvals : shape == LEDGER_NARROW_AUTHORS ?
+	    &b->narrow_authors : &b->narrow_deployments;
 	enum ledger_status st;
 	sqlite3_stmt *q;
 
 	*done = false;
 	if (b->schema_version < 12)
 		return LEDGER_OK;
+	*done = lo >= hi || lo > INT64_MAX;
+	if (*done)
+		return LEDGER_OK;	/* an empty range */
 	if ((st = sqlite_pool_take(b, pool, sqlite_narrow_sql(shape), &q,
 	    err)))
 		return st;
 	sqlite3_bind_text(q, 1, arg, -1, SQLITE_STATIC);
+	if (shape == LEDGER_NARROW_DEPLOYMENTS) {
+		sqlite3_bind_int64(q, 2, (sqlite3_int64)lo);
+		sqlite3_bind_int64(q, 3, hi > INT64_MAX ? INT64_MAX :
+		    (sqlite3_int64)hi);
+	}
 	st = sqlite_each_row(b, q, fn, ctx, "query", err);
 	sqlite_pool_give(pool, q);
 	*done = st == LEDGER_OK;

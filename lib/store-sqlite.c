@@ -407,6 +407,7 @@ sqlite_close(struct ledger_backend *be)
 	sqlite_pool_release(&b->seq_time);
 	sqlite_pool_release(&b->narrow_approvals);
 	sqlite_pool_release(&b->narrow_authors);
+	sqlite_pool_release(&b->narrow_deployments);
 	sqlite3_close(b->db);
 	free(b->origin);
 	free(b->path);

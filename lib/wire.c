@@ -281,7 +281,9 @@ ledger_json_member(struct ledger_buf *b, const char *name, const char *value)
 
 	if (value == NULL)
 		return LEDGER_OK;
-	e |= ledger_buf_addf(b, ",\"%s\":", name);
+	e |= ledger_buf_add(b, ",\"", 2);
+	e |= ledger_buf_adds(b, name);
+	e |= ledger_buf_add(b, "\":", 2);
 	e |= ledger_jcs_append_string(b, value, strlen(value), NULL);
 	return e;
 }

@@ -31,6 +31,15 @@ CREATE INDEX entries_approvals ON entries (environment, seq, kind, time_ms,
 CREATE INDEX entries_build_authors ON entries (seq, commit_id, actor, kind)
 	WHERE kind IN ('build', 'change');
 
+-- The deployments and rollbacks of an environment, every column the
+-- answers show of them: a quarter's population is one range of this index
+-- instead of a page of entries for each of its rows.
+
+CREATE INDEX entries_deployments ON entries (environment, seq, kind, time_ms,
+	source_name, source_type, auth, actor, artifact, commit_id, deployment,
+	pipeline, run, service, status, ticket, url)
+	WHERE kind IN ('deployment', 'rollback');
+
 -- The ledger's clock by seq, a dozen bytes an entry: a period becomes a seq
 -- range, and the completeness evidence finds its gaps, by bisection
 -- (lib/store-query.c, lib/timeline.c), each step a point read.  In entries

@@ -111,7 +111,7 @@ sqlite3 "$M/ledger.db" "BEGIN; DROP TRIGGER tokens_no_unrevoke;
     ALTER TABLE entries DROP COLUMN summary; ALTER TABLE entries DROP
     COLUMN tool; ALTER TABLE entries DROP COLUMN tool_version;
     DROP INDEX entries_approvals; DROP INDEX entries_build_authors;
-    DROP INDEX entries_seq_time;
+    DROP INDEX entries_seq_time; DROP INDEX entries_deployments;
     PRAGMA user_version = 9; COMMIT;"
 if command -v script >/dev/null; then
 	script -qec "'$LEDGERCTL' migrate -d '$M'" /dev/null > "$T/tty" 2>&1

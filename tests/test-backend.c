@@ -536,8 +536,8 @@ START_TEST(test_backend_narrow_joins)
 		return;
 	}
 	memset(&x, 0, sizeof(x));
-	ck_assert_int_eq(ops->narrow(be, LEDGER_NARROW_APPROVALS, "prod",
-	    narrow_row, &x, &done, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->narrow(be, LEDGER_NARROW_APPROVALS, "prod", 0,
+	    UINT64_MAX, narrow_row, &x, &done, NULL), LEDGER_OK);
 	ck_assert(done);
 	ck_assert_uint_eq(x.n, 2);
 	ck_assert_uint_eq(x.seq[0], 0);
@@ -565,8 +565,8 @@ START_TEST(test_backend_narrow_joins)
 	    LEDGER_LOOKUP_COMMIT, C2, NULL), t2);
 	snprintf(expr, sizeof(expr), "(%s OR %s)", t1, t2);
 	memset(&x, 0, sizeof(x));
-	ck_assert_int_eq(ops->narrow(be, LEDGER_NARROW_AUTHORS, expr,
-	    narrow_row, &x, &done, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->narrow(be, LEDGER_NARROW_AUTHORS, expr, 0,
+	    UINT64_MAX, narrow_row, &x, &done, NULL), LEDGER_OK);
 	ck_assert(done);
 	ck_assert_uint_eq(x.n, 3);
 	ck_assert_uint_eq(x.seq[0], 2);
@@ -578,10 +578,34 @@ START_TEST(test_backend_narrow_joins)
 	ck_assert_ptr_null(x.first.e.subject[LEDGER_SUBJ_SERVICE]);
 	ledger_row_release(&x.first);
 
+	/* the deployments of prod from seq 1 on: every column shown */
+	memset(&x, 0, sizeof(x));
+	ck_assert_int_eq(ops->narrow(be, LEDGER_NARROW_DEPLOYMENTS, "prod", 1,
+	    5, narrow_row, &x, &done, NULL), LEDGER_OK);
+	ck_assert(done);
+	ck_assert_uint_eq(x.n, 1);
+	ck_assert_uint_eq(x.seq[0], 4);
+	ck_assert_int_eq(x.first.e.kind, LEDGER_KIND_DEPLOYMENT);
+	ck_assert_str_eq(x.first.e.subject[LEDGER_SUBJ_ACTOR], "erin");
+	ck_assert_str_eq(x.first.e.subject[LEDGER_SUBJ_SERVICE], "svc");
+	ck_assert_str_eq(x.first.e.subject[LEDGER_SUBJ_TICKET], "T-1");
+	ck_assert_str_eq(x.first.e.subject[LEDGER_SUBJ_STATUS], "success");
+	ck_assert_str_eq(x.first.e.subject[LEDGER_SUBJ_COMMIT], C1);
+	ledger_row_release(&x.first);
+	memset(&x, 0, sizeof(x));
+	ck_assert_int_eq(ops->narrow(be, LEDGER_NARROW_DEPLOYMENTS, "prod", 5,
+	    UINT64_MAX, narrow_row, &x, &done, NULL), LEDGER_OK);
+	ck_assert(done);
+	ck_assert_uint_eq(x.n, 0);
+	ck_assert_int_eq(ops->narrow(be, LEDGER_NARROW_DEPLOYMENTS, "prod", 3,
+	    3, narrow_row, &x, &done, NULL), LEDGER_OK);
+	ck_assert(done);		/* an empty range */
+	ck_assert_uint_eq(x.n, 0);
+
 	/* another environment has none */
 	memset(&x, 0, sizeof(x));
-	ck_assert_int_eq(ops->narrow(be, LEDGER_NARROW_APPROVALS, "qa",
-	    narrow_row, &x, &done, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->narrow(be, LEDGER_NARROW_APPROVALS, "qa", 0,
+	    UINT64_MAX, narrow_row, &x, &done, NULL), LEDGER_OK);
 	ck_assert(done);
 	ck_assert_uint_eq(x.n, 0);
 }
@@ -639,6 +663,11 @@ START_TEST(test_backend_narrow_covering_and_old_schema)
 	    "USING COVERING INDEX entries_build_authors (seq=?)");
 	plan_lacks(db, sqlite_narrow_sql(LEDGER_NARROW_AUTHORS), "TEMP B-TREE");
 	plan_uses(db, SQL_SEQ_TIME, "USING COVERING INDEX entries_seq_time");
+	plan_uses(db, sqlite_narrow_sql(LEDGER_NARROW_DEPLOYMENTS),
+	    "USING COVERING INDEX entries_deployments (environment=? AND seq>? "
+	    "AND seq<?)");
+	plan_lacks(db, sqlite_narrow_sql(LEDGER_NARROW_DEPLOYMENTS),
+	    "TEMP B-TREE");
 	sqlite3_close(db);
 
 	ops->close(be);
@@ -649,8 +678,8 @@ START_TEST(test_backend_narrow_covering_and_old_schema)
 	    &be, NULL), LEDGER_OK);
 	ops = be->ops;
 	memset(&x, 0, sizeof(x));
-	ck_assert_int_eq(ops->narrow(be, LEDGER_NARROW_APPROVALS, "prod",
-	    narrow_row, &x, &done, NULL), LEDGER_OK);
+	ck_assert_int_eq(ops->narrow(be, LEDGER_NARROW_APPROVALS, "prod", 0,
+	    UINT64_MAX, narrow_row, &x, &done, NULL), LEDGER_OK);
 	ck_assert(!done);
 	ck_assert_uint_eq(x.n, 0);
 }

@@ -1,4 +1,6 @@
 /* test-buf.c - the growable buffer and the error record */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +34,40 @@ START_TEST(test_buf_grows_and_terminates)
 	free(p);
 	ledger_buf_release(&b);
 	ledger_buf_release(NULL);
+}
+END_TEST
+
+/* addf writes in one pass when the output fits and in a second when it
+ * does not, at every distance from the end of the buffer's room; numbers
+ * in decimal, both ends of the range. */
+START_TEST(test_buf_formats_at_every_edge)
+{
+	struct ledger_buf b = LEDGER_BUF_INIT;
+	char want[600], piece[300];
+	size_t pad, len;
+
+	memset(piece, 'q', sizeof(piece) - 1);
+	piece[sizeof(piece) - 1] = '\0';
+	for (pad = 0; pad < 200; pad++) {
+		ledger_buf_reset(&b);
+		for (len = 0; len < pad; len++)
+			ck_assert_int_eq(ledger_buf_addc(&b, 'p'), LEDGER_OK);
+		ck_assert_int_eq(ledger_buf_addf(&b, "<%s|%zu>", piece + pad,
+		    pad), LEDGER_OK);
+		memset(want, 'p', pad);
+		snprintf(want + pad, sizeof(want) - pad, "<%s|%zu>", piece + pad,
+		    pad);
+		ck_assert_str_eq(b.data, want);
+		ck_assert_uint_eq(b.len, strlen(want));
+	}
+	ledger_buf_reset(&b);
+	ck_assert_int_eq(ledger_buf_add_u64(&b, 0), LEDGER_OK);
+	ck_assert_int_eq(ledger_buf_addc(&b, ' '), LEDGER_OK);
+	ck_assert_int_eq(ledger_buf_add_u64(&b, 1234567890), LEDGER_OK);
+	ck_assert_int_eq(ledger_buf_addc(&b, ' '), LEDGER_OK);
+	ck_assert_int_eq(ledger_buf_add_u64(&b, UINT64_MAX), LEDGER_OK);
+	ck_assert_str_eq(b.data, "0 1234567890 18446744073709551615");
+	ledger_buf_release(&b);
 }
 END_TEST
 
@@ -71,6 +107,7 @@ main(void)
 	TCase *tc = tcase_create("buf");
 
 	tcase_add_test(tc, test_buf_grows_and_terminates);
+	tcase_add_test(tc, test_buf_formats_at_every_edge);
 	tcase_add_test(tc, test_buf_refuses_overflow);
 	tcase_add_test(tc, test_error_record);
 	suite_add_tcase(s, tc);

@@ -237,13 +237,13 @@ START_TEST(test_dedupe_migrates_from_schema_5)
 	    LEDGER_OK);
 	ledger_store_close(s);
 
-	ts_sql(data, "BEGIN; CREATE VIRTUAL TABLE temp.v USING fts5vocab("
-	    "main, entry_keys, instance); CREATE TEMP TABLE t AS SELECT doc, "
-	    "group_concat(term, ' ') AS terms FROM temp.v WHERE substr(term, "
-	    "1, 1) IN ('b', 'h', 'j', 'q', 'x') GROUP BY doc; INSERT INTO "
-	    "entry_keys (entry_keys, rowid, k) SELECT 'delete', doc, terms "
-	    "FROM t; ALTER TABLE entries DROP COLUMN deployment; "
-	    TS_UNDO_SCHEMA_12 TS_UNDO_SCHEMA_11 TS_UNDO_SCHEMA_10
+	ts_sql(data, "BEGIN; " TS_UNDO_SCHEMA_12 "CREATE VIRTUAL TABLE temp.v "
+	    "USING fts5vocab(main, entry_keys, instance); CREATE TEMP TABLE t "
+	    "AS SELECT doc, group_concat(term, ' ') AS terms FROM temp.v WHERE "
+	    "substr(term, 1, 1) IN ('b', 'h', 'j', 'q', 'x') GROUP BY doc; "
+	    "INSERT INTO entry_keys (entry_keys, rowid, k) SELECT 'delete', "
+	    "doc, terms FROM t; ALTER TABLE entries DROP COLUMN deployment; "
+	    TS_UNDO_SCHEMA_11 TS_UNDO_SCHEMA_10
 	    "PRAGMA user_version = 5; COMMIT;");
 
 	/* read-only: schema 5, no body terms due */

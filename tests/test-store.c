@@ -778,7 +778,8 @@ downgrade_to_v3(void)
 	snprintf(path, sizeof(path), "%s/ledger.db", data);
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
 	/* the indexes of schema/001-init.sql */
-	ck_assert_msg(sqlite3_exec(db, "BEGIN; DROP TABLE entry_keys; "
+	ck_assert_msg(sqlite3_exec(db, "BEGIN; " TS_UNDO_SCHEMA_12
+	    "DROP TABLE entry_keys; "
 	    "ALTER TABLE payloads DROP COLUMN headers; "
 	    "ALTER TABLE entries DROP COLUMN deployment; "
 	    "CREATE UNIQUE INDEX entries_delivery ON entries (source_name, "
@@ -796,7 +797,7 @@ downgrade_to_v3(void)
 	    "CREATE INDEX entries_service ON entries (service, time_ms) "
 	    "WHERE service IS NOT NULL; "
 	    "CREATE INDEX entries_run ON entries (run) WHERE run IS NOT NULL; "
-	    TS_UNDO_SCHEMA_12 TS_UNDO_SCHEMA_11 TS_UNDO_SCHEMA_10
+	    TS_UNDO_SCHEMA_11 TS_UNDO_SCHEMA_10
 	    "PRAGMA user_version = 3; COMMIT;", NULL, NULL, &msg) == SQLITE_OK,
 	    "%s", msg);
 	sqlite3_close(db);

@@ -57,7 +57,8 @@ struct ledger_verify_report ts_verify_seen(const char *data,
 
 /* The same for schema/012-join-indexes.sql. */
 #define TS_UNDO_SCHEMA_12 "DROP INDEX entries_approvals; " \
-	"DROP INDEX entries_build_authors; DROP INDEX entries_seq_time; "
+	"DROP INDEX entries_build_authors; DROP INDEX entries_seq_time; " \
+	"DROP INDEX entries_deployments; "
 
 /* Run sql on data's database behind the library's back (a tamper, a
  * downgrade); fails the test with SQLite's message on an error. */

@@ -40,6 +40,9 @@ enum ledger_status ledger_buf_adds(struct ledger_buf *b, const char *s) LEDGER_W
 enum ledger_status ledger_buf_addc(struct ledger_buf *b, char c) LEDGER_WUR;
 enum ledger_status ledger_buf_addf(struct ledger_buf *b, const char *fmt, ...)
     LEDGER_PRINTF(2, 3) LEDGER_WUR;
+/* Append v in decimal.  Errors: LEDGER_ENOMEM (the buffer is unchanged). */
+enum ledger_status ledger_buf_add_u64(struct ledger_buf *b, uint64_t v)
+    LEDGER_WUR;
 /* Hand the bytes to the caller (free(3) them) and leave b empty; returns
  * NULL for a buffer that never held anything. */
 char *ledger_buf_steal(struct ledger_buf *b, size_t *ret_len);
