@@ -565,6 +565,27 @@ disk_metrics(void)
 	    file_bytes(LEDGER_DB_FILE), file_bytes(LEDGER_DB_FILE "-wal"));
 }
 
+/* After a quiet spell, merge the whole lookup-key index into one segment
+ * (ledger/store.h: when, and why); the merge steps of the next ticks
+ * finish it. */
+static void
+settle_tick(struct ledger_store *maint, struct ledger_keys_settle *st)
+{
+	struct ledger_error err;
+	uint64_t size;
+
+	if (ledger_store_size(maint, &size, &err) != LEDGER_OK)
+		return;			/* the merge step says what failed */
+	if (!ledger_keys_settle_due(st, size))
+		return;
+	if (ledger_store_settle_keys(maint, LEDGER_MERGE_STEP_PAGES, &err) !=
+	    LEDGER_OK)
+		log_warn("settle lookup keys: %s", err.msg);
+	else
+		log_info("settling the lookup keys entries=%llu",
+		    (unsigned long long)size);
+}
+
 /* Serve until SIGTERM or SIGINT; SIGHUP reloads; housekeeping every
  * 200 ms: frequent passive WAL checkpoints leave the writer's inline one
  * only a short remainder, and a step of merging the lookup keys. */
@@ -572,6 +593,7 @@ static void
 serve(sigset_t *sigs, struct ledger_store *writer, struct ledger_store *maint)
 {
 	struct timespec tick = { 0, 200 * 1000 * 1000 };
+	struct ledger_keys_settle settle = { 0, 0, 0 };
 	struct ledger_error err;
 	siginfo_t si;
 	int sig, ticks = 0;
@@ -606,6 +628,7 @@ serve(sigset_t *sigs, struct ledger_store *writer, struct ledger_store *maint)
 		if (ledger_store_merge_keys(maint, LEDGER_MERGE_STEP_PAGES,
 		    &err) != LEDGER_OK)
 			log_warn("merge lookup keys: %s", err.msg);
+		settle_tick(maint, &settle);
 		prune_tick(maint, &cfg);
 		if (ticks % 5 == 0)	/* disk: every second */
 			disk_metrics();

@@ -127,6 +127,12 @@ struct ledger_backend_ops {
 	 * nothing to merge or no such index. */
 	enum ledger_status (*merge_keys)(struct ledger_backend *b,
 	    unsigned pages, struct ledger_error *err);
+	/* Begin merging the whole lookup-key index into one segment: this
+	 * step merges at most `pages` pages, and merge_keys steps go on
+	 * with it (ledger_store_settle_keys).  Optional (NULL: no segments
+	 * to settle). */
+	enum ledger_status (*settle_keys)(struct ledger_backend *b,
+	    unsigned pages, struct ledger_error *err);
 	/* Retention (lib/retention.c): one step of deleting pruned
 	 * payloads in its own write transaction, raising the recorded mark
 	 * to before_seq (a step that fails leaves p as it was); giving free

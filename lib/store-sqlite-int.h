@@ -124,6 +124,8 @@ enum ledger_status sqlite_vacuum(struct ledger_backend *be, unsigned pages,
     struct ledger_error *err);
 enum ledger_status sqlite_merge_keys(struct ledger_backend *b,
     unsigned pages, struct ledger_error *err);
+enum ledger_status sqlite_settle_keys(struct ledger_backend *b,
+    unsigned pages, struct ledger_error *err);
 enum ledger_status sqlite_list(struct ledger_backend *b, const char *terms,
     uint64_t lo, uint64_t hi, ledger_be_row_fn fn, void *ctx,
     struct ledger_error *err);

@@ -418,8 +418,10 @@ sqlite_next_term(struct ledger_be_cursor *c, const char **ret_term,
  * merges levels holding `usermerge` segments (2 since migration 008) and
  * stops after `pages` pages; with nothing to merge it writes nothing.
  */
-enum ledger_status
-sqlite_merge_keys(struct ledger_backend *be, unsigned pages,
+/* 'merge' of at most pages pages; negative (settle): FTS5's incremental
+ * optimize, below. */
+static enum ledger_status
+merge_step(struct ledger_backend *be, unsigned pages, int sign,
     struct ledger_error *err)
 {
 	struct sqlite_backend *b = SB(be);
@@ -432,10 +434,33 @@ sqlite_merge_keys(struct ledger_backend *be, unsigned pages,
 	    " (entry_keys, rank) VALUES ('merge', ?1)", -1, &q, NULL)) !=
 	    SQLITE_OK)
 		return sqlite_err(b, rc, err, "merge lookup keys");
-	sqlite3_bind_int(q, 1, pages > 1000000 ? 1000000 : (int)pages);
+	sqlite3_bind_int(q, 1, sign * (pages > 1000000 ? 1000000 :
+	    (int)pages));
 	rc = sqlite3_step(q);
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
 		return sqlite_err(b, rc, err, "merge lookup keys");
 	return LEDGER_OK;
+}
+
+enum ledger_status
+sqlite_merge_keys(struct ledger_backend *be, unsigned pages,
+    struct ledger_error *err)
+{
+	return merge_step(be, pages, 1, err);
+}
+
+/*
+ * FTS5's incremental optimize: 'merge' with a negative page count moves
+ * every segment to one level and merges the first pages; the positive
+ * steps of sqlite_merge_keys then go on until one segment is left.
+ * usermerge alone never merges segments of different levels, so a log
+ * keeps about one segment a level (seven at a million entries), and each
+ * lookup term probes every one.
+ */
+enum ledger_status
+sqlite_settle_keys(struct ledger_backend *be, unsigned pages,
+    struct ledger_error *err)
+{
+	return merge_step(be, pages, -1, err);
 }

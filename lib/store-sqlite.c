@@ -791,6 +791,7 @@ const struct ledger_backend_ops sqlite_ops = {
 	.check_alive = sqlite_check_alive,
 	.maintain = sqlite_maintain,
 	.merge_keys = sqlite_merge_keys,
+	.settle_keys = sqlite_settle_keys,
 	.prune_step = sqlite_prune_step,
 	.missing_payloads = sqlite_missing_payloads,
 	.vacuum = sqlite_vacuum,

@@ -479,6 +479,40 @@ ledger_store_merge_keys(struct ledger_store *s, unsigned pages,
 	return s->ops->merge_keys(s->be, pages, err);
 }
 
+enum ledger_status
+ledger_store_settle_keys(struct ledger_store *s, unsigned pages,
+    struct ledger_error *err)
+{
+	if (s->flags & LEDGER_STORE_READONLY)
+		return ledger_errorf(err, LEDGER_EINVAL, "read-only store");
+	if (s->ops->settle_keys == NULL)
+		return LEDGER_OK;
+	return s->ops->settle_keys(s->be, pages, err);
+}
+
+bool
+ledger_keys_settle_due(struct ledger_keys_settle *st, uint64_t size)
+{
+	uint64_t grown;
+
+	if (size != st->size) {
+		st->size = size;
+		st->quiet = 0;
+		if (size < st->settled)
+			st->settled = 0;	/* another log (a restore) */
+		return false;
+	}
+	if (st->quiet >= LEDGER_SETTLE_QUIET_TICKS)
+		return false;		/* this spell has had its chance */
+	if (++st->quiet < LEDGER_SETTLE_QUIET_TICKS)
+		return false;
+	grown = size - st->settled;
+	if (grown < LEDGER_SETTLE_MIN_ENTRIES || grown < size / 16)
+		return false;
+	st->settled = size;
+	return true;
+}
+
 /* ---- reading ---- */
 
 static char *

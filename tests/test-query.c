@@ -472,7 +472,7 @@ segments(void)
 /* A kind and a commit, digest or run read through schema 8's kind terms
  * (one kind) or the plain ones (several): the same entries a scan finds,
  * before and after the key index is merged (one segment a commit, then
- * a few), and the ledger verifies clean. */
+ * a few) and after it is settled (one), and the ledger verifies clean. */
 START_TEST(test_query_kind_terms_and_merge)
 {
 	static const enum ledger_kind k[] = { LEDGER_KIND_BUILD,
@@ -506,7 +506,7 @@ START_TEST(test_query_kind_terms_and_merge)
 		ledger_event_free(ev);
 	}
 	before = segments();
-	for (pass = 0; pass < 2; pass++) {
+	for (pass = 0; pass < 3; pass++) {
 		for (i = 0; i < 5; i++)
 			for (j = 0; j < (int)(sizeof(qs) / sizeof(*qs)); j++) {
 				if (j == 0 || j == 4)
@@ -526,8 +526,30 @@ START_TEST(test_query_kind_terms_and_merge)
 				same_as_scan(s, &q);
 				ledger_query_release(&q);
 			}
-		if (pass == 1)
+		if (pass == 2)
 			break;
+		if (pass == 1) {
+			/* three more commits: merged, a segment of their
+			 * own beside the big one; settled: one segment, after
+			 * a settle step and the merge steps that finish it */
+			for (i = 0; i < 3; i++) {
+				ev = ev_of(k[i], "prod", c);
+				ck_assert_int_eq(ledger_store_append(s, &ev, 1,
+				    &r, NULL), LEDGER_OK);
+				ledger_event_free(ev);
+			}
+			for (steps = 0; steps < 50; steps++)
+				ck_assert_int_eq(ledger_store_merge_keys(s, 8,
+				    NULL), LEDGER_OK);
+			ck_assert_int_gt(segments(), 1);
+			ck_assert_int_eq(ledger_store_settle_keys(s, 8, NULL),
+			    LEDGER_OK);
+			for (steps = 0; steps < 50 && segments() > 1; steps++)
+				ck_assert_int_eq(ledger_store_merge_keys(s, 8,
+				    NULL), LEDGER_OK);
+			ck_assert_int_eq(segments(), 1);
+			continue;
+		}
 		for (steps = 0; steps < 50; steps++)
 			ck_assert_int_eq(ledger_store_merge_keys(s, 8, NULL),
 			    LEDGER_OK);
@@ -536,11 +558,59 @@ START_TEST(test_query_kind_terms_and_merge)
 		    "segments: %d before, %d after", before, after);
 	}
 	ledger_store_close(s);
-	ck_assert_uint_eq(ts_verify_clean(data), 240);
+	ck_assert_uint_eq(ts_verify_clean(data), 243);
 	ck_assert_int_eq(ledger_store_open(data, LEDGER_STORE_READONLY, &s,
 	    NULL), LEDGER_OK);
 	ck_assert_int_eq(ledger_store_merge_keys(s, 8, NULL), LEDGER_EINVAL);
+	ck_assert_int_eq(ledger_store_settle_keys(s, 8, NULL), LEDGER_EINVAL);
 	ledger_store_close(s);
+}
+END_TEST
+
+/* When ledgerd settles the key index: after a quiet spell of
+ * LEDGER_SETTLE_QUIET_TICKS ticks, once per spell, only when enough was
+ * appended since the last settle (1,000 entries and a sixteenth of the
+ * log), and afresh for another log. */
+static int
+quiet_ticks_until_due(struct ledger_keys_settle *st, uint64_t size,
+    int max)
+{
+	int i;
+
+	for (i = 1; i <= max; i++)
+		if (ledger_keys_settle_due(st, size))
+			return i;
+	return 0;
+}
+
+START_TEST(test_query_settle_policy)
+{
+	struct ledger_keys_settle st = { 0, 0, 0 };
+
+	/* a new log of 500: too little; 5,000: the first spell settles */
+	ck_assert_int_eq(quiet_ticks_until_due(&st, 500, 200), 0);
+	ck_assert(!ledger_keys_settle_due(&st, 5000));	/* it grew */
+	ck_assert_int_eq(quiet_ticks_until_due(&st, 5000, 200),
+	    LEDGER_SETTLE_QUIET_TICKS);
+	/* once per spell */
+	ck_assert_int_eq(quiet_ticks_until_due(&st, 5000, 500), 0);
+	/* an append resets the spell; 5,900 is less than 1,000 more */
+	ck_assert(!ledger_keys_settle_due(&st, 5900));
+	ck_assert_int_eq(quiet_ticks_until_due(&st, 5900, 200), 0);
+	ck_assert(!ledger_keys_settle_due(&st, 6000));
+	ck_assert_int_eq(quiet_ticks_until_due(&st, 6000, 200),
+	    LEDGER_SETTLE_QUIET_TICKS);
+	/* at a million: a sixteenth of the log (1,060,000 is too soon) */
+	st.settled = st.size = 1000000;
+	ck_assert(!ledger_keys_settle_due(&st, 1060000));
+	ck_assert_int_eq(quiet_ticks_until_due(&st, 1060000, 200), 0);
+	ck_assert(!ledger_keys_settle_due(&st, 1070000));
+	ck_assert_int_eq(quiet_ticks_until_due(&st, 1070000, 200),
+	    LEDGER_SETTLE_QUIET_TICKS);
+	/* a smaller log (restored): afresh */
+	ck_assert(!ledger_keys_settle_due(&st, 3000));
+	ck_assert_int_eq(quiet_ticks_until_due(&st, 3000, 200),
+	    LEDGER_SETTLE_QUIET_TICKS);
 }
 END_TEST
 
@@ -598,6 +668,7 @@ main(void)
 	tcase_add_test(tc, test_seqs_parse);
 	tcase_add_test(tc, test_query_encode_round_trip);
 	tcase_add_test(tc, test_query_store_or_and_prefix);
+	tcase_add_test(tc, test_query_settle_policy);
 	tcase_add_test(tc, test_row_json_shape);
 	tcase_add_test(tc, test_query_kind_terms_and_merge);
 	suite_add_tcase(s, tc);

@@ -346,6 +346,36 @@ enum ledger_status ledger_store_wal_checkpoint(struct ledger_store *s,
 enum ledger_status ledger_store_merge_keys(struct ledger_store *s,
     unsigned pages, struct ledger_error *err) LEDGER_WUR;
 
+/*
+ * Begin merging the whole lookup-key index into one segment (FTS5's
+ * incremental optimize): this call merges at most `pages` pages, and
+ * ledger_store_merge_keys steps finish it.  Merge steps alone leave about
+ * one segment a level (seven at a million entries); settled, every lookup
+ * probes one, which halves the answers' time (docs/performance.md,
+ * "Answers").  It rewrites the whole index once, so ledgerd does it only
+ * when ledger_keys_settle_due says so.  A no-op where the backend has no
+ * segments (PostgreSQL).  Errors: LEDGER_EDB.
+ */
+enum ledger_status ledger_store_settle_keys(struct ledger_store *s,
+    unsigned pages, struct ledger_error *err) LEDGER_WUR;
+
+/*
+ * When to settle: after LEDGER_SETTLE_QUIET_TICKS maintenance ticks in a
+ * row with no entry appended, once enough has been appended since the last
+ * settle (at least LEDGER_SETTLE_MIN_ENTRIES and a sixteenth of the log,
+ * so rewriting the index costs each entry at most sixteen times its own
+ * terms).  Call once a tick with the log's size; true: settle now.  Zero
+ * the state to start (the first quiet spell settles what is there).
+ */
+#define LEDGER_SETTLE_QUIET_TICKS 50	/* 10 s of 200 ms ticks */
+#define LEDGER_SETTLE_MIN_ENTRIES 1000
+struct ledger_keys_settle {
+	uint64_t size;			/* at the last tick */
+	uint64_t settled;		/* at the last settle */
+	unsigned quiet;			/* ticks without an append */
+};
+bool ledger_keys_settle_due(struct ledger_keys_settle *st, uint64_t size);
+
 #ifdef __cplusplus
 }
 #endif
