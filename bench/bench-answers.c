@@ -96,8 +96,8 @@ settle(struct ledger_store *s)
 			die("merge: %s", err.msg);
 		if (!ledger_keys_settle_due(&st, size))
 			continue;
-		if (ledger_store_settle_keys(s, LEDGER_MERGE_STEP_PAGES, &err) !=
-		    LEDGER_OK)
+		if (ledger_store_settle_keys(s, LEDGER_MERGE_STEP_PAGES, NULL,
+		    &err) != LEDGER_OK)
 			die("settle: %s", err.msg);
 		settled = i;
 	}

@@ -573,15 +573,16 @@ settle_tick(struct ledger_store *maint, struct ledger_keys_settle *st)
 {
 	struct ledger_error err;
 	uint64_t size;
+	bool started;
 
 	if (ledger_store_size(maint, &size, &err) != LEDGER_OK)
 		return;			/* the merge step says what failed */
 	if (!ledger_keys_settle_due(st, size))
 		return;
-	if (ledger_store_settle_keys(maint, LEDGER_MERGE_STEP_PAGES, &err) !=
-	    LEDGER_OK)
+	if (ledger_store_settle_keys(maint, LEDGER_MERGE_STEP_PAGES, &started,
+	    &err) != LEDGER_OK)
 		log_warn("settle lookup keys: %s", err.msg);
-	else
+	else if (started)
 		log_info("settling the lookup keys entries=%llu",
 		    (unsigned long long)size);
 }

@@ -481,13 +481,20 @@ ledger_store_merge_keys(struct ledger_store *s, unsigned pages,
 
 enum ledger_status
 ledger_store_settle_keys(struct ledger_store *s, unsigned pages,
-    struct ledger_error *err)
+    bool *ret_started, struct ledger_error *err)
 {
+	enum ledger_status st;
+
+	if (ret_started != NULL)
+		*ret_started = false;
 	if (s->flags & LEDGER_STORE_READONLY)
 		return ledger_errorf(err, LEDGER_EINVAL, "read-only store");
 	if (s->ops->settle_keys == NULL)
 		return LEDGER_OK;
-	return s->ops->settle_keys(s->be, pages, err);
+	st = s->ops->settle_keys(s->be, pages, err);
+	if (ret_started != NULL)
+		*ret_started = st == LEDGER_OK;
+	return st;
 }
 
 bool

@@ -490,6 +490,7 @@ START_TEST(test_query_kind_terms_and_merge)
 	struct ledger_query q;
 	char c[41], d[80], v[100];
 	int i, j, pass, before, after, steps;
+	bool started;
 
 	ck_assert_int_eq(ledger_store_open(data, 0, &s, NULL), LEDGER_OK);
 	for (i = 0; i < 240; i++) {
@@ -542,8 +543,9 @@ START_TEST(test_query_kind_terms_and_merge)
 				ck_assert_int_eq(ledger_store_merge_keys(s, 8,
 				    NULL), LEDGER_OK);
 			ck_assert_int_gt(segments(), 1);
-			ck_assert_int_eq(ledger_store_settle_keys(s, 8, NULL),
-			    LEDGER_OK);
+			ck_assert_int_eq(ledger_store_settle_keys(s, 8,
+			    &started, NULL), LEDGER_OK);
+			ck_assert(started);
 			for (steps = 0; steps < 50 && segments() > 1; steps++)
 				ck_assert_int_eq(ledger_store_merge_keys(s, 8,
 				    NULL), LEDGER_OK);
@@ -562,7 +564,9 @@ START_TEST(test_query_kind_terms_and_merge)
 	ck_assert_int_eq(ledger_store_open(data, LEDGER_STORE_READONLY, &s,
 	    NULL), LEDGER_OK);
 	ck_assert_int_eq(ledger_store_merge_keys(s, 8, NULL), LEDGER_EINVAL);
-	ck_assert_int_eq(ledger_store_settle_keys(s, 8, NULL), LEDGER_EINVAL);
+	ck_assert_int_eq(ledger_store_settle_keys(s, 8, &started, NULL),
+	    LEDGER_EINVAL);
+	ck_assert(!started);
 	ledger_store_close(s);
 }
 END_TEST

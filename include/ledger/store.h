@@ -353,11 +353,12 @@ enum ledger_status ledger_store_merge_keys(struct ledger_store *s,
  * one segment a level (seven at a million entries); settled, every lookup
  * probes one, which halves the answers' time (docs/performance.md,
  * "Answers").  It rewrites the whole index once, so ledgerd does it only
- * when ledger_keys_settle_due says so.  A no-op where the backend has no
- * segments (PostgreSQL).  Errors: LEDGER_EDB.
+ * when ledger_keys_settle_due says so.  *ret_started (may be NULL):
+ * whether it began; not where the backend has no segments (PostgreSQL).
+ * Errors: LEDGER_EDB.
  */
 enum ledger_status ledger_store_settle_keys(struct ledger_store *s,
-    unsigned pages, struct ledger_error *err) LEDGER_WUR;
+    unsigned pages, bool *ret_started, struct ledger_error *err) LEDGER_WUR;
 
 /*
  * When to settle: after LEDGER_SETTLE_QUIET_TICKS maintenance ticks in a
