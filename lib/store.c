@@ -554,7 +554,8 @@ row_copy(struct ledger_row *dst, const struct ledger_row *src, bool bytes)
 	else if ((dst->entry = malloc(src->entry_len + 1)) == NULL)
 		nomem = true;
 	else {
-		memcpy(dst->entry, src->entry, src->entry_len);
+		if (src->entry_len > 0)	/* a narrow row has no bytes */
+			memcpy(dst->entry, src->entry, src->entry_len);
 		dst->entry[src->entry_len] = '\0';
 		dst->entry_len = src->entry_len;
 	}
