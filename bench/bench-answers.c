@@ -99,6 +99,7 @@ settle(struct ledger_store *s)
 		if (ledger_store_settle_keys(s, LEDGER_MERGE_STEP_PAGES, NULL,
 		    &err) != LEDGER_OK)
 			die("settle: %s", err.msg);
+		ledger_keys_settled(&st);
 		settled = i;
 	}
 	printf("maintenance (%d ticks of %d pages, ledgerd's 40 s of quiet; "

@@ -582,9 +582,11 @@ settle_tick(struct ledger_store *maint, struct ledger_keys_settle *st)
 	if (ledger_store_settle_keys(maint, LEDGER_MERGE_STEP_PAGES, &started,
 	    &err) != LEDGER_OK)
 		log_warn("settle lookup keys: %s", err.msg);
-	else if (started)
+	else if (started) {
+		ledger_keys_settled(st);
 		log_info("settling the lookup keys entries=%llu",
 		    (unsigned long long)size);
+	}
 }
 
 /* Serve until SIGTERM or SIGINT; SIGHUP reloads; housekeeping every

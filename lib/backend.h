@@ -133,6 +133,12 @@ struct ledger_backend_ops {
 	 * to settle). */
 	enum ledger_status (*settle_keys)(struct ledger_backend *b,
 	    unsigned pages, struct ledger_error *err);
+	/* Check the backend's own indexes that answers read (the narrow
+	 * op's) against their rows, giving each problem to fn with the seq
+	 * it names (-1: none).  Optional (NULL: no such indexes). */
+	enum ledger_status (*check_indexes)(struct ledger_backend *b,
+	    void (*fn)(void *ctx, int64_t seq, const char *what), void *ctx,
+	    struct ledger_error *err);
 	/* Retention (lib/retention.c): one step of deleting pruned
 	 * payloads in its own write transaction, raising the recorded mark
 	 * to before_seq (a step that fails leaves p as it was); giving free

@@ -126,6 +126,9 @@ enum ledger_status sqlite_merge_keys(struct ledger_backend *b,
     unsigned pages, struct ledger_error *err);
 enum ledger_status sqlite_settle_keys(struct ledger_backend *b,
     unsigned pages, struct ledger_error *err);
+enum ledger_status sqlite_check_indexes(struct ledger_backend *b,
+    void (*fn)(void *ctx, int64_t seq, const char *what), void *ctx,
+    struct ledger_error *err);
 enum ledger_status sqlite_list(struct ledger_backend *b, const char *terms,
     uint64_t lo, uint64_t hi, ledger_be_row_fn fn, void *ctx,
     struct ledger_error *err);

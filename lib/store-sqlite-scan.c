@@ -3,6 +3,7 @@
  * scans verify needs (see backend.h)
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -463,4 +464,65 @@ sqlite_settle_keys(struct ledger_backend *be, unsigned pages,
     struct ledger_error *err)
 {
 	return merge_step(be, pages, -1, err);
+}
+
+/* The seq of the n-th row (from 1) of entries in rowid order: SQLite's
+ * check counts rows, it does not name them; -1 when there is none. */
+static int64_t
+nth_seq(struct sqlite_backend *b, long long n)
+{
+	sqlite3_stmt *q;
+	int64_t seq = -1;
+
+	if (n < 1 || sqlite3_prepare_v2(b->db, "SELECT seq FROM entries"
+	    " NOT INDEXED ORDER BY seq LIMIT 1 OFFSET ?1", -1, &q, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(q, 1, n - 1);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		seq = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return seq;
+}
+
+/*
+ * The covering indexes of schema 12 (schema/012-join-indexes.sql) feed the
+ * answers, so an index edited behind SQLite's back (an entry dropped from
+ * entries_deployments hides a deployment from every population) is
+ * tampering verify must name.  SQLite's own check of the table against
+ * its indexes does it: "row N missing from index X" counts the table's
+ * rows in rowid order (nth_seq names the entry); a surplus index row
+ * ("wrong # of entries") names none.  The first 16 are named; SQLite
+ * stops at 100.
+ */
+enum ledger_status
+sqlite_check_indexes(struct ledger_backend *be,
+    void (*fn)(void *ctx, int64_t seq, const char *what), void *ctx,
+    struct ledger_error *err)
+{
+	struct sqlite_backend *b = SB(be);
+	const char *msg;
+	sqlite3_stmt *q;
+	long long n;
+	int rc, named = 0;
+
+	if (b->schema_version < 12)
+		return LEDGER_OK;
+	if ((rc = sqlite3_prepare_v2(b->db, "PRAGMA integrity_check(entries)",
+	    -1, &q, NULL)) != SQLITE_OK)
+		return sqlite_err(b, rc, err, "check indexes");
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		msg = (const char *)sqlite3_column_text(q, 0);
+		if (msg == NULL || strcmp(msg, "ok") == 0)
+			continue;
+		if (sscanf(msg, "row %lld missing from index", &n) == 1 &&
+		    named++ < 16)
+			fn(ctx, nth_seq(b, n), msg);
+		else
+			fn(ctx, -1, msg);
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return sqlite_err(b, rc, err, "check indexes");
+	return LEDGER_OK;
 }

@@ -792,6 +792,7 @@ const struct ledger_backend_ops sqlite_ops = {
 	.maintain = sqlite_maintain,
 	.merge_keys = sqlite_merge_keys,
 	.settle_keys = sqlite_settle_keys,
+	.check_indexes = sqlite_check_indexes,
 	.prune_step = sqlite_prune_step,
 	.missing_payloads = sqlite_missing_payloads,
 	.vacuum = sqlite_vacuum,

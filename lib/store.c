@@ -514,10 +514,13 @@ ledger_keys_settle_due(struct ledger_keys_settle *st, uint64_t size)
 	if (++st->quiet < LEDGER_SETTLE_QUIET_TICKS)
 		return false;
 	grown = size - st->settled;
-	if (grown < LEDGER_SETTLE_MIN_ENTRIES || grown < size / 16)
-		return false;
-	st->settled = size;
-	return true;
+	return grown >= LEDGER_SETTLE_MIN_ENTRIES && grown >= size / 16;
+}
+
+void
+ledger_keys_settled(struct ledger_keys_settle *st)
+{
+	st->settled = st->size;
 }
 
 /* ---- reading ---- */

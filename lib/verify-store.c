@@ -427,8 +427,21 @@ verify_rows(struct ledger_store *s, struct ledger_verifier *v,
 	return st;
 }
 
+/* A problem SQLite's check found in an index the answers read. */
+static void
+index_problem(void *ctx, int64_t seq, const char *what)
+{
+	struct ledger_verifier *v = ctx;
+
+	ledger_verifier_report(v, seq >= 0 ? (uint64_t)seq :
+	    ledger_verifier_walked(v), LEDGER_PROB_INDEX_MISMATCH, "an index "
+	    "the answers read does not match the entries (%s): answers would "
+	    "miss or misstate %s", what, seq >= 0 ? "this entry" : "entries");
+}
+
 /* After the rows: what the entries do not account for (a tree hash or a
- * checkpoint beyond them), and the lookup-key table. */
+ * checkpoint beyond them), the lookup-key table and the answers'
+ * indexes. */
 static enum ledger_status
 verify_rest(struct ledger_store *s, struct ledger_verifier *v,
     struct treecheck *tc, struct keycheck *kc, struct ledger_error *err)
@@ -456,6 +469,9 @@ verify_rest(struct ledger_store *s, struct ledger_verifier *v,
 		ledger_verifier_report(v, ledger_verifier_walked(v), LEDGER_PROB_MISSING,
 		    "the log signed a checkpoint of size %" PRIu64 " but holds "
 		    "%" PRIu64 " entries", tc->cp_size, ledger_verifier_walked(v));
+	if (s->ops->check_indexes != NULL && (st = s->ops->check_indexes(s->be,
+	    index_problem, v, err)) != LEDGER_OK)
+		return st;
 	if (!(s->ops->caps(s->be) & LEDGER_BE_INDEX_CHECK))
 		return LEDGER_OK;
 	if ((st = lookup_sums_match(s, v, &same, err)) != LEDGER_OK)

@@ -22,7 +22,11 @@
 -- events a second, under its 10k target.
 --
 -- They are SQLite's own derived data, kept in the same transaction as the
--- rows; verify checks the columns against the signed entries as before.
+-- rows.  Answers read them instead of the rows, so verify checks them:
+-- the columns against the signed entries as before, and the indexes
+-- against the table (PRAGMA integrity_check(entries), naming the entry an
+-- index lost; lib/store-sqlite-scan.c).  A dropped index is no tamper the
+-- answers can be misled by: they read through the lookup terms then.
 
 CREATE INDEX entries_approvals ON entries (environment, seq, kind, time_ms,
 	source_name, source_type, actor, artifact, commit_id, run, pipeline,

@@ -456,6 +456,60 @@ START_TEST(test_joins_short_commit_and_digests)
 }
 END_TEST
 
+/* The covering indexes feed the answers, so verify checks them: an
+ * index rebuilt behind SQLite's back without one deployment (its schema
+ * text put back, so it looks as migration 012 made it) hides that
+ * deployment from the population, and verify names it by its seq. */
+START_TEST(test_verify_names_a_row_hidden_from_an_index)
+{
+	struct ledger_verify_report rep;
+	struct ledger_store *s;
+	struct ts_seen sn;
+	char sql[1024], *got;
+	uint64_t seq[3];
+	int i;
+
+	ts_setup("hidden.example/log");
+	ledger_set_clock(sim_clock);
+	ck_assert_int_eq(ledger_store_open(ts_data(), 0, &s, NULL), LEDGER_OK);
+	for (i = 0; i < 3; i++) {
+		clock_ms = T0 + 1000 * i;
+		seq[i] = ts_add(s, LEDGER_KIND_DEPLOYMENT, "environment=prod",
+		    "service=pay", "status=success", "actor=bob", NULL);
+	}
+	got = answer(s, "prod", 0, 0, 0);
+	ck_assert_ptr_nonnull(strstr(got, "\"count\":3"));
+	free(got);
+	ledger_store_close(s);
+	snprintf(sql, sizeof(sql), "CREATE TEMP TABLE saved AS SELECT sql "
+	    "FROM sqlite_schema WHERE name = 'entries_deployments'; BEGIN; "
+	    "DROP INDEX entries_deployments; CREATE INDEX entries_deployments "
+	    "ON entries (environment, seq, kind, time_ms, source_name, "
+	    "source_type, auth, actor, artifact, commit_id, deployment, "
+	    "pipeline, run, service, status, ticket, url) WHERE kind IN "
+	    "('deployment', 'rollback') AND seq <> %llu; PRAGMA "
+	    "writable_schema = ON; UPDATE sqlite_schema SET sql = (SELECT sql "
+	    "FROM temp.saved) WHERE name = 'entries_deployments'; COMMIT;",
+	    (unsigned long long)seq[1]);
+	ts_sql(ts_data(), sql);
+	ck_assert_int_eq(ledger_store_open(ts_data(), LEDGER_STORE_READONLY,
+	    &s, NULL), LEDGER_OK);
+	got = answer(s, "prod", 0, 0, 0);
+	ck_assert_msg(strstr(got, "\"count\":2") != NULL, "%s", got);
+	free(got);
+	ledger_store_close(s);
+	rep = ts_verify_seen(ts_data(), NULL, &sn);
+	ck_assert_uint_ge(rep.problems, 1);
+	ck_assert(rep.has_first_bad);
+	ck_assert_uint_eq(rep.first_bad_seq, seq[1]);
+	ck_assert_uint_ge(sn.n, 1);
+	ck_assert_uint_eq(sn.seq[0], seq[1]);
+	ck_assert_int_eq(sn.p[0], LEDGER_PROB_INDEX_MISMATCH);
+	ledger_set_clock(NULL);
+	ts_teardown();
+}
+END_TEST
+
 int
 main(void)
 {
@@ -466,6 +520,7 @@ main(void)
 	tcase_add_test(tc, test_state_from_schema_7);
 	tcase_add_test(tc, test_joins_equal_one_at_a_time);
 	tcase_add_test(tc, test_joins_short_commit_and_digests);
+	tcase_add_test(tc, test_verify_names_a_row_hidden_from_an_index);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
 }

@@ -582,14 +582,17 @@ quiet_ticks_until_due(struct ledger_keys_settle *st, uint64_t size,
 	int i;
 
 	for (i = 1; i <= max; i++)
-		if (ledger_keys_settle_due(st, size))
+		if (ledger_keys_settle_due(st, size)) {
+			ledger_keys_settled(st);
 			return i;
+		}
 	return 0;
 }
 
 START_TEST(test_query_settle_policy)
 {
 	struct ledger_keys_settle st = { 0, 0, 0 };
+	int i;
 
 	/* a new log of 500: too little; 5,000: the first spell settles */
 	ck_assert_int_eq(quiet_ticks_until_due(&st, 500, 200), 0);
@@ -610,6 +613,15 @@ START_TEST(test_query_settle_policy)
 	ck_assert_int_eq(quiet_ticks_until_due(&st, 1060000, 200), 0);
 	ck_assert(!ledger_keys_settle_due(&st, 1070000));
 	ck_assert_int_eq(quiet_ticks_until_due(&st, 1070000, 200),
+	    LEDGER_SETTLE_QUIET_TICKS);
+	/* a settle that failed (not marked settled) is asked for again in
+	 * the next quiet spell, not only after another sixteenth */
+	ck_assert(!ledger_keys_settle_due(&st, 1150000));
+	for (i = 0; i < LEDGER_SETTLE_QUIET_TICKS - 1; i++)
+		ck_assert(!ledger_keys_settle_due(&st, 1150000));
+	ck_assert(ledger_keys_settle_due(&st, 1150000));
+	ck_assert(!ledger_keys_settle_due(&st, 1150001));
+	ck_assert_int_eq(quiet_ticks_until_due(&st, 1150001, 200),
 	    LEDGER_SETTLE_QUIET_TICKS);
 	/* a smaller log (restored): afresh */
 	ck_assert(!ledger_keys_settle_due(&st, 3000));

@@ -376,6 +376,9 @@ struct ledger_keys_settle {
 	unsigned quiet;			/* ticks without an append */
 };
 bool ledger_keys_settle_due(struct ledger_keys_settle *st, uint64_t size);
+/* The settle ledger_keys_settle_due asked for has begun (one that failed
+ * is asked for again in the next quiet spell). */
+void ledger_keys_settled(struct ledger_keys_settle *st);
 
 #ifdef __cplusplus
 }
